@@ -1,0 +1,66 @@
+using System.CommandLine;
+using Spectre.Console;
+
+namespace Tsumugi.Cli;
+
+/// <summary>
+/// The `tsumugi` command: one subcommand group per pipeline stage. Exit codes: 0 ok, 1 failure, 2 usage error.
+/// Failures print one line (what, where, what to do); the stack trace only with --verbose.
+/// </summary>
+public static class CliApp
+{
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print stack traces and extra diagnostics on failure.",
+        Recursive = true,
+    };
+
+    public static RootCommand Build()
+    {
+        var root = new RootCommand(
+            "Tsumugi — build Japanese LLMs end to end: corpus → tokenizer → data → pretrain → evaluate → serve.\n" +
+            "Run `tsumugi demo` for the whole pipeline on a sample corpus, or `tsumugi STAGE --help` for a stage.");
+        root.Add(Verbose);
+        foreach (var stage in Stages()) root.Add(stage);
+        return root;
+    }
+
+    /// <summary>The stage groups, in pipeline order.</summary>
+    static IEnumerable<Command> Stages()
+    {
+        yield break;
+    }
+
+    public static int Run(string[] args)
+    {
+        var parse = Build().Parse(args);
+        bool verbose = parse.GetValue(Verbose);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");
+            Console.Error.WriteLine("Run with --help for usage.");
+            return 2;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e)
+        {
+            ReportFailure(e, verbose);
+            return 1;
+        }
+    }
+
+    static void ReportFailure(Exception e, bool verbose)
+    {
+        var inner = e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerExceptions[0] : e;
+        Console.Error.WriteLine($"error: {inner.Message}");
+        if (verbose) Console.Error.WriteLine(inner.ToString());
+        else if (inner is not (IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException))
+            Console.Error.WriteLine("(run with --verbose for the stack trace)");
+    }
+
+    /// <summary>Spectre markup-escaped output helper for commands.</summary>
+    public static void Info(string text) => AnsiConsole.MarkupLine(Markup.Escape(text));
+}

@@ -1,0 +1,1 @@
+return Tsumugi.Cli.CliApp.Run(args);
