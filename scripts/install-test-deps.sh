@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
-# Installs the external tools the interop tests compare against (Debian packages), only when missing.
+# Installs the external tools the interop tests compare against, only when missing (idempotent, quiet):
+#   - Debian `sentencepiece` (spm_train / spm_encode / spm_decode): tokenizer parity and speed anchor;
+#   - npm `@huggingface/tokenizers` (Hugging Face's JavaScript tokenizer) into .build/npm (git-ignored):
+#     tokenizer.json parity. Needs the machine's node/npm.
 set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=()
 command -v spm_encode >/dev/null 2>&1 || packages+=(sentencepiece)
 if [ ${#packages[@]} -gt 0 ]; then
@@ -8,4 +12,16 @@ if [ ${#packages[@]} -gt 0 ]; then
   echo "Installing test dependencies: ${packages[*]}"
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+npm_dir="$root/.build/npm"
+hf_tokenizers_version="0.2.0"
+if [ ! -f "$npm_dir/node_modules/@huggingface/tokenizers/package.json" ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "npm not found: install Node.js (e.g. apt-get install nodejs npm) for the tokenizer.json parity tests" >&2
+    exit 1
+  fi
+  echo "Installing @huggingface/tokenizers@$hf_tokenizers_version into .build/npm"
+  mkdir -p "$npm_dir"
+  [ -f "$npm_dir/package.json" ] || echo '{"private":true}' > "$npm_dir/package.json"
+  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error "@huggingface/tokenizers@$hf_tokenizers_version" >/dev/null
 fi

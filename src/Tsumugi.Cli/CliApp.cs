@@ -28,7 +28,8 @@ public static class CliApp
     /// <summary>The stage groups, in pipeline order.</summary>
     static IEnumerable<Command> Stages()
     {
-        yield break;
+        yield return Commands.ModelCommands.Create();
+        yield return Commands.DemoCommand.Create();
     }
 
     public static int Run(string[] args)

@@ -1,0 +1,22 @@
+using Tsumugi.Bench;
+
+// Benchmarks print what they measured: medians over alternating rounds, never constants.
+// Usage: dotnet run -c Release --project bench/Tsumugi.Bench -- train-mfu [--rounds N] | decode
+return args.FirstOrDefault() switch
+{
+    "train-mfu" => TrainMfuBenchmark.Run(Rounds(args)),
+    "decode" => DecodeBenchmark.Run(Rounds(args)),
+    _ => Usage(),
+};
+
+static int Rounds(string[] args)
+{
+    int i = Array.IndexOf(args, "--rounds");
+    return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1]) : 3;
+}
+
+static int Usage()
+{
+    Console.Error.WriteLine("usage: Tsumugi.Bench train-mfu [--rounds N] | decode [--rounds N]");
+    return 2;
+}

@@ -1,0 +1,15 @@
+namespace Tsumugi.Corpus.Dedup;
+
+/// <summary>Settings of the global dedup stage.</summary>
+public sealed class DedupOptions
+{
+    public MinHashOptions MinHash { get; set; } = new();
+    /// <summary>Exact duplicates (hash of the text, lower-cased, whitespace removed).</summary>
+    public bool Exact { get; set; } = true;
+    /// <summary>Near duplicates (MinHash LSH).</summary>
+    public bool Near { get; set; } = true;
+    /// <summary>Keep the newest copy (the last in input order, Swallow's <c>-r</c>) instead of the first.</summary>
+    public bool KeepNewest { get; set; }
+    public int Workers { get; set; } = Environment.ProcessorCount;
+    public int ZstdLevel { get; set; } = 3;
+}

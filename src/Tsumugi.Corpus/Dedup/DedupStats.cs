@@ -1,0 +1,25 @@
+using System.Text.Json;
+using Tsumugi.Corpus.Pipeline;
+
+namespace Tsumugi.Corpus.Dedup;
+
+/// <summary>What the dedup stage did: documents in/kept, removed as exact or near duplicates, cluster sizes.</summary>
+public sealed class DedupStats
+{
+    public long DocsIn { get; set; }
+    public long CharsIn { get; set; }
+    public long DocsKept { get; set; }
+    public long CharsKept { get; set; }
+    public long ExactDuplicates { get; set; }
+    public long NearDuplicates { get; set; }
+    public long MalformedLines { get; set; }
+    public long SignaturesReused { get; set; }
+    public int Clusters { get; set; }
+    public int LargestCluster { get; set; }
+    /// <summary>Cluster size → number of clusters of that size (clusters of one document are not listed).</summary>
+    public SortedDictionary<int, int> ClusterSizes { get; set; } = new();
+    public string Bands { get; set; } = "";
+    public double Seconds { get; set; }
+
+    public string ToJson() => JsonSerializer.Serialize(this, RunStats.Json);
+}

@@ -1,0 +1,159 @@
+using System.Text;
+using AngleSharp.Dom;
+using AngleSharp.Html.Parser;
+
+namespace Tsumugi.Corpus.Html;
+
+/// <summary>
+/// HTML to text with boilerplate removal, in the spirit of trafilatura: drop non-content elements (script, nav,
+/// header, footer, aside, …), elements whose class/id says navigation/menu/breadcrumb/sidebar, and link-dense blocks;
+/// keep headings, paragraphs, list items, table cells and code blocks (pre keeps its whitespace verbatim).
+/// Blocks are separated by a blank line, list items and table rows by a newline. One instance per thread.
+/// </summary>
+public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
+{
+    readonly HtmlExtractorOptions _options = options ?? new();
+    readonly HtmlParser _parser = new();
+
+    static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "script", "style", "noscript", "nav", "header", "footer", "aside", "form", "button", "select", "option",
+        "iframe", "svg", "template", "head", "input", "textarea", "object", "embed", "canvas", "map", "menu",
+    };
+
+    static readonly HashSet<string> Paragraphs = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "p", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "section", "article", "main", "div", "table", "ul",
+        "ol", "dl", "figure", "figcaption", "caption", "address", "hr", "body", "details", "summary",
+    };
+
+    static readonly HashSet<string> Lines = new(StringComparer.OrdinalIgnoreCase) { "li", "dt", "dd", "tr", "br" };
+
+    // class/id name segments that mark boilerplate containers (trafilatura's OVERALL_DISCARD_XPATH, condensed).
+    // Matched per segment ("site-nav" → "nav"), never as substrings: "guimenu" in GIMP's help is body text.
+    static readonly HashSet<string> BoilerplateNames = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "nav", "navbar", "navigation", "navheader", "navfooter", "subnav", "menu", "menubar", "breadcrumb",
+        "breadcrumbs", "sidebar", "footer", "header", "masthead", "share", "social", "cookie", "cookies", "banner",
+        "widget", "pagination", "pager", "toc", "related", "advert", "ads", "sponsor", "skip", "skiplink",
+    };
+
+    public HtmlText Extract(string html)
+    {
+        var document = _parser.ParseDocument(html);
+        var title = document.Title?.Trim();
+        var sink = new TextSink();
+        if (document.Body is { } body) Walk(body, sink);
+        return new HtmlText(sink.ToString(), string.IsNullOrEmpty(title) ? null : title);
+    }
+
+    void Walk(INode node, TextSink sink)
+    {
+        foreach (var child in node.ChildNodes)
+        {
+            if (child is IText text) { sink.Inline(text.Data); continue; }
+            if (child is not IElement element) continue;
+            var name = element.LocalName;
+            if (Dropped.Contains(name) || IsHidden(element)) continue;
+            if (_options.DropByClass && HasBoilerplateName(element)) continue;
+            if (name is "pre")
+            {
+                sink.Break(2);
+                sink.Verbatim(element.TextContent);
+                sink.Break(2);
+                continue;
+            }
+            if (name is "td" or "th") { sink.Inline(" "); Walk(element, sink); sink.Inline(" "); continue; }
+            if (name is "img") continue;
+            bool paragraph = Paragraphs.Contains(name);
+            bool line = Lines.Contains(name);
+            if ((paragraph || line) && IsLinkDense(element)) continue;
+            if (paragraph) sink.Break(2); else if (line) sink.Break(1);
+            Walk(element, sink);
+            if (paragraph) sink.Break(2); else if (line) sink.Break(1);
+        }
+    }
+
+    static bool IsHidden(IElement e) =>
+        e.HasAttribute("hidden") || e.GetAttribute("aria-hidden") == "true" ||
+        (e.GetAttribute("style") is { } style && style.Replace(" ", "").Contains("display:none", StringComparison.OrdinalIgnoreCase));
+
+    static bool HasBoilerplateName(IElement e)
+    {
+        foreach (var attr in (ReadOnlySpan<string?>)[e.ClassName, e.Id])
+        {
+            if (string.IsNullOrEmpty(attr)) continue;
+            foreach (var token in attr.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                foreach (var segment in token.Split('-', '_'))
+                    if (BoilerplateNames.Contains(segment)) return true;
+        }
+        return false;
+    }
+
+    /// <summary>
+    /// Link density, trafilatura-style: short blocks that are mostly link text, and lists/tables of several links
+    /// that are mostly link text (tables of contents, menus), are navigation.
+    /// </summary>
+    bool IsLinkDense(IElement e)
+    {
+        var links = e.QuerySelectorAll("a[href]");
+        if (links.Length == 0) return false;
+        int total = Visible(e.TextContent);
+        if (total == 0) return false;
+        int linked = 0;
+        foreach (var a in links) linked += Visible(a.TextContent);
+        double density = (double)linked / total;
+        if (density <= _options.MaxLinkDensity) return false;
+        bool container = e.LocalName is "ul" or "ol" or "dl" or "table" or "div" or "tr";
+        return (container && links.Length > 1) || total <= _options.LinkDensityMaxChars;
+    }
+
+    static int Visible(string s)
+    {
+        int n = 0;
+        foreach (char c in s) if (!char.IsWhiteSpace(c)) n++;
+        return n;
+    }
+
+    /// <summary>Collects text with HTML whitespace rules and pending block breaks (1 = newline, 2 = blank line).</summary>
+    sealed class TextSink
+    {
+        readonly StringBuilder _sb = new();
+        int _pendingBreak;
+        bool _pendingSpace;
+
+        public void Break(int level) => _pendingBreak = Math.Max(_pendingBreak, level);
+
+        void Flush()
+        {
+            if (_sb.Length > 0 && _pendingBreak > 0)
+            {
+                while (_sb.Length > 0 && _sb[^1] == ' ') _sb.Length--;
+                _sb.Append(_pendingBreak == 2 ? "\n\n" : "\n");
+            }
+            else if (_pendingSpace && _sb.Length > 0 && _sb[^1] != '\n') _sb.Append(' ');
+            _pendingBreak = 0;
+            _pendingSpace = false;
+        }
+
+        public void Inline(string text)
+        {
+            foreach (var c in text)
+            {
+                if (char.IsWhiteSpace(c)) { _pendingSpace = true; continue; }
+                if (_pendingBreak > 0 || _pendingSpace) Flush();
+                _sb.Append(c);
+            }
+        }
+
+        public void Verbatim(string text)
+        {
+            text = text.Trim('\n', '\r');
+            if (text.Length == 0) return;
+            Flush();
+            _sb.Append(text.Replace("\r\n", "\n"));
+        }
+
+        public override string ToString() => _sb.ToString().Trim();
+    }
+}

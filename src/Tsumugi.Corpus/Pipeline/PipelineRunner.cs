@@ -1,0 +1,179 @@
+using System.Diagnostics;
+using Tsumugi.Corpus.Reading;
+
+namespace Tsumugi.Corpus.Pipeline;
+
+/// <summary>
+/// Runs a cleaning pipeline: plans shards, processes the shards assigned to this task (<c>--shard i/N</c>) on
+/// <see cref="PipelineConfig.Workers"/> threads, one shard per thread at a time (streaming: a shard holds one
+/// document in flight), writes each shard to a temporary file and renames it when complete, then a
+/// <c>shard-NNNNN.done.json</c> with the shard's books. A rerun skips shards that have their done file.
+/// </summary>
+public sealed class PipelineRunner(PipelineConfig config)
+{
+    public const string PlanFile = "plan.json";
+    public const string SummaryFile = "summary.json";
+
+    public RunStats Run(IProgress<RunProgress>? progress = null, CancellationToken cancel = default)
+    {
+        if (config.Inputs.Count == 0) throw new ArgumentException("no input: pass --input PATH (files, folders or globs) or set 'input:' in the config");
+        if (string.IsNullOrEmpty(config.Output)) throw new ArgumentException("no output folder: pass --output DIR or set 'output:' in the config");
+        config.BuildSteps(); // validate before touching the disk
+        var total = Stopwatch.StartNew();
+        var files = InputFiles.Expand(config.Inputs, out int skipped);
+        Directory.CreateDirectory(config.Output);
+        var plan = ShardPlan.Create(files, config.ShardBytes, config.MinShards);
+        var planPath = Path.Combine(config.Output, PlanFile);
+        if (File.Exists(planPath))
+        {
+            var previous = ShardPlan.FromJson(File.ReadAllText(planPath));
+            if (!previous.SameInput(plan))
+                throw new InvalidOperationException($"{planPath}: the output folder holds a run over different input files; use a new --output folder or delete this one to start over");
+        }
+        else WriteAtomic(planPath, plan.ToJson());
+
+        var mine = Enumerable.Range(0, plan.Shards.Count).Where(k => k % config.ShardCount == config.ShardIndex).ToList();
+        long bytesTotal = mine.Sum(k => plan.Shards[k].Sum(i => plan.Sizes[i]));
+        long bytesDone = 0;
+        int shardsDone = 0;
+        var results = new RunStats[plan.Shards.Count];
+        Parallel.ForEach(mine, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, config.Workers), CancellationToken = cancel }, k =>
+        {
+            results[k] = RunShard(plan, k, progress is null ? null : b =>
+            {
+                long done = Interlocked.Add(ref bytesDone, b);
+                progress.Report(new RunProgress(done, bytesTotal, Volatile.Read(ref shardsDone), mine.Count));
+            });
+            int sd = Interlocked.Increment(ref shardsDone);
+            progress?.Report(new RunProgress(Interlocked.Read(ref bytesDone), bytesTotal, sd, mine.Count));
+        });
+
+        var summary = new RunStats();
+        foreach (var k in mine) summary.Merge(results[k]);
+        if (config.ShardIndex == 0) summary.FilesSkipped += skipped;
+        summary.Seconds = total.Elapsed.TotalSeconds;
+        var name = config.ShardCount == 1 ? SummaryFile : $"summary-{config.ShardIndex}-of-{config.ShardCount}.json";
+        WriteAtomic(Path.Combine(config.Output, name), summary.ToJson());
+        return summary;
+    }
+
+    static string ShardName(int k) => $"shard-{k:D5}";
+
+    RunStats RunShard(ShardPlan plan, int k, Action<long>? advanced)
+    {
+        string output = config.Output!;
+        var donePath = Path.Combine(output, ShardName(k) + ".done.json");
+        if (File.Exists(donePath))
+        {
+            var previous = RunStats.FromJson(File.ReadAllText(donePath));
+            previous.ShardsDone = 0;
+            previous.ShardsSkipped = 1;
+            advanced?.Invoke(plan.Shards[k].Sum(i => plan.Sizes[i]));
+            return previous;
+        }
+        var sw = Stopwatch.StartNew();
+        var stats = new RunStats { ShardsDone = 1 };
+        var steps = config.BuildSteps();
+        var reader = new CorpusReader(config.Reader);
+        var writers = new Dictionary<string, JsonlZstWriter>(StringComparer.Ordinal);
+        JsonlZstWriter? rejected = config.KeepRejected is null ? null
+            : new JsonlZstWriter(Path.Combine(config.KeepRejected, ShardName(k) + ".rejected.jsonl.zst"), config.ZstdLevel);
+        try
+        {
+            JsonlZstWriter Writer(string domain)
+            {
+                var key = config.SplitByDomain ? domain : "";
+                if (!writers.TryGetValue(key, out var w))
+                {
+                    var dir = config.SplitByDomain ? Path.Combine(output, domain) : output;
+                    writers[key] = w = new JsonlZstWriter(Path.Combine(dir, ShardName(k) + ".jsonl.zst"), config.ZstdLevel);
+                }
+                return w;
+            }
+            if (!config.SplitByDomain) Writer(""); // an empty shard still gets its (empty) file
+
+            foreach (var fileIndex in plan.Shards[k])
+            {
+                var file = plan.Files[fileIndex];
+                stats.FilesRead++;
+                stats.BytesIn += plan.Sizes[fileIndex];
+                using var items = reader.Read(file).GetEnumerator();
+                while (true)
+                {
+                    long t0 = Stopwatch.GetTimestamp();
+                    if (!items.MoveNext()) { stats.AddTime("read", Stopwatch.GetTimestamp() - t0); break; }
+                    stats.AddTime("read", Stopwatch.GetTimestamp() - t0);
+                    var item = items.Current;
+                    if (item.Issue is { } issue)
+                    {
+                        stats.AddIssue(issue);
+                        if (issue.IsRecord)
+                        {
+                            stats.DocsIn++;
+                            stats.DocsErrored++;
+                            rejected?.WriteIssue(issue);
+                        }
+                        continue;
+                    }
+                    Process(item.Document!, steps, stats, Writer, rejected);
+                }
+                advanced?.Invoke(plan.Sizes[fileIndex]);
+            }
+            foreach (var w in writers.Values) w.Commit();
+            rejected?.Commit();
+        }
+        finally
+        {
+            foreach (var w in writers.Values) w.Dispose();
+            rejected?.Dispose();
+        }
+        stats.Seconds = sw.Elapsed.TotalSeconds;
+        WriteAtomic(donePath, stats.ToJson());
+        return stats;
+    }
+
+    static void Process(Document doc, List<IPipelineStep> steps, RunStats stats, Func<string, JsonlZstWriter> writer, JsonlZstWriter? rejected)
+    {
+        stats.DocsIn++;
+        stats.CharsIn += doc.InputChars;
+        foreach (var step in steps)
+        {
+            long t0 = Stopwatch.GetTimestamp();
+            string? reason;
+            try
+            {
+                reason = step.Apply(doc);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                stats.AddTime(step.Name, Stopwatch.GetTimestamp() - t0);
+                stats.DocsErrored++;
+                stats.CharsErrored += doc.InputChars;
+                stats.AddIssue(new ReadIssue("step_error", doc.Source.File, doc.Source.Line, $"step '{step.Name}' failed: {e.Message}", IsRecord: true));
+                rejected?.Write(doc, $"error:{step.Name}: {e.Message}");
+                return;
+            }
+            stats.AddTime(step.Name, Stopwatch.GetTimestamp() - t0);
+            if (reason is null) continue;
+            if (!stats.Rejected.TryGetValue(step.Name, out var count)) stats.Rejected[step.Name] = count = new StepCount();
+            count.Add(1, doc.InputChars);
+            rejected?.Write(doc, $"{step.Name}: {reason}");
+            return;
+        }
+        stats.DocsKept++;
+        stats.CharsKept += doc.InputChars;
+        stats.CharsOut += doc.Text.Length;
+        stats.Domains[doc.Domain] = stats.Domains.GetValueOrDefault(doc.Domain) + 1;
+        stats.Tiers[doc.Quality] = stats.Tiers.GetValueOrDefault(doc.Quality) + 1;
+        long t = Stopwatch.GetTimestamp();
+        writer(doc.Domain).Write(doc);
+        stats.AddTime("write", Stopwatch.GetTimestamp() - t);
+    }
+
+    public static void WriteAtomic(string path, string text)
+    {
+        var tmp = path + ".tmp";
+        File.WriteAllText(tmp, text);
+        File.Move(tmp, path, overwrite: true);
+    }
+}

@@ -1,0 +1,59 @@
+using static TorchSharp.torch;
+
+namespace Tsumugi.Modeling;
+
+/// <summary>
+/// The HF causal-LM loss conventions. Labels are the input ids (−100 = ignore) and are shifted here, exactly once:
+/// position t is scored on token t+1 (HF `ForCausalLMLoss`: pad labels with −100 on the right, drop the first).
+/// </summary>
+public static class CausalLMLoss
+{
+    public const long IgnoreIndex = -100;
+
+    public static Tensor ShiftLabels(Tensor labels)
+    {
+        long b = labels.shape[0];
+        var pad = full(b, 1, IgnoreIndex, dtype: ScalarType.Int64, device: labels.device);
+        return cat([labels.narrow(1, 1, labels.shape[1] - 1).to_type(ScalarType.Int64), pad], 1);
+    }
+
+    /// <summary>
+    /// Mean cross-entropy over scored tokens, or the sum divided by <paramref name="numItemsInBatch"/> so that
+    /// gradient accumulation over micro-batches of different sizes stays exact.
+    /// </summary>
+    public static Tensor CrossEntropy(Tensor logits, Tensor shiftedLabels, long? numItemsInBatch = null)
+    {
+        long vocab = logits.shape[^1];
+        var sum = nn.functional.cross_entropy(logits.reshape(-1, vocab).to_type(ScalarType.Float32), shiftedLabels.reshape(-1),
+            ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
+        return sum / Denominator(shiftedLabels, numItemsInBatch);
+    }
+
+    /// <summary>PaLM's z-loss term: mean over scored tokens of log²Z (multiply by the coefficient, e.g. 1e-4).</summary>
+    public static Tensor ZLoss(Tensor logits, Tensor shiftedLabels, long? numItemsInBatch = null)
+    {
+        var logZ = logits.to_type(ScalarType.Float32).logsumexp(-1);
+        var scored = (shiftedLabels != IgnoreIndex).to_type(ScalarType.Float32);
+        return (logZ.pow(2) * scored).sum() / Denominator(shiftedLabels, numItemsInBatch);
+    }
+
+    static Tensor Denominator(Tensor shiftedLabels, long? numItemsInBatch) =>
+        numItemsInBatch is { } n
+            ? tensor((float)Math.Max(n, 1), device: shiftedLabels.device)
+            : (shiftedLabels != IgnoreIndex).sum().to_type(ScalarType.Float32).clamp_min(1);
+
+    /// <summary>
+    /// HF `load_balancing_loss_func` (Switch Transformer eqs. 4–6) over the router logits of all MoE layers:
+    /// E · Σ_{k,e} (fraction of tokens whose k-th choice is e) · (mean router probability of e). ≈ k at perfect balance.
+    /// </summary>
+    public static Tensor LoadBalancing(IReadOnlyList<Tensor> routerLogits, int numExperts, int topK)
+    {
+        var logits = cat(routerLogits.Select(l => l.to_type(ScalarType.Float32)).ToArray(), 0);
+        var probs = nn.functional.softmax(logits, -1);
+        var (_, chosen) = probs.topk(topK, dim: -1);
+        var expertMask = nn.functional.one_hot(chosen, numExperts).to_type(ScalarType.Float32); // [N, k, E]
+        var tokensPerExpert = expertMask.mean([0]);                                                // [k, E]
+        var routerProbPerExpert = probs.mean([0]);                                                  // [E]
+        return (tokensPerExpert * routerProbPerExpert.unsqueeze(0)).sum() * numExperts;
+    }
+}

@@ -1,0 +1,63 @@
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Modeling.Layers;
+
+/// <summary>Multi-head attention with grouped-query K/V heads, HF rotary embeddings and SDPA.</summary>
+public sealed class LlamaAttention : nn.Module
+{
+    // Field names are state_dict keys, hence HF's snake_case.
+    readonly Linear q_proj, k_proj, v_proj, o_proj;
+    readonly int _heads, _kvHeads, _headDim;
+
+    public LlamaAttention(LlamaConfig c) : base(nameof(LlamaAttention))
+    {
+        _heads = c.NumAttentionHeads;
+        _kvHeads = c.NumKeyValueHeads;
+        _headDim = c.HeadDim;
+        q_proj = nn.Linear(c.HiddenSize, _heads * _headDim, hasBias: c.AttentionBias);
+        k_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
+        v_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
+        o_proj = nn.Linear(_heads * _headDim, c.HiddenSize, hasBias: c.AttentionBias);
+        RegisterComponents();
+    }
+
+    public Tensor Forward(Tensor x, AttentionContext ctx, int layer)
+    {
+        long b = x.shape[0], t = x.shape[1];
+        var q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);
+        var k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
+        q = RotaryEmbedding.Apply(q, ctx.Cos, ctx.Sin);
+        k = RotaryEmbedding.Apply(k, ctx.Cos, ctx.Sin);
+        if (ctx.Cache is not null) (k, v) = ctx.Cache.Append(layer, k, v);
+        var y = Attend(q, k, v, ctx);
+        return o_proj.forward(y.transpose(1, 2).reshape(b, t, _heads * _headDim));
+    }
+
+    Tensor Attend(Tensor q, Tensor k, Tensor v, AttentionContext ctx)
+    {
+        int groups = _heads / _kvHeads;
+        long b = q.shape[0], t = q.shape[2];
+        if (groups > 1 && t == 1 && ctx.Mask is null)
+        {
+            // Single-token decode with GQA: query head h uses KV head h / groups, so fold each group's queries into
+            // one KV head's query rows instead of copying the whole cache `groups` times.
+            var folded = q.reshape(b, _kvHeads, groups, _headDim);
+            return nn.functional.scaled_dot_product_attention(folded, k, v).reshape(b, _heads, 1, _headDim);
+        }
+        if (groups > 1)
+        {
+            k = RepeatKV(k, groups);
+            v = RepeatKV(v, groups);
+        }
+        return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: ctx.Mask, is_casual: ctx.Causal);
+    }
+
+    /// <summary>HF repeat_kv: [B, kv, T, D] → [B, kv·groups, T, D], each KV head repeated for its query group.</summary>
+    static Tensor RepeatKV(Tensor x, int groups)
+    {
+        long b = x.shape[0], kv = x.shape[1], t = x.shape[2], d = x.shape[3];
+        return x.unsqueeze(2).expand(b, kv, groups, t, d).reshape(b, kv * groups, t, d);
+    }
+}

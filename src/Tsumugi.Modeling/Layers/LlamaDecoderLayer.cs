@@ -1,0 +1,34 @@
+using static TorchSharp.torch;
+
+namespace Tsumugi.Modeling.Layers;
+
+/// <summary>Pre-norm block: h = x + attn(norm(x)); out = h + ffn(norm(h)). The FFN is a SwiGLU MLP or a sparse MoE.</summary>
+public sealed class LlamaDecoderLayer : nn.Module
+{
+    readonly RMSNorm input_layernorm, post_attention_layernorm;
+    readonly LlamaAttention self_attn;
+    readonly LlamaMLP? mlp;
+    readonly MixtralSparseMoeBlock? block_sparse_moe;
+    readonly int _index;
+
+    public LlamaDecoderLayer(LlamaConfig c, int index) : base(nameof(LlamaDecoderLayer))
+    {
+        _index = index;
+        input_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps);
+        post_attention_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps);
+        self_attn = new LlamaAttention(c);
+        if (c.IsMoE) block_sparse_moe = new MixtralSparseMoeBlock(c);
+        else mlp = new LlamaMLP(c);
+        RegisterComponents();
+    }
+
+    /// <param name="routerLogits">Set for MoE layers, null for dense ones.</param>
+    public Tensor Forward(Tensor x, AttentionContext ctx, out Tensor? routerLogits)
+    {
+        var h = x + self_attn.Forward(input_layernorm.forward(x), ctx, _index);
+        var normed = post_attention_layernorm.forward(h);
+        routerLogits = null;
+        if (block_sparse_moe is not null) return h + block_sparse_moe.Forward(normed, out routerLogits);
+        return h + mlp!.forward(normed);
+    }
+}

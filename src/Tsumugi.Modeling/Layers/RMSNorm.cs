@@ -1,0 +1,29 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Modeling.Layers;
+
+/// <summary>HF LlamaRMSNorm: normalise in fp32, cast back to the input dtype, then scale by the weight.</summary>
+public sealed class RMSNorm : nn.Module<Tensor, Tensor>
+{
+    // Field names are state_dict keys (TorchSharp's RegisterComponents), so they follow HF's snake_case names.
+    readonly Parameter weight;
+    readonly double _eps;
+
+    public RMSNorm(long size, double eps) : base(nameof(RMSNorm))
+    {
+        weight = nn.Parameter(ones(size));
+        _eps = eps;
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var dtype = x.dtype;
+        var h = x.to_type(ScalarType.Float32);
+        h = h * rsqrt(h.pow(2).mean([-1], keepdim: true) + _eps);
+        return (weight * h.to_type(dtype)).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,112 @@
+using TorchSharp.Modules;
+using Tsumugi.Modeling.Layers;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Modeling;
+
+/// <summary>
+/// Llama / Mistral / Mixtral causal LM with exactly HF's math and HF state_dict names (`model.layers.N.…`,
+/// `lm_head.weight`, absent when embeddings are tied). Training forward, KV-cached inference and packed sequences
+/// with per-document attention go through the one <see cref="Forward"/> method.
+/// </summary>
+public sealed class LlamaForCausalLM : nn.Module
+{
+    readonly LlamaModel model;
+    readonly Linear? lm_head;
+    readonly RotaryEmbedding _rope;
+
+    public LlamaConfig Config { get; }
+
+    public LlamaForCausalLM(LlamaConfig config) : base(nameof(LlamaForCausalLM))
+    {
+        config.Validate();
+        Config = config;
+        model = new LlamaModel(config);
+        if (!config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        _rope = new RotaryEmbedding(config);
+        RegisterComponents();
+    }
+
+    /// <summary>HF initialisation: every Linear and Embedding weight ~ N(0, initializer_range), biases 0, norms 1.</summary>
+    public void InitializeWeights(long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var generator = new Generator((ulong)seed);
+        foreach (var (name, p) in named_parameters())
+        {
+            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(1.0);
+            else if (name.EndsWith(".bias")) p.zero_();
+            else p.normal_(0, Config.InitializerRange, generator);
+        }
+    }
+
+    /// <param name="inputIds">[B, T] token ids.</param>
+    /// <param name="labels">[B, T] targets = the input ids (−100 to ignore); shifted inside, never pass them pre-shifted.</param>
+    /// <param name="cache">KV cache for inference: this call's tokens follow the cached ones.</param>
+    /// <param name="documentIds">[B, T] document numbering for packed sequences: positions restart and attention stops at boundaries.</param>
+    /// <param name="zLossCoef">PaLM z-loss coefficient (0 = off; 1e-4 is the usual value).</param>
+    /// <param name="numItemsInBatch">Scored tokens in the whole accumulated batch, for exact gradient accumulation.</param>
+    /// <param name="lastTokenLogitsOnly">Compute logits for the last position only (generation prefill).</param>
+    public CausalLMOutput Forward(Tensor inputIds, Tensor? labels = null, KVCache? cache = null, Tensor? documentIds = null,
+        double zLossCoef = 0, long? numItemsInBatch = null, bool lastTokenLogitsOnly = false)
+    {
+        if (documentIds is not null && cache is not null)
+            throw new ArgumentException("documentIds (packed sequences) cannot be combined with a KV cache.");
+        long t = inputIds.shape[1];
+        long past = cache?.Length ?? 0;
+        var dtype = model.EmbeddingWeight.dtype;
+        var device = inputIds.device;
+
+        var positions = documentIds is null ? null : AttentionMasks.PositionsFromDocuments(documentIds);
+        var (cos, sin) = _rope.Table(positions, past, t, dtype, device);
+        var ctx = new AttentionContext(cos, sin, Mask(t, past, documentIds, device, out bool causal), causal, cache);
+
+        var routerLogits = Config.IsMoE ? new List<Tensor>() : null;
+        var hidden = model.Forward(inputIds, ctx, routerLogits);
+        cache?.Advance(t);
+        if (lastTokenLogitsOnly) hidden = hidden.narrow(1, t - 1, 1);
+        var logits = lm_head is null ? nn.functional.linear(hidden, model.EmbeddingWeight) : lm_head.forward(hidden);
+
+        if (labels is null) return new CausalLMOutput(logits, null, null, null, null);
+        var shifted = CausalLMLoss.ShiftLabels(labels);
+        var ce = CausalLMLoss.CrossEntropy(logits, shifted, numItemsInBatch);
+        var loss = ce;
+        Tensor? z = null, aux = null;
+        if (zLossCoef > 0)
+        {
+            z = CausalLMLoss.ZLoss(logits, shifted, numItemsInBatch);
+            loss = loss + zLossCoef * z;
+        }
+        if (routerLogits is { Count: > 0 })
+        {
+            aux = CausalLMLoss.LoadBalancing(routerLogits, Config.NumLocalExperts, Config.NumExpertsPerTok);
+            loss = loss + Config.RouterAuxLossCoef * aux;
+        }
+        return new CausalLMOutput(logits, loss, ce, z, aux);
+    }
+
+    /// <summary>Picks the cheapest correct attention pattern: SDPA's built-in causal path when it suffices.</summary>
+    Tensor? Mask(long t, long past, Tensor? documentIds, Device device, out bool causal)
+    {
+        causal = false;
+        int? window = Config.SlidingWindow is { } w && w < past + t ? w : null;
+        if (documentIds is not null) return AttentionMasks.DocumentCausal(documentIds, window);
+        if (t == 1 && window is null) return null; // one new token attends to everything cached
+        if (past == 0 && window is null)
+        {
+            causal = true;
+            return null;
+        }
+        return AttentionMasks.Causal(past, t, window, device).unsqueeze(0).unsqueeze(0);
+    }
+
+    public KVCache NewCache(long batchSize, long capacity) =>
+        new(Config, batchSize, capacity, model.EmbeddingWeight.dtype, model.EmbeddingWeight.device);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _rope.Dispose();
+        base.Dispose(disposing);
+    }
+}

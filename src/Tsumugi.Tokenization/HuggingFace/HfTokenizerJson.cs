@@ -1,0 +1,142 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Tsumugi.Tokenization.Spm;
+
+namespace Tsumugi.Tokenization.HuggingFace;
+
+/// <summary>
+/// Writes a SentencePiece model as a Hugging Face `tokenizer.json` the way transformers' LlamaConverter (legacy)
+/// does: normalizer Prepend("▁") + Replace(" " → "▁"), no pre-tokenizer, Unigram or BPE model with byte_fallback,
+/// decoder Replace("▁" → " ") + ByteFallback + Fuse + Strip(1 leading space). BPE merges are generated from the
+/// vocabulary ordered by the merged piece's score, reproducing spm's "highest score first".
+/// Unigram user-defined pieces stay in the vocabulary with spm's encode-time score (bytes × max_score − 0.1) so the
+/// dummy prefix is placed exactly as spm places it; for BPE they are added tokens (HF cannot freeze BPE symbols).
+/// </summary>
+public static class HfTokenizerJson
+{
+    public static JsonObject Build(SpmModel model, bool addBos = true, bool addEos = false)
+    {
+        var spec = model.TrainerSpec;
+        bool bpe = spec.ModelType == SpmModelType.Bpe;
+        var added = new JsonArray();
+        for (int i = 0; i < model.Pieces.Count; i++)
+        {
+            var p = model.Pieces[i];
+            bool control = p.Type is PieceType.Control or PieceType.Unknown;
+            if (!control && !(bpe && p.Type == PieceType.UserDefined)) continue;
+            added.Add(new JsonObject
+            {
+                ["id"] = i, ["content"] = p.Piece, ["single_word"] = false, ["lstrip"] = false, ["rstrip"] = false,
+                ["normalized"] = false, ["special"] = control,
+            });
+        }
+        var normalizers = new JsonArray();
+        if (model.NormalizerSpec.AddDummyPrefix) normalizers.Add(new JsonObject { ["type"] = "Prepend", ["prepend"] = "\u2581" });
+        normalizers.Add(new JsonObject { ["type"] = "Replace", ["pattern"] = new JsonObject { ["String"] = " " }, ["content"] = "\u2581" });
+        var decoders = new JsonArray
+        {
+            new JsonObject { ["type"] = "Replace", ["pattern"] = new JsonObject { ["String"] = "\u2581" }, ["content"] = " " },
+            new JsonObject { ["type"] = "ByteFallback" },
+            new JsonObject { ["type"] = "Fuse" },
+        };
+        if (model.NormalizerSpec.AddDummyPrefix) decoders.Add(new JsonObject { ["type"] = "Strip", ["content"] = " ", ["start"] = 1, ["stop"] = 0 });
+        return new JsonObject
+        {
+            ["version"] = "1.0",
+            ["truncation"] = null,
+            ["padding"] = null,
+            ["added_tokens"] = added,
+            ["normalizer"] = new JsonObject { ["type"] = "Sequence", ["normalizers"] = normalizers },
+            ["pre_tokenizer"] = null,
+            ["post_processor"] = PostProcessor(model, addBos, addEos),
+            ["decoder"] = new JsonObject { ["type"] = "Sequence", ["decoders"] = decoders },
+            ["model"] = bpe ? BpeModel(model) : UnigramModel(model),
+        };
+    }
+
+    public static void Write(SpmModel model, string path, bool addBos = true, bool addEos = false)
+    {
+        var json = Build(model, addBos, addEos).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        File.WriteAllText(path, json);
+    }
+
+    static JsonObject UnigramModel(SpmModel model)
+    {
+        float max = model.Pieces.Where(p => p.Type == PieceType.Normal).Select(p => p.Score).DefaultIfEmpty(0).Max();
+        var vocab = new JsonArray();
+        foreach (var p in model.Pieces)
+        {
+            double score = p.Type == PieceType.UserDefined ? System.Text.Encoding.UTF8.GetByteCount(p.Piece) * (double)max - 0.1 : p.Score;
+            vocab.Add(new JsonArray(p.Piece, score));
+        }
+        return new JsonObject
+        {
+            ["type"] = "Unigram",
+            ["unk_id"] = model.Pieces.FindIndex(p => p.Type == PieceType.Unknown),
+            ["vocab"] = vocab,
+            ["byte_fallback"] = model.TrainerSpec.ByteFallback,
+        };
+    }
+
+    static JsonObject BpeModel(SpmModel model)
+    {
+        var vocab = new JsonObject();
+        var ids = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < model.Pieces.Count; i++) { vocab[model.Pieces[i].Piece] = i; ids[model.Pieces[i].Piece] = i; }
+        // generate_merges: every split of a NORMAL piece into two vocabulary pieces, by merged score (desc).
+        var merges = new List<(string L, string R, float Score, int Id)>();
+        for (int id = 0; id < model.Pieces.Count; id++)
+        {
+            var p = model.Pieces[id];
+            if (p.Type != PieceType.Normal) continue;
+            var s = p.Piece;
+            for (int k = 1; k < s.Length; k++)
+            {
+                if (char.IsLowSurrogate(s[k])) continue;
+                string l = s[..k], r = s[k..];
+                if (ids.TryGetValue(l, out int li) && ids.TryGetValue(r, out int ri)
+                    && model.Pieces[li].Type == PieceType.Normal && model.Pieces[ri].Type == PieceType.Normal)
+                    merges.Add((l, r, p.Score, id));
+            }
+        }
+        var ordered = merges.OrderByDescending(m => m.Score).ThenBy(m => m.Id).ThenBy(m => m.L.Length);
+        var mergesJson = new JsonArray();
+        foreach (var m in ordered) mergesJson.Add(new JsonArray(m.L, m.R));
+        return new JsonObject
+        {
+            ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = model.TrainerSpec.UnkPiece,
+            ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null, ["fuse_unk"] = true,
+            ["byte_fallback"] = model.TrainerSpec.ByteFallback, ["ignore_merges"] = false,
+            ["vocab"] = vocab, ["merges"] = mergesJson,
+        };
+    }
+
+    static JsonNode? PostProcessor(SpmModel model, bool addBos, bool addEos)
+    {
+        var spec = model.TrainerSpec;
+        int bos = model.Pieces.FindIndex(p => p.Piece == spec.BosPiece), eos = model.Pieces.FindIndex(p => p.Piece == spec.EosPiece);
+        var single = new JsonArray();
+        var special = new JsonObject();
+        if (addBos && bos >= 0)
+        {
+            single.Add(new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = spec.BosPiece, ["type_id"] = 0 } });
+            special[spec.BosPiece] = new JsonObject { ["id"] = spec.BosPiece, ["ids"] = new JsonArray(bos), ["tokens"] = new JsonArray(spec.BosPiece) };
+        }
+        single.Add(new JsonObject { ["Sequence"] = new JsonObject { ["id"] = "A", ["type_id"] = 0 } });
+        if (addEos && eos >= 0)
+        {
+            single.Add(new JsonObject { ["SpecialToken"] = new JsonObject { ["id"] = spec.EosPiece, ["type_id"] = 0 } });
+            special[spec.EosPiece] = new JsonObject { ["id"] = spec.EosPiece, ["ids"] = new JsonArray(eos), ["tokens"] = new JsonArray(spec.EosPiece) };
+        }
+        var pair = new JsonArray();
+        foreach (var n in single) pair.Add(n!.DeepClone());
+        foreach (var n in single)
+        {
+            var c = n!.DeepClone();
+            if (c["Sequence"] is JsonObject seq) { seq["id"] = "B"; seq["type_id"] = 1; }
+            else if (c["SpecialToken"] is JsonObject st) st["type_id"] = 1;
+            pair.Add(c);
+        }
+        return new JsonObject { ["type"] = "TemplateProcessing", ["single"] = single, ["pair"] = pair, ["special_tokens"] = special };
+    }
+}

@@ -1,0 +1,278 @@
+using Google.Protobuf;
+
+namespace Tsumugi.Tokenization.Spm;
+
+/// <summary>
+/// Hand-written reader/writer for sentencepiece_model.proto (proto2) on Google.Protobuf's coded streams, so no
+/// generated code is needed. Fields are written in ascending number like spm does; unknown fields are preserved.
+/// </summary>
+public static class SpmModelIO
+{
+    public static SpmModel Read(string path)
+    {
+        byte[] data;
+        try { data = File.ReadAllBytes(path); }
+        catch (FileNotFoundException) { throw new FileNotFoundException($"SentencePiece model not found: {path}; pass the path of a tokenizer.model file.", path); }
+        try { return Parse(data); }
+        catch (Exception e) when (e is InvalidProtocolBufferException or InvalidDataException)
+        {
+            throw new InvalidDataException($"{path} is not a valid SentencePiece .model ({e.Message}); re-export it with sentencepiece or `tsumugi tokenizer train`.", e);
+        }
+    }
+
+    public static SpmModel Parse(byte[] data)
+    {
+        var model = new SpmModel();
+        var input = new CodedInputStream(data);
+        var unknown = new MemoryStream();
+        while (true)
+        {
+            long start = input.Position;
+            uint tag = input.ReadTag();
+            if (tag == 0) break;
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    model.Pieces.Add(ParsePiece(input.ReadBytes().ToByteArray()));
+                    break;
+                case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    model.TrainerSpec = ParseTrainerSpec(input.ReadBytes().ToByteArray());
+                    break;
+                case 3 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
+                    model.NormalizerSpec = ParseNormalizerSpec(input.ReadBytes().ToByteArray());
+                    break;
+                default:
+                    input.SkipLastField();
+                    unknown.Write(data, (int)start, (int)(input.Position - start));
+                    break;
+            }
+        }
+        if (model.Pieces.Count == 0) throw new InvalidDataException("the model has no pieces");
+        Validate(model);
+        model.UnknownFields = unknown.ToArray();
+        return model;
+    }
+
+    /// <summary>The load-time checks sentencepiece itself makes, with the same wording where it has one.</summary>
+    public static void Validate(SpmModel model)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        int unk = 0, bytes = 0;
+        foreach (var p in model.Pieces)
+        {
+            if (p.Piece.Length == 0) throw new InvalidDataException("piece must not be empty");
+            if (!seen.Add(p.Piece)) throw new InvalidDataException($"{p.Piece} is already defined");
+            if (p.Type == PieceType.Unknown) unk++;
+            if (p.Type == PieceType.Byte)
+            {
+                if (!model.TrainerSpec.ByteFallback) throw new InvalidDataException($"byte piece {p.Piece} is found although byte_fallback is false");
+                bytes++;
+            }
+        }
+        if (unk == 0) throw new InvalidDataException("unk is not defined");
+        if (unk > 1) throw new InvalidDataException("unk is defined more than once");
+        if (model.TrainerSpec.ByteFallback && bytes != 256) throw new InvalidDataException("there are not 256 byte pieces although byte_fallback is true");
+    }
+
+    static SpmPiece ParsePiece(byte[] data)
+    {
+        var input = new CodedInputStream(data);
+        string piece = "";
+        float score = 0;
+        var type = PieceType.Normal;
+        uint tag;
+        while ((tag = input.ReadTag()) != 0)
+        {
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: piece = input.ReadString(); break;
+                case 2: score = input.ReadFloat(); break;
+                case 3:
+                    int t = input.ReadEnum();
+                    if (t < 1 || t > 6) throw new InvalidDataException($"unknown piece type {t}");
+                    type = (PieceType)t;
+                    break;
+                default: input.SkipLastField(); break;
+            }
+        }
+        return new SpmPiece(piece, score, type);
+    }
+
+    static SpmTrainerSpec ParseTrainerSpec(byte[] data)
+    {
+        var s = new SpmTrainerSpec();
+        var input = new CodedInputStream(data);
+        var unknown = new MemoryStream();
+        while (true)
+        {
+            long start = input.Position;
+            uint tag = input.ReadTag();
+            if (tag == 0) break;
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: s.Input.Add(input.ReadString()); break;
+                case 2: s.ModelPrefix = input.ReadString(); break;
+                case 3: s.ModelType = (SpmModelType)input.ReadEnum(); break;
+                case 4: s.VocabSize = input.ReadInt32(); break;
+                case 10: s.CharacterCoverage = input.ReadFloat(); break;
+                case 11: s.InputSentenceSize = input.ReadUInt64(); break;
+                case 14: s.SeedSentencepieceSize = input.ReadInt32(); break;
+                case 15: s.ShrinkingFactor = input.ReadFloat(); break;
+                case 16: s.NumThreads = input.ReadInt32(); break;
+                case 17: s.NumSubIterations = input.ReadInt32(); break;
+                case 18: s.MaxSentenceLength = input.ReadInt32(); break;
+                case 19: s.ShuffleInputSentence = input.ReadBool(); break;
+                case 20: s.MaxSentencepieceLength = input.ReadInt32(); break;
+                case 21: s.SplitByUnicodeScript = input.ReadBool(); break;
+                case 22: s.SplitByWhitespace = input.ReadBool(); break;
+                case 23: s.SplitByNumber = input.ReadBool(); break;
+                case 24: s.TreatWhitespaceAsSuffix = input.ReadBool(); break;
+                case 25: s.SplitDigits = input.ReadBool(); break;
+                case 26: s.AllowWhitespaceOnlyPieces = input.ReadBool(); break;
+                case 30: s.ControlSymbols.Add(input.ReadString()); break;
+                case 31: s.UserDefinedSymbols.Add(input.ReadString()); break;
+                case 33: s.HardVocabLimit = input.ReadBool(); break;
+                case 35: s.ByteFallback = input.ReadBool(); break;
+                case 36: s.RequiredChars = input.ReadString(); break;
+                case 40: s.UnkId = input.ReadInt32(); break;
+                case 41: s.BosId = input.ReadInt32(); break;
+                case 42: s.EosId = input.ReadInt32(); break;
+                case 43: s.PadId = input.ReadInt32(); break;
+                case 44: s.UnkSurface = input.ReadString(); break;
+                case 45: s.UnkPiece = input.ReadString(); break;
+                case 46: s.BosPiece = input.ReadString(); break;
+                case 47: s.EosPiece = input.ReadString(); break;
+                case 48: s.PadPiece = input.ReadString(); break;
+                default:
+                    input.SkipLastField();
+                    unknown.Write(data, (int)start, (int)(input.Position - start));
+                    break;
+            }
+        }
+        s.UnknownFields = unknown.ToArray();
+        return s;
+    }
+
+    static SpmNormalizerSpec ParseNormalizerSpec(byte[] data)
+    {
+        var s = new SpmNormalizerSpec();
+        var input = new CodedInputStream(data);
+        var unknown = new MemoryStream();
+        while (true)
+        {
+            long start = input.Position;
+            uint tag = input.ReadTag();
+            if (tag == 0) break;
+            switch (WireFormat.GetTagFieldNumber(tag))
+            {
+                case 1: s.Name = input.ReadString(); break;
+                case 2: s.PrecompiledCharsmap = input.ReadBytes().ToByteArray(); break;
+                case 3: s.AddDummyPrefix = input.ReadBool(); break;
+                case 4: s.RemoveExtraWhitespaces = input.ReadBool(); break;
+                case 5: s.EscapeWhitespaces = input.ReadBool(); break;
+                case 6: s.NormalizationRuleTsv = input.ReadString(); break;
+                default:
+                    input.SkipLastField();
+                    unknown.Write(data, (int)start, (int)(input.Position - start));
+                    break;
+            }
+        }
+        s.UnknownFields = unknown.ToArray();
+        return s;
+    }
+
+    public static void Write(SpmModel model, string path)
+    {
+        Validate(model);
+        var bytes = Serialize(model);
+        // Write to a temp file and rename so a crash never leaves a truncated model behind.
+        var tmp = path + ".tmp";
+        File.WriteAllBytes(tmp, bytes);
+        File.Move(tmp, path, overwrite: true);
+    }
+
+    public static byte[] Serialize(SpmModel model)
+    {
+        var ms = new MemoryStream();
+        var o = new CodedOutputStream(ms, leaveOpen: true);
+        foreach (var p in model.Pieces)
+        {
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited);
+            o.WriteBytes(ByteString.CopyFrom(Message(w =>
+            {
+                w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString(p.Piece);
+                w.WriteTag(2, WireFormat.WireType.Fixed32); w.WriteFloat(p.Score);
+                w.WriteTag(3, WireFormat.WireType.Varint); w.WriteEnum((int)p.Type);
+            })));
+        }
+        o.WriteTag(2, WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(ByteString.CopyFrom(SerializeTrainerSpec(model.TrainerSpec)));
+        o.WriteTag(3, WireFormat.WireType.LengthDelimited);
+        o.WriteBytes(ByteString.CopyFrom(SerializeNormalizerSpec(model.NormalizerSpec)));
+        o.Flush();
+        ms.Write(model.UnknownFields); // verbatim tag+value bytes; CodedOutputStream has no public raw write
+        return ms.ToArray();
+    }
+
+    static byte[] SerializeTrainerSpec(SpmTrainerSpec s) => Message(w =>
+    {
+        foreach (var i in s.Input) Str(w, 1, i);
+        if (s.ModelPrefix.Length > 0) Str(w, 2, s.ModelPrefix);
+        Int(w, 3, (int)s.ModelType);
+        Int(w, 4, s.VocabSize);
+        Flt(w, 10, s.CharacterCoverage);
+        w.WriteTag(11, WireFormat.WireType.Varint); w.WriteUInt64(s.InputSentenceSize);
+        Int(w, 14, s.SeedSentencepieceSize);
+        Flt(w, 15, s.ShrinkingFactor);
+        Int(w, 16, s.NumThreads);
+        Int(w, 17, s.NumSubIterations);
+        Int(w, 18, s.MaxSentenceLength);
+        Bool(w, 19, s.ShuffleInputSentence);
+        Int(w, 20, s.MaxSentencepieceLength);
+        Bool(w, 21, s.SplitByUnicodeScript);
+        Bool(w, 22, s.SplitByWhitespace);
+        Bool(w, 23, s.SplitByNumber);
+        Bool(w, 24, s.TreatWhitespaceAsSuffix);
+        Bool(w, 25, s.SplitDigits);
+        Bool(w, 26, s.AllowWhitespaceOnlyPieces);
+        foreach (var c in s.ControlSymbols) Str(w, 30, c);
+        foreach (var u in s.UserDefinedSymbols) Str(w, 31, u);
+        Bool(w, 33, s.HardVocabLimit);
+        Bool(w, 35, s.ByteFallback);
+        if (s.RequiredChars.Length > 0) Str(w, 36, s.RequiredChars);
+        Int(w, 40, s.UnkId);
+        Int(w, 41, s.BosId);
+        Int(w, 42, s.EosId);
+        Int(w, 43, s.PadId); // negative int32 -> sign-extended 10-byte varint, as protobuf requires
+        Str(w, 44, s.UnkSurface);
+        Str(w, 45, s.UnkPiece);
+        Str(w, 46, s.BosPiece);
+        Str(w, 47, s.EosPiece);
+        Str(w, 48, s.PadPiece);
+    }, s.UnknownFields);
+
+    static byte[] SerializeNormalizerSpec(SpmNormalizerSpec s) => Message(w =>
+    {
+        Str(w, 1, s.Name);
+        w.WriteTag(2, WireFormat.WireType.LengthDelimited); w.WriteBytes(ByteString.CopyFrom(s.PrecompiledCharsmap));
+        Bool(w, 3, s.AddDummyPrefix);
+        Bool(w, 4, s.RemoveExtraWhitespaces);
+        Bool(w, 5, s.EscapeWhitespaces);
+        if (s.NormalizationRuleTsv.Length > 0) Str(w, 6, s.NormalizationRuleTsv);
+    }, s.UnknownFields);
+
+    static void Str(CodedOutputStream w, int f, string v) { w.WriteTag(f, WireFormat.WireType.LengthDelimited); w.WriteString(v); }
+    static void Int(CodedOutputStream w, int f, int v) { w.WriteTag(f, WireFormat.WireType.Varint); w.WriteInt32(v); }
+    static void Bool(CodedOutputStream w, int f, bool v) { w.WriteTag(f, WireFormat.WireType.Varint); w.WriteBool(v); }
+    static void Flt(CodedOutputStream w, int f, float v) { w.WriteTag(f, WireFormat.WireType.Fixed32); w.WriteFloat(v); }
+
+    static byte[] Message(Action<CodedOutputStream> body, byte[]? tail = null)
+    {
+        var ms = new MemoryStream();
+        var w = new CodedOutputStream(ms, leaveOpen: true);
+        body(w);
+        w.Flush();
+        if (tail != null) ms.Write(tail);
+        return ms.ToArray();
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+
+namespace Tsumugi.Tokenization.Training;
+
+/// <summary>
+/// Reads training text: plain text files (one sentence or paragraph per line) and `.jsonl.zst` / `.jsonl` corpus
+/// shards (the `text` field of each line; documents are split into lines). Directories are walked recursively.
+/// Lines longer than the byte limit are split at sentence ends instead of being dropped as spm_train does.
+/// </summary>
+public static class TrainingInput
+{
+    public static IEnumerable<string> ExpandPaths(IEnumerable<string> inputs)
+    {
+        foreach (var input in inputs)
+        {
+            if (Directory.Exists(input))
+            {
+                foreach (var f in Directory.GetFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)) yield return f;
+            }
+            else if (File.Exists(input)) yield return input;
+            else throw new FileNotFoundException($"training input not found: {input}; pass text files, .jsonl.zst shards or a directory of them.", input);
+        }
+    }
+
+    /// <summary>Every non-empty line (split to at most <paramref name="maxBytes"/> UTF-8 bytes) of every input.</summary>
+    public static IEnumerable<string> ReadSentences(IEnumerable<string> inputs, int maxBytes)
+    {
+        foreach (var path in ExpandPaths(inputs))
+            foreach (var doc in ReadDocuments(path))
+                foreach (var line in doc.Split('\n'))
+                {
+                    var l = line.TrimEnd('\r');
+                    if (l.Length == 0) continue;
+                    foreach (var s in SplitLong(l, maxBytes)) if (s.Length > 0) yield return s;
+                }
+    }
+
+    /// <summary>Texts of one file: each line of a text file, or each `text` field of a JSONL shard.</summary>
+    public static IEnumerable<string> ReadDocuments(string path)
+    {
+        bool jsonl = path.EndsWith(".jsonl", StringComparison.Ordinal) || path.EndsWith(".jsonl.zst", StringComparison.Ordinal);
+        Stream stream = File.OpenRead(path);
+        if (path.EndsWith(".zst", StringComparison.Ordinal)) stream = new ZstdSharp.DecompressionStream(stream);
+        using var input = new BufferedStream(stream, 1 << 16);
+        var strict = new UTF8Encoding(false, true);
+        var bytes = new List<byte>(4096);
+        int lineNo = 0;
+        // Lines are split as bytes and decoded one by one so an invalid byte is reported with its exact line.
+        while (true)
+        {
+            int b = input.ReadByte();
+            if (b >= 0 && b != '\n') { bytes.Add((byte)b); continue; }
+            if (b < 0 && bytes.Count == 0) yield break;
+            lineNo++;
+            string line;
+            try { line = strict.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes)); }
+            catch (DecoderFallbackException)
+            {
+                throw new InvalidDataException($"{path}:{lineNo}: invalid UTF-8; convert the file to UTF-8 (e.g. with iconv) or clean it with `tsumugi corpus`.");
+            }
+            bytes.Clear();
+            if (!jsonl) yield return line;
+            else if (line.Length > 0) yield return JsonText(path, lineNo, line);
+            if (b < 0) yield break;
+        }
+    }
+
+    static string JsonText(string path, int lineNo, string line)
+    {
+        string? text;
+        try
+        {
+            using var doc = JsonDocument.Parse(line);
+            text = doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("text", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}:{lineNo}: malformed JSON ({e.Message}); each line of a shard must be a JSON object with a \"text\" field.");
+        }
+        return text ?? throw new InvalidDataException($"{path}:{lineNo}: no string \"text\" field; each line of a shard must be a JSON object with a \"text\" field.");
+    }
+
+    /// <summary>Splits a line longer than <paramref name="maxBytes"/> at sentence ends, then hard at character boundaries.</summary>
+    public static IEnumerable<string> SplitLong(string line, int maxBytes)
+    {
+        if (System.Text.Encoding.UTF8.GetByteCount(line) <= maxBytes) { yield return line; yield break; }
+        var sb = new StringBuilder();
+        int bytes = 0;
+        for (int i = 0; i < line.Length; i++)
+        {
+            char c = line[i];
+            int n = char.IsHighSurrogate(c) && i + 1 < line.Length ? 4 : char.IsLowSurrogate(c) ? 0 : c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
+            if (bytes + n > maxBytes && !char.IsLowSurrogate(c)) { yield return sb.ToString(); sb.Clear(); bytes = 0; }
+            sb.Append(c); bytes += n;
+            bool end = c is '。' or '．' or '！' or '？' or '!' or '?' || (c == '.' && i + 1 < line.Length && line[i + 1] == ' ');
+            if (end)
+            {
+                yield return sb.ToString().Trim(); sb.Clear(); bytes = 0;
+            }
+        }
+        if (sb.Length > 0 && sb.ToString().Trim().Length > 0) yield return sb.ToString().Trim();
+    }
+
+    /// <summary>Reservoir-samples <paramref name="size"/> sentences (all when 0) with a fixed seed.</summary>
+    public static List<string> Sample(IEnumerable<string> sentences, int size, int seed)
+    {
+        if (size <= 0) return sentences.ToList();
+        var rng = new Random(seed);
+        var kept = new List<string>(size);
+        long seen = 0;
+        foreach (var s in sentences)
+        {
+            seen++;
+            if (kept.Count < size) kept.Add(s);
+            else { long j = rng.NextInt64(seen); if (j < size) kept[(int)j] = s; }
+        }
+        return kept;
+    }
+}

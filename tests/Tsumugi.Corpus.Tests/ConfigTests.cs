@@ -1,0 +1,61 @@
+using Tsumugi.Corpus.Filters;
+using Tsumugi.Corpus.Pipeline;
+
+namespace Tsumugi.Corpus.Tests;
+
+public class ConfigTests
+{
+    [Fact]
+    public void UnknownStepKey_IsAnErrorNamingKeyAndLine()
+    {
+        var e = Assert.Throws<FormatException>(() => PipelineConfig.Parse("steps:\n  - length: { min_chars: 10, max_chras: 5 }\n", "p.yaml"));
+        Assert.Contains("max_chras", e.Message);
+        Assert.Contains("p.yaml:2", e.Message);
+    }
+
+    [Fact]
+    public void UnknownTopLevelKeyAndUnknownStep_AreErrors()
+    {
+        Assert.Contains("'wokers'", Assert.Throws<FormatException>(() => PipelineConfig.Parse("wokers: 2\n", "p.yaml")).Message);
+        Assert.Contains("'lenght'", Assert.Throws<FormatException>(() => PipelineConfig.Parse("steps: [lenght]\n", "p.yaml")).Message);
+        Assert.Contains("reader.txtmode", Assert.Throws<FormatException>(() => PipelineConfig.Parse("reader: { txtmode: file }\n", "p.yaml")).Message);
+    }
+
+    [Fact]
+    public void StepsCanBeRetunedAndSwitchedOff()
+    {
+        var c = PipelineConfig.Parse("steps:\n  - length: { min_chars: 3, max_chars: 0 }\n  - kuten: { enabled: false }\n", "p.yaml");
+        var steps = c.BuildSteps();
+        var length = Assert.Single(steps);
+        var doc = new Document { Id = "x", Text = "あいう", Source = new DocumentSource("f", 1, 0) };
+        Assert.Null(length.Apply(doc));
+        doc.Text = "あい";
+        Assert.NotNull(length.Apply(doc));
+    }
+
+    [Fact]
+    public void ShippedConfig_MatchesBuiltInDefault()
+    {
+        var shipped = PipelineConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "corpus-ja.yaml"));
+        var builtIn = PipelineConfig.Default();
+        Assert.Equal(builtIn.Steps.Select(s => s.Step), shipped.Steps.Select(s => s.Step));
+    }
+
+    [Fact]
+    public void ShardSpec_Parsed_AndBadSpecRejected()
+    {
+        Assert.Equal((2, 4), PipelineConfig.ParseShard("2/4"));
+        Assert.Throws<FormatException>(() => PipelineConfig.ParseShard("4/4"));
+    }
+
+    [Fact]
+    public void MinHashThreshold_PicksBandsRowsNearThreshold()
+    {
+        var o = Tsumugi.Corpus.Dedup.MinHashOptions.ForThreshold(0.8);
+        Assert.True(o.Hashes <= 200);
+        Assert.InRange(o.ApproximateThreshold, 0.7, 0.9);
+        Assert.True(o.DetectionProbability(0.95) > 0.95);
+        Assert.True(o.DetectionProbability(0.5) < 0.1);
+        _ = new KeepDomainsFilter(["ja"]);
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json.Nodes;
+
+namespace Tsumugi.Modeling.Tests;
+
+public class LlamaConfigTests
+{
+    const string Llama31 = """
+    {
+      "architectures": ["LlamaForCausalLM"], "attention_bias": false, "bos_token_id": 128000,
+      "eos_token_id": [128001, 128008, 128009], "hidden_act": "silu", "hidden_size": 4096,
+      "initializer_range": 0.02, "intermediate_size": 14336, "max_position_embeddings": 131072,
+      "mlp_bias": false, "model_type": "llama", "num_attention_heads": 32, "num_hidden_layers": 32,
+      "num_key_value_heads": 8, "pretraining_tp": 1, "rms_norm_eps": 1e-05,
+      "rope_scaling": {"factor": 8.0, "high_freq_factor": 4.0, "low_freq_factor": 1.0,
+                       "original_max_position_embeddings": 8192, "rope_type": "llama3"},
+      "rope_theta": 500000.0, "tie_word_embeddings": false, "torch_dtype": "bfloat16",
+      "transformers_version": "4.43.0.dev0", "use_cache": true, "vocab_size": 128256
+    }
+    """;
+
+    [Fact]
+    public void ReadsALlama31Config()
+    {
+        var c = LlamaConfig.FromJson(Llama31);
+        Assert.Equal(8, c.NumKeyValueHeads);
+        Assert.Equal(128, c.HeadDim);
+        Assert.Equal(500000.0, c.RopeTheta);
+        Assert.Equal(new RopeScaling("llama3", 8, 1, 4, 8192), c.RopeScaling);
+        Assert.Equal(new[] { 128001, 128008, 128009 }, c.EosTokenIds);
+        Assert.Equal("bfloat16", c.TorchDtype);
+    }
+
+    [Fact]
+    public void SaveKeepsUnknownKeysAndEveryModelledValue()
+    {
+        var original = JsonNode.Parse(Llama31)!.AsObject();
+        var saved = JsonNode.Parse(LlamaConfig.FromJson(Llama31).ToJson())!.AsObject();
+        foreach (var (key, value) in original)
+            Assert.True(JsonNode.DeepEquals(value, saved[key]), $"{key}: {value?.ToJsonString()} became {saved[key]?.ToJsonString()}");
+    }
+
+    [Fact]
+    public void ReadsAndKeepsTheTransformersV5RopeParametersSpelling()
+    {
+        var json = """
+        {"model_type": "llama", "vocab_size": 100, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "rope_parameters": {"rope_type": "linear", "factor": 2.0, "rope_theta": 20000.0}}
+        """;
+        var c = LlamaConfig.FromJson(json);
+        Assert.Equal(20000.0, c.RopeTheta);
+        Assert.Equal("linear", c.RopeScaling!.Type);
+        Assert.Equal(2.0, c.RopeScaling.Factor);
+        Assert.Equal(4, c.NumKeyValueHeads); // absent means multi-head attention
+        var saved = JsonNode.Parse(c.ToJson())!.AsObject();
+        Assert.Null(saved["rope_theta"]);
+        Assert.Equal(20000.0, saved["rope_parameters"]!["rope_theta"]!.GetValue<double>());
+    }
+
+    [Fact]
+    public void ReadsMixtralWithTheNumExpertsAlias()
+    {
+        var c = LlamaConfig.FromJson("""
+        {"model_type": "mixtral", "vocab_size": 100, "hidden_size": 64, "intermediate_size": 128, "num_hidden_layers": 2,
+         "num_attention_heads": 4, "num_key_value_heads": 2, "num_experts": 8, "num_experts_per_tok": 2, "router_aux_loss_coef": 0.02}
+        """);
+        Assert.True(c.IsMoE);
+        Assert.Equal(8, c.NumLocalExperts);
+        Assert.Equal(0.02, c.RouterAuxLossCoef);
+        Assert.Equal(8, JsonNode.Parse(c.ToJson())!["num_local_experts"]!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("\"hidden_size\": 66", "hidden_size (66) is not divisible by num_attention_heads (4)")]
+    [InlineData("\"num_key_value_heads\": 3", "num_attention_heads (4) is not divisible by num_key_value_heads (3)")]
+    [InlineData("\"model_type\": \"mixtral\", \"num_local_experts\": 2, \"num_experts_per_tok\": 3", "num_experts_per_tok (3)")]
+    [InlineData("\"hidden_size\": \"64\"", "hidden_size must be an integer")]
+    [InlineData("\"rope_scaling\": {\"rope_type\": \"yarn\", \"factor\": 4}", "rope_scaling.rope_type 'yarn' is not supported")]
+    [InlineData("\"rope_scaling\": {\"rope_type\": \"linear\"}", "rope_scaling.factor is required")]
+    [InlineData("\"model_type\": \"gpt2\"", "model_type 'gpt2' is not supported")]
+    [InlineData("\"hidden_act\": \"gelu\"", "hidden_act 'gelu'")]
+    [InlineData("\"eos_token_id\": 500", "eos_token_id (500) is outside the vocabulary")]
+    [InlineData("\"vocab_size\": 0", "vocab_size must be positive")]
+    public void RejectsInvalidCombinationsNamingTheKey(string field, string expected)
+    {
+        // Start from a valid config and override the fields under test.
+        var node = JsonNode.Parse("{" + field + "}")!.AsObject();
+        var baseObject = JsonNode.Parse("{\"vocab_size\": 100, \"hidden_size\": 64, \"intermediate_size\": 128, \"num_hidden_layers\": 2, \"num_attention_heads\": 4, \"model_type\": \"llama\"}")!.AsObject();
+        foreach (var (k, v) in node) baseObject[k] = v?.DeepClone();
+        var e = Assert.Throws<InvalidDataException>(() => LlamaConfig.FromJson(baseObject.ToJsonString(), "my/config.json"));
+        Assert.StartsWith("my/config.json: ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void InvalidJsonIsReportedWithTheFileName()
+    {
+        var e = Assert.Throws<InvalidDataException>(() => LlamaConfig.FromJson("{ not json", "x/config.json"));
+        Assert.StartsWith("x/config.json: invalid JSON", e.Message);
+    }
+
+    [Fact]
+    public void EveryPresetIsValidAndNamedShapesHaveTheirPublishedSizes()
+    {
+        foreach (var (name, _) in ModelPresets.List()) ModelPresets.Get(name).Validate(name);
+        Assert.True(ModelPresets.Get("tiny").VocabSize >= 1024);
+        // Llama-2-7B has 6,738,415,616 parameters; Mixtral-8x7B 46,702,792,704 total and ≈12.9B active.
+        Assert.Equal(6_738_415_616, ModelAccounting.For(ModelPresets.Get("7b")).TotalParameters);
+        var mixtral = ModelAccounting.For(ModelPresets.Get("mixtral-8x7b"));
+        Assert.Equal(46_702_792_704, mixtral.TotalParameters);
+        Assert.InRange(mixtral.ActiveParameters, 12_800_000_000, 13_000_000_000);
+        Assert.Equal(7_241_732_096, ModelAccounting.For(ModelPresets.Get("mistral-7b")).TotalParameters);
+    }
+}
