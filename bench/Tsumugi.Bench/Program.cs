@@ -6,6 +6,7 @@ return args.FirstOrDefault() switch
 {
     "train-mfu" => TrainMfuBenchmark.Run(Rounds(args)),
     "decode" => DecodeBenchmark.Run(Rounds(args)),
+    "hf-parity" => HfParity.Run(args),
     _ => Usage(),
 };
 

@@ -28,6 +28,8 @@ public static class CliApp
     /// <summary>The stage groups, in pipeline order.</summary>
     static IEnumerable<Command> Stages()
     {
+        yield return Commands.CorpusCommands.Create();
+        yield return Commands.TokenizerCommands.Create();
         yield return Commands.ModelCommands.Create();
         yield return Commands.DemoCommand.Create();
     }

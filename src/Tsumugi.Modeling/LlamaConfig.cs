@@ -194,8 +194,8 @@ public sealed class LlamaConfig
         if (HeadDimOverride is { } hd) o["head_dim"] = hd;
         o["hidden_act"] = HiddenAct;
         o["max_position_embeddings"] = MaxPositionEmbeddings;
-        o["initializer_range"] = InitializerRange;
-        o["rms_norm_eps"] = RmsNormEps;
+        o["initializer_range"] = Float(InitializerRange);
+        o["rms_norm_eps"] = Float(RmsNormEps);
         WriteRope(o);
         o["tie_word_embeddings"] = TieWordEmbeddings;
         o["attention_bias"] = AttentionBias;
@@ -205,8 +205,8 @@ public sealed class LlamaConfig
         {
             o["num_local_experts"] = NumLocalExperts;
             o["num_experts_per_tok"] = NumExpertsPerTok;
-            o["router_aux_loss_coef"] = RouterAuxLossCoef;
-            o["router_jitter_noise"] = RouterJitterNoise;
+            o["router_aux_loss_coef"] = Float(RouterAuxLossCoef);
+            o["router_jitter_noise"] = Float(RouterJitterNoise);
         }
         o["bos_token_id"] = BosTokenId;
         o["eos_token_id"] = EosTokenIds.Length == 1 ? JsonValue.Create(EosTokenIds[0]) : new JsonArray(EosTokenIds.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
@@ -221,26 +221,35 @@ public sealed class LlamaConfig
         JsonObject? scaling = RopeScaling is null ? null : new JsonObject
         {
             ["rope_type"] = RopeScaling.Type,
-            ["factor"] = RopeScaling.Factor,
+            ["factor"] = Float(RopeScaling.Factor),
         };
         if (RopeScaling is { Type: "llama3" } r)
         {
-            scaling!["low_freq_factor"] = r.LowFreqFactor;
-            scaling["high_freq_factor"] = r.HighFreqFactor;
+            scaling!["low_freq_factor"] = Float(r.LowFreqFactor);
+            scaling["high_freq_factor"] = Float(r.HighFreqFactor);
             scaling["original_max_position_embeddings"] = r.OriginalMaxPositionEmbeddings;
         }
         if (_ropeParametersSpelling)
         {
             var p = scaling ?? new JsonObject { ["rope_type"] = "default" };
-            p["rope_theta"] = RopeTheta;
+            p["rope_theta"] = Float(RopeTheta);
             o["rope_parameters"] = p;
         }
         else
         {
-            o["rope_theta"] = RopeTheta;
+            o["rope_theta"] = Float(RopeTheta);
             o["rope_scaling"] = scaling;
         }
     }
+
+    /// <summary>
+    /// A float that always serialises with a decimal point (0.0, not 0): transformers v5 validates config fields
+    /// strictly and rejects an int where a float is declared (e.g. router_jitter_noise).
+    /// </summary>
+    static JsonNode Float(double value) =>
+        JsonNode.Parse(value == Math.Floor(value) && Math.Abs(value) < 1e15
+            ? value.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
+            : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture))!;
 
     public void Save(string path)
     {

@@ -42,6 +42,18 @@ public class ConfigTests
     }
 
     [Fact]
+    public void JapaneseOnlyFilters_ApplyToUnroutedDocs_ButSkipOtherDomains()
+    {
+        var kuten = Assert.Single(PipelineConfig.Parse("steps: [kuten]\n", "p.yaml").BuildSteps());
+        var doc = new Document { Id = "x", Text = new string('あ', 300), Source = new DocumentSource("f", 1, 0) };
+        Assert.NotNull(kuten.Apply(doc));   // no route step: the filter still runs
+        doc.Domain = "en";
+        Assert.Null(kuten.Apply(doc));      // routed elsewhere: a ja-only filter leaves it alone
+        doc.Domain = "ja";
+        Assert.NotNull(kuten.Apply(doc));
+    }
+
+    [Fact]
     public void ShardSpec_Parsed_AndBadSpecRejected()
     {
         Assert.Equal((2, 4), PipelineConfig.ParseShard("2/4"));

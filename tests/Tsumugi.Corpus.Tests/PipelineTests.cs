@@ -68,6 +68,14 @@ public class PipelineTests
         Assert.True(first.GetProperty("source").GetProperty("file").GetString()!.Length > 0);
         Assert.Contains(first.GetProperty("quality").GetString(), new[] { "high", "medium", "low" });
         Assert.True(File.Exists(Path.Combine(t.File("out"), PipelineRunner.SummaryFile)));
+
+        // `corpus stats` over the same folder sees exactly what the books say was kept.
+        var stats = Tsumugi.Corpus.Stats.CorpusStats.Compute(t.File("out"));
+        Assert.Equal(s.DocsKept, stats.Docs);
+        Assert.Equal(s.CharsOut, stats.Chars);
+        Assert.Equal(stats.Docs, stats.LengthHistogram.Values.Sum());
+        Assert.Equal(s.Domains.Values.Sum(), stats.Domains.Values.Sum());
+        Assert.Equal(s.Domains["code"], stats.Domains["code"]);
     }
 
     [Fact]

@@ -110,4 +110,16 @@ public class LlamaConfigTests
         Assert.InRange(mixtral.ActiveParameters, 12_800_000_000, 13_000_000_000);
         Assert.Equal(7_241_732_096, ModelAccounting.For(ModelPresets.Get("mistral-7b")).TotalParameters);
     }
+
+    [Fact]
+    public void FloatFieldsAreWrittenAsFloatsEvenWhenIntegral()
+    {
+        // transformers v5 rejects `"router_jitter_noise": 0` (int) for a float field.
+        var c = ModelPresets.Get("mixtral-8x7b");
+        c.RouterJitterNoise = 0;
+        var json = c.ToJson();
+        Assert.Contains("\"router_jitter_noise\": 0.0", json);
+        Assert.Contains("\"rope_theta\": 1000000.0", json);
+        Assert.Contains("\"rms_norm_eps\": 1E-05", json.Replace("1e-05", "1E-05"));
+    }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using Spectre.Console;
 using Tsumugi.Evaluation;
 using Tsumugi.Modeling;
+using Tsumugi.Tokenization.Encoding;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Cli.Commands;
@@ -78,15 +79,22 @@ public static class ModelCommands
     static Command Score()
     {
         var modelDir = new Option<string>("--model") { Description = "Model directory.", Required = true };
-        var ids = new Option<string>("--ids") { Description = "Comma-separated token ids, e.g. 1,2,3.", Required = true };
+        var ids = new Option<string?>("--ids") { Description = "Comma-separated token ids, e.g. 1,2,3." };
+        var text = new Option<string?>("--text") { Description = "Text to encode with the model directory's tokenizer.model (BOS prepended)." };
         var json = new Option<bool>("--json") { Description = "Print JSON: per position 1..n-1 the log-probability of the actual token, and the total NLL." };
-        var command = new Command("score", "Per-token log-probabilities and total negative log-likelihood of a token-id sequence.") { modelDir, ids, json };
+        var command = new Command("score", "Per-token log-probabilities and total negative log-likelihood of a token sequence.") { modelDir, ids, text, json };
         command.SetAction(parse =>
         {
-            var tokens = ParseIds(parse.GetValue(ids)!);
-            using var model = HfModelDirectory.Load(parse.GetValue(modelDir)!);
-            if (tokens.Any(t => t < 0 || t >= model.Config.VocabSize))
-                throw new ArgumentException($"--ids: token id {tokens.First(t => t < 0 || t >= model.Config.VocabSize)} is outside the model's vocabulary (0..{model.Config.VocabSize - 1}).");
+            var dir = parse.GetValue(modelDir)!;
+            var tokens = (parse.GetValue(ids), parse.GetValue(text)) switch
+            {
+                ({ } i, null) => ParseIds(i),
+                (null, { } t) => EncodeWithModelTokenizer(dir, t),
+                _ => throw new ArgumentException("give either --ids or --text."),
+            };
+            using var model = HfModelDirectory.Load(dir);
+            if (tokens.FirstOrDefault(t => t < 0 || t >= model.Config.VocabSize, -1) is var bad and not -1)
+                throw new ArgumentException($"--ids: token id {bad} is outside the model's vocabulary (0..{model.Config.VocabSize - 1}).");
             var result = SequenceScorer.Score(model, tokens);
             if (parse.GetValue(json)) Console.WriteLine(JsonSerializer.Serialize(result, JsonOptions));
             else
@@ -99,6 +107,18 @@ public static class ModelCommands
             return 0;
         });
         return command;
+    }
+
+    static long[] EncodeWithModelTokenizer(string modelDir, string text)
+    {
+        var path = Path.Combine(modelDir, "tokenizer.model");
+        if (!File.Exists(path))
+            throw new FileNotFoundException($"{modelDir}: no tokenizer.model to encode --text with; initialise the model with --tokenizer DIR or use --ids.", path);
+        var tokenizer = SpmTokenizer.Load(path);
+        var encoded = tokenizer.Encode(text).Select(i => (long)i);
+        var withBos = tokenizer.BosId >= 0 ? encoded.Prepend(tokenizer.BosId).ToArray() : encoded.ToArray();
+        if (withBos.Length < 2) throw new ArgumentException("--text: encodes to fewer than two tokens; nothing to score.");
+        return withBos;
     }
 
     static readonly JsonSerializerOptions JsonOptions = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };

@@ -38,7 +38,11 @@ public sealed class KeywordCountFilter(string name, Regex pattern, int maxHits) 
     {
         var words = keywords.Select(k => k.Trim()).Where(k => k.Length > 0).Distinct().ToList();
         if (words.Count == 0) return new Regex("(?!)");
-        return new Regex(string.Join("|", words.Select(Regex.Escape)),
-            RegexOptions.Compiled | RegexOptions.CultureInvariant | (ignoreCase ? RegexOptions.IgnoreCase : 0));
+        var pattern = string.Join("|", words.Select(Regex.Escape));
+        // Compiling a regex costs tens of milliseconds and every shard builds its own steps: share them (Regex is thread-safe).
+        return Cache.GetOrAdd((pattern, ignoreCase), static k =>
+            new Regex(k.Pattern, RegexOptions.Compiled | RegexOptions.CultureInvariant | (k.IgnoreCase ? RegexOptions.IgnoreCase : 0)));
     }
+
+    static readonly System.Collections.Concurrent.ConcurrentDictionary<(string Pattern, bool IgnoreCase), Regex> Cache = new();
 }

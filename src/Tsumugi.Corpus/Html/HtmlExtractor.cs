@@ -14,6 +14,9 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
 {
     readonly HtmlExtractorOptions _options = options ?? new();
     readonly HtmlParser _parser = new();
+    // Visible chars, link chars and links per element, measured once bottom-up: asking each nested block for its
+    // TextContent would cost O(size × depth) on deep DocBook pages.
+    readonly Dictionary<IElement, (int Total, int Linked, int Links)> _measure = new(ReferenceEqualityComparer.Instance);
 
     static readonly HashSet<string> Dropped = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -43,7 +46,13 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
         var document = _parser.ParseDocument(html);
         var title = document.Title?.Trim();
         var sink = new TextSink();
-        if (document.Body is { } body) Walk(body, sink);
+        _measure.Clear();
+        if (document.Body is { } body)
+        {
+            Measure(body, false);
+            Walk(body, sink);
+        }
+        _measure.Clear();
         return new HtmlText(sink.ToString(), string.IsNullOrEmpty(title) ? null : title);
     }
 
@@ -96,16 +105,35 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
     /// </summary>
     bool IsLinkDense(IElement e)
     {
-        var links = e.QuerySelectorAll("a[href]");
-        if (links.Length == 0) return false;
-        int total = Visible(e.TextContent);
-        if (total == 0) return false;
-        int linked = 0;
-        foreach (var a in links) linked += Visible(a.TextContent);
-        double density = (double)linked / total;
+        if (!_measure.TryGetValue(e, out var m) || m.Links == 0 || m.Total == 0) return false;
+        double density = (double)m.Linked / m.Total;
         if (density <= _options.MaxLinkDensity) return false;
         bool container = e.LocalName is "ul" or "ol" or "dl" or "table" or "div" or "tr";
-        return (container && links.Length > 1) || total <= _options.LinkDensityMaxChars;
+        return (container && m.Links > 1) || m.Total <= _options.LinkDensityMaxChars;
+    }
+
+    (int Total, int Linked, int Links) Measure(INode node, bool inLink)
+    {
+        int total = 0, linked = 0, links = 0;
+        foreach (var child in node.ChildNodes)
+        {
+            if (child is IText text)
+            {
+                int v = Visible(text.Data);
+                total += v;
+                if (inLink) linked += v;
+            }
+            else if (child is IElement el)
+            {
+                bool isLink = el.LocalName == "a" && el.HasAttribute("href");
+                var (t, l, n) = Measure(el, inLink || isLink);
+                total += t;
+                linked += l;
+                links += n + (isLink ? 1 : 0);
+            }
+        }
+        if (node is IElement e) _measure[e] = (total, linked, links);
+        return (total, linked, links);
     }
 
     static int Visible(string s)

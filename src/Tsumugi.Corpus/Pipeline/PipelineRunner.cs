@@ -157,7 +157,12 @@ public sealed class PipelineRunner(PipelineConfig config)
             if (reason is null) continue;
             if (!stats.Rejected.TryGetValue(step.Name, out var count)) stats.Rejected[step.Name] = count = new StepCount();
             count.Add(1, doc.InputChars);
-            rejected?.Write(doc, $"{step.Name}: {reason}");
+            if (rejected is not null)
+            {
+                long tr = Stopwatch.GetTimestamp();
+                rejected.Write(doc, $"{step.Name}: {reason}");
+                stats.AddTime("write_rejected", Stopwatch.GetTimestamp() - tr);
+            }
             return;
         }
         stats.DocsKept++;

@@ -7,7 +7,7 @@ namespace Tsumugi.Tokenization.Encoding;
 public sealed class ByteTrie
 {
     readonly int[] _root = new int[256];
-    readonly Dictionary<long, int> _edges = new();
+    readonly EdgeTable _edges = new();
     readonly List<int> _values = [-1];
 
     public ByteTrie() => Array.Fill(_root, -1);
@@ -20,7 +20,7 @@ public sealed class ByteTrie
         for (int i = 1; i < key.Length; i++)
         {
             long k = ((long)node << 8) | key[i];
-            if (!_edges.TryGetValue(k, out int next)) { next = NewNode(); _edges[k] = next; }
+            if (!_edges.TryGetValue(k, out int next)) { next = NewNode(); _edges.Add(k, next); }
             node = next;
         }
         _values[node] = value;

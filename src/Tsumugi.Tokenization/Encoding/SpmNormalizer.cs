@@ -31,6 +31,9 @@ public sealed class SpmNormalizer
 
     public byte[] Normalize(ReadOnlySpan<byte> input)
     {
+        if (_map == null && _userDefined == null && !_spec.RemoveExtraWhitespaces && !_suffix && _spec.EscapeWhitespaces
+            && System.Text.Unicode.Utf8.IsValid(input))
+            return NormalizeIdentity(input);
         var o = new List<byte>(input.Length + input.Length / 4 + 3);
         bool removeExtra = _spec.RemoveExtraWhitespaces;
         if (removeExtra)
@@ -68,6 +71,29 @@ public sealed class SpmNormalizer
         }
         if (_suffix && _spec.AddDummyPrefix) o.AddRange(_spec.EscapeWhitespaces ? Meta : Space);
         return [.. o];
+    }
+
+    /// <summary>
+    /// Fast path for the Llama/llm-jp setting (identity map, no user-defined symbols, no whitespace collapsing, valid
+    /// UTF-8): the general loop reduces to "dummy prefix, then every ' ' → '▁'".
+    /// </summary>
+    byte[] NormalizeIdentity(ReadOnlySpan<byte> input)
+    {
+        if (input.Length == 0) return [];
+        int spaces = System.MemoryExtensions.Count(input, (byte)' ');
+        var o = new byte[input.Length + spaces * 2 + (_spec.AddDummyPrefix ? 3 : 0)];
+        int k = 0;
+        if (_spec.AddDummyPrefix) { Meta.CopyTo(o, 0); k = 3; }
+        while (input.Length > 0)
+        {
+            int sp = input.IndexOf((byte)' ');
+            var chunk = sp < 0 ? input : input[..sp];
+            chunk.CopyTo(o.AsSpan(k)); k += chunk.Length;
+            if (sp < 0) break;
+            Meta.CopyTo(o, k); k += 3;
+            input = input[(sp + 1)..];
+        }
+        return o;
     }
 
     static bool EndsWith(List<byte> o, byte[] t)

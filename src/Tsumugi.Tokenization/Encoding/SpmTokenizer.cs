@@ -12,6 +12,8 @@ public sealed class SpmTokenizer
     readonly SpmVocab _vocab;
     readonly SpmNormalizer _normalizer;
 
+    [ThreadStatic] static List<(int Start, int Length, int Id)>? t_segs;
+
     public SpmModel Model { get; }
     public int VocabSize => Model.Pieces.Count;
     public int UnkId => _vocab.UnkId;
@@ -39,10 +41,13 @@ public sealed class SpmTokenizer
         return -1;
     }
 
+    Dictionary<string, int>? _pieceIds;
+
+    /// <summary>Id of a piece string (any type), or the unk id when absent, like spm's PieceToId.</summary>
     public int PieceToId(string piece)
     {
-        for (int i = 0; i < Model.Pieces.Count; i++) if (Model.Pieces[i].Piece == piece) return i;
-        return _vocab.UnkId;
+        _pieceIds ??= Model.Pieces.Select((p, i) => (p.Piece, i)).ToDictionary(x => x.Piece, x => x.i, StringComparer.Ordinal);
+        return _pieceIds.TryGetValue(piece, out int id) ? id : _vocab.UnkId;
     }
 
     public string IdToPiece(int id) => Model.Pieces[id].Piece;
@@ -66,10 +71,23 @@ public sealed class SpmTokenizer
         return ids.Select(IdToPiece).ToArray();
     }
 
-    public void EncodeInto(ReadOnlySpan<byte> utf8, List<int> ids)
+    /// <summary>
+    /// Segments an already-normalized piece string (e.g. "▁東京") with this vocabulary, without normalization —
+    /// how a new piece of an extended vocabulary splits into the old ids (byte fallback included).
+    /// </summary>
+    public int[] EncodeNormalized(string normalized)
     {
-        var norm = _normalizer.Normalize(utf8);
-        var segs = new List<(int Start, int Length, int Id)>();
+        var ids = new List<int>();
+        Segment(System.Text.Encoding.UTF8.GetBytes(normalized), ids);
+        return [.. ids];
+    }
+
+    public void EncodeInto(ReadOnlySpan<byte> utf8, List<int> ids) => Segment(_normalizer.Normalize(utf8), ids);
+
+    void Segment(byte[] norm, List<int> ids)
+    {
+        var segs = t_segs ??= new List<(int Start, int Length, int Id)>();
+        segs.Clear();
         if (Model.TrainerSpec.ModelType == SpmModelType.Bpe) BpeMerger.Encode(norm, _vocab, segs);
         else UnigramViterbi.Encode(norm, _vocab, segs);
         bool fallback = Model.TrainerSpec.ByteFallback;
@@ -90,6 +108,15 @@ public sealed class SpmTokenizer
         var result = new int[texts.Count][];
         var opts = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
         Parallel.For(0, texts.Count, opts, i => result[i] = Encode(texts[i]));
+        return result;
+    }
+
+    /// <summary>Encodes raw UTF-8 lines on all cores (or <paramref name="maxThreads"/>); output order = input order.</summary>
+    public int[][] EncodeBatch(IReadOnlyList<byte[]> utf8Lines, int maxThreads = -1)
+    {
+        var result = new int[utf8Lines.Count][];
+        var opts = new ParallelOptions { MaxDegreeOfParallelism = maxThreads };
+        Parallel.For(0, utf8Lines.Count, opts, i => result[i] = Encode(utf8Lines[i]));
         return result;
     }
 

@@ -17,15 +17,18 @@ public static class TokenizerDirectory
         HfTokenizerConfig.Write(model, dir, chatTemplate);
     }
 
-    /// <summary>Loads a directory (its tokenizer.model) or a `.model` file path.</summary>
+    /// <summary>Loads a directory (tokenizer.model, else tokenizer.json), a `.model` file or a `tokenizer.json`.</summary>
     public static SpmTokenizer Load(string pathOrDir)
     {
         if (Directory.Exists(pathOrDir))
         {
             var model = Path.Combine(pathOrDir, "tokenizer.model");
-            if (!File.Exists(model)) throw new FileNotFoundException($"{pathOrDir} has no tokenizer.model; pass a directory written by `tsumugi tokenizer train` or a .model file.", model);
-            return SpmTokenizer.Load(model);
+            if (File.Exists(model)) return SpmTokenizer.Load(model);
+            var json = Path.Combine(pathOrDir, "tokenizer.json");
+            if (File.Exists(json)) return new SpmTokenizer(HfTokenizerJsonReader.Read(json));
+            throw new FileNotFoundException($"{pathOrDir} has neither tokenizer.model nor tokenizer.json; pass a tokenizer directory or a .model file.", model);
         }
+        if (pathOrDir.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return new SpmTokenizer(HfTokenizerJsonReader.Read(pathOrDir));
         return SpmTokenizer.Load(pathOrDir);
     }
 }

@@ -12,6 +12,11 @@ sealed class TrainingCorpus
 {
     public const int MetaChar = 0x2581;
     public List<(int[] Cps, long Freq)> Words { get; } = [];
+    /// <summary>
+    /// Per word, what followed its occurrences: bit 1 = another "▁" word, bit 2 = the sentence end or a character
+    /// outside the alphabet. spm finds seeds on whole sentences, where these are different right contexts.
+    /// </summary>
+    public List<byte> WordEnds { get; } = [];
     /// <summary>Alphabet characters with their counts, most frequent first.</summary>
     public List<(int Cp, long Count)> Alphabet { get; } = [];
     public long SentenceCount { get; private set; }
@@ -31,7 +36,7 @@ sealed class TrainingCorpus
         var normalizer = new SpmNormalizer(NormalizerSpecFor(o), false, null);
         var metaSymbols = o.UserDefinedSymbols.Concat(o.ControlSymbols).Where(s => s.Length > 0).ToArray();
         var charCounts = new Dictionary<int, long>();
-        var wordCounts = new Dictionary<string, long>(StringComparer.Ordinal);
+        var wordCounts = new Dictionary<string, (long Freq, byte Ends)>(StringComparer.Ordinal);
         var normalized = new List<int[]>(sentences.Count);
         foreach (var raw in sentences)
         {
@@ -65,16 +70,20 @@ sealed class TrainingCorpus
             foreach (int cp in cps)
             {
                 bool boundary = !alphabet.Contains(cp) || (o.SplitByWhitespace && cp == MetaChar);
-                if (boundary && sb.Length > 0) { Count(wordCounts, sb.ToString()); sb.Clear(); }
+                if (boundary && sb.Length > 0) { Count(wordCounts, sb.ToString(), cp == MetaChar ? (byte)1 : (byte)2); sb.Clear(); }
                 if (alphabet.Contains(cp)) sb.Append(char.ConvertFromUtf32(cp));
             }
-            if (sb.Length > 0) Count(wordCounts, sb.ToString());
+            if (sb.Length > 0) Count(wordCounts, sb.ToString(), 2);
         }
-        foreach (var (w, f) in wordCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal)) c.Words.Add((ToCodePoints(w), f));
+        foreach (var (w, (f, ends)) in wordCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { c.Words.Add((ToCodePoints(w), f)); c.WordEnds.Add(ends); }
         return c;
     }
 
-    static void Count(Dictionary<string, long> d, string w) => d[w] = d.GetValueOrDefault(w) + 1;
+    static void Count(Dictionary<string, (long Freq, byte Ends)> d, string w, byte end)
+    {
+        var (f, e) = d.GetValueOrDefault(w);
+        d[w] = (f + 1, (byte)(e | end));
+    }
 
     public static int[] ToCodePoints(string s)
     {

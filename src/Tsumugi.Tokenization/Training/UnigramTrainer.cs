@@ -36,36 +36,73 @@ public static class UnigramTrainer
         return ModelLayout.Build(o, Finalize(corpus, pieces, target));
     }
 
+    /// <summary>
+    /// Re-estimates scores of a fixed piece list by EM on <paramref name="sentences"/> (llm-jp's merge step). Pieces
+    /// whose expected count falls under 0.5 get the lowest score instead of being dropped, so nothing is lost.
+    /// </summary>
+    public static List<(string Piece, float Score)> Reestimate(IReadOnlyList<string> pieceList, IReadOnlyList<string> sentences, TrainerOptions o)
+    {
+        var corpus = TrainingCorpus.Build(sentences, new TrainerOptions
+        {
+            CharacterCoverage = 1.0, AddDummyPrefix = o.AddDummyPrefix, RemoveExtraWhitespaces = o.RemoveExtraWhitespaces,
+            SplitByWhitespace = o.SplitByWhitespace, UserDefinedSymbols = o.UserDefinedSymbols, ControlSymbols = o.ControlSymbols,
+        });
+        var pieces = pieceList.Select(p => (TrainingCorpus.ToCodePoints(p), -10f)).ToList();
+        for (int iter = 0; iter < Math.Max(1, o.NumSubIterations); iter++)
+        {
+            var (expected, objective) = EStep(corpus, pieces, o.Threads);
+            double sum = expected.Where(e => e >= 0.5).Sum();
+            double logSum = Digamma(Math.Max(sum, 1));
+            float floor = (float)(Digamma(0.5) - logSum) - 1;
+            pieces = pieces.Select((p, i) => (p.Item1, expected[i] >= 0.5 ? (float)(Digamma(expected[i]) - logSum) : floor)).ToList();
+            o.Log?.Invoke($"re-estimation EM {iter}: objective {objective:F4}");
+        }
+        return pieces.Select(p => (TrainingCorpus.FromCodePoints(p.Item1), p.Item2)).ToList();
+    }
+
     static List<(int[] Cps, float Score)> Seeds(TrainingCorpus corpus, TrainerOptions o)
     {
         var validator = new PieceValidator(o);
         // spm's seeds are the internal nodes of a suffix tree: right-maximal repeats, i.e. substrings seen at least
         // twice and followed by at least two different characters (a word end counts as one). Track the next char.
-        var stats = new Dictionary<string, (long Count, int Next, bool Branches)>(StringComparer.Ordinal);
-        foreach (var (cps, freq) in corpus.Words)
+        // Keys are 64-bit FNV-1a hashes of the code points (extended one character at a time) rather than strings:
+        // a fraction of the memory, and a collision among ~10^7 keys has probability ~10^-5.
+        var stats = new Dictionary<ulong, SeedStat>();
+        for (int wi = 0; wi < corpus.Words.Count; wi++)
         {
+            var (cps, freq) = corpus.Words[wi];
             for (int i = 0; i < cps.Length; i++)
+            {
+                ulong h = 14695981039346656037UL;
+                h = (h ^ (uint)cps[i]) * 1099511628211UL;
                 for (int len = 2; len <= o.MaxPieceLength && i + len <= cps.Length; len++)
                 {
-                    var span = cps.AsSpan(i, len);
-                    if (!validator.IsValid(span)) break; // invalidity is prefix-closed (script change, inner ▁, digits)
-                    int next = i + len < cps.Length ? cps[i + len] : -1;
-                    ref var st = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(stats, TrainingCorpus.FromCodePoints(span), out bool exists);
-                    if (!exists) st = (freq, next, false);
-                    else { st.Count += freq; if (st.Next != next) st.Branches = true; }
+                    h = (h ^ (uint)cps[i + len - 1]) * 1099511628211UL;
+                    if (!validator.IsValid(cps.AsSpan(i, len))) break; // invalidity is prefix-closed (script change, inner ▁, digits)
+                    byte ends = corpus.WordEnds[wi];
+                    int next = i + len < cps.Length ? cps[i + len] : ends == 1 ? -1 : -2;
+                    ref var st = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(stats, h, out bool exists);
+                    if (!exists) st = new SeedStat { Count = freq, Next = next, Word = wi, Offset = i, Length = (byte)len };
+                    else if (st.Next != next) st.Branches = true;
+                    if (exists) st.Count += freq;
+                    if (i + len == cps.Length && ends == 3) st.Branches = true;
                 }
+            }
         }
-        var seeds = stats.Where(kv => kv.Value.Count >= 2 && kv.Value.Branches)
-            .Select(kv => (Piece: kv.Key, Score: (double)kv.Value.Count * TrainingCorpus.ToCodePoints(kv.Key).Length))
+        var seeds = stats.Values.Where(v => v.Count >= 2 && v.Branches)
+            .Select(v => (Piece: TrainingCorpus.FromCodePoints(corpus.Words[v.Word].Cps.AsSpan(v.Offset, v.Length)), Score: (double)v.Count * v.Length))
             .OrderByDescending(s => s.Score).ThenBy(s => s.Piece, StringComparer.Ordinal)
             .Take(o.SeedPieceCount).ToList();
+        stats = null;
         seeds.AddRange(corpus.Alphabet.Select(a => (char.ConvertFromUtf32(a.Cp), (double)a.Count)));
         double logSum = Math.Log(seeds.Sum(s => s.Score));
         return seeds.Select(s => (TrainingCorpus.ToCodePoints(s.Piece), (float)(Math.Log(s.Score) - logSum))).ToList();
     }
 
+    struct SeedStat { public long Count; public int Next, Word, Offset; public byte Length; public bool Branches; }
+
     /// <summary>Lattice edges of one word: (start, end, piece id or -1 for an unknown character).</summary>
-    static void Edges(int[] w, CpTrie trie, List<(int S, int E, int Id)> edges, int pieceCount)
+    static void Edges(int[] w, CpTrie trie, List<(int S, int E, int Id)> edges)
     {
         edges.Clear();
         for (int s = 0; s < w.Length; s++)
@@ -81,7 +118,6 @@ public static class UnigramTrainer
             }
             if (!single) edges.Add((s, s + 1, -1));
         }
-        _ = pieceCount;
     }
 
     static (double[] Expected, double Objective) EStep(TrainingCorpus corpus, List<(int[] Cps, float Score)> pieces, int threads)
@@ -99,7 +135,7 @@ public static class UnigramTrainer
                 for (int wi = range.Item1; wi < range.Item2; wi++)
                 {
                     var (w, freq) = corpus.Words[wi];
-                    Edges(w, trie, local.Edges, pieces.Count);
+                    Edges(w, trie, local.Edges);
                     var alpha = new double[w.Length + 1];
                     var beta = new double[w.Length + 1];
                     Array.Fill(alpha, double.NegativeInfinity); Array.Fill(beta, double.NegativeInfinity);
@@ -154,7 +190,7 @@ public static class UnigramTrainer
     /// <summary>Viterbi path (piece ids, -1 = unknown character) of one code-point string.</summary>
     static List<int> Viterbi(int[] w, CpTrie trie, List<(int[] Cps, float Score)> pieces, float unk, List<(int S, int E, int Id)> edges, int skipWholeId = -2)
     {
-        Edges(w, trie, edges, pieces.Count);
+        Edges(w, trie, edges);
         var best = new double[w.Length + 1];
         var back = new (int S, int Id)[w.Length + 1];
         Array.Fill(best, double.NegativeInfinity);
@@ -193,29 +229,25 @@ public static class UnigramTrainer
         }, _ => { });
 
         var freq = new double[n];
-        var inverted = new double[n]; // Σ freq of words containing the piece (spm's inverted index, summed directly)
         double vsum = 0;
         var gate = new object();
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, corpus.Words.Count, 2048),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads) },
-            () => (F: new double[n], Inv: new double[n], V: 0.0, Edges: new List<(int, int, int)>(), Seen: new HashSet<int>()),
+            () => (F: new double[n], V: 0.0, Edges: new List<(int, int, int)>()),
             (range, _, local) =>
             {
                 for (int wi = range.Item1; wi < range.Item2; wi++)
                 {
                     var (w, f) = corpus.Words[wi];
                     local.V += f;
-                    local.Seen.Clear();
                     foreach (int id in Viterbi(w, trie, pieces, unk, local.Edges))
                     {
-                        if (id < 0) continue;
-                        local.F[id] += f;
-                        if (local.Seen.Add(id)) local.Inv[id] += f;
+                        if (id >= 0) local.F[id] += f;
                     }
                 }
                 return local;
             },
-            local => { lock (gate) { for (int i = 0; i < n; i++) { freq[i] += local.F[i]; inverted[i] += local.Inv[i]; } vsum += local.V; } });
+            local => { lock (gate) { for (int i = 0; i < n; i++) freq[i] += local.F[i]; vsum += local.V; } });
 
         double sum = freq.Sum(), logSum = Math.Log(sum);
         var keep = new List<(int[] Cps, float Score)>();
@@ -224,7 +256,7 @@ public static class UnigramTrainer
         {
             if (freq[i] == 0 || !alwaysKeep[i]) continue;
             if (alternatives[i].Length == 0) { keep.Add(pieces[i]); continue; }
-            double F = inverted[i] / vsum;
+            double F = freq[i] / vsum; // spm's inverted index lists a sentence once per occurrence, so F = freq / vsum
             double logProbSp = Math.Log(freq[i]) - logSum;
             double logSumAlt = Math.Log(sum + freq[i] * (alternatives[i].Length - 1));
             double logProbAlt = 0;

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Tokenizer benchmark: Tsumugi vs sentencepiece (spm_train / spm_encode) on ../shared/corpus text, same machine,
+# alternating rounds. Prints every measurement and the medians/ratios.
+# Usage: bench/tokenizer/run.sh [ROUNDS=3]   (needs: scripts/install-test-deps.sh, python3, /usr/bin/time)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+rounds="${1:-3}"
+work="${TMPDIR:-/tmp}/tsumugi-tokbench"
+mkdir -p "$work"
+dotnet build "$root/src/Tsumugi.Cli" -c Release --artifacts-path "$work/art" -v q -nologo >/dev/null
+T="$work/art/bin/Tsumugi.Cli/release/tsumugi"
+python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" "$work/data" >/dev/null
+cd "$work"
+for i in 1 2 3; do cat data/ja.txt; done > data/ja-x3.txt
+results="$work/results.tsv"; : > "$results"
+measure() { # name, command...
+  local name="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1
+  read -r wall rss < "$work/time.txt"
+  printf '%s\t%s\t%s\n' "$name" "$wall" "$rss" | tee -a "$results"
+}
+for vocab in 16000 32000; do
+  for r in $(seq "$rounds"); do
+    measure "train-spm-$vocab" spm_train --input=data/ja.txt --model_prefix="spm$vocab" --model_type=unigram --vocab_size=$vocab \
+      --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
+    measure "train-tsumugi-$vocab" "$T" tokenizer train --input data/ja.txt --output "ours$vocab" --vocab-size $vocab --threads 2
+  done
+done
+for r in $(seq "$rounds"); do
+  measure "encode-spm-1thread" sh -c "spm_encode --model=spm16000.model --output_format=id < data/ja-x3.txt"
+  measure "encode-tsumugi-1thread" sh -c "$T tokenizer encode --tokenizer ours16000 --threads 1 < data/ja-x3.txt"
+  measure "encode-tsumugi-2threads" sh -c "$T tokenizer encode --tokenizer ours16000 --threads 2 < data/ja-x3.txt"
+done
+"$T" tokenizer eval --tokenizer spm16000.model --tokenizer ours16000 --tokenizer spm32000.model --tokenizer ours32000 --input data/heldout
+python3 - "$results" "$(stat -c %s data/ja-x3.txt)" <<'PY'
+import sys, statistics, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, wall, rss = line.split("\t"); rows[name].append((float(wall), int(rss)))
+size = int(sys.argv[2])
+med = {k: (statistics.median(w for w, _ in v), max(r for _, r in v)) for k, v in rows.items()}
+for k, (w, r) in sorted(med.items()):
+    extra = f"  {size / w / 1e6:.2f} MB/s" if k.startswith("encode") else ""
+    print(f"{k:28s} median {w:7.2f} s  peak RSS {r / 1024:7.1f} MB{extra}")
+for v in ("16000", "32000"):
+    s, t = med[f"train-spm-{v}"], med[f"train-tsumugi-{v}"]
+    print(f"train {v}: speed-up {s[0] / t[0]:.2f}x, memory ratio {t[1] / s[1]:.2f}x")
+s = med["encode-spm-1thread"][0]
+for k in ("encode-tsumugi-1thread", "encode-tsumugi-2threads"):
+    print(f"{k}: {s / med[k][0]:.2f}x spm_encode")
+PY

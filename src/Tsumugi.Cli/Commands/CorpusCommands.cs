@@ -1,0 +1,220 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+using Tsumugi.Corpus.Dedup;
+using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Stats;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>`tsumugi corpus clean|dedup|stats|sample`: thin wrappers over Tsumugi.Corpus with progress bars and tables.</summary>
+public static class CorpusCommands
+{
+    public static Command Create()
+    {
+        var corpus = new Command("corpus", "Read, clean, route and deduplicate raw text into sharded .jsonl.zst (see docs/corpus.md).");
+        corpus.Add(Clean());
+        corpus.Add(Dedup());
+        corpus.Add(StatsCommand());
+        corpus.Add(Sample());
+        return corpus;
+    }
+
+    static Command Clean()
+    {
+        var config = new Option<string?>("--config") { Description = "YAML pipeline (e.g. configs/corpus-ja.yaml); flags below override it." };
+        var input = new Option<string[]>("--input") { Description = "Input files, folders or globs (.txt .md .html .jsonl[.gz|.zst] .json .parquet, code).", AllowMultipleArgumentsPerToken = true };
+        var output = new Option<string?>("--output") { Description = "Output folder for shard-NNNNN.jsonl.zst, plan.json and summary.json." };
+        var lang = new Option<string?>("--lang") { Description = "Domains to keep when no --config is given: ja (default), en, code, 'ja,en', or all." };
+        var workers = new Option<int?>("--workers") { Description = "Parallel workers (default: all cores)." };
+        var shard = new Option<string?>("--shard") { Description = "Process only shards k with k % N == i, as i/N (Slurm arrays)." };
+        var keepRejected = new Option<string?>("--keep-rejected") { Description = "Folder for rejected and unreadable records, with their reason." };
+        var split = new Option<bool>("--split-by-domain") { Description = "Write each domain (ja/en/code/math/other) to its own subfolder." };
+        var cmd = new Command("clean", "Clean a raw corpus: read, extract, normalise, route, filter, sign (MinHash); resumable and shardable.")
+        {
+            config, input, output, lang, workers, shard, keepRejected, split,
+        };
+        cmd.SetAction(parse =>
+        {
+            var path = parse.GetValue(config);
+            var c = path is not null ? PipelineConfig.Load(path) : PipelineConfig.Default(parse.GetValue(lang) ?? "ja");
+            if (path is not null && parse.GetValue(lang) is not null) throw new ArgumentException("--lang applies to the built-in pipeline only; with --config set keep_domains in the YAML");
+            if (parse.GetValue(input) is { Length: > 0 } inputs) c.Inputs = [.. inputs];
+            if (parse.GetValue(output) is { } o) c.Output = o;
+            if (parse.GetValue(workers) is { } w) c.Workers = w;
+            if (parse.GetValue(shard) is { } s) (c.ShardIndex, c.ShardCount) = PipelineConfig.ParseShard(s);
+            if (parse.GetValue(keepRejected) is { } k) c.KeepRejected = k;
+            if (parse.GetValue(split)) c.SplitByDomain = true;
+            if (c.Inputs.Count == 0) throw new ArgumentException("no input: pass --input PATH... or set 'input:' in the config");
+            if (c.Output is null) throw new ArgumentException("no output: pass --output DIR or set 'output:' in the config");
+            Directory.CreateDirectory(c.Output);
+            if (path is not null) File.Copy(path, Path.Combine(c.Output, "pipeline.yaml"), overwrite: true);
+
+            RunStats stats = null!;
+            AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("clean", maxValue: 1);
+                    var progress = new Progress<RunProgress>(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.BytesTotal);
+                        task.Value = p.BytesDone;
+                        task.Description = $"clean {p.ShardsDone}/{p.ShardsTotal} shards";
+                    });
+                    stats = new PipelineRunner(c).Run(progress);
+                    task.Value = task.MaxValue;
+                });
+            PrintRun(stats, c.Output);
+            if (!stats.Balanced) throw new InvalidOperationException($"the books do not balance (in {stats.DocsIn} ≠ kept {stats.DocsKept} + rejected {stats.DocsRejected} + errored {stats.DocsErrored}); please report this with {c.Output}/summary.json");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void PrintRun(RunStats s, string output)
+    {
+        var table = new Table().Title("corpus clean").AddColumns("", "docs", "chars", "% docs");
+        string Pct(long n) => s.DocsIn == 0 ? "-" : $"{100.0 * n / s.DocsIn:F1}";
+        table.AddRow("in", $"{s.DocsIn:N0}", $"{s.CharsIn:N0}", "100.0");
+        table.AddRow("kept", $"{s.DocsKept:N0}", $"{s.CharsKept:N0} (out {s.CharsOut:N0})", Pct(s.DocsKept));
+        foreach (var (step, c) in s.Rejected.OrderByDescending(r => r.Value.Docs))
+            table.AddRow(Markup.Escape($"rejected: {step}"), $"{c.Docs:N0}", $"{c.Chars:N0}", Pct(c.Docs));
+        table.AddRow("errored", $"{s.DocsErrored:N0}", $"{s.CharsErrored:N0}", Pct(s.DocsErrored));
+        AnsiConsole.Write(table);
+        var time = new Table().Title("time per step (CPU seconds, all workers)").AddColumns("step", "seconds");
+        foreach (var (step, sec) in s.StepSeconds.OrderByDescending(x => x.Value)) time.AddRow(Markup.Escape(step), $"{sec:F2}");
+        AnsiConsole.Write(time);
+        if (s.Issues.Count > 0)
+            CliApp.Info("issues: " + string.Join(", ", s.Issues.Select(i => $"{i.Key} {i.Value}")) + $" (samples in {Path.Combine(output, PipelineRunner.SummaryFile)})");
+        CliApp.Info($"domains: {string.Join(", ", s.Domains.Select(d => $"{d.Key} {d.Value}"))}; tiers: {string.Join(", ", s.Tiers.Select(t => $"{t.Key} {t.Value}"))}");
+        CliApp.Info($"{s.BytesIn / 1e6:F1} MB in {s.Seconds:F1} s = {s.BytesIn / 1e6 / Math.Max(1e-9, s.Seconds):F1} MB/s; shards done {s.ShardsDone}, skipped (already done) {s.ShardsSkipped}; books balance: {(s.Balanced ? "yes" : "NO")}");
+    }
+
+    static Command Dedup()
+    {
+        var input = new Option<string>("--input") { Description = "Folder written by 'corpus clean'.", Required = true };
+        var output = new Option<string>("--output") { Description = "Output folder (same shard names, duplicates removed).", Required = true };
+        var threshold = new Option<double?>("--threshold") { Description = "Target Jaccard similarity; picks bands × rows (≤ 200 hashes)." };
+        var bands = new Option<int?>("--bands") { Description = "LSH bands (default 20; Swallow 40)." };
+        var rows = new Option<int?>("--rows") { Description = "Rows per band (default 10; Swallow 20)." };
+        var newest = new Option<bool>("--keep-newest") { Description = "Keep the last copy in input order instead of the first." };
+        var noExact = new Option<bool>("--no-exact") { Description = "Skip exact-hash dedup." };
+        var noNear = new Option<bool>("--no-near") { Description = "Skip MinHash near-duplicate dedup." };
+        var workers = new Option<int?>("--workers") { Description = "Parallel workers for signatures and rewriting." };
+        var cmd = new Command("dedup", "Global exact + MinHash LSH (char 5-gram) deduplication over all shards.")
+        {
+            input, output, threshold, bands, rows, newest, noExact, noNear, workers,
+        };
+        cmd.SetAction(parse =>
+        {
+            var t = parse.GetValue(threshold);
+            if (t is not null && (parse.GetValue(bands) is not null || parse.GetValue(rows) is not null))
+                throw new ArgumentException("--threshold picks bands and rows itself; pass either --threshold or --bands/--rows");
+            var d = new MinHashOptions();
+            var mh = t is { } th ? MinHashOptions.ForThreshold(th) : new MinHashOptions(parse.GetValue(bands) ?? d.Bands, parse.GetValue(rows) ?? d.Rows);
+            var o = new DedupOptions
+            {
+                MinHash = mh, KeepNewest = parse.GetValue(newest), Exact = !parse.GetValue(noExact), Near = !parse.GetValue(noNear),
+                Workers = parse.GetValue(workers) ?? Environment.ProcessorCount,
+            };
+            DedupStats s = null!;
+            AnsiConsole.Progress().Start(ctx =>
+            {
+                var task = ctx.AddTask($"dedup {mh.Bands}x{mh.Rows} (≈ J {mh.ApproximateThreshold:F2})", maxValue: 1);
+                s = new Deduplicator(o).Run(parse.GetValue(input)!, parse.GetValue(output)!, new Progress<(int Done, int Total)>(p => { task.MaxValue = p.Total; task.Value = p.Done; }));
+                task.Value = task.MaxValue;
+            });
+            var table = new Table().Title("corpus dedup").AddColumns("", "docs");
+            table.AddRow("in", $"{s.DocsIn:N0}");
+            table.AddRow("exact duplicates", $"{s.ExactDuplicates:N0}");
+            table.AddRow("near duplicates", $"{s.NearDuplicates:N0}");
+            table.AddRow("kept", $"{s.DocsKept:N0}");
+            table.AddRow("clusters (≥ 2 docs)", $"{s.Clusters:N0} (largest {s.LargestCluster})");
+            AnsiConsole.Write(table);
+            CliApp.Info("cluster sizes: " + string.Join(", ", s.ClusterSizes.Select(c => $"{c.Key}×{c.Value}")) + $"; signatures reused from clean: {s.SignaturesReused:N0}; {s.Seconds:F1} s");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static Command StatsCommand()
+    {
+        var dir = new Argument<string>("DIR") { Description = "Folder of .jsonl.zst shards." };
+        var cmd = new Command("stats", "Documents, characters, domains, quality tiers and a length histogram of a cleaned corpus.") { dir };
+        cmd.SetAction(parse =>
+        {
+            var s = CorpusStats.Compute(parse.GetValue(dir)!);
+            var t = new Table().Title($"{s.Docs:N0} documents, {s.Chars:N0} characters in {s.Files} files").AddColumns("", "docs");
+            foreach (var (k, v) in s.Domains) t.AddRow(Markup.Escape($"domain {k}"), $"{v:N0}");
+            foreach (var (k, v) in s.Tiers) t.AddRow(Markup.Escape($"quality {k}"), $"{v:N0}");
+            AnsiConsole.Write(t);
+            var h = new BarChart().Label("length (chars) histogram").Width(60);
+            foreach (var (b, n) in s.LengthHistogram) h.AddItem(b == 0 ? "0" : $"{b}–{2 * b - 1}", n);
+            AnsiConsole.Write(h);
+            if (s.MalformedLines > 0) CliApp.Info($"malformed lines skipped: {s.MalformedLines}");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static readonly string[] SamplePackages =
+    [
+        "debian-reference-ja", "debian-reference-en", "maint-guide-ja", "maint-guide", "developers-reference-ja",
+        "developers-reference", "debian-faq-ja", "debian-faq",
+    ];
+
+    static Command Sample()
+    {
+        var output = new Option<string>("--output") { Description = "Folder to receive ja/ and en/ HTML documentation.", Required = true };
+        var cmd = new Command("sample", "Download Debian's Japanese and English documentation packages as a real sample corpus (needs apt-get and dpkg).") { output };
+        cmd.SetAction(parse =>
+        {
+            var outDir = Path.GetFullPath(parse.GetValue(output)!);
+            foreach (var tool in new[] { "apt-get", "dpkg" })
+                if (!OnPath(tool)) throw new InvalidOperationException($"'{tool}' not found: 'corpus sample' needs a Debian/Ubuntu machine; elsewhere copy HTML/text files into a folder and pass it to 'corpus clean --input'");
+            var work = Path.Combine(Path.GetTempPath(), "tsumugi-sample-" + Guid.NewGuid().ToString("N"));
+            Directory.CreateDirectory(work);
+            try
+            {
+                int files = 0;
+                foreach (var pkg in SamplePackages)
+                {
+                    CliApp.Info($"apt-get download {pkg}");
+                    if (Exec("apt-get", $"download {pkg}", work) != 0) { CliApp.Info($"  skipped {pkg} (not available; run 'apt-get update' first?)"); continue; }
+                    var deb = Directory.GetFiles(work, pkg + "_*.deb").FirstOrDefault();
+                    if (deb is null) continue;
+                    var x = Path.Combine(work, pkg);
+                    if (Exec("dpkg", $"-x {deb} {x}", work) != 0) throw new InvalidOperationException($"dpkg -x {deb} failed");
+                    var lang = pkg.EndsWith("-ja") ? "ja" : "en";
+                    var dest = Path.Combine(outDir, lang, pkg);
+                    Directory.CreateDirectory(dest);
+                    foreach (var f in Directory.EnumerateFiles(x, "*.htm*", SearchOption.AllDirectories))
+                    {
+                        File.Copy(f, Path.Combine(dest, Path.GetFileName(f)), overwrite: true);
+                        files++;
+                    }
+                }
+                if (files == 0) throw new InvalidOperationException("no documentation package could be downloaded; check 'apt-get update' and network access");
+                CliApp.Info($"{files} HTML files in {outDir}; next: tsumugi corpus clean --input {outDir}/ja --output out/clean");
+            }
+            finally
+            {
+                Directory.Delete(work, true);
+            }
+            return 0;
+        });
+        return cmd;
+    }
+
+    static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
+
+    static int Exec(string file, string args, string cwd)
+    {
+        using var p = Process.Start(new ProcessStartInfo(file, args) { WorkingDirectory = cwd, RedirectStandardError = true, RedirectStandardOutput = true })!;
+        p.StandardOutput.ReadToEnd();
+        p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        return p.ExitCode;
+    }
+}

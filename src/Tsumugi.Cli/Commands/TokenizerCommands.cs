@@ -1,0 +1,254 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Spectre.Console;
+using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.Evaluation;
+using Tsumugi.Tokenization.HuggingFace;
+using Tsumugi.Tokenization.Spm;
+using Tsumugi.Tokenization.Training;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>`tsumugi tokenizer train|merge|extend|eval|encode|decode`.</summary>
+public static class TokenizerCommands
+{
+    public static Command Create()
+    {
+        var cmd = new Command("tokenizer", "Train, merge, extend, evaluate and run SentencePiece-compatible tokenizers (writes tokenizer.model + HF tokenizer.json).");
+        cmd.Add(Train());
+        cmd.Add(Merge());
+        cmd.Add(Extend());
+        cmd.Add(Eval());
+        cmd.Add(Encode());
+        cmd.Add(Decode());
+        return cmd;
+    }
+
+    static Option<string[]> InputOption(string description) =>
+        new("--input") { Description = description, Required = true, AllowMultipleArgumentsPerToken = true };
+
+    static Option<string> OutputOption() => new("--output") { Description = "Output tokenizer directory (tokenizer.model, tokenizer.json, tokenizer_config.json, special_tokens_map.json).", Required = true };
+
+    static Command Train()
+    {
+        var input = InputOption("Text files (one sentence/paragraph per line), .jsonl.zst shards, or directories of them.");
+        var output = OutputOption();
+        var type = new Option<string>("--model-type") { Description = "unigram or bpe.", DefaultValueFactory = _ => "unigram" };
+        var vocab = new Option<int>("--vocab-size") { Description = "Total pieces including specials and the 256 byte pieces.", DefaultValueFactory = _ => 32000 };
+        var coverage = new Option<double>("--character-coverage") { Description = "Share of characters covered by the alphabet (0.98–1).", DefaultValueFactory = _ => 0.9995 };
+        var noBytes = new Option<bool>("--no-byte-fallback") { Description = "Disable byte fallback (unknown characters become <unk>)." };
+        var splitDigits = new Option<bool>("--split-digits") { Description = "Every digit is its own piece." };
+        var maxLen = new Option<int>("--max-piece-length") { Description = "Longest piece in characters.", DefaultValueFactory = _ => 16 };
+        var userDefined = new Option<string[]>("--user-defined-symbols") { Description = "Symbols always kept whole (e.g. <|im_start|> <|im_end|>).", AllowMultipleArgumentsPerToken = true };
+        var control = new Option<string[]>("--control-symbols") { Description = "Control symbols (never produced from text).", AllowMultipleArgumentsPerToken = true };
+        var required = new Option<string>("--required-chars") { Description = "Characters that must be in the vocabulary." };
+        var sample = new Option<int>("--input-sentence-size") { Description = "Sample this many sentences (0 = all)." };
+        var seed = new Option<int>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 12345678 };
+        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var wsCollapse = new Option<bool>("--remove-extra-whitespaces") { Description = "Collapse runs of spaces (off by default, as in Llama)." };
+        var chat = new Option<string?>("--chat-template") { Description = "File with a Jinja chat template for tokenizer_config.json (default: ChatML when <|im_start|>/<|im_end|> exist)." };
+        var c = new Command("train", "Train a Unigram or BPE tokenizer (SentencePiece algorithms) and write a tokenizer directory.")
+        { input, output, type, vocab, coverage, noBytes, splitDigits, maxLen, userDefined, control, required, sample, seed, threads, wsCollapse, chat };
+        c.SetAction(r =>
+        {
+            var modelType = r.GetValue(type)?.ToLowerInvariant() switch
+            {
+                "unigram" => SpmModelType.Unigram,
+                "bpe" => SpmModelType.Bpe,
+                var other => throw new ArgumentException($"--model-type {other} is not supported; use unigram or bpe."),
+            };
+            var o = new TrainerOptions
+            {
+                VocabSize = r.GetValue(vocab), CharacterCoverage = r.GetValue(coverage), ByteFallback = !r.GetValue(noBytes),
+                SplitDigits = r.GetValue(splitDigits), MaxPieceLength = r.GetValue(maxLen),
+                UserDefinedSymbols = [.. r.GetValue(userDefined) ?? []], ControlSymbols = [.. r.GetValue(control) ?? []],
+                RequiredChars = r.GetValue(required) ?? "", InputSentenceSize = r.GetValue(sample), Seed = r.GetValue(seed),
+                Threads = r.GetValue(threads), RemoveExtraWhitespaces = r.GetValue(wsCollapse),
+                Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"),
+            };
+            var sw = Stopwatch.StartNew();
+            var sentences = TrainingInput.Sample(TrainingInput.ReadSentences(r.GetValue(input)!, o.MaxSentenceBytes), o.InputSentenceSize, o.Seed);
+            var model = modelType == SpmModelType.Bpe ? BpeTrainer.Train(sentences, o) : UnigramTrainer.Train(sentences, o);
+            var template = r.GetValue(chat) is { } t ? File.ReadAllText(t) : null;
+            TokenizerDirectory.Save(model, r.GetValue(output)!, template);
+            CliApp.Info($"wrote {r.GetValue(output)} ({model.Pieces.Count} pieces) in {sw.Elapsed.TotalSeconds:F1} s");
+            return 0;
+        });
+        return c;
+    }
+
+    static Command Merge()
+    {
+        var toks = new Option<string[]>("--tokenizer") { Description = "Tokenizers to merge, in priority order (e.g. ja en code).", Required = true, AllowMultipleArgumentsPerToken = true };
+        var input = InputOption("Mixed text used to re-estimate the scores.");
+        var vocab = new Option<int>("--vocab-size") { Description = "Target size (0 = keep every piece).", DefaultValueFactory = _ => 0 };
+        var output = OutputOption();
+        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var c = new Command("merge", "Merge per-language tokenizers into one vocabulary (no duplicates) and re-estimate scores on mixed text.") { toks, input, vocab, output, threads };
+        c.SetAction(r =>
+        {
+            var models = r.GetValue(toks)!.Select(t => TokenizerDirectory.Load(t).Model).ToList();
+            var text = TrainingInput.ReadSentences(r.GetValue(input)!, 4192).ToList();
+            var o = new TrainerOptions { Threads = r.GetValue(threads), Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
+            var merged = VocabularyTools.Merge(models, text, r.GetValue(vocab), o);
+            TokenizerDirectory.Save(merged, r.GetValue(output)!);
+            CliApp.Info($"wrote {r.GetValue(output)} ({merged.Pieces.Count} pieces)");
+            return 0;
+        });
+        return c;
+    }
+
+    static Command Extend()
+    {
+        var tok = new Option<string>("--tokenizer") { Description = "Base tokenizer directory or .model (e.g. a Llama-2/Mistral 32k).", Required = true };
+        var input = InputOption("New-domain text to learn pieces from.");
+        var count = new Option<int>("--add") { Description = "Number of pieces to add.", Required = true };
+        var output = OutputOption();
+        var c = new Command("extend", "Add N pieces learned on new text to an existing tokenizer, keeping every existing id; writes id-map.json for embedding growth.") { tok, input, count, output };
+        c.SetAction(r =>
+        {
+            var baseModel = TokenizerDirectory.Load(r.GetValue(tok)!).Model;
+            var text = TrainingInput.ReadSentences(r.GetValue(input)!, 4192).ToList();
+            var o = new TrainerOptions { Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
+            var (model, idMap) = VocabularyTools.Extend(baseModel, text, r.GetValue(count), o);
+            var dir = r.GetValue(output)!;
+            TokenizerDirectory.Save(model, dir);
+            VocabularyTools.WriteIdMap(idMap, Path.Combine(dir, "id-map.json"), baseModel.Pieces.Count);
+            CliApp.Info($"wrote {dir}: {baseModel.Pieces.Count} → {model.Pieces.Count} pieces, id-map.json");
+            return 0;
+        });
+        return c;
+    }
+
+    static Command Eval()
+    {
+        var toks = new Option<string[]>("--tokenizer") { Description = "Tokenizer directories or .model files to compare.", Required = true, AllowMultipleArgumentsPerToken = true };
+        var input = new Option<string>("--input") { Description = "Directory of held-out text; each subdirectory is a domain.", Required = true };
+        var maxLines = new Option<int>("--max-lines") { Description = "At most this many lines per domain (0 = all).", DefaultValueFactory = _ => 0 };
+        var c = new Command("eval", "Characters/bytes per token and byte-fallback/unk rates per domain, side by side.") { toks, input, maxLines };
+        c.SetAction(r =>
+        {
+            var domains = TokenizerEvaluator.LoadDomains(r.GetValue(input)!, r.GetValue(maxLines));
+            var table = new Table().AddColumns("tokenizer", "vocab", "domain", "lines", "chars/token", "bytes/token", "byte-fallback", "unk");
+            foreach (var path in r.GetValue(toks)!)
+            {
+                var tok = TokenizerDirectory.Load(path);
+                foreach (var (domain, lines) in domains.OrderBy(d => d.Key, StringComparer.Ordinal))
+                {
+                    var s = TokenizerEvaluator.Evaluate(tok, domain, lines);
+                    table.AddRow(Markup.Escape(path), tok.VocabSize.ToString(), Markup.Escape(domain), s.Lines.ToString(),
+                        s.CharsPerToken.ToString("F3"), s.BytesPerToken.ToString("F3"), s.ByteFallbackRate.ToString("P2"), s.UnkRate.ToString("P2"));
+                }
+            }
+            AnsiConsole.Write(table);
+            return 0;
+        });
+        return c;
+    }
+
+    static Command Encode()
+    {
+        var tok = new Option<string>("--tokenizer") { Description = "Tokenizer directory or .model file.", Required = true };
+        var threads = new Option<int>("--threads") { Description = "Encoding threads (-1 = all cores).", DefaultValueFactory = _ => -1 };
+        var c = new Command("encode", "Read lines on stdin, write one line of space-separated ids per line (like spm_encode --output_format=id).") { tok, threads };
+        c.SetAction(r =>
+        {
+            var t = TokenizerDirectory.Load(r.GetValue(tok)!);
+            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+            var batch = new List<byte[]>(8192);
+            long lineNo = 0;
+            var sb = new StringBuilder();
+            void Flush()
+            {
+                foreach (var ids in t.EncodeBatch(batch, r.GetValue(threads)))
+                {
+                    sb.Clear();
+                    for (int i = 0; i < ids.Length; i++) { if (i > 0) sb.Append(' '); sb.Append(ids[i]); }
+                    stdout.WriteLine(sb);
+                }
+                batch.Clear();
+            }
+            foreach (var line in ReadStdinByteLines())
+            {
+                lineNo++;
+                if (!System.Text.Unicode.Utf8.IsValid(line)) throw new InvalidDataException($"stdin line {lineNo}: invalid UTF-8; pass UTF-8 text.");
+                batch.Add(line);
+                if (batch.Count == batch.Capacity) Flush();
+            }
+            Flush();
+            return 0;
+        });
+        return c;
+    }
+
+    static Command Decode()
+    {
+        var tok = new Option<string>("--tokenizer") { Description = "Tokenizer directory or .model file.", Required = true };
+        var c = new Command("decode", "Read lines of space-separated ids on stdin, write the decoded text (like spm_decode --input_format=id).") { tok };
+        c.SetAction(r =>
+        {
+            var t = TokenizerDirectory.Load(r.GetValue(tok)!);
+            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
+            long lineNo = 0;
+            foreach (var line in ReadStdinLines())
+            {
+                lineNo++;
+                var ids = new List<int>();
+                foreach (var part in (line ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    if (!int.TryParse(part, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id) || id >= t.VocabSize)
+                        throw new FormatException($"stdin line {lineNo}: '{part}' is not an id below {t.VocabSize}; pass space-separated ids from `tsumugi tokenizer encode`.");
+                    ids.Add(id);
+                }
+                stdout.WriteLine(t.Decode(ids));
+            }
+            return 0;
+        });
+        return c;
+    }
+
+    /// <summary>Stdin split on '\n' into raw byte lines, read in 64 KB blocks.</summary>
+    static IEnumerable<byte[]> ReadStdinByteLines()
+    {
+        using var input = Console.OpenStandardInput();
+        var buffer = new byte[1 << 16];
+        var pending = new List<byte>();
+        int n;
+        while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
+        {
+            int start = 0;
+            while (true)
+            {
+                int nl = Array.IndexOf(buffer, (byte)'\n', start, n - start);
+                if (nl < 0) { pending.AddRange(buffer.AsSpan(start, n - start)); break; }
+                byte[] line;
+                if (pending.Count == 0) line = buffer[start..nl];
+                else { pending.AddRange(buffer.AsSpan(start, nl - start)); line = [.. pending]; pending.Clear(); }
+                yield return line;
+                start = nl + 1;
+            }
+        }
+        if (pending.Count > 0) yield return [.. pending];
+    }
+
+    /// <summary>Stdin split on '\n' (a trailing '\r' kept, as spm does), each line decoded strictly; null = invalid UTF-8.</summary>
+    static IEnumerable<string?> ReadStdinLines()
+    {
+        var strict = new UTF8Encoding(false, true);
+        using var input = new BufferedStream(Console.OpenStandardInput(), 1 << 16);
+        var bytes = new List<byte>(1024);
+        while (true)
+        {
+            int b = input.ReadByte();
+            if (b >= 0 && b != '\n') { bytes.Add((byte)b); continue; }
+            if (b < 0 && bytes.Count == 0) yield break;
+            string? line;
+            try { line = strict.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes)); }
+            catch (DecoderFallbackException) { line = null; }
+            bytes.Clear();
+            yield return line;
+            if (b < 0) yield break;
+        }
+    }
+}
