@@ -17,7 +17,8 @@ public static class TrainMfuBenchmark
     public static int Run(int rounds)
     {
         Case[] cases = [new("11m", 256, 8), new("40m", 512, 8)];
-        Console.WriteLine($"threads: {get_num_threads()}, rounds: {rounds}");
+        if (Environment.GetEnvironmentVariable("TSUMUGI_NO_MALLOPT") is null) CpuAllocator.Tune();
+        Console.WriteLine($"threads: {get_num_threads()}, rounds: {rounds}, allocator tuned: {Environment.GetEnvironmentVariable("TSUMUGI_NO_MALLOPT") is null}");
         var peaks = new List<double>();
         var results = cases.ToDictionary(c => c, _ => new List<double>());
         for (int round = 0; round < rounds; round++)
