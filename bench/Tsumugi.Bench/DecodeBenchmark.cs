@@ -13,6 +13,7 @@ public static class DecodeBenchmark
 {
     public static int Run(int rounds)
     {
+        CpuAllocator.Tune();
         int[] contexts = [64, 512, 1536];
         Console.WriteLine("| preset | " + string.Join(" | ", contexts.Select(c => $"ms/token at {c}")) + " | tokens/s at 64 |");
         Console.WriteLine("|---|" + string.Concat(contexts.Select(_ => "---|")) + "---|");
