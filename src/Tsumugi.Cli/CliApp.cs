@@ -36,6 +36,7 @@ public static class CliApp
 
     public static int Run(string[] args)
     {
+        Modeling.CpuAllocator.Tune();
         var parse = Build().Parse(args);
         bool verbose = parse.GetValue(Verbose);
         if (parse.Errors.Count > 0)
