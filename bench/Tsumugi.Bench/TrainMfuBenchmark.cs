@@ -57,7 +57,7 @@ public static class TrainMfuBenchmark
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var loss = model.Forward(ids, labels: ids).Loss!;
+            var loss = model.TrainingLoss(ids, ids).Loss;
             loss.backward();
             nn.utils.clip_grad_norm_(model.parameters(), 1.0);
             optimizer.step();

@@ -21,23 +21,31 @@ public static class CausalLMLoss
     /// Mean cross-entropy over scored tokens, or the sum divided by <paramref name="numItemsInBatch"/> so that
     /// gradient accumulation over micro-batches of different sizes stays exact.
     /// </summary>
-    public static Tensor CrossEntropy(Tensor logits, Tensor shiftedLabels, long? numItemsInBatch = null)
-    {
-        long vocab = logits.shape[^1];
-        var sum = nn.functional.cross_entropy(logits.reshape(-1, vocab).to_type(ScalarType.Float32), shiftedLabels.reshape(-1),
-            ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
-        return sum / Denominator(shiftedLabels, numItemsInBatch);
-    }
+    public static Tensor CrossEntropy(Tensor logits, Tensor shiftedLabels, long? numItemsInBatch = null) =>
+        CrossEntropySum(logits, shiftedLabels) / Denominator(shiftedLabels, numItemsInBatch);
 
     /// <summary>PaLM's z-loss term: mean over scored tokens of log²Z (multiply by the coefficient, e.g. 1e-4).</summary>
-    public static Tensor ZLoss(Tensor logits, Tensor shiftedLabels, long? numItemsInBatch = null)
+    public static Tensor ZLoss(Tensor logits, Tensor shiftedLabels, long? numItemsInBatch = null) =>
+        ZLossSum(logits, shiftedLabels) / Denominator(shiftedLabels, numItemsInBatch);
+
+    /// <summary>Summed cross-entropy over scored positions (logits upcast to fp32).</summary>
+    public static Tensor CrossEntropySum(Tensor logits, Tensor shiftedLabels)
+    {
+        long vocab = logits.shape[^1];
+        return nn.functional.cross_entropy(logits.reshape(-1, vocab).to_type(ScalarType.Float32), shiftedLabels.reshape(-1),
+            ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
+    }
+
+    /// <summary>Summed log²Z over scored positions.</summary>
+    public static Tensor ZLossSum(Tensor logits, Tensor shiftedLabels)
     {
         var logZ = logits.to_type(ScalarType.Float32).logsumexp(-1);
         var scored = (shiftedLabels != IgnoreIndex).to_type(ScalarType.Float32);
-        return (logZ.pow(2) * scored).sum() / Denominator(shiftedLabels, numItemsInBatch);
+        return (logZ.pow(2) * scored.reshape(logZ.shape)).sum();
     }
 
-    static Tensor Denominator(Tensor shiftedLabels, long? numItemsInBatch) =>
+    /// <summary>What sums are divided by: scored tokens here, or the whole accumulated batch's count when given.</summary>
+    public static Tensor Denominator(Tensor shiftedLabels, long? numItemsInBatch) =>
         numItemsInBatch is { } n
             ? tensor((float)Math.Max(n, 1), device: shiftedLabels.device)
             : (shiftedLabels != IgnoreIndex).sum().to_type(ScalarType.Float32).clamp_min(1);

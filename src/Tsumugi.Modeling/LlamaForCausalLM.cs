@@ -51,39 +51,82 @@ public sealed class LlamaForCausalLM : nn.Module
     public CausalLMOutput Forward(Tensor inputIds, Tensor? labels = null, KVCache? cache = null, Tensor? documentIds = null,
         double zLossCoef = 0, long? numItemsInBatch = null, bool lastTokenLogitsOnly = false)
     {
+        var (hidden, routerLogits) = Hidden(inputIds, cache, documentIds);
+        if (lastTokenLogitsOnly) hidden = hidden.narrow(1, hidden.shape[1] - 1, 1);
+        var logits = Head(hidden);
+        if (labels is null) return new CausalLMOutput(logits, null, null, null, null);
+        var shifted = CausalLMLoss.ShiftLabels(labels);
+        var denominator = CausalLMLoss.Denominator(shifted, numItemsInBatch);
+        var z = zLossCoef > 0 ? CausalLMLoss.ZLossSum(logits, shifted) / denominator : null;
+        var (loss, ce, aux) = Combine(CausalLMLoss.CrossEntropySum(logits, shifted) / denominator, z, zLossCoef, routerLogits);
+        return new CausalLMOutput(logits, loss, ce, z, aux);
+    }
+
+    /// <summary>
+    /// The training loss, equal to <c>Forward(labels: …).Loss</c>, without materialising the [B, T, V] logits: the
+    /// vocabulary projection and cross-entropy run over chunks of at most <see cref="LossChunkLogits"/> logits. The
+    /// full logits are the largest activation of a small model (134 MB at 8×512 tokens × 8k vocabulary); in chunks
+    /// they stay below glibc's mmap threshold and are reused instead of page-faulted in afresh every step.
+    /// </summary>
+    public TrainingLossOutput TrainingLoss(Tensor inputIds, Tensor labels, Tensor? documentIds = null, double zLossCoef = 0,
+        long? numItemsInBatch = null, long chunkLogits = LossChunkLogits)
+    {
+        var (hidden, routerLogits) = Hidden(inputIds, null, documentIds);
+        var flat = hidden.reshape(-1, hidden.shape[^1]);
+        var shifted = CausalLMLoss.ShiftLabels(labels).reshape(-1);
+        long rows = flat.shape[0], chunk = Math.Max(1, chunkLogits / Config.VocabSize);
+        Tensor? ceSum = null, zSum = null;
+        for (long start = 0; start < rows; start += chunk)
+        {
+            long length = Math.Min(chunk, rows - start);
+            var logits = Head(flat.narrow(0, start, length));
+            var target = shifted.narrow(0, start, length);
+            var part = CausalLMLoss.CrossEntropySum(logits, target);
+            ceSum = ceSum is null ? part : ceSum + part;
+            if (zLossCoef > 0)
+            {
+                var zPart = CausalLMLoss.ZLossSum(logits, target);
+                zSum = zSum is null ? zPart : zSum + zPart;
+            }
+        }
+        var denominator = CausalLMLoss.Denominator(shifted, numItemsInBatch);
+        var z = zSum is null ? null : zSum / denominator;
+        var (loss, ce, aux) = Combine(ceSum! / denominator, z, zLossCoef, routerLogits);
+        return new TrainingLossOutput(loss, ce, z, aux);
+    }
+
+    /// <summary>Largest number of logits one chunk of <see cref="TrainingLoss"/> materialises (16 MB in fp32).</summary>
+    public const long LossChunkLogits = 4L << 20;
+
+    (Tensor Hidden, List<Tensor>? RouterLogits) Hidden(Tensor inputIds, KVCache? cache, Tensor? documentIds)
+    {
         if (documentIds is not null && cache is not null)
             throw new ArgumentException("documentIds (packed sequences) cannot be combined with a KV cache.");
         long t = inputIds.shape[1];
         long past = cache?.Length ?? 0;
-        var dtype = model.EmbeddingWeight.dtype;
         var device = inputIds.device;
-
         var positions = documentIds is null ? null : AttentionMasks.PositionsFromDocuments(documentIds);
-        var (cos, sin) = _rope.Table(positions, past, t, dtype, device);
+        var (cos, sin) = _rope.Table(positions, past, t, model.EmbeddingWeight.dtype, device);
         var ctx = new AttentionContext(cos, sin, Mask(t, past, documentIds, device, out bool causal), causal, cache);
-
         var routerLogits = Config.IsMoE ? new List<Tensor>() : null;
         var hidden = model.Forward(inputIds, ctx, routerLogits);
         cache?.Advance(t);
-        if (lastTokenLogitsOnly) hidden = hidden.narrow(1, t - 1, 1);
-        var logits = lm_head is null ? nn.functional.linear(hidden, model.EmbeddingWeight) : lm_head.forward(hidden);
+        return (hidden, routerLogits);
+    }
 
-        if (labels is null) return new CausalLMOutput(logits, null, null, null, null);
-        var shifted = CausalLMLoss.ShiftLabels(labels);
-        var ce = CausalLMLoss.CrossEntropy(logits, shifted, numItemsInBatch);
-        var loss = ce;
-        Tensor? z = null, aux = null;
-        if (zLossCoef > 0)
-        {
-            z = CausalLMLoss.ZLoss(logits, shifted, numItemsInBatch);
-            loss = loss + zLossCoef * z;
-        }
+    Tensor Head(Tensor hidden) => lm_head is null ? nn.functional.linear(hidden, model.EmbeddingWeight) : lm_head.forward(hidden);
+
+    /// <summary>Total = cross-entropy + z-loss term + router aux-loss term (MoE).</summary>
+    (Tensor Loss, Tensor CrossEntropy, Tensor? Aux) Combine(Tensor ce, Tensor? z, double zLossCoef, List<Tensor>? routerLogits)
+    {
+        var loss = z is null ? ce : ce + zLossCoef * z;
+        Tensor? aux = null;
         if (routerLogits is { Count: > 0 })
         {
             aux = CausalLMLoss.LoadBalancing(routerLogits, Config.NumLocalExperts, Config.NumExpertsPerTok);
             loss = loss + Config.RouterAuxLossCoef * aux;
         }
-        return new CausalLMOutput(logits, loss, ce, z, aux);
+        return (loss, ce, aux);
     }
 
     /// <summary>Picks the cheapest correct attention pattern: SDPA's built-in causal path when it suffices.</summary>

@@ -103,4 +103,32 @@ public class LossTests
         var aux = CausalLMLoss.LoadBalancing(logits, numExperts: 4, topK: 1).item<float>();
         Assert.InRange(aux, 3.99, 4.0);
     }
+
+    /// <summary>The chunked training loss equals the full-logits loss, value and gradients, for every loss term.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ChunkedTrainingLossEqualsTheFullForwardLoss(bool moe)
+    {
+        using var scope = NewDisposeScope();
+        var config = moe ? TestModels.Mixtral() : TestModels.Dense();
+        var model = TestModels.Build(config);
+        model.train();
+        // 2 × 40 tokens × 97 vocab = 7,760 logits: with 4M logits per chunk this would be one chunk, so force several.
+        var ids = tensor(TestModels.RandomIds(2, 40, config.VocabSize, seed: 9).Cast<long>().ToArray(), [2, 40]);
+        var labels = ids.clone();
+        labels[0, 5] = tensor(-100L);
+        var full = model.Forward(ids, labels: labels, zLossCoef: 1e-3, numItemsInBatch: 100);
+        full.Loss!.backward();
+        var fullGrads = model.parameters().Select(p => p.grad!.clone()).ToArray();
+        model.zero_grad();
+        var chunked = model.TrainingLoss(ids, labels, zLossCoef: 1e-3, numItemsInBatch: 100, chunkLogits: 97 * 7);
+        chunked.Loss.backward();
+        Assert.Equal(full.Loss!.item<float>(), chunked.Loss.item<float>(), 4);
+        Assert.Equal(full.ZLoss!.item<float>(), chunked.ZLoss!.item<float>(), 4);
+        Assert.Equal(moe, chunked.AuxLoss is not null);
+        var grads = model.parameters().Select(p => p.grad!).ToArray();
+        for (int i = 0; i < grads.Length; i++)
+            Assert.True((grads[i] - fullGrads[i]).abs().max().item<float>() < 1e-5, $"gradient {i} differs");
+    }
 }

@@ -18,7 +18,7 @@ public class MemoryTests
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            var loss = model.Forward(ids, labels: ids).Loss!;
+            var loss = model.TrainingLoss(ids, ids).Loss;
             loss.backward();
             optimizer.step();
             _ = loss.item<float>();
