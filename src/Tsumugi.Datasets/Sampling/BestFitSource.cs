@@ -76,13 +76,7 @@ public sealed class BestFitSource : ISampleSource
     private Epoch BuildEpoch(int number)
     {
         var n = _documents.Count;
-        int[] order;
-        if (_options.Shuffle) order = DeterministicRandom.For(_options.Seed, DatasetIndex, number, 3).Permutation(n);
-        else
-        {
-            order = new int[n];
-            for (var i = 0; i < n; i++) order[i] = i;
-        }
+        var order = DeterministicRandom.Order(_options.Shuffle, n, _options.Seed, DatasetIndex, number, 3);
         // Chunks in document order: each document split into pieces of at most one row.
         var chunkCount = 0L;
         foreach (var d in order) chunkCount += (_documents.Length(d) + _capacity - 1) / _capacity;

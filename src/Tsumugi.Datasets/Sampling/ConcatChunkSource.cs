@@ -80,13 +80,7 @@ public sealed class ConcatChunkSource : ISampleSource
     private Epoch BuildEpoch(int number)
     {
         var n = _documents.Count;
-        int[] order;
-        if (_options.Shuffle) order = DeterministicRandom.For(_options.Seed, DatasetIndex, number, 1).Permutation(n);
-        else
-        {
-            order = new int[n];
-            for (var i = 0; i < n; i++) order[i] = i;
-        }
+        var order = DeterministicRandom.Order(_options.Shuffle, n, _options.Seed, DatasetIndex, number, 1);
         var starts = new long[n + 1];
         for (var i = 0; i < n; i++) starts[i + 1] = starts[i] + _documents.Length(order[i]);
         // Zero-length documents share a start with their successor; BinarySearch may land on either, and the walk

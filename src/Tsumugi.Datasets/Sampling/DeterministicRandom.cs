@@ -16,6 +16,15 @@ internal struct DeterministicRandom(ulong seed)
         return new DeterministicRandom(s);
     }
 
+    /// <summary>A seeded permutation of [0, n) when <paramref name="shuffle"/>, else the identity order.</summary>
+    public static int[] Order(bool shuffle, int n, long seed, params ReadOnlySpan<long> stream)
+    {
+        if (shuffle) return For(seed, stream).Permutation(n);
+        var identity = new int[n];
+        for (var i = 0; i < n; i++) identity[i] = i;
+        return identity;
+    }
+
     public ulong NextUInt64()
     {
         _state += 0x9E3779B97F4A7C15UL;
