@@ -2,12 +2,19 @@
 # Installs the external tools the interop tests compare against, only when missing (idempotent, quiet):
 #   - Debian `sentencepiece` (spm_train / spm_encode / spm_decode): tokenizer parity and speed anchor;
 #   - npm `@huggingface/tokenizers` (Hugging Face's JavaScript tokenizer) into .build/npm (git-ignored):
-#     tokenizer.json parity. Needs the machine's node/npm.
+#     tokenizer.json parity. Needs the machine's node/npm;
+#   - Debian `python3-numpy`: the Megatron-reader check reads `data tokenize` output with numpy
+#     (bench/datasets/interop/megatron_interop.py). It serves /usr/bin/python3, which the tests fall back to when
+#     the python3 first on PATH (pyenv, a venv) has no numpy.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=()
 command -v spm_encode >/dev/null 2>&1 || packages+=(sentencepiece)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+if ! python3 -c 'import numpy' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
+  packages+=(python3-numpy)
+  [ -x /usr/bin/python3 ] || packages+=(python3)
+fi
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "Installing test dependencies: ${packages[*]}"

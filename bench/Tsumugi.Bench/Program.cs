@@ -1,12 +1,13 @@
 using Tsumugi.Bench;
 
 // Benchmarks print what they measured: medians over alternating rounds, never constants.
-// Usage: dotnet run -c Release --project bench/Tsumugi.Bench -- train-mfu [--rounds N] | decode
+// Usage: dotnet run -c Release --project bench/Tsumugi.Bench -- train-mfu [--rounds N] | decode | train-overhead [--rounds N]
 return args.FirstOrDefault() switch
 {
     "train-mfu" => TrainMfuBenchmark.Run(Rounds(args)),
     "decode" => DecodeBenchmark.Run(Rounds(args)),
     "hf-parity" => HfParity.Run(args),
+    "train-overhead" => TrainOverheadBenchmark.Run(Rounds(args)),
     _ => Usage(),
 };
 
@@ -18,6 +19,6 @@ static int Rounds(string[] args)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tsumugi.Bench train-mfu [--rounds N] | decode [--rounds N]");
+    Console.Error.WriteLine("usage: Tsumugi.Bench train-mfu [--rounds N] | decode [--rounds N] | train-overhead [--rounds N]");
     return 2;
 }

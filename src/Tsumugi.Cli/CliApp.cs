@@ -30,7 +30,9 @@ public static class CliApp
     {
         yield return Commands.CorpusCommands.Create();
         yield return Commands.TokenizerCommands.Create();
+        yield return Commands.DataCommands.Create();
         yield return Commands.ModelCommands.Create();
+        yield return Commands.TrainCommands.Create();
         yield return Commands.DemoCommand.Create();
     }
 
@@ -61,7 +63,8 @@ public static class CliApp
         var inner = e is AggregateException { InnerExceptions.Count: 1 } agg ? agg.InnerExceptions[0] : e;
         Console.Error.WriteLine($"error: {inner.Message}");
         if (verbose) Console.Error.WriteLine(inner.ToString());
-        else if (inner is not (IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException))
+        else if (inner is not (IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException
+                 or Training.Config.TrainConfigException or Datasets.Curriculum.DataConfigException or Training.TrainingDivergedException))
             Console.Error.WriteLine("(run with --verbose for the stack trace)");
     }
 

@@ -36,6 +36,14 @@ public static class CausalLMLoss
             ignore_index: IgnoreIndex, reduction: nn.Reduction.Sum);
     }
 
+    /// <summary>Cross-entropy per position (0 where ignored), fp32.</summary>
+    public static Tensor CrossEntropyPerToken(Tensor logits, Tensor shiftedLabels)
+    {
+        long vocab = logits.shape[^1];
+        return nn.functional.cross_entropy(logits.reshape(-1, vocab).to_type(ScalarType.Float32), shiftedLabels.reshape(-1),
+            ignore_index: IgnoreIndex, reduction: nn.Reduction.None);
+    }
+
     /// <summary>Summed log²Z over scored positions.</summary>
     public static Tensor ZLossSum(Tensor logits, Tensor shiftedLabels)
     {

@@ -68,20 +68,29 @@ public sealed class LlamaForCausalLM : nn.Module
     /// full logits are the largest activation of a small model (134 MB at 8×512 tokens × 8k vocabulary); in chunks
     /// they stay below glibc's mmap threshold and are reused instead of page-faulted in afresh every step.
     /// </summary>
+    /// <param name="rowSums">Also return each row's summed cross-entropy (detached), for per-domain loss.</param>
     public TrainingLossOutput TrainingLoss(Tensor inputIds, Tensor labels, Tensor? documentIds = null, double zLossCoef = 0,
-        long? numItemsInBatch = null, long chunkLogits = LossChunkLogits)
+        long? numItemsInBatch = null, long chunkLogits = LossChunkLogits, bool rowSums = false)
     {
         var (hidden, routerLogits) = Hidden(inputIds, null, documentIds);
         var flat = hidden.reshape(-1, hidden.shape[^1]);
         var shifted = CausalLMLoss.ShiftLabels(labels).reshape(-1);
         long rows = flat.shape[0], chunk = Math.Max(1, chunkLogits / Config.VocabSize);
         Tensor? ceSum = null, zSum = null;
+        var tokenLosses = rowSums ? new List<Tensor>() : null;
         for (long start = 0; start < rows; start += chunk)
         {
             long length = Math.Min(chunk, rows - start);
             var logits = Head(flat.narrow(0, start, length));
             var target = shifted.narrow(0, start, length);
-            var part = CausalLMLoss.CrossEntropySum(logits, target);
+            Tensor part;
+            if (tokenLosses is null) part = CausalLMLoss.CrossEntropySum(logits, target);
+            else
+            {
+                var perToken = CausalLMLoss.CrossEntropyPerToken(logits, target);
+                tokenLosses.Add(perToken.detach());
+                part = perToken.sum();
+            }
             ceSum = ceSum is null ? part : ceSum + part;
             if (zLossCoef > 0)
             {
@@ -92,7 +101,8 @@ public sealed class LlamaForCausalLM : nn.Module
         var denominator = CausalLMLoss.Denominator(shifted, numItemsInBatch);
         var z = zSum is null ? null : zSum / denominator;
         var (loss, ce, aux) = Combine(ceSum! / denominator, z, zLossCoef, routerLogits);
-        return new TrainingLossOutput(loss, ce, z, aux);
+        var perRow = tokenLosses is null ? null : cat(tokenLosses.ToArray(), 0).reshape(inputIds.shape[0], -1).sum(1);
+        return new TrainingLossOutput(loss, ce, z, aux, perRow);
     }
 
     /// <summary>Largest number of logits one chunk of <see cref="TrainingLoss"/> materialises (16 MB in fp32).</summary>

@@ -13,7 +13,7 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>
 /// `tsumugi demo`: the pipeline on the sample corpus, ending in a Markdown report. Every stage that exists runs for
 /// real through the same commands a user would type; the report lists what ran, what it measured and where the
-/// outputs are. Stages still to come (pretraining, evaluation, serving) join as they land.
+/// outputs are. Stages still to come (evaluation suites, serving, export) join as they land.
 /// </summary>
 public static class DemoCommand
 {
@@ -22,12 +22,16 @@ public static class DemoCommand
         var output = new Option<string>("--output") { Description = "Directory for every artefact and the report.", DefaultValueFactory = _ => "demo-output" };
         var corpus = new Option<string?>("--corpus") { Description = "Sample corpus directory with ja/, en/, code/ (default: ../shared/corpus next to the checkout)." };
         var vocab = new Option<int>("--vocab-size") { Description = "Tokenizer vocabulary size.", DefaultValueFactory = _ => 8000 };
-        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → model; writes a report.") { output, corpus, vocab };
-        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab)));
+        var steps = new Option<int>("--train-steps") { Description = "Pretraining steps (configs/demo.yaml: 300, a few minutes on 2 cores).", DefaultValueFactory = _ => 300 };
+        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples; writes report.md and report.html.")
+        {
+            output, corpus, vocab, steps,
+        };
+        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps)));
         return command;
     }
 
-    static int Run(string output, string? corpusOption, int vocabSize)
+    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps)
     {
         Directory.CreateDirectory(output);
         var report = new DemoReport();
@@ -37,7 +41,8 @@ public static class DemoCommand
         report.Line($"Sample corpus: `{corpus}` ({string.Join(", ", inputs.Select(Path.GetFileName))}).");
         string clean = Path.Combine(output, "corpus", "clean"), dedup = Path.Combine(output, "corpus", "dedup");
         string split = Path.Combine(output, "corpus", "split"), tokenizerDir = Path.Combine(output, "tokenizer");
-        string modelDir = Path.Combine(output, "model");
+        string modelDir = Path.Combine(output, "model"), dataDir = Path.Combine(output, "data"), runDir = Path.Combine(output, "train");
+        if (Directory.Exists(runDir)) Directory.Delete(runDir, recursive: true); // a demo run always starts afresh
 
         Stage(report, "corpus clean (configs/corpus-docs.yaml)", () =>
         {
@@ -56,7 +61,7 @@ public static class DemoCommand
         Stage(report, "held-out split (every 10th document)", () =>
         {
             Directory.CreateDirectory(split);
-            using var train = new StreamWriter(Path.Combine(split, "train.txt"));
+            using var train = new StreamWriter(Path.Combine(split, "train.jsonl"));
             int n = 0;
             foreach (var file in ShardRecords.Files(dedup))
                 foreach (var record in ShardRecords.Read(file))
@@ -66,14 +71,14 @@ public static class DemoCommand
                         if (!heldOut.TryGetValue(record.Domain, out var list)) heldOut[record.Domain] = list = [];
                         list.Add(record.Text);
                     }
-                    else train.WriteLine(record.Text);
+                    else train.WriteLine(JsonSerializer.Serialize(new { text = record.Text, domain = record.Domain }));
                 }
             return $"{n - heldOut.Values.Sum(l => l.Count):N0} training documents, held out: " +
                    string.Join(", ", heldOut.OrderBy(d => d.Key).Select(d => $"{d.Key} {d.Value.Count}"));
         });
         Stage(report, $"tokenizer train (Unigram, {vocabSize:N0} pieces, byte fallback)", () =>
         {
-            Cli(["tokenizer", "train", "--input", Path.Combine(split, "train.txt"), "--vocab-size", vocabSize.ToString(), "--output", tokenizerDir]);
+            Cli(["tokenizer", "train", "--input", Path.Combine(split, "train.jsonl"), "--vocab-size", vocabSize.ToString(), "--output", tokenizerDir]);
             var tokenizer = SpmTokenizer.Load(Path.Combine(tokenizerDir, "tokenizer.model"));
             var rows = heldOut.OrderBy(d => d.Key).Select(d =>
                 TokenizerEvaluator.Evaluate(tokenizer, d.Key, d.Value.SelectMany(t => t.Split('\n')).Where(l => l.Length > 0).ToList()));
@@ -86,30 +91,89 @@ public static class DemoCommand
             var a = ModelAccounting.For(config);
             return $"{a.TotalParameters:N0} parameters (vocabulary {config.VocabSize:N0}), {a.TrainingFlopsPerToken(config, 256):E2} training FLOPs/token at seq 256";
         });
+        var jaHeldOut = heldOut.GetValueOrDefault("ja") ?? heldOut.Values.First();
+        double untrained = 0;
         Stage(report, "held-out perplexity of the untrained model (Japanese)", () =>
         {
-            using var model = HfModelDirectory.Load(modelDir);
-            var tokenizer = SpmTokenizer.Load(Path.Combine(modelDir, "tokenizer.model"));
-            var texts = heldOut.GetValueOrDefault("ja") ?? heldOut.Values.First();
-            double nll = 0, chars = 0;
-            int tokens = 0;
-            foreach (var text in texts.Take(8))
-            {
-                var ids = tokenizer.Encode(text).Take(255).Select(i => (long)i).Prepend(tokenizer.BosId).ToArray();
-                if (ids.Length < 2) continue;
-                var score = SequenceScorer.Score(model, ids);
-                nll += score.TotalNll;
-                tokens += score.Tokens.Count;
-                chars += tokenizer.Decode(ids.Skip(1).Select(i => (int)i).ToList()).Length;
-            }
-            return $"perplexity {Math.Exp(nll / tokens):F0} over {tokens:N0} tokens, {nll / Math.Log(2) / chars:F2} bits/char " +
-                   $"(untrained: ≈ vocabulary size; pretraining arrives with the trainer)";
+            untrained = Perplexity(modelDir, jaHeldOut, out var detail);
+            return $"perplexity {untrained:F0} {detail} (untrained: ≈ vocabulary size)";
         });
+        Stage(report, "data tokenize (Megatron .bin/.idx, one dataset per domain)", () =>
+        {
+            Cli(["data", "tokenize", "--input", Path.Combine(split, "train.jsonl"), "--tokenizer", tokenizerDir, "--output", dataDir]);
+            var manifest = Datasets.DatasetManifest.Load(dataDir);
+            return string.Join(", ", manifest.Datasets.Select(d => $"{d.Name} {d.Tokens:N0} tokens ({d.Documents:N0} docs, {d.DType})"));
+        });
+        Stage(report, $"train (configs/demo.yaml, {trainSteps} steps)", () =>
+        {
+            Cli(["train", "--config", ConfigPath("demo.yaml"), "--output", runDir, "--set", $"data.path={dataDir}", "--set", $"model.tokenizer={tokenizerDir}",
+                 "--set", $"train.max_steps={trainSteps}", "--set", $"schedule.warmup_steps={Math.Max(1, trainSteps / 10)}"]);
+            return TrainingSummary(runDir);
+        });
+        Stage(report, "held-out perplexity of the trained model (Japanese)", () =>
+        {
+            var trained = Perplexity(Path.Combine(runDir, "model"), jaHeldOut, out var detail);
+            return $"perplexity {trained:F0} {detail}, down from {untrained:F0} before training";
+        });
+        var samples = new List<(string Prompt, string Text)>();
+        Stage(report, "generate (temperature 0.8, top-p 0.95, seed 1)", () =>
+        {
+            samples.AddRange(Generate(Path.Combine(runDir, "model"), ["日本の歴史は", "東京都は", "The city of"]));
+            return string.Join(" / ", samples.Select(s => $"{s.Prompt}→{s.Text.ReplaceLineEndings(" ")[..Math.Min(20, s.Text.Length)]}…"));
+        });
+        report.Image("training loss and held-out loss", Path.GetRelativePath(output, Path.Combine(runDir, "loss.png")));
+        foreach (var (prompt, text) in samples) report.Sample(prompt, text);
 
         var reportPath = Path.Combine(output, "report.md");
         File.WriteAllText(reportPath, report.ToMarkdown());
-        AnsiConsole.MarkupLine($"[green]Report:[/] {Markup.Escape(reportPath)}");
+        File.WriteAllText(Path.Combine(output, "report.html"), report.ToHtml());
+        AnsiConsole.MarkupLine($"[green]Report:[/] {Markup.Escape(reportPath)} (and report.html)");
         return 0;
+    }
+
+    /// <summary>Perplexity of a model directory on up to 8 held-out documents (first 255 tokens each, BOS prepended).</summary>
+    static double Perplexity(string modelDir, IReadOnlyList<string> texts, out string detail)
+    {
+        using var model = HfModelDirectory.Load(modelDir);
+        var tokenizer = SpmTokenizer.Load(Path.Combine(modelDir, "tokenizer.model"));
+        double nll = 0, chars = 0;
+        int tokens = 0;
+        foreach (var text in texts.Take(8))
+        {
+            var ids = tokenizer.Encode(text).Take(255).Select(i => (long)i).Prepend(tokenizer.BosId).ToArray();
+            if (ids.Length < 2) continue;
+            var score = SequenceScorer.Score(model, ids);
+            nll += score.TotalNll;
+            tokens += score.Tokens.Count;
+            chars += tokenizer.Decode(ids.Skip(1).Select(i => (int)i).ToList()).Length;
+        }
+        detail = $"over {tokens:N0} tokens, {nll / Math.Log(2) / chars:F2} bits/char";
+        return Math.Exp(nll / tokens);
+    }
+
+    /// <summary>The run's curve in one line: first and last training loss, held-out loss per domain, speed.</summary>
+    static string TrainingSummary(string runDir)
+    {
+        var lines = Training.Loop.JsonLinesLog.Read(Path.Combine(runDir, "metrics.jsonl"));
+        var evaluations = lines.Where(l => l["val_loss"] is not null).ToList();
+        var heldOut = evaluations.Count == 0 ? "" : "; held-out loss " + string.Join(", ",
+            evaluations[^1]["val_loss"]!.AsObject().Select(kv => $"{kv.Key} {(double)evaluations[0]["val_loss"]![kv.Key]!:F2} → {(double)kv.Value!:F2} (step {evaluations[0]["step"]} → {evaluations[^1]["step"]})"));
+        var speed = lines.Skip(1).Average(l => (double)l["tokens_per_s"]!);
+        var mfu = lines.Skip(1).Average(l => (double)l["mfu"]!);
+        return $"{lines.Count} steps, {(long)lines[^1]["tokens"]!:N0} tokens; training loss {(double)lines[0]["loss"]!:F2} → {(double)lines[^1]["loss"]!:F2}{heldOut}; {speed:N0} tokens/s, MFU {100 * mfu:F0}%";
+    }
+
+    static IEnumerable<(string Prompt, string Text)> Generate(string modelDir, string[] prompts)
+    {
+        using var model = HfModelDirectory.Load(modelDir);
+        var tokenizer = SpmTokenizer.Load(Path.Combine(modelDir, "tokenizer.model"));
+        var options = new Serving.Generation.SamplingOptions { MaxNewTokens = 40, Temperature = 0.8, TopP = 0.95, Seed = 1 };
+        foreach (var prompt in prompts)
+        {
+            var ids = tokenizer.Encode(prompt).Prepend(tokenizer.BosId).ToList();
+            var generated = Serving.Generation.TokenSampler.Generate(model, ids, options, [tokenizer.EosId]);
+            yield return (prompt, tokenizer.Decode(generated.ToList()));
+        }
     }
 
     /// <summary>Runs a stage through the CLI itself, so the demo does exactly what the documented commands do.</summary>

@@ -1,3 +1,4 @@
+using Tsumugi.Training;
 using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
@@ -17,6 +18,7 @@ public static class ModelCommands
         model.Add(Init());
         model.Add(Info());
         model.Add(Score());
+        model.Add(ExtendVocabCommand.Create());
         return model;
     }
 

@@ -87,7 +87,14 @@ public sealed record CurriculumConfig
         }
         var total = (double)sizes.Sum();
         if (total == 0) throw new DataConfigException($"{path}: the datasets hold no tokens");
-        var datasets = prefixes.Select(p => new DatasetSpec { Name = Path.GetFileName(p), Path = p, MaxEpochs = maxEpochs }).ToList();
+        // The domain (per-domain loss and perplexity) comes from manifest.json when the dataset has an entry there.
+        var datasets = prefixes.Select(p => new DatasetSpec
+        {
+            Name = Path.GetFileName(p),
+            Path = p,
+            MaxEpochs = maxEpochs,
+            Domain = DatasetManifest.Load(Path.GetDirectoryName(p)!).Find(Path.GetFileName(p))?.Domain,
+        }).ToList();
         var mixture = new Dictionary<string, double>();
         for (var i = 0; i < datasets.Count; i++) mixture[datasets[i].Name] = sizes[i] / total;
         return new CurriculumConfig

@@ -212,7 +212,7 @@ public sealed class DataPlan : IDisposable
         if (Options.ValidationFraction > 0)
             sb.AppendLine(ci, $"  held out for validation: {Options.ValidationFraction:P2} of documents, {TokenCounts.Format(Datasets.Sum(d => d.ValidationTokens))} tokens");
         var nameWidth = Math.Max(8, Stages.Max(s => s.Name.Length));
-        var columns = Datasets.Select(d => Math.Max(9, d.Name.Length)).ToArray();
+        var columns = Datasets.Select(d => Math.Max(16, d.Name.Length)).ToArray(); // "461.06K (0.375)" fits
         sb.Append("  stage".PadRight(nameWidth + 2)).Append("   tokens       rows  lr        ");
         for (var i = 0; i < Datasets.Count; i++) sb.Append(Datasets[i].Name.PadLeft(columns[i] + 2));
         sb.AppendLine();

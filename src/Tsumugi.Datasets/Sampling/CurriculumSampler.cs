@@ -97,6 +97,16 @@ public sealed class CurriculumSampler
         return new TrainingBatch(rows);
     }
 
+    /// <summary>
+    /// Moves past <paramref name="rows"/> rows without reading them (the spike guard's "skip the offending data window").
+    /// The state afterwards equals that of a sampler which drew them.
+    /// </summary>
+    public void Skip(long rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        for (long i = 0; i < rows; i++) Advance();
+    }
+
     /// <summary>Picks the next row's source and its index in that source, and moves the state past it.</summary>
     private (int Source, long Index, int Stage) Advance()
     {

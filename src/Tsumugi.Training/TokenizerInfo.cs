@@ -1,7 +1,7 @@
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Cli;
+namespace Tsumugi.Training;
 
 /// <summary>Makes a model config agree with a tokenizer directory: vocabulary size and special token ids.</summary>
 public static class TokenizerInfo

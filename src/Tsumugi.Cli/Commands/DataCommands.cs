@@ -1,0 +1,91 @@
+using System.CommandLine;
+using Spectre.Console;
+using Tsumugi.Datasets.Tokenize;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>`tsumugi data tokenize`: a thin wrapper over <see cref="DatasetTokenizer"/> with a progress bar and a summary table.</summary>
+public static class DataCommands
+{
+    public static Command Create()
+    {
+        var data = new Command("data", "Turn corpus shards into tokenized Megatron datasets (.bin/.idx) for pretraining (see docs/datasets.md).");
+        data.Add(Tokenize());
+        return data;
+    }
+
+    static Command Tokenize()
+    {
+        var input = new Option<string[]>("--input")
+        {
+            Description = "Corpus shards (.jsonl.zst from `corpus clean`/`dedup`), JSONL/JSON(.gz/.zst) with a text field, Parquet, " +
+                          "text or HTML files, folders or globs. A folder holding .jsonl.zst shards is read as a corpus output (shards only).",
+            Required = true, AllowMultipleArgumentsPerToken = true, HelpName = "PATH",
+        };
+        var tokenizer = new Option<string>("--tokenizer") { Description = "Tokenizer directory written by `tsumugi tokenizer train` (its tokenizer.model is used), or a .model file.", Required = true, HelpName = "DIR" };
+        var output = new Option<string>("--output") { Description = "Output folder for NAME.bin / NAME.idx and manifest.json (created; datasets of the same name are replaced).", Required = true, HelpName = "DIR" };
+        var name = new Option<string?>("--name") { Description = "Write every document into one dataset NAME.bin/NAME.idx (default: one dataset per domain, named after it).", HelpName = "NAME" };
+        var domain = new Option<string?>("--domain") { Description = "Domain of documents whose record has no `domain` field (default: 'default'); with --name, the domain recorded in manifest.json.", HelpName = "DOMAIN" };
+        var threads = new Option<int>("--threads") { Description = "Worker threads (files in parallel, a large file in parallel batches); the output is byte-identical for any value.", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
+        var textField = new Option<string>("--text-field") { Description = "JSON field (and Parquet column) holding the text.", DefaultValueFactory = _ => "text", HelpName = "FIELD" };
+        var cmd = new Command("tokenize",
+            "Tokenize documents into Megatron indexed datasets (NAME.bin/NAME.idx, readable by Megatron-LM): one sequence per document " +
+            "with EOS appended, uint16 ids below 65,500 pieces else int32, plus manifest.json (tokens, documents, tokenizer hash, domain). " +
+            "Corrupt records and empty documents are skipped and counted.\n" +
+            "Example: tsumugi data tokenize --input out/corpus/dedup --tokenizer out/tokenizer --output out/data")
+        {
+            input, tokenizer, output, name, domain, threads, textField,
+        };
+        cmd.SetAction(parse =>
+        {
+            var options = new TokenizeOptions
+            {
+                Inputs = parse.GetValue(input)!, Tokenizer = parse.GetValue(tokenizer)!, Output = parse.GetValue(output)!,
+                Name = parse.GetValue(name), Domain = parse.GetValue(domain), Threads = parse.GetValue(threads), TextField = parse.GetValue(textField)!,
+            };
+            TokenizeResult result = null!;
+            AnsiConsole.Progress().AutoClear(false)
+                .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())
+                .Start(ctx =>
+                {
+                    var task = ctx.AddTask("tokenize", maxValue: 1);
+                    var progress = new Progress<TokenizeProgress>(p =>
+                    {
+                        task.MaxValue = Math.Max(1, p.BytesTotal);
+                        task.Value = p.BytesDone;
+                        task.Description = $"tokenize {p.FilesDone}/{p.FilesTotal} files, {p.Documents:N0} docs, {p.Tokens:N0} tokens";
+                    });
+                    result = new DatasetTokenizer(options).Run(progress);
+                    task.Value = task.MaxValue;
+                });
+            Print(result);
+            if (result.Documents == 0)
+                throw new InvalidDataException($"no documents were tokenized from {result.Files} input file(s) ({result.ErroredRecords:N0} unreadable records, " +
+                                               $"{result.EmptyDocuments:N0} empty documents); nothing was written — check the input format and --text-field");
+            return 0;
+        });
+        return cmd;
+    }
+
+    static void Print(TokenizeResult r)
+    {
+        var table = new Table().Title("data tokenize").AddColumns("dataset", "domain", "documents", "tokens", "tokens/doc", "dtype");
+        foreach (var d in r.Datasets)
+            table.AddRow(Markup.Escape(d.Name), Markup.Escape(d.Domain ?? "-"), $"{d.Documents:N0}", $"{d.Tokens:N0}",
+                d.Documents == 0 ? "-" : $"{(double)d.Tokens / d.Documents:F1}", d.DType);
+        table.AddRow("[bold]total[/]", "", $"[bold]{r.Documents:N0}[/]", $"[bold]{r.Tokens:N0}[/]", r.Documents == 0 ? "-" : $"{(double)r.Tokens / r.Documents:F1}", "");
+        table.AddRow("skipped: empty", "", $"{r.EmptyDocuments:N0}", "", "", "");
+        table.AddRow("skipped: unreadable", "", $"{r.ErroredRecords:N0}", "", "", "");
+        AnsiConsole.Write(table);
+        if (r.IssueCounts.Count > 0)
+        {
+            CliApp.Info("issues: " + string.Join(", ", r.IssueCounts.Select(i => $"{i.Key} {i.Value:N0}")));
+            foreach (var issue in r.IssueSamples) CliApp.Info($"  {issue}");
+        }
+        CliApp.Info($"{r.Files} files ({r.InputBytes / 1e6:F1} MB{(r.FilesSkipped > 0 ? $", {r.FilesSkipped} skipped by extension" : "")}): " +
+                    $"{r.Documents:N0} documents, {r.Tokens:N0} tokens; skipped {r.EmptyDocuments:N0} empty, {r.ErroredRecords:N0} unreadable; " +
+                    $"{r.Threads} threads, {r.Seconds:F1} s = {r.TokensPerSecond:N0} tokens/s");
+        CliApp.Info($"wrote {r.Datasets.Count} dataset(s) and manifest.json to {r.OutputDirectory}");
+        CliApp.Info($"tokenizer {r.TokenizerHash}");
+    }
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.ExceptionServices;
+
+namespace Tsumugi.Datasets.Tokenize;
+
+/// <summary>
+/// <c>tsumugi data tokenize</c>: corpus files + tokenizer → Megatron indexed datasets (<c>NAME.bin</c>/<c>NAME.idx</c>,
+/// one sequence per document, EOS appended, uint16 below 65,500 pieces else int32) and their manifest.json entries.
+/// <para>
+/// Like Megatron's <c>preprocess_data.py</c> with partitions: every input file is tokenized on its own (files in
+/// parallel, biggest first) into temporary datasets, which are then merged in input order by copying their bytes
+/// (<see cref="IndexedDatasetWriter.AddDataset"/>). So the output is byte-identical for any thread count, and a
+/// crash leaves only a <c>.tokenize-*</c> folder, never a half-written dataset under its final name.
+/// </para>
+/// </summary>
+public sealed class DatasetTokenizer(TokenizeOptions options)
+{
+    public TokenizeResult Run(IProgress<TokenizeProgress>? progress = null)
+    {
+        var clock = Stopwatch.StartNew();
+        Validate();
+        var source = TokenizerSource.Load(options.Tokenizer);
+        var files = InputSelection.Expand(options.Inputs, out var skippedFiles);
+        if (files.Count == 0)
+            throw new FileNotFoundException($"no input files to read in {string.Join(", ", options.Inputs)}; pass .jsonl.zst shards, JSONL/JSON(.gz/.zst), Parquet, text or HTML files, or folders of them");
+        var sizes = files.Select(f => new FileInfo(f).Length).ToArray();
+        var output = Path.GetFullPath(options.Output);
+        Directory.CreateDirectory(output);
+        var temp = Path.Combine(output, ".tokenize-" + Guid.NewGuid().ToString("N")[..12]);
+        Directory.CreateDirectory(temp);
+        try
+        {
+            var outcomes = TokenizeFiles(source, files, sizes, temp, progress);
+            var datasets = Merge(source, outcomes, output);
+            return Summarize(source, files, sizes, skippedFiles, outcomes, datasets, output, clock.Elapsed.TotalSeconds);
+        }
+        finally
+        {
+            try { Directory.Delete(temp, recursive: true); } catch (IOException) { /* leftovers are never read as datasets */ }
+        }
+    }
+
+    void Validate()
+    {
+        if (options.Inputs.Count == 0) throw new ArgumentException("no input: pass --input PATH...");
+        if (options.Threads < 1) throw new ArgumentException($"--threads {options.Threads}: use 1 or more");
+        if (options.Name is { } name && !DatasetNames.IsValid(name))
+            throw new ArgumentException($"--name '{name}': use letters, digits, '.', '_' or '-' (it becomes {name}.bin / {name}.idx), not starting with '.' or '-'");
+        if (string.IsNullOrWhiteSpace(options.TextField)) throw new ArgumentException("--text-field must name a JSON field");
+    }
+
+    ShardOutcome[] TokenizeFiles(TokenizerSource source, List<string> files, long[] sizes, string temp, IProgress<TokenizeProgress>? progress)
+    {
+        var shard = new ShardTokenizer(source.Tokenizer, options, temp);
+        var outcomes = new ShardOutcome[files.Count];
+        long totalBytes = sizes.Sum(), bytesDone = 0, documents = 0, tokens = 0;
+        int filesDone = 0, active = 0;
+        void Report() => progress?.Report(new TokenizeProgress(Volatile.Read(ref filesDone), files.Count, Interlocked.Read(ref bytesDone),
+            totalBytes, Interlocked.Read(ref documents), Interlocked.Read(ref tokens)));
+        // Threads a file may use for its next batch: its share of the run's threads among the files still running,
+        // so the last big file gets every core once the others are done.
+        int Share() => Math.Max(1, options.Threads / Math.Max(1, Volatile.Read(ref active)));
+
+        // Biggest files first, one file per worker at a time (no chunking), for the best balance at the end.
+        var order = Enumerable.Range(0, files.Count).OrderByDescending(i => sizes[i]).ThenBy(i => i).ToArray();
+        try
+        {
+            Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
+                new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, i =>
+                {
+                    Interlocked.Increment(ref active);
+                    try
+                    {
+                        outcomes[i] = shard.Tokenize(i, files[i], Share, (d, t) =>
+                        {
+                            Interlocked.Add(ref documents, d);
+                            Interlocked.Add(ref tokens, t);
+                            Report();
+                        });
+                    }
+                    finally
+                    {
+                        Interlocked.Decrement(ref active);
+                    }
+                    Interlocked.Add(ref bytesDone, sizes[i]);
+                    Interlocked.Increment(ref filesDone);
+                    Report();
+                });
+        }
+        catch (AggregateException e)
+        {
+            // Report the first real failure (disk full, permission denied …) as itself, not as "one or more errors".
+            ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+        }
+        return outcomes;
+    }
+
+    /// <summary>Concatenates the per-file datasets of every name in input order into <c>OUTPUT/NAME</c>.</summary>
+    List<DatasetManifestEntry> Merge(TokenizerSource source, ShardOutcome[] outcomes, string output)
+    {
+        var entries = new List<DatasetManifestEntry>();
+        var names = outcomes.SelectMany(o => o.Parts.Keys).Distinct().Order(StringComparer.Ordinal);
+        foreach (var name in names)
+        {
+            using var writer = new IndexedDatasetWriter(Path.Combine(output, name), new IndexedDatasetWriterOptions
+            {
+                VocabularySize = source.Tokenizer.VocabSize, EosId = source.Tokenizer.EosId,
+                TokenizerHash = source.Hash, Domain = DomainOf(name, outcomes),
+            });
+            foreach (var outcome in outcomes)
+            {
+                if (!outcome.Parts.TryGetValue(name, out var part)) continue;
+                using var dataset = IndexedDataset.Open(part);
+                writer.AddDataset(dataset);
+            }
+            entries.Add(writer.Complete());
+        }
+        return entries;
+    }
+
+    /// <summary>
+    /// A per-domain dataset is named after its domain. A <c>--name</c> dataset records <c>--domain</c>, else the one
+    /// domain all its records share, else none (a mixture has no single domain).
+    /// </summary>
+    string? DomainOf(string name, ShardOutcome[] outcomes)
+    {
+        if (options.Name is null) return name;
+        if (options.Domain is { } domain) return DatasetNames.FromDomain(domain);
+        var labels = outcomes.SelectMany(o => o.RecordDomains).Distinct().Take(2).ToList();
+        return labels.Count == 1 && !outcomes.Any(o => o.UnlabelledDocuments) ? labels[0] : null;
+    }
+
+    TokenizeResult Summarize(TokenizerSource source, List<string> files, long[] sizes, int skippedFiles, ShardOutcome[] outcomes,
+        List<DatasetManifestEntry> datasets, string output, double seconds)
+    {
+        var counts = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (kind, n) in outcomes.SelectMany(o => o.IssueCounts)) counts[kind] = counts.GetValueOrDefault(kind) + n;
+        return new TokenizeResult
+        {
+            Datasets = datasets,
+            OutputDirectory = output,
+            TokenizerHash = source.Hash,
+            Files = files.Count,
+            FilesSkipped = skippedFiles,
+            InputBytes = sizes.Sum(),
+            Documents = outcomes.Sum(o => o.Documents),
+            Tokens = outcomes.Sum(o => o.Tokens),
+            EmptyDocuments = outcomes.Sum(o => o.Empty),
+            ErroredRecords = outcomes.Sum(o => o.Errored),
+            IssueCounts = counts,
+            IssueSamples = outcomes.SelectMany(o => o.IssueSamples).Take(ShardOutcome.MaxSamples).ToList(),
+            Threads = options.Threads,
+            Seconds = seconds,
+        };
+    }
+}

@@ -1,0 +1,90 @@
+using Tsumugi.Corpus.Reading;
+using Tsumugi.Tokenization.Encoding;
+
+namespace Tsumugi.Datasets.Tokenize;
+
+/// <summary>
+/// Tokenizes one input file into a temporary dataset per output name, documents in file order. Files run in
+/// parallel; within a file, documents are encoded in batches over as many threads as the run can spare (all of them
+/// when this is the only file left), so one huge file still uses every core. Ids never depend on the thread count.
+/// </summary>
+internal sealed class ShardTokenizer(SpmTokenizer tokenizer, TokenizeOptions options, string tempDirectory)
+{
+    // A batch is bounded by documents and by characters: enough work to spread over the threads, little memory.
+    const int MaxBatchDocuments = 1024;
+    const int MaxBatchChars = 1 << 20;
+
+    readonly ReaderOptions _readerOptions = new() { TextField = options.TextField, ParquetColumn = options.TextField };
+
+    /// <param name="index">Position of the file in the run; names its temporary datasets.</param>
+    /// <param name="threads">Threads this file may use now (asked again for every batch).</param>
+    /// <param name="onBatch">Called with (documents, tokens) after every written batch.</param>
+    public ShardOutcome Tokenize(int index, string path, Func<int> threads, Action<long, long> onBatch)
+    {
+        var outcome = new ShardOutcome();
+        var writers = new Dictionary<string, IndexedDatasetWriter>(StringComparer.Ordinal);
+        var texts = new List<string>();
+        var names = new List<string>();
+        long chars = 0;
+
+        void Flush()
+        {
+            if (texts.Count == 0) return;
+            var n = threads();
+            var ids = n > 1 ? tokenizer.EncodeBatch(texts, n) : texts.Select(tokenizer.Encode).ToArray();
+            long tokens = 0;
+            for (var i = 0; i < ids.Length; i++)
+            {
+                if (!writers.TryGetValue(names[i], out var writer))
+                {
+                    var prefix = Path.Combine(tempDirectory, $"{index:D6}.{names[i]}");
+                    writers[names[i]] = writer = new IndexedDatasetWriter(prefix, new IndexedDatasetWriterOptions
+                    {
+                        VocabularySize = tokenizer.VocabSize, EosId = tokenizer.EosId, WriteManifest = false,
+                    });
+                    outcome.Parts[names[i]] = prefix;
+                }
+                writer.Add(ids[i]); // the writer appends EOS
+                tokens += ids[i].Length + 1;
+            }
+            outcome.Documents += ids.Length;
+            outcome.Tokens += tokens;
+            onBatch(ids.Length, tokens);
+            texts.Clear();
+            names.Clear();
+            chars = 0;
+        }
+
+        try
+        {
+            foreach (var (item, domain) in new DomainAwareReader(_readerOptions).Read(path))
+            {
+                if (item.Issue is { } issue)
+                {
+                    outcome.Add(issue);
+                    continue;
+                }
+                var text = item.Document!.Text;
+                // A document with no text would be a lone EOS: nothing to learn, so it is skipped and counted.
+                if (string.IsNullOrWhiteSpace(text))
+                {
+                    outcome.Empty++;
+                    continue;
+                }
+                if (domain is null) outcome.UnlabelledDocuments = true;
+                else outcome.RecordDomains.Add(DatasetNames.FromDomain(domain));
+                texts.Add(text);
+                names.Add(options.Name ?? DatasetNames.FromDomain(domain ?? options.Domain));
+                chars += text.Length;
+                if (texts.Count >= MaxBatchDocuments || chars >= MaxBatchChars) Flush();
+            }
+            Flush();
+            foreach (var writer in writers.Values) writer.Complete();
+            return outcome;
+        }
+        finally
+        {
+            foreach (var writer in writers.Values) writer.Dispose();
+        }
+    }
+}

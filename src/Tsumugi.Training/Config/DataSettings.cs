@@ -1,0 +1,21 @@
+using Tsumugi.Datasets.Sampling;
+using YamlDotNet.RepresentationModel;
+
+namespace Tsumugi.Training.Config;
+
+/// <summary>
+/// <c>data:</c> either <c>path</c> (a Megatron dataset prefix or a directory of them, weighted by size, one stage sized by
+/// the step budget), <c>curriculum</c> (a curriculum YAML file), or the curriculum keys inline (datasets, stages, …).
+/// </summary>
+public sealed record DataSettings
+{
+    public string? Path { get; init; }
+    public string? CurriculumFile { get; init; }
+
+    /// <summary>The inline curriculum mapping (datasets/stages/…), read by the data layer.</summary>
+    public YamlMappingNode? Inline { get; init; }
+
+    public PackingMode Packing { get; init; } = PackingMode.Concat;
+    public double ValidationFraction { get; init; }
+    public double MaxEpochs { get; init; } = double.PositiveInfinity;
+}

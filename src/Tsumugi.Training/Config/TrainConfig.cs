@@ -1,0 +1,56 @@
+using YamlDotNet.RepresentationModel;
+
+namespace Tsumugi.Training.Config;
+
+/// <summary>
+/// A training run's whole configuration (keys documented in docs/training.md), read from YAML with <c>--set</c>
+/// overrides applied first. <see cref="EffectiveYaml"/> is what the run directory records.
+/// </summary>
+public sealed record TrainConfig
+{
+    public required string Source { get; init; }
+
+    /// <summary>Directory relative paths resolve against (the config file's).</summary>
+    public required string BaseDirectory { get; init; }
+
+    public long Seed { get; init; } = 1234;
+    public required ModelSettings Model { get; init; }
+    public required DataSettings Data { get; init; }
+    public TrainSettings Train { get; init; } = new();
+    public OptimizerSettings Optimizer { get; init; } = new();
+    public ScheduleSettings Schedule { get; init; } = new();
+    public CheckpointSettings Checkpoint { get; init; } = new();
+    public EvalSettings Eval { get; init; } = new();
+    public GuardSettings Guard { get; init; } = new();
+    public LogSettings Log { get; init; } = new();
+
+    /// <summary>The YAML after overrides, as written to RUN_DIR/config.yaml.</summary>
+    public required string EffectiveYaml { get; init; }
+
+    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)
+    {
+        if (!File.Exists(path)) throw new TrainConfigException($"{path}: config file not found (see configs/tiny.yaml for an example)");
+        var full = Path.GetFullPath(path);
+        return Parse(File.ReadAllText(full), full, Path.GetDirectoryName(full)!, overrides);
+    }
+
+    public static TrainConfig Parse(string yaml, string source, string baseDirectory, IEnumerable<string>? overrides = null)
+    {
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw new TrainConfigException($"{source}:{e.Start.Line}: not valid YAML: {e.Message}");
+        }
+        var root = stream.Documents.Count == 0 ? new YamlMappingNode() : stream.Documents[0].RootNode as YamlMappingNode
+            ?? throw new TrainConfigException($"{source}: expected a mapping with model, data, train, … sections");
+        if (overrides is not null) ConfigOverrides.Apply(root, overrides);
+        var effective = new YamlStream(new YamlDocument(root));
+        var writer = new StringWriter();
+        effective.Save(writer, assignAnchors: false);
+        return new TrainConfigReader(source, baseDirectory).Read(root) with { EffectiveYaml = writer.ToString().TrimEnd('.', '\n', '\r') + "\n" };
+    }
+}

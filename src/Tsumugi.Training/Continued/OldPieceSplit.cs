@@ -1,0 +1,49 @@
+using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.Spm;
+
+namespace Tsumugi.Training.Continued;
+
+/// <summary>
+/// The old-tokenizer ids whose embedding rows a new piece's row is averaged from (Swallow's initialisation).
+/// </summary>
+internal static class OldPieceSplit
+{
+    /// <summary>
+    /// The ids the old tokenizer segments the new piece's text into, or an empty array when it has no text the old
+    /// tokenizer can speak for (the caller then falls back to the mean of all old rows).
+    /// </summary>
+    /// <remarks>
+    /// Pieces are stored normalized ("▁" for a space, dummy prefix included), so the piece string is segmented as-is
+    /// with <see cref="SpmTokenizer.EncodeNormalized"/>: "▁東京" → the old pieces of " 東京" after a space, "東京" →
+    /// those of "東京" inside a word. Encoding "東京" as raw text instead would add the dummy prefix and average the
+    /// wrong rows. This is the same split `tsumugi tokenizer extend` writes to id-map.json.
+    /// </remarks>
+    public static int[] Of(SpmPiece piece, SpmTokenizer oldTokenizer) => piece.Type switch
+    {
+        PieceType.Normal or PieceType.UserDefined => Usable(oldTokenizer.EncodeNormalized(piece.Piece), oldTokenizer),
+        PieceType.Byte => OfByte(piece.Piece, oldTokenizer),
+        // CONTROL (<s>, <|im_start|> as a special token), UNKNOWN and UNUSED pieces are never produced from text:
+        // their literal spelling says nothing about their meaning, so averaging "<", "|", "im"… would be noise.
+        _ => [],
+    };
+
+    /// <summary>Drops ids that carry no meaning of the text: the unknown piece (and anything not NORMAL-like).</summary>
+    public static int[] Usable(IReadOnlyList<int> ids, SpmTokenizer oldTokenizer) =>
+        ids.Where(id => id >= 0 && id < oldTokenizer.VocabSize && oldTokenizer.Model.Pieces[id].Type is not (PieceType.Unknown or PieceType.Control or PieceType.Unused))
+            .ToArray();
+
+    /// <summary>
+    /// A new byte piece (the old tokenizer had no byte fallback): an ASCII byte is the character itself; a byte of a
+    /// multi-byte UTF-8 sequence has no text of its own and falls back.
+    /// </summary>
+    static int[] OfByte(string piece, SpmTokenizer oldTokenizer)
+    {
+        if (piece.Length != 6 || !piece.StartsWith("<0x", StringComparison.Ordinal) || piece[5] != '>'
+            || !byte.TryParse(piece.AsSpan(3, 2), System.Globalization.NumberStyles.HexNumber, null, out byte value)
+            || value >= 0x80)
+            return [];
+        // In normalized text a space is "▁" (byte fallback never sees 0x20 when whitespace is escaped).
+        string text = value == 0x20 ? "\u2581" : ((char)value).ToString();
+        return Usable(oldTokenizer.EncodeNormalized(text), oldTokenizer);
+    }
+}

@@ -1,0 +1,211 @@
+using System.Globalization;
+using System.Text;
+using Tsumugi.Datasets.Curriculum;
+using Tsumugi.Modeling;
+using Tsumugi.Training.Config;
+using Tsumugi.Training.Schedule;
+
+namespace Tsumugi.Training;
+
+/// <summary>
+/// The preflight: batch geometry, steps and tokens, the data plan (tokens per stage and dataset, epochs), checkpoint
+/// sizes against the free disk, and the LR schedule — computed and checked before any weight is touched. A plan that
+/// contradicts itself (budget vs steps vs batch vs data) or cannot fit its checkpoints on the disk is refused with a
+/// <see cref="TrainConfigException"/> that says which keys disagree and what would make them agree.
+/// </summary>
+public sealed class RunPlan : IDisposable
+{
+    private RunPlan(TrainConfig config, LlamaConfig model, DataPlan data)
+    {
+        Config = config;
+        Model = model;
+        Data = data;
+    }
+
+    public TrainConfig Config { get; }
+    public LlamaConfig Model { get; }
+    public DataPlan Data { get; }
+    public int WorldSize { get; private init; }
+    public int SeqLength => Config.Train.SeqLength;
+    public int MicroBatchSize => Config.Train.MicroBatchSize;
+    public long GlobalBatchTokens { get; private init; }
+    public int AccumulationSteps { get; private init; }
+    public long RowsPerStep => GlobalBatchTokens / SeqLength;
+    public long Steps { get; private init; }
+    public long Tokens => Steps * GlobalBatchTokens;
+    public required LearningRateSchedule Schedule { get; init; }
+    public long CheckpointBytes { get; private init; }
+    public long FinalModelBytes { get; private init; }
+    public long CheckpointsKept { get; private init; }
+    public long DiskNeeded => CheckpointsKept * CheckpointBytes + FinalModelBytes;
+    public long DiskFree { get; private init; }
+    public int WeightBytes { get; private init; }
+    public bool MasterWeights { get; private init; }
+    public ModelAccounting Accounting => ModelAccounting.For(Model);
+
+    /// <summary>Seconds per optimizer step measured by a short warm-up (set by the trainer before printing).</summary>
+    public double? SecondsPerStep { get; set; }
+
+    public static RunPlan Create(TrainConfig config, LlamaConfig model, int worldSize, bool bf16, string runDirectory)
+    {
+        var t = config.Train;
+        var rowTokens = (long)t.MicroBatchSize * t.SeqLength * worldSize;
+        var global = t.GlobalBatchTokens ?? rowTokens;
+        if (global % rowTokens != 0)
+        {
+            var lower = Math.Max(rowTokens, global / rowTokens * rowTokens);
+            throw new TrainConfigException($"{config.Source}: train.global_batch_tokens {global:N0} is not a multiple of micro_batch_size × seq_length × processes = {t.MicroBatchSize} × {t.SeqLength} × {worldSize} = {rowTokens:N0}; use {lower:N0} or {lower + rowTokens:N0}");
+        }
+        var accumulation = (int)(global / rowTokens);
+        var steps = FixedSteps(config, global, out var curriculum);
+        if (config.Model.VocabSize == "auto") model.VocabSize = DatasetVocabulary.Infer(curriculum);
+        DataPlan data;
+        try
+        {
+            data = DataPlan.Create(curriculum, t.SeqLength, config.Seed, model.VocabSize);
+        }
+        catch (DataConfigException e)
+        {
+            throw new TrainConfigException(e.Message);
+        }
+        try
+        {
+            if (steps is null)
+            {
+                // A curriculum's stage budgets fix the run length; max_steps / tokens, when given, must agree with them.
+                var fromData = (data.TotalSamples + global / t.SeqLength - 1) / (global / t.SeqLength);
+                CheckAgreement(config, global, fromData, data.TotalTokens);
+                steps = fromData;
+            }
+            var accounting = ModelAccounting.For(model);
+            var weightBytes = bf16 ? 2 : 4;
+            var checkpointBytes = accounting.TotalParameters * (weightBytes + 8 + (bf16 ? 4 : 0)) + (1 << 20);
+            var kept = config.Checkpoint.KeepLast + 1 + (config.Checkpoint.KeepEvery > 0 ? steps.Value / config.Checkpoint.KeepEvery : 0);
+            var plan = new RunPlan(config, model, data)
+            {
+                WorldSize = worldSize,
+                GlobalBatchTokens = global,
+                AccumulationSteps = accumulation,
+                Steps = steps.Value,
+                Schedule = new LearningRateSchedule(config.Optimizer, config.Schedule, steps.Value, StageSpans(data, global / t.SeqLength, steps.Value, global)),
+                CheckpointBytes = checkpointBytes,
+                FinalModelBytes = accounting.TotalParameters * weightBytes,
+                CheckpointsKept = kept,
+                DiskFree = FreeBytes(runDirectory),
+                WeightBytes = weightBytes,
+                MasterWeights = bf16,
+            };
+            if (plan.Config.Schedule.WarmupSteps >= plan.Steps && plan.Steps > 1)
+                throw new TrainConfigException($"{config.Source}: schedule.warmup_steps {config.Schedule.WarmupSteps} is not below the run's {plan.Steps} steps; shorten the warm-up");
+            if (plan.DiskNeeded > plan.DiskFree)
+                throw new TrainConfigException(string.Create(CultureInfo.InvariantCulture,
+                    $"{runDirectory}: the plan needs {Bytes(plan.DiskNeeded)} of disk ({kept} checkpoints kept at once × {Bytes(checkpointBytes)} + final model {Bytes(plan.FinalModelBytes)}) but only {Bytes(plan.DiskFree)} is free; free space, write the run elsewhere, or lower checkpoint.keep_last / keep_every"));
+            return plan;
+        }
+        catch
+        {
+            data.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Steps fixed by the config (data.path runs), or null when a curriculum's budgets decide.</summary>
+    private static long? FixedSteps(TrainConfig config, long global, out CurriculumConfig curriculum)
+    {
+        var t = config.Train;
+        var d = config.Data;
+        if (d.Path is null)
+        {
+            try
+            {
+                curriculum = d.CurriculumFile is { } file
+                    ? CurriculumConfig.Load(file)
+                    : CurriculumConfig.FromYaml(d.Inline!, config.Source, config.BaseDirectory);
+            }
+            catch (DataConfigException e)
+            {
+                throw new TrainConfigException(e.Message);
+            }
+            return null;
+        }
+        long steps;
+        if (t.MaxSteps is { } max)
+        {
+            steps = max;
+            if (t.Tokens is { } tokens && (tokens + global - 1) / global != max)
+                throw new TrainConfigException($"{config.Source}: train.tokens {tokens:N0} and train.max_steps {max:N0} disagree: at {global:N0} tokens per step the budget is {(tokens + global - 1) / global:N0} steps; give one of them");
+        }
+        else if (t.Tokens is { } tokens) steps = (tokens + global - 1) / global;
+        else throw new TrainConfigException($"{config.Source}: set train.max_steps or train.tokens (with data.path the run length is not given by the data)");
+        try
+        {
+            curriculum = CurriculumConfig.FromPath(d.Path, steps * global, d.MaxEpochs, d.Packing, d.ValidationFraction);
+        }
+        catch (DataConfigException e)
+        {
+            throw new TrainConfigException(e.Message);
+        }
+        return steps;
+    }
+
+    private static void CheckAgreement(TrainConfig config, long global, long stepsFromData, long dataTokens)
+    {
+        var t = config.Train;
+        if (t.MaxSteps is { } max && max != stepsFromData)
+            throw new TrainConfigException($"{config.Source}: train.max_steps {max:N0} contradicts the curriculum: its stages hold {dataTokens:N0} tokens = {stepsFromData:N0} steps of {global:N0} tokens; remove train.max_steps, set it to {stepsFromData:N0}, or change the stage budgets");
+        if (t.Tokens is { } tokens && (tokens + global - 1) / global != stepsFromData)
+            throw new TrainConfigException($"{config.Source}: train.tokens {tokens:N0} contradicts the curriculum's stage budgets ({dataTokens:N0} tokens); remove train.tokens or change the stages");
+    }
+
+    private static List<LearningRateSchedule.StageSpan> StageSpans(DataPlan data, long rowsPerStep, long steps, long global)
+    {
+        var spans = new List<LearningRateSchedule.StageSpan>();
+        for (var i = 0; i < data.Stages.Count; i++)
+        {
+            var s = data.Stages[i];
+            var start = (s.StartSample + rowsPerStep - 1) / rowsPerStep;
+            var end = i + 1 < data.Stages.Count ? (data.Stages[i + 1].StartSample + rowsPerStep - 1) / rowsPerStep : steps;
+            var warmup = s.LearningRate?.WarmupTokens is { } w ? (w + global - 1) / global : 0;
+            spans.Add(new LearningRateSchedule.StageSpan(s.Name, start, Math.Max(start + 1, end), s.LearningRate, warmup));
+        }
+        return spans;
+    }
+
+    private static long FreeBytes(string directory)
+    {
+        var probe = Path.GetFullPath(directory);
+        while (!Directory.Exists(probe)) probe = Path.GetDirectoryName(probe) ?? "/";
+        return new DriveInfo(probe).AvailableFreeSpace;
+    }
+
+    public static string Bytes(double bytes) => bytes switch
+    {
+        >= 1L << 40 => (bytes / (1L << 40)).ToString("0.##", CultureInfo.InvariantCulture) + " TiB",
+        >= 1L << 30 => (bytes / (1L << 30)).ToString("0.##", CultureInfo.InvariantCulture) + " GiB",
+        >= 1L << 20 => (bytes / (1L << 20)).ToString("0.#", CultureInfo.InvariantCulture) + " MiB",
+        _ => (bytes / 1024).ToString("0", CultureInfo.InvariantCulture) + " KiB",
+    };
+
+    /// <summary>The plan as printed before step 1 and by <c>tsumugi train plan</c>.</summary>
+    public string ToText(string device, string dtype)
+    {
+        var ci = CultureInfo.InvariantCulture;
+        var a = Accounting;
+        var flops = a.TrainingFlopsPerToken(Model, SeqLength);
+        var sb = new StringBuilder();
+        sb.AppendLine(ci, $"run plan ({Config.Source})");
+        sb.AppendLine(ci, $"  model      {Model.ModelType}: {a.TotalParameters:N0} parameters ({a.ActiveParameters:N0} active), vocab {Model.VocabSize:N0}, {flops / 1e6:0.#} MFLOPs/token; {device}, {dtype}{(MasterWeights ? " with fp32 master weights" : "")}");
+        sb.AppendLine(ci, $"  batch      {MicroBatchSize} rows × {SeqLength} tokens × {AccumulationSteps} accumulation × {WorldSize} process(es) = {GlobalBatchTokens:N0} tokens/step");
+        sb.AppendLine(ci, $"  length     {Steps:N0} steps = {TokenCounts.Format(Tokens)} tokens; schedule {Config.Schedule.Type}, lr {Config.Optimizer.Lr:G3} → {Config.Optimizer.MinLr:G3}, warm-up {Config.Schedule.WarmupSteps:N0} steps");
+        sb.AppendLine(ci, $"  checkpoint every {(Config.Checkpoint.Interval > 0 ? Config.Checkpoint.Interval.ToString("N0", ci) + " steps" : "— (end and signals only)")}, {Bytes(CheckpointBytes)} each, up to {CheckpointsKept} on disk + final model = {Bytes(DiskNeeded)} of {Bytes(DiskFree)} free");
+        if (SecondsPerStep is { } sps)
+            sb.AppendLine(ci, $"  speed      {sps:0.###} s/step measured ({GlobalBatchTokens / sps:N0} tokens/s) → ETA {FormatDuration(sps * Steps)}");
+        sb.Append(Data.ToText());
+        return sb.ToString();
+    }
+
+    public static string FormatDuration(double seconds) =>
+        seconds < 60 ? $"{seconds:0}s" : seconds < 3600 ? $"{(int)(seconds / 60)}m{(int)(seconds % 60):00}s" : $"{(int)(seconds / 3600)}h{(int)(seconds % 3600 / 60):00}m";
+
+    public void Dispose() => Data.Dispose();
+}

@@ -1,0 +1,82 @@
+using Tsumugi.Training.Tests.Support;
+
+namespace Tsumugi.Training.Tests.Training;
+
+/// <summary>
+/// The acceptance tests of the trainer's failure handling, on real `tsumugi train` processes: kill -9 at a random step
+/// and during a checkpoint write, then resume — the curve equals an uninterrupted run's.
+/// </summary>
+public class CrashRecoveryTests
+{
+    static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
+
+    [Fact]
+    public void Kill9_at_a_random_step_and_during_a_checkpoint_write_then_resume_reproduces_the_uninterrupted_curve()
+    {
+        using var temp = new TempDirectory();
+        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
+        var overrides = TinyRunOverrides(data);
+        var reference = temp.Sub("reference");
+        using (var trainer = TinyRuns.Open(TinyRuns.Config(data), reference)) trainer.Run();
+
+        var run = temp.Sub("run");
+        var metrics = Path.Combine(run, "metrics.jsonl");
+        var killStep = new Random().Next(2, 20);
+        // Checkpoint writes pause 1 s here so the run cannot finish before the kill lands, whatever the machine's speed.
+        using (var first = TsumugiProcess.Start(Train(run, overrides, resume: false), new Dictionary<string, string> { ["TSUMUGI_TEST_CHECKPOINT_PAUSE_MS"] = "1000" }))
+        {
+            first.WaitUntil(() => Lines(metrics) >= killStep, Limit, $"step {killStep}");
+            first.Kill9();
+        }
+        var reached = Lines(metrics);
+
+        // Resume, and kill again while the next checkpoint is being written (the test hook holds the write open).
+        var pause = new Dictionary<string, string> { ["TSUMUGI_TEST_CHECKPOINT_PAUSE_MS"] = "3000" };
+        var checkpoints = Path.Combine(run, "checkpoints");
+        string[] completeBefore;
+        using (var second = TsumugiProcess.Start(Train(run, overrides, resume: true), pause))
+        {
+            second.WaitUntil(() => Directory.Exists(checkpoints) && Directory.GetDirectories(checkpoints, ".step-*.partial").Length > 0, Limit, "a checkpoint write");
+            completeBefore = Directory.GetDirectories(checkpoints, "step-*").Select(Path.GetFileName).Order().ToArray()!;
+            second.Kill9();
+        }
+        // The interrupted write published nothing: the same complete checkpoints as before it began.
+        Assert.Equal(completeBefore, Directory.GetDirectories(checkpoints, "step-*").Select(Path.GetFileName).Order().ToArray());
+
+        using (var third = TsumugiProcess.Start(Train(run, overrides, resume: true)))
+            Assert.True(third.WaitForExit(Limit) == 0, third.Output);
+        Assert.Empty(Directory.GetDirectories(checkpoints, ".step-*"));
+        ResumeTests.AssertSameCurve(reference, run);
+        ResumeTests.AssertSameWeights(Path.Combine(reference, "model"), Path.Combine(run, "model"));
+        Assert.True(reached >= killStep, $"killed at step {killStep}");
+    }
+
+    internal static string[] TinyRunOverrides(string data) =>
+    [
+        $"data.path={data}", "train.max_steps=24", "train.seq_length=64", "train.micro_batch_size=4", "train.global_batch_tokens=512",
+        "schedule.warmup_steps=4", "checkpoint.interval=8", "eval.interval=12", "log.peak_flops=1e11",
+    ];
+
+    internal static IEnumerable<string> Train(string run, IEnumerable<string> overrides, bool resume)
+    {
+        yield return "train";
+        yield return "--config";
+        yield return RepoPaths.TinyConfig;
+        yield return "--output";
+        yield return run;
+        foreach (var o in overrides)
+        {
+            yield return "--set";
+            yield return o;
+        }
+        if (resume) yield return "--resume";
+    }
+
+    static int Lines(string path)
+    {
+        if (!File.Exists(path)) return 0;
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd().Count(c => c == '\n');
+    }
+}
