@@ -20,9 +20,19 @@ public static class ModelFactory
             var path = Path.Combine(from, "config.json");
             if (!File.Exists(path)) throw new TrainConfigException($"model.from: {from} has no config.json; give an HF model directory");
             config = LlamaConfig.Load(path);
-            if (settings.Tokenizer is { } tokenizer)
-                config = Continued.VocabularyExtension.ExtendedConfig(config, TokenizerDirectory.Load(from), TokenizerDirectory.Load(tokenizer));
-            return config;
+            if (settings.Tokenizer is not { } tokenizer) return config;
+            if (!HfModelDirectory.TokenizerFiles.Take(2).Any(f => File.Exists(Path.Combine(from, f))))
+                throw new TrainConfigException($"model.from: {from} has no tokenizer.model or tokenizer.json, so the new vocabulary rows of model.tokenizer cannot be initialised from the old pieces; copy the base model's tokenizer into it");
+            try
+            {
+                return Continued.VocabularyExtension.ExtendedConfig(config, TokenizerDirectory.Load(from), TokenizerDirectory.Load(tokenizer));
+            }
+            catch (ArgumentException e)
+            {
+                // The extension's own advice names CLI flags of `model extend-vocab`; here the keys are what to change.
+                var reason = e.Message.Split(" (build it")[0].Split(" (check --old-tokenizer)")[0].TrimEnd('.');
+                throw new TrainConfigException($"model.tokenizer {tokenizer} cannot extend model.from {from}: {reason}. Use the tokenizer `tsumugi tokenizer extend` wrote from the model's own tokenizer (or `tsumugi model extend-vocab --allow-dropped-pieces` to force it, then train from its output)");
+            }
         }
         if (settings.ConfigPath is { } file)
         {

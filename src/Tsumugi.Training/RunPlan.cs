@@ -59,6 +59,7 @@ public sealed class RunPlan : IDisposable
         var accumulation = (int)(global / rowTokens);
         var steps = FixedSteps(config, global, out var curriculum);
         if (config.Model.VocabSize == "auto") model.VocabSize = DatasetVocabulary.Infer(curriculum);
+        CheckTokenizer(config, curriculum);
         DataPlan data;
         try
         {
@@ -146,6 +147,21 @@ public sealed class RunPlan : IDisposable
             throw new TrainConfigException(e.Message);
         }
         return steps;
+    }
+
+    /// <summary>Refuses datasets whose manifest names another tokenizer than the model's (ids would mean other pieces).</summary>
+    private static void CheckTokenizer(TrainConfig config, CurriculumConfig curriculum)
+    {
+        var directory = config.Model.Tokenizer ?? config.Model.From;
+        var file = directory is null ? null : Path.Combine(directory, "tokenizer.model");
+        if (file is null || !File.Exists(file)) return;
+        var hash = Datasets.TokenizerFingerprint.Of(file);
+        foreach (var spec in curriculum.Datasets)
+        {
+            var entry = Datasets.DatasetManifest.Load(Path.GetDirectoryName(spec.Path)!).Find(Path.GetFileName(spec.Path));
+            if (entry?.TokenizerHash is { } recorded && recorded != hash)
+                throw new TrainConfigException($"dataset '{spec.Name}' ({spec.Path}) was tokenized with another tokenizer ({recorded} in manifest.json) than the model's {file} ({hash}); retokenize it with `tsumugi data tokenize --tokenizer {directory}`");
+        }
     }
 
     private static void CheckAgreement(TrainConfig config, long global, long stepsFromData, long dataTokens)

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
+using Tsumugi.Corpus.Pipeline;
 
 namespace Tsumugi.Datasets.Tokenize;
 
@@ -8,14 +9,18 @@ namespace Tsumugi.Datasets.Tokenize;
 /// <c>tsumugi data tokenize</c>: corpus files + tokenizer → Megatron indexed datasets (<c>NAME.bin</c>/<c>NAME.idx</c>,
 /// one sequence per document, EOS appended, uint16 below 65,500 pieces else int32) and their manifest.json entries.
 /// <para>
-/// Like Megatron's <c>preprocess_data.py</c> with partitions: every input file is tokenized on its own (files in
-/// parallel, biggest first) into temporary datasets, which are then merged in input order by copying their bytes
-/// (<see cref="IndexedDatasetWriter.AddDataset"/>). So the output is byte-identical for any thread count, and a
-/// crash leaves only a <c>.tokenize-*</c> folder, never a half-written dataset under its final name.
+/// Like Megatron's <c>preprocess_data.py</c> with partitions: runs of consecutive input files (shards) are tokenized
+/// on their own (in parallel, biggest first) into temporary datasets, which are then merged in input order by copying
+/// their bytes (<see cref="IndexedDatasetWriter.AddDataset"/>). So the output is byte-identical for any thread count
+/// and any grouping into shards, and a crash leaves only a <c>.tokenize-*</c> folder, never a half-written dataset
+/// under its final name.
 /// </para>
 /// </summary>
 public sealed class DatasetTokenizer(TokenizeOptions options)
 {
+    /// <summary>Target input bytes per shard, as in <c>corpus clean</c> (a larger single file is a shard of its own).</summary>
+    const long ShardBytes = 64L << 20;
+
     public TokenizeResult Run(IProgress<TokenizeProgress>? progress = null)
     {
         var clock = Stopwatch.StartNew();
@@ -52,40 +57,50 @@ public sealed class DatasetTokenizer(TokenizeOptions options)
 
     ShardOutcome[] TokenizeFiles(TokenizerSource source, List<string> files, long[] sizes, string temp, IProgress<TokenizeProgress>? progress)
     {
-        var shard = new ShardTokenizer(source.Tokenizer, options, temp);
-        var outcomes = new ShardOutcome[files.Count];
+        // Consecutive files are grouped into shards balanced by bytes (the corpus stage's plan), at least four per
+        // thread for balance, so a corpus of many small files does not pay for a temporary dataset (two fsyncs) each,
+        // while a corpus of large shards gets one work item per file.
+        var shards = ShardPlan.Create(files, ShardBytes, options.Threads * 4).Shards;
+        var shardSizes = shards.Select(s => s.Sum(i => sizes[i])).ToArray();
+        var worker = new ShardTokenizer(source.Tokenizer, options, temp);
+        var outcomes = new ShardOutcome[shards.Count];
         long totalBytes = sizes.Sum(), bytesDone = 0, documents = 0, tokens = 0;
         int filesDone = 0, active = 0;
         void Report() => progress?.Report(new TokenizeProgress(Volatile.Read(ref filesDone), files.Count, Interlocked.Read(ref bytesDone),
             totalBytes, Interlocked.Read(ref documents), Interlocked.Read(ref tokens)));
-        // Threads a file may use for its next batch: its share of the run's threads among the files still running,
-        // so the last big file gets every core once the others are done.
+        // Threads a shard may use for its next batch: its share of the run's threads among the shards still running,
+        // so the last big shard gets every core once the others are done.
         int Share() => Math.Max(1, options.Threads / Math.Max(1, Volatile.Read(ref active)));
 
-        // Biggest files first, one file per worker at a time (no chunking), for the best balance at the end.
-        var order = Enumerable.Range(0, files.Count).OrderByDescending(i => sizes[i]).ThenBy(i => i).ToArray();
+        // Biggest shards first, one shard per worker at a time (no chunking), for the best balance at the end.
+        var order = Enumerable.Range(0, shards.Count).OrderByDescending(i => shardSizes[i]).ThenBy(i => i).ToArray();
         try
         {
             Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),
-                new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, i =>
+                new ParallelOptions { MaxDegreeOfParallelism = options.Threads }, k =>
                 {
+                    var paths = shards[k].Select(i => files[i]).ToList();
                     Interlocked.Increment(ref active);
                     try
                     {
-                        outcomes[i] = shard.Tokenize(i, files[i], Share, (d, t) =>
-                        {
-                            Interlocked.Add(ref documents, d);
-                            Interlocked.Add(ref tokens, t);
-                            Report();
-                        });
+                        outcomes[k] = worker.Tokenize(k, paths, Share,
+                            (d, t) =>
+                            {
+                                Interlocked.Add(ref documents, d);
+                                Interlocked.Add(ref tokens, t);
+                                Report();
+                            },
+                            file =>
+                            {
+                                Interlocked.Add(ref bytesDone, sizes[shards[k][file]]);
+                                Interlocked.Increment(ref filesDone);
+                                Report();
+                            });
                     }
                     finally
                     {
                         Interlocked.Decrement(ref active);
                     }
-                    Interlocked.Add(ref bytesDone, sizes[i]);
-                    Interlocked.Increment(ref filesDone);
-                    Report();
                 });
         }
         catch (AggregateException e)
@@ -96,7 +111,7 @@ public sealed class DatasetTokenizer(TokenizeOptions options)
         return outcomes;
     }
 
-    /// <summary>Concatenates the per-file datasets of every name in input order into <c>OUTPUT/NAME</c>.</summary>
+    /// <summary>Concatenates the per-shard datasets of every name in input order into <c>OUTPUT/NAME</c>.</summary>
     List<DatasetManifestEntry> Merge(TokenizerSource source, ShardOutcome[] outcomes, string output)
     {
         var entries = new List<DatasetManifestEntry>();

@@ -2,13 +2,13 @@ using Tsumugi.Corpus.Reading;
 
 namespace Tsumugi.Datasets.Tokenize;
 
-/// <summary>What one input file produced: a temporary dataset per name, and its books.</summary>
+/// <summary>What one shard (a run of consecutive input files) produced: a temporary dataset per name, and its books.</summary>
 internal sealed class ShardOutcome
 {
-    /// <summary>Issues kept per file for the report; the counts cover all of them.</summary>
+    /// <summary>Issues kept per shard for the report; the counts cover all of them.</summary>
     public const int MaxSamples = 20;
 
-    /// <summary>Dataset name → prefix of this file's temporary dataset.</summary>
+    /// <summary>Dataset name → prefix of this shard's temporary dataset.</summary>
     public Dictionary<string, string> Parts { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Domain labels read from the records (for the manifest of a <c>--name</c> dataset).</summary>

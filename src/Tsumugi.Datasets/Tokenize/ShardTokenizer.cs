@@ -4,9 +4,10 @@ using Tsumugi.Tokenization.Encoding;
 namespace Tsumugi.Datasets.Tokenize;
 
 /// <summary>
-/// Tokenizes one input file into a temporary dataset per output name, documents in file order. Files run in
-/// parallel; within a file, documents are encoded in batches over as many threads as the run can spare (all of them
-/// when this is the only file left), so one huge file still uses every core. Ids never depend on the thread count.
+/// Tokenizes one shard — a run of consecutive input files — into a temporary dataset per output name, documents in
+/// input order. Shards run in parallel; within a shard, documents are encoded in batches over as many threads as the
+/// run can spare (all of them when this is the only shard left), so one huge file still uses every core. Ids never
+/// depend on the thread count.
 /// </summary>
 internal sealed class ShardTokenizer(SpmTokenizer tokenizer, TokenizeOptions options, string tempDirectory)
 {
@@ -16,10 +17,12 @@ internal sealed class ShardTokenizer(SpmTokenizer tokenizer, TokenizeOptions opt
 
     readonly ReaderOptions _readerOptions = new() { TextField = options.TextField, ParquetColumn = options.TextField };
 
-    /// <param name="index">Position of the file in the run; names its temporary datasets.</param>
-    /// <param name="threads">Threads this file may use now (asked again for every batch).</param>
+    /// <param name="index">Position of the shard in the run; names its temporary datasets.</param>
+    /// <param name="paths">The shard's input files, in input order.</param>
+    /// <param name="threads">Threads this shard may use now (asked again for every batch).</param>
     /// <param name="onBatch">Called with (documents, tokens) after every written batch.</param>
-    public ShardOutcome Tokenize(int index, string path, Func<int> threads, Action<long, long> onBatch)
+    /// <param name="onFile">Called with each input file's index in <paramref name="paths"/> once it has been read.</param>
+    public ShardOutcome Tokenize(int index, IReadOnlyList<string> paths, Func<int> threads, Action<long, long> onBatch, Action<int> onFile)
     {
         var outcome = new ShardOutcome();
         var writers = new Dictionary<string, IndexedDatasetWriter>(StringComparer.Ordinal);
@@ -55,28 +58,33 @@ internal sealed class ShardTokenizer(SpmTokenizer tokenizer, TokenizeOptions opt
             chars = 0;
         }
 
+        var reader = new DomainAwareReader(_readerOptions);
         try
         {
-            foreach (var (item, domain) in new DomainAwareReader(_readerOptions).Read(path))
+            for (var file = 0; file < paths.Count; file++)
             {
-                if (item.Issue is { } issue)
+                foreach (var (item, domain) in reader.Read(paths[file]))
                 {
-                    outcome.Add(issue);
-                    continue;
+                    if (item.Issue is { } issue)
+                    {
+                        outcome.Add(issue);
+                        continue;
+                    }
+                    var text = item.Document!.Text;
+                    // A document with no text would be a lone EOS: nothing to learn, so it is skipped and counted.
+                    if (string.IsNullOrWhiteSpace(text))
+                    {
+                        outcome.Empty++;
+                        continue;
+                    }
+                    if (domain is null) outcome.UnlabelledDocuments = true;
+                    else outcome.RecordDomains.Add(DatasetNames.FromDomain(domain));
+                    texts.Add(text);
+                    names.Add(options.Name ?? DatasetNames.FromDomain(domain ?? options.Domain));
+                    chars += text.Length;
+                    if (texts.Count >= MaxBatchDocuments || chars >= MaxBatchChars) Flush();
                 }
-                var text = item.Document!.Text;
-                // A document with no text would be a lone EOS: nothing to learn, so it is skipped and counted.
-                if (string.IsNullOrWhiteSpace(text))
-                {
-                    outcome.Empty++;
-                    continue;
-                }
-                if (domain is null) outcome.UnlabelledDocuments = true;
-                else outcome.RecordDomains.Add(DatasetNames.FromDomain(domain));
-                texts.Add(text);
-                names.Add(options.Name ?? DatasetNames.FromDomain(domain ?? options.Domain));
-                chars += text.Length;
-                if (texts.Count >= MaxBatchDocuments || chars >= MaxBatchChars) Flush();
+                onFile(file);
             }
             Flush();
             foreach (var writer in writers.Values) writer.Complete();

@@ -52,6 +52,13 @@ public sealed class TsumugiProcess : IDisposable
         _process.WaitForExit();
     }
 
+    /// <summary>SIGTERM, as Slurm and `kill` send it: the trainer finishes its step, saves a checkpoint and exits 130.</summary>
+    public void Terminate()
+    {
+        using var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        kill.WaitForExit();
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds; fails if the process ends first or time runs out.</summary>
     public void WaitUntil(Func<bool> condition, TimeSpan timeout, string what)
     {

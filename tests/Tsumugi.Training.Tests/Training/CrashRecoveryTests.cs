@@ -51,6 +51,53 @@ public class CrashRecoveryTests
         Assert.True(reached >= killStep, $"killed at step {killStep}");
     }
 
+    [Fact]
+    public void Sigterm_saves_a_checkpoint_at_the_current_step_and_resume_finishes_the_run()
+    {
+        using var temp = new TempDirectory();
+        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
+        var overrides = TinyRunOverrides(data);
+        var reference = temp.Sub("reference");
+        using (var trainer = TinyRuns.Open(TinyRuns.Config(data), reference)) trainer.Run();
+
+        var run = temp.Sub("run");
+        var metrics = Path.Combine(run, "metrics.jsonl");
+        int code;
+        string output;
+        using (var process = TsumugiProcess.Start(Train(run, overrides, resume: false), new Dictionary<string, string> { ["TSUMUGI_TEST_CHECKPOINT_PAUSE_MS"] = "1000" }))
+        {
+            process.WaitUntil(() => Lines(metrics) >= 3, Limit, "step 3");
+            process.Terminate();
+            code = process.WaitForExit(Limit);
+            output = process.Output;
+        }
+        Assert.True(code == 130, $"exit code {code}; output:\n{output}");
+        Assert.Contains("--resume", output);
+        var stoppedAt = Lines(metrics);
+        Assert.True(Directory.Exists(Path.Combine(run, "checkpoints", $"step-{stoppedAt}")), $"no checkpoint at step {stoppedAt}:\n{output}");
+        using (var resumed = TsumugiProcess.Start(Train(run, overrides, resume: true)))
+            Assert.True(resumed.WaitForExit(Limit) == 0, resumed.Output);
+        ResumeTests.AssertSameCurve(reference, run);
+    }
+
+    [Fact]
+    public void Train_plan_prints_the_plan_and_bad_keys_are_one_line_errors()
+    {
+        using var temp = new TempDirectory();
+        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 100);
+        using (var plan = TsumugiProcess.Start(["train", "plan", "--config", RepoPaths.TinyConfig, "--set", $"data.path={data}", "--output", temp.Sub("run")]))
+        {
+            Assert.True(plan.WaitForExit(Limit) == 0, plan.Output);
+            foreach (var expected in new[] { "run plan", "200 steps", "2,048 tokens/step", "checkpoint every 50 steps", "counting", "plan OK" })
+                Assert.Contains(expected, plan.Output);
+        }
+        Assert.False(Directory.Exists(temp.Sub("run"))); // a plan trains and writes nothing
+        using var bad = TsumugiProcess.Start(["train", "plan", "--config", RepoPaths.TinyConfig, "--set", $"data.path={data}", "--set", "train.micro_batch=4"]);
+        Assert.Equal(1, bad.WaitForExit(Limit));
+        var error = Assert.Single(bad.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains("unknown key 'train.micro_batch'", error);
+    }
+
     internal static string[] TinyRunOverrides(string data) =>
     [
         $"data.path={data}", "train.max_steps=24", "train.seq_length=64", "train.micro_batch_size=4", "train.global_batch_tokens=512",
