@@ -1,5 +1,4 @@
 using Tsumugi.Tokenization.HuggingFace;
-using Tsumugi.Tokenization.Spm;
 using Tsumugi.Tokenization.Training;
 
 namespace Tsumugi.Datasets.Tests;
@@ -21,7 +20,10 @@ public static class TestTokenizer
 
     static readonly string[] Words = ["▁the", "▁cat", "▁data", "日本", "東京", "です", "ます", "した", "大学", "言葉"];
 
-    /// <summary>Writes a tokenizer directory (tokenizer.model, tokenizer.json, tokenizer_config.json) and returns it.</summary>
+    /// <summary>
+    /// Writes a tokenizer directory (tokenizer.model, tokenizer.json, tokenizer_config.json) and returns it. Without EOS
+    /// only tokenizer.model is written: a model lacking <c>&lt;/s&gt;</c>, which <c>data tokenize</c> must refuse.
+    /// </summary>
     public static string Write(string directory, int fillerPieces = 0, bool withEos = true)
     {
         var learned = new List<(string, float)> { ("▁", -3f) };
@@ -41,6 +43,4 @@ public static class TestTokenizer
         model.Save(Path.Combine(directory, "tokenizer.model"));
         return directory;
     }
-
-    public static SpmModel Load(string directory) => SpmModel.Load(Path.Combine(directory, "tokenizer.model"));
 }

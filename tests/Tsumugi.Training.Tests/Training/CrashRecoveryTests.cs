@@ -14,12 +14,7 @@ public class CrashRecoveryTests
     public void Kill9_at_a_random_step_and_during_a_checkpoint_write_then_resume_reproduces_the_uninterrupted_curve()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
-        var overrides = TinyRunOverrides(data);
-        var reference = temp.Sub("reference");
-        using (var trainer = TinyRuns.Open(TinyRuns.Config(data), reference)) trainer.Run();
-
-        var run = temp.Sub("run");
+        var (overrides, reference, run) = UninterruptedReference(temp);
         var metrics = Path.Combine(run, "metrics.jsonl");
         var killStep = new Random().Next(2, 20);
         // Checkpoint writes pause 1 s here so the run cannot finish before the kill lands, whatever the machine's speed.
@@ -55,12 +50,7 @@ public class CrashRecoveryTests
     public void Sigterm_saves_a_checkpoint_at_the_current_step_and_resume_finishes_the_run()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
-        var overrides = TinyRunOverrides(data);
-        var reference = temp.Sub("reference");
-        using (var trainer = TinyRuns.Open(TinyRuns.Config(data), reference)) trainer.Run();
-
-        var run = temp.Sub("run");
+        var (overrides, reference, run) = UninterruptedReference(temp);
         var metrics = Path.Combine(run, "metrics.jsonl");
         int code;
         string output;
@@ -98,11 +88,14 @@ public class CrashRecoveryTests
         Assert.Contains("unknown key 'train.micro_batch'", error);
     }
 
-    internal static string[] TinyRunOverrides(string data) =>
-    [
-        $"data.path={data}", "train.max_steps=24", "train.seq_length=64", "train.micro_batch_size=4", "train.global_batch_tokens=512",
-        "schedule.warmup_steps=4", "checkpoint.interval=8", "eval.interval=12", "log.peak_flops=1e11",
-    ];
+    /// <summary>Synthetic data, the CLI overrides for it, and an uninterrupted in-process run to compare against.</summary>
+    static (string[] Overrides, string Reference, string Run) UninterruptedReference(TempDirectory temp)
+    {
+        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
+        var reference = temp.Sub("reference");
+        using (var trainer = TinyRuns.Open(TinyRuns.Config(data), reference)) trainer.Run();
+        return (TinyRuns.Overrides(data), reference, temp.Sub("run"));
+    }
 
     internal static IEnumerable<string> Train(string run, IEnumerable<string> overrides, bool resume)
     {

@@ -19,7 +19,7 @@ public class DiskFullTests
     {
         using var temp = new TempDirectory();
         var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
-        var overrides = CrashRecoveryTests.TinyRunOverrides(data).Append("log.tensorboard=false").ToArray();
+        var overrides = TinyRuns.Overrides(data).Append("log.tensorboard=false").ToArray();
         var reference = temp.Sub("reference");
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data, "log.tensorboard=false"), reference)) trainer.Run();
 
