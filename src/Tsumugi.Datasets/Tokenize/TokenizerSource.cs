@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Datasets.Tokenize;
@@ -31,7 +30,6 @@ internal sealed record TokenizerSource(SpmTokenizer Tokenizer, string File, stri
         }
         if (tokenizer.EosId < 0)
             throw new InvalidDataException($"{file}: the tokenizer has no EOS piece '{tokenizer.Model.TrainerSpec.EosPiece}'; every document must end in EOS (Megatron --append-eod), so use a tokenizer with one");
-        using var stream = System.IO.File.OpenRead(file);
-        return new TokenizerSource(tokenizer, Path.GetFullPath(file), "sha256:" + Convert.ToHexStringLower(SHA256.HashData(stream)));
+        return new TokenizerSource(tokenizer, Path.GetFullPath(file), TokenizerFingerprint.Of(file));
     }
 }
