@@ -218,8 +218,9 @@ public sealed class DatasetTokenizerTests : IDisposable
         Assert.Equal(2, result.Files);
         Assert.Equal(0, result.ErroredRecords);
         using (var ds = IndexedDataset.Open(_dir.File("out/ja"))) Assert.Equal(new[] { Expected(Text(1)), Expected(Text(2)) }, Sequences(ds));
+        // Only the dataset and the manifest (and the manifest's lock file, DatasetManifest's business) remain.
         var left = Directory.EnumerateFileSystemEntries(_dir.File("out")).Select(Path.GetFileName).Order(StringComparer.Ordinal);
-        Assert.Equal(["ja.bin", "ja.idx", "manifest.json", "manifest.json.lock"], left);
+        Assert.Equal(["ja.bin", "ja.idx", "manifest.json"], left.Where(name => name != "manifest.json.lock"));
     }
 
     [Fact]
