@@ -3,6 +3,8 @@
 #   - Debian `sentencepiece` (spm_train / spm_encode / spm_decode): tokenizer parity and speed anchor;
 #   - npm `@huggingface/tokenizers` (Hugging Face's JavaScript tokenizer) into .build/npm (git-ignored):
 #     tokenizer.json parity. Needs the machine's node/npm;
+#   - npm `node-llama-cpp` (llama.cpp with prebuilt CPU binaries) into .build/npm: loads `export gguf` files. Optional
+#     dependencies are omitted (they are ~600 MB of CUDA/Vulkan builds) and the CPU package for this machine is named;
 #   - Debian `python3-numpy`: the Megatron-reader check reads `data tokenize` output with numpy
 #     (bench/datasets/interop/megatron_interop.py). It serves /usr/bin/python3, which the tests fall back to when
 #     the python3 first on PATH (pyenv, a venv) has no numpy.
@@ -28,4 +30,17 @@ if [ ! -f "$npm_dir/node_modules/@huggingface/tokenizers/package.json" ]; then
   mkdir -p "$npm_dir"
   [ -f "$npm_dir/package.json" ] || echo '{"private":true}' > "$npm_dir/package.json"
   npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error "@huggingface/tokenizers@$hf_tokenizers_version" >/dev/null
+fi
+node_llama_cpp_version="3.22.1"
+if [ ! -f "$npm_dir/node_modules/node-llama-cpp/package.json" ]; then
+  echo "Installing node-llama-cpp@$node_llama_cpp_version into .build/npm"
+  mkdir -p "$npm_dir"
+  [ -f "$npm_dir/package.json" ] || echo '{"private":true}' > "$npm_dir/package.json"
+  case "$(uname -m)" in
+    x86_64) prebuilt="@node-llama-cpp/linux-x64@$node_llama_cpp_version" ;;
+    aarch64) prebuilt="@node-llama-cpp/linux-arm64@$node_llama_cpp_version" ;;
+    *) prebuilt="" ;;
+  esac
+  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error --omit=optional \
+    "node-llama-cpp@$node_llama_cpp_version" $prebuilt >/dev/null
 fi

@@ -33,6 +33,8 @@ public static class CliApp
         yield return Commands.DataCommands.Create();
         yield return Commands.ModelCommands.Create();
         yield return Commands.TrainCommands.Create();
+        yield return Commands.GenerateCommand.Create();
+        yield return Commands.ExportCommands.Create();
         yield return Commands.DemoCommand.Create();
     }
 

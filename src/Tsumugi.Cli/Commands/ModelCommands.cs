@@ -1,15 +1,15 @@
-using Tsumugi.Training;
 using System.CommandLine;
 using System.Text.Json;
 using Spectre.Console;
 using Tsumugi.Evaluation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Training;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Cli.Commands;
 
-/// <summary>`tsumugi model init | info | score`.</summary>
+/// <summary>`tsumugi model init | info | score | extend-vocab`.</summary>
 public static class ModelCommands
 {
     public static Command Create()
