@@ -6,21 +6,12 @@ namespace Tsumugi.Cli.Tests;
 /// <summary>Plain-text lines of ../shared/corpus (tags stripped) written to a file, as input for `tokenizer train`.</summary>
 public static partial class CorpusSample
 {
-    // Builds may put binaries outside the tree (--artifacts-path), so this source file's location is tried too.
-    static string CorpusDirectory([System.Runtime.CompilerServices.CallerFilePath] string source = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source) ?? "" })
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Tsumugi.sln"))) return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "corpus"));
-        throw new DirectoryNotFoundException("Tsumugi.sln not found above the test binaries or the working directory");
-    }
-
     /// <summary>Writes the first <paramref name="maxChars"/> characters of text of one language folder (ja, en) to <paramref name="path"/>.</summary>
     public static string Write(string language, int maxChars, string path)
     {
         var lines = new List<string>();
         long total = 0;
-        foreach (var file in Directory.GetFiles(Path.Combine(CorpusDirectory(), language), "*.html", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(Path.Combine(SharedCorpus.Directory, language), "*.html", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             foreach (var raw in WebUtility.HtmlDecode(Tag().Replace(File.ReadAllText(file), "\n")).Split('\n'))
             {
