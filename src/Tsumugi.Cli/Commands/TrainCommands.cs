@@ -13,7 +13,7 @@ public static class TrainCommands
     public static Command Create()
     {
         var config = ConfigOption();
-        var output = new Option<string>("--output") { Description = "Run directory: config.yaml, plan.txt, metrics.jsonl, events.jsonl, tensorboard/, checkpoints/, model/, loss.png.", Required = true };
+        var output = new Option<string>("--output") { Description = "Run directory: config.yaml, plan.txt, metrics.jsonl, events.jsonl, tensorboard/, checkpoints/, model/, loss.png.", Required = true, HelpName = "RUN_DIR" };
         var set = SetOption();
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest complete checkpoint in --output (bit-exact on CPU); starts fresh when there is none." };
         var cmd = new Command("train",
@@ -49,7 +49,7 @@ public static class TrainCommands
     {
         var config = ConfigOption();
         var set = SetOption();
-        var output = new Option<string?>("--output") { Description = "Where the run would be written (checked for free disk space; default: current directory)." };
+        var output = new Option<string?>("--output") { Description = "Where the run would be written (checked for free disk space; default: current directory).", HelpName = "RUN_DIR" };
         var cmd = new Command("plan", "Preflight only: check the config, data and disk and print the plan (tokens per stage and dataset, steps, epochs, checkpoint sizes). Trains nothing.")
         {
             config, set, output,
@@ -65,12 +65,13 @@ public static class TrainCommands
         return cmd;
     }
 
-    static Option<string> ConfigOption() => new("--config") { Description = "Training config YAML (see configs/tiny.yaml and docs/training.md).", Required = true };
+    static Option<string> ConfigOption() => new("--config") { Description = "Training config YAML (see configs/tiny.yaml and docs/training.md).", Required = true, HelpName = "FILE" };
 
     static Option<string[]> SetOption() => new("--set")
     {
         Description = "Override a config key: --set train.max_steps=100 --set data.path=DIR (repeatable; the value is YAML).",
         AllowMultipleArgumentsPerToken = false,
+        HelpName = "KEY=VALUE",
     };
 
     static TrainingOutcome RunWithProgress(Trainer trainer, long interval, CancellationToken stop)
