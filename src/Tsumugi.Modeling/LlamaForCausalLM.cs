@@ -116,7 +116,7 @@ public sealed class LlamaForCausalLM : nn.Module
         long past = cache?.Length ?? 0;
         var device = inputIds.device;
         var positions = documentIds is null ? null : AttentionMasks.PositionsFromDocuments(documentIds);
-        var (cos, sin) = _rope.Table(positions, past, t, model.EmbeddingWeight.dtype, device);
+        var (cos, sin) = _rope.Table(positions, past, t, model.WeightFormat().DType, device);
         var ctx = new AttentionContext(cos, sin, Mask(t, past, documentIds, device, out bool causal), causal, cache);
         var routerLogits = Config.IsMoE ? new List<Tensor>() : null;
         var hidden = model.Forward(inputIds, ctx, routerLogits);
@@ -124,7 +124,12 @@ public sealed class LlamaForCausalLM : nn.Module
         return (hidden, routerLogits);
     }
 
-    Tensor Head(Tensor hidden) => lm_head is null ? nn.functional.linear(hidden, model.EmbeddingWeight) : lm_head.forward(hidden);
+    Tensor Head(Tensor hidden)
+    {
+        if (lm_head is not null) return lm_head.forward(hidden);
+        using var scope = NewDisposeScope(); // frees the handle the tied-weight getter creates; autograd keeps its own reference
+        return nn.functional.linear(hidden, model.EmbeddingWeight).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Total = cross-entropy + z-loss term + router aux-loss term (MoE).</summary>
     (Tensor Loss, Tensor CrossEntropy, Tensor? Aux) Combine(Tensor ce, Tensor? z, double zLossCoef, List<Tensor>? routerLogits)
@@ -154,8 +159,11 @@ public sealed class LlamaForCausalLM : nn.Module
         return AttentionMasks.Causal(past, t, window, device).unsqueeze(0).unsqueeze(0);
     }
 
-    public KVCache NewCache(long batchSize, long capacity) =>
-        new(Config, batchSize, capacity, model.EmbeddingWeight.dtype, model.EmbeddingWeight.device);
+    public KVCache NewCache(long batchSize, long capacity)
+    {
+        var (dtype, device) = model.WeightFormat();
+        return new(Config, batchSize, capacity, dtype, device);
+    }
 
     protected override void Dispose(bool disposing)
     {

@@ -19,7 +19,23 @@ public sealed class LlamaModel : nn.Module
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The token embedding matrix. TorchSharp's native-backed <c>Embedding.weight</c> getter wraps a new tensor handle
+    /// on every call, so the caller owns what it gets: read it inside a dispose scope (or use <see cref="WeightFormat"/>).
+    /// </summary>
     public Parameter EmbeddingWeight => embed_tokens.weight!;
+
+    /// <summary>
+    /// The dtype and device of the weights, read without leaving a tensor handle behind: the scope frees the handle
+    /// the getter creates (a Parameter the getter merely returned, not created here, is not touched). Read on every
+    /// call rather than cached, so it stays right after <c>module.to(dtype/device)</c> replaces the parameters.
+    /// </summary>
+    public (ScalarType DType, Device Device) WeightFormat()
+    {
+        using var scope = NewDisposeScope();
+        var weight = embed_tokens.weight!;
+        return (weight.dtype, weight.device);
+    }
 
     /// <summary>Returns the final hidden states; collects each MoE layer's router logits into <paramref name="routerLogits"/>.</summary>
     public Tensor Forward(Tensor inputIds, AttentionContext ctx, List<Tensor>? routerLogits)

@@ -21,7 +21,15 @@ public static class ShardRecords
             .Order(StringComparer.Ordinal).ToList();
     }
 
-    public static IEnumerable<Record> Read(string shardPath)
+    /// <summary>The records of one shard; corrupt lines are skipped (see the overload to have them reported).</summary>
+    /// <remarks>An overload rather than an optional parameter, so <c>SelectMany(ShardRecords.Read)</c> still binds.</remarks>
+    public static IEnumerable<Record> Read(string shardPath) => Read(shardPath, null);
+
+    /// <summary>
+    /// The records of one shard. A corrupt line (not JSON, or no string <c>text</c>) is skipped, not fatal, so the rest
+    /// of the shard is still read; each one is passed to <paramref name="onCorrupt"/> as <c>file:line: reason</c>.
+    /// </summary>
+    public static IEnumerable<Record> Read(string shardPath, Action<string>? onCorrupt)
     {
         using var file = File.OpenRead(shardPath);
         using var zstd = new DecompressionStream(file);
@@ -31,7 +39,7 @@ public static class ShardRecords
         {
             lineNumber++;
             if (line.Length == 0) continue;
-            Record record;
+            Record? record;
             try
             {
                 using var json = JsonDocument.Parse(line);
@@ -44,9 +52,10 @@ public static class ShardRecords
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                throw new InvalidDataException($"{shardPath}:{lineNumber}: not a corpus record ({e.Message}).");
+                onCorrupt?.Invoke($"{shardPath}:{lineNumber}: not a corpus record ({e.Message}).");
+                record = null;
             }
-            yield return record;
+            if (record is not null) yield return record;
         }
     }
 }

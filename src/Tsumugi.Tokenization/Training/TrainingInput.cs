@@ -5,7 +5,8 @@ namespace Tsumugi.Tokenization.Training;
 
 /// <summary>
 /// Reads training text: plain text files (one sentence or paragraph per line) and `.jsonl.zst` / `.jsonl` corpus
-/// shards (the `text` field of each line; documents are split into lines). Directories are walked recursively.
+/// shards (the `text` field of each line; documents are split into lines). Directories are walked recursively; a
+/// directory holding corpus shards (a `corpus clean` output) contributes only its kept shards.
 /// Lines longer than the byte limit are split at sentence ends instead of being dropped as spm_train does.
 /// </summary>
 public static class TrainingInput
@@ -16,12 +17,25 @@ public static class TrainingInput
         {
             if (Directory.Exists(input))
             {
-                foreach (var f in Directory.GetFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal)) yield return f;
+                var shards = CorpusShards(input);
+                var files = shards.Count > 0 ? shards : Directory.GetFiles(input, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
+                foreach (var f in files) yield return f;
             }
             else if (File.Exists(input)) yield return input;
             else throw new FileNotFoundException($"training input not found: {input}; pass text files, .jsonl.zst shards or a directory of them.", input);
         }
     }
+
+    /// <summary>
+    /// The kept shards of a corpus-stage output folder (`tsumugi corpus clean` / `dedup`): `*.jsonl.zst` except
+    /// `*.rejected.jsonl.zst`, recursively, in ordinal order. Its plan.json, summary.json and *.done.json are bookkeeping,
+    /// not text. Same rule as Tsumugi.Corpus.Pipeline.ShardRecords.Files (not referenced: Tokenization does not depend
+    /// on Corpus); keep the two in step. Empty when the folder holds no shards (then it is a folder of text files).
+    /// </summary>
+    static List<string> CorpusShards(string directory) =>
+        Directory.EnumerateFiles(directory, "*.jsonl.zst", SearchOption.AllDirectories)
+            .Where(p => !p.EndsWith(".rejected.jsonl.zst", StringComparison.Ordinal))
+            .Order(StringComparer.Ordinal).ToList();
 
     /// <summary>Every non-empty line (split to at most <paramref name="maxBytes"/> UTF-8 bytes) of every input.</summary>
     public static IEnumerable<string> ReadSentences(IEnumerable<string> inputs, int maxBytes)

@@ -1,0 +1,37 @@
+using System.CommandLine;
+using Tsumugi.Serving.Server;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>`tsumugi serve`: an OpenAI-compatible HTTP server for one model directory. Thin over <see cref="OpenAiServer"/>.</summary>
+public static class ServeCommand
+{
+    public static Command Create()
+    {
+        var defaults = new ServerOptions();
+        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true };
+        var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => defaults.Host };
+        var port = new Option<int>("--port") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => defaults.Port };
+        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests." };
+        var modelName = new Option<string?>("--model-name") { Description = "Model id clients send (default: the directory name)." };
+        var maxQueue = new Option<int>("--max-queue") { Description = "Requests allowed to wait while one decodes; more get 429.", DefaultValueFactory = _ => defaults.MaxQueue };
+        var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
+        {
+            model, host, port, apiKey, modelName, maxQueue,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var options = new ServerOptions
+            {
+                Host = parse.GetValue(host)!, Port = parse.GetValue(port), ApiKey = parse.GetValue(apiKey), MaxQueue = parse.GetValue(maxQueue),
+            };
+            using var served = ServedModel.Load(parse.GetValue(model)!, parse.GetValue(modelName));
+            await using var server = new OpenAiServer(served, options);
+            await server.StartAsync(cancellationToken);
+            Console.Error.WriteLine($"Serving '{served.Id}' at {server.BaseUrl}/v1 (chat format: {served.ChatFormat}); Ctrl-C stops.");
+            await server.WaitForShutdownAsync(cancellationToken);
+            return 0;
+        });
+        return command;
+    }
+}

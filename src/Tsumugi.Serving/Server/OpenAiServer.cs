@@ -1,0 +1,130 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Tsumugi.Serving.Generation;
+
+namespace Tsumugi.Serving.Server;
+
+/// <summary>
+/// The OpenAI-compatible HTTP server (ASP.NET Core minimal API): /health, /v1/models, /v1/chat/completions and
+/// /v1/completions. One request decodes at a time behind <see cref="DecodeGate"/>; every refusal is an OpenAI error body.
+/// </summary>
+public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAsyncDisposable
+{
+    /// <summary>Japanese text goes out as UTF-8, not \uXXXX escapes: readable in curl and a third of the bytes.</summary>
+    static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    readonly DecodeGate _gate = new(options.MaxQueue);
+    readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    WebApplication? _app;
+
+    /// <summary>The address actually bound, e.g. http://127.0.0.1:54321 (useful with port 0).</summary>
+    public string BaseUrl => _app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
+        ?? throw new InvalidOperationException("The server has not started.");
+
+    public async Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        _app = builder.Build();
+        _app.Use(Guard);
+        _app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        _app.MapGet("/v1/models", Models);
+        _app.MapPost("/v1/chat/completions", ctx => Complete(ctx, chat: true));
+        _app.MapPost("/v1/completions", ctx => Complete(ctx, chat: false));
+        await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs until Ctrl-C / SIGTERM or <paramref name="cancellationToken"/> (the CLI's own Ctrl-C token); ASP.NET Core
+    /// then stops gracefully, letting the running request finish.
+    /// </summary>
+    public Task WaitForShutdownAsync(CancellationToken cancellationToken = default) =>
+        (_app ?? throw new InvalidOperationException("The server has not started.")).WaitForShutdownAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_app is not null) await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>API-key check and the single place that turns <see cref="OpenAiException"/> into an error response.</summary>
+    async Task Guard(HttpContext ctx, RequestDelegate next)
+    {
+        try
+        {
+            if (options.ApiKey is { } key && ctx.Request.Path.StartsWithSegments("/v1")
+                && ctx.Request.Headers.Authorization.ToString() != $"Bearer {key}")
+                throw new OpenAiException(401, "Incorrect or missing API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key");
+            await next(ctx).ConfigureAwait(false);
+        }
+        catch (OpenAiException e) when (!ctx.Response.HasStarted)
+        {
+            ctx.Response.StatusCode = e.Status;
+            await ctx.Response.WriteAsJsonAsync(ErrorBody(e.Message, e.Type, e.Param, e.Code), Wire).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OperationCanceledException && !ctx.Response.HasStarted)
+        {
+            // A bug or a model failure: still an OpenAI-shaped body, so clients report the message instead of a parse error.
+            ctx.Response.StatusCode = 500;
+            await ctx.Response.WriteAsJsonAsync(ErrorBody(e.Message, "server_error", null, null), Wire).ConfigureAwait(false);
+        }
+    }
+
+    static JsonObject ErrorBody(string message, string type, string? param, string? code) =>
+        new() { ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = param, ["code"] = code } };
+
+    IResult Models() => Results.Json<JsonObject>(new JsonObject
+    {
+        ["object"] = "list",
+        ["data"] = new JsonArray(new JsonObject { ["id"] = model.Id, ["object"] = "model", ["created"] = _created, ["owned_by"] = "tsumugi" }),
+    }, Wire);
+
+    async Task Complete(HttpContext ctx, bool chat)
+    {
+        string body;
+        using (var reader = new StreamReader(ctx.Request.Body)) body = await reader.ReadToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
+        var json = RequestParser.ParseBody(body);
+        var request = chat ? RequestParser.ParseChat(json, model) : RequestParser.ParseCompletion(json, model);
+        using var turn = await _gate.TryEnterAsync(ctx.RequestAborted).ConfigureAwait(false)
+            ?? throw new OpenAiException(429, $"The server is busy: more than {_gate.MaxQueue} requests are waiting. Retry later.", "rate_limit_exceeded", code: "rate_limit_exceeded");
+        var response = new CompletionResponseWriter(chat, model.Id, (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var deltas = model.Generator.StreamAsync(request.Prompt, request.Options, ctx.RequestAborted);
+        if (request.Stream) await StreamResponse(ctx, response, deltas, request.IncludeUsage).ConfigureAwait(false);
+        else
+        {
+            GenerationResult? result = null;
+            await foreach (var d in deltas.ConfigureAwait(false)) result = d.Final ?? result;
+            await ctx.Response.WriteAsJsonAsync(response.Full(result!), Wire, ctx.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    static async Task StreamResponse(HttpContext ctx, CompletionResponseWriter response, IAsyncEnumerable<GenerationDelta> deltas, bool includeUsage)
+    {
+        ctx.Response.ContentType = "text/event-stream";
+        ctx.Response.Headers.CacheControl = "no-cache";
+        async Task Send(string data)
+        {
+            await ctx.Response.WriteAsync($"data: {data}\n\n", ctx.RequestAborted).ConfigureAwait(false);
+            await ctx.Response.Body.FlushAsync(ctx.RequestAborted).ConfigureAwait(false);
+        }
+        if (response.IsChat) await Send(response.Chunk(text: "", role: true, finishReason: null).ToJsonString(Wire)).ConfigureAwait(false);
+        GenerationResult? result = null;
+        await foreach (var d in deltas.ConfigureAwait(false))
+        {
+            result = d.Final ?? result;
+            if (d.Text.Length > 0) await Send(response.Chunk(d.Text, role: false, finishReason: null).ToJsonString(Wire)).ConfigureAwait(false);
+        }
+        await Send(response.Chunk("", role: false, result!.FinishReasonText).ToJsonString(Wire)).ConfigureAwait(false);
+        if (includeUsage) await Send(response.UsageChunk(result).ToJsonString(Wire)).ConfigureAwait(false);
+        await Send("[DONE]").ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,36 @@
+using Tsumugi.Modeling;
+using Tsumugi.Serving.Generation;
+using Tsumugi.Tokenization.Encoding;
+
+namespace Tsumugi.Serving.Server;
+
+/// <summary>The one model a server answers for: its public id, its generator, its context window and chat format.</summary>
+public sealed class ServedModel(string id, TextGenerator generator, int contextLength, ChatPromptFormat chatFormat) : IDisposable
+{
+    LlamaForCausalLM? _owned;
+
+    public string Id { get; } = id;
+    public TextGenerator Generator { get; } = generator;
+
+    /// <summary>max_position_embeddings: prompt + max_tokens must fit, since the KV cache cannot grow beyond it.</summary>
+    public int ContextLength { get; } = contextLength;
+
+    public ChatPromptFormat ChatFormat { get; } = chatFormat;
+
+    /// <summary>Loads an HF model directory with tokenizer.model; the id defaults to the directory's name.</summary>
+    public static ServedModel Load(string directory, string? id = null)
+    {
+        var tokenizerPath = Path.Combine(directory, "tokenizer.model");
+        if (!File.Exists(tokenizerPath))
+            throw new FileNotFoundException($"{directory}: no tokenizer.model; initialise the model with --tokenizer DIR.", tokenizerPath);
+        var tokenizer = SpmTokenizer.Load(tokenizerPath);
+        var model = HfModelDirectory.Load(directory);
+        var name = id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+        return new ServedModel(name, new TextGenerator(model, tokenizer), model.Config.MaxPositionEmbeddings, ChatPrompt.Detect(directory))
+        {
+            _owned = model,
+        };
+    }
+
+    public void Dispose() => _owned?.Dispose();
+}
