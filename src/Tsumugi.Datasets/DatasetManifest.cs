@@ -23,6 +23,9 @@ public sealed class DatasetManifest
     /// <summary>The entry for a dataset name, or null.</summary>
     public DatasetManifestEntry? Find(string name) => Datasets.FirstOrDefault(d => d.Name == name);
 
+    /// <summary>The manifest entry of the dataset at <paramref name="prefix"/> (its directory's manifest.json), or null.</summary>
+    public static DatasetManifestEntry? EntryFor(string prefix) => Load(Path.GetDirectoryName(Path.GetFullPath(prefix))!).Find(Path.GetFileName(prefix));
+
     /// <summary>Reads <c>manifest.json</c> in a directory; an absent file gives an empty manifest.</summary>
     public static DatasetManifest Load(string directory)
     {

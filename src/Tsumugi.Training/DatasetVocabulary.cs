@@ -12,7 +12,7 @@ public static class DatasetVocabulary
         var size = 0;
         foreach (var spec in curriculum.Datasets)
         {
-            var entry = DatasetManifest.Load(Path.GetDirectoryName(spec.Path)!).Find(Path.GetFileName(spec.Path));
+            var entry = DatasetManifest.EntryFor(spec.Path);
             size = Math.Max(size, entry is { VocabularySize: > 0 } ? entry.VocabularySize : ScanMaxId(spec.Path) + 1);
         }
         return size;

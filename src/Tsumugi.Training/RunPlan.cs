@@ -158,7 +158,7 @@ public sealed class RunPlan : IDisposable
         var hash = Datasets.TokenizerFingerprint.Of(file);
         foreach (var spec in curriculum.Datasets)
         {
-            var entry = Datasets.DatasetManifest.Load(Path.GetDirectoryName(spec.Path)!).Find(Path.GetFileName(spec.Path));
+            var entry = Datasets.DatasetManifest.EntryFor(spec.Path);
             if (entry?.TokenizerHash is { } recorded && recorded != hash)
                 throw new TrainConfigException($"dataset '{spec.Name}' ({spec.Path}) was tokenized with another tokenizer ({recorded} in manifest.json) than the model's {file} ({hash}); retokenize it with `tsumugi data tokenize --tokenizer {directory}`");
         }

@@ -93,7 +93,7 @@ public sealed record CurriculumConfig
             Name = Path.GetFileName(p),
             Path = p,
             MaxEpochs = maxEpochs,
-            Domain = DatasetManifest.Load(Path.GetDirectoryName(p)!).Find(Path.GetFileName(p))?.Domain,
+            Domain = DatasetManifest.EntryFor(p)?.Domain,
         }).ToList();
         var mixture = new Dictionary<string, double>();
         for (var i = 0; i < datasets.Count; i++) mixture[datasets[i].Name] = sizes[i] / total;

@@ -86,7 +86,7 @@ public sealed class DataPlan : IDisposable
                 opened.Add(dataset);
                 if (vocabularySize is { } vocab)
                 {
-                    var entry = DatasetManifest.Load(Path.GetDirectoryName(dataset.Prefix)!).Find(Path.GetFileName(dataset.Prefix));
+                    var entry = DatasetManifest.EntryFor(dataset.Prefix);
                     if (entry is not null && entry.VocabularySize > vocab)
                         problems.Add($"dataset '{spec.Name}': tokenized with a vocabulary of {entry.VocabularySize} (manifest.json) but the model has {vocab}; retokenize or use the matching model");
                 }

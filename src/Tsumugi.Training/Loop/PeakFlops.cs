@@ -14,7 +14,7 @@ public static class PeakFlops
     public static double Measure(Device device, ScalarType dtype)
     {
         double best = 0;
-        var sizes = device.type == DeviceType.CUDA ? new[] { 4096, 8192 } : [512, 1024];
+        var sizes = device.type == DeviceType.CUDA ? new[] { 4096, 8192 } : [512, 1024, 2048];
         foreach (var n in sizes)
         {
             using var scope = NewDisposeScope();
@@ -22,7 +22,7 @@ public static class PeakFlops
             var b = randn([n, n], dtype: dtype, device: device);
             for (var i = 0; i < 2; i++) matmul(a, b).Dispose();
             Synchronize(device);
-            var reps = Math.Max(3, (int)((device.type == DeviceType.CUDA ? 2e13 : 2e9) / (2.0 * n * n * n)));
+            var reps = Math.Max(3, (int)((device.type == DeviceType.CUDA ? 2e13 : 4e9) / (2.0 * n * n * n)));
             var sw = Stopwatch.StartNew();
             for (var i = 0; i < reps; i++) matmul(a, b).Dispose();
             Synchronize(device);
