@@ -33,6 +33,7 @@ public static class CliApp
         yield return Commands.DataCommands.Create();
         yield return Commands.ModelCommands.Create();
         yield return Commands.TrainCommands.Create();
+        yield return Commands.EvalCommands.Create();
         yield return Commands.GenerateCommand.Create();
         yield return Commands.ExportCommands.Create();
         yield return Commands.ServeCommand.Create();

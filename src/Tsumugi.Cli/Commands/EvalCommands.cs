@@ -1,0 +1,25 @@
+using System.CommandLine;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>
+/// `tsumugi eval perplexity | tasks | judge | report`. Each subcommand lives in its own EvalCommands.*.cs file and adds
+/// itself through one partial hook, so the group reads as the list of what evaluation can do.
+/// </summary>
+public static partial class EvalCommands
+{
+    public static Command Create()
+    {
+        var group = new Command("eval", "Evaluate models: perplexity, llm-jp-eval-format tasks, multiple choice, MT-Bench-style judging, side-by-side reports.");
+        AddPerplexity(group);
+        AddTasks(group);
+        AddJudge(group);
+        AddReport(group);
+        return group;
+    }
+
+    static partial void AddPerplexity(Command group);
+    static partial void AddTasks(Command group);
+    static partial void AddJudge(Command group);
+    static partial void AddReport(Command group);
+}
