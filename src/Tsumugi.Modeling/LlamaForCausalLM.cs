@@ -105,6 +105,30 @@ public sealed class LlamaForCausalLM : nn.Module
         return new TrainingLossOutput(loss, ce, z, aux, perRow);
     }
 
+    /// <summary>
+    /// One decode step for the first n rows of a ragged <paramref name="cache"/> (sequences of different lengths decoded
+    /// together): row i's new token sits at position <paramref name="rowLengths"/>[i], its cached length, and attends
+    /// to that row's positions only. Returns the next-token logits [n, vocab]. The caller owns the row lengths (each
+    /// grows by one per step) and fills new rows through <see cref="KVCache.Row"/> with <see cref="Forward"/>.
+    /// </summary>
+    public Tensor DecodeRows(Tensor inputIds, KVCache cache, long[] rowLengths)
+    {
+        long n = rowLengths.Length;
+        if (inputIds.shape[0] != n || inputIds.shape[1] != 1)
+            throw new ArgumentException($"DecodeRows takes one token per row: ids [{n}, 1], got [{string.Join(", ", inputIds.shape)}].");
+        var device = inputIds.device;
+        var positions = tensor(rowLengths, [n, 1], device: device);
+        var (cos, sin) = _rope.Table(positions, 0, 1, model.WeightFormat().DType, device);
+        long keyLength = rowLengths.Max() + 1;
+        var key = arange(keyLength, dtype: ScalarType.Int64, device: device).unsqueeze(0);
+        var allowed = key <= positions;
+        if (Config.SlidingWindow is { } w) allowed = allowed & (key > positions - w);
+        var writeIndex = positions.view(n, 1, 1, 1).expand(n, Config.NumKeyValueHeads, 1, Config.HeadDim);
+        var ctx = new AttentionContext(cos, sin, allowed.view(n, 1, 1, keyLength), false, cache, writeIndex, keyLength);
+        var hidden = model.Forward(inputIds, ctx, Config.IsMoE ? [] : null);
+        return Head(hidden).squeeze(1);
+    }
+
     /// <summary>Largest number of logits one chunk of <see cref="TrainingLoss"/> materialises (16 MB in fp32).</summary>
     public const long LossChunkLogits = 4L << 20;
 

@@ -7,7 +7,7 @@ public sealed class DecodeGateTests
     [Fact]
     public async Task OneDecodesAtATimeAndRequestsBeyondTheQueueAreRefused()
     {
-        var gate = new DecodeGate(maxQueue: 1);
+        var gate = new DecodeGate(maxConcurrent: 1, maxQueue: 1);
         var first = await gate.TryEnterAsync(CancellationToken.None);
         Assert.NotNull(first);
         var waiting = gate.TryEnterAsync(CancellationToken.None); // queued behind the first
@@ -23,9 +23,19 @@ public sealed class DecodeGateTests
     }
 
     [Fact]
+    public async Task UpToMaxConcurrentDecodeTogether()
+    {
+        var gate = new DecodeGate(maxConcurrent: 2, maxQueue: 0);
+        using var a = await gate.TryEnterAsync(CancellationToken.None);
+        using var b = await gate.TryEnterAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(5)); // no waiting
+        Assert.NotNull(b);
+        Assert.Null(await gate.TryEnterAsync(CancellationToken.None)); // 2 decoding, no queue
+    }
+
+    [Fact]
     public async Task ACancelledWaiterLeavesItsPlaceInTheQueue()
     {
-        var gate = new DecodeGate(maxQueue: 1);
+        var gate = new DecodeGate(maxConcurrent: 1, maxQueue: 1);
         using var first = await gate.TryEnterAsync(CancellationToken.None);
         using var cts = new CancellationTokenSource();
         var waiting = gate.TryEnterAsync(cts.Token);

@@ -14,10 +14,11 @@ public static class ServeCommand
         var port = new Option<int>("--port") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => defaults.Port };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests." };
         var modelName = new Option<string?>("--model-name") { Description = "Model id clients send (default: the directory name)." };
-        var maxQueue = new Option<int>("--max-queue") { Description = "Requests allowed to wait while one decodes; more get 429.", DefaultValueFactory = _ => defaults.MaxQueue };
+        var maxBatch = new Option<int>("--max-batch") { Description = "Requests decoded together (continuous batching: each joins and leaves between decode steps).", DefaultValueFactory = _ => 8 };
+        var maxQueue = new Option<int>("--max-queue") { Description = "Requests allowed to wait while --max-batch decode; more get 429.", DefaultValueFactory = _ => defaults.MaxQueue };
         var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
         {
-            model, host, port, apiKey, modelName, maxQueue,
+            model, host, port, apiKey, modelName, maxBatch, maxQueue,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -25,10 +26,10 @@ public static class ServeCommand
             {
                 Host = parse.GetValue(host)!, Port = parse.GetValue(port), ApiKey = parse.GetValue(apiKey), MaxQueue = parse.GetValue(maxQueue),
             };
-            using var served = ServedModel.Load(parse.GetValue(model)!, parse.GetValue(modelName));
+            using var served = ServedModel.Load(parse.GetValue(model)!, parse.GetValue(modelName), parse.GetValue(maxBatch));
             await using var server = new OpenAiServer(served, options);
             await server.StartAsync(cancellationToken);
-            Console.Error.WriteLine($"Serving '{served.Id}' at {server.BaseUrl}/v1 (chat format: {served.ChatFormat}); Ctrl-C stops.");
+            Console.Error.WriteLine($"Serving '{served.Id}' at {server.BaseUrl}/v1 (chat format: {served.ChatFormat}, up to {served.MaxBatch} requests decoded together); Ctrl-C stops.");
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

@@ -30,7 +30,8 @@ public sealed class LlamaAttention : nn.Module
         var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         q = RotaryEmbedding.Apply(q, ctx.Cos, ctx.Sin);
         k = RotaryEmbedding.Apply(k, ctx.Cos, ctx.Sin);
-        if (ctx.Cache is not null) (k, v) = ctx.Cache.Append(layer, k, v);
+        if (ctx.Cache is not null)
+            (k, v) = ctx.RowWriteIndex is null ? ctx.Cache.Append(layer, k, v) : ctx.Cache.AppendRows(layer, k, v, ctx.RowWriteIndex, ctx.KeyLength);
         var y = Attend(q, k, v, ctx);
         return o_proj.forward(y.transpose(1, 2).reshape(b, t, _heads * _headDim));
     }
@@ -39,12 +40,13 @@ public sealed class LlamaAttention : nn.Module
     {
         int groups = _heads / _kvHeads;
         long b = q.shape[0], t = q.shape[2];
-        if (groups > 1 && t == 1 && ctx.Mask is null)
+        if (groups > 1 && t == 1 && (ctx.Mask is null || ctx.Mask.shape[2] == 1))
         {
             // Single-token decode with GQA: query head h uses KV head h / groups, so fold each group's queries into
-            // one KV head's query rows instead of copying the whole cache `groups` times.
+            // one KV head's query rows instead of copying the whole cache `groups` times. A per-row key mask
+            // [B, 1, 1, L] (ragged decode) broadcasts over the folded rows unchanged.
             var folded = q.reshape(b, _kvHeads, groups, _headDim);
-            return nn.functional.scaled_dot_product_attention(folded, k, v).reshape(b, _heads, 1, _headDim);
+            return nn.functional.scaled_dot_product_attention(folded, k, v, attn_mask: ctx.Mask).reshape(b, _heads, 1, _headDim);
         }
         if (groups > 1)
         {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
 
@@ -41,13 +40,26 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
     }
 
     /// <summary>
-    /// <see cref="Stream(string, SamplingOptions)"/> for servers: each decoding step runs on the thread pool, so the
-    /// caller's thread is never blocked, and cancellation is honoured between steps.
+    /// When set, <see cref="StreamAsync(IReadOnlyList{int}, SamplingOptions, CancellationToken)"/> decodes through it,
+    /// so concurrent streams share each forward pass (servers); the batcher must wrap this generator's model.
     /// </summary>
-    public async IAsyncEnumerable<GenerationDelta> StreamAsync(string prompt, SamplingOptions options,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public ContinuousBatcher? Batcher { get; init; }
+
+    public IAsyncEnumerable<GenerationDelta> StreamAsync(string prompt, SamplingOptions options, CancellationToken cancellationToken = default) =>
+        StreamAsync(EncodePrompt(prompt), options, cancellationToken);
+
+    /// <summary>
+    /// <see cref="Stream(IReadOnlyList{int}, SamplingOptions)"/> for servers: decoding never blocks the caller's thread
+    /// (it runs in the <see cref="Batcher"/>, or step by step on the thread pool without one) and cancellation is
+    /// honoured between steps. Ending the enumeration early frees the sequence's place at once.
+    /// </summary>
+    public IAsyncEnumerable<GenerationDelta> StreamAsync(IReadOnlyList<int> promptIds, SamplingOptions options, CancellationToken cancellationToken = default) =>
+        Batcher is null ? OnThreadPool(promptIds, options, cancellationToken) : Batched(Batcher, promptIds, options, cancellationToken);
+
+    async IAsyncEnumerable<GenerationDelta> OnThreadPool(IReadOnlyList<int> promptIds, SamplingOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        using var e = Stream(prompt, options).GetEnumerator();
+        using var e = Stream(promptIds, options).GetEnumerator();
         while (await Task.Run(e.MoveNext, cancellationToken).ConfigureAwait(false))
         {
             yield return e.Current;
@@ -55,37 +67,73 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
         }
     }
 
+    async IAsyncEnumerable<GenerationDelta> Batched(ContinuousBatcher batcher, IReadOnlyList<int> promptIds, SamplingOptions options,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        using var leave = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var tokens = batcher.Submit(promptIds, options, StopIds, leave.Token);
+        var assembler = new CompletionAssembler(tokenizer, StopIds, options, promptIds.Count);
+        try
+        {
+            await foreach (int id in tokens.ReadAllAsync(cancellationToken).ConfigureAwait(false))
+            {
+                var delta = assembler.Push(id);
+                if (delta.Length > 0) yield return new GenerationDelta(delta);
+                if (assembler.Done) break;
+            }
+            yield return assembler.Finish();
+        }
+        finally
+        {
+            leave.Cancel(); // a stop string or a caller that stopped reading: the batcher drops the row
+        }
+    }
+
+    /// <summary>
+    /// Completes several prompts with the same options, decoding up to <paramref name="batchSize"/> of them together
+    /// (<see cref="DecodeBatch"/>; as soon as one ends, the next prompt takes its row). Results come in prompt order,
+    /// each the one <see cref="Generate(IReadOnlyList{int}, SamplingOptions)"/> gives that prompt alone, up to float
+    /// rounding in the batched matrix products.
+    /// </summary>
+    public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, int batchSize = 8)
+    {
+        var results = new GenerationResult[prompts.Count];
+        using var batch = new DecodeBatch(model, batchSize, tokenizer.VocabSize);
+        var open = new Dictionary<DecodeBatch.Sequence, (int Index, CompletionAssembler Assembler)>();
+        void Collect(DecodeBatch.Sequence s)
+        {
+            var (index, assembler) = open[s];
+            if (s.Generated > 0) assembler.Push(s.Last);
+            if (!assembler.Done && !s.Finished) return;
+            batch.Remove(s); // a stop string can end a sequence the batch still considers live
+            results[index] = assembler.Finish().Final!;
+            open.Remove(s);
+        }
+        int next = 0;
+        while (next < prompts.Count || batch.Count > 0)
+        {
+            for (; next < prompts.Count && batch.Count < batchSize; next++)
+            {
+                var s = batch.Add(prompts[next], options, StopIds);
+                open[s] = (next, new CompletionAssembler(tokenizer, StopIds, options, prompts[next].Count));
+                Collect(s);
+            }
+            var live = batch.Live.ToList();
+            batch.Step();
+            foreach (var s in live) Collect(s);
+        }
+        return results;
+    }
+
     IEnumerable<GenerationDelta> Deltas(IEnumerable<int> sampled, int promptTokens, SamplingOptions options)
     {
-        var detokenizer = new IncrementalDetokenizer(tokenizer);
-        var stops = new StopSequenceMatcher(options.Stop);
-        var ids = new List<int>();
-        var text = new StringBuilder();
-        int completion = 0;
-        var reason = FinishReason.Length;
-        var last = ""; // text released together with the result
-        foreach (int id in sampled)
+        var assembler = new CompletionAssembler(tokenizer, StopIds, options, promptTokens);
+        foreach (int id in sampled) // leaving the loop early disposes the token enumerator, which frees the KV cache
         {
-            completion++;
-            if (StopIds.Contains(id)) { reason = FinishReason.Stop; break; }
-            ids.Add(id);
-            var delta = stops.Push(detokenizer.Add(id));
-            text.Append(delta);
-            if (stops.Stopped)
-            {
-                last = delta;
-                break; // leaving the loop disposes the token enumerator, which frees the KV cache
-            }
+            var delta = assembler.Push(id);
             if (delta.Length > 0) yield return new GenerationDelta(delta);
+            if (assembler.Done) break;
         }
-        if (!stops.Stopped)
-        {
-            // A byte run still open at the end decodes now; a stop string can even complete inside it.
-            last = stops.Push(detokenizer.Finish());
-            if (!stops.Stopped) last += stops.Flush();
-            text.Append(last);
-        }
-        if (stops.Stopped) reason = FinishReason.Stop;
-        yield return new GenerationDelta(last, new GenerationResult(text.ToString(), ids, reason, promptTokens, completion));
+        yield return assembler.Finish();
     }
 }

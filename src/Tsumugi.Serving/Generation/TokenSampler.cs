@@ -25,13 +25,19 @@ public static class TokenSampler
     public static IEnumerable<int> SampleTokens(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options,
         IReadOnlyCollection<int> stopIds, int? vocabLimit = null)
     {
+        int vocab = CheckRequest(model, prompt, options, vocabLimit);
+        return Loop(model, prompt, options, stopIds, vocab);
+    }
+
+    /// <summary>Validates options, prompt and context room; returns the number of ids that may be sampled.</summary>
+    internal static int CheckRequest(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options, int? vocabLimit)
+    {
         options.Validate();
         if (prompt.Count == 0) throw new ArgumentException("the prompt needs at least one token (e.g. BOS)", nameof(prompt));
         long context = model.Config.MaxPositionEmbeddings;
         if (prompt.Count + (long)options.MaxNewTokens > context)
             throw new ArgumentException($"the prompt ({prompt.Count} tokens) plus max_tokens ({options.MaxNewTokens}) exceeds the model's context of {context} tokens; shorten the prompt or lower max_tokens.");
-        int vocab = Math.Min(vocabLimit ?? int.MaxValue, (int)model.Config.VocabSize);
-        return Loop(model, prompt, options, stopIds, vocab);
+        return Math.Min(vocabLimit ?? int.MaxValue, (int)model.Config.VocabSize);
     }
 
     static IEnumerable<int> Loop(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds, int vocab)

@@ -1,20 +1,22 @@
 namespace Tsumugi.Serving.Server;
 
 /// <summary>
-/// Lets one request decode at a time (the model and its generator are not thread-safe) and refuses new requests once
+/// Lets <c>maxConcurrent</c> requests decode at once (the rows of the continuous batch) and refuses new requests once
 /// more than <c>maxQueue</c> are already waiting, so a burst gets a fast 429 instead of piling up unbounded.
 /// </summary>
-public sealed class DecodeGate(int maxQueue)
+public sealed class DecodeGate(int maxConcurrent, int maxQueue)
 {
-    readonly SemaphoreSlim _decode = new(1, 1);
+    readonly SemaphoreSlim _decode = new(
+        maxConcurrent > 0 ? maxConcurrent : throw new ArgumentOutOfRangeException(nameof(maxConcurrent), "at least one request must be able to decode."));
     int _inside; // running + waiting
 
+    public int MaxConcurrent { get; } = maxConcurrent;
     public int MaxQueue { get; } = maxQueue >= 0 ? maxQueue : throw new ArgumentOutOfRangeException(nameof(maxQueue), "max queue must be ≥ 0.");
 
     /// <summary>The turn to decode, released on dispose; null when the queue is full.</summary>
     public async Task<IDisposable?> TryEnterAsync(CancellationToken cancellationToken)
     {
-        if (Interlocked.Increment(ref _inside) > MaxQueue + 1)
+        if (Interlocked.Increment(ref _inside) > MaxConcurrent + MaxQueue)
         {
             Interlocked.Decrement(ref _inside);
             return null;

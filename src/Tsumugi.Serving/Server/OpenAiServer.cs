@@ -15,14 +15,15 @@ namespace Tsumugi.Serving.Server;
 
 /// <summary>
 /// The OpenAI-compatible HTTP server (ASP.NET Core minimal API): /health, /v1/models, /v1/chat/completions and
-/// /v1/completions. One request decodes at a time behind <see cref="DecodeGate"/>; every refusal is an OpenAI error body.
+/// /v1/completions. Up to the model's batch size of requests decode together (continuous batching), more wait behind
+/// <see cref="DecodeGate"/>; every refusal is an OpenAI error body.
 /// </summary>
 public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAsyncDisposable
 {
     /// <summary>Japanese text goes out as UTF-8, not \uXXXX escapes: readable in curl and a third of the bytes.</summary>
     static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    readonly DecodeGate _gate = new(options.MaxQueue);
+    readonly DecodeGate _gate = new(model.MaxBatch, options.MaxQueue);
     readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     WebApplication? _app;
 
@@ -95,9 +96,9 @@ public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAs
         var json = RequestParser.ParseBody(body);
         var request = chat ? RequestParser.ParseChat(json, model) : RequestParser.ParseCompletion(json, model);
         using var turn = await _gate.TryEnterAsync(ctx.RequestAborted).ConfigureAwait(false)
-            ?? throw new OpenAiException(429, $"The server is busy: more than {_gate.MaxQueue} requests are waiting. Retry later.", "rate_limit_exceeded", code: "rate_limit_exceeded");
+            ?? throw new OpenAiException(429, $"The server is busy: {_gate.MaxConcurrent} requests are decoding and {_gate.MaxQueue} waiting. Retry later.", "rate_limit_exceeded", code: "rate_limit_exceeded");
         var response = new CompletionResponseWriter(chat, model.Id, (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var deltas = model.Generator.StreamAsync(request.Prompt, request.Options, ctx.RequestAborted);
+        var deltas = model.Generator.StreamAsync(request.PromptIds, request.Options, ctx.RequestAborted);
         if (request.Stream) await StreamResponse(ctx, response, deltas, request.IncludeUsage).ConfigureAwait(false);
         else
         {

@@ -17,8 +17,14 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
 
     public ChatPromptFormat ChatFormat { get; } = chatFormat;
 
-    /// <summary>Loads an HF model directory with tokenizer.model; the id defaults to the directory's name.</summary>
-    public static ServedModel Load(string directory, string? id = null)
+    /// <summary>Requests decoded together (continuous batching); 1 when the generator has no batcher.</summary>
+    public int MaxBatch => Generator.Batcher?.MaxRows ?? 1;
+
+    /// <summary>
+    /// Loads an HF model directory with tokenizer.model; the id defaults to the directory's name. Up to
+    /// <paramref name="maxBatch"/> requests decode together.
+    /// </summary>
+    public static ServedModel Load(string directory, string? id = null, int maxBatch = 8)
     {
         var tokenizerPath = Path.Combine(directory, "tokenizer.model");
         if (!File.Exists(tokenizerPath))
@@ -26,11 +32,17 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
         var tokenizer = SpmTokenizer.Load(tokenizerPath);
         var model = HfModelDirectory.Load(directory);
         var name = id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        return new ServedModel(name, new TextGenerator(model, tokenizer), model.Config.MaxPositionEmbeddings, ChatPrompt.Detect(directory))
+        var generator = new TextGenerator(model, tokenizer) { Batcher = new ContinuousBatcher(model, maxBatch, tokenizer.VocabSize) };
+        return new ServedModel(name, generator, model.Config.MaxPositionEmbeddings, ChatPrompt.Detect(directory))
         {
             _owned = model,
         };
     }
 
-    public void Dispose() => _owned?.Dispose();
+    public void Dispose()
+    {
+        if (_owned is null) return; // built by the caller, who owns the generator and its model
+        Generator.Batcher?.Dispose();
+        _owned.Dispose();
+    }
 }
