@@ -1,13 +1,14 @@
 using Tsumugi.Bench;
 
 // Benchmarks print what they measured: medians over alternating rounds, never constants.
-// Usage: dotnet run -c Release --project bench/Tsumugi.Bench -- train-mfu [--rounds N] | decode | train-overhead [--rounds N]
+// Usage: dotnet run -c Release --project bench/Tsumugi.Bench -- train-mfu [--rounds N] | decode | train-overhead [--rounds N] | concurrent-decode [PRESET] [--rounds N]
 return args.FirstOrDefault() switch
 {
     "train-mfu" => TrainMfuBenchmark.Run(Rounds(args)),
     "decode" => DecodeBenchmark.Run(Rounds(args)),
     "hf-parity" => HfParity.Run(args),
     "train-overhead" => TrainOverheadBenchmark.Run(Rounds(args)),
+    "concurrent-decode" => ConcurrentDecodeBenchmark.Run(Rounds(args), args.Length > 1 && !args[1].StartsWith("--") ? args[1] : "125m"),
     _ => Usage(),
 };
 
@@ -19,6 +20,6 @@ static int Rounds(string[] args)
 
 static int Usage()
 {
-    Console.Error.WriteLine("usage: Tsumugi.Bench train-mfu [--rounds N] | decode [--rounds N] | train-overhead [--rounds N]");
+    Console.Error.WriteLine("usage: Tsumugi.Bench train-mfu [--rounds N] | decode [--rounds N] | train-overhead [--rounds N] | concurrent-decode [PRESET] [--rounds N]");
     return 2;
 }
