@@ -30,7 +30,15 @@ public static class RequestParser
             throw Bad("'messages' is required and must be an array.", "messages");
         if (messages.GetArrayLength() == 0) throw Bad("'messages' must contain at least one message.", "messages");
         var list = messages.EnumerateArray().Select((m, i) => ParseMessage(m, i)).ToList();
-        var prompt = ChatPrompt.Render(list, model.ChatFormat);
+        string prompt;
+        try
+        {
+            prompt = ChatPrompt.Render(list, model.ChatFormat);
+        }
+        catch (ArgumentException e)
+        {
+            throw Bad(e.Message, "messages"); // e.g. Llama-2 roles that do not alternate
+        }
         // Chat: no max_tokens means "until EOS or the context is full", as vLLM does.
         return Finish(body, model, prompt, defaultMaxTokens: null, promptParam: "messages");
     }

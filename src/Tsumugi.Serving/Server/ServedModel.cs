@@ -17,8 +17,11 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
 
     public ChatPromptFormat ChatFormat { get; } = chatFormat;
 
-    /// <summary>Loads an HF model directory with tokenizer.model; the id defaults to the directory's name.</summary>
-    public static ServedModel Load(string directory, string? id = null)
+    /// <summary>
+    /// Loads an HF model directory with tokenizer.model; the id defaults to the directory's name, the chat format to
+    /// the one its tokenizer_config.json names (<see cref="ChatPrompt.Detect"/>).
+    /// </summary>
+    public static ServedModel Load(string directory, string? id = null, ChatPromptFormat? chatFormat = null)
     {
         var tokenizerPath = Path.Combine(directory, "tokenizer.model");
         if (!File.Exists(tokenizerPath))
@@ -26,7 +29,7 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
         var tokenizer = SpmTokenizer.Load(tokenizerPath);
         var model = HfModelDirectory.Load(directory);
         var name = id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        return new ServedModel(name, new TextGenerator(model, tokenizer), model.Config.MaxPositionEmbeddings, ChatPrompt.Detect(directory))
+        return new ServedModel(name, new TextGenerator(model, tokenizer), model.Config.MaxPositionEmbeddings, chatFormat ?? ChatPrompt.Detect(directory))
         {
             _owned = model,
         };
