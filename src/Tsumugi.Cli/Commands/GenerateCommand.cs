@@ -11,7 +11,7 @@ public static class GenerateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true };
-        var prompt = new Option<string>("--prompt") { Description = "Prompt text (BOS is prepended).", Required = true };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt text; BOS is prepended, control tokens written as text (<s>, </s>) become their ids.", Required = true };
         var sampling = new SamplingFlags(new SamplingOptions().MaxNewTokens);
         var stream = new Option<bool>("--stream") { Description = "Print text as it is generated." };
         var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, prompt };
