@@ -61,7 +61,8 @@ public static class RequestParser
             throw Bad(e.Message, "messages"); // e.g. Llama-2 roles that do not alternate
         }
         // Chat: no max_tokens means "until EOS or the context is full", as vLLM does.
-        return Finish(body, model, limits, prompt, defaultMaxTokens: null, promptParam: "messages");
+        // ChatML turns end with <|im_end|>, not the tokenizer's EOS: stop there too, as the client asked for one answer.
+        return Finish(body, model, limits, prompt, defaultMaxTokens: null, promptParam: "messages", ChatPrompt.TurnEndStops(model.ChatFormat));
     }
 
     public static CompletionRequest ParseCompletion(JsonElement body, ServedModel model, ServerOptions? limits = null)
@@ -74,7 +75,7 @@ public static class RequestParser
             JsonValueKind.Array when p.GetArrayLength() == 1 && p[0].ValueKind == JsonValueKind.String => p[0].GetString()!,
             _ => throw Bad("'prompt' must be a string (or an array with one string); batches and token arrays are not supported.", "prompt"),
         };
-        return Finish(body, model, limits, prompt, defaultMaxTokens: 16, promptParam: "prompt"); // the legacy endpoint's documented default
+        return Finish(body, model, limits, prompt, defaultMaxTokens: 16, promptParam: "prompt", []); // the legacy endpoint's documented default
     }
 
     static ChatMessage ParseMessage(JsonElement m, int index)
@@ -109,7 +110,8 @@ public static class RequestParser
             throw new OpenAiException(404, $"The model '{m.GetString()}' does not exist; this server serves '{model.Id}'.", param: "model", code: "model_not_found");
     }
 
-    static CompletionRequest Finish(JsonElement body, ServedModel model, ServerOptions? limits, string prompt, int? defaultMaxTokens, string promptParam)
+    static CompletionRequest Finish(JsonElement body, ServedModel model, ServerOptions? limits, string prompt, int? defaultMaxTokens, string promptParam,
+        IReadOnlyList<string> formatStops)
     {
         int n = Int(body, "n") ?? 1;
         if (n != 1) throw Bad($"n must be 1 (got {n}); several choices per request are not supported yet.", "n");
@@ -130,7 +132,7 @@ public static class RequestParser
             TopP = Double(body, "top_p") ?? 1,
             FrequencyPenalty = Double(body, "frequency_penalty") ?? 0,
             PresencePenalty = Double(body, "presence_penalty") ?? 0,
-            Stop = Stops(body),
+            Stop = [.. Stops(body), .. formatStops],
             // No seed: a fresh one per request, so repeated requests differ as they do with OpenAI.
             Seed = Long(body, "seed") ?? Random.Shared.NextInt64(),
         };
