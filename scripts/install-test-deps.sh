@@ -5,6 +5,8 @@
 #     tokenizer.json parity. Needs the machine's node/npm;
 #   - npm `node-llama-cpp` (llama.cpp with prebuilt CPU binaries) into .build/npm: loads `export gguf` files. Optional
 #     dependencies are omitted (they are ~600 MB of CUDA/Vulkan builds) and the CPU package for this machine is named;
+#   - npm `openai` (the official OpenAI JavaScript client) into .build/npm: the npm client talks to `tsumugi serve`.
+#     Pinned to the last 6.x: 7.x needs Node ≥ 22 and Debian's nodejs is 20;
 #   - Debian `python3-numpy`: the Megatron-reader check reads `data tokenize` output with numpy
 #     (bench/datasets/interop/megatron_interop.py). It serves /usr/bin/python3, which the tests fall back to when
 #     the python3 first on PATH (pyenv, a venv) has no numpy.
@@ -43,4 +45,11 @@ if [ ! -f "$npm_dir/node_modules/node-llama-cpp/package.json" ]; then
   esac
   npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error --omit=optional \
     "node-llama-cpp@$node_llama_cpp_version" $prebuilt >/dev/null
+fi
+openai_version="6.49.0"
+if [ ! -f "$npm_dir/node_modules/openai/package.json" ]; then
+  echo "Installing openai@$openai_version into .build/npm"
+  mkdir -p "$npm_dir"
+  [ -f "$npm_dir/package.json" ] || echo '{"private":true}' > "$npm_dir/package.json"
+  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error --omit=optional "openai@$openai_version" >/dev/null
 fi

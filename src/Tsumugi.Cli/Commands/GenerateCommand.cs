@@ -10,41 +10,19 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var defaults = new SamplingOptions();
         var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true };
-        var prompt = new Option<string>("--prompt") { Description = "Prompt text (BOS is prepended).", Required = true };
-        var maxTokens = new Option<int>("--max-tokens") { Description = "Most new tokens to generate.", DefaultValueFactory = _ => defaults.MaxNewTokens };
-        var temperature = new Option<double>("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => defaults.Temperature };
-        var topK = new Option<int>("--top-k") { Description = "Keep the k most likely tokens (0 = off).", DefaultValueFactory = _ => defaults.TopK };
-        var topP = new Option<double>("--top-p") { Description = "Nucleus sampling mass (1 = off).", DefaultValueFactory = _ => defaults.TopP };
-        var minP = new Option<double>("--min-p") { Description = "Keep tokens with p ≥ min_p·p_max (0 = off).", DefaultValueFactory = _ => defaults.MinP };
-        var repetition = new Option<double>("--repetition-penalty") { Description = "HF/CTRL repetition penalty over prompt + output (1 = off).", DefaultValueFactory = _ => defaults.RepetitionPenalty };
-        var frequency = new Option<double>("--frequency-penalty") { Description = "OpenAI frequency penalty, -2..2 (0 = off).", DefaultValueFactory = _ => defaults.FrequencyPenalty };
-        var presence = new Option<double>("--presence-penalty") { Description = "OpenAI presence penalty, -2..2 (0 = off).", DefaultValueFactory = _ => defaults.PresencePenalty };
-        var noRepeat = new Option<int>("--no-repeat-ngram") { Description = "Never repeat an n-gram of this size (0 = off).", DefaultValueFactory = _ => defaults.NoRepeatNgramSize };
-        var stop = new Option<string[]>("--stop") { Description = "Stop string (repeatable); the output ends just before it.", AllowMultipleArgumentsPerToken = false };
-        var seed = new Option<long>("--seed") { Description = "Sampling seed: the same seed gives the same text.", DefaultValueFactory = _ => defaults.Seed };
+        var prompt = new Option<string>("--prompt") { Description = "Prompt text; BOS is prepended, control tokens written as text (<s>, </s>) become their ids.", Required = true };
+        var sampling = new SamplingFlags(new SamplingOptions().MaxNewTokens);
         var stream = new Option<bool>("--stream") { Description = "Print text as it is generated." };
-        var command = new Command("generate", "Generate a completion for one prompt with a model directory.")
-        {
-            model, prompt, maxTokens, temperature, topK, topP, minP, repetition, frequency, presence, noRepeat, stop, seed, stream,
-        };
+        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, prompt };
+        sampling.AddTo(command);
+        command.Add(stream);
         command.SetAction(parse =>
         {
-            var options = new SamplingOptions
-            {
-                MaxNewTokens = parse.GetValue(maxTokens), Temperature = parse.GetValue(temperature), TopK = parse.GetValue(topK),
-                TopP = parse.GetValue(topP), MinP = parse.GetValue(minP), RepetitionPenalty = parse.GetValue(repetition),
-                FrequencyPenalty = parse.GetValue(frequency), PresencePenalty = parse.GetValue(presence),
-                NoRepeatNgramSize = parse.GetValue(noRepeat), Stop = parse.GetValue(stop) ?? [], Seed = parse.GetValue(seed),
-            };
-            options.Validate(); // before loading the model: a typo costs nothing
+            var options = sampling.Read(parse); // validated before loading the model: a typo costs nothing
             var dir = parse.GetValue(model)!;
-            var tokenizerPath = Path.Combine(dir, "tokenizer.model");
-            if (!File.Exists(tokenizerPath))
-                throw new FileNotFoundException($"{dir}: no tokenizer.model; initialise the model with --tokenizer DIR.", tokenizerPath);
-            using var llm = HfModelDirectory.Load(dir);
-            var generator = new TextGenerator(llm, SpmTokenizer.Load(tokenizerPath));
+            using var llm = LoadModel(dir, out var tokenizer);
+            var generator = new TextGenerator(llm, tokenizer);
             GenerationResult? result = null;
             foreach (var delta in generator.Stream(parse.GetValue(prompt)!, options))
             {
@@ -57,5 +35,53 @@ public static class GenerateCommand
             return 0;
         });
         return command;
+    }
+
+    /// <summary>A model directory's weights and tokenizer.model, with the one-line error when the tokenizer is missing.</summary>
+    internal static LlamaForCausalLM LoadModel(string dir, out SpmTokenizer tokenizer)
+    {
+        var tokenizerPath = Path.Combine(dir, "tokenizer.model");
+        if (!File.Exists(tokenizerPath))
+            throw new FileNotFoundException($"{dir}: no tokenizer.model; initialise the model with --tokenizer DIR.", tokenizerPath);
+        tokenizer = SpmTokenizer.Load(tokenizerPath);
+        return HfModelDirectory.Load(dir);
+    }
+}
+
+/// <summary>The sampling flags `generate` and `chat` share, read into a validated <see cref="SamplingOptions"/>.</summary>
+internal sealed class SamplingFlags(int defaultMaxTokens)
+{
+    static readonly SamplingOptions Defaults = new();
+
+    readonly Option<int> _maxTokens = new("--max-tokens") { Description = "Most new tokens to generate.", DefaultValueFactory = _ => defaultMaxTokens };
+    readonly Option<double> _temperature = new("--temperature") { Description = "Sampling temperature; 0 = greedy.", DefaultValueFactory = _ => Defaults.Temperature };
+    readonly Option<int> _topK = new("--top-k") { Description = "Keep the k most likely tokens (0 = off).", DefaultValueFactory = _ => Defaults.TopK };
+    readonly Option<double> _topP = new("--top-p") { Description = "Nucleus sampling mass (1 = off).", DefaultValueFactory = _ => Defaults.TopP };
+    readonly Option<double> _minP = new("--min-p") { Description = "Keep tokens with p ≥ min_p·p_max (0 = off).", DefaultValueFactory = _ => Defaults.MinP };
+    readonly Option<double> _repetition = new("--repetition-penalty") { Description = "HF/CTRL repetition penalty over prompt + output (1 = off).", DefaultValueFactory = _ => Defaults.RepetitionPenalty };
+    readonly Option<double> _frequency = new("--frequency-penalty") { Description = "OpenAI frequency penalty, -2..2 (0 = off).", DefaultValueFactory = _ => Defaults.FrequencyPenalty };
+    readonly Option<double> _presence = new("--presence-penalty") { Description = "OpenAI presence penalty, -2..2 (0 = off).", DefaultValueFactory = _ => Defaults.PresencePenalty };
+    readonly Option<int> _noRepeat = new("--no-repeat-ngram") { Description = "Never repeat an n-gram of this size (0 = off).", DefaultValueFactory = _ => Defaults.NoRepeatNgramSize };
+    readonly Option<string[]> _stop = new("--stop") { Description = "Stop string (repeatable); the output ends just before it.", AllowMultipleArgumentsPerToken = false };
+    readonly Option<long> _seed = new("--seed") { Description = "Sampling seed: the same seed gives the same text.", DefaultValueFactory = _ => Defaults.Seed };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { _maxTokens, _temperature, _topK, _topP, _minP, _repetition, _frequency, _presence, _noRepeat, _stop, _seed })
+            command.Add(option);
+    }
+
+    /// <summary>The options as given; throws <see cref="ArgumentException"/> naming the first invalid one.</summary>
+    public SamplingOptions Read(ParseResult parse)
+    {
+        var options = new SamplingOptions
+        {
+            MaxNewTokens = parse.GetValue(_maxTokens), Temperature = parse.GetValue(_temperature), TopK = parse.GetValue(_topK),
+            TopP = parse.GetValue(_topP), MinP = parse.GetValue(_minP), RepetitionPenalty = parse.GetValue(_repetition),
+            FrequencyPenalty = parse.GetValue(_frequency), PresencePenalty = parse.GetValue(_presence),
+            NoRepeatNgramSize = parse.GetValue(_noRepeat), Stop = parse.GetValue(_stop) ?? [], Seed = parse.GetValue(_seed),
+        };
+        options.Validate();
+        return options;
     }
 }

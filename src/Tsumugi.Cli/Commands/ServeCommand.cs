@@ -16,20 +16,42 @@ public static class ServeCommand
         var modelName = new Option<string?>("--model-name") { Description = "Model id clients send (default: the directory name)." };
         var maxBatch = new Option<int>("--max-batch") { Description = "Requests decoded together (continuous batching: each joins and leaves between decode steps).", DefaultValueFactory = _ => 8 };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests allowed to wait while --max-batch decode; more get 429.", DefaultValueFactory = _ => defaults.MaxQueue };
+        var maxRequestBytes = new Option<long>("--max-request-bytes")
+        {
+            Description = "Largest request body accepted; larger ones get 413.", DefaultValueFactory = _ => defaults.MaxRequestBytes,
+        };
+        var maxPromptTokens = new Option<int?>("--max-prompt-tokens") { Description = "Longest prompt in tokens (default: the context window); longer ones get 400." };
+        var maxTokensLimit = new Option<int?>("--max-tokens-limit")
+        {
+            Description = "Most new tokens per request (default: up to the context window); asking for more gets 400.",
+        };
+        var chatFormat = new Option<string?>("--chat-format")
+        {
+            Description = $"Chat format: {ChatPrompt.FormatNames} (default: from the chat_template in tokenizer_config.json).",
+        };
         var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
         {
-            model, host, port, apiKey, modelName, maxBatch, maxQueue,
+            model, host, port, apiKey, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new ServerOptions
             {
                 Host = parse.GetValue(host)!, Port = parse.GetValue(port), ApiKey = parse.GetValue(apiKey), MaxQueue = parse.GetValue(maxQueue),
+                MaxRequestBytes = parse.GetValue(maxRequestBytes), MaxPromptTokens = parse.GetValue(maxPromptTokens),
+                MaxTokensLimit = parse.GetValue(maxTokensLimit),
             };
-            using var served = ServedModel.Load(parse.GetValue(model)!, parse.GetValue(modelName), parse.GetValue(maxBatch));
+            options.Validate(); // before loading the model: a typo costs nothing
+            if (parse.GetValue(maxBatch) < 1) throw new ArgumentException("--max-batch must be at least 1.");
+            var forced = parse.GetValue(chatFormat) is { } name ? ChatPrompt.ParseFormat(name) : (ChatPromptFormat?)null;
+            var dir = parse.GetValue(model)!;
+            var detected = ChatPrompt.Inspect(dir);
+            if (forced is null && detected.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
+            using var served = ServedModel.Load(dir, parse.GetValue(modelName), forced, parse.GetValue(maxBatch));
             await using var server = new OpenAiServer(served, options);
             await server.StartAsync(cancellationToken);
-            Console.Error.WriteLine($"Serving '{served.Id}' at {server.BaseUrl}/v1 (chat format: {served.ChatFormat}, up to {served.MaxBatch} requests decoded together); Ctrl-C stops.");
+            Console.Error.WriteLine($"Serving '{served.Id}' at {server.BaseUrl}/v1 (chat format: {ChatPrompt.Name(served.ChatFormat)}, "
+                + $"{(forced is null ? detected.Source : "--chat-format")}; up to {served.MaxBatch} requests decoded together); Ctrl-C stops.");
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

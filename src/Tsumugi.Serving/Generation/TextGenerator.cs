@@ -20,11 +20,8 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
 
     public SpmTokenizer Tokenizer => tokenizer;
 
-    public IReadOnlyList<int> EncodePrompt(string prompt)
-    {
-        var ids = tokenizer.Encode(prompt);
-        return AddBos && tokenizer.BosId >= 0 ? [tokenizer.BosId, .. ids] : ids;
-    }
+    /// <summary>Control tokens written as text (a rendered chat template's &lt;s&gt;) become their ids; see <see cref="PromptEncoding"/>.</summary>
+    public IReadOnlyList<int> EncodePrompt(string prompt) => PromptEncoding.Encode(tokenizer, prompt, AddBos);
 
     public GenerationResult Generate(string prompt, SamplingOptions options) => Generate(EncodePrompt(prompt), options);
 

@@ -36,6 +36,7 @@ public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAs
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes); // chunked bodies; see RequestParser.ReadBodyAsync
         _app = builder.Build();
         _app.Use(Guard);
         _app.MapGet("/health", () => Results.Json(new { status = "ok" }));
@@ -91,10 +92,8 @@ public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAs
 
     async Task Complete(HttpContext ctx, bool chat)
     {
-        string body;
-        using (var reader = new StreamReader(ctx.Request.Body)) body = await reader.ReadToEndAsync(ctx.RequestAborted).ConfigureAwait(false);
-        var json = RequestParser.ParseBody(body);
-        var request = chat ? RequestParser.ParseChat(json, model) : RequestParser.ParseCompletion(json, model);
+        var json = RequestParser.ParseBody(await RequestParser.ReadBodyAsync(ctx.Request, options.MaxRequestBytes, ctx.RequestAborted).ConfigureAwait(false));
+        var request = chat ? RequestParser.ParseChat(json, model, options) : RequestParser.ParseCompletion(json, model, options);
         using var turn = await _gate.TryEnterAsync(ctx.RequestAborted).ConfigureAwait(false)
             ?? throw new OpenAiException(429, $"The server is busy: {_gate.MaxConcurrent} requests are decoding and {_gate.MaxQueue} waiting. Retry later.", "rate_limit_exceeded", code: "rate_limit_exceeded");
         var response = new CompletionResponseWriter(chat, model.Id, (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http;
 using Tsumugi.Serving.Generation;
 
 namespace Tsumugi.Serving.Server;
@@ -9,6 +10,26 @@ namespace Tsumugi.Serving.Server;
 /// </summary>
 public static class RequestParser
 {
+    /// <summary>
+    /// The request body as text, or 413 when it is larger than <paramref name="maxBytes"/>: at once from Content-Length,
+    /// or (chunked uploads) when Kestrel's MaxRequestBodySize, set to the same limit, stops the read.
+    /// </summary>
+    public static async Task<string> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
+    {
+        var tooLarge = new OpenAiException(413, $"The request body is larger than this server's limit of {maxBytes} bytes "
+            + "(tsumugi serve --max-request-bytes); send a shorter prompt.", code: "request_too_large");
+        if (request.ContentLength > maxBytes) throw tooLarge;
+        try
+        {
+            using var reader = new StreamReader(request.Body);
+            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            throw tooLarge;
+        }
+    }
+
     public static JsonElement ParseBody(string body)
     {
         try
@@ -23,19 +44,28 @@ public static class RequestParser
         }
     }
 
-    public static CompletionRequest ParseChat(JsonElement body, ServedModel model)
+    public static CompletionRequest ParseChat(JsonElement body, ServedModel model, ServerOptions? limits = null)
     {
         CheckModel(body, model);
         if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
             throw Bad("'messages' is required and must be an array.", "messages");
         if (messages.GetArrayLength() == 0) throw Bad("'messages' must contain at least one message.", "messages");
         var list = messages.EnumerateArray().Select((m, i) => ParseMessage(m, i)).ToList();
-        var prompt = ChatPrompt.Render(list, model.ChatFormat);
+        string prompt;
+        try
+        {
+            prompt = ChatPrompt.Render(list, model.ChatFormat);
+        }
+        catch (ArgumentException e)
+        {
+            throw Bad(e.Message, "messages"); // e.g. Llama-2 roles that do not alternate
+        }
         // Chat: no max_tokens means "until EOS or the context is full", as vLLM does.
-        return Finish(body, model, prompt, defaultMaxTokens: null, promptParam: "messages");
+        // ChatML turns end with <|im_end|>, not the tokenizer's EOS: stop there too, as the client asked for one answer.
+        return Finish(body, model, limits, prompt, defaultMaxTokens: null, promptParam: "messages", ChatPrompt.TurnEndStops(model.ChatFormat));
     }
 
-    public static CompletionRequest ParseCompletion(JsonElement body, ServedModel model)
+    public static CompletionRequest ParseCompletion(JsonElement body, ServedModel model, ServerOptions? limits = null)
     {
         CheckModel(body, model);
         if (!body.TryGetProperty("prompt", out var p)) throw Bad("'prompt' is required.", "prompt");
@@ -45,7 +75,7 @@ public static class RequestParser
             JsonValueKind.Array when p.GetArrayLength() == 1 && p[0].ValueKind == JsonValueKind.String => p[0].GetString()!,
             _ => throw Bad("'prompt' must be a string (or an array with one string); batches and token arrays are not supported.", "prompt"),
         };
-        return Finish(body, model, prompt, defaultMaxTokens: 16, promptParam: "prompt"); // the legacy endpoint's documented default
+        return Finish(body, model, limits, prompt, defaultMaxTokens: 16, promptParam: "prompt", []); // the legacy endpoint's documented default
     }
 
     static ChatMessage ParseMessage(JsonElement m, int index)
@@ -80,21 +110,29 @@ public static class RequestParser
             throw new OpenAiException(404, $"The model '{m.GetString()}' does not exist; this server serves '{model.Id}'.", param: "model", code: "model_not_found");
     }
 
-    static CompletionRequest Finish(JsonElement body, ServedModel model, string prompt, int? defaultMaxTokens, string promptParam)
+    static CompletionRequest Finish(JsonElement body, ServedModel model, ServerOptions? limits, string prompt, int? defaultMaxTokens, string promptParam,
+        IReadOnlyList<string> formatStops)
     {
         int n = Int(body, "n") ?? 1;
         if (n != 1) throw Bad($"n must be 1 (got {n}); several choices per request are not supported yet.", "n");
         var promptIds = model.Generator.EncodePrompt(prompt);
+        if (limits?.MaxPromptTokens is { } maxPrompt && promptIds.Count > maxPrompt)
+            throw Bad($"The prompt has {promptIds.Count} tokens; this server accepts at most {maxPrompt} (tsumugi serve --max-prompt-tokens). "
+                + "Shorten the prompt.", promptParam, "context_length_exceeded");
         int room = model.ContextLength - promptIds.Count;
+        string maxParam = body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
         int? maxTokens = Int(body, "max_completion_tokens") ?? Int(body, "max_tokens");
+        int cap = limits?.MaxTokensLimit ?? int.MaxValue;
+        if (maxTokens > cap)
+            throw Bad($"{maxParam} is {maxTokens}; this server allows at most {cap} new tokens per request (tsumugi serve --max-tokens-limit).", maxParam);
         var options = new SamplingOptions
         {
-            MaxNewTokens = maxTokens ?? Math.Min(defaultMaxTokens ?? int.MaxValue, Math.Max(room, 0)),
+            MaxNewTokens = maxTokens ?? Math.Min(Math.Min(defaultMaxTokens ?? int.MaxValue, cap), Math.Max(room, 0)),
             Temperature = Double(body, "temperature") ?? 1, // OpenAI defaults: plain sampling, no nucleus cut
             TopP = Double(body, "top_p") ?? 1,
             FrequencyPenalty = Double(body, "frequency_penalty") ?? 0,
             PresencePenalty = Double(body, "presence_penalty") ?? 0,
-            Stop = Stops(body),
+            Stop = [.. Stops(body), .. formatStops],
             // No seed: a fresh one per request, so repeated requests differ as they do with OpenAI.
             Seed = Long(body, "seed") ?? Random.Shared.NextInt64(),
         };

@@ -21,10 +21,11 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
     public int MaxBatch => Generator.Batcher?.MaxRows ?? 1;
 
     /// <summary>
-    /// Loads an HF model directory with tokenizer.model; the id defaults to the directory's name. Up to
-    /// <paramref name="maxBatch"/> requests decode together.
+    /// Loads an HF model directory with tokenizer.model; the id defaults to the directory's name, the chat format to
+    /// the one its tokenizer_config.json names (<see cref="ChatPrompt.Detect"/>). Up to <paramref name="maxBatch"/>
+    /// requests decode together.
     /// </summary>
-    public static ServedModel Load(string directory, string? id = null, int maxBatch = 8)
+    public static ServedModel Load(string directory, string? id = null, ChatPromptFormat? chatFormat = null, int maxBatch = 8)
     {
         var tokenizerPath = Path.Combine(directory, "tokenizer.model");
         if (!File.Exists(tokenizerPath))
@@ -33,7 +34,7 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
         var model = HfModelDirectory.Load(directory);
         var name = id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         var generator = new TextGenerator(model, tokenizer) { Batcher = new ContinuousBatcher(model, maxBatch, tokenizer.VocabSize) };
-        return new ServedModel(name, generator, model.Config.MaxPositionEmbeddings, ChatPrompt.Detect(directory))
+        return new ServedModel(name, generator, model.Config.MaxPositionEmbeddings, chatFormat ?? ChatPrompt.Detect(directory))
         {
             _owned = model,
         };

@@ -11,4 +11,25 @@ public sealed record ServerOptions
 
     /// <summary>Requests allowed to wait while one decodes; more get 429.</summary>
     public int MaxQueue { get; init; } = 16;
+
+    /// <summary>Largest request body accepted; a larger one gets 413 before it is read (1 MiB holds ~300k Japanese characters).</summary>
+    public long MaxRequestBytes { get; init; } = 1 << 20;
+
+    /// <summary>Longest prompt, in tokens, a request may send (null: anything that fits the context window).</summary>
+    public int? MaxPromptTokens { get; init; }
+
+    /// <summary>
+    /// Most new tokens one request may ask for (null: up to the context window). A request asking for more gets 400;
+    /// one that names no limit (chat) is capped at it.
+    /// </summary>
+    public int? MaxTokensLimit { get; init; }
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first limit that is not positive.</summary>
+    public void Validate()
+    {
+        if (MaxQueue < 0) throw new ArgumentException($"--max-queue must be ≥ 0 (got {MaxQueue}).");
+        if (MaxRequestBytes <= 0) throw new ArgumentException($"--max-request-bytes must be > 0 (got {MaxRequestBytes}).");
+        if (MaxPromptTokens is <= 0) throw new ArgumentException($"--max-prompt-tokens must be > 0 (got {MaxPromptTokens}).");
+        if (MaxTokensLimit is <= 0) throw new ArgumentException($"--max-tokens-limit must be > 0 (got {MaxTokensLimit}).");
+    }
 }
