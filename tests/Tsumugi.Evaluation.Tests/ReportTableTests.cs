@@ -33,14 +33,14 @@ public sealed class ReportTableTests : IDisposable
         var files = EvalResultFinder.Find([P("run"), P("base/tasks.json")]);
         Assert.Equal(6, files.Count); // config.json and tokenizer.json skipped
         var table = ComparisonTable.Build(files);
-        Assert.Equal(["ckpt (run/iter_900)", "ckpt (run/iter_1000)", "base"], table.Columns.Select(c => c.Label));
+        Assert.Equal(["ckpt (iter_900)", "ckpt (iter_1000)", "base"], table.Columns.Select(c => c.Label));
         Assert.Equal(3, table.Columns[0].Sources.Count);
 
         var md = MarkdownReport.Render(table);
         var lines = md.Split('\n').Where(l => l.StartsWith('|')).ToList();
         Assert.Equal(
         [
-            "| kind | metric | ckpt (run/iter_900) | ckpt (run/iter_1000) | base |",
+            "| kind | metric | ckpt (iter_900) | ckpt (iter_1000) | base |",
             "| --- | --- | ---: | ---: | ---: |",
             "| perplexity | ppl/ja | 20 | **15** |  |",
             "| perplexity | ppl/en | **30** | 35 |  |",
@@ -104,7 +104,7 @@ public sealed class ReportTableTests : IDisposable
         Result("runs/b.json", "judge", "m", ("mt_bench/overall", 7));
         Result("other/c.json", "judge", "n", ("mt_bench/overall", 7));
         var table = ComparisonTable.Build(EvalResultFinder.Find([P("runs"), P("other")]));
-        Assert.Equal(["m (runs/a.json)", "m (runs/b.json)", "n"], table.Columns.Select(c => c.Label));
+        Assert.Equal(["m (a.json)", "m (b.json)", "n"], table.Columns.Select(c => c.Label));
         Assert.Equal([1, 2], table.Rows.Single().Best);
         Assert.Single(EvalResultFinder.Find([P("runs/a.json"), P("runs"), P("runs/a.json")]), f => f.Path.EndsWith("a.json", StringComparison.Ordinal));
     }

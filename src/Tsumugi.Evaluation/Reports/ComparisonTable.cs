@@ -5,8 +5,8 @@ namespace Tsumugi.Evaluation.Reports;
 /// <para>
 /// Columns: files with the same <c>model</c> in the same directory form one column (a checkpoint's perplexity, tasks
 /// and judge files together); the same model elsewhere is another column, and so is a second file in one directory
-/// that repeats a metric (two judge runs). Labels are the model names, with the location relative to the files'
-/// common directory added when names repeat. Columns keep the argument order, directories in natural path order.
+/// that repeats a metric (two judge runs). Labels are the model names, with the location relative to the directory
+/// the same-named columns share added when names repeat ("ckpt (iter_1000)"). Columns keep the argument order, directories in natural path order.
 /// </para>
 /// <para>
 /// Rows: grouped by kind (perplexity, tasks, judge, then others as first seen), within a kind by task (the metric
@@ -92,10 +92,12 @@ public sealed class ComparisonTable
     static List<string> Labels(List<Group> groups)
     {
         var models = groups.Select(g => g.Files[0].Summary.Model).ToList();
-        var root = CommonDirectory(groups.Select(g => Path.GetDirectoryName(g.Location)!).Concat(groups.Select(g => g.Location)).ToList());
         return groups.Select((g, i) =>
         {
-            if (models.Count(m => m == models[i]) == 1) return models[i];
+            var namesakes = groups.Where((_, j) => models[j] == models[i]).ToList();
+            if (namesakes.Count == 1) return models[i];
+            // Relative to what the namesakes share (their parents included, so a label never shrinks to ".").
+            var root = CommonDirectory(namesakes.Select(n => Path.GetDirectoryName(n.Location)!).Concat(namesakes.Select(n => n.Location)).ToList());
             var relative = Path.GetRelativePath(root, g.Location);
             return $"{models[i]} ({(relative == "." ? Path.GetFileName(g.Location) : relative)})";
         }).ToList();
