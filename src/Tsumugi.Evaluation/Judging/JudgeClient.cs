@@ -58,7 +58,7 @@ public sealed class JudgeClient
             {
                 // Status 0: no HTTP response at all (refused connection, DNS, reset).
                 transient = e.Status is 0 or 408 or 429 or >= 500;
-                (failure, error) = (JudgeFailure.Error, e.Status == 0 ? e.Message : $"HTTP {e.Status}: {Compact(e.Message)}");
+                (failure, error) = (JudgeFailure.Error, Compact(e.Message) is var m && (e.Status == 0 || m.StartsWith("HTTP ", StringComparison.Ordinal)) ? m : $"HTTP {e.Status}: {m}");
             }
             catch (Exception e) when (e is HttpRequestException or IOException)
             {
