@@ -84,7 +84,8 @@ public sealed class EvalJudgeCommandTests : IDisposable
 
         File.WriteAllText(Sub("q.jsonl"), """{"question_id": 1, "category": "stem", "turns": ["a", "b"]}""");
         Assert.StartsWith("error: judge URL 'localhost:8000' is not an http(s) URL", CliRunner.Run([.. args[..6], "--judge-url", "localhost:8000", "--judge-model", "j"]).Err);
-        Assert.StartsWith("error: judge timeout must be > 0", CliRunner.Run([.. args, "--judge-timeout", "0"]).Err);
+        Assert.StartsWith("error: --judge-timeout must be a number of seconds in (0, 86400] (got 0)", CliRunner.Run([.. args, "--judge-timeout", "0"]).Err);
+        Assert.StartsWith("error: --judge-timeout must be", CliRunner.Run([.. args, "--judge-timeout", "NaN"]).Err);
         Assert.StartsWith("error: --max-new-tokens must be ≥ 1", CliRunner.Run([.. args, "--max-new-tokens", "0"]).Err);
         var missing = CliRunner.Run(args);
         Assert.Equal(1, missing.ExitCode);

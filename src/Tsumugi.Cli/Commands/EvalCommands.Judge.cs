@@ -38,15 +38,16 @@ public static partial class EvalCommands
         {
             var questionPath = parse.GetValue(questions)!;
             var items = MtBenchQuestionReader.Read(questionPath); // before loading the model: a bad line costs nothing
+            double timeoutSeconds = parse.GetValue(judgeTimeout);
+            if (!(double.IsFinite(timeoutSeconds) && timeoutSeconds is > 0 and <= 86_400))
+                throw new ArgumentException($"--judge-timeout must be a number of seconds in (0, 86400] (got {timeoutSeconds}).");
             var key = parse.GetValue(judgeKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY");
             var settings = new JudgeSettings
             {
                 Url = parse.GetValue(judgeUrl)!, Model = parse.GetValue(judgeModel)!, ApiKey = string.IsNullOrEmpty(key) ? "none" : key,
-                Timeout = TimeSpan.FromSeconds(parse.GetValue(judgeTimeout)), Retries = parse.GetValue(judgeRetries),
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds), Retries = parse.GetValue(judgeRetries),
                 Concurrency = parse.GetValue(judgeConcurrency), MaxTokens = parse.GetValue(judgeMaxTokens),
             };
-            if (!double.IsFinite(parse.GetValue(judgeTimeout)) || parse.GetValue(judgeTimeout) > 86_400)
-                throw new ArgumentException($"--judge-timeout must be a number of seconds in (0, 86400] (got {parse.GetValue(judgeTimeout)}).");
             settings.Validate();
             if (parse.GetValue(maxNewTokens) < 1) throw new ArgumentException($"--max-new-tokens must be ≥ 1 (got {parse.GetValue(maxNewTokens)}).");
             if (parse.GetValue(temperature) is { } t && !(double.IsFinite(t) && t is >= 0 and <= 100))
