@@ -41,9 +41,13 @@ public sealed class JudgingEndToEndTests : IDisposable
         new("H1 ", "評価：[[10]]"),
     ];
 
-    JudgeSettings Settings(string url) => new()
+    /// <summary>
+    /// The timeout must outlast a first request on a loaded 2-core CI machine (JIT, Kestrel start), or a slow success
+    /// turns into a retry; only the test that needs a timeout shortens it, to what the sleeping rule surely exceeds.
+    /// </summary>
+    static JudgeSettings Settings(string url, double timeoutSeconds = 30) => new()
     {
-        Url = url, Model = "judge-x", ApiKey = "sk-test", Timeout = TimeSpan.FromSeconds(1), Retries = 1,
+        Url = url, Model = "judge-x", ApiKey = "sk-test", Timeout = TimeSpan.FromSeconds(timeoutSeconds), Retries = 1,
         RetryDelay = TimeSpan.FromMilliseconds(50), Concurrency = 4,
     };
 
@@ -56,7 +60,11 @@ public sealed class JudgingEndToEndTests : IDisposable
         var answers = questions.Select(new MtBenchAnswerGenerator(served) { MaxNewTokens = 6, Seed = 1 }.Answer).ToList();
         await using var stub = await StartAsync(Rules);
 
-        var samples = await new MtBenchJudge(new JudgeClient(Settings(stub.BaseUrl)), 4).JudgeAsync(answers);
+        // Warm up the stub and the client outside the measured run, so a 3 s timeout only catches the sleeping rule.
+        Assert.Equal(10, (await new JudgeClient(Settings(stub.BaseUrl)).JudgeAsync(new JudgePrompt("warm-up", "s", "H1 warm-up"))).Score);
+        stub.Requests.Clear();
+
+        var samples = await new MtBenchJudge(new JudgeClient(Settings(stub.BaseUrl, timeoutSeconds: 3)), 4).JudgeAsync(answers);
 
         Assert.Equal(["1/1", "1/2", "2/1", "2/2", "r-3/1", "r-3/2", "4/1", "4/2"], samples.Select(s => $"{s.QuestionId}/{s.Turn}"));
         Assert.Equal([7, 8, 3.5, null, null, null, 10, 2], samples.Select(s => s.Score));
@@ -176,6 +184,20 @@ public sealed class JudgingEndToEndTests : IDisposable
         var sample = Assert.Single(await new MtBenchJudge(new JudgeClient(settings), 1).JudgeAsync(answers));
         Assert.Equal((JudgeFailure.Error, 2), (sample.Failure, sample.JudgeAttempts)); // connection refused is retried
         Assert.Null(sample.Score);
+    }
+
+    [Fact]
+    public async Task AResponseTheClientCannotReadIsAJudgeErrorAndIsNotRetried()
+    {
+        await using var stub = await StartAsync(
+            new Rule("BAD-FINISH", RawBody: """{"id": "x", "object": "chat.completion", "created": 1, "model": "m", "choices": [{"index": 0, "message": {"role": "assistant", "content": "評価：[[5]]"}, "finish_reason": "sleepy", "logprobs": null}]}"""),
+            new Rule("NOT-JSON", RawBody: "<html>proxy error</html>"));
+        var answers = new[] { "BAD-FINISH", "NOT-JSON" }
+            .Select(m => new MtBenchAnswer(new MtBenchQuestion(m, "stem", [m], null), [new TurnAnswer("答え", 0.2, 1, 5, 1, "stop")])).ToList();
+        var samples = await new MtBenchJudge(new JudgeClient(Settings(stub.BaseUrl) with { Retries = 3 }), 2).JudgeAsync(answers);
+        Assert.All(samples, s => Assert.Equal((JudgeFailure.Error, 1, (double?)null), (s.Failure, s.JudgeAttempts, s.Score)));
+        Assert.All(samples, s => Assert.StartsWith("unreadable response: ", s.Error));
+        Assert.Equal(2, stub.Requests.Count);
     }
 
     static int FreePort()

@@ -13,12 +13,12 @@ namespace Tsumugi.Evaluation.Tests;
 
 /// <summary>
 /// A local OpenAI-compatible judge for tests: /v1/chat/completions answers by the first rule whose marker occurs in the
-/// request's messages — canned text, an HTTP status, or a sleep past the client's timeout — and records every request
+/// request's messages — canned text, an HTTP status, a raw body, or a sleep past the client's timeout — and records every request
 /// (Authorization header and JSON body) so tests can check what the judge was sent.
 /// </summary>
 public sealed class JudgingStubServer : IAsyncDisposable
 {
-    public sealed record Rule(string Marker, string? Text = null, int Status = 200, TimeSpan Sleep = default);
+    public sealed record Rule(string Marker, string? Text = null, int Status = 200, TimeSpan Sleep = default, string? RawBody = null);
 
     public sealed record Request(string? Authorization, JsonObject Body)
     {
@@ -65,6 +65,12 @@ public sealed class JudgingStubServer : IAsyncDisposable
             catch (OperationCanceledException) { return; } // the client gave up, as intended
         }
         ctx.Response.StatusCode = rule.Status;
+        if (rule.RawBody is not null)
+        {
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync(rule.RawBody);
+            return;
+        }
         JsonObject response = rule.Status == 200
             ? new JsonObject
             {
