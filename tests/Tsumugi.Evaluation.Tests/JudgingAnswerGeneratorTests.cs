@@ -30,14 +30,15 @@ public sealed class JudgingAnswerGeneratorTests : IDisposable
     {
         using var served = _model.Load();
         var generator = new MtBenchAnswerGenerator(served) { MaxNewTokens = 6, Seed = 3 };
+        var oneToken = new MtBenchAnswerGenerator(served) { MaxNewTokens = 1, Seed = 3 };
         Assert.Equal([0.5, 0.5, 0.2, 0.2, 0.2, 0.1, 0.1, 0.1, 0.7, 0],
             new[] { "writing", "roleplay", "extraction", "stem", "humanities", "math", "coding", "reasoning", "unlisted", "arena-hard-200" }
-                .Select(c => generator.Answer(Q(c) with { Turns = ["a"] }).Turns[0].Temperature));
+                .Select(c => oneToken.Answer(Q(c) with { Turns = ["a"] }).Turns[0].Temperature));
         var a = generator.Answer(Q("writing"));
         Assert.Equal(a.Turns.Select(t => t.Text), generator.Answer(Q("writing")).Turns.Select(t => t.Text));
         Assert.NotEqual(a.Turns[0].Seed, a.Turns[1].Seed);
         Assert.NotEqual(a.Turns[0].Seed, generator.Answer(Q("writing", id: "2")).Turns[0].Seed);
-        Assert.NotEqual(a.Turns[0].Seed, (new MtBenchAnswerGenerator(served) { Seed = 4 }).Answer(Q("writing") with { Turns = ["a"] }).Turns[0].Seed);
+        Assert.NotEqual(a.Turns[0].Seed, (new MtBenchAnswerGenerator(served) { MaxNewTokens = 1, Seed = 4 }).Answer(Q("writing") with { Turns = ["a"] }).Turns[0].Seed);
         Assert.Equal(0, MtBenchCategories.SamplingTemperature(0.00009));
         Assert.Equal(0.0001, MtBenchCategories.SamplingTemperature(0.0001));
     }
