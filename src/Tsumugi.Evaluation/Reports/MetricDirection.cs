@@ -1,8 +1,5 @@
 namespace Tsumugi.Evaluation.Reports;
 
-/// <summary>Which value of a metric is best, so the report can mark it.</summary>
-public enum Better { Higher, Lower, None }
-
 /// <summary>
 /// The report's rule for "best", read from the metric name alone (so it works for any kind, including ones added later):
 /// <list type="number">
