@@ -1,0 +1,103 @@
+using System.CommandLine;
+using System.Globalization;
+using Tsumugi.Evaluation;
+using Tsumugi.Evaluation.Judging;
+using Tsumugi.Serving.Server;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>
+/// `tsumugi eval judge`: MT-Bench-style evaluation. The model answers every turn of every question (per-category
+/// temperatures), an OpenAI-compatible judge rates each answer 1–10, and the averages plus every sample go to --output.
+/// Judge failures are counted, never fatal; the exit code is 1 only when not one answer could be judged.
+/// </summary>
+public static partial class EvalCommands
+{
+    static partial void AddJudge(Command group)
+    {
+        var model = new Option<string>("--model") { Description = "Model directory to evaluate (HF layout with tokenizer.model).", Required = true };
+        var questions = new Option<string>("--questions") { Description = "MT-Bench question file (JSONL: question_id, category, turns, optional reference).", Required = true };
+        var judgeUrl = new Option<string>("--judge-url") { Description = "Judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.", Required = true };
+        var judgeModel = new Option<string>("--judge-model") { Description = "Model name to send to the judge endpoint.", Required = true };
+        var judgeKey = new Option<string?>("--judge-api-key") { Description = "Judge API key (default: $OPENAI_API_KEY, else a placeholder)." };
+        var judgeTimeout = new Option<double>("--judge-timeout") { Description = "Seconds to wait for one judge answer.", DefaultValueFactory = _ => 120 };
+        var judgeRetries = new Option<int>("--judge-retries") { Description = "Retries after a timeout, connection failure, 429 or 5xx.", DefaultValueFactory = _ => 2 };
+        var judgeConcurrency = new Option<int>("--judge-concurrency") { Description = "Judge requests in flight at once.", DefaultValueFactory = _ => 4 };
+        var judgeMaxTokens = new Option<int>("--judge-max-tokens") { Description = "max_tokens for each judge answer (MT-Bench: 2048).", DefaultValueFactory = _ => 2048 };
+        var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Most tokens the model may generate per turn.", DefaultValueFactory = _ => MtBenchAnswerGenerator.DefaultMaxNewTokens };
+        var temperature = new Option<double?>("--temperature") { Description = "One temperature for all categories instead of MT-Bench's per-category table (0 = greedy)." };
+        var seed = new Option<long>("--seed") { Description = "Base sampling seed; each (question, turn) derives its own from it.", DefaultValueFactory = _ => 0 };
+        var modelName = new Option<string?>("--model-name") { Description = "Name for the model in results and reports (default: the directory name)." };
+        var output = new Option<string?>("--output") { Description = "Write metrics and every sample (answer, judge prompt and output, score) to this JSON file." };
+        var command = new Command("judge", "MT-Bench-style judging: the model answers multi-turn questions, an OpenAI-compatible judge rates each answer.")
+        {
+            model, questions, judgeUrl, judgeModel, judgeKey, judgeTimeout, judgeRetries, judgeConcurrency, judgeMaxTokens,
+            maxNewTokens, temperature, seed, modelName, output,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var questionPath = parse.GetValue(questions)!;
+            var items = MtBenchQuestionReader.Read(questionPath); // before loading the model: a bad line costs nothing
+            double timeoutSeconds = parse.GetValue(judgeTimeout);
+            if (!(double.IsFinite(timeoutSeconds) && timeoutSeconds is > 0 and <= 86_400))
+                throw new ArgumentException($"--judge-timeout must be a number of seconds in (0, 86400] (got {timeoutSeconds}).");
+            var key = parse.GetValue(judgeKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+            var settings = new JudgeSettings
+            {
+                Url = parse.GetValue(judgeUrl)!, Model = parse.GetValue(judgeModel)!, ApiKey = string.IsNullOrEmpty(key) ? "none" : key,
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds), Retries = parse.GetValue(judgeRetries),
+                Concurrency = parse.GetValue(judgeConcurrency), MaxTokens = parse.GetValue(judgeMaxTokens),
+            };
+            settings.Validate();
+            if (parse.GetValue(maxNewTokens) < 1) throw new ArgumentException($"--max-new-tokens must be ≥ 1 (got {parse.GetValue(maxNewTokens)}).");
+            if (parse.GetValue(temperature) is { } t && !(double.IsFinite(t) && t is >= 0 and <= 100))
+                throw new ArgumentException($"--temperature must be in [0, 100] (got {t}); 0 means greedy.");
+            var client = new JudgeClient(settings);
+
+            var dir = parse.GetValue(model)!;
+            using var served = ServedModel.Load(dir, parse.GetValue(modelName));
+            var generator = new MtBenchAnswerGenerator(served)
+            {
+                MaxNewTokens = parse.GetValue(maxNewTokens), Seed = parse.GetValue(seed), Temperature = parse.GetValue(temperature),
+            };
+            Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Id}' (chat format {served.ChatFormat}) …");
+            var answers = new List<MtBenchAnswer>();
+            foreach (var q in items)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var answer = generator.Answer(q);
+                answers.Add(answer);
+                Console.Error.WriteLine($"  [{answers.Count}/{items.Count}] {q.QuestionId} ({q.Category}): "
+                    + string.Join(", ", answer.Turns.Select(a => $"{a.CompletionTokens} tokens, {a.FinishReason}")));
+            }
+
+            int total = answers.Sum(a => a.Turns.Count), done = 0;
+            Console.Error.WriteLine($"Judging {total} answers with '{settings.Model}' at {settings.Endpoint} ({settings.Concurrency} at a time) …");
+            var samples = await new MtBenchJudge(client, settings.Concurrency).JudgeAsync(answers, s =>
+                Console.Error.WriteLine($"  [{++done}/{total}] {s.QuestionId} turn {s.Turn}: "
+                    + (s.Score is { } score ? score.ToString(CultureInfo.InvariantCulture) : $"{s.Failure} ({s.Error})")), cancellationToken);
+
+            var metrics = MtBenchScores.Compute(samples);
+            var failures = MtBenchScores.Failures(samples);
+            if (parse.GetValue(output) is { } path)
+            {
+                var details = new MtBenchDetails(questionPath, dir, served.ChatFormat.ToString(), generator.MaxNewTokens, generator.Seed, generator.Temperature,
+                    MtBenchDetails.JudgeInfo.From(settings), failures, samples);
+                new EvalSummary("judge", served.Id, DateTimeOffset.UtcNow, metrics).Write(path, details);
+                Console.Error.WriteLine($"Wrote {path}");
+            }
+            foreach (var (name, value) in metrics) Console.WriteLine($"{name,-34} {value.ToString("0.####", CultureInfo.InvariantCulture)}");
+            int failed = samples.Count(s => s.Score is null);
+            if (failed == samples.Count)
+            {
+                Console.Error.WriteLine($"error: none of the {samples.Count} answers could be judged ("
+                    + string.Join(", ", failures.Where(f => f.Value > 0).Select(f => $"{f.Key} {f.Value}"))
+                    + $"); check --judge-url / --judge-model and the judge's output{(parse.GetValue(output) is { } p ? $" in {p}" : "")}.");
+                return 1;
+            }
+            if (failed > 0) Console.Error.WriteLine($"warning: {failed} of {samples.Count} answers have no score and are left out of the averages.");
+            return 0;
+        });
+        group.Add(command);
+    }
+}

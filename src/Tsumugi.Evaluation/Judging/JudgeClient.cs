@@ -1,0 +1,83 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using OpenAI;
+using OpenAI.Chat;
+
+namespace Tsumugi.Evaluation.Judging;
+
+/// <summary>
+/// Sends judge prompts to any OpenAI-compatible endpoint through the official OpenAI .NET client and turns every
+/// outcome into a <see cref="JudgeVerdict"/>: a score, or a counted failure with the raw output and error kept —
+/// never an exception, so one bad answer from the judge cannot lose a whole evaluation.
+/// Timeouts, connection failures, 408, 429 and 5xx are retried <see cref="JudgeSettings.Retries"/> times; other 4xx
+/// (bad key, unknown model) fail at once, since repeating them cannot help. Thread-safe (ChatClient is).
+/// </summary>
+public sealed class JudgeClient
+{
+    readonly JudgeSettings _settings;
+    readonly ChatClient _chat;
+
+    public JudgeClient(JudgeSettings settings)
+    {
+        settings.Validate();
+        _settings = settings;
+        _chat = new ChatClient(settings.Model, new ApiKeyCredential(settings.ApiKey), new OpenAIClientOptions
+        {
+            Endpoint = settings.Endpoint,
+            RetryPolicy = new ClientRetryPolicy(maxRetries: 0), // retried here, where timeouts and verdicts are classified
+            NetworkTimeout = settings.Timeout + TimeSpan.FromSeconds(5), // our own cancellation fires first
+        });
+    }
+
+    public async Task<JudgeVerdict> JudgeAsync(JudgePrompt prompt, CancellationToken cancellationToken = default)
+    {
+        var options = new ChatCompletionOptions { Temperature = (float)_settings.Temperature, MaxOutputTokenCount = _settings.MaxTokens };
+        List<ChatMessage> messages = [new SystemChatMessage(prompt.System), new UserChatMessage(prompt.User)];
+        string failure = JudgeFailure.Error, error = "";
+        int attempt = 0;
+        while (attempt <= _settings.Retries)
+        {
+            if (attempt > 0) await Task.Delay(_settings.RetryDelay * attempt, cancellationToken).ConfigureAwait(false);
+            attempt++;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_settings.Timeout);
+            bool transient;
+            try
+            {
+                var completion = (await _chat.CompleteChatAsync(messages, options, timeout.Token).ConfigureAwait(false)).Value;
+                var text = string.Concat(completion.Content.Select(part => part.Text));
+                return VerdictParser.Parse(text) is { } score
+                    ? new JudgeVerdict(score, text, null, null, attempt)
+                    : new JudgeVerdict(null, text, JudgeFailure.NoVerdict, "the judge's answer has no [[rating]]", attempt);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                (failure, error, transient) = (JudgeFailure.Timeout, $"no answer within {_settings.Timeout.TotalSeconds:0.###} s", true);
+            }
+            catch (ClientResultException e)
+            {
+                // Status 0: no HTTP response at all (refused connection, DNS, reset).
+                transient = e.Status is 0 or 408 or 429 or >= 500;
+                (failure, error) = (JudgeFailure.Error, Compact(e.Message) is var m && (e.Status == 0 || m.StartsWith("HTTP ", StringComparison.Ordinal)) ? m : $"HTTP {e.Status}: {m}");
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException)
+            {
+                (failure, error, transient) = (JudgeFailure.Error, e.Message, true);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // A response the client cannot read (bad JSON, unknown finish_reason): the endpoint is not OpenAI-compatible.
+                (failure, error, transient) = (JudgeFailure.Error, $"unreadable response: {e.GetType().Name}: {e.Message}", false);
+            }
+            if (!transient) break;
+        }
+        return new JudgeVerdict(null, null, failure, error, attempt);
+    }
+
+    /// <summary>The client's message (status line plus the response body) on one line, capped: enough to see why.</summary>
+    static string Compact(string message)
+    {
+        var line = string.Join(' ', message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        return line.Length > 500 ? line[..500] + "…" : line;
+    }
+}

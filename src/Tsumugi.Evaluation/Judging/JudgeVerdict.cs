@@ -1,0 +1,8 @@
+namespace Tsumugi.Evaluation.Judging;
+
+/// <summary>
+/// What the judge said about one answer: the score (null on failure), the judge's raw text (kept even without a
+/// verdict, for auditing), the failure kind (<see cref="JudgeFailure"/>), the last error message, and how many
+/// requests it took.
+/// </summary>
+public sealed record JudgeVerdict(double? Score, string? Output, string? Failure, string? Error, int Attempts);

@@ -1,0 +1,73 @@
+using Tsumugi.Serving.Generation;
+using Tsumugi.Serving.Server;
+
+namespace Tsumugi.Evaluation.Judging;
+
+/// <summary>
+/// Answers MT-Bench questions with a Tsumugi model as FastChat's gen_model_answer.py does: each turn is rendered with
+/// the model's chat format from the whole conversation so far, the model's own earlier answers included, and sampled at
+/// the category's temperature (<see cref="MtBenchCategories"/>; greedy below 1e-4). Seeds derive from
+/// (<see cref="Seed"/>, question id, turn), so an answer does not change when the question file is reordered or cut.
+/// </summary>
+public sealed class MtBenchAnswerGenerator(TextGenerator generator, ChatPromptFormat format, int contextLength)
+{
+    public const int DefaultMaxNewTokens = 512;
+
+    /// <summary>Most new tokens per turn, further capped by the room left in the context window.</summary>
+    public int MaxNewTokens { get; init; } = DefaultMaxNewTokens;
+
+    public long Seed { get; init; }
+
+    /// <summary>One temperature for every category instead of MT-Bench's per-category table (0 = greedy everywhere).</summary>
+    public double? Temperature { get; init; }
+
+    public MtBenchAnswerGenerator(ServedModel model) : this(model.Generator, model.ChatFormat, model.ContextLength) { }
+
+    public MtBenchAnswer Answer(MtBenchQuestion question)
+    {
+        var messages = new List<ChatMessage>();
+        var turns = new List<TurnAnswer>();
+        double temperature = MtBenchCategories.SamplingTemperature(Temperature ?? MtBenchCategories.TemperatureFor(question.Category));
+        for (int t = 0; t < question.Turns.Count; t++)
+        {
+            messages.Add(new ChatMessage("user", question.Turns[t]));
+            long seed = TurnSeed(Seed, question.QuestionId, t + 1);
+            var promptIds = generator.EncodePrompt(ChatPrompt.Render(messages, format));
+            int room = contextLength - promptIds.Count;
+            TurnAnswer answer;
+            if (room <= 0) answer = new TurnAnswer("", temperature, seed, promptIds.Count, 0, JudgeFailure.ContextOverflow);
+            else
+            {
+                var result = generator.Generate(promptIds, new SamplingOptions
+                {
+                    MaxNewTokens = Math.Min(MaxNewTokens, room), Temperature = temperature, TopP = 1, Seed = seed, Stop = StopsFor(format),
+                });
+                answer = new TurnAnswer(result.Text, temperature, seed, result.PromptTokens, result.CompletionTokens, result.FinishReasonText);
+            }
+            turns.Add(answer);
+            messages.Add(new ChatMessage("assistant", answer.Text));
+        }
+        return new MtBenchAnswer(question, turns);
+    }
+
+    /// <summary>
+    /// Markers that start the next message in the chat format: a model that does not emit EOS would otherwise write
+    /// the user's next turn into its answer. Formats added later simply get none.
+    /// </summary>
+    public static IReadOnlyList<string> StopsFor(ChatPromptFormat format) => format switch
+    {
+        ChatPromptFormat.ChatMl => ["<|im_end|>", "<|im_start|>"],
+        ChatPromptFormat.Instruction => ["### 指示:"],
+        _ => [],
+    };
+
+    /// <summary>FNV-1a over the question id, mixed with the base seed and the turn: stable across runs and platforms.</summary>
+    public static long TurnSeed(long seed, string questionId, int turn)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (char c in questionId) hash = (hash ^ c) * 1099511628211UL;
+        hash = (hash ^ (ulong)turn) * 1099511628211UL;
+        hash ^= (ulong)seed * 0x9E3779B97F4A7C15UL;
+        return (long)(hash & long.MaxValue);
+    }
+}

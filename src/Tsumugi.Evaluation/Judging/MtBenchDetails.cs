@@ -1,0 +1,17 @@
+namespace Tsumugi.Evaluation.Judging;
+
+/// <summary>
+/// The <c>details</c> of an <c>eval judge</c> result file: how the answers were generated and judged (everything needed
+/// to rerun it), the failure counts, and every sample (<see cref="MtBenchSample"/>) so any average can be recomputed.
+/// </summary>
+public sealed record MtBenchDetails(
+    string Questions, string ModelDirectory, string ChatFormat, int MaxNewTokens, long Seed, double? TemperatureOverride,
+    MtBenchDetails.JudgeInfo Judge, IReadOnlyDictionary<string, int> Failures, IReadOnlyList<MtBenchSample> Samples)
+{
+    /// <summary>The judge endpoint and request settings (the API key is never written).</summary>
+    public sealed record JudgeInfo(string Url, string Model, double Temperature, int MaxTokens, double TimeoutSeconds, int Retries, int Concurrency)
+    {
+        public static JudgeInfo From(JudgeSettings s) =>
+            new(s.Url, s.Model, s.Temperature, s.MaxTokens, s.Timeout.TotalSeconds, s.Retries, s.Concurrency);
+    }
+}

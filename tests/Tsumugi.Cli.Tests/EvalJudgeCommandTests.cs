@@ -1,0 +1,95 @@
+using System.Text.Json.Nodes;
+
+namespace Tsumugi.Cli.Tests;
+
+[Collection("cli")]
+public sealed class EvalJudgeCommandTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("tsumugi-eval-judge-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    string Sub(string name) => Path.Combine(_dir, name);
+
+    static string SampleQuestions()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tsumugi.sln"))) dir = dir.Parent;
+        return Path.Combine(dir!.FullName, "configs", "eval", "mt-bench-sample.jsonl");
+    }
+
+    [Fact]
+    public async Task JudgesTheShippedSampleQuestionsAndWritesAnAuditableResult()
+    {
+        var model = EvalJudgeTestKit.TinyModel(Sub("model"));
+        // Every answer gets 6 except the stem question's second turn (it mentions 圧力鍋), which gets no verdict.
+        await using var judge = await EvalJudgeTestKit.Judge.StartAsync(user => (200, user.Contains("圧力鍋", StringComparison.Ordinal) ? "判断できません。" : "評価：[[6]]"));
+        var oldKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+        Environment.SetEnvironmentVariable("OPENAI_API_KEY", "env-key");
+        (int ExitCode, string Out, string Err) run;
+        try
+        {
+            run = CliRunner.Run("eval", "judge", "--model", model, "--questions", SampleQuestions(), "--judge-url", judge.Url,
+                "--judge-model", "stub-judge", "--max-new-tokens", "3", "--model-name", "cand", "--output", Sub("out/judge.json"));
+        }
+        finally { Environment.SetEnvironmentVariable("OPENAI_API_KEY", oldKey); }
+        Assert.True(run.ExitCode == 0, run.Err);
+        Assert.Matches(@"mt_bench/overall\s+6\n", run.Out);
+        Assert.Matches(@"mt_bench/failures/no_verdict\s+1\n", run.Out);
+        Assert.Contains("warning: 1 of 16 answers have no score", run.Err);
+        Assert.All(judge.Authorizations, a => Assert.Equal("Bearer env-key", a));
+        Assert.Equal(16, judge.Authorizations.Count);
+
+        var result = JsonNode.Parse(File.ReadAllText(Sub("out/judge.json")))!;
+        Assert.Equal(("judge", "cand"), (result["kind"]!.GetValue<string>(), result["model"]!.GetValue<string>()));
+        Assert.Equal(15, result["metrics"]!["mt_bench/judged"]!.GetValue<double>());
+        Assert.Equal(6, result["metrics"]!["mt_bench/stem"]!.GetValue<double>());
+        var samples = result["details"]!["samples"]!.AsArray();
+        Assert.Equal(16, samples.Count);
+        var failed = Assert.Single(samples, s => s!["failure"] is not null)!;
+        Assert.Equal(("7", 2, "判断できません。"), (failed["question_id"]!.GetValue<string>(), failed["turn"]!.GetValue<int>(), failed["judge_output"]!.GetValue<string>()));
+        Assert.Equal(0.5, samples[0]!["temperature"]!.GetValue<double>()); // writing
+        Assert.Equal(0.1, samples[6]!["temperature"]!.GetValue<double>()); // math
+        Assert.Contains("(x + 3) × 2 = 20", samples[6]!["judge_prompt"]!.GetValue<string>()); // reference in the math prompt
+    }
+
+    [Fact]
+    public async Task AJudgeThatOnlyFailsCountsEveryAnswerAndExitsOneAfterWritingTheFile()
+    {
+        var model = EvalJudgeTestKit.TinyModel(Sub("model"));
+        File.WriteAllText(Sub("q.jsonl"), """{"question_id": 1, "category": "stem", "turns": ["水とは？", "氷とは？"]}""");
+        await using var judge = await EvalJudgeTestKit.Judge.StartAsync(_ => (500, ""));
+        var run = CliRunner.Run("eval", "judge", "--model", model, "--questions", Sub("q.jsonl"), "--judge-url", judge.Url, "--judge-model", "j",
+            "--judge-retries", "0", "--judge-api-key", "flag-key", "--max-new-tokens", "2", "--output", Sub("r.json"));
+        Assert.Equal(1, run.ExitCode);
+        Assert.Contains($"error: none of the 2 answers could be judged (judge_error 2); check --judge-url / --judge-model and the judge's output in {Sub("r.json")}", run.Err);
+        Assert.Equal(2, judge.Authorizations.Count); // retries 0: one request per answer
+        Assert.All(judge.Authorizations, a => Assert.Equal("Bearer flag-key", a));
+        var metrics = JsonNode.Parse(File.ReadAllText(Sub("r.json")))!["metrics"]!;
+        Assert.Equal(2, metrics["mt_bench/failures/judge_error"]!.GetValue<double>());
+        Assert.Null(metrics["mt_bench/overall"]);
+    }
+
+    [Fact]
+    public void MalformedQuestionsAndBadOptionsFailWithOneClearLineBeforeLoadingAnything()
+    {
+        File.WriteAllText(Sub("q.jsonl"), """
+            {"question_id": 1, "category": "stem", "turns": ["a", "b"]}
+
+            {"question_id": 2, "category": "stem", "turns": ["a", ""]}
+            """);
+        string[] args = ["eval", "judge", "--model", Sub("absent"), "--questions", Sub("q.jsonl"), "--judge-url", "http://127.0.0.1:9/v1", "--judge-model", "j"];
+        var bad = CliRunner.Run(args);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.StartsWith($"error: {Sub("q.jsonl")}:3: field 'turns[1]' is an empty turn.", bad.Err);
+
+        File.WriteAllText(Sub("q.jsonl"), """{"question_id": 1, "category": "stem", "turns": ["a", "b"]}""");
+        Assert.StartsWith("error: judge URL 'localhost:8000' is not an http(s) URL", CliRunner.Run([.. args[..6], "--judge-url", "localhost:8000", "--judge-model", "j"]).Err);
+        Assert.StartsWith("error: --judge-timeout must be a number of seconds in (0, 86400] (got 0)", CliRunner.Run([.. args, "--judge-timeout", "0"]).Err);
+        Assert.StartsWith("error: --judge-timeout must be", CliRunner.Run([.. args, "--judge-timeout", "NaN"]).Err);
+        Assert.StartsWith("error: --max-new-tokens must be ≥ 1", CliRunner.Run([.. args, "--max-new-tokens", "0"]).Err);
+        var missing = CliRunner.Run(args);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains("tokenizer.model", missing.Err);
+        Assert.Equal(2, CliRunner.Run("eval", "judge", "--model", "m", "--questions", "q").ExitCode); // --judge-url/--judge-model missing
+    }
+}

@@ -1,0 +1,91 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Tsumugi.Evaluation.Tests;
+
+/// <summary>
+/// A local OpenAI-compatible judge for tests: /v1/chat/completions answers by the first rule whose marker occurs in the
+/// request's messages — canned text, an HTTP status, a raw body, or a sleep past the client's timeout — and records every request
+/// (Authorization header and JSON body) so tests can check what the judge was sent.
+/// </summary>
+public sealed class JudgingStubServer : IAsyncDisposable
+{
+    public sealed record Rule(string Marker, string? Text = null, int Status = 200, TimeSpan Sleep = default, string? RawBody = null);
+
+    public sealed record Request(string? Authorization, JsonObject Body)
+    {
+        public string Model => Body["model"]!.GetValue<string>();
+        public string System => Messages.First(m => m["role"]!.GetValue<string>() == "system")["content"]!.GetValue<string>();
+        public string User => Messages.First(m => m["role"]!.GetValue<string>() == "user")["content"]!.GetValue<string>();
+        IEnumerable<JsonNode> Messages => Body["messages"]!.AsArray().Select(m => m!);
+    }
+
+    readonly IReadOnlyList<Rule> _rules;
+    readonly WebApplication _app;
+
+    public ConcurrentQueue<Request> Requests { get; } = new();
+    public string BaseUrl { get; }
+
+    JudgingStubServer(IReadOnlyList<Rule> rules, WebApplication app, string baseUrl) => (_rules, _app, BaseUrl) = (rules, app, baseUrl);
+
+    public static async Task<JudgingStubServer> StartAsync(params Rule[] rules)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.SetMinimumLevel(LogLevel.None);
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        JudgingStubServer? stub = null;
+        app.MapPost("/v1/chat/completions", (HttpContext ctx) => stub!.Answer(ctx));
+        await app.StartAsync();
+        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return stub = new JudgingStubServer(rules, app, url + "/v1");
+    }
+
+    /// <summary>Requests whose user message contains <paramref name="text"/>.</summary>
+    public List<Request> RequestsContaining(string text) => Requests.Where(r => r.User.Contains(text, StringComparison.Ordinal)).ToList();
+
+    async Task Answer(HttpContext ctx)
+    {
+        var body = (await JsonNode.ParseAsync(ctx.Request.Body))!.AsObject();
+        var request = new Request(ctx.Request.Headers.Authorization.ToString(), body);
+        Requests.Enqueue(request);
+        var all = string.Join("\n", body["messages"]!.AsArray().Select(m => m!["content"]!.GetValue<string>()));
+        var rule = _rules.FirstOrDefault(r => all.Contains(r.Marker, StringComparison.Ordinal)) ?? new Rule("", "no rule matched: 評価：[[1]]");
+        if (rule.Sleep > TimeSpan.Zero)
+        {
+            try { await Task.Delay(rule.Sleep, ctx.RequestAborted); }
+            catch (OperationCanceledException) { return; } // the client gave up, as intended
+        }
+        ctx.Response.StatusCode = rule.Status;
+        if (rule.RawBody is not null)
+        {
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.WriteAsync(rule.RawBody);
+            return;
+        }
+        JsonObject response = rule.Status == 200
+            ? new JsonObject
+            {
+                ["id"] = "chatcmpl-stub", ["object"] = "chat.completion", ["created"] = 1_700_000_000L, ["model"] = request.Model,
+                ["choices"] = new JsonArray(new JsonObject
+                {
+                    ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = rule.Text },
+                    ["finish_reason"] = "stop", ["logprobs"] = null,
+                }),
+                ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
+            }
+            : new JsonObject { ["error"] = new JsonObject { ["message"] = "stub failure", ["type"] = "server_error" } };
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.WriteAsync(response.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+    }
+
+    public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+}

@@ -1,0 +1,131 @@
+using Tsumugi.Evaluation.Reports;
+
+namespace Tsumugi.Evaluation.Tests;
+
+/// <summary>Reports over hand-written result files: two checkpoints of one run and a baseline, plus JSON that is not a result.</summary>
+public sealed class ReportTableTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("tsumugi-report-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    string P(string relative) => Path.Combine(_dir, relative.Replace('/', Path.DirectorySeparatorChar));
+
+    void Result(string relative, string kind, string model, params (string Name, double Value)[] metrics) =>
+        new EvalSummary(kind, model, DateTimeOffset.UnixEpoch, metrics.ToDictionary(m => m.Name, m => m.Value)).Write(P(relative), new { note = "x" });
+
+    /// <summary>iter_1000 sorts after iter_900 only numerically; the baseline lacks the perplexity and judge rows.</summary>
+    void WriteRun()
+    {
+        Result("run/iter_1000/judge.json", "judge", "ckpt", ("mt_bench/overall", 5.25), ("mt_bench/judged", 10), ("mt_bench/failures", 2));
+        Result("run/iter_1000/ppl.json", "perplexity", "ckpt", ("ppl/ja", 15), ("ppl/en", 35));
+        Result("run/iter_900/tasks.json", "tasks", "ckpt", ("jcommonsenseqa/acc", 0.5), ("jnli/acc", 0.4));
+        Result("run/iter_900/ppl.json", "perplexity", "ckpt", ("ppl/ja", 20), ("ppl/en", 30));
+        Result("run/iter_900/judge.json", "judge", "ckpt", ("mt_bench/overall", 4.125), ("mt_bench/judged", 12), ("mt_bench/failures", 0));
+        Result("base/tasks.json", "tasks", "base", ("jnli/acc", 0.4), ("jcommonsenseqa/acc", 0.7), ("jsquad/exact_match", 0.25));
+        File.WriteAllText(P("run/iter_900/config.json"), """{"model_type": "llama", "kind": "not first"}""");
+        File.WriteAllText(P("run/tokenizer.json"), """{"version": "1.0"}""");
+    }
+
+    [Fact]
+    public void CheckpointsAndModelsSideBySideWithGroupedRowsAndBestMarks()
+    {
+        WriteRun();
+        var files = EvalResultFinder.Find([P("run"), P("base/tasks.json")]);
+        Assert.Equal(6, files.Count); // config.json and tokenizer.json skipped
+        var table = ComparisonTable.Build(files);
+        Assert.Equal(["ckpt (iter_900)", "ckpt (iter_1000)", "base"], table.Columns.Select(c => c.Label));
+        Assert.Equal(3, table.Columns[0].Sources.Count);
+
+        var md = MarkdownReport.Render(table);
+        var lines = md.Split('\n').Where(l => l.StartsWith('|')).ToList();
+        Assert.Equal(
+        [
+            "| kind | metric | ckpt (iter_900) | ckpt (iter_1000) | base |",
+            "| --- | --- | ---: | ---: | ---: |",
+            "| perplexity | ppl/ja | 20 | **15** |  |",
+            "| perplexity | ppl/en | **30** | 35 |  |",
+            "| tasks | jcommonsenseqa/acc | 0.5 |  | **0.7** |",
+            "| tasks | jnli/acc | **0.4** |  | **0.4** |",
+            "| tasks | jsquad/exact_match |  |  | 0.25 |",
+            "| judge | mt_bench/overall | 4.125 | **5.25** |  |",
+            "| judge | mt_bench/judged | 12 | 10 |  |",
+            "| judge | mt_bench/failures | **0** | 2 |  |",
+        ], lines);
+        Assert.Contains("lower is better for perplexity", md);
+        Assert.Contains($"- base: `{P("base/tasks.json")}`", md);
+    }
+
+    [Fact]
+    public void HtmlIsSelfContainedAndMarksTheSameCells()
+    {
+        WriteRun();
+        var html = HtmlReport.Render(ComparisonTable.Build(EvalResultFinder.Find([P("run"), P("base")])));
+        Assert.StartsWith("<!DOCTYPE html>", html);
+        foreach (var external in new[] { "<script", "<link", "src=", "http://", "https://", "url(" }) Assert.DoesNotContain(external, html);
+        Assert.Contains("<tr><td>ppl/ja</td><td class=\"num\">20</td><td class=\"num best\">15</td><td class=\"num\"></td></tr>", html);
+        Assert.Contains("<tr class=\"kind\"><th colspan=\"4\">judge</th></tr>", html);
+        Assert.Equal(7, html.Split("class=\"num best\"").Length - 1); // jnli/acc is a tie: both marked
+    }
+
+    [Fact]
+    public void JsonReportCarriesValuesMissingCellsAndBestIndices()
+    {
+        WriteRun();
+        var json = System.Text.Json.Nodes.JsonNode.Parse(JsonReport.Render(ComparisonTable.Build(EvalResultFinder.Find([P("run"), P("base")]))))!;
+        var row = json["rows"]!.AsArray().Single(r => r!["metric"]!.GetValue<string>() == "jcommonsenseqa/acc")!;
+        Assert.Equal("[0.5,null,0.7]", row["values"]!.ToJsonString());
+        Assert.Equal("[2]", row["best"]!.ToJsonString());
+        Assert.Equal("higher", row["better"]!.GetValue<string>());
+        Assert.Equal("base", json["columns"]![2]!["label"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void ANonEvalJsonFileGivenExplicitlyIsAClearError()
+    {
+        WriteRun();
+        var message = Assert.Throws<InvalidDataException>(() => EvalResultFinder.Find([P("run/iter_900/config.json")])).Message;
+        Assert.StartsWith(P("run/iter_900/config.json") + ": field 'metrics' missing", message);
+        Assert.Contains("This is not an eval result: `eval report` reads the files written by `tsumugi eval", message);
+        File.WriteAllText(P("notes.json"), "not json");
+        Assert.Contains("not a JSON eval result", Assert.Throws<InvalidDataException>(() => EvalResultFinder.Find([P("notes.json")])).Message);
+        Directory.CreateDirectory(P("empty"));
+        File.WriteAllText(P("empty/config.json"), "{}");
+        Assert.Contains("no eval result files", Assert.Throws<FileNotFoundException>(() => EvalResultFinder.Find([P("empty")])).Message);
+        Assert.Contains("no such file or directory", Assert.Throws<FileNotFoundException>(() => EvalResultFinder.Find([P("absent")])).Message);
+        // A file that starts like a result but is broken is reported, not skipped: a silently missing column misleads.
+        File.WriteAllText(P("run/broken.json"), """{"kind": "tasks", "model": "m", "created": "2026-01-01T00:00:00Z", "metrics": {"a": "x"}}""");
+        Assert.Contains("metrics.a is not a number", Assert.Throws<InvalidDataException>(() => EvalResultFinder.Find([P("run")])).Message);
+    }
+
+    [Fact]
+    public void TwoResultsRepeatingAMetricInOneDirectoryBecomeTwoColumnsNamedByFile()
+    {
+        Result("runs/a.json", "judge", "m", ("mt_bench/overall", 6));
+        Result("runs/b.json", "judge", "m", ("mt_bench/overall", 7));
+        Result("other/c.json", "judge", "n", ("mt_bench/overall", 7));
+        var table = ComparisonTable.Build(EvalResultFinder.Find([P("runs"), P("other")]));
+        Assert.Equal(["m (a.json)", "m (b.json)", "n"], table.Columns.Select(c => c.Label));
+        Assert.Equal([1, 2], table.Rows.Single().Best);
+        Assert.Single(EvalResultFinder.Find([P("runs/a.json"), P("runs"), P("runs/a.json")]), f => f.Path.EndsWith("a.json", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("ppl/ja", Better.Lower)]
+    [InlineData("wikipedia/bits_per_byte", Better.Lower)]
+    [InlineData("mt_bench/failures/judge_timeout", Better.Lower)]
+    [InlineData("train/loss", Better.Lower)]
+    [InlineData("jcommonsenseqa/acc", Better.Higher)]
+    [InlineData("mt_bench/overall", Better.Higher)]
+    [InlineData("jsquad/char_f1", Better.Higher)]
+    [InlineData("mt_bench/judged", Better.None)]
+    [InlineData("ppl/ja/tokens", Better.None)]
+    public void DirectionFollowsTheDocumentedRule(string metric, Better expected) => Assert.Equal(expected, MetricDirection.For(metric));
+
+    [Fact]
+    public void NaturalOrderComparesDigitRunsAsNumbers()
+    {
+        string[] paths = ["iter_1000", "iter_900", "iter_0950", "iter_90", "final", "iter_900b"];
+        Assert.Equal(["final", "iter_90", "iter_900", "iter_900b", "iter_0950", "iter_1000"], paths.Order(NaturalPathComparer.Instance));
+        Assert.Equal(["1.5", "12", "0.3333", "123.46", "-2", "NaN", ""], new double?[] { 1.5, 12, 1 / 3.0, 123.456, -2, double.NaN, null }.Select(ReportNumber.Format));
+    }
+}
