@@ -24,6 +24,7 @@ CpuAllocator.Tune();
 set_num_threads(1);
 var tokenizer = SpmTokenizer.Load(Path.Combine(model, "tokenizer.model"));
 using var llm = HfModelDirectory.Load(model);
+using var llm16 = HfModelDirectory.Load(model, ScalarType.Float16); // what `generate --dtype float16` runs
 llm.eval();
 int[] ids = [tokenizer.BosId, .. tokenizer.Encode(text)];
 if (ids.Length < contexts.Max()) throw new ArgumentException($"--text encodes to {ids.Length} tokens; the longest context needs {contexts.Max()}");
@@ -39,10 +40,12 @@ void Add(string tool, int context, double ms) =>
     ((results.TryGetValue(tool, out var t) ? t : results[tool] = []).TryGetValue(context, out var l) ? l : results[tool][context] = []).Add(ms);
 
 Console.Error.WriteLine($"torch threads: {get_num_threads()}; prompt contexts {string.Join(", ", contexts)}; {tokens} new tokens; {rounds} rounds");
-Tsumugi(contexts[0]); // warm-up (JIT, allocator), not recorded
+Tsumugi(llm, contexts[0]); // warm-up (JIT, allocator), not recorded
+Tsumugi(llm16, contexts[0]);
 for (int round = 1; round <= rounds; round++)
 {
-    foreach (var c in contexts) Add("tsumugi f32", c, Tsumugi(c));
+    foreach (var c in contexts) Add("tsumugi f32", c, Tsumugi(llm, c));
+    foreach (var c in contexts) Add("tsumugi f16", c, Tsumugi(llm16, c));
     foreach (var (tool, c, ms) in LlamaCpp()) Add(tool, c, ms);
     Console.Error.WriteLine($"round {round}: " + string.Join("; ", results.Select(t => $"{t.Key} " + string.Join(" ", t.Value.Select(c => $"{c.Key}:{c.Value[^1]:F1}ms")))));
 }
@@ -63,9 +66,13 @@ foreach (var (tool, byContext) in results)
     Console.WriteLine($"| {tool} | " + string.Join(" | ", medians.Select(m => m.ToString("F2", CultureInfo.InvariantCulture)))
         + $" | {1000 / medians[0]:F1} | {medians[0] / ours:F2}× |");
 }
+foreach (var precision in new[] { "f16", "f32" })
+    if (results.Keys.FirstOrDefault(k => k.StartsWith("llama.cpp") && k.EndsWith(precision)) is { } tool)
+        Console.WriteLine($"Tsumugi {precision} ÷ llama.cpp {precision} (tokens/s at {contexts[0]}): "
+            + $"{Median(results[tool][contexts[0]]) / Median(results[$"tsumugi {precision}"][contexts[0]]):F2}×");
 return 0;
 
-double Tsumugi(int context)
+double Tsumugi(LlamaForCausalLM llm, int context)
 {
     var options = new SamplingOptions { Temperature = 0, MaxNewTokens = tokens };
     var sw = new Stopwatch();

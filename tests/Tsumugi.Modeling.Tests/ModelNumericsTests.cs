@@ -1,3 +1,4 @@
+using TorchSharp;
 using Tsumugi.Modeling.Tests.Reference;
 using static TorchSharp.torch;
 
@@ -94,6 +95,28 @@ public class ModelNumericsTests
         var last = model.Forward(ids, lastTokenLogitsOnly: true).Logits;
         Assert.Equal(new long[] { 1, 1, model.Config.VocabSize }, last.shape);
         Assert.True((last[0, 0] - full[0, 8]).abs().max().item<float>() < 1e-5);
+    }
+
+    /// <summary>`generate --dtype float16`: the cached decode in half precision stays close to fp32 (CPU kernels included).</summary>
+    [Fact]
+    public void Float16CachedDecodeTracksFloat32()
+    {
+        using var scope = NewDisposeScope();
+        var model = TestModels.Build(TestModels.Dense());
+        var half = TestModels.Build(TestModels.Dense());
+        half.to(ScalarType.Float16);
+        var ids = Ids(TestModels.RandomIds(1, 12, model.Config.VocabSize, seed: 8));
+        using var _ = no_grad();
+        using var cache32 = model.NewCache(1, 16);
+        using var cache16 = half.NewCache(1, 16);
+        Assert.Equal(ScalarType.Float16, half.Forward(ids.narrow(1, 0, 8), cache: cache16).Logits.dtype);
+        model.Forward(ids.narrow(1, 0, 8), cache: cache32);
+        for (int i = 8; i < 12; i++)
+        {
+            var full = model.Forward(ids.narrow(1, i, 1), cache: cache32).Logits;
+            var reduced = half.Forward(ids.narrow(1, i, 1), cache: cache16).Logits;
+            Assert.True(MaxRelativeError(reduced, full.to_type(ScalarType.Float64)) < 2e-2, $"step {i}: {MaxRelativeError(reduced, full.to_type(ScalarType.Float64))}");
+        }
     }
 
     [Fact]

@@ -28,9 +28,10 @@ public static class ChatCommand
         };
         var showPrompt = new Option<bool>("--show-prompt") { Description = "Print each turn's full rendered prompt to stderr, as one JSON string." };
         var sampling = new SamplingFlags(DefaultMaxTokens);
+        var dtype = GenerateCommand.DtypeOption();
         var command = new Command("chat", "Chat with a model directory: one user turn per line; /reset starts over, /exit or Ctrl-D ends.")
         {
-            model, system, format,
+            model, system, format, dtype,
         };
         sampling.AddTo(command);
         command.Add(showPrompt);
@@ -41,7 +42,7 @@ public static class ChatCommand
             var dir = parse.GetValue(model)!;
             var detected = ChatPrompt.Inspect(dir);
             var chatFormat = forced ?? detected.Format;
-            using var llm = GenerateCommand.LoadModel(dir, out var tokenizer);
+            using var llm = GenerateCommand.LoadModel(dir, parse.GetValue(dtype)!, out var tokenizer);
             var generator = new TextGenerator(llm, tokenizer);
             // ChatML closes a turn with <|im_end|>, which is not the tokenizer's EOS: stop there too.
             options = options with { Stop = [.. options.Stop, .. ChatPrompt.TurnEndStops(chatFormat)] };

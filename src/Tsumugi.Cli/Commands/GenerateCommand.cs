@@ -14,14 +14,15 @@ public static class GenerateCommand
         var prompt = new Option<string>("--prompt") { Description = "Prompt text; BOS is prepended, control tokens written as text (<s>, </s>) become their ids.", Required = true };
         var sampling = new SamplingFlags(new SamplingOptions().MaxNewTokens);
         var stream = new Option<bool>("--stream") { Description = "Print text as it is generated." };
-        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, prompt };
+        var dtype = DtypeOption();
+        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, prompt, dtype };
         sampling.AddTo(command);
         command.Add(stream);
         command.SetAction(parse =>
         {
             var options = sampling.Read(parse); // validated before loading the model: a typo costs nothing
             var dir = parse.GetValue(model)!;
-            using var llm = LoadModel(dir, out var tokenizer);
+            using var llm = LoadModel(dir, parse.GetValue(dtype)!, out var tokenizer);
             var generator = new TextGenerator(llm, tokenizer);
             GenerationResult? result = null;
             foreach (var delta in generator.Stream(parse.GetValue(prompt)!, options))
@@ -37,14 +38,26 @@ public static class GenerateCommand
         return command;
     }
 
-    /// <summary>A model directory's weights and tokenizer.model, with the one-line error when the tokenizer is missing.</summary>
-    internal static LlamaForCausalLM LoadModel(string dir, out SpmTokenizer tokenizer)
+    /// <summary>
+    /// The dtype the weights are decoded in. float16 halves the bytes read per token, which is what bounds one stream's
+    /// decode speed on a CPU (measured ~1.7× faster, docs/BENCHMARKS.md), but libtorch's CPU float16 matrix products
+    /// with many rows (prompt prefill) are slower than float32: a long prompt takes longer to read in.
+    /// </summary>
+    internal static Option<string> DtypeOption() => new("--dtype")
     {
+        Description = "Weights in float32 (default, exact) or float16 (faster single-stream decode on CPU, slower prompt prefill).",
+        DefaultValueFactory = _ => "float32",
+    };
+
+    /// <summary>A model directory's weights (in <paramref name="dtype"/>) and tokenizer.model, with the one-line error when the tokenizer is missing.</summary>
+    internal static LlamaForCausalLM LoadModel(string dir, string dtype, out SpmTokenizer tokenizer)
+    {
+        var type = HfModelDirectory.ParseDtype(dtype); // before reading anything: a typo costs nothing
         var tokenizerPath = Path.Combine(dir, "tokenizer.model");
         if (!File.Exists(tokenizerPath))
             throw new FileNotFoundException($"{dir}: no tokenizer.model; initialise the model with --tokenizer DIR.", tokenizerPath);
         tokenizer = SpmTokenizer.Load(tokenizerPath);
-        return HfModelDirectory.Load(dir);
+        return HfModelDirectory.Load(dir, type);
     }
 }
 
