@@ -44,6 +44,7 @@ public sealed class TaskFileTests : IDisposable
     [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["bleu"], "samples": [{"input": "a", "output": "b"}]}""", "metrics[0] unknown metric 'bleu'; known: exact_match, char_f1")]
     [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["acc", "char_f1"], "samples": []}""", "metrics mixes multiple-choice metrics")]
     [InlineData("""{"instruction": "i", "metrics": ["acc"], "samples": [{"input": "a", "output": "b"}]}""", "samples[0].choices missing")]
+    [InlineData("""{"instruction": "i", "metrics": ["acc", "acc"], "samples": []}""", "metrics lists 'acc' twice")]
     [InlineData("""{"instruction": "i", "metrics": ["acc"], "samples": [{"input": "a", "choices": ["x", "y"], "output": 2}]}""", "samples[0].output choice index 2 is outside 0..1")]
     [InlineData("""{"instruction": 3, "output_length": 5, "metrics": ["exact_match"], "samples": [{"input": "a", "output": "b"}]}""", "instruction must be a string")]
     [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["exact_match"], "few_shots": [{"input": 1, "output": "b"}], "samples": []}""", "few_shots[0].input must be a string")]

@@ -30,6 +30,8 @@ public static class EvalTaskFile
         foreach (var (m, i) in metrics.Select((m, i) => (m, i)))
             if (!GenerationMetrics.IsKnown(m))
                 throw Error(path, $"metrics[{i}]", $"unknown metric '{m}'; known: {string.Join(", ", GenerationMetrics.AllNames)}");
+        if (metrics.GroupBy(m => m).FirstOrDefault(g => g.Count() > 1) is { } twice)
+            throw Error(path, "metrics", $"lists '{twice.Key}' twice");
         bool multipleChoice = metrics.Any(GenerationMetrics.MultipleChoice.Contains);
         if (multipleChoice && metrics.Any(m => !GenerationMetrics.MultipleChoice.Contains(m)))
             throw Error(path, "metrics", "mixes multiple-choice metrics (acc, acc_norm) with generation metrics; put them in separate task files");
