@@ -32,7 +32,8 @@ public sealed class EvalPerplexityCommandTests : IDisposable
             foreach (var (line, i) in File.ReadAllLines(file).Chunk(4).Select((c, i) => (string.Join("\n", c), i)))
                 writer.Write(new Document { Id = $"{domain}-{i}", Text = line, Source = new DocumentSource(file, i + 1, 0), Domain = domain });
         writer.Commit();
-        return path;
+        File.WriteAllText(Sub("shard/summary.json"), """{"docs_kept": 2}"""); // what `corpus clean` leaves beside its shards
+        return Path.GetDirectoryName(path)!;
     }
 
     [Fact]
@@ -64,6 +65,7 @@ public sealed class EvalPerplexityCommandTests : IDisposable
         Assert.Equal(File.ReadAllText(text).Length, wiki.GetProperty("characters").GetInt64());
         Assert.Equal(wiki.GetProperty("nll_nats").GetDouble() / Math.Log(2) / wiki.GetProperty("bytes").GetInt64(),
             a.GetProperty("metrics").GetProperty("bits_per_byte/wiki").GetDouble(), 1e-9);
+        Assert.Equal(0, details.GetProperty("read_issues").GetArrayLength()); // the folder's summary.json is not read as text
         var docs = details.GetProperty("documents").EnumerateArray().ToList();
         Assert.True(docs.Single(d => d.GetProperty("domain").GetString() == "wiki").GetProperty("windows").GetInt32() > 1, "the long file needs several windows");
         Assert.Equal(docs.Where(d => d.GetProperty("domain").GetString() == "ja").Sum(d => d.GetProperty("tokens").GetInt64()),

@@ -13,9 +13,18 @@ public sealed class PerplexityInputs(IReadOnlyList<string> inputs, string domain
 {
     public List<string> Issues { get; } = [];
 
+    /// <summary>
+    /// A folder of corpus shards (the output of `corpus clean`) contributes only its shards, not its plan/summary
+    /// JSON or rejected-record shards; anything else expands as the corpus readers expand inputs.
+    /// </summary>
+    static IEnumerable<string> Files(string input) =>
+        Directory.Exists(input) && Directory.EnumerateFiles(input, "*.jsonl.zst", SearchOption.AllDirectories).Any()
+            ? ShardRecords.Files(input).Select(Path.GetFullPath)
+            : InputFiles.Expand([input], out _);
+
     public IEnumerable<EvalDocument> Read()
     {
-        var files = InputFiles.Expand(inputs, out _);
+        var files = inputs.SelectMany(Files).Distinct().ToList();
         if (files.Count == 0) throw new FileNotFoundException($"no readable input files in: {string.Join(", ", inputs)}.");
         var reader = new CorpusReader(new ReaderOptions { TxtMode = textMode });
         foreach (var file in files)
