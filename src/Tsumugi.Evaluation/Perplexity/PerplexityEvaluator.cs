@@ -25,11 +25,11 @@ public static class PerplexityEvaluator
             for (int i = 0; i < chunk.Length; i++)
             {
                 var doc = chunk[i];
-                var mine = logProbs.Skip(next).Take(windows[i].Count).ToList();
+                var mine = logProbs[next..(next + windows[i].Count)];
                 next += windows[i].Count;
-                if (mine.Count == 0) { skipped++; continue; }
+                if (mine.Length == 0) { skipped++; continue; }
                 scores.Add(new DocumentScore(doc.Source, doc.Domain, mine.Sum(w => w.Length), doc.Text.EnumerateRunes().Count(),
-                    Encoding.UTF8.GetByteCount(doc.Text), mine.Count, -mine.Sum(w => w.Sum())));
+                    Encoding.UTF8.GetByteCount(doc.Text), mine.Length, -mine.Sum(w => w.Sum())));
             }
             onDocumentsDone?.Invoke(chunk.Length);
         }

@@ -31,9 +31,12 @@ public sealed class PerplexityInputs(IReadOnlyList<string> inputs, string domain
         {
             if (file.EndsWith(".jsonl.zst", StringComparison.OrdinalIgnoreCase))
             {
-                int line = 0;
+                int index = 0;
                 foreach (var record in ShardRecords.Read(file, Issues.Add))
-                    yield return new EvalDocument(record.Id.Length > 0 ? record.Id : $"{file}#{++line}", record.Domain, record.Text);
+                {
+                    index++;
+                    yield return new EvalDocument(record.Id.Length > 0 ? record.Id : $"{file}#{index}", record.Domain, record.Text);
+                }
                 continue;
             }
             foreach (var item in reader.Read(file))

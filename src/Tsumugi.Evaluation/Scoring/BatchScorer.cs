@@ -24,9 +24,9 @@ public static class BatchScorer
         var order = Enumerable.Range(0, requests.Count).OrderByDescending(i => requests[i].Ids.Length).ToArray();
         for (int start = 0; start < order.Length; start += batchSize)
         {
-            var rows = order.Skip(start).Take(batchSize).ToArray();
-            ScoreBatch(model, device, rows.Select(i => requests[i]).ToArray()).Zip(rows)
-                .ToList().ForEach(pair => results[pair.Second] = pair.First);
+            var rows = order[start..Math.Min(start + batchSize, order.Length)];
+            var scores = ScoreBatch(model, device, rows.Select(i => requests[i]).ToArray());
+            for (int k = 0; k < rows.Length; k++) results[rows[k]] = scores[k];
             onRowsDone?.Invoke(rows.Length);
         }
         return results;
