@@ -1,0 +1,79 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+using Tsumugi.Corpus.Reading;
+using Tsumugi.Evaluation;
+using Tsumugi.Evaluation.Perplexity;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>`tsumugi eval perplexity`: token perplexity and bits per character/byte per domain, sliding window, batched.</summary>
+public static partial class EvalCommands
+{
+    static partial void AddPerplexity(Command group)
+    {
+        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true, HelpName = "DIR" };
+        var input = new Option<string[]>("--input")
+        {
+            Description = "Text files, folders or globs: .txt/.md/.html/.jsonl/.parquet, or .jsonl.zst corpus shards (their records carry a domain).",
+            Required = true, AllowMultipleArgumentsPerToken = true, HelpName = "PATH",
+        };
+        var output = new Option<string?>("--output") { Description = "Write the results (per-domain metrics and per-document scores) to this JSON file.", HelpName = "FILE.json" };
+        var domain = new Option<string>("--domain") { Description = "Domain label for inputs that are not corpus shards.", DefaultValueFactory = _ => "all" };
+        var split = new Option<string>("--split") { Description = "Documents of .txt/.md files: 'file' (one per file) or 'paragraph' (one per blank-line block).", DefaultValueFactory = _ => "file" };
+        var context = new Option<int?>("--context") { Description = "Window length in tokens (default: the model's max_position_embeddings, at most 2048)." };
+        var stride = new Option<int?>("--stride") { Description = "New tokens scored per later window; each keeps context − stride tokens of history (default: context / 2)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Windows per forward pass (right-padded).", DefaultValueFactory = _ => 8 };
+        var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda, cuda:1 …", DefaultValueFactory = _ => "cpu" };
+        var command = new Command("perplexity", "Perplexity, bits per character and bits per UTF-8 byte of text, per domain.")
+        {
+            model, input, output, domain, split, context, stride, batchSize, device,
+        };
+        command.SetAction(parse =>
+        {
+            var mode = parse.GetValue(split) switch
+            {
+                "file" => TextMode.File,
+                "paragraph" => TextMode.Paragraph,
+                var other => throw new ArgumentException($"--split: '{other}' is not file or paragraph."),
+            };
+            int batch = parse.GetValue(batchSize);
+            if (batch < 1) throw new ArgumentException($"--batch-size must be ≥ 1 (got {batch}).");
+            using var evalModel = EvalModel.Load(parse.GetValue(model)!, new TorchSharp.torch.Device(parse.GetValue(device)!));
+            int window = parse.GetValue(context) ?? Math.Min(evalModel.Model.Config.MaxPositionEmbeddings, 2048);
+            if (window < 2 || window > evalModel.Model.Config.MaxPositionEmbeddings)
+                throw new ArgumentException($"--context must be in 2..{evalModel.Model.Config.MaxPositionEmbeddings} (the model's max_position_embeddings); got {window}.");
+            int step = parse.GetValue(stride) ?? Math.Max(1, window / 2);
+            if (step < 1 || step >= window) throw new ArgumentException($"--stride must be in 1..{window - 1} (below --context {window}); got {step}.");
+
+            var inputs = new PerplexityInputs(parse.GetValue(input)!, parse.GetValue(domain)!, mode);
+            var options = new PerplexityOptions(window, step, batch);
+            var clock = Stopwatch.StartNew();
+            var result = PerplexityEvaluator.Evaluate(evalModel, inputs.Read(), options);
+            var seconds = clock.Elapsed.TotalSeconds;
+
+            var table = new Table().AddColumns("domain", "docs", "tokens", "chars", "ppl", "bits/char", "bits/byte");
+            foreach (var d in result.Domains)
+                table.AddRow(Markup.Escape(d.Domain), d.Documents.ToString(), d.Tokens.ToString("N0"), d.Characters.ToString("N0"),
+                    d.Perplexity.ToString("F3"), d.BitsPerCharacter.ToString("F4"), d.BitsPerByte.ToString("F4"));
+            AnsiConsole.Write(table);
+            long tokens = result.Documents.Sum(d => (long)d.Tokens);
+            CliApp.Info($"{result.Documents.Count} documents, {tokens:N0} tokens in {seconds:F1} s ({tokens / Math.Max(seconds, 1e-9):F0} tokens/s); " +
+                $"context {window}, stride {step}, batch {batch}; {result.SkippedDocuments} empty documents skipped, {inputs.Issues.Count} read issues.");
+            foreach (var issue in inputs.Issues.Take(5)) CliApp.Info($"  {issue}");
+            if (result.Documents.Count == 0) throw new InvalidDataException($"no text to score in {string.Join(", ", parse.GetValue(input)!)}.");
+
+            if (parse.GetValue(output) is { } path)
+            {
+                new EvalSummary("perplexity", evalModel.Label, DateTimeOffset.UtcNow, result.Metrics()).Write(path, new
+                {
+                    Inputs = parse.GetValue(input), Context = window, Stride = step, BatchSize = batch, Seconds = seconds,
+                    result.Domains, result.SkippedDocuments, ReadIssues = inputs.Issues, result.Documents,
+                });
+                CliApp.Info($"Wrote {path}");
+            }
+            return 0;
+        });
+        group.Add(command);
+    }
+}

@@ -1,0 +1,66 @@
+using System.CommandLine;
+using System.Diagnostics;
+using Spectre.Console;
+using Tsumugi.Evaluation;
+using Tsumugi.Evaluation.Tasks;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>`tsumugi eval tasks`: llm-jp-eval-format generation tasks and log-likelihood multiple choice.</summary>
+public static partial class EvalCommands
+{
+    static partial void AddTasks(Command group)
+    {
+        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true, HelpName = "DIR" };
+        var tasks = new Option<string[]>("--tasks")
+        {
+            Description = "Task files in llm-jp-eval's unified JSON format, or folders of them (*.json).",
+            Required = true, AllowMultipleArgumentsPerToken = true, HelpName = "FILE",
+        };
+        var output = new Option<string?>("--output") { Description = "Write metrics per task and every sample's input, gold, prediction and score to this JSON file.", HelpName = "FILE.json" };
+        var shots = new Option<int?>("--shots") { Description = $"Few-shot examples per prompt, taken from the file's few_shots (default {TaskRunOptions.DefaultShots}, as Swallow; capped by what the file has)." };
+        var batchSize = new Option<int>("--batch-size") { Description = "Rows per forward pass for multiple-choice scoring; prompts per generation batch.", DefaultValueFactory = _ => 8 };
+        var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda, cuda:1 …", DefaultValueFactory = _ => "cpu" };
+        var command = new Command("tasks", "Run llm-jp-eval-format tasks: greedy generation scored by exact_match, char_f1, set_f1, BLEU, ROUGE, numbers; or multiple choice by log-likelihood (acc, acc_norm).")
+        {
+            model, tasks, output, shots, batchSize, device,
+        };
+        command.SetAction(parse =>
+        {
+            var options = new TaskRunOptions(parse.GetValue(shots), parse.GetValue(batchSize));
+            if (options.BatchSize < 1) throw new ArgumentException($"--batch-size must be ≥ 1 (got {options.BatchSize}).");
+            if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
+            // Read every task file before loading the model: a typo in the last file costs nothing.
+            var loaded = TaskFiles(parse.GetValue(tasks)!).Select(EvalTaskFile.Load).ToList();
+            var duplicate = loaded.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
+            if (duplicate is not null) throw new ArgumentException($"two task files are both named '{duplicate.Key}': {string.Join(", ", duplicate.Select(t => t.File))}.");
+            using var evalModel = EvalModel.Load(parse.GetValue(model)!, new TorchSharp.torch.Device(parse.GetValue(device)!));
+
+            var results = new List<TaskResult>();
+            var table = new Table().AddColumns("task", "shots", "samples", "metric", "score", "seconds");
+            foreach (var task in loaded)
+            {
+                var clock = Stopwatch.StartNew();
+                var result = TaskRunner.Run(evalModel, task, options);
+                results.Add(result);
+                foreach (var (metric, value) in result.Metrics)
+                    table.AddRow(Markup.Escape(task.Name), result.Shots.ToString(), result.Samples.ToString(), metric, value.ToString("F4"), clock.Elapsed.TotalSeconds.ToString("F1"));
+            }
+            AnsiConsole.Write(table);
+            var metrics = results.SelectMany(r => r.Metrics.Select(m => (Name: $"{r.Name}/{m.Key}", m.Value))).ToDictionary(m => m.Name, m => m.Value);
+            if (metrics.Count > 1) metrics["avg"] = metrics.Values.Average();
+            if (parse.GetValue(output) is { } path)
+            {
+                new EvalSummary("tasks", evalModel.Label, DateTimeOffset.UtcNow, metrics).Write(path, new { options.BatchSize, Tasks = results });
+                CliApp.Info($"Wrote {path}");
+            }
+            return 0;
+        });
+        group.Add(command);
+    }
+
+    /// <summary>Task files as given; a folder contributes its *.json files in name order.</summary>
+    static IEnumerable<string> TaskFiles(IEnumerable<string> paths) => paths.SelectMany<string, string>(p => Directory.Exists(p)
+        ? Directory.GetFiles(p, "*.json").Order(StringComparer.Ordinal)
+        : File.Exists(p) ? [p] : throw new FileNotFoundException($"{p}: task file or folder not found."));
+}

@@ -1,0 +1,55 @@
+using Tsumugi.Modeling;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Evaluation.Scoring;
+
+/// <summary>
+/// Log-probabilities of many token rows in right-padded batches (perplexity windows, multiple-choice continuations).
+/// Attention is causal, so pad tokens after a row's real tokens cannot change the logits of those tokens; padded
+/// positions are simply never read. Rows are sorted by length before batching so a batch pads little, and results
+/// come back in request order. Log-softmax runs in float64 per row, as <see cref="SequenceScorer"/> does, so batched,
+/// unbatched and `tsumugi model score` agree to rounding of the forward pass.
+/// </summary>
+public static class BatchScorer
+{
+    /// <summary>For each request, the log-probabilities of its tokens from <see cref="ScoreRequest.ScoreFrom"/> on.</summary>
+    public static double[][] Score(LlamaForCausalLM model, IReadOnlyList<ScoreRequest> requests, int batchSize, Action<int>? onRowsDone = null)
+    {
+        if (batchSize < 1) throw new ArgumentException($"batch size must be ≥ 1 (got {batchSize}).");
+        foreach (var (r, i) in requests.Select((r, i) => (r, i)))
+            if (r.ScoreFrom < 1 || r.ScoreFrom > r.Ids.Length)
+                throw new ArgumentException($"score request {i}: score_from {r.ScoreFrom} must be in 1..{r.Ids.Length} (position 0 has no context).");
+        var device = model.parameters().First().device;
+        var results = new double[requests.Count][];
+        var order = Enumerable.Range(0, requests.Count).OrderByDescending(i => requests[i].Ids.Length).ToArray();
+        for (int start = 0; start < order.Length; start += batchSize)
+        {
+            var rows = order[start..Math.Min(start + batchSize, order.Length)];
+            var scores = ScoreBatch(model, device, rows.Select(i => requests[i]).ToArray());
+            for (int k = 0; k < rows.Length; k++) results[rows[k]] = scores[k];
+            onRowsDone?.Invoke(rows.Length);
+        }
+        return results;
+    }
+
+    static double[][] ScoreBatch(LlamaForCausalLM model, Device device, ScoreRequest[] batch)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        int width = batch.Max(r => r.Ids.Length);
+        var padded = new long[batch.Length * width]; // pad id 0: any valid id works, it is never attended to by real tokens
+        for (int b = 0; b < batch.Length; b++) batch[b].Ids.CopyTo(padded, b * width);
+        var logits = model.Forward(tensor(padded, [batch.Length, width]).to(device)).Logits;
+        var scores = new double[batch.Length][];
+        for (int b = 0; b < batch.Length; b++)
+        {
+            var r = batch[b];
+            if (r.Scored == 0) { scores[b] = []; continue; }
+            // Logits at position t−1 predict token t: rows ScoreFrom−1 .. len−2.
+            var rowLogits = logits[b].narrow(0, r.ScoreFrom - 1, r.Scored).to_type(ScalarType.Float64).log_softmax(-1);
+            var targets = tensor(r.Ids[r.ScoreFrom..], [r.Scored, 1]).to(device);
+            scores[b] = rowLogits.gather(1, targets).squeeze(1).cpu().data<double>().ToArray();
+        }
+        return scores;
+    }
+}

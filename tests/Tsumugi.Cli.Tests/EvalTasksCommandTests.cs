@@ -1,0 +1,131 @@
+using System.Text.Json;
+using Tsumugi.Evaluation.Tasks;
+
+namespace Tsumugi.Cli.Tests;
+
+/// <summary>`tsumugi eval tasks` end to end on a tiny model: the audit trail, agreement with `model score` and `generate`, errors.</summary>
+[Collection("cli")]
+public sealed class EvalTasksCommandTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("tsumugi-evaltasks-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    string Sub(string name) => Path.Combine(_dir, name);
+    static string Example(string name) => Path.Combine(SharedCorpus.RepoRoot, "configs", "eval", name);
+
+    string Tokenizer(string name, int vocab)
+    {
+        var text = Sub("ja.txt");
+        if (!File.Exists(text)) CorpusSample.Write("ja", 30_000, text);
+        var run = CliRunner.Run("tokenizer", "train", "--input", text, "--output", Sub(name), "--vocab-size", vocab.ToString(),
+            "--character-coverage", "0.995", "--threads", "2");
+        Assert.True(run.ExitCode == 0, run.Err);
+        return Sub(name);
+    }
+
+    string TinyModel()
+    {
+        var tok = Tokenizer("tok", 1000);
+        Assert.Equal(0, CliRunner.Run("model", "init", "--preset", "tiny", "--tokenizer", tok, "--output", Sub("model"), "--seed", "5").ExitCode);
+        return Sub("model");
+    }
+
+    static JsonElement Details(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
+
+    [Fact]
+    public void MultipleChoiceScoresEqualModelScoreSumsAndBatchingChangesNothing()
+    {
+        var model = TinyModel();
+        var batched = CliRunner.Run("eval", "tasks", "--model", model, "--tasks", Example("mc_ja.json"), "--batch-size", "8", "--output", Sub("b.json"));
+        Assert.True(batched.ExitCode == 0, batched.Err);
+        var single = CliRunner.Run("eval", "tasks", "--model", model, "--tasks", Example("mc_ja.json"), "--batch-size", "1", "--output", Sub("s.json"));
+        Assert.True(single.ExitCode == 0, single.Err);
+
+        var (b, s) = (Details(Sub("b.json")), Details(Sub("s.json")));
+        Assert.Equal("tasks", b.GetProperty("kind").GetString());
+        Assert.Equal(s.GetProperty("metrics").GetProperty("mc_ja/acc").GetDouble(), b.GetProperty("metrics").GetProperty("mc_ja/acc").GetDouble());
+        Assert.Equal(s.GetProperty("metrics").GetProperty("mc_ja/acc_norm").GetDouble(), b.GetProperty("metrics").GetProperty("mc_ja/acc_norm").GetDouble());
+        var task = EvalTaskFile.Load(Example("mc_ja.json"));
+        var samples = b.GetProperty("details").GetProperty("tasks")[0].GetProperty("multiple_choice").EnumerateArray().ToList();
+        var singleSamples = s.GetProperty("details").GetProperty("tasks")[0].GetProperty("multiple_choice").EnumerateArray().ToList();
+        Assert.Equal(task.Samples.Count, samples.Count);
+        for (int i = 0; i < 2; i++)
+        {
+            Assert.Equal(singleSamples[i].GetProperty("chosen").GetInt32(), samples[i].GetProperty("chosen").GetInt32());
+            Assert.Equal(task.Samples[i].GoldIndex, samples[i].GetProperty("gold").GetInt32());
+            var prompt = PromptTemplate.Build(task.Instruction, task.FewShots.Take(TaskRunOptions.DefaultShots), task.Samples[i].Input);
+            foreach (var (choice, j) in samples[i].GetProperty("choices").EnumerateArray().Select((c, j) => (c, j)))
+            {
+                double logLikelihood = choice.GetProperty("log_likelihood").GetDouble();
+                Assert.Equal(singleSamples[i].GetProperty("choices")[j].GetProperty("log_likelihood").GetDouble(), logLikelihood, 1e-4);
+                // `model score --text` encodes prompt + choice the same way (BOS first) and scores every position.
+                var scored = CliRunner.Run("model", "score", "--model", model, "--text", prompt + task.Samples[i].Choices![j], "--json");
+                Assert.True(scored.ExitCode == 0, scored.Err);
+                var tokens = JsonDocument.Parse(scored.Out).RootElement.GetProperty("tokens").EnumerateArray().ToList();
+                var ids = choice.GetProperty("token_ids").EnumerateArray().Select(e => e.GetInt64()).ToList();
+                Assert.Equal(ids.Skip(1), tokens.Select(t => t.GetProperty("id").GetInt64()));
+                int start = choice.GetProperty("continuation_start").GetInt32();
+                Assert.InRange(start, 1, ids.Count - 1);
+                var sum = tokens.Where(t => t.GetProperty("position").GetInt32() >= start).Sum(t => t.GetProperty("log_prob").GetDouble());
+                Assert.Equal(sum, logLikelihood, 1e-4);
+            }
+        }
+    }
+
+    [Fact]
+    public void AllExampleTasksRunAndEachSampleIsAuditable()
+    {
+        var model = TinyModel();
+        var run = CliRunner.Run("eval", "tasks", "--model", model, "--tasks", Path.Combine(SharedCorpus.RepoRoot, "configs", "eval"), "--shots", "1", "--output", Sub("all.json"));
+        Assert.True(run.ExitCode == 0, run.Err);
+        var root = Details(Sub("all.json"));
+        var metrics = root.GetProperty("metrics");
+        foreach (var file in Directory.GetFiles(Path.Combine(SharedCorpus.RepoRoot, "configs", "eval"), "*.json"))
+        {
+            var task = EvalTaskFile.Load(file);
+            foreach (var metric in task.Metrics) Assert.InRange(metrics.GetProperty($"{task.Name}/{metric}").GetDouble(), 0, 1);
+        }
+        Assert.True(metrics.TryGetProperty("avg", out _));
+
+        var qa = root.GetProperty("details").GetProperty("tasks").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "qa_ja");
+        Assert.Equal(1, qa.GetProperty("shots").GetInt32());
+        var first = qa.GetProperty("generations")[0];
+        var qaTask = EvalTaskFile.Load(Example("qa_ja.json"));
+        Assert.Equal(qaTask.Samples[0].Input, first.GetProperty("input").GetString());
+        Assert.Equal(qaTask.Samples[0].Output, first.GetProperty("gold").GetString());
+        // The prediction is the first line of what `tsumugi generate` produces greedily from the same prompt.
+        var prompt = PromptTemplate.Build(qaTask.Instruction, qaTask.FewShots.Take(1), qaTask.Samples[0].Input);
+        var generated = CliRunner.Run("generate", "--model", model, "--prompt", prompt, "--max-tokens", qaTask.OutputLength.ToString(), "--temperature", "0");
+        Assert.True(generated.ExitCode == 0, generated.Err);
+        Assert.Equal(TaskRunner.Prediction(generated.Out[..^1], multiLine: false), first.GetProperty("prediction").GetString());
+        Assert.Equal(Evaluation.Metrics.CharF1.Score(first.GetProperty("prediction").GetString()!, qaTask.Samples[0].Output),
+            first.GetProperty("scores").GetProperty("char_f1").GetDouble(), 1e-12);
+    }
+
+    [Fact]
+    public void BadTaskFilesAndMismatchedTokenizersFailWithOneClearLine()
+    {
+        File.WriteAllText(Sub("broken.json"), """{"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "samples": [{"input": "a", "output": "b"}, {"input": "c"}]}""");
+        var broken = CliRunner.Run("eval", "tasks", "--model", Sub("absent"), "--tasks", Sub("broken.json"));
+        Assert.Equal(1, broken.ExitCode);
+        Assert.StartsWith($"error: {Sub("broken.json")}: samples[1].output missing", broken.Err);
+
+        File.WriteAllText(Sub("metric.json"), """{"instruction": "i", "output_length": 4, "metrics": ["f1"], "samples": [{"input": "a", "output": "b"}]}""");
+        var metric = CliRunner.Run("eval", "tasks", "--model", Sub("absent"), "--tasks", Sub("metric.json"));
+        Assert.Equal(1, metric.ExitCode);
+        Assert.Contains("metrics[0] unknown metric 'f1'; known: exact_match, char_f1, set_f1", metric.Err);
+
+        // A model directory whose tokenizer.model has more pieces than config.json's vocab_size.
+        var model = TinyModel();
+        var mismatched = Sub("mismatched");
+        Directory.CreateDirectory(mismatched);
+        foreach (var f in Directory.GetFiles(model)) File.Copy(f, Path.Combine(mismatched, Path.GetFileName(f)));
+        File.Copy(Path.Combine(Tokenizer("big", 1200), "tokenizer.model"), Path.Combine(mismatched, "tokenizer.model"), overwrite: true);
+        var bad = CliRunner.Run("eval", "tasks", "--model", mismatched, "--tasks", Example("nli_ja.json"));
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("tokenizer.model has 1200 pieces but the model's vocab_size is 1000", bad.Err);
+        var badPpl = CliRunner.Run("eval", "perplexity", "--model", mismatched, "--input", Sub("ja.txt"));
+        Assert.Equal(1, badPpl.ExitCode);
+        Assert.Contains("1200 pieces", badPpl.Err);
+    }
+}

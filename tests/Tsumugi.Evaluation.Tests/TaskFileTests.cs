@@ -1,0 +1,59 @@
+using Tsumugi.Evaluation.Tasks;
+
+namespace Tsumugi.Evaluation.Tests;
+
+public sealed class TaskFileTests : IDisposable
+{
+    readonly string _dir = Directory.CreateTempSubdirectory("tsumugi-evaltask-").FullName;
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    string Write(string name, string json)
+    {
+        var path = Path.Combine(_dir, name);
+        File.WriteAllText(path, json);
+        return path;
+    }
+
+    [Fact]
+    public void ShippedExampleTasksLoad()
+    {
+        var dir = Path.Combine(TestPaths.RepoRoot, "configs", "eval");
+        var tasks = Directory.GetFiles(dir, "*.json").Select(EvalTaskFile.Load).ToList();
+        Assert.True(tasks.Count >= 4);
+        Assert.Contains(tasks, t => t.IsMultipleChoice);
+        Assert.Contains(tasks, t => t.Metrics.Contains("char_f1"));
+        Assert.Contains(tasks, t => t.Metrics.Contains("exact_match_number"));
+    }
+
+    [Fact]
+    public void MultipleChoiceOutputIsAChoiceTextOrIndex()
+    {
+        var task = EvalTaskFile.Load(Write("mc.json", """
+            {"instruction": "選んでください。", "metrics": ["acc"],
+             "samples": [{"input": "q1", "choices": ["赤", "青"], "output": "青"}, {"input": "q2", "choices": ["1", "0"], "output": 0},
+                         {"input": "q3", "choices": ["1", "0"], "output": "0"}]}
+            """));
+        Assert.Equal("mc", task.Name);
+        Assert.Equal([1, 0, 1], task.Samples.Select(s => s.GoldIndex!.Value)); // text wins over index for "0"
+        Assert.Equal("青", task.Samples[0].Output);
+    }
+
+    [Theory]
+    [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["exact_match"], "samples": [{"input": "a", "output": "b"}, {"input": "c"}]}""", "samples[1].output missing")]
+    [InlineData("""{"instruction": "i", "metrics": ["exact_match"], "samples": [{"input": "a", "output": "b"}]}""", "output_length missing")]
+    [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["bleu"], "samples": [{"input": "a", "output": "b"}]}""", "metrics[0] unknown metric 'bleu'; known: exact_match, char_f1")]
+    [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["acc", "char_f1"], "samples": []}""", "metrics mixes multiple-choice metrics")]
+    [InlineData("""{"instruction": "i", "metrics": ["acc"], "samples": [{"input": "a", "output": "b"}]}""", "samples[0].choices missing")]
+    [InlineData("""{"instruction": "i", "metrics": ["acc", "acc"], "samples": []}""", "metrics lists 'acc' twice")]
+    [InlineData("""{"instruction": "i", "metrics": ["acc"], "samples": [{"input": "a", "choices": ["x", "y"], "output": 2}]}""", "samples[0].output choice index 2 is outside 0..1")]
+    [InlineData("""{"instruction": 3, "output_length": 5, "metrics": ["exact_match"], "samples": [{"input": "a", "output": "b"}]}""", "instruction must be a string")]
+    [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["exact_match"], "few_shots": [{"input": 1, "output": "b"}], "samples": []}""", "few_shots[0].input must be a string")]
+    [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["exact_match"], "samples": [}""", "not valid JSON")]
+    public void MalformedFilesNameTheFileAndTheField(string json, string expected)
+    {
+        var path = Write("bad.json", json);
+        var e = Assert.Throws<InvalidDataException>(() => EvalTaskFile.Load(path));
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+}
