@@ -88,8 +88,9 @@ public static class TokenizerCommands
         var c = new Command("merge", "Merge per-language tokenizers into one vocabulary (no duplicates) and re-estimate scores on mixed text.") { toks, input, vocab, output, threads };
         c.SetAction(r =>
         {
+            if (r.GetValue(vocab) < 0) throw new ArgumentException($"--vocab-size must be 0 (keep every piece) or positive (got {r.GetValue(vocab)}).");
             var models = r.GetValue(toks)!.Select(t => TokenizerDirectory.Load(t).Model).ToList();
-            var text = TrainingInput.ReadSentences(r.GetValue(input)!, 4192).ToList();
+            var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Threads = r.GetValue(threads), Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var merged = VocabularyTools.Merge(models, text, r.GetValue(vocab), o);
             TokenizerDirectory.Save(merged, r.GetValue(output)!);
@@ -108,8 +109,12 @@ public static class TokenizerCommands
         var c = new Command("extend", "Add N pieces learned on new text to an existing tokenizer, keeping every existing id; writes id-map.json for embedding growth.") { tok, input, count, output };
         c.SetAction(r =>
         {
+            if (r.GetValue(count) < 1) throw new ArgumentException($"--add must be at least 1 (got {r.GetValue(count)}): the number of pieces to add.");
+            var baseDir = Directory.Exists(r.GetValue(tok)!) ? r.GetValue(tok)! : Path.GetDirectoryName(Path.GetFullPath(r.GetValue(tok)!))!;
+            if (Path.GetFullPath(baseDir).TrimEnd('/') == Path.GetFullPath(r.GetValue(output)!).TrimEnd('/'))
+                throw new ArgumentException($"--output {r.GetValue(output)} would overwrite the base tokenizer; pass a new directory.");
             var baseModel = TokenizerDirectory.Load(r.GetValue(tok)!).Model;
-            var text = TrainingInput.ReadSentences(r.GetValue(input)!, 4192).ToList();
+            var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var (model, idMap) = VocabularyTools.Extend(baseModel, text, r.GetValue(count), o);
             var dir = r.GetValue(output)!;
@@ -206,6 +211,14 @@ public static class TokenizerCommands
             return 0;
         });
         return c;
+    }
+
+    /// <summary>Every non-empty line of the --input files; an input without any is an error, not an empty vocabulary.</summary>
+    static List<string> ReadText(string[] inputs)
+    {
+        var text = TrainingInput.ReadSentences(inputs, 4192).ToList();
+        if (text.Count == 0) throw new InvalidDataException($"no text in --input {string.Join(' ', inputs)}; pass UTF-8 text files (one sentence per line) or .jsonl.zst shards.");
+        return text;
     }
 
     /// <summary>Stdin split on '\n' into raw byte lines, read in 64 KB blocks.</summary>
