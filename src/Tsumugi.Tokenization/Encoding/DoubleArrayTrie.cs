@@ -64,6 +64,8 @@ sealed class DoubleArrayTrie
         }
 
         /// <summary>Places the children of <paramref name="node"/>: the keys in [lo, hi) share their first <paramref name="depth"/> bytes.</summary>
+        // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         public void Place(int node, (byte[] Key, int Id, double Score)[] keys, int lo, int hi, int depth)
         {
             // A key that ends here is the node's own payload; sorting puts it first.
@@ -95,6 +97,8 @@ sealed class DoubleArrayTrie
             }
         }
 
+        // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         int FindBase(ReadOnlySpan<byte> labels)
         {
             for (int pos = _head; ; pos = _next[pos])
@@ -109,6 +113,8 @@ sealed class DoubleArrayTrie
             }
         }
 
+        // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void Take(int cell)
         {
             int p = _prev[cell], n = _next[cell];

@@ -23,6 +23,8 @@ sealed class SpmVocab
     public readonly float MinScore, MaxScore;
     public readonly int UnkId;
 
+    // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public SpmVocab(SpmModel model)
     {
         int n = model.Pieces.Count;
