@@ -28,19 +28,19 @@ static class SeedSubstrings
         for (int w = 0; w < corpus.Words.Count; w++) n += (corpus.Words[w].Cps.Length + 1) * (corpus.WordEnds[w] == 3 ? 2 : 1);
         if (n >= int.MaxValue / 2) throw new InvalidOperationException($"the training text has {n:N0} characters after deduplication; sample fewer sentences (--input-sentence-size)");
         var text = new int[n];
-        var weightAt = new long[n];
-        var wordAt = new int[n];
+        var wordAt = new int[n]; // ~word (negative) in a weightless copy: no separate weight array
+        static int WordOf(int x) => x >= 0 ? x : ~x;
         int k = 0;
         for (int w = 0; w < corpus.Words.Count; w++)
         {
             var (cps, freq) = corpus.Words[w];
             byte ends = corpus.WordEnds[w];
-            foreach (var (end, weight) in ends == 3 ? [(EndBySpace, freq), (EndBySentence, 0L)] : new[] { (ends == 1 ? EndBySpace : EndBySentence, freq) })
+            foreach (var (end, tag) in ends == 3 ? [(EndBySpace, w), (EndBySentence, ~w)] : new[] { (ends == 1 ? EndBySpace : EndBySentence, w) })
             {
                 for (int i = 0; i <= cps.Length; i++)
                 {
                     text[k] = i < cps.Length ? symbolOf[cps[i]] : end;
-                    weightAt[k] = weight; wordAt[k] = w;
+                    wordAt[k] = tag;
                     k++;
                 }
             }
@@ -49,8 +49,7 @@ static class SeedSubstrings
         var sa = SortSuffixPrefixes(text, maxLength + 1, charOf.Length);
         // Weights in suffix order, as prefix sums: the count of an interval is one subtraction.
         var prefix = new long[n + 1];
-        for (int i = 0; i < n; i++) prefix[i + 1] = prefix[i] + weightAt[sa[i]];
-        weightAt = null!;
+        for (int i = 0; i < n; i++) { int tag = wordAt[sa[i]]; prefix[i + 1] = prefix[i] + (tag >= 0 ? corpus.Words[tag].Freq : 0); }
 
         var result = new List<Candidate>();
         var cpsBuffer = new int[maxLength];
@@ -84,7 +83,7 @@ static class SeedSubstrings
                 cpsBuffer[j] = charOf[s];
             }
             if (!isValid(cpsBuffer.AsSpan(0, depth))) return;
-            int word = wordAt[start];
+            int word = WordOf(wordAt[start]);
             // The offset inside the word: walk back to the previous boundary symbol (at most maxLength steps away is
             // not guaranteed, so count from the word's copy start).
             int offset = 0;
