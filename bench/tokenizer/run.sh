@@ -1,23 +1,29 @@
 #!/usr/bin/env bash
 # Tokenizer benchmark: Tsumugi vs sentencepiece (spm_train / spm_encode) on ../shared/corpus text, same machine,
 # alternating rounds. Prints every measurement and the medians/ratios.
+# Wall time and CPU time (user+sys) are both reported: on a shared machine CPU time is the steadier figure.
+# Both encoders run the same spm_train model, and their outputs are compared byte for byte.
 # Usage: bench/tokenizer/run.sh [ROUNDS=3]   (needs: scripts/install-test-deps.sh, python3, /usr/bin/time)
+#        TSUMUGI=/path/to/tsumugi bench/tokenizer/run.sh 3   (use an already built CLI instead of building one)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${1:-3}"
 work="${TMPDIR:-/tmp}/tsumugi-tokbench"
 mkdir -p "$work"
-dotnet build "$root/src/Tsumugi.Cli" -c Release --artifacts-path "$work/art" -v q -nologo >/dev/null
-T="$work/art/bin/Tsumugi.Cli/release/tsumugi"
+T="${TSUMUGI:-}"
+if [ -z "$T" ]; then
+  dotnet build "$root/src/Tsumugi.Cli" -c Release --artifacts-path "$work/art" -v q -nologo >/dev/null
+  T="$work/art/bin/Tsumugi.Cli/release/tsumugi"
+fi
 python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" "$work/data" >/dev/null
 cd "$work"
 for i in 1 2 3; do cat data/ja.txt; done > data/ja-x3.txt
 results="$work/results.tsv"; : > "$results"
 measure() { # name, command...
   local name="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$work/time.txt" "$@" >/dev/null 2>&1
-  read -r wall rss < "$work/time.txt"
-  printf '%s\t%s\t%s\n' "$name" "$wall" "$rss" | tee -a "$results"
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1
+  read -r wall rss user sys < "$work/time.txt"
+  printf '%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$(echo "$user + $sys" | bc)" | tee -a "$results"
 }
 for vocab in 16000 32000; do
   for r in $(seq "$rounds"); do
@@ -27,25 +33,26 @@ for vocab in 16000 32000; do
   done
 done
 for r in $(seq "$rounds"); do
-  measure "encode-spm-1thread" sh -c "spm_encode --model=spm16000.model --output_format=id < data/ja-x3.txt"
-  measure "encode-tsumugi-1thread" sh -c "$T tokenizer encode --tokenizer ours16000 --threads 1 < data/ja-x3.txt"
-  measure "encode-tsumugi-2threads" sh -c "$T tokenizer encode --tokenizer ours16000 --threads 2 < data/ja-x3.txt"
+  measure "encode-spm-1thread" sh -c "spm_encode --model=spm16000.model --output_format=id < data/ja-x3.txt > spm.ids"
+  measure "encode-tsumugi-1thread" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 < data/ja-x3.txt > t1.ids"
+  measure "encode-tsumugi-2threads" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 2 < data/ja-x3.txt > t2.ids"
 done
+cmp spm.ids t1.ids && cmp spm.ids t2.ids && echo "encode: ids identical to spm_encode ($(wc -l < spm.ids) lines)"
 "$T" tokenizer eval --tokenizer spm16000.model --tokenizer ours16000 --tokenizer spm32000.model --tokenizer ours32000 --input data/heldout
 python3 - "$results" "$(stat -c %s data/ja-x3.txt)" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    name, wall, rss = line.split("\t"); rows[name].append((float(wall), int(rss)))
+    name, wall, rss, cpu = line.split("\t"); rows[name].append((float(wall), int(rss), float(cpu)))
 size = int(sys.argv[2])
-med = {k: (statistics.median(w for w, _ in v), max(r for _, r in v)) for k, v in rows.items()}
-for k, (w, r) in sorted(med.items()):
+med = {k: (statistics.median(w for w, _, _ in v), max(r for _, r, _ in v), statistics.median(c for _, _, c in v)) for k, v in rows.items()}
+for k, (w, r, c) in sorted(med.items()):
     extra = f"  {size / w / 1e6:.2f} MB/s" if k.startswith("encode") else ""
-    print(f"{k:28s} median {w:7.2f} s  peak RSS {r / 1024:7.1f} MB{extra}")
+    print(f"{k:28s} median wall {w:7.2f} s  median cpu {c:7.2f} s  peak RSS {r / 1024:7.1f} MB{extra}")
 for v in ("16000", "32000"):
     s, t = med[f"train-spm-{v}"], med[f"train-tsumugi-{v}"]
-    print(f"train {v}: speed-up {s[0] / t[0]:.2f}x, memory ratio {t[1] / s[1]:.2f}x")
-s = med["encode-spm-1thread"][0]
+    print(f"train {v}: speed-up {s[0] / t[0]:.2f}x wall, {s[2] / t[2]:.2f}x cpu; memory ratio {t[1] / s[1]:.2f}x")
+s = med["encode-spm-1thread"]
 for k in ("encode-tsumugi-1thread", "encode-tsumugi-2threads"):
-    print(f"{k}: {s / med[k][0]:.2f}x spm_encode")
+    print(f"{k}: {s[0] / med[k][0]:.2f}x spm_encode wall, {s[2] / med[k][2]:.2f}x cpu")
 PY

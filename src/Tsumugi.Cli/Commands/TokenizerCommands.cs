@@ -88,8 +88,9 @@ public static class TokenizerCommands
         var c = new Command("merge", "Merge per-language tokenizers into one vocabulary (no duplicates) and re-estimate scores on mixed text.") { toks, input, vocab, output, threads };
         c.SetAction(r =>
         {
+            if (r.GetValue(vocab) < 0) throw new ArgumentException($"--vocab-size must be 0 (keep every piece) or positive (got {r.GetValue(vocab)}).");
             var models = r.GetValue(toks)!.Select(t => TokenizerDirectory.Load(t).Model).ToList();
-            var text = TrainingInput.ReadSentences(r.GetValue(input)!, 4192).ToList();
+            var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Threads = r.GetValue(threads), Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var merged = VocabularyTools.Merge(models, text, r.GetValue(vocab), o);
             TokenizerDirectory.Save(merged, r.GetValue(output)!);
@@ -108,8 +109,12 @@ public static class TokenizerCommands
         var c = new Command("extend", "Add N pieces learned on new text to an existing tokenizer, keeping every existing id; writes id-map.json for embedding growth.") { tok, input, count, output };
         c.SetAction(r =>
         {
+            if (r.GetValue(count) < 1) throw new ArgumentException($"--add must be at least 1 (got {r.GetValue(count)}): the number of pieces to add.");
+            var baseDir = Directory.Exists(r.GetValue(tok)!) ? r.GetValue(tok)! : Path.GetDirectoryName(Path.GetFullPath(r.GetValue(tok)!))!;
+            if (Path.GetFullPath(baseDir).TrimEnd('/') == Path.GetFullPath(r.GetValue(output)!).TrimEnd('/'))
+                throw new ArgumentException($"--output {r.GetValue(output)} would overwrite the base tokenizer; pass a new directory.");
             var baseModel = TokenizerDirectory.Load(r.GetValue(tok)!).Model;
-            var text = TrainingInput.ReadSentences(r.GetValue(input)!, 4192).ToList();
+            var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var (model, idMap) = VocabularyTools.Extend(baseModel, text, r.GetValue(count), o);
             var dir = r.GetValue(output)!;
@@ -151,32 +156,23 @@ public static class TokenizerCommands
     {
         var tok = new Option<string>("--tokenizer") { Description = "Tokenizer directory or .model file.", Required = true };
         var threads = new Option<int>("--threads") { Description = "Encoding threads (-1 = all cores).", DefaultValueFactory = _ => -1 };
-        var c = new Command("encode", "Read lines on stdin, write one line of space-separated ids per line (like spm_encode --output_format=id).") { tok, threads };
+        var stats = new Option<bool>("--stats") { Description = "Print load time, lines, bytes and encoding throughput to stderr." };
+        var c = new Command("encode", "Read lines on stdin, write one line of space-separated ids per line (like spm_encode --output_format=id).") { tok, threads, stats };
         c.SetAction(r =>
         {
+            // CPU time next to wall time: on a shared machine it is the steadier of the two.
+            static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
+            double cpu0 = Cpu();
+            var sw = Stopwatch.StartNew();
             var t = TokenizerDirectory.Load(r.GetValue(tok)!);
-            using var stdout = new StreamWriter(Console.OpenStandardOutput(), new UTF8Encoding(false), 1 << 16);
-            var batch = new List<byte[]>(8192);
-            long lineNo = 0;
-            var sb = new StringBuilder();
-            void Flush()
-            {
-                foreach (var ids in t.EncodeBatch(batch, r.GetValue(threads)))
-                {
-                    sb.Clear();
-                    for (int i = 0; i < ids.Length; i++) { if (i > 0) sb.Append(' '); sb.Append(ids[i]); }
-                    stdout.WriteLine(sb);
-                }
-                batch.Clear();
-            }
-            foreach (var line in ReadStdinByteLines())
-            {
-                lineNo++;
-                if (!System.Text.Unicode.Utf8.IsValid(line)) throw new InvalidDataException($"stdin line {lineNo}: invalid UTF-8; pass UTF-8 text.");
-                batch.Add(line);
-                if (batch.Count == batch.Capacity) Flush();
-            }
-            Flush();
+            double load = sw.Elapsed.TotalSeconds, cpu1 = Cpu();
+            sw.Restart();
+            using var stdin = Console.OpenStandardInput();
+            using var stdout = Console.OpenStandardOutput();
+            var s = IdLineEncoder.Run(t, stdin, stdout, r.GetValue(threads));
+            if (r.GetValue(stats))
+                Console.Error.WriteLine($"load {load:F3} s (cpu {cpu1 - cpu0:F3} s); encoded {s.Lines} lines, {s.Bytes / 1e6:F2} MB in {sw.Elapsed.TotalSeconds:F3} s " +
+                    $"(cpu {Cpu() - cpu1:F3} s; {s.Bytes / 1e6 / sw.Elapsed.TotalSeconds:F2} MB/s, {s.Threads} threads); process cpu before load {cpu0:F3} s");
             return 0;
         });
         return c;
@@ -208,28 +204,12 @@ public static class TokenizerCommands
         return c;
     }
 
-    /// <summary>Stdin split on '\n' into raw byte lines, read in 64 KB blocks.</summary>
-    static IEnumerable<byte[]> ReadStdinByteLines()
+    /// <summary>Every non-empty line of the --input files; an input without any is an error, not an empty vocabulary.</summary>
+    static List<string> ReadText(string[] inputs)
     {
-        using var input = Console.OpenStandardInput();
-        var buffer = new byte[1 << 16];
-        var pending = new List<byte>();
-        int n;
-        while ((n = input.Read(buffer, 0, buffer.Length)) > 0)
-        {
-            int start = 0;
-            while (true)
-            {
-                int nl = Array.IndexOf(buffer, (byte)'\n', start, n - start);
-                if (nl < 0) { pending.AddRange(buffer.AsSpan(start, n - start)); break; }
-                byte[] line;
-                if (pending.Count == 0) line = buffer[start..nl];
-                else { pending.AddRange(buffer.AsSpan(start, nl - start)); line = [.. pending]; pending.Clear(); }
-                yield return line;
-                start = nl + 1;
-            }
-        }
-        if (pending.Count > 0) yield return [.. pending];
+        var text = TrainingInput.ReadSentences(inputs, 4192).ToList();
+        if (text.Count == 0) throw new InvalidDataException($"no text in --input {string.Join(' ', inputs)}; pass UTF-8 text files (one sentence per line) or .jsonl.zst shards.");
+        return text;
     }
 
     /// <summary>Stdin split on '\n' (a trailing '\r' kept, as spm does), each line decoded strictly; null = invalid UTF-8.</summary>

@@ -40,7 +40,7 @@ static class BpeMerger
         {
             if (left == -1 || right == -1 || symbols[left].Freeze || symbols[right].Freeze) return;
             int size = symbols[left].Len + symbols[right].Len;
-            int id = v.Trie.Find(str.Slice(symbols[left].Start, size));
+            int id = v.Trie!.Find(str.Slice(symbols[left].Start, size));
             if (id < 0) return;
             agenda.Enqueue((left, right, size), (v.Scores[id], left));
             if (v.IsUnused[id])
@@ -68,7 +68,7 @@ static class BpeMerger
 
     static void Resegment(ReadOnlySpan<byte> s, int start, int len, SpmVocab v, Dictionary<int, (int LStart, int LLen, int RLen)>? rev, List<(int, int, int)> output)
     {
-        int id = v.Trie.Find(s.Slice(start, len));
+        int id = v.Trie!.Find(s.Slice(start, len));
         if (id < 0) { output.Add((start, len, v.UnkId)); return; }
         if (!v.IsUnused[id] || rev == null || !rev.TryGetValue(id, out var m)) { output.Add((start, len, id)); return; }
         // The recorded split may come from another occurrence of the same string; only the lengths matter.

@@ -31,9 +31,7 @@ public sealed class SpmNormalizer
 
     public byte[] Normalize(ReadOnlySpan<byte> input)
     {
-        if (_map == null && _userDefined == null && !_spec.RemoveExtraWhitespaces && !_suffix && _spec.EscapeWhitespaces
-            && System.Text.Unicode.Utf8.IsValid(input))
-            return NormalizeIdentity(input);
+        if (IsIdentity && System.Text.Unicode.Utf8.IsValid(input)) return NormalizeIdentity(input);
         var o = new List<byte>(input.Length + input.Length / 4 + 3);
         bool removeExtra = _spec.RemoveExtraWhitespaces;
         if (removeExtra)
@@ -74,26 +72,51 @@ public sealed class SpmNormalizer
     }
 
     /// <summary>
+    /// <see cref="Normalize(ReadOnlySpan{byte})"/> into a reusable buffer (grown as needed) on the fast path, so that
+    /// encoding a line allocates nothing; other settings fall back to a fresh array.
+    /// </summary>
+    internal ReadOnlySpan<byte> Normalize(ReadOnlySpan<byte> input, ref byte[]? buffer)
+    {
+        if (!IsIdentity || !System.Text.Unicode.Utf8.IsValid(input)) return Normalize(input);
+        if (input.Length == 0) return [];
+        int need = IdentityLength(input);
+        if (buffer == null || buffer.Length < need) buffer = new byte[Math.Max(need, 4096)];
+        WriteIdentity(input, buffer);
+        return buffer.AsSpan(0, need);
+    }
+
+    bool IsIdentity => _map == null && _userDefined == null && !_spec.RemoveExtraWhitespaces && !_suffix && _spec.EscapeWhitespaces;
+
+    /// <summary>
     /// Fast path for the Llama/llm-jp setting (identity map, no user-defined symbols, no whitespace collapsing, valid
     /// UTF-8): the general loop reduces to "dummy prefix, then every ' ' → '▁'".
     /// </summary>
     byte[] NormalizeIdentity(ReadOnlySpan<byte> input)
     {
         if (input.Length == 0) return [];
-        int spaces = System.MemoryExtensions.Count(input, (byte)' ');
-        var o = new byte[input.Length + spaces * 2 + (_spec.AddDummyPrefix ? 3 : 0)];
+        var o = new byte[IdentityLength(input)];
+        WriteIdentity(input, o);
+        return o;
+    }
+
+    int IdentityLength(ReadOnlySpan<byte> input) =>
+        input.Length + System.MemoryExtensions.Count(input, (byte)' ') * 2 + (_spec.AddDummyPrefix ? 3 : 0);
+
+    // Fully optimized from the first call: a CLI run is too short to wait for tiered JIT.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    void WriteIdentity(ReadOnlySpan<byte> input, Span<byte> o)
+    {
         int k = 0;
-        if (_spec.AddDummyPrefix) { Meta.CopyTo(o, 0); k = 3; }
+        if (_spec.AddDummyPrefix) { Meta.CopyTo(o); k = 3; }
         while (input.Length > 0)
         {
             int sp = input.IndexOf((byte)' ');
             var chunk = sp < 0 ? input : input[..sp];
-            chunk.CopyTo(o.AsSpan(k)); k += chunk.Length;
+            chunk.CopyTo(o[k..]); k += chunk.Length;
             if (sp < 0) break;
-            Meta.CopyTo(o, k); k += 3;
+            Meta.CopyTo(o[k..]); k += 3;
             input = input[(sp + 1)..];
         }
-        return o;
     }
 
     static bool EndsWith(List<byte> o, byte[] t)

@@ -13,6 +13,7 @@ public sealed class SpmTokenizer
     readonly SpmNormalizer _normalizer;
 
     [ThreadStatic] static List<(int Start, int Length, int Id)>? t_segs;
+    [ThreadStatic] static byte[]? t_normalized;
 
     public SpmModel Model { get; }
     public int VocabSize => Model.Pieces.Count;
@@ -82,9 +83,12 @@ public sealed class SpmTokenizer
         return [.. ids];
     }
 
-    public void EncodeInto(ReadOnlySpan<byte> utf8, List<int> ids) => Segment(_normalizer.Normalize(utf8), ids);
+    /// <summary>Appends the ids of raw UTF-8 to <paramref name="ids"/>; reuses per-thread buffers (no per-call allocation on the identity-normalizer path).</summary>
+    public void EncodeInto(ReadOnlySpan<byte> utf8, List<int> ids) => Segment(_normalizer.Normalize(utf8, ref t_normalized), ids);
 
-    void Segment(byte[] norm, List<int> ids)
+    // Fully optimized from the first call: a CLI run is too short to wait for tiered JIT.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    void Segment(ReadOnlySpan<byte> norm, List<int> ids)
     {
         var segs = t_segs ??= new List<(int Start, int Length, int Id)>();
         segs.Clear();
@@ -92,7 +96,7 @@ public sealed class SpmTokenizer
         else UnigramViterbi.Encode(norm, _vocab, segs);
         bool fallback = Model.TrainerSpec.ByteFallback;
         bool prevUnk = false;
-        foreach (var (start, len, id) in segs)
+        foreach (var (start, len, id) in System.Runtime.InteropServices.CollectionsMarshal.AsSpan(segs))
         {
             bool unk = id == _vocab.UnkId;
             if (unk && fallback)

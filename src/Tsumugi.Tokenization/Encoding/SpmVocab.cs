@@ -9,7 +9,13 @@ namespace Tsumugi.Tokenization.Encoding;
 /// </summary>
 sealed class SpmVocab
 {
-    public readonly ByteTrie Trie = new();
+    /// <summary>BPE's piece lookup (null for Unigram models).</summary>
+    public readonly ByteTrie? Trie;
+    /// <summary>
+    /// Unigram's matching trie as a double array (null for BPE models); each node's payload is (id, Viterbi score),
+    /// id -1 for UNUSED. Only the structure the model type needs is built: loading is part of every CLI run.
+    /// </summary>
+    public readonly DoubleArrayTrie? Lattice;
     public readonly ByteTrie? UserDefinedTrie;
     public readonly float[] Scores;
     public readonly bool[] IsUnused, IsUserDefined;
@@ -17,6 +23,8 @@ sealed class SpmVocab
     public readonly float MinScore, MaxScore;
     public readonly int UnkId;
 
+    // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public SpmVocab(SpmModel model)
     {
         int n = model.Pieces.Count;
@@ -24,25 +32,28 @@ sealed class SpmVocab
         Array.Fill(ByteIds, -1);
         float min = float.MaxValue, max = float.MinValue;
         ByteTrie? ud = null;
+        bool bpe = model.TrainerSpec.ModelType == SpmModelType.Bpe;
+        var trie = bpe ? new ByteTrie() : null;
+        var utf8s = new byte[n][];
         for (int i = 0; i < n; i++)
         {
             var p = model.Pieces[i];
             Scores[i] = p.Score;
-            var utf8 = System.Text.Encoding.UTF8.GetBytes(p.Piece);
+            var utf8 = utf8s[i] = System.Text.Encoding.UTF8.GetBytes(p.Piece);
             switch (p.Type)
             {
                 case PieceType.Normal:
                     min = Math.Min(min, p.Score); max = Math.Max(max, p.Score);
-                    Trie.Add(utf8, i);
+                    trie?.Add(utf8, i);
                     break;
                 case PieceType.UserDefined:
                     IsUserDefined[i] = true;
-                    Trie.Add(utf8, i);
+                    trie?.Add(utf8, i);
                     (ud ??= new ByteTrie()).Add(utf8, i);
                     break;
                 case PieceType.Unused:
                     IsUnused[i] = true;
-                    Trie.Add(utf8, i);
+                    trie?.Add(utf8, i);
                     break;
                 case PieceType.Unknown:
                     UnkId = i;
@@ -54,6 +65,23 @@ sealed class SpmVocab
         }
         UserDefinedTrie = ud;
         MinScore = min; MaxScore = max;
+        Trie = trie;
+        if (bpe) return;
+        // spm scores a user-defined piece as length * max_score - 0.1 (a double expression); a NORMAL piece as its float.
+        var entries = new List<(byte[], int, double)>(n);
+        for (int i = 0; i < n; i++)
+        {
+            var p = model.Pieces[i];
+            if (p.Type is not (PieceType.Normal or PieceType.UserDefined or PieceType.Unused)) continue;
+            var utf8 = utf8s[i];
+            entries.Add(p.Type switch
+            {
+                PieceType.UserDefined => (utf8, i, utf8.Length * (double)max - 0.1),
+                PieceType.Unused => (utf8, -1, 0),
+                _ => (utf8, i, (double)p.Score),
+            });
+        }
+        Lattice = new DoubleArrayTrie(entries);
     }
 
     public static int ParseBytePiece(string piece)

@@ -20,6 +20,8 @@ public static class SpmModelIO
         }
     }
 
+    // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static SpmModel Parse(byte[] data)
     {
         var model = new SpmModel();
@@ -74,6 +76,8 @@ public static class SpmModelIO
         if (model.TrainerSpec.ByteFallback && bytes != 256) throw new InvalidDataException("there are not 256 byte pieces although byte_fallback is true");
     }
 
+    // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static SpmPiece ParsePiece(byte[] data)
     {
         var input = new CodedInputStream(data);

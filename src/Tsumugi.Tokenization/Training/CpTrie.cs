@@ -1,9 +1,12 @@
 namespace Tsumugi.Tokenization.Training;
 
-/// <summary>Trie over Unicode code points for the trainers' lattices (ids are indexes into the piece list).</summary>
+/// <summary>
+/// Trie over Unicode code points for the trainers' lattices (ids are indexes into the piece list). Edges live in the
+/// encoder's open-addressing table: every E-step and pruning pass walks it once per character of the corpus.
+/// </summary>
 sealed class CpTrie
 {
-    readonly Dictionary<long, int> _edges = new();
+    readonly Tsumugi.Tokenization.Encoding.EdgeTable _edges = new();
     readonly List<int> _values = [-1];
 
     public CpTrie(IReadOnlyList<int[]> keys)
@@ -14,7 +17,7 @@ sealed class CpTrie
             foreach (int c in keys[id])
             {
                 long k = ((long)node << 21) | (uint)c;
-                if (!_edges.TryGetValue(k, out int next)) { _values.Add(-1); next = _values.Count - 1; _edges[k] = next; }
+                if (!_edges.TryGetValue(k, out int next)) { _values.Add(-1); next = _values.Count - 1; _edges.Add(k, next); }
                 node = next;
             }
             _values[node] = id;

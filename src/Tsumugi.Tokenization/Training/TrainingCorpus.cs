@@ -45,7 +45,7 @@ sealed class TrainingCorpus
                 var norm = System.Text.Encoding.UTF8.GetString(normalizer.Normalize(part));
                 if (norm.Length == 0) continue;
                 var cps = ToCodePoints(norm);
-                foreach (int cp in cps) charCounts[cp] = charCounts.GetValueOrDefault(cp) + 1;
+                foreach (int cp in cps) System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(charCounts, cp, out _)++;
                 normalized.Add(cps);
             }
         }
@@ -63,15 +63,20 @@ sealed class TrainingCorpus
         }
         foreach (int r in required) if (alphabet.Add(r)) c.Alphabet.Add((r, 1));
 
+        // Membership is asked twice per character of the corpus: a flat table for the BMP, the set beyond it.
+        var inBmp = new bool[0x10000];
+        foreach (int cp in alphabet) if (cp < 0x10000) inBmp[cp] = true;
+        bool InAlphabet(int cp) => cp < 0x10000 ? inBmp[cp] : alphabet.Contains(cp);
         var sb = new System.Text.StringBuilder();
         foreach (var cps in normalized)
         {
             sb.Clear();
             foreach (int cp in cps)
             {
-                bool boundary = !alphabet.Contains(cp) || (o.SplitByWhitespace && cp == MetaChar);
+                bool known = InAlphabet(cp);
+                bool boundary = !known || (o.SplitByWhitespace && cp == MetaChar);
                 if (boundary && sb.Length > 0) { Count(wordCounts, sb.ToString(), cp == MetaChar ? (byte)1 : (byte)2); sb.Clear(); }
-                if (alphabet.Contains(cp)) sb.Append(char.ConvertFromUtf32(cp));
+                if (known) { if (cp < 0x10000) sb.Append((char)cp); else sb.Append(char.ConvertFromUtf32(cp)); }
             }
             if (sb.Length > 0) Count(wordCounts, sb.ToString(), 2);
         }
@@ -81,8 +86,8 @@ sealed class TrainingCorpus
 
     static void Count(Dictionary<string, (long Freq, byte Ends)> d, string w, byte end)
     {
-        var (f, e) = d.GetValueOrDefault(w);
-        d[w] = (f + 1, (byte)(e | end));
+        ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(d, w, out _);
+        entry = (entry.Freq + 1, (byte)(entry.Ends | end));
     }
 
     public static int[] ToCodePoints(string s)

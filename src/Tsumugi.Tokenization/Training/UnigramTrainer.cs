@@ -5,14 +5,24 @@ namespace Tsumugi.Tokenization.Training;
 /// <summary>
 /// SentencePiece's Unigram trainer (unigram_model_trainer.cc): frequent substrings as seeds (score = freq × length),
 /// EM with the digamma (Bayesian) M-step, and loss-based pruning by shrinking_factor until 1.1 × vocab_size remain,
-/// then the alphabet plus the best pieces up to vocab_size. Seeds are counted over distinct words with a hash table
-/// instead of spm's suffix array (same candidates up to max_piece_length, weighted by word frequency).
+/// then the alphabet plus the best pieces up to vocab_size. Seeds come from a suffix array over the distinct words
+/// (<see cref="SeedSubstrings"/>), weighted by word frequency.
 /// </summary>
 public static class UnigramTrainer
 {
     public static SpmModel Train(IReadOnlyList<string> sentences, TrainerOptions o)
     {
         o.ModelType = SpmModelType.Unigram;
+        // Every log line carries elapsed time and working set: where training spends time and memory, per phase.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var userLog = o.Log;
+        if (userLog != null) o.Log = msg => userLog($"[{clock.Elapsed.TotalSeconds,6:F2} s, cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,6:F2} s, {Environment.WorkingSet / (1 << 20),5} MB] {msg}");
+        try { return TrainLogged(sentences, o); }
+        finally { o.Log = userLog; }
+    }
+
+    static SpmModel TrainLogged(IReadOnlyList<string> sentences, TrainerOptions o)
+    {
         var corpus = TrainingCorpus.Build(sentences, o);
         int target = o.VocabSize - ModelLayout.MetaCount(o);
         if (target < corpus.Alphabet.Count)
@@ -63,43 +73,14 @@ public static class UnigramTrainer
     static List<(int[] Cps, float Score)> Seeds(TrainingCorpus corpus, TrainerOptions o)
     {
         var validator = new PieceValidator(o);
-        // spm's seeds are the internal nodes of a suffix tree: right-maximal repeats, i.e. substrings seen at least
-        // twice and followed by at least two different characters (a word end counts as one). Track the next char.
-        // Keys are 64-bit FNV-1a hashes of the code points (extended one character at a time) rather than strings:
-        // a fraction of the memory, and a collision among ~10^7 keys has probability ~10^-5.
-        var stats = new Dictionary<ulong, SeedStat>();
-        for (int wi = 0; wi < corpus.Words.Count; wi++)
-        {
-            var (cps, freq) = corpus.Words[wi];
-            for (int i = 0; i < cps.Length; i++)
-            {
-                ulong h = 14695981039346656037UL;
-                h = (h ^ (uint)cps[i]) * 1099511628211UL;
-                for (int len = 2; len <= o.MaxPieceLength && i + len <= cps.Length; len++)
-                {
-                    h = (h ^ (uint)cps[i + len - 1]) * 1099511628211UL;
-                    if (!validator.IsValid(cps.AsSpan(i, len))) break; // invalidity is prefix-closed (script change, inner ▁, digits)
-                    byte ends = corpus.WordEnds[wi];
-                    int next = i + len < cps.Length ? cps[i + len] : ends == 1 ? -1 : -2;
-                    ref var st = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(stats, h, out bool exists);
-                    if (!exists) st = new SeedStat { Count = freq, Next = next, Word = wi, Offset = i, Length = (byte)len };
-                    else if (st.Next != next) st.Branches = true;
-                    if (exists) st.Count += freq;
-                    if (i + len == cps.Length && ends == 3) st.Branches = true;
-                }
-            }
-        }
-        var seeds = stats.Values.Where(v => v.Count >= 2 && v.Branches)
-            .Select(v => (Piece: TrainingCorpus.FromCodePoints(corpus.Words[v.Word].Cps.AsSpan(v.Offset, v.Length)), Score: (double)v.Count * v.Length))
+        var seeds = SeedSubstrings.Find(corpus, o.MaxPieceLength, validator.IsValid)
+            .Select(c => (Piece: TrainingCorpus.FromCodePoints(corpus.Words[c.Word].Cps.AsSpan(c.Offset, c.Length)), Score: (double)c.Count * c.Length))
             .OrderByDescending(s => s.Score).ThenBy(s => s.Piece, StringComparer.Ordinal)
             .Take(o.SeedPieceCount).ToList();
-        stats = null;
         seeds.AddRange(corpus.Alphabet.Select(a => (char.ConvertFromUtf32(a.Cp), (double)a.Count)));
         double logSum = Math.Log(seeds.Sum(s => s.Score));
         return seeds.Select(s => (TrainingCorpus.ToCodePoints(s.Piece), (float)(Math.Log(s.Score) - logSum))).ToList();
     }
-
-    struct SeedStat { public long Count; public int Next, Word, Offset; public byte Length; public bool Branches; }
 
     /// <summary>Lattice edges of one word: (start, end, piece id or -1 for an unknown character).</summary>
     static void Edges(int[] w, CpTrie trie, List<(int S, int E, int Id)> edges)
@@ -124,31 +105,33 @@ public static class UnigramTrainer
     {
         var trie = new CpTrie(pieces.Select(p => p.Cps).ToList());
         float unk = pieces.Min(p => p.Score) - 10f;
+        var scores = pieces.Select(p => p.Score).ToArray();
         var total = new double[pieces.Count];
         double objective = 0, freqSum = 0;
         var gate = new object();
         Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, corpus.Words.Count, 2048),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
-            () => (Exp: new double[pieces.Count], Obj: 0.0, F: 0.0, Edges: new List<(int, int, int)>()),
+            () => (Exp: new double[pieces.Count], Obj: 0.0, F: 0.0, Edges: new List<(int, int, int)>(), Alpha: new double[256], Beta: new double[256]),
             (range, _, local) =>
             {
                 for (int wi = range.Item1; wi < range.Item2; wi++)
                 {
                     var (w, freq) = corpus.Words[wi];
                     Edges(w, trie, local.Edges);
-                    var alpha = new double[w.Length + 1];
-                    var beta = new double[w.Length + 1];
-                    Array.Fill(alpha, double.NegativeInfinity); Array.Fill(beta, double.NegativeInfinity);
+                    if (local.Alpha.Length < w.Length + 1) { local.Alpha = new double[w.Length * 2 + 1]; local.Beta = new double[w.Length * 2 + 1]; }
+                    var alpha = local.Alpha; var beta = local.Beta; // reused per thread: words are many and short
+                    alpha.AsSpan(0, w.Length + 1).Fill(double.NegativeInfinity); beta.AsSpan(0, w.Length + 1).Fill(double.NegativeInfinity);
                     alpha[0] = 0; beta[w.Length] = 0;
-                    foreach (var (s, e, id) in local.Edges) alpha[e] = LogAdd(alpha[e], alpha[s] + (id < 0 ? unk : pieces[id].Score));
-                    for (int k = local.Edges.Count - 1; k >= 0; k--)
+                    var edges = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(local.Edges);
+                    foreach (var (s, e, id) in edges) alpha[e] = LogAdd(alpha[e], alpha[s] + (id < 0 ? unk : scores[id]));
+                    for (int k = edges.Length - 1; k >= 0; k--)
                     {
-                        var (s, e, id) = local.Edges[k];
-                        beta[s] = LogAdd(beta[s], beta[e] + (id < 0 ? unk : pieces[id].Score));
+                        var (s, e, id) = edges[k];
+                        beta[s] = LogAdd(beta[s], beta[e] + (id < 0 ? unk : scores[id]));
                     }
                     double z = alpha[w.Length];
-                    foreach (var (s, e, id) in local.Edges)
-                        if (id >= 0) local.Exp[id] += freq * Math.Exp(alpha[s] + pieces[id].Score + beta[e] - z);
+                    foreach (var (s, e, id) in edges)
+                        if (id >= 0) local.Exp[id] += freq * Math.Exp(alpha[s] + scores[id] + beta[e] - z);
                     local.Obj -= freq * z; local.F += freq;
                 }
                 return local;

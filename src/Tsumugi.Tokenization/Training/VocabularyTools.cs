@@ -77,7 +77,7 @@ public static class VocabularyTools
         }
         var scored = UnigramTrainer.Reestimate(pieces, mixedText, o);
         int keep = targetSize > 0 ? targetSize - ModelLayout.MetaCount(o) : int.MaxValue;
-        if (keep <= 0) throw new ArgumentException($"target size {targetSize} leaves no room after {ModelLayout.MetaCount(o)} special/byte pieces");
+        if (keep <= 0) throw new ArgumentException($"target size {targetSize} leaves no room after {ModelLayout.MetaCount(o)} special/byte pieces; ask for more pieces than that (or 0 to keep every piece).");
         var singles = scored.Where(p => System.Globalization.StringInfo.ParseCombiningCharacters(p.Piece).Length == 1 && p.Piece.EnumerateRunes().Count() == 1).ToList();
         var chosen = singles.Concat(scored.Except(singles).OrderByDescending(p => p.Score)).Take(Math.Max(keep, singles.Count)).ToList();
         return ModelLayout.Build(o, chosen);

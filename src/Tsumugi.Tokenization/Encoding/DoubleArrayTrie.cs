@@ -1,0 +1,152 @@
+namespace Tsumugi.Tokenization.Encoding;
+
+/// <summary>
+/// A read-only double-array trie over UTF-8 bytes (the darts layout sentencepiece itself matches with): the child of
+/// node s by byte b is t = base[s] + b, valid when check[t] == s. One step is two reads of adjacent ints, no hashing,
+/// which is what the Unigram Viterbi does for every byte of every candidate piece. Each node also carries the
+/// payload the Viterbi needs there (piece id or -1, and its score), so a match costs no further lookups.
+/// </summary>
+sealed class DoubleArrayTrie
+{
+    /// <summary>base and check side by side: one cache line serves both reads of a step.</summary>
+    internal struct Unit { public int Base, Check; }
+
+    readonly Unit[] _units;
+    readonly int[] _ids;
+    readonly double[] _scores;
+
+    public const int Root = 0;
+
+    /// <summary>Builds from (key, id, score) entries; keys must be non-empty and distinct. id -1 = traversable only.</summary>
+    public DoubleArrayTrie(IReadOnlyList<(byte[] Key, int Id, double Score)> entries)
+    {
+        var sorted = entries.OrderBy(e => e.Key, ByteArrayComparer.Instance).ToArray();
+        var b = new Builder(sorted.Length * 8 + 512);
+        b.Place(Root, sorted, 0, sorted.Length, 0);
+        int size = b.Size;
+        _units = b.Units[..size];
+        _ids = b.Ids[..size];
+        _scores = b.Scores[..size];
+    }
+
+    public ReadOnlySpan<Unit> Units => _units;
+    public int[] Ids => _ids;
+    public double[] Scores => _scores;
+
+    /// <summary>Exact lookup of a key's id; -1 when absent.</summary>
+    public int Find(ReadOnlySpan<byte> key)
+    {
+        int node = Root;
+        foreach (byte c in key)
+        {
+            int t = _units[node].Base + c;
+            if ((uint)t >= (uint)_units.Length || _units[t].Check != node) return -1;
+            node = t;
+        }
+        return key.Length == 0 ? -1 : _ids[node];
+    }
+
+    sealed class Builder
+    {
+        public Unit[] Units = [];
+        public int[] Ids = [];
+        public double[] Scores = [];
+        public int Size = 1;
+        // Free cells form a doubly linked list (head = _next[Head]) so a base search visits only free cells.
+        int[] _next = [], _prev = [];
+        int _head = -1, _tail = -1;
+
+        public Builder(int capacity)
+        {
+            Ensure(capacity);
+            Take(0); // the root
+            Units[0].Check = int.MinValue;
+        }
+
+        /// <summary>Places the children of <paramref name="node"/>: the keys in [lo, hi) share their first <paramref name="depth"/> bytes.</summary>
+        // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Place(int node, (byte[] Key, int Id, double Score)[] keys, int lo, int hi, int depth)
+        {
+            // A key that ends here is the node's own payload; sorting puts it first.
+            // (A duplicate key keeps the last entry, like ByteTrie.Add.)
+            while (lo < hi && keys[lo].Key.Length == depth)
+            {
+                Ids[node] = keys[lo].Id; Scores[node] = keys[lo].Score;
+                lo++;
+            }
+            if (lo == hi) return;
+            Span<byte> labels = stackalloc byte[256]; // per call: the recursion below places grandchildren first
+            int count = 0;
+            for (int i = lo; i < hi; i++)
+            {
+                byte c = keys[i].Key[depth];
+                if (count == 0 || labels[count - 1] != c) labels[count++] = c;
+            }
+            int bas = FindBase(labels[..count]);
+            Units[node].Base = bas;
+            for (int k = 0; k < count; k++) { Take(bas + labels[k]); Units[bas + labels[k]].Check = node; }
+            Size = Math.Max(Size, bas + labels[count - 1] + 1);
+            int start = lo;
+            for (int k = 0; k < count; k++)
+            {
+                int end = start;
+                while (end < hi && keys[end].Key[depth] == labels[k]) end++;
+                Place(bas + labels[k], keys, start, end, depth + 1);
+                start = end;
+            }
+        }
+
+        // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        int FindBase(ReadOnlySpan<byte> labels)
+        {
+            for (int pos = _head; ; pos = _next[pos])
+            {
+                if (pos < 0) { int old = Units.Length; Ensure(old * 2); pos = old; }
+                int bas = pos - labels[0];
+                if (bas < 1) continue;
+                Ensure(bas + 256);
+                bool free = true;
+                for (int k = 1; k < labels.Length && free; k++) free = Units[bas + labels[k]].Check == -1;
+                if (free) return bas;
+            }
+        }
+
+        // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void Take(int cell)
+        {
+            int p = _prev[cell], n = _next[cell];
+            if (p >= 0) _next[p] = n; else _head = n;
+            if (n >= 0) _prev[n] = p; else _tail = p;
+            Units[cell].Check = -2; // the caller sets the real parent
+        }
+
+        void Ensure(int n)
+        {
+            if (n <= Units.Length) return;
+            int old = Units.Length, size = Math.Max(n, old * 2);
+            Array.Resize(ref Units, size);
+            Array.Resize(ref Ids, size);
+            Array.Resize(ref Scores, size);
+            Array.Resize(ref _next, size);
+            Array.Resize(ref _prev, size);
+            Array.Fill(Ids, -1, old, size - old);
+            for (int i = old; i < size; i++)
+            {
+                Units[i] = new Unit { Base = 0, Check = -1 };
+                _prev[i] = i == old ? _tail : i - 1;
+                _next[i] = i + 1 < size ? i + 1 : -1;
+            }
+            if (_tail >= 0) _next[_tail] = old; else _head = old;
+            _tail = size - 1;
+        }
+    }
+
+    sealed class ByteArrayComparer : IComparer<byte[]>
+    {
+        public static readonly ByteArrayComparer Instance = new();
+        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
+    }
+}
