@@ -101,9 +101,15 @@ public static class CorpusCommands
         var noExact = new Option<bool>("--no-exact") { Description = "Skip exact-hash dedup." };
         var noNear = new Option<bool>("--no-near") { Description = "Skip MinHash near-duplicate dedup." };
         var workers = new Option<int?>("--workers") { Description = "Parallel workers for signatures and rewriting." };
-        var cmd = new Command("dedup", "Global exact + MinHash LSH (char 5-gram) deduplication over all shards.")
+        var memory = new Option<int>("--memory")
         {
-            input, output, threshold, bands, rows, newest, noExact, noNear, workers,
+            Description = "MB for the hash records (24 bytes per document and band); beyond it they spill to sorted runs on disk in the output folder.",
+            DefaultValueFactory = _ => 1024,
+        };
+        memory.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--memory: at least 1 (MB)"); });
+        var cmd = new Command("dedup", "Global exact + MinHash LSH (char 5-gram) deduplication over all shards, in bounded memory.")
+        {
+            input, output, threshold, bands, rows, newest, noExact, noNear, workers, memory,
         };
         cmd.SetAction(parse =>
         {
@@ -116,6 +122,7 @@ public static class CorpusCommands
             {
                 MinHash = mh, KeepNewest = parse.GetValue(newest), Exact = !parse.GetValue(noExact), Near = !parse.GetValue(noNear),
                 Workers = parse.GetValue(workers) ?? Environment.ProcessorCount,
+                MemoryBytes = parse.GetValue(memory) * (1L << 20),
             };
             DedupStats s = null!;
             AnsiConsole.Progress().Start(ctx =>
@@ -131,7 +138,7 @@ public static class CorpusCommands
             table.AddRow("kept", $"{s.DocsKept:N0}");
             table.AddRow("clusters (≥ 2 docs)", $"{s.Clusters:N0} (largest {s.LargestCluster})");
             AnsiConsole.Write(table);
-            CliApp.Info("cluster sizes: " + string.Join(", ", s.ClusterSizes.Select(c => $"{c.Key}×{c.Value}")) + $"; signatures reused from clean: {s.SignaturesReused:N0}; {s.Seconds:F1} s");
+            CliApp.Info("cluster sizes: " + string.Join(", ", s.ClusterSizes.Select(c => $"{c.Key}×{c.Value}")) + $"; signatures reused from clean: {s.SignaturesReused:N0}; runs spilled to disk: {s.SpilledRuns} (--memory {s.MemoryLimitBytes >> 20} MB); {s.Seconds:F1} s");
             return 0;
         });
         return cmd;
