@@ -1,8 +1,8 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Spectre.Console;
 using Tsumugi.Corpus.Dedup;
 using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Sample;
 using Tsumugi.Corpus.Stats;
 
 namespace Tsumugi.Cli.Commands;
@@ -155,20 +155,17 @@ public static class CorpusCommands
             foreach (var (k, v) in s.Domains) t.AddRow(Markup.Escape($"domain {k}"), $"{v:N0}");
             foreach (var (k, v) in s.Tiers) t.AddRow(Markup.Escape($"quality {k}"), $"{v:N0}");
             AnsiConsole.Write(t);
-            var h = new BarChart().Label("length (chars) histogram").Width(60);
-            foreach (var (b, n) in s.LengthHistogram) h.AddItem(b == 0 ? "0" : $"{b}–{2 * b - 1}", n);
-            AnsiConsole.Write(h);
+            if (s.LengthHistogram.Count > 0)  // Spectre's bar chart cannot draw zero bars
+            {
+                var h = new BarChart().Label("length (chars) histogram").Width(60);
+                foreach (var (b, n) in s.LengthHistogram) h.AddItem(b == 0 ? "0" : $"{b}–{2 * b - 1}", n);
+                AnsiConsole.Write(h);
+            }
             if (s.MalformedLines > 0) CliApp.Info($"malformed lines skipped: {s.MalformedLines}");
             return 0;
         });
         return cmd;
     }
-
-    static readonly string[] SamplePackages =
-    [
-        "debian-reference-ja", "debian-reference-en", "maint-guide-ja", "maint-guide", "developers-reference-ja",
-        "developers-reference", "debian-faq-ja", "debian-faq",
-    ];
 
     static Command Sample()
     {
@@ -177,51 +174,10 @@ public static class CorpusCommands
         cmd.SetAction(parse =>
         {
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
-            foreach (var tool in new[] { "apt-get", "dpkg" })
-                if (!OnPath(tool)) throw new InvalidOperationException($"'{tool}' not found: 'corpus sample' needs a Debian/Ubuntu machine; elsewhere copy HTML/text files into a folder and pass it to 'corpus clean --input'");
-            var work = Path.Combine(Path.GetTempPath(), "tsumugi-sample-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(work);
-            try
-            {
-                int files = 0;
-                foreach (var pkg in SamplePackages)
-                {
-                    CliApp.Info($"apt-get download {pkg}");
-                    if (Exec("apt-get", $"download {pkg}", work) != 0) { CliApp.Info($"  skipped {pkg} (not available; run 'apt-get update' first?)"); continue; }
-                    var deb = Directory.GetFiles(work, pkg + "_*.deb").FirstOrDefault();
-                    if (deb is null) continue;
-                    var x = Path.Combine(work, pkg);
-                    if (Exec("dpkg", $"-x {deb} {x}", work) != 0) throw new InvalidOperationException($"dpkg -x {deb} failed");
-                    var lang = pkg.EndsWith("-ja") ? "ja" : "en";
-                    var dest = Path.Combine(outDir, lang, pkg);
-                    Directory.CreateDirectory(dest);
-                    foreach (var f in Directory.EnumerateFiles(x, "*.htm*", SearchOption.AllDirectories))
-                    {
-                        File.Copy(f, Path.Combine(dest, Path.GetFileName(f)), overwrite: true);
-                        files++;
-                    }
-                }
-                if (files == 0) throw new InvalidOperationException("no documentation package could be downloaded; check 'apt-get update' and network access");
-                CliApp.Info($"{files} HTML files in {outDir}; next: tsumugi corpus clean --input {outDir}/ja --output out/clean");
-            }
-            finally
-            {
-                Directory.Delete(work, true);
-            }
+            int files = new DebianDocSample().Download(outDir, CliApp.Info);
+            CliApp.Info($"{files} HTML files in {outDir}; next: tsumugi corpus clean --input {outDir}/ja --output out/clean");
             return 0;
         });
         return cmd;
-    }
-
-    static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
-
-    static int Exec(string file, string args, string cwd)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { WorkingDirectory = cwd, RedirectStandardError = true, RedirectStandardOutput = true })!;
-        p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode;
     }
 }
