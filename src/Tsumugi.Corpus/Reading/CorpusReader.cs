@@ -285,6 +285,9 @@ public sealed class CorpusReader(ReaderOptions options)
         }
     }
 
+    static string? StringField(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
     ReadItem FromElement(string path, long line, long offset, JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -294,6 +297,8 @@ public sealed class CorpusReader(ReaderOptions options)
                 $"no string field '{options.TextField}'; set reader.text_field to the field that holds the text", IsRecord: true));
         string? id = root.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String ? idValue.GetString() : null;
         var doc = MakeDoc(path, line, offset, textValue.GetString()!, "json", id);
+        doc.InputDomain = StringField(root, "domain");
+        doc.InputQuality = StringField(root, "quality");
         foreach (var prop in root.EnumerateObject())
         {
             if (prop.Name == options.TextField || prop.Name is "id" or "source" or "domain" or "quality") continue;
