@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Corpus benchmark: Tsumugi vs HojiChar on ../shared/corpus/ja, alternating rounds, medians and ratios.
 #   HOJICHAR_SRC=/path/to/HojiChar-checkout bench/corpus/run.sh        (ROUNDS=3 by default)
+# Every figure is printed with wall seconds and CPU seconds (user+sys of the process, or of the timed loop): on a
+# shared machine the CPU seconds show the work done, the wall seconds what the other processes left of the cores.
 # HojiChar needs python3 with numpy, tqdm and emoji (Debian: apt-get install python3-numpy python3-tqdm python3-emoji).
 # Without HOJICHAR_SRC only the Tsumugi figures are measured.
 set -euo pipefail
@@ -15,7 +17,9 @@ SCALE=${SCALE:-1}          # repeat the extracted documents SCALE times, so fixe
 SKIP_E2E=${SKIP_E2E:-0}
 rm -rf "$W"; mkdir -p "$W"
 dotnet build "$ROOT/src/Tsumugi.Cli" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
+dotnet build "$ROOT/bench/corpus/ChainBench" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
 T="$ART/bin/Tsumugi.Cli/release/tsumugi"
+CB="$ART/bin/ChainBench/release/ChainBench"
 secs() { $PY -c "import json,sys;s=json.load(open(sys.argv[1]));print(s['seconds'], s['bytes_in'])" "$1"; }
 
 echo "== 1. default Japanese pipeline (HTML extraction … MinHash signatures), end to end"
@@ -23,9 +27,11 @@ for r in $(seq "$ROUNDS"); do
   [ "$SKIP_E2E" = 1 ] && break
   for w in 1 2; do
     rm -rf "$W/e2e"
-    "$T" corpus clean --input "$CORPUS" --output "$W/e2e" --workers $w >/dev/null
+    /usr/bin/time -o "$W/time.txt" -f "%e %U %S" "$T" corpus clean --input "$CORPUS" --output "$W/e2e" --workers $w >/dev/null
     read -r s b < <(secs "$W/e2e/summary.json")
-    echo "e2e workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($b/1e6/$s,2))")" | tee -a "$W/results.txt"
+    read -r wall user sys < "$W/time.txt"
+    # cpu = user+sys of the whole process (start-up included); wall_process = its wall time; seconds = the run itself
+    echo "e2e workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($b/1e6/$s,2))") cpu=$($PY -c "print(round($user+$sys,3))") wall_process=$wall cpu_s_per_MB=$($PY -c "print(round(($user+$sys)/($b/1e6),4))")" | tee -a "$W/results.txt"
   done
 done
 
@@ -46,19 +52,33 @@ for mh in nominhash minhash; do
   [ -z "$ADS" ] && sed -i 's#, keywords_file: /dev/null##' "$W/chain-$mh.yaml"
 done
 
-echo "== 3. filter chain, alternating Tsumugi / HojiChar"
+grep -v MINHASH_STEP "$ROOT/bench/corpus/hojichar-chain.yaml" | sed "s#ADS_DICT#${ADS:-/dev/null}#" > "$W/chain-mem.yaml"   # the chain alone, nothing after pii
+[ -z "$ADS" ] && sed -i "s#, keywords_file: /dev/null##" "$W/chain-mem.yaml"
+
+echo "== 3. filter chain on in-memory documents (both tools' loops only), alternating Tsumugi / HojiChar"
+for r in $(seq "$ROUNDS"); do
+  for w in 1 2; do
+    # 5 timed rounds after a warm-up, median: the JIT tiers hot methods up during the first ones (Python has no JIT)
+    read -r s c < <("$CB" "$W/chain-mem.yaml" "$W/ja.jsonl" "$W/cb-$w.tsv" $w 5 | tail -1)
+    echo "tsumugi-chain-mem workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($BYTES/1e6/$s,2))") cpu=$c" | tee -a "$W/results.txt"
+    if [ -n "$HOJI" ]; then
+      read -r s c < <($PY "$ROOT/bench/corpus/hojichar_chain.py" "$HOJI" "$W/ja.jsonl" "$W/hoji-$w.tsv" $w | tail -1)
+      echo "hojichar-chain workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($BYTES/1e6/$s,2))") cpu=$c" | tee -a "$W/results.txt"
+    fi
+  done
+done
+"$CB" "$W/chain-mem.yaml" "$W/ja.jsonl" "$W/cb-1.tsv" 1 5 | head -1 | tee -a "$W/results.txt"   # per-step thread CPU
+
+echo "== 3b. the same chain as a whole 'corpus clean' run (JSONL reading, zstd shards, books included)"
 for r in $(seq "$ROUNDS"); do
   for w in 1 2; do
     for mh in nominhash minhash; do
-      rm -rf "$W/chain" "$W/rej-$w"
-      "$T" corpus clean --config "$W/chain-$mh.yaml" --input "$W/split" --output "$W/chain" --workers $w >/dev/null
+      rm -rf "$W/chain"
+      /usr/bin/time -o "$W/time.txt" -f "%e %U %S" "$T" corpus clean --config "$W/chain-$mh.yaml" --input "$W/split" --output "$W/chain" --workers $w >/dev/null
       read -r s b < <(secs "$W/chain/summary.json")
-      echo "tsumugi-chain-$mh workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($BYTES/1e6/$s,2))")" | tee -a "$W/results.txt"
+      read -r wall user sys < "$W/time.txt"
+      echo "tsumugi-clean-$mh workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($BYTES/1e6/$s,2))") cpu=$($PY -c "print(round($user+$sys,3))")" | tee -a "$W/results.txt"
     done
-    if [ -n "$HOJI" ]; then
-      s=$($PY "$ROOT/bench/corpus/hojichar_chain.py" "$HOJI" "$W/ja.jsonl" "$W/hoji-$w.tsv" $w | tail -1)
-      echo "hojichar-chain workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($BYTES/1e6/$s,2))")" | tee -a "$W/results.txt"
-    fi
   done
 done
 
@@ -68,7 +88,9 @@ if [ -n "$HOJI" ]; then
   "$T" corpus clean --config "$W/chain-nominhash.yaml" --input "$W/split" --output "$W/chain" --keep-rejected "$W/rej" --workers 1 >/dev/null
   zstdcat "$W"/chain/*.jsonl.zst | $PY -c "import json,sys;[print(json.loads(l)['id']+'\tkeep') for l in sys.stdin]" > "$W/tsumugi.tsv"
   zstdcat "$W"/rej/*.jsonl.zst | $PY -c "import json,sys;[print(json.loads(l)['id']+'\treject\t'+json.loads(l)['reason'][:60]) for l in sys.stdin]" >> "$W/tsumugi.tsv"
-  $PY - "$W/tsumugi.tsv" "$W/hoji-1.tsv" <<'PYEOF' | tee -a "$W/results.txt"
+  for ours in "$W/tsumugi.tsv" "$W/cb-1.tsv"; do
+  echo "($(basename "$ours"): $([ "$ours" = "$W/tsumugi.tsv" ] && echo "corpus clean run" || echo "in-memory chain"))" | tee -a "$W/results.txt"
+  $PY - "$ours" "$W/hoji-1.tsv" <<'PYEOF' | tee -a "$W/results.txt"
 import sys
 t = {l.split('\t')[0]: l.rstrip('\n').split('\t')[1:] for l in open(sys.argv[1])}
 h = {l.split('\t')[0]: l.split('\t')[1].strip() for l in open(sys.argv[2])}
@@ -78,14 +100,19 @@ diff = [k for k in sorted(h) if t[k][0] != h[k]]
 for k in diff[:25]: print("  differs:", k, "tsumugi", t[k], "hojichar", h[k])
 if len(diff) > 25: print(f"  … {len(diff) - 25} more")
 PYEOF
+  done
 fi
 echo "== medians"
 $PY - "$W/results.txt" <<'PYEOF'
 import re, statistics, sys, collections
 runs = collections.defaultdict(list)
 for l in open(sys.argv[1]):
-    m = re.match(r"(\S+) workers=(\d) round=\d+ seconds=(\S+) MB/s=(\S+)", l)
-    if m: runs[(m[1], m[2])].append((float(m[3]), float(m[4])))
-for (tool, w), v in sorted(runs.items()):
-    print(f"{tool:28s} workers={w}  median {statistics.median(s for s,_ in v):.3f} s  {statistics.median(x for _,x in v):.2f} MB/s  (n={len(v)})")
+    m = re.match(r"(\S+) workers=(\d) round=\d+ seconds=(\S+) MB/s=(\S+)(?: cpu=(\S+))?", l)
+    if m: runs[(m[1], m[2])].append((float(m[3]), float(m[4]), float(m[5] or "nan")))
+med = {k: (statistics.median(s for s, _, _ in v), statistics.median(x for _, x, _ in v), statistics.median(c for _, _, c in v), len(v)) for k, v in runs.items()}
+for (tool, w), (s, x, c, n) in sorted(med.items()):
+    line = f"{tool:28s} workers={w}  median {s:.3f} s  {x:.2f} MB/s  cpu {c:.3f} s  (n={n})"
+    h = med.get(("hojichar-chain", w))
+    if h and tool.startswith("tsumugi-chain-mem"): line += f"  vs HojiChar: wall {h[0]/s:.1f}x, cpu {h[2]/c:.1f}x"
+    print(line)
 PYEOF

@@ -16,6 +16,16 @@ public sealed class Document
     /// <summary>Quality tier (high / medium / low) once scored; "unrated" before.</summary>
     public string Quality { get; set; } = "unrated";
 
+    /// <summary>
+    /// The input record's own <c>domain</c> field (JSON/JSONL, e.g. a shard of <c>corpus clean</c> read back), null when
+    /// it has none. Kept apart from <see cref="Domain"/>: that one is what this pipeline's routing decided, and
+    /// domain-scoped steps must not trust a label from foreign data.
+    /// </summary>
+    public string? InputDomain { get; set; }
+
+    /// <summary>The input record's own <c>quality</c> field, null when it has none (see <see cref="InputDomain"/>).</summary>
+    public string? InputQuality { get; set; }
+
     /// <summary>Characters as read (after HTML extraction, before normalisation): the unit of the accounting.</summary>
     public int InputChars { get; init; }
 

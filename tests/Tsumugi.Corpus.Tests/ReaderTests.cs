@@ -65,6 +65,24 @@ public class ReaderTests
     }
 
     [Fact]
+    public void ShardRecordReadBack_KeepsItsDomainAndQuality_ButStaysUnrouted()
+    {
+        using var t = new TestPaths.TempDir();
+        var input = t.File("in.jsonl");
+        File.WriteAllLines(input,
+        [
+            """{"text":"一つ目","domain":"code","quality":"high","meta":{"format":"html"}}""",
+            """{"text":"二つ目"}""",
+            """{"text":"三つ目","domain":7,"quality":null}""",
+        ]);
+        var docs = Read(input).Select(i => i.Document!).ToList();
+        Assert.Equal(["code", null, null], docs.Select(d => d.InputDomain));
+        Assert.Equal(["high", null, null], docs.Select(d => d.InputQuality));
+        Assert.All(docs, d => Assert.Equal("unrouted", d.Domain));  // routing decides Domain; the label is kept apart
+        Assert.False(docs[0].Meta.ContainsKey("domain"));
+    }
+
+    [Fact]
     public void JsonLines_TextFieldIsConfigurable_AndGzipZstdWork()
     {
         using var t = new TestPaths.TempDir();

@@ -1,8 +1,8 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Spectre.Console;
 using Tsumugi.Corpus.Dedup;
 using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Sample;
 using Tsumugi.Corpus.Stats;
 
 namespace Tsumugi.Cli.Commands;
@@ -101,9 +101,15 @@ public static class CorpusCommands
         var noExact = new Option<bool>("--no-exact") { Description = "Skip exact-hash dedup." };
         var noNear = new Option<bool>("--no-near") { Description = "Skip MinHash near-duplicate dedup." };
         var workers = new Option<int?>("--workers") { Description = "Parallel workers for signatures and rewriting." };
-        var cmd = new Command("dedup", "Global exact + MinHash LSH (char 5-gram) deduplication over all shards.")
+        var memory = new Option<int>("--memory")
         {
-            input, output, threshold, bands, rows, newest, noExact, noNear, workers,
+            Description = "MB for the hash records (24 bytes per document and band); beyond it they spill to sorted runs on disk in the output folder.",
+            DefaultValueFactory = _ => 1024,
+        };
+        memory.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--memory: at least 1 (MB)"); });
+        var cmd = new Command("dedup", "Global exact + MinHash LSH (char 5-gram) deduplication over all shards, in bounded memory.")
+        {
+            input, output, threshold, bands, rows, newest, noExact, noNear, workers, memory,
         };
         cmd.SetAction(parse =>
         {
@@ -116,6 +122,7 @@ public static class CorpusCommands
             {
                 MinHash = mh, KeepNewest = parse.GetValue(newest), Exact = !parse.GetValue(noExact), Near = !parse.GetValue(noNear),
                 Workers = parse.GetValue(workers) ?? Environment.ProcessorCount,
+                MemoryBytes = parse.GetValue(memory) * (1L << 20),
             };
             DedupStats s = null!;
             AnsiConsole.Progress().Start(ctx =>
@@ -131,7 +138,7 @@ public static class CorpusCommands
             table.AddRow("kept", $"{s.DocsKept:N0}");
             table.AddRow("clusters (≥ 2 docs)", $"{s.Clusters:N0} (largest {s.LargestCluster})");
             AnsiConsole.Write(table);
-            CliApp.Info("cluster sizes: " + string.Join(", ", s.ClusterSizes.Select(c => $"{c.Key}×{c.Value}")) + $"; signatures reused from clean: {s.SignaturesReused:N0}; {s.Seconds:F1} s");
+            CliApp.Info("cluster sizes: " + string.Join(", ", s.ClusterSizes.Select(c => $"{c.Key}×{c.Value}")) + $"; signatures reused from clean: {s.SignaturesReused:N0}; runs spilled to disk: {s.SpilledRuns} (--memory {s.MemoryLimitBytes >> 20} MB); {s.Seconds:F1} s");
             return 0;
         });
         return cmd;
@@ -148,20 +155,17 @@ public static class CorpusCommands
             foreach (var (k, v) in s.Domains) t.AddRow(Markup.Escape($"domain {k}"), $"{v:N0}");
             foreach (var (k, v) in s.Tiers) t.AddRow(Markup.Escape($"quality {k}"), $"{v:N0}");
             AnsiConsole.Write(t);
-            var h = new BarChart().Label("length (chars) histogram").Width(60);
-            foreach (var (b, n) in s.LengthHistogram) h.AddItem(b == 0 ? "0" : $"{b}–{2 * b - 1}", n);
-            AnsiConsole.Write(h);
+            if (s.LengthHistogram.Count > 0)  // Spectre's bar chart cannot draw zero bars
+            {
+                var h = new BarChart().Label("length (chars) histogram").Width(60);
+                foreach (var (b, n) in s.LengthHistogram) h.AddItem(b == 0 ? "0" : $"{b}–{2 * b - 1}", n);
+                AnsiConsole.Write(h);
+            }
             if (s.MalformedLines > 0) CliApp.Info($"malformed lines skipped: {s.MalformedLines}");
             return 0;
         });
         return cmd;
     }
-
-    static readonly string[] SamplePackages =
-    [
-        "debian-reference-ja", "debian-reference-en", "maint-guide-ja", "maint-guide", "developers-reference-ja",
-        "developers-reference", "debian-faq-ja", "debian-faq",
-    ];
 
     static Command Sample()
     {
@@ -170,51 +174,10 @@ public static class CorpusCommands
         cmd.SetAction(parse =>
         {
             var outDir = Path.GetFullPath(parse.GetValue(output)!);
-            foreach (var tool in new[] { "apt-get", "dpkg" })
-                if (!OnPath(tool)) throw new InvalidOperationException($"'{tool}' not found: 'corpus sample' needs a Debian/Ubuntu machine; elsewhere copy HTML/text files into a folder and pass it to 'corpus clean --input'");
-            var work = Path.Combine(Path.GetTempPath(), "tsumugi-sample-" + Guid.NewGuid().ToString("N"));
-            Directory.CreateDirectory(work);
-            try
-            {
-                int files = 0;
-                foreach (var pkg in SamplePackages)
-                {
-                    CliApp.Info($"apt-get download {pkg}");
-                    if (Exec("apt-get", $"download {pkg}", work) != 0) { CliApp.Info($"  skipped {pkg} (not available; run 'apt-get update' first?)"); continue; }
-                    var deb = Directory.GetFiles(work, pkg + "_*.deb").FirstOrDefault();
-                    if (deb is null) continue;
-                    var x = Path.Combine(work, pkg);
-                    if (Exec("dpkg", $"-x {deb} {x}", work) != 0) throw new InvalidOperationException($"dpkg -x {deb} failed");
-                    var lang = pkg.EndsWith("-ja") ? "ja" : "en";
-                    var dest = Path.Combine(outDir, lang, pkg);
-                    Directory.CreateDirectory(dest);
-                    foreach (var f in Directory.EnumerateFiles(x, "*.htm*", SearchOption.AllDirectories))
-                    {
-                        File.Copy(f, Path.Combine(dest, Path.GetFileName(f)), overwrite: true);
-                        files++;
-                    }
-                }
-                if (files == 0) throw new InvalidOperationException("no documentation package could be downloaded; check 'apt-get update' and network access");
-                CliApp.Info($"{files} HTML files in {outDir}; next: tsumugi corpus clean --input {outDir}/ja --output out/clean");
-            }
-            finally
-            {
-                Directory.Delete(work, true);
-            }
+            int files = new DebianDocSample().Download(outDir, CliApp.Info);
+            CliApp.Info($"{files} HTML files in {outDir}; next: tsumugi corpus clean --input {outDir}/ja --output out/clean");
             return 0;
         });
         return cmd;
-    }
-
-    static bool OnPath(string tool) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Any(d => d.Length > 0 && File.Exists(Path.Combine(d, tool)));
-
-    static int Exec(string file, string args, string cwd)
-    {
-        using var p = Process.Start(new ProcessStartInfo(file, args) { WorkingDirectory = cwd, RedirectStandardError = true, RedirectStandardOutput = true })!;
-        p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        return p.ExitCode;
     }
 }

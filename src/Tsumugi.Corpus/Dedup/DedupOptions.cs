@@ -12,4 +12,9 @@ public sealed class DedupOptions
     public bool KeepNewest { get; set; }
     public int Workers { get; set; } = Environment.ProcessorCount;
     public int ZstdLevel { get; set; } = 3;
+    /// <summary>
+    /// Memory for the hash records (24 bytes per document and per band); beyond it they spill to sorted runs on disk.
+    /// The per-document arrays (≈ 8 bytes per document) come on top.
+    /// </summary>
+    public long MemoryBytes { get; set; } = 1L << 30;
 }

@@ -19,6 +19,10 @@ public sealed class DedupStats
     /// <summary>Cluster size → number of clusters of that size (clusters of one document are not listed).</summary>
     public SortedDictionary<int, int> ClusterSizes { get; set; } = new();
     public string Bands { get; set; } = "";
+    /// <summary>The record memory budget of the run (<see cref="DedupOptions.MemoryBytes"/>).</summary>
+    public long MemoryLimitBytes { get; set; }
+    /// <summary>Sorted runs written to disk because the records did not fit the budget (0 = all in memory).</summary>
+    public int SpilledRuns { get; set; }
     public double Seconds { get; set; }
 
     public string ToJson() => JsonSerializer.Serialize(this, RunStats.Json);

@@ -1,3 +1,4 @@
+using System.Collections;
 using System.Diagnostics;
 using System.IO.Hashing;
 using System.Runtime.InteropServices;
@@ -11,20 +12,25 @@ namespace Tsumugi.Corpus.Dedup;
 
 /// <summary>
 /// Global deduplication over the sharded <c>.jsonl.zst</c> output of <c>corpus clean</c>, as its own stage:
-/// (1) signatures in parallel per file (reusing <c>meta.minhash</c> when made with the same settings),
-/// (2) one ordered pass over all documents: a document is a duplicate when its exact hash or any LSH band key was
-/// seen before (Doubri's rule), clusters tracked with union-find, (3) files rewritten in parallel without the
-/// duplicates (kept lines are copied byte for byte), each written to a temporary file and renamed.
-/// Memory: 16 + 8 × bands bytes per document plus the band dictionaries — about 0.5 KB per document at 20 bands;
-/// documents themselves are never held.
+/// (1) signatures in parallel per file (reusing <c>meta.minhash</c> when made with the same settings), written as
+/// fixed-size records (exact hash, and one record per LSH band key) to <see cref="ExternalSorter{T}"/>s;
+/// (2) the records come back sorted by (key, document order): in each group of equal keys the first document is the
+/// one an ordered pass would have kept, the others are duplicates (Doubri's rule: a document is a near duplicate when
+/// any of its band keys was registered by an earlier document; exact duplicates register no band keys); clusters are
+/// tracked with union-find; (3) files are rewritten in parallel without the duplicates (kept lines copied byte for
+/// byte), each written to a temporary file and renamed.
+/// Memory: <see cref="DedupOptions.MemoryBytes"/> for the records (beyond it they spill to sorted runs under
+/// <c>OUTPUT/.dedup-spill</c> and are merged from disk), plus about 8 bytes per document (union-find parent and
+/// character count) and 2 bits (removal flags). Documents themselves are never held.
 /// </summary>
 public sealed class Deduplicator(DedupOptions options)
 {
+    /// <summary>Name of the temporary folder (inside the output folder) holding spilled runs; deleted at the end.</summary>
+    public const string SpillFolder = ".dedup-spill";
+
     sealed class FileSignatures
     {
-        public List<UInt128> Exact { get; } = [];
-        public List<ulong> Bands { get; } = [];
-        public List<int> Chars { get; } = [];
+        public int[] Chars = [];
         public long Malformed;
         public long Reused;
     }
@@ -32,81 +38,106 @@ public sealed class Deduplicator(DedupOptions options)
     public DedupStats Run(string inputDir, string outputDir, IProgress<(int Done, int Total)>? progress = null)
     {
         if (!Directory.Exists(inputDir)) throw new DirectoryNotFoundException($"dedup input '{inputDir}' does not exist; pass the --output folder of 'tsumugi corpus clean'");
+        if (options.MemoryBytes < 1) throw new ArgumentException($"dedup memory limit {options.MemoryBytes} bytes: must be positive (--memory MB, e.g. 1024)");
         var sw = Stopwatch.StartNew();
         var files = Directory.EnumerateFiles(inputDir, "*.jsonl.zst", SearchOption.AllDirectories).Order(StringComparer.Ordinal).ToList();
         if (files.Count == 0) throw new FileNotFoundException($"no .jsonl.zst files under '{inputDir}'; run 'tsumugi corpus clean' first");
         int bands = options.MinHash.Bands;
-        var sigs = new FileSignatures[files.Count];
-        int done = 0;
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
+        var spillDir = Path.Combine(outputDir, SpillFolder);
+        // One exact record per document for every `bands` band records: split the budget in that proportion.
+        long exactBudget = options.Exact ? (options.Near ? options.MemoryBytes / (bands + 1) : options.MemoryBytes) : 0;
+        using var exact = new ExternalSorter<ExactRecord>(spillDir, "exact", Math.Max(1, exactBudget));
+        using var near = new ExternalSorter<BandRecord>(spillDir, "bands", Math.Max(1, options.MemoryBytes - exactBudget));
+        try
         {
-            sigs[i] = Signatures(files[i]);
-            progress?.Report((Interlocked.Increment(ref done), files.Count * 2));
-        });
-
-        // Global, ordered decision pass.
-        var offsets = new int[files.Count + 1];
-        for (int i = 0; i < files.Count; i++) offsets[i + 1] = offsets[i] + sigs[i].Exact.Count;
-        int n = offsets[^1];
-        var parent = new int[n];
-        for (int i = 0; i < n; i++) parent[i] = i;
-        var removed = new bool[n];
-        var exactSeen = new Dictionary<UInt128, int>();
-        var bandSeen = new Dictionary<ulong, int>[bands];
-        for (int b = 0; b < bands; b++) bandSeen[b] = new Dictionary<ulong, int>();
-        var stats = new DedupStats { Bands = $"{bands}x{options.MinHash.Rows}" };
-        IEnumerable<int> order = options.KeepNewest ? Enumerable.Range(0, files.Count).Reverse() : Enumerable.Range(0, files.Count);
-        foreach (int f in order)
-        {
-            var s = sigs[f];
-            stats.MalformedLines += s.Malformed;
-            stats.SignaturesReused += s.Reused;
-            int count = s.Exact.Count;
-            for (int jj = 0; jj < count; jj++)
+            var sigs = new FileSignatures[files.Count];
+            int done = 0;
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
             {
-                int j = options.KeepNewest ? count - 1 - jj : jj;
-                int g = offsets[f] + j;
-                stats.DocsIn++;
-                stats.CharsIn += s.Chars[j];
-                if (options.Exact)
-                {
-                    ref int first = ref CollectionsMarshal.GetValueRefOrAddDefault(exactSeen, s.Exact[j], out bool exists);
-                    if (exists) { removed[g] = true; stats.ExactDuplicates++; Union(parent, first, g); continue; }
-                    first = g;
-                }
-                if (!options.Near) continue;
-                int rep = -1;
-                for (int b = 0; b < bands; b++)
-                {
-                    ref int owner = ref CollectionsMarshal.GetValueRefOrAddDefault(bandSeen[b], s.Bands[j * bands + b], out bool exists);
-                    if (exists) { if (rep < 0) rep = owner; Union(parent, owner, g); }
-                    else owner = g;
-                }
-                if (rep >= 0) { removed[g] = true; stats.NearDuplicates++; }
-            }
-        }
-        var sizes = new Dictionary<int, int>();
-        for (int i = 0; i < n; i++) { int r = Find(parent, i); sizes[r] = sizes.GetValueOrDefault(r) + 1; }
-        foreach (var size in sizes.Values.Where(v => v > 1))
-        {
-            stats.Clusters++;
-            stats.ClusterSizes[size] = stats.ClusterSizes.GetValueOrDefault(size) + 1;
-            stats.LargestCluster = Math.Max(stats.LargestCluster, size);
-        }
+                sigs[i] = Signatures(files[i], i, exact, near);
+                progress?.Report((Interlocked.Increment(ref done), files.Count * 2));
+            });
 
-        Directory.CreateDirectory(outputDir);
-        var kept = new (long Docs, long Chars)[files.Count];
-        Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
+            var offsets = new int[files.Count + 1];
+            for (int i = 0; i < files.Count; i++)
+            {
+                long next = (long)offsets[i] + sigs[i].Chars.Length;
+                if (next > Array.MaxLength) throw new InvalidOperationException($"dedup handles at most {Array.MaxLength:N0} documents per run; split the input folder");
+                offsets[i + 1] = (int)next;
+            }
+            int n = offsets[^1];
+            var parent = new int[n];
+            for (int i = 0; i < n; i++) parent[i] = i;
+            var exactDup = new BitArray(n);
+            var nearDup = new BitArray(n);
+            var stats = new DedupStats { Bands = $"{bands}x{options.MinHash.Rows}", MemoryLimitBytes = options.MemoryBytes };
+            foreach (var s in sigs)
+            {
+                stats.MalformedLines += s.Malformed;
+                stats.SignaturesReused += s.Reused;
+                stats.DocsIn += s.Chars.Length;
+                foreach (int c in s.Chars) stats.CharsIn += c;
+            }
+            int Doc(long order) { var (f, l) = DedupOrder.Decode(order, options.KeepNewest); return offsets[f] + l; }
+
+            // Exact: in each group of equal hashes the first document in order is kept.
+            bool any = false;
+            ExactRecord head = default;
+            int owner = -1;
+            foreach (var r in exact.Sorted())
+            {
+                int g = Doc(r.Order);
+                if (any && r.SameKey(head)) { exactDup[g] = true; stats.ExactDuplicates++; Union(parent, owner, g); }
+                else { head = r; owner = g; any = true; }
+            }
+
+            // Near: per (band, key), the first document in order that is not an exact duplicate owns the key; every
+            // later one sharing it is a near duplicate (once, however many bands match).
+            BandRecord bandHead = default;
+            bool bandAny = false;
+            owner = -1;
+            foreach (var r in near.Sorted())
+            {
+                int g = Doc(r.Order);
+                if (exactDup[g]) continue;
+                if (bandAny && r.SameKey(bandHead))
+                {
+                    Union(parent, owner, g);
+                    if (!nearDup[g]) { nearDup[g] = true; stats.NearDuplicates++; }
+                }
+                else { bandHead = r; owner = g; bandAny = true; }
+            }
+            stats.SpilledRuns = exact.RunsSpilled + near.RunsSpilled;
+
+            var sizes = new Dictionary<int, int>();
+            for (int i = 0; i < n; i++) { int r = Find(parent, i); sizes[r] = sizes.GetValueOrDefault(r) + 1; }
+            foreach (var size in sizes.Values.Where(v => v > 1))
+            {
+                stats.Clusters++;
+                stats.ClusterSizes[size] = stats.ClusterSizes.GetValueOrDefault(size) + 1;
+                stats.LargestCluster = Math.Max(stats.LargestCluster, size);
+            }
+
+            Directory.CreateDirectory(outputDir);
+            var kept = new (long Docs, long Chars)[files.Count];
+            Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
+            {
+                var relative = Path.GetRelativePath(inputDir, files[i]);
+                kept[i] = Rewrite(files[i], Path.Combine(outputDir, relative), j => exactDup[offsets[i] + j] || nearDup[offsets[i] + j], sigs[i].Chars);
+                progress?.Report((Interlocked.Increment(ref done), files.Count * 2));
+            });
+            stats.DocsKept = kept.Sum(k => k.Docs);
+            stats.CharsKept = kept.Sum(k => k.Chars);
+            stats.Seconds = sw.Elapsed.TotalSeconds;
+            PipelineRunner.WriteAtomic(Path.Combine(outputDir, "dedup-summary.json"), stats.ToJson());
+            return stats;
+        }
+        finally
         {
-            var relative = Path.GetRelativePath(inputDir, files[i]);
-            kept[i] = Rewrite(files[i], Path.Combine(outputDir, relative), removed.AsSpan(offsets[i], offsets[i + 1] - offsets[i]).ToArray(), sigs[i].Chars);
-            progress?.Report((Interlocked.Increment(ref done), files.Count * 2));
-        });
-        stats.DocsKept = kept.Sum(k => k.Docs);
-        stats.CharsKept = kept.Sum(k => k.Chars);
-        stats.Seconds = sw.Elapsed.TotalSeconds;
-        PipelineRunner.WriteAtomic(Path.Combine(outputDir, "dedup-summary.json"), stats.ToJson());
-        return stats;
+            exact.Dispose();
+            near.Dispose();
+            try { if (Directory.Exists(spillDir)) Directory.Delete(spillDir, true); } catch (IOException) { }
+        }
     }
 
     static int Find(int[] parent, int x)
@@ -132,13 +163,26 @@ public sealed class Deduplicator(DedupOptions options)
             if (line is not null) yield return line;
     }
 
-    FileSignatures Signatures(string path)
+    FileSignatures Signatures(string path, int file, ExternalSorter<ExactRecord> exact, ExternalSorter<BandRecord> near)
     {
         var result = new FileSignatures();
+        var chars = new List<int>();
         var hasher = new MinHasher(options.MinHash);
-        var keys = new ulong[options.MinHash.Bands];
+        int bands = options.MinHash.Bands;
+        var keys = new ulong[bands];
         string paramKey = options.MinHash.Key;
         var norm = new StringBuilder();
+        // Records go to the shared sorters in batches (one lock per batch).
+        const int Batch = 1024;
+        var exactBatch = new List<ExactRecord>(Batch);
+        var bandBatch = new List<BandRecord>(Batch * bands);
+        void Flush()
+        {
+            exact.Add(CollectionsMarshal.AsSpan(exactBatch));
+            near.Add(CollectionsMarshal.AsSpan(bandBatch));
+            exactBatch.Clear();
+            bandBatch.Clear();
+        }
         foreach (var line in Lines(path))
         {
             if (string.IsNullOrWhiteSpace(line)) continue;
@@ -155,22 +199,33 @@ public sealed class Deduplicator(DedupOptions options)
             }
             catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException)
             {
-                // Kept as a unique document (never removed): dedup must not lose what it cannot judge.
+                // Judged on the raw line (a malformed line is removed only when the same line was seen before).
                 result.Malformed++;
                 text = line;
             }
-            norm.Clear();
-            foreach (char c in text) if (!char.IsWhiteSpace(c)) norm.Append(char.ToLowerInvariant(c));
-            result.Exact.Add(XxHash128.HashToUInt128(MemoryMarshal.AsBytes(norm.ToString().AsSpan())));
-            if (stored is not null && MinHashStep.TryDecode(stored, keys)) result.Reused++;
-            else hasher.BandKeys(text, keys);
-            result.Bands.AddRange(keys);
-            result.Chars.Add(text.Length);
+            long order = DedupOrder.Encode(file, chars.Count, options.KeepNewest);
+            if (options.Exact)
+            {
+                norm.Clear();
+                foreach (char c in text) if (!char.IsWhiteSpace(c)) norm.Append(char.ToLowerInvariant(c));
+                var h = XxHash128.HashToUInt128(MemoryMarshal.AsBytes(norm.ToString().AsSpan()));
+                exactBatch.Add(new ExactRecord((ulong)(h >> 64), (ulong)h, order));
+            }
+            if (options.Near)
+            {
+                if (stored is not null && MinHashStep.TryDecode(stored, keys)) result.Reused++;
+                else hasher.BandKeys(text, keys);
+                for (int b = 0; b < bands; b++) bandBatch.Add(new BandRecord(keys[b], order, b));
+            }
+            chars.Add(text.Length);
+            if (chars.Count % Batch == 0) Flush();
         }
+        Flush();
+        result.Chars = chars.ToArray();
         return result;
     }
 
-    (long Docs, long Chars) Rewrite(string input, string output, bool[] removed, List<int> chars)
+    (long Docs, long Chars) Rewrite(string input, string output, Func<int, bool> removed, int[] chars)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(output)!);
         long docs = 0, keptChars = 0;
@@ -183,7 +238,7 @@ public sealed class Deduplicator(DedupOptions options)
             foreach (var line in Lines(input))
             {
                 if (string.IsNullOrWhiteSpace(line)) continue;
-                if (!removed[j])
+                if (!removed(j))
                 {
                     zstd.Write(Encoding.UTF8.GetBytes(line));
                     zstd.Write(nl);

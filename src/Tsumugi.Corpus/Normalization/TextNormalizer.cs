@@ -23,7 +23,7 @@ public sealed class TextNormalizer(bool nfkc = true, bool fullwidthAscii = true,
 
     public string Normalize(string text)
     {
-        if (nfkc && !text.IsNormalized(NormalizationForm.FormKC)) text = text.Normalize(NormalizationForm.FormKC);
+        if (nfkc) text = FastNfkc.Normalize(text);
         else if (!nfkc && fullwidthAscii) text = FullwidthToAscii(text);
         if (whitespace) text = CleanWhitespace(text);
         return text;

@@ -48,7 +48,7 @@ public static class StepFactory
             "japanese_ratio" => new JapaneseRatioFilter(p.Double("min_hiragana", 0.2), p.Double("max_katakana", 0.5), p.Double("min_japanese", 0.5)),
             "kuten" => new KutenFilter(p.Double("max_average_sentence_length", 100)),
             "ads" => new KeywordCountFilter("ads", KeywordCountFilter.LiteralPattern(Keywords(p, KeywordCountFilter.DefaultAdKeywords)), p.Int("max_hits", 14)),
-            "bbs" => new KeywordCountFilter("bbs", KeywordCountFilter.BbsPattern, p.Int("max_hits", 14)),
+            "bbs" => new BbsCommentsFilter(p.Int("max_hits", 14)),
             "ng_words" => NgWords(p),
             "short_lines" => new ShortLinesFilter(p.Double("max_ratio", 0.5), p.Int("max_line_chars", 10)),
             "ending_ellipsis" => new EndingEllipsisFilter(p.Double("max_ratio", 0.7)),

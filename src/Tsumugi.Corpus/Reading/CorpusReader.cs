@@ -17,6 +17,11 @@ public sealed class CorpusReader(ReaderOptions options)
 {
     const int SniffBytes = 64 * 1024;
     readonly HtmlExtractor _html = new(options.Html);
+    // Reused across files: a web corpus is many small files, and fresh 64 K-char buffers per file (128 KB each, on the
+    // large-object heap) made the GC, not the parsing, the main cost of reading HTML.
+    readonly char[] _chunk = new char[ChunkChars];
+    readonly StringBuilder _page = new();
+    const int ChunkChars = 1 << 14;
 
     public ReaderOptions Options => options;
 
@@ -93,7 +98,7 @@ public sealed class CorpusReader(ReaderOptions options)
 
     static Stream OpenDecoded(string path)
     {
-        Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
+        Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 14);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return new GzipCheckStream(new GZipStream(s, CompressionMode.Decompress), path);
         if (path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase)) return new DecompressionStream(s);
         return s;
@@ -129,7 +134,7 @@ public sealed class CorpusReader(ReaderOptions options)
         ctx.Fallback = new CountingDecoderFallback();
         var decoding = Encoding.GetEncoding(encoding.CodePage, EncoderFallback.ReplacementFallback, ctx.Fallback);
         using var stream = OpenDecoded(path);
-        using var text = new StreamReader(stream, decoding, detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        using var text = new StreamReader(stream, decoding, detectEncodingFromByteOrderMarks: false, bufferSize: ChunkChars);
         // No BOM skipping here: StreamReader drops a preamble that matches the encoding by itself.
 
         var items = format switch
@@ -164,7 +169,7 @@ public sealed class CorpusReader(ReaderOptions options)
     IEnumerable<ReadItem> ReadWholeText(FileContext ctx, StreamReader text, InputFormat format)
     {
         var sb = new StringBuilder();
-        var buf = new char[1 << 16];
+        var buf = _chunk;
         bool oversize = false;
         int n;
         while ((n = text.Read(buf, 0, buf.Length)) > 0)
@@ -210,8 +215,8 @@ public sealed class CorpusReader(ReaderOptions options)
 
     IEnumerable<ReadItem> ReadHtml(FileContext ctx, StreamReader text)
     {
-        var sb = new StringBuilder();
-        var buf = new char[1 << 16];
+        var sb = _page.Clear();
+        var buf = _chunk;
         int n;
         // Markup is several times the text it carries; allow 4x before calling the page too large.
         long limit = 4L * options.MaxDocChars;
@@ -223,15 +228,17 @@ public sealed class CorpusReader(ReaderOptions options)
             sb.Append(buf, 0, n);
         }
         if (oversize) { yield return ReadItem.Of(TooLarge(ctx.Path, 1)); yield break; }
+        var page = sb.ToString();
+        if (sb.Capacity > 4 * ChunkChars * 16) sb.Clear().Capacity = ChunkChars;  // do not keep one huge page's buffer
         string body;
         string? title = null;
         if (options.ExtractHtml)
         {
-            var extracted = _html.Extract(sb.ToString());
+            var extracted = _html.Extract(page);
             body = extracted.Text;
             title = extracted.Title;
         }
-        else body = sb.ToString();
+        else body = page;
         var doc = MakeDoc(ctx.Path, 1, 0, body, "html");
         if (title is not null) doc.Meta["title"] = title;
         yield return ReadItem.Of(doc);
@@ -285,6 +292,9 @@ public sealed class CorpusReader(ReaderOptions options)
         }
     }
 
+    static string? StringField(JsonElement root, string name) =>
+        root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
+
     ReadItem FromElement(string path, long line, long offset, JsonElement root)
     {
         if (root.ValueKind != JsonValueKind.Object)
@@ -294,6 +304,8 @@ public sealed class CorpusReader(ReaderOptions options)
                 $"no string field '{options.TextField}'; set reader.text_field to the field that holds the text", IsRecord: true));
         string? id = root.TryGetProperty("id", out var idValue) && idValue.ValueKind == JsonValueKind.String ? idValue.GetString() : null;
         var doc = MakeDoc(path, line, offset, textValue.GetString()!, "json", id);
+        doc.InputDomain = StringField(root, "domain");
+        doc.InputQuality = StringField(root, "quality");
         foreach (var prop in root.EnumerateObject())
         {
             if (prop.Name == options.TextField || prop.Name is "id" or "source" or "domain" or "quality") continue;
