@@ -32,7 +32,7 @@ public static class TaskRunner
         var ids = encoded.Select(e => (IReadOnlyList<int>)e.Skip(Math.Max(0, e.Length - limit)).Select(i => (int)i).ToArray()).ToList();
         var generator = new TextGenerator(model.Model, model.Tokenizer);
         var sampling = new SamplingOptions { MaxNewTokens = task.OutputLength, Temperature = 0, TopP = 1 };
-        var generated = TaskGeneration.Generate(generator, ids, sampling, options.BatchSize);
+        var generated = generator.GenerateBatch(ids, sampling, options.BatchSize); // continuous: a finished row takes the next prompt
         bool multiLine = task.Metrics.Contains("set_f1");
         var samples = task.Samples.Select((s, i) =>
         {
