@@ -20,6 +20,9 @@ public sealed class KVCache : IDisposable
     public long Capacity { get; }
     public long BatchSize { get; }
 
+    /// <summary>The dtype keys/values are stored in, which is also the dtype attention runs in.</summary>
+    public ScalarType DType => _keys[0].dtype;
+
     public KVCache(LlamaConfig config, long batchSize, long capacity, ScalarType dtype, Device? device = null)
     {
         if (capacity > config.MaxPositionEmbeddings)

@@ -30,9 +30,12 @@ public sealed class LlamaAttention : nn.Module
         var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2);
         q = RotaryEmbedding.Apply(q, ctx.Cos, ctx.Sin);
         k = RotaryEmbedding.Apply(k, ctx.Cos, ctx.Sin);
-        if (ctx.Cache is not null)
-            (k, v) = ctx.RowWriteIndex is null ? ctx.Cache.Append(layer, k, v) : ctx.Cache.AppendRows(layer, k, v, ctx.RowWriteIndex, ctx.KeyLength);
-        var y = Attend(q, k, v, ctx);
+        if (ctx.Cache is { } cache)
+        {
+            if (cache.DType != k.dtype) (q, k, v) = (q.to_type(cache.DType), k.to_type(cache.DType), v.to_type(cache.DType)); // attention in the cache's dtype
+            (k, v) = ctx.RowWriteIndex is null ? cache.Append(layer, k, v) : cache.AppendRows(layer, k, v, ctx.RowWriteIndex, ctx.KeyLength);
+        }
+        var y = Attend(q, k, v, ctx).to_type(x.dtype);
         return o_proj.forward(y.transpose(1, 2).reshape(b, t, _heads * _headDim));
     }
 
