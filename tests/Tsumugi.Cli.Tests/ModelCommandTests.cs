@@ -44,7 +44,7 @@ public sealed class ModelCommandTests : IDisposable
     [Fact]
     public void InfoPrintsExactParameterCountsForAPreset()
     {
-        var (code, stdout, _) = CliRunner.Run("model", "info", "--preset", "7b");
+        var (code, stdout, _) = SpectreOutput.Run("model", "info", "--preset", "7b"); // tables go through Spectre
         Assert.Equal(0, code);
         Assert.Contains("6,738,415,616", stdout);
         Assert.Contains("training FLOPs / token", stdout);

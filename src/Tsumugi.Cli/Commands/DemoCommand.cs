@@ -13,7 +13,7 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>
 /// `tsumugi demo`: the pipeline on the sample corpus, ending in a Markdown report. Every stage that exists runs for
 /// real through the same commands a user would type; the report lists what ran, what it measured and where the
-/// outputs are. Stages still to come (evaluation suites, serving, export) join as they land.
+/// outputs are. Stages still to come (post-training) join as they land.
 /// </summary>
 public static class DemoCommand
 {
@@ -120,6 +120,16 @@ public static class DemoCommand
         {
             samples.AddRange(Generate(Path.Combine(runDir, "model"), ["日本の歴史は", "東京都は", "The city of"]));
             return string.Join(" / ", samples.Select(s => $"{s.Prompt}→{s.Text.ReplaceLineEndings(" ")[..Math.Min(20, s.Text.Length)]}…"));
+        });
+        string evalDir = Path.Combine(output, "eval");
+        Stage(report, "eval tasks (configs/eval: QA, NLI, maths, translation, multiple choice), untrained vs trained", () =>
+        {
+            if (Directory.Exists(evalDir)) Directory.Delete(evalDir, recursive: true);
+            foreach (var (name, dir) in new[] { ("untrained", modelDir), ("trained", Path.Combine(runDir, "model")) })
+                Cli(["eval", "tasks", "--model", dir, "--tasks", ConfigPath("eval"), "--output", Path.Combine(evalDir, name, "tasks.json")]);
+            Cli(["eval", "report", evalDir, "--output", Path.Combine(evalDir, "report.md"), "--html", Path.Combine(evalDir, "report.html")]);
+            var trained = Evaluation.EvalSummary.Read(Path.Combine(evalDir, "trained", "tasks.json"));
+            return $"trained model: {string.Join(", ", trained.Metrics.Select(m => $"{m.Key} {m.Value:F2}"))} — side by side in eval/report.md";
         });
         report.Image("training loss and held-out loss", Path.GetRelativePath(output, Path.Combine(runDir, "loss.png")));
         foreach (var (prompt, text) in samples) report.Sample(prompt, text);
