@@ -33,6 +33,8 @@ public static class DemoCommand
 
     static int Run(string output, string? corpusOption, int vocabSize, int trainSteps)
     {
+        // Absolute: `train --set` paths are resolved against the config file's folder, not the working directory.
+        output = Path.GetFullPath(output);
         Directory.CreateDirectory(output);
         var report = new DemoReport();
         var corpus = corpusOption ?? FindSharedCorpus();

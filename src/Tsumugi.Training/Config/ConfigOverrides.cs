@@ -5,10 +5,14 @@ namespace Tsumugi.Training.Config;
 /// <summary>
 /// <c>--set key.path=value</c>: writes a value into the YAML tree before the config is read, so an override goes
 /// through exactly the checks a value in the file does (unknown keys included). The value is parsed as YAML, so
-/// <c>optimizer.betas=[0.9,0.95]</c> and <c>data.path=/data/ja</c> both work.
+/// <c>optimizer.betas=[0.9,0.95]</c> and <c>data.path=/data/ja</c> both work. A relative path typed on the command line
+/// means the current directory, as in any shell command (one in the file stays relative to the file).
 /// </summary>
 public static class ConfigOverrides
 {
+    /// <summary>The keys the config reads as paths (<see cref="YamlSection.PathValue"/>).</summary>
+    static readonly HashSet<string> PathKeys = ["path", "from", "tokenizer", "config", "curriculum"];
+
     public static void Apply(YamlMappingNode root, IEnumerable<string> assignments)
     {
         foreach (var assignment in assignments)
@@ -29,7 +33,10 @@ public static class ConfigOverrides
                 node = child as YamlMappingNode
                     ?? throw new TrainConfigException($"--set {assignment}: '{string.Join('.', path[..(i + 1)])}' is a value, not a section");
             }
-            node.Children[new YamlScalarNode(path[^1])] = ParseValue(assignment[(eq + 1)..], assignment);
+            var value = ParseValue(assignment[(eq + 1)..], assignment);
+            if (PathKeys.Contains(path[^1]) && value is YamlScalarNode { Value: { Length: > 0 } text } && !Path.IsPathRooted(text))
+                value = new YamlScalarNode(Path.GetFullPath(text));
+            node.Children[new YamlScalarNode(path[^1])] = value;
         }
     }
 
