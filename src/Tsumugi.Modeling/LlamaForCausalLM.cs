@@ -73,16 +73,11 @@ public sealed class LlamaForCausalLM : nn.Module
         long? numItemsInBatch = null, long chunkLogits = LossChunkLogits, bool rowSums = false)
     {
         var (hidden, routerLogits) = Hidden(inputIds, null, documentIds);
-        var flat = hidden.reshape(-1, hidden.shape[^1]);
         var shifted = CausalLMLoss.ShiftLabels(labels).reshape(-1);
-        long rows = flat.shape[0], chunk = Math.Max(1, chunkLogits / Config.VocabSize);
         Tensor? ceSum = null, zSum = null;
         var tokenLosses = rowSums ? new List<Tensor>() : null;
-        for (long start = 0; start < rows; start += chunk)
+        foreach (var (logits, target) in HeadChunks(hidden, shifted, chunkLogits))
         {
-            long length = Math.Min(chunk, rows - start);
-            var logits = Head(flat.narrow(0, start, length));
-            var target = shifted.narrow(0, start, length);
             Tensor part;
             if (tokenLosses is null) part = CausalLMLoss.CrossEntropySum(logits, target);
             else
@@ -127,6 +122,32 @@ public sealed class LlamaForCausalLM : nn.Module
         var ctx = new AttentionContext(cos, sin, allowed.view(n, 1, 1, keyLength), false, cache, writeIndex, keyLength);
         var hidden = model.Forward(inputIds, ctx, Config.IsMoE ? [] : null);
         return Head(hidden).squeeze(1);
+    }
+
+    /// <summary>
+    /// Per-token log-probabilities for scoring (perplexity, multiple choice): [B, T] where position t holds
+    /// log p(labels[t+1] | tokens ≤ t), 0 where that label is −100 (and at the last position). Computed in fp32 over
+    /// vocabulary chunks like <see cref="TrainingLoss"/>: batches of long rows never materialise [B, T, V] logits,
+    /// which above glibc's mmap threshold would be page-faulted in afresh for every batch.
+    /// </summary>
+    public Tensor TokenLogProbs(Tensor inputIds, Tensor labels, long chunkLogits = LossChunkLogits)
+    {
+        var (hidden, _) = Hidden(inputIds, null, null);
+        var shifted = CausalLMLoss.ShiftLabels(labels).reshape(-1);
+        var parts = HeadChunks(hidden, shifted, chunkLogits).Select(c => -CausalLMLoss.CrossEntropyPerToken(c.Logits, c.Target)).ToArray();
+        return cat(parts, 0).reshape(inputIds.shape[0], inputIds.shape[1]);
+    }
+
+    /// <summary>The vocabulary projection of the flattened hidden states in chunks of at most <paramref name="chunkLogits"/> logits, with their targets.</summary>
+    IEnumerable<(Tensor Logits, Tensor Target)> HeadChunks(Tensor hidden, Tensor shiftedFlat, long chunkLogits)
+    {
+        var flat = hidden.reshape(-1, hidden.shape[^1]);
+        long rows = flat.shape[0], chunk = Math.Max(1, chunkLogits / Config.VocabSize);
+        for (long start = 0; start < rows; start += chunk)
+        {
+            long length = Math.Min(chunk, rows - start);
+            yield return (Head(flat.narrow(0, start, length)), shiftedFlat.narrow(0, start, length));
+        }
     }
 
     /// <summary>Largest number of logits one chunk of <see cref="TrainingLoss"/> materialises (16 MB in fp32).</summary>

@@ -7,8 +7,9 @@ namespace Tsumugi.Evaluation.Scoring;
 /// Log-probabilities of many token rows in right-padded batches (perplexity windows, multiple-choice continuations).
 /// Attention is causal, so pad tokens after a row's real tokens cannot change the logits of those tokens; padded
 /// positions are simply never read. Rows are sorted by length before batching so a batch pads little, and results
-/// come back in request order. Log-softmax runs in float64 per row, as <see cref="SequenceScorer"/> does, so batched,
-/// unbatched and `tsumugi model score` agree to rounding of the forward pass.
+/// come back in request order. Log-probabilities come from <see cref="LlamaForCausalLM.TokenLogProbs"/> (fp32, vocabulary
+/// in chunks, so a batch never holds [B, T, V] logits); batched, unbatched and `tsumugi model score` (float64
+/// log-softmax) agree to about 1e-5.
 /// </summary>
 public static class BatchScorer
 {
@@ -38,18 +39,19 @@ public static class BatchScorer
         using var noGrad = no_grad();
         int width = batch.Max(r => r.Ids.Length);
         var padded = new long[batch.Length * width]; // pad id 0: any valid id works, it is never attended to by real tokens
-        for (int b = 0; b < batch.Length; b++) batch[b].Ids.CopyTo(padded, b * width);
-        var logits = model.Forward(tensor(padded, [batch.Length, width]).to(device)).Logits;
-        var scores = new double[batch.Length][];
+        var labels = new long[batch.Length * width];
+        Array.Fill(labels, CausalLMLoss.IgnoreIndex);
         for (int b = 0; b < batch.Length; b++)
         {
-            var r = batch[b];
-            if (r.Scored == 0) { scores[b] = []; continue; }
-            // Logits at position t−1 predict token t: rows ScoreFrom−1 .. len−2.
-            var rowLogits = logits[b].narrow(0, r.ScoreFrom - 1, r.Scored).to_type(ScalarType.Float64).log_softmax(-1);
-            var targets = tensor(r.Ids[r.ScoreFrom..], [r.Scored, 1]).to(device);
-            scores[b] = rowLogits.gather(1, targets).squeeze(1).cpu().data<double>().ToArray();
+            batch[b].Ids.CopyTo(padded, b * width);
+            Array.Copy(batch[b].Ids, batch[b].ScoreFrom, labels, b * width + batch[b].ScoreFrom, batch[b].Scored); // only scored tokens
         }
+        var logProbs = model.TokenLogProbs(tensor(padded, [batch.Length, width]).to(device), tensor(labels, [batch.Length, width]).to(device))
+            .to_type(ScalarType.Float64).cpu();
+        var all = logProbs.data<double>().ToArray();
+        var scores = new double[batch.Length][];
+        // Position t−1 holds log p(token t): rows ScoreFrom−1 .. len−2.
+        for (int b = 0; b < batch.Length; b++) scores[b] = all.AsSpan(b * width + batch[b].ScoreFrom - 1, batch[b].Scored).ToArray();
         return scores;
     }
 }
