@@ -58,12 +58,12 @@ internal sealed class ShardTokenizer(SpmTokenizer tokenizer, TokenizeOptions opt
             chars = 0;
         }
 
-        var reader = new DomainAwareReader(_readerOptions);
+        var reader = new CorpusReader(_readerOptions);
         try
         {
             for (var file = 0; file < paths.Count; file++)
             {
-                foreach (var (item, domain) in reader.Read(paths[file]))
+                foreach (var item in reader.Read(paths[file]))
                 {
                     if (item.Issue is { } issue)
                     {
@@ -71,6 +71,7 @@ internal sealed class ShardTokenizer(SpmTokenizer tokenizer, TokenizeOptions opt
                         continue;
                     }
                     var text = item.Document!.Text;
+                    var domain = string.IsNullOrWhiteSpace(item.Document.InputDomain) ? null : item.Document.InputDomain; // a shard record's own label
                     // A document with no text would be a lone EOS: nothing to learn, so it is skipped and counted.
                     if (string.IsNullOrWhiteSpace(text))
                     {
