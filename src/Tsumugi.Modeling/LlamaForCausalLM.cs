@@ -128,11 +128,12 @@ public sealed class LlamaForCausalLM : nn.Module
     /// Per-token log-probabilities for scoring (perplexity, multiple choice): [B, T] where position t holds
     /// log p(labels[t+1] | tokens ≤ t), 0 where that label is −100 (and at the last position). Computed in fp32 over
     /// vocabulary chunks like <see cref="TrainingLoss"/>: batches of long rows never materialise [B, T, V] logits,
-    /// which above glibc's mmap threshold would be page-faulted in afresh for every batch.
+    /// which above glibc's mmap threshold would be page-faulted in afresh for every batch. With a lock-step
+    /// <paramref name="cache"/> the rows continue the cached tokens (a shared prompt scored once), and the cache advances.
     /// </summary>
-    public Tensor TokenLogProbs(Tensor inputIds, Tensor labels, long chunkLogits = LossChunkLogits)
+    public Tensor TokenLogProbs(Tensor inputIds, Tensor labels, KVCache? cache = null, long chunkLogits = LossChunkLogits)
     {
-        var (hidden, _) = Hidden(inputIds, null, null);
+        var (hidden, _) = Hidden(inputIds, cache, null);
         var shifted = CausalLMLoss.ShiftLabels(labels).reshape(-1);
         var parts = HeadChunks(hidden, shifted, chunkLogits).Select(c => -CausalLMLoss.CrossEntropyPerToken(c.Logits, c.Target)).ToArray();
         return cat(parts, 0).reshape(inputIds.shape[0], inputIds.shape[1]);

@@ -49,7 +49,15 @@ public static partial class EvalCommands
             var inputs = new PerplexityInputs(parse.GetValue(input)!, parse.GetValue(domain)!, mode);
             var options = new PerplexityOptions(window, step, batch);
             var clock = Stopwatch.StartNew();
-            var result = PerplexityEvaluator.Evaluate(evalModel, inputs.Read(), options);
+            PerplexityResult result = null!;
+            Progress().Start(ctx =>
+            {
+                // The input is streamed, so the total is unknown: the bar counts documents.
+                var bar = ctx.AddTask("perplexity").IsIndeterminate();
+                int documents = 0;
+                result = PerplexityEvaluator.Evaluate(evalModel, inputs.Read(), options, n => bar.Description = $"perplexity: {documents += n:N0} documents scored");
+                bar.IsIndeterminate(false).Value = bar.MaxValue;
+            });
             var seconds = clock.Elapsed.TotalSeconds;
 
             var table = new Table().AddColumns("domain", "docs", "tokens", "chars", "ppl", "bits/char", "bits/byte");

@@ -38,14 +38,19 @@ public static partial class EvalCommands
 
             var results = new List<TaskResult>();
             var table = new Table().AddColumns("task", "shots", "samples", "metric", "score", "seconds");
-            foreach (var task in loaded)
+            Progress().Start(ctx =>
             {
-                var clock = Stopwatch.StartNew();
-                var result = TaskRunner.Run(evalModel, task, options);
-                results.Add(result);
-                foreach (var (metric, value) in result.Metrics)
-                    table.AddRow(Markup.Escape(task.Name), result.Shots.ToString(), result.Samples.ToString(), metric, value.ToString("F4"), clock.Elapsed.TotalSeconds.ToString("F1"));
-            }
+                foreach (var task in loaded)
+                {
+                    var bar = ctx.AddTask(Markup.Escape(task.Name), maxValue: 1);
+                    var clock = Stopwatch.StartNew();
+                    var result = TaskRunner.Run(evalModel, task, options, (done, total) => (bar.MaxValue, bar.Value) = (total, done));
+                    bar.Value = bar.MaxValue;
+                    results.Add(result);
+                    foreach (var (metric, value) in result.Metrics)
+                        table.AddRow(Markup.Escape(task.Name), result.Shots.ToString(), result.Samples.ToString(), metric, value.ToString("F4"), clock.Elapsed.TotalSeconds.ToString("F1"));
+                }
+            });
             AnsiConsole.Write(table);
             var metrics = results.SelectMany(r => r.Metrics.Select(m => (Name: $"{r.Name}/{m.Key}", m.Value))).ToDictionary(m => m.Name, m => m.Value);
             if (metrics.Count > 1) metrics["avg"] = metrics.Values.Average();

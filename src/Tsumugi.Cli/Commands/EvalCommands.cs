@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Spectre.Console;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -22,4 +23,8 @@ public static partial class EvalCommands
     static partial void AddTasks(Command group);
     static partial void AddJudge(Command group);
     static partial void AddReport(Command group);
+
+    /// <summary>The progress display of the long-running subcommands; cleared when done, the result table follows.</summary>
+    static Progress Progress() => AnsiConsole.Progress().AutoClear(true)
+        .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn());
 }

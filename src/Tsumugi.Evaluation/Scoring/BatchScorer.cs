@@ -4,16 +4,22 @@ using static TorchSharp.torch;
 namespace Tsumugi.Evaluation.Scoring;
 
 /// <summary>
-/// Log-probabilities of many token rows in right-padded batches (perplexity windows, multiple-choice continuations).
-/// Attention is causal, so pad tokens after a row's real tokens cannot change the logits of those tokens; padded
-/// positions are simply never read. Rows are sorted by length before batching so a batch pads little, and results
-/// come back in request order. Log-probabilities come from <see cref="LlamaForCausalLM.TokenLogProbs"/> (fp32, vocabulary
-/// in chunks, so a batch never holds [B, T, V] logits); batched, unbatched and `tsumugi model score` (float64
-/// log-softmax) agree to about 1e-5.
+/// Log-probabilities of many token rows in batches (perplexity windows, multiple-choice continuations).
+/// Rows that share a prefix of ≥ <see cref="PrefixGroups.MinPrefix"/> tokens (the choices of a question, the questions
+/// of a few-shot task) are scored together over one computation of that prefix: the prefix fills one row of a KV cache,
+/// is copied to the group's other rows, and the continuations run as one batch after it — on a CPU, where a long row is
+/// already a large matrix product and batching alone buys little, this is what makes batched scoring faster. Other rows
+/// are sorted by length and scored in right-padded batches. Attention is causal, so pad tokens after a row's real tokens
+/// cannot change the logits of those tokens; padded positions are never read. Results come back in request order.
+/// Log-probabilities come from <see cref="LlamaForCausalLM.TokenLogProbs"/> (fp32, vocabulary in chunks, so a batch
+/// never holds [B, T, V] logits); batched, unbatched and `tsumugi model score` (float64 log-softmax) agree to about 1e-5.
 /// </summary>
 public static class BatchScorer
 {
-    /// <summary>For each request, the log-probabilities of its tokens from <see cref="ScoreRequest.ScoreFrom"/> on.</summary>
+    /// <summary>
+    /// For each request, the log-probabilities of its tokens from <see cref="ScoreRequest.ScoreFrom"/> on.
+    /// <paramref name="batchSize"/> 1 scores every row alone, from its first token.
+    /// </summary>
     public static double[][] Score(LlamaForCausalLM model, IReadOnlyList<ScoreRequest> requests, int batchSize, Action<int>? onRowsDone = null)
     {
         if (batchSize < 1) throw new ArgumentException($"batch size must be ≥ 1 (got {batchSize}).");
@@ -22,36 +28,57 @@ public static class BatchScorer
                 throw new ArgumentException($"score request {i}: score_from {r.ScoreFrom} must be in 1..{r.Ids.Length} (position 0 has no context).");
         var device = model.parameters().First().device;
         var results = new double[requests.Count][];
-        var order = Enumerable.Range(0, requests.Count).OrderByDescending(i => requests[i].Ids.Length).ToArray();
+        var (groups, single) = PrefixGroups.Find(requests, batchSize);
+        foreach (var group in groups)
+        {
+            var scores = ScoreAfterPrefix(model, device, group.Rows.Select(i => requests[i]).ToArray(), group.Prefix);
+            for (int k = 0; k < group.Rows.Length; k++) results[group.Rows[k]] = scores[k];
+            onRowsDone?.Invoke(group.Rows.Length);
+        }
+        var order = single.OrderByDescending(i => requests[i].Ids.Length).ToArray();
         for (int start = 0; start < order.Length; start += batchSize)
         {
             var rows = order[start..Math.Min(start + batchSize, order.Length)];
-            var scores = ScoreBatch(model, device, rows.Select(i => requests[i]).ToArray());
+            var scores = ScoreAfterPrefix(model, device, rows.Select(i => requests[i]).ToArray(), 0);
             for (int k = 0; k < rows.Length; k++) results[rows[k]] = scores[k];
             onRowsDone?.Invoke(rows.Length);
         }
         return results;
     }
 
-    static double[][] ScoreBatch(LlamaForCausalLM model, Device device, ScoreRequest[] batch)
+    /// <summary>
+    /// Scores rows whose first <paramref name="prefix"/> tokens are the same (0: no shared prefix). The prefix runs once
+    /// into row 0 of a KV cache and is copied to the other rows; the rest of every row then runs as one right-padded batch.
+    /// </summary>
+    static double[][] ScoreAfterPrefix(LlamaForCausalLM model, Device device, ScoreRequest[] batch, int prefix)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        int width = batch.Max(r => r.Ids.Length);
+        int width = batch.Max(r => r.Ids.Length) - prefix;
+        using var cache = prefix == 0 ? null : model.NewCache(batch.Length, prefix + width);
+        if (cache is not null)
+        {
+            using (var first = cache.Row(0))
+                model.Forward(tensor(batch[0].Ids[..prefix], [1, prefix]).to(device), cache: first, lastTokenLogitsOnly: true);
+            for (int b = 1; b < batch.Length; b++) cache.MoveRow(0, b, prefix);
+            cache.Advance(prefix);
+        }
         var padded = new long[batch.Length * width]; // pad id 0: any valid id works, it is never attended to by real tokens
         var labels = new long[batch.Length * width];
         Array.Fill(labels, CausalLMLoss.IgnoreIndex);
         for (int b = 0; b < batch.Length; b++)
         {
-            batch[b].Ids.CopyTo(padded, b * width);
-            Array.Copy(batch[b].Ids, batch[b].ScoreFrom, labels, b * width + batch[b].ScoreFrom, batch[b].Scored); // only scored tokens
+            var ids = batch[b].Ids;
+            Array.Copy(ids, prefix, padded, b * width, ids.Length - prefix);
+            Array.Copy(ids, batch[b].ScoreFrom, labels, b * width + batch[b].ScoreFrom - prefix, batch[b].Scored); // only scored tokens
         }
-        var logProbs = model.TokenLogProbs(tensor(padded, [batch.Length, width]).to(device), tensor(labels, [batch.Length, width]).to(device))
+        var logProbs = model.TokenLogProbs(tensor(padded, [batch.Length, width]).to(device), tensor(labels, [batch.Length, width]).to(device), cache)
             .to_type(ScalarType.Float64).cpu();
         var all = logProbs.data<double>().ToArray();
         var scores = new double[batch.Length][];
-        // Position t−1 holds log p(token t): rows ScoreFrom−1 .. len−2.
-        for (int b = 0; b < batch.Length; b++) scores[b] = all.AsSpan(b * width + batch[b].ScoreFrom - 1, batch[b].Scored).ToArray();
+        // Position t−1 (t − 1 − prefix in the batch) holds log p(token t).
+        for (int b = 0; b < batch.Length; b++)
+            scores[b] = all.AsSpan(b * width + batch[b].ScoreFrom - 1 - prefix, batch[b].Scored).ToArray();
         return scores;
     }
 }

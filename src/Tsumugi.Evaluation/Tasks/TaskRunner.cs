@@ -14,16 +14,18 @@ namespace Tsumugi.Evaluation.Tasks;
 /// </summary>
 public static class TaskRunner
 {
-    public static TaskResult Run(EvalModel model, EvalTask task, TaskRunOptions options)
+    /// <param name="onProgress">(done, total) as work completes: prompts generated, or choice rows scored.</param>
+    public static TaskResult Run(EvalModel model, EvalTask task, TaskRunOptions options, Action<int, int>? onProgress = null)
     {
         if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
         int shots = options.ShotsFor(task);
         var fewShots = task.FewShots.Take(shots).ToList();
         var prompts = task.Samples.Select(s => PromptTemplate.Build(task.Instruction, fewShots, s.Input)).ToList();
-        return task.IsMultipleChoice ? RunMultipleChoice(model, task, prompts, shots, options) : RunGeneration(model, task, prompts, shots, options);
+        return task.IsMultipleChoice ? RunMultipleChoice(model, task, prompts, shots, options, onProgress)
+            : RunGeneration(model, task, prompts, shots, options, onProgress);
     }
 
-    static TaskResult RunGeneration(EvalModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options)
+    static TaskResult RunGeneration(EvalModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)
     {
         int limit = model.Model.Config.MaxPositionEmbeddings - task.OutputLength;
         if (limit < 2) throw new ArgumentException($"{task.File}: output_length {task.OutputLength} leaves no room for a prompt in the model's {model.Model.Config.MaxPositionEmbeddings}-token context.");
@@ -32,7 +34,9 @@ public static class TaskRunner
         var ids = encoded.Select(e => (IReadOnlyList<int>)e.Skip(Math.Max(0, e.Length - limit)).Select(i => (int)i).ToArray()).ToList();
         var generator = new TextGenerator(model.Model, model.Tokenizer);
         var sampling = new SamplingOptions { MaxNewTokens = task.OutputLength, Temperature = 0, TopP = 1 };
-        var generated = generator.GenerateBatch(ids, sampling, options.BatchSize); // continuous: a finished row takes the next prompt
+        int done = 0;
+        var generated = generator.GenerateBatch(ids, sampling, options.BatchSize, // continuous: a finished row takes the next prompt
+            onProgress is null ? null : () => onProgress(++done, ids.Count));
         bool multiLine = task.Metrics.Contains("set_f1");
         var samples = task.Samples.Select((s, i) =>
         {
@@ -53,11 +57,12 @@ public static class TaskRunner
         return (cut >= 0 ? text[..cut] : text).Trim();
     }
 
-    static TaskResult RunMultipleChoice(EvalModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options)
+    static TaskResult RunMultipleChoice(EvalModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)
     {
         int context = model.Model.Config.MaxPositionEmbeddings;
         var requests = task.Samples.SelectMany((s, i) => s.Choices!.Select(c => ChoiceTokens.Request(model, prompts[i], c, context))).ToList();
-        var logProbs = BatchScorer.Score(model.Model, requests, options.BatchSize);
+        int done = 0;
+        var logProbs = BatchScorer.Score(model.Model, requests, options.BatchSize, onProgress is null ? null : rows => onProgress(done += rows, requests.Count));
         int next = 0;
         var samples = new List<ChoiceSampleResult>();
         foreach (var (s, i) in task.Samples.Select((s, i) => (s, i)))

@@ -92,7 +92,8 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
     /// each the one <see cref="Generate(IReadOnlyList{int}, SamplingOptions)"/> gives that prompt alone, up to float
     /// rounding in the batched matrix products.
     /// </summary>
-    public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, int batchSize = 8)
+    public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, int batchSize = 8,
+        Action? onPromptDone = null)
     {
         var results = new GenerationResult[prompts.Count];
         using var batch = new DecodeBatch(model, batchSize, tokenizer.VocabSize);
@@ -105,6 +106,7 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
             batch.Remove(s); // a stop string can end a sequence the batch still considers live
             results[index] = assembler.Finish().Final!;
             open.Remove(s);
+            onPromptDone?.Invoke();
         }
         int next = 0;
         while (next < prompts.Count || batch.Count > 0)
