@@ -1,11 +1,12 @@
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.HuggingFace;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Evaluation;
 
 /// <summary>
-/// A model directory loaded for evaluation: weights plus the directory's own tokenizer.model, checked to fit
+/// A model directory loaded for evaluation: weights plus the directory's own tokenizer (tokenizer.model or tokenizer.json), checked to fit
 /// together (a tokenizer with more pieces than the model's vocab_size would index past the embedding table).
 /// </summary>
 public sealed class EvalModel : IDisposable
@@ -22,11 +23,8 @@ public sealed class EvalModel : IDisposable
 
     public static EvalModel Load(string directory, Device? device = null)
     {
-        var tokenizerPath = Path.Combine(directory, "tokenizer.model");
         if (!Directory.Exists(directory)) throw new DirectoryNotFoundException($"{directory}: model directory not found.");
-        if (!File.Exists(tokenizerPath))
-            throw new FileNotFoundException($"{directory}: no tokenizer.model; evaluation encodes text with the model's own tokenizer (copy it in, or initialise the model with --tokenizer DIR).", tokenizerPath);
-        var tokenizer = SpmTokenizer.Load(tokenizerPath);
+        var tokenizer = TokenizerDirectory.LoadForModel(directory);
         CheckVocabulary(tokenizer.VocabSize, LlamaConfig.Load(directory).VocabSize, directory); // before loading weights
         var model = HfModelDirectory.Load(directory, device: device);
         return new EvalModel(model, tokenizer, Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory))));
@@ -43,7 +41,7 @@ public sealed class EvalModel : IDisposable
     {
         if (tokenizerPieces > modelVocab)
             throw new InvalidDataException(
-                $"{where}: tokenizer.model has {tokenizerPieces} pieces but the model's vocab_size is {modelVocab}; " +
+                $"{where}: the tokenizer has {tokenizerPieces} pieces but the model's vocab_size is {modelVocab}; " +
                 "the tokenizer does not belong to this model (resize the model with `tsumugi model extend-vocab` or use its own tokenizer).");
     }
 

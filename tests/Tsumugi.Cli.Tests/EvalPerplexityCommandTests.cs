@@ -82,6 +82,21 @@ public sealed class EvalPerplexityCommandTests : IDisposable
         var details = JsonDocument.Parse(File.ReadAllText(Sub("p.json"))).RootElement.GetProperty("details");
         Assert.Equal(3, details.GetProperty("documents").GetArrayLength());
 
+        // An HF checkpoint may ship tokenizer.json without tokenizer.model: the same tokens, the same numbers.
+        Directory.CreateDirectory(Sub("json-only"));
+        foreach (var file in Directory.GetFiles(model).Where(f => Path.GetFileName(f) != "tokenizer.model"))
+            File.Copy(file, Path.Combine(Sub("json-only"), Path.GetFileName(file)));
+        Assert.True(File.Exists(Sub("json-only/tokenizer.json")), "model init copies tokenizer.json");
+        var viaJson = CliRunner.Run("eval", "perplexity", "--model", Sub("json-only"), "--input", Sub("paras.txt"), "--split", "paragraph", "--output", Sub("j.json"));
+        Assert.True(viaJson.ExitCode == 0, viaJson.Err);
+        var jsonMetrics = JsonDocument.Parse(File.ReadAllText(Sub("j.json"))).RootElement.GetProperty("metrics");
+        foreach (var p in JsonDocument.Parse(File.ReadAllText(Sub("p.json"))).RootElement.GetProperty("metrics").EnumerateObject())
+            Assert.Equal(p.Value.GetDouble(), jsonMetrics.GetProperty(p.Name).GetDouble(), 1e-9);
+        File.Delete(Sub("json-only/tokenizer.json"));
+        var noTokenizer = CliRunner.Run("eval", "perplexity", "--model", Sub("json-only"), "--input", Sub("paras.txt"));
+        Assert.Equal(1, noTokenizer.ExitCode);
+        Assert.Contains("no tokenizer.model or tokenizer.json", noTokenizer.Err);
+
         var stride = CliRunner.Run("eval", "perplexity", "--model", model, "--input", Sub("paras.txt"), "--context", "32", "--stride", "32");
         Assert.Equal(1, stride.ExitCode);
         Assert.StartsWith("error: --stride must be in 1..31", stride.Err);

@@ -123,7 +123,7 @@ public sealed class EvalTasksCommandTests : IDisposable
         File.Copy(Path.Combine(Tokenizer("big", 1200), "tokenizer.model"), Path.Combine(mismatched, "tokenizer.model"), overwrite: true);
         var bad = CliRunner.Run("eval", "tasks", "--model", mismatched, "--tasks", Example("nli_ja.json"));
         Assert.Equal(1, bad.ExitCode);
-        Assert.Contains("tokenizer.model has 1200 pieces but the model's vocab_size is 1000", bad.Err);
+        Assert.Contains("the tokenizer has 1200 pieces but the model's vocab_size is 1000", bad.Err);
         var badPpl = CliRunner.Run("eval", "perplexity", "--model", mismatched, "--input", Sub("ja.txt"));
         Assert.Equal(1, badPpl.ExitCode);
         Assert.Contains("1200 pieces", badPpl.Err);

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Tsumugi.Modeling;
 using Tsumugi.Serving.Generation;
 using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.HuggingFace;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -49,14 +50,11 @@ public static class GenerateCommand
         DefaultValueFactory = _ => "float32",
     };
 
-    /// <summary>A model directory's weights (in <paramref name="dtype"/>) and tokenizer.model, with the one-line error when the tokenizer is missing.</summary>
+    /// <summary>A model directory's weights (in <paramref name="dtype"/>) and its tokenizer, with the one-line error when the tokenizer is missing.</summary>
     internal static LlamaForCausalLM LoadModel(string dir, string dtype, out SpmTokenizer tokenizer)
     {
         var type = HfModelDirectory.ParseDtype(dtype); // before reading anything: a typo costs nothing
-        var tokenizerPath = Path.Combine(dir, "tokenizer.model");
-        if (!File.Exists(tokenizerPath))
-            throw new FileNotFoundException($"{dir}: no tokenizer.model; initialise the model with --tokenizer DIR.", tokenizerPath);
-        tokenizer = SpmTokenizer.Load(tokenizerPath);
+        tokenizer = TokenizerDirectory.LoadForModel(dir);
         return HfModelDirectory.Load(dir, type);
     }
 }

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Tsumugi.Evaluation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Training;
 using static TorchSharp.torch;
 
@@ -113,10 +114,7 @@ public static class ModelCommands
 
     static long[] EncodeWithModelTokenizer(string modelDir, string text)
     {
-        var path = Path.Combine(modelDir, "tokenizer.model");
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{modelDir}: no tokenizer.model to encode --text with; initialise the model with --tokenizer DIR or use --ids.", path);
-        var tokenizer = SpmTokenizer.Load(path);
+        var tokenizer = TokenizerDirectory.LoadForModel(modelDir); // or pass --ids
         var encoded = tokenizer.Encode(text).Select(i => (long)i);
         var withBos = tokenizer.BosId >= 0 ? encoded.Prepend(tokenizer.BosId).ToArray() : encoded.ToArray();
         if (withBos.Length < 2) throw new ArgumentException("--text: encodes to fewer than two tokens; nothing to score.");

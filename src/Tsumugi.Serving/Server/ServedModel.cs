@@ -1,6 +1,7 @@
 using Tsumugi.Modeling;
 using Tsumugi.Serving.Generation;
 using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.HuggingFace;
 
 namespace Tsumugi.Serving.Server;
 
@@ -21,16 +22,13 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
     public int MaxBatch => Generator.Batcher?.MaxRows ?? 1;
 
     /// <summary>
-    /// Loads an HF model directory with tokenizer.model; the id defaults to the directory's name, the chat format to
+    /// Loads an HF model directory with its tokenizer (tokenizer.model or tokenizer.json); the id defaults to the directory's name, the chat format to
     /// the one its tokenizer_config.json names (<see cref="ChatPrompt.Detect"/>). Up to <paramref name="maxBatch"/>
     /// requests decode together.
     /// </summary>
     public static ServedModel Load(string directory, string? id = null, ChatPromptFormat? chatFormat = null, int maxBatch = 8)
     {
-        var tokenizerPath = Path.Combine(directory, "tokenizer.model");
-        if (!File.Exists(tokenizerPath))
-            throw new FileNotFoundException($"{directory}: no tokenizer.model; initialise the model with --tokenizer DIR.", tokenizerPath);
-        var tokenizer = SpmTokenizer.Load(tokenizerPath);
+        var tokenizer = TokenizerDirectory.LoadForModel(directory);
         var model = HfModelDirectory.Load(directory);
         var name = id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
         var generator = new TextGenerator(model, tokenizer) { Batcher = new ContinuousBatcher(model, maxBatch, tokenizer.VocabSize) };

@@ -31,4 +31,16 @@ public static class TokenizerDirectory
         if (pathOrDir.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return new SpmTokenizer(HfTokenizerJsonReader.Read(pathOrDir));
         return SpmTokenizer.Load(pathOrDir);
     }
+
+    /// <summary>
+    /// The tokenizer inside a model directory (tokenizer.model, else tokenizer.json, as Hugging Face checkpoints ship one
+    /// or both), for the commands that run a model on text: evaluation, generation, serving, scoring.
+    /// </summary>
+    public static SpmTokenizer LoadForModel(string modelDirectory)
+    {
+        if (!File.Exists(Path.Combine(modelDirectory, "tokenizer.model")) && !File.Exists(Path.Combine(modelDirectory, "tokenizer.json")))
+            throw new FileNotFoundException($"{modelDirectory}: no tokenizer.model or tokenizer.json; a model directory carries its own tokenizer " +
+                                            "(initialise the model with --tokenizer DIR, or copy the tokenizer files in).", Path.Combine(modelDirectory, "tokenizer.model"));
+        return Load(modelDirectory);
+    }
 }
