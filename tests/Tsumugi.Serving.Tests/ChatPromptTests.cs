@@ -1,6 +1,8 @@
 using Tsumugi.Serving.Generation;
 using Tsumugi.Serving.Server;
+using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
+using Tsumugi.Tokenization.Spm;
 
 namespace Tsumugi.Serving.Tests;
 
@@ -128,6 +130,23 @@ public sealed class ChatPromptTests
         Assert.Equal([bos, .. t.Encode("ab")], PromptEncoding.Encode(t, "ab", addBos: true));
         Assert.Equal(t.Encode("ab"), PromptEncoding.Encode(t, "ab", addBos: false));
         Assert.Equal([bos, eos], PromptEncoding.Encode(t, "</s>", addBos: true));
+    }
+
+    [Fact]
+    public void ChatMlAlsoStopsOnTheImEndIdWhichAControlPieceDecodesToNothing()
+    {
+        var plain = TestTokenizers.ByteFallback();
+        var model = plain.Model;
+        var withImEnd = new SpmTokenizer(new SpmModel
+        {
+            Pieces = [.. model.Pieces, new SpmPiece("<|im_start|>", 0, PieceType.Control), new SpmPiece("<|im_end|>", 0, PieceType.Control)],
+            TrainerSpec = model.TrainerSpec, NormalizerSpec = model.NormalizerSpec,
+        });
+        int end = withImEnd.PieceToId("<|im_end|>");
+        Assert.Equal("", withImEnd.Decode([end])); // so the "<|im_end|>" stop string alone would never see it
+        Assert.Equal([withImEnd.EosId, end], ChatPrompt.StopIds(ChatPromptFormat.ChatMl, withImEnd));
+        Assert.Equal([withImEnd.EosId], ChatPrompt.StopIds(ChatPromptFormat.Llama2, withImEnd));
+        Assert.Equal([plain.EosId], ChatPrompt.StopIds(ChatPromptFormat.ChatMl, plain)); // no such piece: EOS only
     }
 }
 

@@ -43,7 +43,7 @@ public static class ChatCommand
             var detected = ChatPrompt.Inspect(dir);
             var chatFormat = forced ?? detected.Format;
             using var llm = GenerateCommand.LoadModel(dir, parse.GetValue(dtype)!, out var tokenizer);
-            var generator = new TextGenerator(llm, tokenizer);
+            var generator = new TextGenerator(llm, tokenizer) { StopIds = ChatPrompt.StopIds(chatFormat, tokenizer) };
             // ChatML closes a turn with <|im_end|>, which is not the tokenizer's EOS: stop there too.
             options = options with { Stop = [.. options.Stop, .. ChatPrompt.TurnEndStops(chatFormat)] };
 

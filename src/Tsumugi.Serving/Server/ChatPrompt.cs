@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Serving.Server;
 
@@ -85,6 +86,19 @@ public static class ChatPrompt
     /// instruction format end turns with &lt;/s&gt;, which stops generation already).
     /// </summary>
     public static IReadOnlyList<string> TurnEndStops(ChatPromptFormat format) => format == ChatPromptFormat.ChatMl ? ["<|im_end|>"] : [];
+
+    /// <summary>
+    /// Token ids that end generation for a model in this chat format: the tokenizer's EOS, and for ChatML the id of
+    /// &lt;|im_end|&gt; when the vocabulary has it as one piece (the eos_token our ChatML tokenizer_config.json declares).
+    /// The id matters where the piece is a control symbol, which decodes to no text, so the stop string never sees it.
+    /// </summary>
+    public static IReadOnlyCollection<int> StopIds(ChatPromptFormat format, SpmTokenizer tokenizer)
+    {
+        var ids = new List<int> { tokenizer.EosId };
+        if (format == ChatPromptFormat.ChatMl && tokenizer.PieceToId("<|im_end|>") is var end && tokenizer.IdToPiece(end) == "<|im_end|>")
+            ids.Add(end);
+        return ids;
+    }
 
     static string RenderChatMl(IReadOnlyList<ChatMessage> messages)
     {

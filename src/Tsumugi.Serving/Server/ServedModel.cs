@@ -31,8 +31,12 @@ public sealed class ServedModel(string id, TextGenerator generator, int contextL
         var tokenizer = TokenizerDirectory.LoadForModel(directory);
         var model = HfModelDirectory.Load(directory);
         var name = id ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        var generator = new TextGenerator(model, tokenizer) { Batcher = new ContinuousBatcher(model, maxBatch, tokenizer.VocabSize) };
-        return new ServedModel(name, generator, model.Config.MaxPositionEmbeddings, chatFormat ?? ChatPrompt.Detect(directory))
+        var format = chatFormat ?? ChatPrompt.Detect(directory);
+        var generator = new TextGenerator(model, tokenizer)
+        {
+            Batcher = new ContinuousBatcher(model, maxBatch, tokenizer.VocabSize), StopIds = ChatPrompt.StopIds(format, tokenizer),
+        };
+        return new ServedModel(name, generator, model.Config.MaxPositionEmbeddings, format)
         {
             _owned = model,
         };
