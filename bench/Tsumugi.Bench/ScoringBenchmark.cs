@@ -8,19 +8,21 @@ namespace Tsumugi.Bench;
 /// <summary>
 /// Batched vs unbatched scoring (what `eval tasks` and `eval perplexity` run), in process, alternating rounds:
 /// multiple choice (questions × choices after one few-shot prompt; shared prefixes computed once when batched) and
-/// perplexity-style windows (independent rows of one length). Wall and process CPU seconds per configuration, medians,
+/// perplexity-style windows (independent rows of one length; `SCORING_TEXT=FILE` with a model directory for PRESET takes
+/// them from a real text) and short independent rows. Wall and process CPU seconds per configuration, medians,
 /// ratios. Random weights and ids: the speed does not depend on them; the results are checked equal to 1e-4.
 /// </summary>
 public static class ScoringBenchmark
 {
     const int Questions = 24, Choices = 4, FewShotTokens = 200, QuestionTokens = 40, ChoiceTokens = 6;
-    const int Windows = 24, WindowTokens = 256;
+    const int Windows = 24, WindowTokens = 256, ShortTokens = 48;
 
-    public static int Run(int rounds, string preset)
+    public static int Run(int rounds, string preset, int threads)
     {
         CpuAllocator.Tune();
-        using var model = new LlamaForCausalLM(ModelPresets.Get(preset));
-        model.InitializeWeights(1);
+        if (threads > 0) torch.set_num_threads(threads); // 1 thread: CPU seconds stay honest on a loaded machine (no spinning workers)
+        using var model = Directory.Exists(preset) ? HfModelDirectory.Load(preset) : new LlamaForCausalLM(ModelPresets.Get(preset));
+        if (!Directory.Exists(preset)) model.InitializeWeights(1);
         model.eval();
         var rng = new Random(1);
         int vocab = (int)model.Config.VocabSize;
@@ -33,10 +35,18 @@ public static class ScoringBenchmark
             for (int c = 0; c < Choices; c++) choiceRows.Add(new ScoreRequest([.. context, .. Ids(ChoiceTokens)], context.Length));
         }
         var windows = Enumerable.Range(0, Windows).Select(_ => new ScoreRequest([1, .. Ids(WindowTokens - 1)], 1)).ToList();
+        if (Environment.GetEnvironmentVariable("SCORING_TEXT") is { } textFile) // windows of a real text, as `eval perplexity` makes them
+        {
+            var tok = Tsumugi.Tokenization.HuggingFace.TokenizerDirectory.LoadForModel(preset);
+            long[] ids = [tok.BosId, .. tok.Encode(File.ReadAllText(textFile)).Select(i => (long)i)];
+            windows = Tsumugi.Evaluation.Perplexity.SlidingWindows.Split(ids, WindowTokens, WindowTokens / 2).ToList();
+        }
+        var shortRows = Enumerable.Range(0, 4 * Windows).Select(_ => new ScoreRequest([1, .. Ids(ShortTokens - 1)], 1)).ToList();
         var cases = new (string Name, List<ScoreRequest> Rows, int Batch)[]
         {
             ("multiple choice", choiceRows, 1), ("multiple choice", choiceRows, 8),
-            ("windows of 256", windows, 1), ("windows of 256", windows, 8),
+            ($"windows of {WindowTokens}", windows, 1), ($"windows of {WindowTokens}", windows, 8),
+            ($"rows of {ShortTokens}", shortRows, 1), ($"rows of {ShortTokens}", shortRows, 8),
         };
         var reference = cases.ToDictionary(c => c, c => BatchScorer.Score(model, c.Rows, c.Batch)); // warm-up and the equality check
         foreach (var name in cases.Select(c => c.Name).Distinct())

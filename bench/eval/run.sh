@@ -32,7 +32,7 @@ for r in $(seq "$rounds"); do
     line=$($T eval perplexity --model "$W/m11" --input "$W/ja.txt" --domain ja --context 256 --stride 128 --batch-size $b --output "$W/ppl-$b.json" 2>&1 | tr '\n' ' ' | grep -o "tokens in [0-9.]* s")
     echo "round=$r perplexity batch=$b scoring: $line ppl=$(python3 -c "import json;print(json.load(open('$W/ppl-$b.json'))['metrics']['ppl/ja'])")"
     s=$(date +%s.%N); $T eval tasks --model "$W/m11" --tasks configs/eval --batch-size $b --output "$W/tasks-$b.json" >/dev/null; e=$(date +%s.%N)
-    secs=$($T eval tasks --model "$W/m11" --tasks "$W/mc_bench.json" --shots 4 --batch-size $b --output "$W/mc-$b.json" 2>&1 | grep "mc_bench" | head -1 | awk -F'│' '{gsub(/ /, "", $7); print $7}')
+    secs=$($T eval tasks --model "$W/m11" --tasks "$W/mc_bench.json" --shots 4 --batch-size $b --output "$W/mc-$b.json" 2>&1 | grep "│ mc_bench" | head -1 | awk -F'│' '{gsub(/ /, "", $7); print $7}')
     echo "round=$r multiple-choice batch=$b task seconds=$secs acc=$(python3 -c "import json;print(json.load(open('$W/mc-$b.json'))['metrics']['mc_bench/acc'])")"
     echo "round=$r tasks batch=$b seconds=$(python3 -c "print(round($e-$s,2))") avg=$(python3 -c "import json;print(json.load(open('$W/tasks-$b.json'))['metrics'].get('avg'))")"
   done

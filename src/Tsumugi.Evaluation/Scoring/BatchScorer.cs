@@ -1,3 +1,4 @@
+using TorchSharp;
 using Tsumugi.Modeling;
 using static TorchSharp.torch;
 
@@ -16,6 +17,13 @@ namespace Tsumugi.Evaluation.Scoring;
 /// </summary>
 public static class BatchScorer
 {
+    /// <summary>
+    /// On a CPU, rows without a shared prefix are batched only up to this many (padded) tokens per forward pass: a
+    /// 256-token row is already a large matrix product there, and eight of them run slower than one at a time once the
+    /// activations and attention scores outgrow the caches (docs/BENCHMARKS.md "Evaluation"). Short rows still batch.
+    /// </summary>
+    public const int CpuBatchTokens = 256;
+
     /// <summary>
     /// For each request, the log-probabilities of its tokens from <see cref="ScoreRequest.ScoreFrom"/> on.
     /// <paramref name="batchSize"/> 1 scores every row alone, from its first token.
@@ -36,9 +44,14 @@ public static class BatchScorer
             onRowsDone?.Invoke(group.Rows.Length);
         }
         var order = single.OrderByDescending(i => requests[i].Ids.Length).ToArray();
-        for (int start = 0; start < order.Length; start += batchSize)
+        int limit = device.type == DeviceType.CPU ? CpuBatchTokens : int.MaxValue;
+        for (int start = 0, end; start < order.Length; start = end)
         {
-            var rows = order[start..Math.Min(start + batchSize, order.Length)];
+            // Longest row first, so the first row of a batch sets its padded width.
+            int width = requests[order[start]].Ids.Length;
+            end = start + 1;
+            while (end < order.Length && end - start < batchSize && (long)(end - start + 1) * width <= limit) end++;
+            var rows = order[start..end];
             var scores = ScoreAfterPrefix(model, device, rows.Select(i => requests[i]).ToArray(), 0);
             for (int k = 0; k < rows.Length; k++) results[rows[k]] = scores[k];
             onRowsDone?.Invoke(rows.Length);
