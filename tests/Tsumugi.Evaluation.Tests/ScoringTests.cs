@@ -28,6 +28,25 @@ public sealed class ScoringTests(TinyEvalModel tiny) : IClassFixture<TinyEvalMod
     }
 
     [Fact]
+    public void LongRowsOnACpuAreBatchedUpToTheTokenCapWithTheSameResults()
+    {
+        var rng = new Random(2);
+        int vocab = (int)tiny.Eval.Model.Config.VocabSize;
+        // Widths 200, 120, 100, 60, 30, 20: the cap of 256 padded tokens puts 200 alone, then 120 + 100, then the rest.
+        var requests = new[] { 60, 200, 20, 120, 30, 100 }
+            .Select(n => new ScoreRequest([1, .. Enumerable.Range(1, n - 1).Select(_ => (long)rng.Next(3, vocab))], 1)).ToList();
+        var batches = new List<int>();
+        var batched = BatchScorer.Score(tiny.Eval.Model, requests, batchSize: 8, batches.Add);
+        Assert.Equal([1, 2, 3], batches);
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var reference = SequenceScorer.Score(tiny.Eval.Model, requests[i].Ids).Tokens.Select(t => t.LogProb).ToArray();
+            Assert.Equal(reference.Length, batched[i].Length);
+            for (int j = 0; j < reference.Length; j++) Assert.Equal(reference[j], batched[i][j], 1e-4);
+        }
+    }
+
+    [Fact]
     public void PerplexityCountsEveryTokenOnceAndDoesNotDependOnBatching()
     {
         var docs = Texts.Select((t, i) => new EvalDocument($"doc{i}", i % 2 == 0 ? "ja" : "en", t)).Append(new EvalDocument("empty", "ja", "")).ToList();
