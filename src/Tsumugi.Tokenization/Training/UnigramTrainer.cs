@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Tsumugi.Tokenization.Spm;
 
 namespace Tsumugi.Tokenization.Training;
@@ -6,10 +7,14 @@ namespace Tsumugi.Tokenization.Training;
 /// SentencePiece's Unigram trainer (unigram_model_trainer.cc): frequent substrings as seeds (score = freq × length),
 /// EM with the digamma (Bayesian) M-step, and loss-based pruning by shrinking_factor until 1.1 × vocab_size remain,
 /// then the alphabet plus the best pieces up to vocab_size. Seeds come from a suffix array over the distinct words
-/// (<see cref="SeedSubstrings"/>), weighted by word frequency.
+/// (<see cref="SeedSubstrings"/>), weighted by word frequency. Every EM and pruning round runs over the distinct words
+/// (each counted once with its frequency) through one code-point trie of the seed pieces (<see cref="Lattice"/>).
 /// </summary>
 public static class UnigramTrainer
 {
+    /// <summary>A piece: its characters, score (log probability) and its key in the lattice's trie.</summary>
+    internal readonly record struct Piece(int[] Cps, float Score, int Key);
+
     public static SpmModel Train(IReadOnlyList<string> sentences, TrainerOptions o)
     {
         o.ModelType = SpmModelType.Unigram;
@@ -31,17 +36,21 @@ public static class UnigramTrainer
 
         var pieces = Seeds(corpus, o);
         o.Log?.Invoke($"{pieces.Count:N0} seed pieces");
+        var lattice = new Lattice(corpus, pieces.Select(p => p.Cps).ToList());
+        corpus.Words.Clear(); // the lattice holds the words as trie codes from here on
+        corpus.Words.TrimExcess();
+        o.Log?.Invoke($"lattice: trie of {lattice.Trie.Size:N0} cells, {lattice.Codes.Length:N0} word characters");
         int desired = (int)(o.VocabSize * 1.1);
         for (int round = 0; ; round++)
         {
             for (int sub = 0; sub < o.NumSubIterations; sub++)
             {
-                var (expected, objective) = EStep(corpus, pieces, o.Threads);
+                var (expected, objective) = EStep(lattice, pieces, o.Threads);
                 pieces = MStep(pieces, expected);
                 o.Log?.Invoke($"EM round {round}.{sub}: {pieces.Count:N0} pieces, objective {objective:F4}");
             }
             if (pieces.Count <= desired) break;
-            pieces = Prune(corpus, pieces, desired, o);
+            pieces = Prune(lattice, pieces, desired, o);
         }
         return ModelLayout.Build(o, Finalize(corpus, pieces, target));
     }
@@ -57,87 +66,211 @@ public static class UnigramTrainer
             CharacterCoverage = 1.0, AddDummyPrefix = o.AddDummyPrefix, RemoveExtraWhitespaces = o.RemoveExtraWhitespaces,
             SplitByWhitespace = o.SplitByWhitespace, UserDefinedSymbols = o.UserDefinedSymbols, ControlSymbols = o.ControlSymbols,
         });
-        var pieces = pieceList.Select(p => (TrainingCorpus.ToCodePoints(p), -10f)).ToList();
+        var pieces = pieceList.Select((p, i) => new Piece(TrainingCorpus.ToCodePoints(p), -10f, i)).ToList();
+        var lattice = new Lattice(corpus, pieces.Select(p => p.Cps).ToList());
         for (int iter = 0; iter < Math.Max(1, o.NumSubIterations); iter++)
         {
-            var (expected, objective) = EStep(corpus, pieces, o.Threads);
+            var (expected, objective) = EStep(lattice, pieces, o.Threads);
             double sum = expected.Where(e => e >= 0.5).Sum();
             double logSum = Digamma(Math.Max(sum, 1));
             float floor = (float)(Digamma(0.5) - logSum) - 1;
-            pieces = pieces.Select((p, i) => (p.Item1, expected[i] >= 0.5 ? (float)(Digamma(expected[i]) - logSum) : floor)).ToList();
+            pieces = pieces.Select((p, i) => p with { Score = expected[i] >= 0.5 ? (float)(Digamma(expected[i]) - logSum) : floor }).ToList();
             o.Log?.Invoke($"re-estimation EM {iter}: objective {objective:F4}");
         }
-        return pieces.Select(p => (TrainingCorpus.FromCodePoints(p.Item1), p.Item2)).ToList();
+        return pieces.Select(p => (TrainingCorpus.FromCodePoints(p.Cps), p.Score)).ToList();
     }
 
-    static List<(int[] Cps, float Score)> Seeds(TrainingCorpus corpus, TrainerOptions o)
+    static List<Piece> Seeds(TrainingCorpus corpus, TrainerOptions o)
     {
         var validator = new PieceValidator(o);
-        var seeds = SeedSubstrings.Find(corpus, o.MaxPieceLength, validator.IsValid)
-            .Select(c => (Piece: TrainingCorpus.FromCodePoints(corpus.Words[c.Word].Cps.AsSpan(c.Offset, c.Length)), Score: (double)c.Count * c.Length))
-            .OrderByDescending(s => s.Score).ThenBy(s => s.Piece, StringComparer.Ordinal)
-            .Take(o.SeedPieceCount).ToList();
-        seeds.AddRange(corpus.Alphabet.Select(a => (char.ConvertFromUtf32(a.Cp), (double)a.Count)));
+        var found = SeedSubstrings.Find(corpus, o.MaxPieceLength, validator.IsValid);
+        // By score (count × length) descending, then by the piece's UTF-16 ordinal order (spm's sort): compared on
+        // code points directly, no strings.
+        var order = new int[found.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        var words = corpus.Words;
+        Array.Sort(order, (a, b) =>
+        {
+            var ca = found[a]; var cb = found[b];
+            int r = ((double)cb.Count * cb.Length).CompareTo((double)ca.Count * ca.Length);
+            if (r != 0) return r;
+            return CompareUtf16(words[ca.Word].Cps.AsSpan(ca.Offset, ca.Length), words[cb.Word].Cps.AsSpan(cb.Offset, cb.Length));
+        });
+        int take = Math.Min(order.Length, o.SeedPieceCount);
+        var seeds = new List<(int[] Cps, double Score)>(take + corpus.Alphabet.Count);
+        for (int i = 0; i < take; i++)
+        {
+            var c = found[order[i]];
+            seeds.Add((words[c.Word].Cps.AsSpan(c.Offset, c.Length).ToArray(), (double)c.Count * c.Length));
+        }
+        seeds.AddRange(corpus.Alphabet.Select(a => (new[] { a.Cp }, (double)a.Count)));
         double logSum = Math.Log(seeds.Sum(s => s.Score));
-        return seeds.Select(s => (TrainingCorpus.ToCodePoints(s.Piece), (float)(Math.Log(s.Score) - logSum))).ToList();
+        return seeds.Select((s, i) => new Piece(s.Cps, (float)(Math.Log(s.Score) - logSum), i)).ToList();
     }
 
-    /// <summary>Lattice edges of one word: (start, end, piece id or -1 for an unknown character).</summary>
-    static void Edges(int[] w, CpTrie trie, List<(int S, int E, int Id)> edges)
+    /// <summary>Ordinal comparison of two code-point strings as their UTF-16 forms compare (string.CompareOrdinal).</summary>
+    internal static int CompareUtf16(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
-        edges.Clear();
-        for (int s = 0; s < w.Length; s++)
+        int n = Math.Min(a.Length, b.Length);
+        for (int i = 0; i < n; i++)
+            if (a[i] != b[i]) return Utf16Key(a[i]).CompareTo(Utf16Key(b[i]));
+        return a.Length.CompareTo(b.Length);
+    }
+
+    /// <summary>
+    /// A code point's rank in UTF-16 code-unit order: BMP characters below the surrogates, then supplementary
+    /// characters (their high surrogates D800–DBFF), then U+E000–U+FFFF.
+    /// </summary>
+    static int Utf16Key(int cp) => cp < 0xD800 ? cp : cp >= 0x10000 ? 0xD800 + (cp - 0x10000) : cp + 0x100000;
+
+    /// <summary>
+    /// The words as trie codes and the trie of every piece the trainer may still hold (the seeds): built once, so that
+    /// a round only re-maps trie keys to the current pieces (<see cref="SetPieces"/>) instead of rebuilding a trie.
+    /// </summary>
+    internal sealed class Lattice
+    {
+        public readonly CpTrie Trie;
+        /// <summary>Every distinct word's characters as trie codes (0 = in no piece), concatenated.</summary>
+        public readonly int[] Codes;
+        /// <summary>Word w is Codes[Start[w] .. Start[w + 1]).</summary>
+        public readonly int[] Start;
+        public readonly long[] Freq;
+        public readonly int MaxWordLength;
+        /// <summary>The current piece index of each trie key, -1 for a piece dropped since.</summary>
+        public readonly int[] PieceOfKey;
+
+        public Lattice(TrainingCorpus corpus, IReadOnlyList<int[]> keys)
         {
-            bool single = false;
-            int node = 0;
-            for (int e = s; e < w.Length; e++)
+            Trie = new CpTrie(keys);
+            PieceOfKey = new int[keys.Count];
+            var words = corpus.Words;
+            Start = new int[words.Count + 1];
+            Freq = new long[words.Count];
+            long total = 0;
+            foreach (var (cps, _) in words) total += cps.Length;
+            if (total > int.MaxValue) throw new InvalidOperationException($"the training text has {total:N0} characters after deduplication; sample fewer sentences (--input-sentence-size)");
+            Codes = new int[total];
+            int k = 0;
+            for (int w = 0; w < words.Count; w++)
             {
-                node = trie.Next(node, w[e]);
-                if (node < 0) break;
-                int id = trie.Value(node);
-                if (id >= 0) { edges.Add((s, e + 1, id)); if (e == s) single = true; }
+                var (cps, f) = words[w];
+                Start[w] = k;
+                Freq[w] = f;
+                foreach (int cp in cps) Codes[k++] = Trie.Code(cp);
+                MaxWordLength = Math.Max(MaxWordLength, cps.Length);
             }
-            if (!single) edges.Add((s, s + 1, -1));
+            Start[words.Count] = k;
+        }
+
+        public int WordCount => Freq.Length;
+        public ReadOnlySpan<int> Word(int w) => Codes.AsSpan(Start[w], Start[w + 1] - Start[w]);
+
+        public void SetPieces(List<Piece> pieces)
+        {
+            Array.Fill(PieceOfKey, -1);
+            for (int i = 0; i < pieces.Count; i++) PieceOfKey[pieces[i].Key] = i;
+        }
+
+        /// <summary>
+        /// The lattice edges of a code string: for each start (ascending), every current piece that begins there
+        /// (ends ascending), then an unknown-character edge (id -1) when no one-character piece does.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Edges(ReadOnlySpan<int> w, EdgeBuffer edges)
+        {
+            edges.Count = 0;
+            var trie = Trie;
+            var pieceOf = PieceOfKey;
+            for (int s = 0; s < w.Length; s++)
+            {
+                edges.Reserve(w.Length - s + 1);
+                bool single = false;
+                int node = CpTrie.Root;
+                for (int e = s; e < w.Length; e++)
+                {
+                    int c = w[e];
+                    if (c == 0 || (node = trie.Next(node, c)) < 0) break;
+                    int key = trie.Value(node);
+                    if (key < 0) continue;
+                    int id = pieceOf[key];
+                    if (id < 0) continue;
+                    edges.Add(s, e + 1, id);
+                    if (e == s) single = true;
+                }
+                if (!single) edges.Add(s, s + 1, -1);
+            }
         }
     }
 
-    static (double[] Expected, double Objective) EStep(TrainingCorpus corpus, List<(int[] Cps, float Score)> pieces, int threads)
+    /// <summary>One thread's reusable lattice edges (start, end, piece id or -1).</summary>
+    internal sealed class EdgeBuffer
     {
-        var trie = new CpTrie(pieces.Select(p => p.Cps).ToList());
-        float unk = pieces.Min(p => p.Score) - 10f;
-        var scores = pieces.Select(p => p.Score).ToArray();
+        public int[] S = new int[1024], E = new int[1024], Id = new int[1024];
+        public int Count;
+
+        public void Reserve(int more)
+        {
+            if (Count + more <= S.Length) return;
+            int n = Math.Max(S.Length * 2, Count + more);
+            Array.Resize(ref S, n); Array.Resize(ref E, n); Array.Resize(ref Id, n);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Add(int s, int e, int id) { S[Count] = s; E[Count] = e; Id[Count] = id; Count++; }
+    }
+
+    sealed class EWorker(int pieces, int maxLength)
+    {
+        public readonly double[] Exp = new double[pieces];
+        public double Obj, F;
+        public readonly EdgeBuffer Edges = new();
+        public readonly double[] Alpha = new double[maxLength + 1], Beta = new double[maxLength + 1];
+    }
+
+    static (double[] Expected, double Objective) EStep(Lattice lat, List<Piece> pieces, int threads)
+    {
+        lat.SetPieces(pieces);
+        var scores = new float[pieces.Count];
+        float min = float.PositiveInfinity;
+        for (int i = 0; i < scores.Length; i++) { scores[i] = pieces[i].Score; min = Math.Min(min, scores[i]); }
+        float unk = min - 10f;
         var total = new double[pieces.Count];
         double objective = 0, freqSum = 0;
         var gate = new object();
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, corpus.Words.Count, 2048),
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, lat.WordCount, 2048),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
-            () => (Exp: new double[pieces.Count], Obj: 0.0, F: 0.0, Edges: new List<(int, int, int)>(), Alpha: new double[256], Beta: new double[256]),
+            () => new EWorker(pieces.Count, lat.MaxWordLength),
             (range, _, local) =>
             {
-                for (int wi = range.Item1; wi < range.Item2; wi++)
-                {
-                    var (w, freq) = corpus.Words[wi];
-                    Edges(w, trie, local.Edges);
-                    if (local.Alpha.Length < w.Length + 1) { local.Alpha = new double[w.Length * 2 + 1]; local.Beta = new double[w.Length * 2 + 1]; }
-                    var alpha = local.Alpha; var beta = local.Beta; // reused per thread: words are many and short
-                    alpha.AsSpan(0, w.Length + 1).Fill(double.NegativeInfinity); beta.AsSpan(0, w.Length + 1).Fill(double.NegativeInfinity);
-                    alpha[0] = 0; beta[w.Length] = 0;
-                    var edges = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(local.Edges);
-                    foreach (var (s, e, id) in edges) alpha[e] = LogAdd(alpha[e], alpha[s] + (id < 0 ? unk : scores[id]));
-                    for (int k = edges.Length - 1; k >= 0; k--)
-                    {
-                        var (s, e, id) = edges[k];
-                        beta[s] = LogAdd(beta[s], beta[e] + (id < 0 ? unk : scores[id]));
-                    }
-                    double z = alpha[w.Length];
-                    foreach (var (s, e, id) in edges)
-                        if (id >= 0) local.Exp[id] += freq * Math.Exp(alpha[s] + scores[id] + beta[e] - z);
-                    local.Obj -= freq * z; local.F += freq;
-                }
+                for (int wi = range.Item1; wi < range.Item2; wi++) EStepWord(lat, wi, scores, unk, local);
                 return local;
             },
             local => { lock (gate) { for (int i = 0; i < total.Length; i++) total[i] += local.Exp[i]; objective += local.Obj; freqSum += local.F; } });
         return (total, objective / freqSum);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void EStepWord(Lattice lat, int wi, float[] scores, float unk, EWorker local)
+    {
+        var w = lat.Word(wi);
+        long freq = lat.Freq[wi];
+        var edges = local.Edges;
+        lat.Edges(w, edges);
+        int n = w.Length, m = edges.Count;
+        var alpha = local.Alpha; var beta = local.Beta;
+        alpha.AsSpan(0, n + 1).Fill(double.NegativeInfinity); beta.AsSpan(0, n + 1).Fill(double.NegativeInfinity);
+        alpha[0] = 0; beta[n] = 0;
+        var S = edges.S; var E = edges.E; var Id = edges.Id;
+        for (int k = 0; k < m; k++) { int id = Id[k]; alpha[E[k]] = LogAdd(alpha[E[k]], alpha[S[k]] + (id < 0 ? unk : scores[id])); }
+        for (int k = m - 1; k >= 0; k--) { int id = Id[k]; beta[S[k]] = LogAdd(beta[S[k]], beta[E[k]] + (id < 0 ? unk : scores[id])); }
+        double z = alpha[n];
+        var exp = local.Exp;
+        for (int k = 0; k < m; k++)
+        {
+            int id = Id[k];
+            if (id >= 0) exp[id] += freq * Math.Exp(alpha[S[k]] + scores[id] + beta[E[k]] - z);
+        }
+        local.Obj -= freq * z; local.F += freq;
     }
 
     static double LogAdd(double a, double b)
@@ -147,17 +280,17 @@ public static class UnigramTrainer
         return a > b ? a + Math.Log(1 + Math.Exp(b - a)) : b + Math.Log(1 + Math.Exp(a - b));
     }
 
-    static List<(int[] Cps, float Score)> MStep(List<(int[] Cps, float Score)> pieces, double[] expected)
+    static List<Piece> MStep(List<Piece> pieces, double[] expected)
     {
-        var kept = new List<(int[] Cps, double Freq)>();
+        var kept = new List<(Piece P, double Freq)>();
         double sum = 0;
         for (int i = 0; i < pieces.Count; i++)
         {
             if (expected[i] < 0.5) continue; // kExpectedFrequencyThreshold
-            kept.Add((pieces[i].Cps, expected[i])); sum += expected[i];
+            kept.Add((pieces[i], expected[i])); sum += expected[i];
         }
         double logSum = Digamma(sum);
-        return kept.Select(k => (k.Cps, (float)(Digamma(k.Freq) - logSum))).ToList();
+        return kept.Select(k => k.P with { Score = (float)(Digamma(k.Freq) - logSum) }).ToList();
     }
 
     /// <summary>spm's digamma: recurrence up to x ≥ 7, then the asymptotic series.</summary>
@@ -170,70 +303,104 @@ public static class UnigramTrainer
         return result + Math.Log(x) + (1.0 / 24) * xx2 - (7.0 / 960) * xx4 + (31.0 / 8064) * xx4 * xx2 - (127.0 / 30720) * xx4 * xx4;
     }
 
-    /// <summary>Viterbi path (piece ids, -1 = unknown character) of one code-point string.</summary>
-    static List<int> Viterbi(int[] w, CpTrie trie, List<(int[] Cps, float Score)> pieces, float unk, List<(int S, int E, int Id)> edges, int skipWholeId = -2)
+    /// <summary>One thread's Viterbi buffers.</summary>
+    sealed class ViterbiWorker(int maxLength)
     {
-        Edges(w, trie, edges);
-        var best = new double[w.Length + 1];
-        var back = new (int S, int Id)[w.Length + 1];
-        Array.Fill(best, double.NegativeInfinity);
-        best[0] = 0;
-        foreach (var (s, e, id) in edges)
+        public readonly EdgeBuffer Edges = new();
+        public double[] Best = new double[maxLength + 1];
+        public int[] BackS = new int[maxLength + 1], BackId = new int[maxLength + 1];
+        public int[] Codes = new int[16];
+        public int[] Path = new int[16];
+
+        public void Ensure(int n)
         {
-            if (id == skipWholeId && s == 0 && e == w.Length) continue;
-            double cand = best[s] + (id < 0 ? unk : pieces[id].Score);
-            if (cand > best[e]) { best[e] = cand; back[e] = (s, id); }
+            if (Best.Length > n) return;
+            Best = new double[n + 1]; BackS = new int[n + 1]; BackId = new int[n + 1];
         }
-        var path = new List<int>();
-        if (double.IsNegativeInfinity(best[w.Length])) return path;
-        for (int e = w.Length; e > 0; e = back[e].S) path.Add(back[e].Id);
-        path.Reverse();
-        return path;
     }
 
-    static List<(int[] Cps, float Score)> Prune(TrainingCorpus corpus, List<(int[] Cps, float Score)> pieces, int desired, TrainerOptions o)
+    /// <summary>
+    /// Viterbi path (piece ids, -1 = unknown character) of one code string into <c>v.Path</c>; returns its length
+    /// (0 when no path). The whole-string edge of <paramref name="skipWholeId"/> is left out.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int Viterbi(Lattice lat, ReadOnlySpan<int> w, float[] scores, float unk, ViterbiWorker v, int skipWholeId = -2)
     {
-        var trie = new CpTrie(pieces.Select(p => p.Cps).ToList());
-        float unk = pieces.Min(p => p.Score) - 10f;
+        var edges = v.Edges;
+        lat.Edges(w, edges);
+        int n = w.Length, m = edges.Count;
+        v.Ensure(n);
+        var best = v.Best; var backS = v.BackS; var backId = v.BackId;
+        best.AsSpan(0, n + 1).Fill(double.NegativeInfinity);
+        best[0] = 0;
+        var S = edges.S; var E = edges.E; var Id = edges.Id;
+        for (int k = 0; k < m; k++)
+        {
+            int s = S[k], e = E[k], id = Id[k];
+            if (id == skipWholeId && s == 0 && e == n) continue;
+            double cand = best[s] + (id < 0 ? unk : scores[id]);
+            if (cand > best[e]) { best[e] = cand; backS[e] = s; backId[e] = id; }
+        }
+        if (double.IsNegativeInfinity(best[n])) return 0;
+        int count = 0;
+        for (int e = n; e > 0; e = backS[e]) count++;
+        if (v.Path.Length < count) v.Path = new int[Math.Max(count, v.Path.Length * 2)];
+        int k2 = count;
+        for (int e = n; e > 0; e = backS[e]) v.Path[--k2] = backId[e];
+        return count;
+    }
+
+    static List<Piece> Prune(Lattice lat, List<Piece> pieces, int desired, TrainerOptions o)
+    {
+        lat.SetPieces(pieces);
         int n = pieces.Count;
+        var scores = new float[n];
+        float min = float.PositiveInfinity;
+        for (int i = 0; i < n; i++) { scores[i] = pieces[i].Score; min = Math.Min(min, scores[i]); }
+        float unk = min - 10f;
         var alwaysKeep = new bool[n];
         var alternatives = new int[n][];
-        Parallel.For(0, n, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads) }, () => new List<(int, int, int)>(), (i, _, edges) =>
+        var po = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads) };
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, n, 1024), po, () => new ViterbiWorker(16), (range, _, v) =>
         {
-            var w = pieces[i].Cps;
-            var bestPath = Viterbi(w, trie, pieces, unk, edges);
-            alternatives[i] = [];
-            if (bestPath.Count >= 2) { alwaysKeep[i] = false; return edges; } // its own best split avoids it: removable
-            var second = w.Length == 1 ? [] : Viterbi(w, trie, pieces, unk, edges, skipWholeId: i);
-            if (second.Count == 0) { alwaysKeep[i] = true; return edges; } // no alternative segmentation: keep
-            alwaysKeep[i] = true;
-            alternatives[i] = second.ToArray();
-            return edges;
+            for (int i = range.Item1; i < range.Item2; i++)
+            {
+                var cps = pieces[i].Cps;
+                if (v.Codes.Length < cps.Length) v.Codes = new int[cps.Length * 2];
+                for (int j = 0; j < cps.Length; j++) v.Codes[j] = lat.Trie.Code(cps[j]);
+                var w = v.Codes.AsSpan(0, cps.Length);
+                alternatives[i] = [];
+                if (Viterbi(lat, w, scores, unk, v) >= 2) { alwaysKeep[i] = false; continue; } // its own best split avoids it: removable
+                alwaysKeep[i] = true;
+                int second = w.Length == 1 ? 0 : Viterbi(lat, w, scores, unk, v, skipWholeId: i);
+                if (second == 0) continue; // no alternative segmentation: keep
+                alternatives[i] = v.Path.AsSpan(0, second).ToArray();
+            }
+            return v;
         }, _ => { });
 
         var freq = new double[n];
         double vsum = 0;
         var gate = new object();
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, corpus.Words.Count, 2048),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads) },
-            () => (F: new double[n], V: 0.0, Edges: new List<(int, int, int)>()),
+        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, lat.WordCount, 2048), po,
+            () => (F: new double[n], V: 0.0, W: new ViterbiWorker(lat.MaxWordLength)),
             (range, _, local) =>
             {
                 for (int wi = range.Item1; wi < range.Item2; wi++)
                 {
-                    var (w, f) = corpus.Words[wi];
+                    long f = lat.Freq[wi];
                     local.V += f;
-                    foreach (int id in Viterbi(w, trie, pieces, unk, local.Edges))
-                    {
-                        if (id >= 0) local.F[id] += f;
-                    }
+                    int len = Viterbi(lat, lat.Word(wi), scores, unk, local.W);
+                    var path = local.W.Path;
+                    for (int k = 0; k < len; k++)
+                        if (path[k] >= 0) local.F[path[k]] += f;
                 }
                 return local;
             },
             local => { lock (gate) { for (int i = 0; i < n; i++) freq[i] += local.F[i]; vsum += local.V; } });
 
         double sum = freq.Sum(), logSum = Math.Log(sum);
-        var keep = new List<(int[] Cps, float Score)>();
+        var keep = new List<Piece>();
         var candidates = new List<(int Id, double Loss)>();
         for (int i = 0; i < n; i++)
         {
@@ -256,10 +423,10 @@ public static class UnigramTrainer
         return keep;
     }
 
-    static List<(string Piece, float Score)> Finalize(TrainingCorpus corpus, List<(int[] Cps, float Score)> pieces, int target)
+    static List<(string Piece, float Score)> Finalize(TrainingCorpus corpus, List<Piece> pieces, int target)
     {
         var scores = new Dictionary<string, float>(StringComparer.Ordinal);
-        foreach (var (cps, score) in pieces) scores[TrainingCorpus.FromCodePoints(cps)] = score;
+        foreach (var p in pieces) scores[TrainingCorpus.FromCodePoints(p.Cps)] = p.Score;
         float min = pieces.Min(p => p.Score);
         float penalty = 0;
         var final = new Dictionary<string, float>(StringComparer.Ordinal);
