@@ -21,6 +21,7 @@ sealed class CpTrie
 
     public const int Root = 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CpTrie(IReadOnlyList<int[]> keys)
     {
         // Codes by descending frequency among the keys' characters (ties by code point): the root's children and the
@@ -45,7 +46,7 @@ sealed class CpTrie
         }
         var order = new int[keys.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, (a, b) => { int r = coded[a].AsSpan().SequenceCompareTo(coded[b]); return r != 0 ? r : a.CompareTo(b); });
+        Array.Sort(order, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int a, int b) => { int r = coded[a].AsSpan().SequenceCompareTo(coded[b]); return r != 0 ? r : a.CompareTo(b); });
 
         var b = new Builder(Math.Max(1024, keys.Count * 3), MaxCode);
         b.Place(Root, coded, order, 0, order.Length, 0);

@@ -28,6 +28,7 @@ public static class UnigramTrainer
 
     static SpmModel TrainLogged(IReadOnlyList<string> sentences, TrainerOptions o)
     {
+        o.Log?.Invoke($"{sentences.Count:N0} sentences read");
         var corpus = TrainingCorpus.Build(sentences, o);
         int target = o.VocabSize - ModelLayout.MetaCount(o);
         if (target < corpus.Alphabet.Count)
@@ -46,13 +47,15 @@ public static class UnigramTrainer
             for (int sub = 0; sub < o.NumSubIterations; sub++)
             {
                 var (expected, objective) = EStep(lattice, pieces, o.Threads);
-                pieces = MStep(pieces, expected);
+                MStep(pieces, expected);
                 o.Log?.Invoke($"EM round {round}.{sub}: {pieces.Count:N0} pieces, objective {objective:F4}");
             }
             if (pieces.Count <= desired) break;
-            pieces = Prune(lattice, pieces, desired, o);
+            Prune(lattice, pieces, desired, o);
         }
-        return ModelLayout.Build(o, Finalize(corpus, pieces, target));
+        var model = ModelLayout.Build(o, Finalize(corpus, pieces, target));
+        o.Log?.Invoke($"model: {model.Pieces.Count:N0} pieces");
+        return model;
     }
 
     /// <summary>
@@ -80,6 +83,7 @@ public static class UnigramTrainer
         return pieces.Select(p => (TrainingCorpus.FromCodePoints(p.Cps), p.Score)).ToList();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static List<Piece> Seeds(TrainingCorpus corpus, TrainerOptions o)
     {
         var validator = new PieceValidator(o);
@@ -89,7 +93,7 @@ public static class UnigramTrainer
         var order = new int[found.Count];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         var words = corpus.Words;
-        Array.Sort(order, (a, b) =>
+        Array.Sort(order, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int a, int b) =>
         {
             var ca = found[a]; var cb = found[b];
             int r = ((double)cb.Count * cb.Length).CompareTo((double)ca.Count * ca.Length);
@@ -109,6 +113,7 @@ public static class UnigramTrainer
     }
 
     /// <summary>Ordinal comparison of two code-point strings as their UTF-16 forms compare (string.CompareOrdinal).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static int CompareUtf16(ReadOnlySpan<int> a, ReadOnlySpan<int> b)
     {
         int n = Math.Min(a.Length, b.Length);
@@ -139,10 +144,23 @@ public static class UnigramTrainer
         /// <summary>The current piece index of each trie key, -1 for a piece dropped since.</summary>
         public readonly int[] PieceOfKey;
 
+        // Buffers sized for the most pieces a round can hold (every key), allocated once: a round allocates nothing
+        // large, so no garbage piles up between collections (large arrays would otherwise wait for a gen-2 GC).
+        public readonly float[] Scores;
+        public readonly double[] Probs, Total;
+        public readonly bool[] Keep;
+        public readonly int[][] Alternatives;
+        public readonly Piece[] PieceBuffer;
+        public readonly (int Id, double Loss)[] Candidates;
+        Worker[] _workers = [];
+
         public Lattice(TrainingCorpus corpus, IReadOnlyList<int[]> keys)
         {
             Trie = new CpTrie(keys);
             PieceOfKey = new int[keys.Count];
+            Scores = new float[keys.Count]; Probs = new double[keys.Count]; Total = new double[keys.Count];
+            Keep = new bool[keys.Count]; Alternatives = new int[keys.Count][]; PieceBuffer = new Piece[keys.Count];
+            Candidates = new (int, double)[keys.Count];
             var words = corpus.Words;
             Start = new int[words.Count + 1];
             Freq = new long[words.Count];
@@ -163,6 +181,27 @@ public static class UnigramTrainer
         }
 
         public int WordCount => Freq.Length;
+
+        /// <summary>One worker per thread, each with its own accumulator of piece-count length.</summary>
+        public Worker[] Workers(int threads)
+        {
+            threads = Math.Max(1, threads);
+            if (_workers.Length != threads) _workers = [.. Enumerable.Range(0, threads).Select(_ => new Worker(PieceOfKey.Length, MaxWordLength))];
+            return _workers;
+        }
+
+        /// <summary>Runs <paramref name="body"/> over [0, count) in chunks taken by <paramref name="threads"/> workers.</summary>
+        public void ForChunks(int count, int chunk, int threads, Action<Worker, int, int> body)
+        {
+            var workers = Workers(threads);
+            int next = 0;
+            Parallel.For(0, workers.Length, new ParallelOptions { MaxDegreeOfParallelism = workers.Length }, t =>
+            {
+                var wk = workers[t];
+                for (int lo; (lo = Interlocked.Add(ref next, chunk) - chunk) < count;) body(wk, lo, Math.Min(count, lo + chunk));
+            });
+        }
+
         public ReadOnlySpan<int> Word(int w) => Codes.AsSpan(Start[w], Start[w + 1] - Start[w]);
 
         public void SetPieces(List<Piece> pieces)
@@ -219,43 +258,118 @@ public static class UnigramTrainer
         public void Add(int s, int e, int id) { S[Count] = s; E[Count] = e; Id[Count] = id; Count++; }
     }
 
-    sealed class EWorker(int pieces, int maxLength)
+    /// <summary>One thread's reusable buffers for E-steps and Viterbi passes.</summary>
+    internal sealed class Worker(int pieces, int maxLength)
     {
-        public readonly double[] Exp = new double[pieces];
+        public readonly double[] Acc = new double[pieces];
         public double Obj, F;
         public readonly EdgeBuffer Edges = new();
         public readonly double[] Alpha = new double[maxLength + 1], Beta = new double[maxLength + 1];
-    }
-
-    static (double[] Expected, double Objective) EStep(Lattice lat, List<Piece> pieces, int threads)
-    {
-        lat.SetPieces(pieces);
-        var scores = new float[pieces.Count];
-        float min = float.PositiveInfinity;
-        for (int i = 0; i < scores.Length; i++) { scores[i] = pieces[i].Score; min = Math.Min(min, scores[i]); }
-        float unk = min - 10f;
-        var total = new double[pieces.Count];
-        double objective = 0, freqSum = 0;
-        var gate = new object();
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, lat.WordCount, 2048),
-            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, threads) },
-            () => new EWorker(pieces.Count, lat.MaxWordLength),
-            (range, _, local) =>
-            {
-                for (int wi = range.Item1; wi < range.Item2; wi++) EStepWord(lat, wi, scores, unk, local);
-                return local;
-            },
-            local => { lock (gate) { for (int i = 0; i < total.Length; i++) total[i] += local.Exp[i]; objective += local.Obj; freqSum += local.F; } });
-        return (total, objective / freqSum);
+        public readonly double[] Best = new double[maxLength + 1], Step = new double[maxLength + 1];
+        public double[] Weight = new double[1024];
+        public readonly int[] BackS = new int[maxLength + 1], BackId = new int[maxLength + 1];
+        public int[] Codes = new int[16];
+        public int[] Path = new int[maxLength + 1];
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static void EStepWord(Lattice lat, int wi, float[] scores, float unk, EWorker local)
+    static (double[] Expected, double Objective) EStep(Lattice lat, List<Piece> pieces, int threads)
+    {
+        lat.SetPieces(pieces);
+        int n = pieces.Count;
+        var scores = lat.Scores; var probs = lat.Probs;
+        float min = float.PositiveInfinity;
+        for (int i = 0; i < n; i++) { scores[i] = pieces[i].Score; probs[i] = Math.Exp(scores[i]); min = Math.Min(min, scores[i]); }
+        float unk = min - 10f;
+        var workers = lat.Workers(threads);
+        foreach (var wk in workers) { Array.Clear(wk.Acc, 0, n); wk.Obj = wk.F = 0; }
+        lat.ForChunks(lat.WordCount, 2048, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (Worker wk, int lo, int hi) =>
+        {
+            for (int wi = lo; wi < hi; wi++) EStepWord(lat, wi, scores, probs, unk, wk);
+        });
+        var total = lat.Total;
+        Array.Clear(total, 0, n);
+        double objective = 0, freqSum = 0;
+        foreach (var wk in workers)
+        {
+            for (int i = 0; i < n; i++) total[i] += wk.Acc[i];
+            objective += wk.Obj; freqSum += wk.F;
+        }
+        return (total, objective / freqSum);
+    }
+
+    /// <summary>
+    /// Forward-backward over one word's lattice in probability space, scaled by the Viterbi score so nothing under-
+    /// or overflows: with V[t] the best log probability of a path to position t, α̂[t] = α[t]·e^−V[t] ∈ [1, paths]
+    /// and β̂[t] = β[t]·e^(V[t]−V[n]), and both recurrences use the same edge weight w = e^(score + V[s] − V[e]) ≤ 1.
+    /// w is the piece's probability (one exp per piece per round) times a product of per-position factors
+    /// e^(V[u−1]−V[u]) (one exp per character), so an edge costs multiplications only, where the log-space form
+    /// costs two log-adds (exp + log each) and an exp. A word whose scaled sums still leave the double range (a
+    /// very long word with astronomically many paths) is done in log space (<see cref="EStepWordLog"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void EStepWord(Lattice lat, int wi, float[] scores, double[] probs, float unk, Worker local)
     {
         var w = lat.Word(wi);
         long freq = lat.Freq[wi];
         var edges = local.Edges;
         lat.Edges(w, edges);
+        int n = w.Length, m = edges.Count;
+        var S = edges.S; var E = edges.E; var Id = edges.Id;
+        var best = local.Best;
+        best.AsSpan(0, n + 1).Fill(double.NegativeInfinity);
+        best[0] = 0;
+        for (int k = 0; k < m; k++)
+        {
+            int id = Id[k];
+            double c = best[S[k]] + (id < 0 ? unk : scores[id]);
+            if (c > best[E[k]]) best[E[k]] = c;
+        }
+        var step = local.Step; // step[u] = e^(V[u-1] - V[u])
+        for (int u = 1; u <= n; u++) step[u] = Math.Exp(best[u - 1] - best[u]);
+        if (local.Weight.Length < m) local.Weight = new double[Math.Max(m, local.Weight.Length * 2)];
+        var weight = local.Weight;
+        double unkProb = Math.Exp(unk);
+        // Edges come grouped by start, ends ascending (the unknown-character edge, if any, last): the product of step
+        // factors from s to e grows along the group.
+        for (int k = 0; k < m;)
+        {
+            int s = S[k], u = s;
+            double r = 1;
+            for (; k < m && S[k] == s; k++)
+            {
+                int e = E[k], id = Id[k];
+                double ratio;
+                if (e >= u) { while (u < e) r *= step[++u]; ratio = r; }
+                else { ratio = 1; for (int v = s + 1; v <= e; v++) ratio *= step[v]; }
+                weight[k] = (id < 0 ? unkProb : probs[id]) * ratio;
+            }
+        }
+        var alpha = local.Alpha; var beta = local.Beta;
+        alpha.AsSpan(0, n + 1).Clear(); beta.AsSpan(0, n + 1).Clear();
+        alpha[0] = 1; beta[n] = 1;
+        for (int k = 0; k < m; k++) alpha[E[k]] += alpha[S[k]] * weight[k];
+        for (int k = m - 1; k >= 0; k--) beta[S[k]] += weight[k] * beta[E[k]];
+        double zScaled = alpha[n];
+        if (!(zScaled > 0 && zScaled < double.MaxValue && beta[0] > 0 && beta[0] < double.MaxValue))
+        {
+            EStepWordLog(w, freq, edges, scores, unk, local);
+            return;
+        }
+        double coef = freq / zScaled;
+        var exp = local.Acc;
+        for (int k = 0; k < m; k++)
+        {
+            int id = Id[k];
+            if (id >= 0) exp[id] += coef * alpha[S[k]] * weight[k] * beta[E[k]];
+        }
+        local.Obj -= freq * (Math.Log(zScaled) + best[n]); local.F += freq;
+    }
+
+    /// <summary>Forward-backward in log space (the reference form; the fallback for words the scaled form cannot hold).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void EStepWordLog(ReadOnlySpan<int> w, long freq, EdgeBuffer edges, float[] scores, float unk, Worker local)
+    {
         int n = w.Length, m = edges.Count;
         var alpha = local.Alpha; var beta = local.Beta;
         alpha.AsSpan(0, n + 1).Fill(double.NegativeInfinity); beta.AsSpan(0, n + 1).Fill(double.NegativeInfinity);
@@ -264,7 +378,7 @@ public static class UnigramTrainer
         for (int k = 0; k < m; k++) { int id = Id[k]; alpha[E[k]] = LogAdd(alpha[E[k]], alpha[S[k]] + (id < 0 ? unk : scores[id])); }
         for (int k = m - 1; k >= 0; k--) { int id = Id[k]; beta[S[k]] = LogAdd(beta[S[k]], beta[E[k]] + (id < 0 ? unk : scores[id])); }
         double z = alpha[n];
-        var exp = local.Exp;
+        var exp = local.Acc;
         for (int k = 0; k < m; k++)
         {
             int id = Id[k];
@@ -280,17 +394,17 @@ public static class UnigramTrainer
         return a > b ? a + Math.Log(1 + Math.Exp(b - a)) : b + Math.Log(1 + Math.Exp(a - b));
     }
 
-    static List<Piece> MStep(List<Piece> pieces, double[] expected)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void MStep(List<Piece> pieces, double[] expected)
     {
-        var kept = new List<(Piece P, double Freq)>();
+        var span = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pieces);
         double sum = 0;
-        for (int i = 0; i < pieces.Count; i++)
-        {
-            if (expected[i] < 0.5) continue; // kExpectedFrequencyThreshold
-            kept.Add((pieces[i], expected[i])); sum += expected[i];
-        }
+        for (int i = 0; i < span.Length; i++) if (expected[i] >= 0.5) sum += expected[i]; // kExpectedFrequencyThreshold
         double logSum = Digamma(sum);
-        return kept.Select(k => k.P with { Score = (float)(Digamma(k.Freq) - logSum) }).ToList();
+        int k = 0;
+        for (int i = 0; i < span.Length; i++)
+            if (expected[i] >= 0.5) span[k++] = span[i] with { Score = (float)(Digamma(expected[i]) - logSum) };
+        pieces.RemoveRange(k, span.Length - k);
     }
 
     /// <summary>spm's digamma: recurrence up to x ≥ 7, then the asymptotic series.</summary>
@@ -303,33 +417,16 @@ public static class UnigramTrainer
         return result + Math.Log(x) + (1.0 / 24) * xx2 - (7.0 / 960) * xx4 + (31.0 / 8064) * xx4 * xx2 - (127.0 / 30720) * xx4 * xx4;
     }
 
-    /// <summary>One thread's Viterbi buffers.</summary>
-    sealed class ViterbiWorker(int maxLength)
-    {
-        public readonly EdgeBuffer Edges = new();
-        public double[] Best = new double[maxLength + 1];
-        public int[] BackS = new int[maxLength + 1], BackId = new int[maxLength + 1];
-        public int[] Codes = new int[16];
-        public int[] Path = new int[16];
-
-        public void Ensure(int n)
-        {
-            if (Best.Length > n) return;
-            Best = new double[n + 1]; BackS = new int[n + 1]; BackId = new int[n + 1];
-        }
-    }
-
     /// <summary>
     /// Viterbi path (piece ids, -1 = unknown character) of one code string into <c>v.Path</c>; returns its length
     /// (0 when no path). The whole-string edge of <paramref name="skipWholeId"/> is left out.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static int Viterbi(Lattice lat, ReadOnlySpan<int> w, float[] scores, float unk, ViterbiWorker v, int skipWholeId = -2)
+    static int Viterbi(Lattice lat, ReadOnlySpan<int> w, float[] scores, float unk, Worker v, int skipWholeId = -2)
     {
         var edges = v.Edges;
         lat.Edges(w, edges);
         int n = w.Length, m = edges.Count;
-        v.Ensure(n);
         var best = v.Best; var backS = v.BackS; var backId = v.BackId;
         best.AsSpan(0, n + 1).Fill(double.NegativeInfinity);
         best[0] = 0;
@@ -344,26 +441,25 @@ public static class UnigramTrainer
         if (double.IsNegativeInfinity(best[n])) return 0;
         int count = 0;
         for (int e = n; e > 0; e = backS[e]) count++;
-        if (v.Path.Length < count) v.Path = new int[Math.Max(count, v.Path.Length * 2)];
         int k2 = count;
         for (int e = n; e > 0; e = backS[e]) v.Path[--k2] = backId[e];
         return count;
     }
 
-    static List<Piece> Prune(Lattice lat, List<Piece> pieces, int desired, TrainerOptions o)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void Prune(Lattice lat, List<Piece> pieces, int desired, TrainerOptions o)
     {
         lat.SetPieces(pieces);
         int n = pieces.Count;
-        var scores = new float[n];
+        var scores = lat.Scores;
         float min = float.PositiveInfinity;
         for (int i = 0; i < n; i++) { scores[i] = pieces[i].Score; min = Math.Min(min, scores[i]); }
         float unk = min - 10f;
-        var alwaysKeep = new bool[n];
-        var alternatives = new int[n][];
-        var po = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, o.Threads) };
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, n, 1024), po, () => new ViterbiWorker(16), (range, _, v) =>
+        var alwaysKeep = lat.Keep;
+        var alternatives = lat.Alternatives;
+        lat.ForChunks(n, 1024, o.Threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (Worker v, int lo, int hi) =>
         {
-            for (int i = range.Item1; i < range.Item2; i++)
+            for (int i = lo; i < hi; i++)
             {
                 var cps = pieces[i].Cps;
                 if (v.Codes.Length < cps.Length) v.Codes = new int[cps.Length * 2];
@@ -376,53 +472,67 @@ public static class UnigramTrainer
                 if (second == 0) continue; // no alternative segmentation: keep
                 alternatives[i] = v.Path.AsSpan(0, second).ToArray();
             }
-            return v;
-        }, _ => { });
+        });
 
-        var freq = new double[n];
-        double vsum = 0;
-        var gate = new object();
-        Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, lat.WordCount, 2048), po,
-            () => (F: new double[n], V: 0.0, W: new ViterbiWorker(lat.MaxWordLength)),
-            (range, _, local) =>
+        var workers = lat.Workers(o.Threads);
+        foreach (var wk in workers) { Array.Clear(wk.Acc, 0, n); wk.F = 0; }
+        lat.ForChunks(lat.WordCount, 2048, o.Threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (Worker v, int lo, int hi) =>
+        {
+            var acc = v.Acc;
+            for (int wi = lo; wi < hi; wi++)
             {
-                for (int wi = range.Item1; wi < range.Item2; wi++)
-                {
-                    long f = lat.Freq[wi];
-                    local.V += f;
-                    int len = Viterbi(lat, lat.Word(wi), scores, unk, local.W);
-                    var path = local.W.Path;
-                    for (int k = 0; k < len; k++)
-                        if (path[k] >= 0) local.F[path[k]] += f;
-                }
-                return local;
-            },
-            local => { lock (gate) { for (int i = 0; i < n; i++) freq[i] += local.F[i]; vsum += local.V; } });
+                long f = lat.Freq[wi];
+                v.F += f;
+                int len = Viterbi(lat, lat.Word(wi), scores, unk, v);
+                var path = v.Path;
+                for (int k = 0; k < len; k++)
+                    if (path[k] >= 0) acc[path[k]] += f;
+            }
+        });
+        var freq = lat.Total;
+        Array.Clear(freq, 0, n);
+        double vsum = 0;
+        foreach (var wk in workers) { for (int i = 0; i < n; i++) freq[i] += wk.Acc[i]; vsum += wk.F; }
 
-        double sum = freq.Sum(), logSum = Math.Log(sum);
-        var keep = new List<Piece>();
-        var candidates = new List<(int Id, double Loss)>();
+        double sum = 0;
+        for (int i = 0; i < n; i++) sum += freq[i];
+        double logSum = Math.Log(sum);
+        var keep = lat.PieceBuffer;
+        int kept = 0;
+        var candidates = lat.Candidates;
+        int count = 0;
         for (int i = 0; i < n; i++)
         {
             if (freq[i] == 0 || !alwaysKeep[i]) continue;
-            if (alternatives[i].Length == 0) { keep.Add(pieces[i]); continue; }
+            if (alternatives[i].Length == 0) { keep[kept++] = pieces[i]; continue; }
             double F = freq[i] / vsum; // spm's inverted index lists a sentence once per occurrence, so F = freq / vsum
             double logProbSp = Math.Log(freq[i]) - logSum;
             double logSumAlt = Math.Log(sum + freq[i] * (alternatives[i].Length - 1));
             double logProbAlt = 0;
             foreach (int a in alternatives[i]) logProbAlt += a < 0 ? Math.Log(freq[i]) - logSumAlt : Math.Log(freq[a] + freq[i]) - logSumAlt;
-            candidates.Add((i, F * (logProbSp - logProbAlt)));
+            candidates[count++] = (i, F * (logProbSp - logProbAlt));
         }
+        Array.Sort(candidates, 0, count, LossOrder.Instance);
         int prunedSize = Math.Max(desired, (int)(o.ShrinkingFactor * n));
-        foreach (var (id, _) in candidates.OrderByDescending(c => c.Loss).ThenBy(c => c.Id))
-        {
-            if (keep.Count >= prunedSize) break;
-            keep.Add(pieces[id]);
-        }
-        o.Log?.Invoke($"pruned {n:N0} → {keep.Count:N0} pieces");
-        return keep;
+        for (int c = 0; c < count && kept < prunedSize; c++) keep[kept++] = pieces[candidates[c].Id];
+        Array.Clear(alternatives, 0, n);
+        pieces.Clear();
+        pieces.AddRange(new ArraySegment<Piece>(keep, 0, kept));
+        o.Log?.Invoke($"pruned {n:N0} → {kept:N0} pieces");
     }
 
+    /// <summary>Loss descending, then piece index ascending.</summary>
+    sealed class LossOrder : IComparer<(int Id, double Loss)>
+    {
+        public static readonly LossOrder Instance = new();
+        public int Compare((int Id, double Loss) x, (int Id, double Loss) y)
+        {
+            int r = y.Loss.CompareTo(x.Loss);
+            return r != 0 ? r : x.Id.CompareTo(y.Id);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static List<(string Piece, float Score)> Finalize(TrainingCorpus corpus, List<Piece> pieces, int target)
     {
         var scores = new Dictionary<string, float>(StringComparer.Ordinal);
