@@ -36,20 +36,18 @@ sealed class CpTrie
         }
         MaxCode = code;
 
-        var coded = new int[keys.Count][];
+        // The keys as codes, flat; the builder sorts key indexes by one code per level as it goes (an MSD radix order),
+        // so no key comparisons are needed.
+        var start = new int[keys.Count + 1];
+        for (int i = 0; i < keys.Count; i++) start[i + 1] = start[i] + keys[i].Length;
+        var codes = new int[start[keys.Count]];
         for (int i = 0; i < keys.Count; i++)
         {
             var k = keys[i];
-            var c = new int[k.Length];
-            for (int j = 0; j < k.Length; j++) c[j] = Code(k[j]);
-            coded[i] = c;
+            for (int j = 0; j < k.Length; j++) codes[start[i] + j] = Code(k[j]);
         }
-        var order = new int[keys.Count];
-        for (int i = 0; i < order.Length; i++) order[i] = i;
-        Array.Sort(order, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int a, int b) => { int r = coded[a].AsSpan().SequenceCompareTo(coded[b]); return r != 0 ? r : a.CompareTo(b); });
-
-        var b = new Builder(Math.Max(1024, keys.Count * 3), MaxCode);
-        b.Place(Root, coded, order, 0, order.Length, 0);
+        var b = new Builder(Math.Max(1024, keys.Count * 2), MaxCode, codes, start);
+        b.Place(Root, 0, keys.Count, 0);
         _units = b.Units[..b.Size];
         _values = b.Values[..b.Size];
     }
@@ -100,59 +98,75 @@ sealed class CpTrie
         // Free cells form a doubly linked list (head = _head) so a base search visits only free cells.
         int[] _next = [], _prev = [];
         int _head = -1, _tail = -1;
-        int[] _labels = new int[16];
 
-        public Builder(int capacity, int maxCode)
+        readonly int[] _codes, _start, _order, _label;
+        int[] _stack = new int[256];
+        int _top;
+
+        public Builder(int capacity, int maxCode, int[] codes, int[] start)
         {
             _maxCode = maxCode;
+            _codes = codes; _start = start;
+            int n = start.Length - 1;
+            _order = new int[n];
+            for (int i = 0; i < n; i++) _order[i] = i;
+            _label = new int[n];
             Ensure(capacity);
             Take(0); // the root
             Units[0].Check = int.MinValue;
         }
 
-        /// <summary>Places the children of <paramref name="node"/>: keys order[lo..hi) share their first <paramref name="depth"/> codes.</summary>
+        /// <summary>
+        /// Places the children of <paramref name="node"/>: the keys _order[lo..hi) share their first
+        /// <paramref name="depth"/> codes. The range is first sorted by the code at <paramref name="depth"/>
+        /// (0 for a key that ends here).
+        /// </summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        public void Place(int node, int[][] keys, int[] order, int lo, int hi, int depth)
+        public void Place(int node, int lo, int hi, int depth)
         {
-            // A key that ends here is the node's value; sorting puts it first (a duplicate key keeps the last index).
-            while (lo < hi && keys[order[lo]].Length == depth) { Values[node] = order[lo]; lo++; }
-            if (lo == hi) return;
-            int count = 0;
+            bool sorted = true;
             for (int i = lo; i < hi; i++)
             {
-                int c = keys[order[i]][depth];
-                if (count == 0 || _labels[count - 1] != c)
-                {
-                    if (count == _labels.Length) Array.Resize(ref _labels, count * 2);
-                    _labels[count++] = c;
-                }
+                int k = _order[i];
+                _label[i] = _start[k] + depth < _start[k + 1] ? _codes[_start[k] + depth] : 0;
+                if (i > lo && _label[i] < _label[i - 1]) sorted = false;
             }
-            var labels = _labels.AsSpan(0, count).ToArray(); // the recursion below reuses _labels
-            int bas = FindBase(labels);
+            if (!sorted) Array.Sort(_label, _order, lo, hi - lo);
+            // Keys that end here: the node's value (of duplicates, the last index, as when adding keys in order).
+            for (; lo < hi && _label[lo] == 0; lo++) Values[node] = Math.Max(Values[node], _order[lo]);
+            if (lo == hi) return;
+            // Children: (label, first key) pairs and the range end, on a stack, as the recursion below reuses _label.
+            int frame = _top, count = 0;
+            for (int i = lo; i < hi; i++)
+                if (i == lo || _label[i] != _label[i - 1]) { Push(_label[i]); Push(i); count++; }
+            Push(hi);
+            int bas = FindBase(frame, count);
             Units[node].Base = bas;
-            foreach (int c in labels) { Take(bas + c); Units[bas + c].Check = node; }
-            Size = Math.Max(Size, bas + labels[^1] + 1);
-            int start = lo;
-            foreach (int c in labels)
-            {
-                int end = start;
-                while (end < hi && keys[order[end]][depth] == c) end++;
-                Place(bas + c, keys, order, start, end, depth + 1);
-                start = end;
-            }
+            for (int c = 0; c < count; c++) { int t = bas + _stack[frame + 2 * c]; Take(t); Units[t].Check = node; }
+            Size = Math.Max(Size, bas + _stack[frame + 2 * (count - 1)] + 1);
+            for (int c = 0; c < count; c++)
+                Place(bas + _stack[frame + 2 * c], _stack[frame + 2 * c + 1], _stack[frame + 2 * c + 3 - (c == count - 1 ? 1 : 0)], depth + 1);
+            _top = frame;
+        }
+
+        void Push(int v)
+        {
+            if (_top == _stack.Length) Array.Resize(ref _stack, _stack.Length * 2);
+            _stack[_top++] = v;
         }
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        int FindBase(int[] labels)
+        int FindBase(int frame, int count)
         {
+            int first = _stack[frame];
             for (int pos = _head; ; pos = _next[pos])
             {
                 if (pos < 0) { int old = Units.Length; Ensure(old * 2); pos = old; }
-                int bas = pos - labels[0];
+                int bas = pos - first;
                 if (bas < 1) continue;
                 Ensure(bas + _maxCode + 1);
                 bool free = true;
-                for (int k = 1; k < labels.Length && free; k++) free = Units[bas + labels[k]].Check == -1;
+                for (int k = 1; k < count && free; k++) free = Units[bas + _stack[frame + 2 * k]].Check == -1;
                 if (free) return bas;
             }
         }
