@@ -289,7 +289,7 @@ public static class UnigramTrainer
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    static (double[] Expected, double Objective) EStep(Lattice lat, List<Piece> pieces, int threads)
+    internal static (double[] Expected, double Objective) EStep(Lattice lat, List<Piece> pieces, int threads, bool logSpace = false)
     {
         lat.SetPieces(pieces);
         int n = pieces.Count;
@@ -301,7 +301,11 @@ public static class UnigramTrainer
         foreach (var wk in workers) { Array.Clear(wk.Acc, 0, n); wk.Obj = wk.F = 0; }
         lat.ForChunks(lat.WordCount, 2048, threads, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (Worker wk, int lo, int hi) =>
         {
-            for (int wi = lo; wi < hi; wi++) EStepWord(lat, wi, scores, probs, unk, wk);
+            for (int wi = lo; wi < hi; wi++)
+            {
+                if (!logSpace) EStepWord(lat, wi, scores, probs, unk, wk);
+                else { lat.Edges(lat.Word(wi), wk.Edges); EStepWordLog(lat.Word(wi), lat.Freq[wi], wk.Edges, scores, unk, wk); }
+            }
         });
         var total = lat.Total;
         Array.Clear(total, 0, n);
