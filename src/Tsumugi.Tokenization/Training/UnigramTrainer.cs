@@ -21,9 +21,19 @@ public static class UnigramTrainer
         // Every log line carries elapsed time and working set: where training spends time and memory, per phase.
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var userLog = o.Log;
-        if (userLog != null) o.Log = msg => userLog($"[{clock.Elapsed.TotalSeconds,6:F2} s, cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,6:F2} s, {Environment.WorkingSet / (1 << 20),5} MB] {msg}");
+        if (userLog == null) return TrainLogged(sentences, o);
+        // Messages are written by one background thread, in order: the caller's console (its first use is costly)
+        // stays off the training threads. The stamp is taken when the message is logged.
+        using var queue = new System.Collections.Concurrent.BlockingCollection<string>();
+        var writer = Task.Factory.StartNew(() => { foreach (var m in queue.GetConsumingEnumerable()) userLog(m); }, TaskCreationOptions.LongRunning);
+        o.Log = msg => queue.Add($"[{clock.Elapsed.TotalSeconds,6:F2} s, cpu {System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds,6:F2} s, {Environment.WorkingSet / (1 << 20),5} MB] {msg}");
         try { return TrainLogged(sentences, o); }
-        finally { o.Log = userLog; }
+        finally
+        {
+            queue.CompleteAdding();
+            writer.Wait();
+            o.Log = userLog;
+        }
     }
 
     static SpmModel TrainLogged(IReadOnlyList<string> sentences, TrainerOptions o)
