@@ -42,10 +42,11 @@ public static class TrainingInput
     {
         foreach (var path in ExpandPaths(inputs))
             foreach (var doc in ReadDocuments(path))
-                foreach (var line in doc.Split('\n'))
+                foreach (var line in doc.Contains('\n') ? doc.Split('\n') : [doc]) // a text file's line has none
                 {
                     var l = line.TrimEnd('\r');
                     if (l.Length == 0) continue;
+                    if (l.Length * 3 <= maxBytes) { yield return l; continue; } // fits whatever its characters (UTF-16 unit ≤ 3 bytes)
                     foreach (var s in SplitLong(l, maxBytes)) if (s.Length > 0) yield return s;
                 }
     }

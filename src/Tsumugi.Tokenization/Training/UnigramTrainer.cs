@@ -38,7 +38,6 @@ public static class UnigramTrainer
 
     static SpmModel TrainLogged(IReadOnlyList<string> sentences, TrainerOptions o)
     {
-        o.Log?.Invoke($"{sentences.Count:N0} sentences read");
         var corpus = TrainingCorpus.Build(sentences, o);
         CollectPhaseGarbage();
         int target = o.VocabSize - ModelLayout.MetaCount(o);
