@@ -75,7 +75,18 @@ public static class HfTokenizerConfig
 
     public static void Write(SpmModel model, string dir, string? chatTemplate = null, bool addBos = true, bool addEos = false)
     {
-        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), Build(model, chatTemplate, addBos, addEos).ToJsonString(Indented));
-        File.WriteAllText(Path.Combine(dir, "special_tokens_map.json"), SpecialTokensMap(model).ToJsonString(Indented));
+        WriteJson(Build(model, chatTemplate, addBos, addEos), Path.Combine(dir, "tokenizer_config.json"));
+        WriteJson(SpecialTokensMap(model), Path.Combine(dir, "special_tokens_map.json"));
+    }
+
+    /// <summary>
+    /// The same text as ToJsonString(Indented), through a Utf8JsonWriter: no JsonSerializerOptions, whose first use
+    /// (reflection metadata) costs a CLI run a tenth of a second.
+    /// </summary>
+    static void WriteJson(JsonNode node, string path)
+    {
+        using var file = File.Create(path);
+        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        node.WriteTo(w);
     }
 }

@@ -76,6 +76,7 @@ public static class HfTokenizerJson
         w.WriteEndObject();
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static void WriteUnigramModel(Utf8JsonWriter w, SpmModel model)
     {
         var m = UnigramModel(model, withVocab: false);
