@@ -272,30 +272,12 @@ sealed class TrainingCorpus
             for (int e = 0; e < other.Size; e++) Count(other.Text(e), other.Hash[e], other.Freq[e], other.Ends[e]);
         }
 
-        /// <summary>Entry indexes in ordinal (UTF-16) order of their text: slices sorted side by side, then merged.</summary>
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        /// <summary>Entry indexes in ordinal (UTF-16) order of their text.</summary>
         public int[] OrdinalOrder(int parts)
         {
             var order = new int[Size];
             for (int i = 0; i < order.Length; i++) order[i] = i;
-            parts = order.Length < 8192 ? 1 : Math.Max(1, parts);
-            var bounds = Enumerable.Range(0, parts + 1).Select(i => (int)((long)order.Length * i / parts)).ToArray();
-            var compare = new Comparison<int>([System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (a, b) => Text(a).SequenceCompareTo(Text(b)));
-            Parallel.For(0, parts, new ParallelOptions { MaxDegreeOfParallelism = parts }, i => order.AsSpan(bounds[i], bounds[i + 1] - bounds[i]).Sort(compare));
-            for (int i = 1; i < parts; i++) order = Merge(order, bounds[i], bounds[i + 1], compare);
-            return order;
-        }
-
-        /// <summary>Merges the sorted runs [0, mid) and [mid, end) of <paramref name="a"/>; the rest is copied.</summary>
-        static int[] Merge(int[] a, int mid, int end, Comparison<int> compare)
-        {
-            var r = new int[a.Length];
-            int i = 0, j = mid, k = 0;
-            while (i < mid && j < end) r[k++] = compare(a[j], a[i]) < 0 ? a[j++] : a[i++];
-            while (i < mid) r[k++] = a[i++];
-            while (j < end) r[k++] = a[j++];
-            Array.Copy(a, end, r, end, a.Length - end);
-            return r;
+            return ParallelSort.Sort(order, [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (a, b) => Text(a).SequenceCompareTo(Text(b)), parts);
         }
     }
 

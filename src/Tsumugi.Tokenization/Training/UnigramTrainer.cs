@@ -115,23 +115,32 @@ public static class UnigramTrainer
         var found = SeedSubstrings.Find(corpus, o.MaxPieceLength, validator.IsValid);
         // By score (count × length) descending, then by the piece's UTF-16 ordinal order (spm's sort): compared on
         // code points directly, no strings.
-        var order = new int[found.Count];
+        var cands = found.ToArray();
+        var score = new double[cands.Length];
+        for (int i = 0; i < cands.Length; i++) score[i] = (double)cands[i].Count * cands[i].Length;
+        var order = new int[cands.Length];
         for (int i = 0; i < order.Length; i++) order[i] = i;
         var words = corpus.Words;
-        Array.Sort(order, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int a, int b) =>
+        order = ParallelSort.Sort(order, [MethodImpl(MethodImplOptions.AggressiveOptimization)] (int a, int b) =>
         {
-            var ca = found[a]; var cb = found[b];
-            int r = ((double)cb.Count * cb.Length).CompareTo((double)ca.Count * ca.Length);
+            int r = score[b].CompareTo(score[a]);
             if (r != 0) return r;
+            var ca = cands[a]; var cb = cands[b];
             return CompareUtf16(words[ca.Word].Cps.AsSpan(ca.Offset, ca.Length), words[cb.Word].Cps.AsSpan(cb.Offset, cb.Length));
-        });
+        }, o.Threads);
         int take = Math.Min(order.Length, o.SeedPieceCount);
-        var seeds = new List<(int[] Cps, double Score)>(take + corpus.Alphabet.Count);
-        for (int i = 0; i < take; i++)
+        var seedCps = new int[take][];
+        Parallel.For(0, Math.Max(1, Math.Min(o.Threads, 8)), t =>
         {
-            var c = found[order[i]];
-            seeds.Add((words[c.Word].Cps.AsSpan(c.Offset, c.Length).ToArray(), (double)c.Count * c.Length));
-        }
+            int parts = Math.Max(1, Math.Min(o.Threads, 8));
+            for (int i = (int)((long)take * t / parts), end = (int)((long)take * (t + 1) / parts); i < end; i++)
+            {
+                var c = cands[order[i]];
+                seedCps[i] = words[c.Word].Cps.AsSpan(c.Offset, c.Length).ToArray();
+            }
+        });
+        var seeds = new List<(int[] Cps, double Score)>(take + corpus.Alphabet.Count);
+        for (int i = 0; i < take; i++) seeds.Add((seedCps[i], score[order[i]]));
         seeds.AddRange(corpus.Alphabet.Select(a => (new[] { a.Cp }, (double)a.Count)));
         double logSum = Math.Log(seeds.Sum(s => s.Score));
         return seeds.Select((s, i) => new Piece(s.Cps, (float)(Math.Log(s.Score) - logSum), i)).ToList();
