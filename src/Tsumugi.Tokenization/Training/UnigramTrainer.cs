@@ -368,25 +368,27 @@ public static class UnigramTrainer
         if (local.Weight.Length < m) local.Weight = new double[Math.Max(m, local.Weight.Length * 2)];
         var weight = local.Weight;
         double unkProb = Math.Exp(unk);
+        var alpha = local.Alpha; var beta = local.Beta;
+        alpha.AsSpan(0, n + 1).Clear(); beta.AsSpan(0, n + 1).Clear();
+        alpha[0] = 1; beta[n] = 1;
         // Edges come grouped by start, ends ascending (the unknown-character edge, if any, last): the product of step
-        // factors from s to e grows along the group.
+        // factors from s to e grows along the group. α[s] is complete when its group starts (every edge into s
+        // starts before s), so the forward sum runs in the same pass.
         for (int k = 0; k < m;)
         {
             int s = S[k], u = s;
-            double r = 1;
+            double r = 1, a = alpha[s];
             for (; k < m && S[k] == s; k++)
             {
                 int e = E[k], id = Id[k];
                 double ratio;
                 if (e >= u) { while (u < e) r *= step[++u]; ratio = r; }
                 else { ratio = 1; for (int v = s + 1; v <= e; v++) ratio *= step[v]; }
-                weight[k] = (id < 0 ? unkProb : probs[id]) * ratio;
+                double wk = (id < 0 ? unkProb : probs[id]) * ratio;
+                weight[k] = wk;
+                alpha[e] += a * wk;
             }
         }
-        var alpha = local.Alpha; var beta = local.Beta;
-        alpha.AsSpan(0, n + 1).Clear(); beta.AsSpan(0, n + 1).Clear();
-        alpha[0] = 1; beta[n] = 1;
-        for (int k = 0; k < m; k++) alpha[E[k]] += alpha[S[k]] * weight[k];
         for (int k = m - 1; k >= 0; k--) beta[S[k]] += weight[k] * beta[E[k]];
         double zScaled = alpha[n];
         if (!(zScaled > 0 && zScaled < double.MaxValue && beta[0] > 0 && beta[0] < double.MaxValue))
