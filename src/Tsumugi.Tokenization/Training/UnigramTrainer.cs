@@ -71,7 +71,7 @@ public static class UnigramTrainer
         lattice = null!;
         pieces = null!;
         CollectPhaseGarbage();
-        o.Log?.Invoke($"model: {model.Pieces.Count:N0} pieces");
+        o.Log?.Invoke($"model: {model.Pieces.Count:N0} pieces (GC pauses so far {GC.GetTotalPauseDuration().TotalSeconds:F2} s, {GC.CollectionCount(2)} full collections)");
         return model;
     }
 
