@@ -12,7 +12,8 @@ namespace Tsumugi.Tokenization.Training;
 sealed class CpTrie
 {
     /// <summary>base and check side by side: one cache line serves both reads of a step.</summary>
-    internal struct Unit { public int Base, Check; }
+    /// <summary>base and check side by side, and the current piece id of the key ending here (see <see cref="MapPieces"/>).</summary>
+    internal struct Unit { public int Base, Check, Piece; }
 
     readonly Unit[] _units;
     readonly int[] _values;
@@ -50,7 +51,31 @@ sealed class CpTrie
         b.Place(Root, 0, keys.Count, 0);
         _units = b.Units[..b.Size];
         _values = b.Values[..b.Size];
+        _nodeOfKey = new int[keys.Count];
+        Array.Fill(_nodeOfKey, -1);
+        for (int node = 0; node < _values.Length; node++)
+        {
+            if (_values[node] >= 0) _nodeOfKey[_values[node]] = node;
+            _units[node].Piece = _values[node];
+        }
     }
+
+    readonly int[] _nodeOfKey;
+
+    /// <summary>
+    /// Sets the id each node yields from <see cref="PieceAt"/>: <paramref name="pieceOfKey"/>[key] for the node where
+    /// a key ends (-1 = the key's piece is dropped). Stored beside base/check, so a lattice walk reads one cache line
+    /// per step.
+    /// </summary>
+    public void MapPieces(int[] pieceOfKey)
+    {
+        for (int k = 0; k < _nodeOfKey.Length; k++)
+            if (_nodeOfKey[k] >= 0) _units[_nodeOfKey[k]].Piece = pieceOfKey[k];
+    }
+
+    /// <summary>The mapped piece id at <paramref name="node"/> (see <see cref="MapPieces"/>; initially the key index), or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int PieceAt(int node) => _units[node].Piece;
 
     static ref int CollectionsMarshalRef(Dictionary<int, int> d, int key) =>
         ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(d, key, out _);
@@ -190,7 +215,7 @@ sealed class CpTrie
             Array.Fill(Values, -1, old, size - old);
             for (int i = old; i < size; i++)
             {
-                Units[i] = new Unit { Base = 0, Check = -1 };
+                Units[i] = new Unit { Base = 0, Check = -1, Piece = -1 };
                 _prev[i] = i == old ? _tail : i - 1;
                 _next[i] = i + 1 < size ? i + 1 : -1;
             }
