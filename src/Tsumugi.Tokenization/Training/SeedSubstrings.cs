@@ -51,7 +51,9 @@ static class SeedSubstrings
         var sa = SortSuffixPrefixes(text, maxLength + 1, charOf.Length);
         // Weights in suffix order, as prefix sums: the count of an interval is one subtraction.
         var prefix = new long[n + 1];
-        for (int i = 0; i < n; i++) { int tag = wordAt[sa[i]]; prefix[i + 1] = prefix[i] + (tag >= 0 ? corpus.Words[tag].Freq : 0); }
+        var freqOf = new long[corpus.Words.Count];
+        for (int w = 0; w < freqOf.Length; w++) freqOf[w] = corpus.Words[w].Freq;
+        for (int i = 0; i < n; i++) { int tag = wordAt[sa[i]]; prefix[i + 1] = prefix[i] + (tag >= 0 ? freqOf[tag] : 0); }
 
         var result = new List<Candidate>();
         var cpsBuffer = new int[maxLength];
