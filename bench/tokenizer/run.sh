@@ -23,8 +23,10 @@ measure() { # name, command...
   local name="$1"; shift
   /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1
   read -r wall rss user sys < "$work/time.txt"
-  printf '%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$(echo "$user + $sys" | bc)" | tee -a "$results"
+  # 5th column: the 1-minute load average right after the run (the machine may be shared).
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$(echo "$user + $sys" | bc)" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
 }
+echo "start: $(uptime)"
 for vocab in 16000 32000; do
   for r in $(seq "$rounds"); do
     measure "train-spm-$vocab" spm_train --input=data/ja.txt --model_prefix="spm$vocab" --model_type=unigram --vocab_size=$vocab \
@@ -37,13 +39,14 @@ for r in $(seq "$rounds"); do
   measure "encode-tsumugi-1thread" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 < data/ja-x3.txt > t1.ids"
   measure "encode-tsumugi-2threads" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 2 < data/ja-x3.txt > t2.ids"
 done
+echo "end: $(uptime)"
 cmp spm.ids t1.ids && cmp spm.ids t2.ids && echo "encode: ids identical to spm_encode ($(wc -l < spm.ids) lines)"
 "$T" tokenizer eval --tokenizer spm16000.model --tokenizer ours16000 --tokenizer spm32000.model --tokenizer ours32000 --input data/heldout
 python3 - "$results" "$(stat -c %s data/ja-x3.txt)" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
-    name, wall, rss, cpu = line.split("\t"); rows[name].append((float(wall), int(rss), float(cpu)))
+    name, wall, rss, cpu = line.split("\t")[:4]; rows[name].append((float(wall), int(rss), float(cpu)))
 size = int(sys.argv[2])
 med = {k: (statistics.median(w for w, _, _ in v), max(r for _, r, _ in v), statistics.median(c for _, _, c in v)) for k, v in rows.items()}
 for k, (w, r, c) in sorted(med.items()):

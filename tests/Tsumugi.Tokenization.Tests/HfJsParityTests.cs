@@ -2,6 +2,7 @@ using System.Text.Json;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Spm;
+using Tsumugi.Tokenization.Training;
 
 namespace Tsumugi.Tokenization.Tests;
 
@@ -110,5 +111,24 @@ public sealed class HfJsParityTests(SpmModelsFixture fx) : IClassFixture<SpmMode
         Assert.Equal("<s>", map.RootElement.GetProperty("bos_token").GetString());
         Assert.Contains("<|im_end|>", map.RootElement.GetProperty("additional_special_tokens").EnumerateArray().Select(e => e.GetString()));
         Assert.Equal(SpmTools.EncodeIds(fx.Model("unigram-bytes"), ["テスト"]), [TokenizerDirectory.Load(dir).Encode("テスト")]);
+    }
+
+    [Fact]
+    public void WithoutChatMlTokensTheConfigCarriesHfsLlama2Template()
+    {
+        // A vocabulary without <|im_start|>/<|im_end|> gets meta-llama/Llama-2-7b-chat-hf's template: one bos_token per
+        // user turn, the system message inside the first [INST], stripped contents, eos_token after each assistant
+        // turn, and an exception when roles do not alternate.
+        var model = UnigramTrainer.Train(TestCorpus.Lines("en", 20_000), new TrainerOptions { VocabSize = 600, Threads = 2 });
+        Assert.DoesNotContain(model.Pieces, p => p.Piece is "<|im_start|>" or "<|im_end|>");
+        var cfg = HfTokenizerConfig.Build(model);
+        var template = cfg["chat_template"]!.GetValue<string>();
+        Assert.Equal(HfTokenizerConfig.LlamaTemplate, template);
+        Assert.Equal("</s>", cfg["eos_token"]!.GetValue<string>());
+        Assert.Contains("{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}", template);
+        Assert.Contains("'<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content']", template);
+        Assert.Contains("{{ ' '  + content.strip() + ' ' + eos_token }}", template);
+        Assert.Contains("raise_exception('Conversation roles must alternate user/assistant/user/assistant/...')", template);
+        Assert.DoesNotContain("{{ bos_token }}", template); // not once per conversation
     }
 }

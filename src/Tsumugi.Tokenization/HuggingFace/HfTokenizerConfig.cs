@@ -12,11 +12,19 @@ public static class HfTokenizerConfig
         "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>' + '\\n' }}{% endfor %}" +
         "{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}";
 
-    /// <summary>Llama-2 style template for vocabularies without ChatML tokens.</summary>
+    /// <summary>
+    /// meta-llama/Llama-2-7b-chat-hf's chat_template, verbatim, for vocabularies without ChatML tokens: an optional
+    /// first system message folded into the first [INST] as &lt;&lt;SYS&gt;&gt;…&lt;&lt;/SYS&gt;&gt;, one bos_token per user turn,
+    /// contents stripped, eos_token after each assistant turn, raise_exception when roles do not alternate.
+    /// (Tsumugi.Serving's ChatPrompt renders the same text and recognises this template as Llama-2.)
+    /// </summary>
     public const string LlamaTemplate =
-        "{{ bos_token }}{% for message in messages %}{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}" +
-        "{% elif message['role'] == 'assistant' %}{{ ' ' + message['content'] + eos_token }}{% elif message['role'] == 'system' %}" +
-        "{{ '<<SYS>>\\n' + message['content'] + '\\n<</SYS>>\\n\\n' }}{% endif %}{% endfor %}";
+        "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}"
+        + "{% else %}{% set loop_messages = messages %}{% set system_message = false %}{% endif %}{% for message in loop_messages %}"
+        + "{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}"
+        + "{% if loop.index0 == 0 and system_message != false %}{% set content = '<<SYS>>\\n' + system_message + '\\n<</SYS>>\\n\\n' + message['content'] %}"
+        + "{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
+        + "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
 
     static readonly JsonSerializerOptions Indented = new() { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
@@ -67,7 +75,18 @@ public static class HfTokenizerConfig
 
     public static void Write(SpmModel model, string dir, string? chatTemplate = null, bool addBos = true, bool addEos = false)
     {
-        File.WriteAllText(Path.Combine(dir, "tokenizer_config.json"), Build(model, chatTemplate, addBos, addEos).ToJsonString(Indented));
-        File.WriteAllText(Path.Combine(dir, "special_tokens_map.json"), SpecialTokensMap(model).ToJsonString(Indented));
+        WriteJson(Build(model, chatTemplate, addBos, addEos), Path.Combine(dir, "tokenizer_config.json"));
+        WriteJson(SpecialTokensMap(model), Path.Combine(dir, "special_tokens_map.json"));
+    }
+
+    /// <summary>
+    /// The same text as ToJsonString(Indented), through a Utf8JsonWriter: no JsonSerializerOptions, whose first use
+    /// (reflection metadata) costs a CLI run a tenth of a second.
+    /// </summary>
+    static void WriteJson(JsonNode node, string path)
+    {
+        using var file = File.Create(path);
+        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        node.WriteTo(w);
     }
 }

@@ -14,7 +14,10 @@ namespace Tsumugi.Tokenization.HuggingFace;
 /// </summary>
 public static class HfTokenizerJson
 {
-    public static JsonObject Build(SpmModel model, bool addBos = true, bool addEos = false)
+    public static JsonObject Build(SpmModel model, bool addBos = true, bool addEos = false) => Build(model, addBos, addEos, vocab: true);
+
+    /// <summary>The tokenizer.json tree; without <paramref name="vocab"/> a Unigram model's vocab is an empty array (see <see cref="Write"/>).</summary>
+    static JsonObject Build(SpmModel model, bool addBos, bool addEos, bool vocab)
     {
         var spec = model.TrainerSpec;
         bool bpe = spec.ModelType == SpmModelType.Bpe;
@@ -50,25 +53,66 @@ public static class HfTokenizerJson
             ["pre_tokenizer"] = null,
             ["post_processor"] = PostProcessor(model, addBos, addEos),
             ["decoder"] = new JsonObject { ["type"] = "Sequence", ["decoders"] = decoders },
-            ["model"] = bpe ? BpeModel(model) : UnigramModel(model),
+            ["model"] = bpe ? BpeModel(model) : UnigramModel(model, vocab),
         };
     }
 
     public static void Write(SpmModel model, string path, bool addBos = true, bool addEos = false)
     {
-        var json = Build(model, addBos, addEos).ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        File.WriteAllText(path, json);
+        // The Unigram vocabulary (tens of thousands of [piece, score] pairs) is streamed rather than built as JSON
+        // nodes; the text is the same as Build(...).ToJsonString with these options.
+        bool unigram = model.TrainerSpec.ModelType != SpmModelType.Bpe;
+        var root = Build(model, addBos, addEos, vocab: !unigram);
+        using var file = File.Create(path);
+        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        w.WriteStartObject();
+        foreach (var (name, node) in root)
+        {
+            w.WritePropertyName(name);
+            if (name == "model" && unigram) WriteUnigramModel(w, model);
+            else if (node is null) w.WriteNullValue();
+            else node.WriteTo(w);
+        }
+        w.WriteEndObject();
     }
 
-    static JsonObject UnigramModel(SpmModel model)
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static void WriteUnigramModel(Utf8JsonWriter w, SpmModel model)
     {
-        float max = model.Pieces.Where(p => p.Type == PieceType.Normal).Select(p => p.Score).DefaultIfEmpty(0).Max();
-        var vocab = new JsonArray();
-        foreach (var p in model.Pieces)
+        var m = UnigramModel(model, withVocab: false);
+        w.WriteStartObject();
+        foreach (var (name, node) in m)
         {
-            double score = p.Type == PieceType.UserDefined ? System.Text.Encoding.UTF8.GetByteCount(p.Piece) * (double)max - 0.1 : p.Score;
-            vocab.Add(new JsonArray(p.Piece, score));
+            w.WritePropertyName(name);
+            if (name == "vocab")
+            {
+                float max = MaxNormalScore(model);
+                w.WriteStartArray();
+                foreach (var p in model.Pieces)
+                {
+                    w.WriteStartArray();
+                    w.WriteStringValue(p.Piece);
+                    w.WriteNumberValue(UnigramScore(p, max));
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
+            else if (node is null) w.WriteNullValue();
+            else node.WriteTo(w);
         }
+        w.WriteEndObject();
+    }
+
+    static float MaxNormalScore(SpmModel model) => model.Pieces.Where(p => p.Type == PieceType.Normal).Select(p => p.Score).DefaultIfEmpty(0).Max();
+
+    static double UnigramScore(SpmPiece p, float max) =>
+        p.Type == PieceType.UserDefined ? System.Text.Encoding.UTF8.GetByteCount(p.Piece) * (double)max - 0.1 : p.Score;
+
+    static JsonObject UnigramModel(SpmModel model, bool withVocab = true)
+    {
+        float max = MaxNormalScore(model);
+        var vocab = new JsonArray();
+        if (withVocab) foreach (var p in model.Pieces) vocab.Add(new JsonArray(p.Piece, UnigramScore(p, max)));
         return new JsonObject
         {
             ["type"] = "Unigram",

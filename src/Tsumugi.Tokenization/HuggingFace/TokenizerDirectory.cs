@@ -12,9 +12,11 @@ public static class TokenizerDirectory
     public static void Save(SpmModel model, string dir, string? chatTemplate = null)
     {
         Directory.CreateDirectory(dir);
-        model.Save(Path.Combine(dir, "tokenizer.model"));
-        HfTokenizerJson.Write(model, Path.Combine(dir, "tokenizer.json"));
-        HfTokenizerConfig.Write(model, dir, chatTemplate);
+        // Three independent files from a read-only model: written side by side (the JSON one dominates).
+        Parallel.Invoke(
+            () => model.Save(Path.Combine(dir, "tokenizer.model")),
+            () => HfTokenizerJson.Write(model, Path.Combine(dir, "tokenizer.json")),
+            () => HfTokenizerConfig.Write(model, dir, chatTemplate));
     }
 
     /// <summary>Loads a directory (tokenizer.model, else tokenizer.json), a `.model` file or a `tokenizer.json`.</summary>

@@ -56,6 +56,7 @@ public static class SpmModelIO
     }
 
     /// <summary>The load-time checks sentencepiece itself makes, with the same wording where it has one.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Validate(SpmModel model)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -195,19 +196,19 @@ public static class SpmModelIO
         File.Move(tmp, path, overwrite: true);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static byte[] Serialize(SpmModel model)
     {
         var ms = new MemoryStream();
         var o = new CodedOutputStream(ms, leaveOpen: true);
         foreach (var p in model.Pieces)
         {
+            // The SentencePiece submessage written in place (length first): piece, score, type — one-byte tags.
             o.WriteTag(1, WireFormat.WireType.LengthDelimited);
-            o.WriteBytes(ByteString.CopyFrom(Message(w =>
-            {
-                w.WriteTag(1, WireFormat.WireType.LengthDelimited); w.WriteString(p.Piece);
-                w.WriteTag(2, WireFormat.WireType.Fixed32); w.WriteFloat(p.Score);
-                w.WriteTag(3, WireFormat.WireType.Varint); w.WriteEnum((int)p.Type);
-            })));
+            o.WriteLength(1 + CodedOutputStream.ComputeStringSize(p.Piece) + 1 + 4 + 1 + CodedOutputStream.ComputeEnumSize((int)p.Type));
+            o.WriteTag(1, WireFormat.WireType.LengthDelimited); o.WriteString(p.Piece);
+            o.WriteTag(2, WireFormat.WireType.Fixed32); o.WriteFloat(p.Score);
+            o.WriteTag(3, WireFormat.WireType.Varint); o.WriteEnum((int)p.Type);
         }
         o.WriteTag(2, WireFormat.WireType.LengthDelimited);
         o.WriteBytes(ByteString.CopyFrom(SerializeTrainerSpec(model.TrainerSpec)));

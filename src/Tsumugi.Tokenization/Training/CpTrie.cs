@@ -1,29 +1,226 @@
+using System.Runtime.CompilerServices;
+
 namespace Tsumugi.Tokenization.Training;
 
 /// <summary>
-/// Trie over Unicode code points for the trainers' lattices (ids are indexes into the piece list). Edges live in the
-/// encoder's open-addressing table: every E-step and pruning pass walks it once per character of the corpus.
+/// A read-only double-array trie over Unicode code points for the trainers' lattices (values are indexes into the
+/// key list). Code points are first mapped to dense codes 1..A (most frequent key character first, 0 = in no key),
+/// so the child of node s by code c is t = base[s] + c, valid when check[t] == s: one step is two adjacent int reads,
+/// no hashing. The Unigram trainer builds it once over its seed pieces and walks it for every character of the corpus
+/// in every EM and pruning round (pieces that were dropped since are masked out by the caller, not rebuilt).
 /// </summary>
 sealed class CpTrie
 {
-    readonly Tsumugi.Tokenization.Encoding.EdgeTable _edges = new();
-    readonly List<int> _values = [-1];
+    /// <summary>base and check side by side: one cache line serves both reads of a step.</summary>
+    /// <summary>base and check side by side, and the current piece id of the key ending here (see <see cref="MapPieces"/>).</summary>
+    internal struct Unit { public int Base, Check, Piece; }
 
+    readonly Unit[] _units;
+    readonly int[] _values;
+    readonly int[] _bmpCode = new int[0x10000];
+    readonly Dictionary<int, int> _astralCode = [];
+
+    public const int Root = 0;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public CpTrie(IReadOnlyList<int[]> keys)
     {
-        for (int id = 0; id < keys.Count; id++)
+        // Codes by descending frequency among the keys' characters (ties by code point): the root's children and the
+        // busiest nodes get small, dense labels.
+        var freq = new Dictionary<int, int>();
+        foreach (var k in keys) foreach (int c in k) CollectionsMarshalRef(freq, c)++;
+        int code = 0;
+        foreach (var (cp, _) in freq.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)))
         {
-            int node = 0;
-            foreach (int c in keys[id])
-            {
-                long k = ((long)node << 21) | (uint)c;
-                if (!_edges.TryGetValue(k, out int next)) { _values.Add(-1); next = _values.Count - 1; _edges.Add(k, next); }
-                node = next;
-            }
-            _values[node] = id;
+            code++;
+            if (cp < 0x10000) _bmpCode[cp] = code; else _astralCode[cp] = code;
+        }
+        MaxCode = code;
+
+        // The keys as codes, flat; the builder sorts key indexes by one code per level as it goes (an MSD radix order),
+        // so no key comparisons are needed.
+        var start = new int[keys.Count + 1];
+        for (int i = 0; i < keys.Count; i++) start[i + 1] = start[i] + keys[i].Length;
+        var codes = new int[start[keys.Count]];
+        for (int i = 0; i < keys.Count; i++)
+        {
+            var k = keys[i];
+            for (int j = 0; j < k.Length; j++) codes[start[i] + j] = Code(k[j]);
+        }
+        var b = new Builder(Math.Max(1024, keys.Count * 2), MaxCode, codes, start);
+        b.Place(Root, 0, keys.Count, 0);
+        _units = b.Units[..b.Size];
+        _values = b.Values[..b.Size];
+        _nodeOfKey = new int[keys.Count];
+        Array.Fill(_nodeOfKey, -1);
+        for (int node = 0; node < _values.Length; node++)
+        {
+            if (_values[node] >= 0) _nodeOfKey[_values[node]] = node;
+            _units[node].Piece = _values[node];
         }
     }
 
-    public int Next(int node, int c) => _edges.TryGetValue(((long)node << 21) | (uint)c, out int n) ? n : -1;
+    readonly int[] _nodeOfKey;
+
+    /// <summary>
+    /// Sets the id each node yields from <see cref="PieceAt"/>: <paramref name="pieceOfKey"/>[key] for the node where
+    /// a key ends (-1 = the key's piece is dropped). Stored beside base/check, so a lattice walk reads one cache line
+    /// per step.
+    /// </summary>
+    public void MapPieces(int[] pieceOfKey)
+    {
+        for (int k = 0; k < _nodeOfKey.Length; k++)
+            if (_nodeOfKey[k] >= 0) _units[_nodeOfKey[k]].Piece = pieceOfKey[k];
+    }
+
+    /// <summary>The mapped piece id at <paramref name="node"/> (see <see cref="MapPieces"/>; initially the key index), or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int PieceAt(int node) => _units[node].Piece;
+
+    static ref int CollectionsMarshalRef(Dictionary<int, int> d, int key) =>
+        ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(d, key, out _);
+
+    /// <summary>The largest character code (the number of distinct characters in the keys).</summary>
+    public int MaxCode { get; }
+
+    /// <summary>Number of trie cells (nodes plus holes).</summary>
+    public int Size => _units.Length;
+
+    /// <summary>A code point's code, 0 when no key contains it (no node has a child by it).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Code(int cp) => cp < 0x10000 ? _bmpCode[cp] : _astralCode.GetValueOrDefault(cp);
+
+    /// <summary>The child of <paramref name="node"/> by code <paramref name="code"/> (≥ 1), or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Next(int node, int code)
+    {
+        int t = _units[node].Base + code;
+        return (uint)t < (uint)_units.Length && _units[t].Check == node ? t : -1;
+    }
+
+    /// <summary>The key index that ends at <paramref name="node"/>, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int Value(int node) => _values[node];
+
+    /// <summary>Exact lookup of a key (code points); -1 when absent.</summary>
+    public int Find(ReadOnlySpan<int> key)
+    {
+        int node = Root;
+        foreach (int cp in key)
+        {
+            int c = Code(cp);
+            if (c == 0 || (node = Next(node, c)) < 0) return -1;
+        }
+        return key.Length == 0 ? -1 : _values[node];
+    }
+
+    sealed class Builder
+    {
+        public Unit[] Units = [];
+        public int[] Values = [];
+        public int Size = 1;
+        readonly int _maxCode;
+        // Free cells form a doubly linked list (head = _head) so a base search visits only free cells.
+        int[] _next = [], _prev = [];
+        int _head = -1, _tail = -1;
+
+        readonly int[] _codes, _start, _order, _label;
+        int[] _stack = new int[256];
+        int _top;
+
+        public Builder(int capacity, int maxCode, int[] codes, int[] start)
+        {
+            _maxCode = maxCode;
+            _codes = codes; _start = start;
+            int n = start.Length - 1;
+            _order = new int[n];
+            for (int i = 0; i < n; i++) _order[i] = i;
+            _label = new int[n];
+            Ensure(capacity);
+            Take(0); // the root
+            Units[0].Check = int.MinValue;
+        }
+
+        /// <summary>
+        /// Places the children of <paramref name="node"/>: the keys _order[lo..hi) share their first
+        /// <paramref name="depth"/> codes. The range is first sorted by the code at <paramref name="depth"/>
+        /// (0 for a key that ends here).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public void Place(int node, int lo, int hi, int depth)
+        {
+            bool sorted = true;
+            for (int i = lo; i < hi; i++)
+            {
+                int k = _order[i];
+                _label[i] = _start[k] + depth < _start[k + 1] ? _codes[_start[k] + depth] : 0;
+                if (i > lo && _label[i] < _label[i - 1]) sorted = false;
+            }
+            if (!sorted) Array.Sort(_label, _order, lo, hi - lo);
+            // Keys that end here: the node's value (of duplicates, the last index, as when adding keys in order).
+            for (; lo < hi && _label[lo] == 0; lo++) Values[node] = Math.Max(Values[node], _order[lo]);
+            if (lo == hi) return;
+            // Children: (label, first key) pairs and the range end, on a stack, as the recursion below reuses _label.
+            int frame = _top, count = 0;
+            for (int i = lo; i < hi; i++)
+                if (i == lo || _label[i] != _label[i - 1]) { Push(_label[i]); Push(i); count++; }
+            Push(hi);
+            int bas = FindBase(frame, count);
+            Units[node].Base = bas;
+            for (int c = 0; c < count; c++) { int t = bas + _stack[frame + 2 * c]; Take(t); Units[t].Check = node; }
+            Size = Math.Max(Size, bas + _stack[frame + 2 * (count - 1)] + 1);
+            for (int c = 0; c < count; c++)
+                Place(bas + _stack[frame + 2 * c], _stack[frame + 2 * c + 1], _stack[frame + 2 * c + 3 - (c == count - 1 ? 1 : 0)], depth + 1);
+            _top = frame;
+        }
+
+        void Push(int v)
+        {
+            if (_top == _stack.Length) Array.Resize(ref _stack, _stack.Length * 2);
+            _stack[_top++] = v;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        int FindBase(int frame, int count)
+        {
+            int first = _stack[frame];
+            for (int pos = _head; ; pos = _next[pos])
+            {
+                if (pos < 0) { int old = Units.Length; Ensure(old * 2); pos = old; }
+                int bas = pos - first;
+                if (bas < 1) continue;
+                Ensure(bas + _maxCode + 1);
+                bool free = true;
+                for (int k = 1; k < count && free; k++) free = Units[bas + _stack[frame + 2 * k]].Check == -1;
+                if (free) return bas;
+            }
+        }
+
+        void Take(int cell)
+        {
+            int p = _prev[cell], n = _next[cell];
+            if (p >= 0) _next[p] = n; else _head = n;
+            if (n >= 0) _prev[n] = p; else _tail = p;
+            Units[cell].Check = -2; // the caller sets the real parent
+        }
+
+        void Ensure(int n)
+        {
+            if (n <= Units.Length) return;
+            int old = Units.Length, size = Math.Max(n, old * 2);
+            Array.Resize(ref Units, size);
+            Array.Resize(ref Values, size);
+            Array.Resize(ref _next, size);
+            Array.Resize(ref _prev, size);
+            Array.Fill(Values, -1, old, size - old);
+            for (int i = old; i < size; i++)
+            {
+                Units[i] = new Unit { Base = 0, Check = -1, Piece = -1 };
+                _prev[i] = i == old ? _tail : i - 1;
+                _next[i] = i + 1 < size ? i + 1 : -1;
+            }
+            if (_tail >= 0) _next[_tail] = old; else _head = old;
+            _tail = size - 1;
+        }
+    }
 }

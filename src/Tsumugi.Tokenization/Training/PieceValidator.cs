@@ -8,6 +8,9 @@ namespace Tsumugi.Tokenization.Training;
 sealed class PieceValidator(TrainerOptions o)
 {
     const int Meta = 0x2581, AnyScript = -1;
+    // Script of each BMP character, computed once (0 = not yet): the seed search asks for every character of every
+    // candidate substring.
+    readonly short[] _bmpScript = new short[0x10000];
 
     public bool IsValid(ReadOnlySpan<int> cps)
     {
@@ -29,7 +32,7 @@ sealed class PieceValidator(TrainerOptions o)
                 continue;
             }
             if (o.SplitDigits && IsDigit(c) && cps.Length > 1) return false;
-            int s = Script(c);
+            int s = c < 0x10000 ? (_bmpScript[c] != 0 ? _bmpScript[c] : _bmpScript[c] = (short)Script(c)) : Script(c);
             if (s == Inherited) s = prev;
             if (!o.SplitByNumber && IsDigit(c)) s = AnyScript;
             if (o.SplitByUnicodeScript && prev != AnyScript && s != AnyScript && prev != s) return false;

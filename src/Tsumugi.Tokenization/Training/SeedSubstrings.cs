@@ -16,6 +16,8 @@ static class SeedSubstrings
     /// <summary>A seed candidate: characters [Offset, Offset+Length) of word Word, seen Count times (by word frequency).</summary>
     public readonly record struct Candidate(int Word, int Offset, int Length, long Count);
 
+    // Every method here runs once per training over the whole text: optimized code from the start, not tier-0.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static List<Candidate> Find(TrainingCorpus corpus, int maxLength, Func<ReadOnlySpan<int>, bool> isValid)
     {
         var symbolOf = new Dictionary<int, int>(corpus.Alphabet.Count);
@@ -49,7 +51,9 @@ static class SeedSubstrings
         var sa = SortSuffixPrefixes(text, maxLength + 1, charOf.Length);
         // Weights in suffix order, as prefix sums: the count of an interval is one subtraction.
         var prefix = new long[n + 1];
-        for (int i = 0; i < n; i++) { int tag = wordAt[sa[i]]; prefix[i + 1] = prefix[i] + (tag >= 0 ? corpus.Words[tag].Freq : 0); }
+        var freqOf = new long[corpus.Words.Count];
+        for (int w = 0; w < freqOf.Length; w++) freqOf[w] = corpus.Words[w].Freq;
+        for (int i = 0; i < n; i++) { int tag = wordAt[sa[i]]; prefix[i + 1] = prefix[i] + (tag >= 0 ? freqOf[tag] : 0); }
 
         var result = new List<Candidate>();
         var cpsBuffer = new int[maxLength];
@@ -70,6 +74,7 @@ static class SeedSubstrings
         }
         return result;
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void Report(int depth, int lb, int rb)
         {
             if (depth < 2 || depth > maxLength) return;
@@ -92,6 +97,7 @@ static class SeedSubstrings
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static int Lcp(int[] text, int a, int b, int cap)
     {
         int n = text.Length, l = 0;
@@ -103,6 +109,7 @@ static class SeedSubstrings
     /// Suffix start positions ordered by their first <paramref name="prefixLength"/> symbols (ties in any order):
     /// prefix doubling, each round a stable two-pass counting sort on (rank[i], rank[i + h]).
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     static int[] SortSuffixPrefixes(int[] text, int prefixLength, int alphabet)
     {
         int n = text.Length;

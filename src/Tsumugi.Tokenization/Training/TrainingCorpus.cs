@@ -29,33 +29,35 @@ sealed class TrainingCorpus
         EscapeWhitespaces = true,
     };
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static TrainingCorpus Build(IReadOnlyList<string> sentences, TrainerOptions o)
     {
         if (sentences.Count == 0) throw new InvalidDataException("the training corpus is empty; pass text files or .jsonl.zst shards that contain text.");
         var c = new TrainingCorpus { SentenceCount = sentences.Count };
-        var normalizer = new SpmNormalizer(NormalizerSpecFor(o), false, null);
+        var spec = NormalizerSpecFor(o);
         var metaSymbols = o.UserDefinedSymbols.Concat(o.ControlSymbols).Where(s => s.Length > 0).ToArray();
-        var charCounts = new Dictionary<int, long>();
-        var wordCounts = new Dictionary<string, (long Freq, byte Ends)>(StringComparer.Ordinal);
-        var normalized = new List<int[]>(sentences.Count);
-        foreach (var raw in sentences)
+        // Sentences are normalized twice (once to count characters, once to cut words once the alphabet is known)
+        // rather than kept normalized: the identity fast path costs less than holding a second copy of the text.
+        // Both passes run on contiguous slices of the sentences, one per thread, merged in slice order.
+        int parts = Math.Clamp(Math.Min(o.Threads, sentences.Count / 4096), 1, 64);
+        var slices = Enumerable.Range(0, parts).Select(i => (Lo: (int)((long)sentences.Count * i / parts), Hi: (int)((long)sentences.Count * (i + 1) / parts))).ToArray();
+        var po = new ParallelOptions { MaxDegreeOfParallelism = parts };
+
+        var counts = new CharCounts[parts];
+        Parallel.For(0, parts, po, i =>
         {
-            foreach (var part in metaSymbols.Length == 0 ? [raw] : raw.Split(metaSymbols, StringSplitOptions.None))
-            {
-                var norm = System.Text.Encoding.UTF8.GetString(normalizer.Normalize(part));
-                if (norm.Length == 0) continue;
-                var cps = ToCodePoints(norm);
-                foreach (int cp in cps) System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(charCounts, cp, out _)++;
-                normalized.Add(cps);
-            }
-        }
-        if (charCounts.Count == 0) throw new InvalidDataException("the training corpus has no characters after normalization.");
+            var text = new SentenceText(new SpmNormalizer(spec, false, null), metaSymbols);
+            counts[i] = CountChars(sentences, slices[i].Lo, slices[i].Hi, text);
+        });
+        var charCounts = counts[0];
+        for (int i = 1; i < parts; i++) charCounts.Add(counts[i]);
+        if (charCounts.Distinct == 0) throw new InvalidDataException("the training corpus has no characters after normalization.");
 
         var required = new HashSet<int>(ToCodePoints(o.RequiredChars));
-        long total = charCounts.Values.Sum();
+        long total = charCounts.Total;
         long acc = 0;
         var alphabet = new HashSet<int>();
-        foreach (var (cp, n) in charCounts.OrderByDescending(kv => required.Contains(kv.Key)).ThenByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)))
+        foreach (var (cp, n) in charCounts.All().OrderByDescending(kv => required.Contains(kv.Cp)).ThenByDescending(kv => kv.Count).ThenBy(kv => kv.Cp))
         {
             if (!required.Contains(cp) && acc / (double)total >= o.CharacterCoverage) break;
             alphabet.Add(cp); acc += n;
@@ -63,38 +65,232 @@ sealed class TrainingCorpus
         }
         foreach (int r in required) if (alphabet.Add(r)) c.Alphabet.Add((r, 1));
 
-        // Membership is asked twice per character of the corpus: a flat table for the BMP, the set beyond it.
+        // Membership is asked for every character of the corpus: a flat table for the BMP, the set beyond it.
         var inBmp = new bool[0x10000];
         foreach (int cp in alphabet) if (cp < 0x10000) inBmp[cp] = true;
-        bool InAlphabet(int cp) => cp < 0x10000 ? inBmp[cp] : alphabet.Contains(cp);
-        var sb = new System.Text.StringBuilder();
-        foreach (var cps in normalized)
+        var tables = new WordTable[parts];
+        Parallel.For(0, parts, po, i =>
         {
-            sb.Clear();
-            foreach (int cp in cps)
-            {
-                bool known = InAlphabet(cp);
-                bool boundary = !known || (o.SplitByWhitespace && cp == MetaChar);
-                if (boundary && sb.Length > 0) { Count(wordCounts, sb.ToString(), cp == MetaChar ? (byte)1 : (byte)2); sb.Clear(); }
-                if (known) { if (cp < 0x10000) sb.Append((char)cp); else sb.Append(char.ConvertFromUtf32(cp)); }
-            }
-            if (sb.Length > 0) Count(wordCounts, sb.ToString(), 2);
+            var text = new SentenceText(new SpmNormalizer(spec, false, null), metaSymbols);
+            tables[i] = CountWords(sentences, slices[i].Lo, slices[i].Hi, text, inBmp, alphabet, o.SplitByWhitespace);
+        });
+        var words = tables[0];
+        for (int i = 1; i < parts; i++) words.Add(tables[i]);
+        var order = words.OrdinalOrder(parts);
+        var cps = new int[order.Length][];
+        Parallel.For(0, parts, po, i =>
+        {
+            for (int k = (int)((long)order.Length * i / parts), end = (int)((long)order.Length * (i + 1) / parts); k < end; k++)
+                cps[k] = ToCodePoints(words.Text(order[k]));
+        });
+        for (int k = 0; k < order.Length; k++)
+        {
+            c.Words.Add((cps[k], words.Freq[order[k]]));
+            c.WordEnds.Add(words.Ends[order[k]]);
         }
-        foreach (var (w, (f, ends)) in wordCounts.OrderBy(kv => kv.Key, StringComparer.Ordinal)) { c.Words.Add((ToCodePoints(w), f)); c.WordEnds.Add(ends); }
         return c;
     }
 
-    static void Count(Dictionary<string, (long Freq, byte Ends)> d, string w, byte end)
+    /// <summary>Normalizes sentences (split at user-defined/control symbols) into a reusable UTF-16 buffer.</summary>
+    sealed class SentenceText(SpmNormalizer normalizer, string[] metaSymbols)
     {
-        ref var entry = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(d, w, out _);
-        entry = (entry.Freq + 1, (byte)(entry.Ends | end));
+        byte[] _utf8 = new byte[4096];
+        byte[]? _normalized;
+        char[] _chars = new char[4096];
+
+        public int PartCount(string raw, out string[]? split)
+        {
+            split = metaSymbols.Length == 0 ? null : raw.Split(metaSymbols, StringSplitOptions.None);
+            return split?.Length ?? 1;
+        }
+
+        /// <summary>The normalized text of a part, as UTF-16 (what Encoding.UTF8.GetString of the normalized bytes gives).</summary>
+        public ReadOnlySpan<char> Normalize(string part)
+        {
+            int max = System.Text.Encoding.UTF8.GetMaxByteCount(part.Length);
+            if (_utf8.Length < max) _utf8 = new byte[max * 2];
+            int n = System.Text.Encoding.UTF8.GetBytes(part, _utf8);
+            var norm = normalizer.Normalize(_utf8.AsSpan(0, n), ref _normalized);
+            if (_chars.Length < norm.Length) _chars = new char[norm.Length * 2];
+            int k = System.Text.Encoding.UTF8.GetChars(norm, _chars);
+            return _chars.AsSpan(0, k);
+        }
     }
 
-    public static int[] ToCodePoints(string s)
+    /// <summary>Character counts: a flat table for the BMP, a dictionary beyond it.</summary>
+    sealed class CharCounts
     {
-        var list = new List<int>(s.Length);
-        foreach (var r in s.EnumerateRunes()) list.Add(r.Value);
-        return [.. list];
+        public readonly long[] Bmp = new long[0x10000];
+        public readonly Dictionary<int, long> Astral = [];
+
+        public long Total
+        {
+            get { long t = 0; foreach (long n in Bmp) t += n; foreach (long n in Astral.Values) t += n; return t; }
+        }
+
+        public int Distinct
+        {
+            get { int d = Astral.Count; foreach (long n in Bmp) if (n > 0) d++; return d; }
+        }
+
+        public IEnumerable<(int Cp, long Count)> All()
+        {
+            for (int cp = 0; cp < Bmp.Length; cp++) if (Bmp[cp] > 0) yield return (cp, Bmp[cp]);
+            foreach (var kv in Astral) yield return (kv.Key, kv.Value);
+        }
+
+        public void Add(CharCounts other)
+        {
+            for (int cp = 0; cp < Bmp.Length; cp++) Bmp[cp] += other.Bmp[cp];
+            foreach (var (cp, n) in other.Astral) System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Astral, cp, out _) += n;
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static CharCounts CountChars(IReadOnlyList<string> sentences, int lo, int hi, SentenceText text)
+    {
+        var counts = new CharCounts();
+        var bmp = counts.Bmp;
+        for (int si = lo; si < hi; si++)
+        {
+            var raw = sentences[si];
+            int parts = text.PartCount(raw, out var split);
+            for (int pi = 0; pi < parts; pi++)
+            {
+                var chars = text.Normalize(split == null ? raw : split[pi]);
+                for (int i = 0; i < chars.Length; i++)
+                {
+                    char ch = chars[i];
+                    if (char.IsHighSurrogate(ch) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+                    {
+                        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts.Astral, char.ConvertToUtf32(ch, chars[i + 1]), out _)++;
+                        i++;
+                    }
+                    else bmp[ch]++;
+                }
+            }
+        }
+        return counts;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static WordTable CountWords(IReadOnlyList<string> sentences, int lo, int hi, SentenceText text, bool[] inBmp, HashSet<int> alphabet, bool splitByWhitespace)
+    {
+        var table = new WordTable();
+        for (int si = lo; si < hi; si++)
+        {
+            var raw = sentences[si];
+            int parts = text.PartCount(raw, out var split);
+            for (int pi = 0; pi < parts; pi++)
+            {
+                var chars = text.Normalize(split == null ? raw : split[pi]);
+                // A word is a maximal run of alphabet characters, also cut before each "▁" (when splitting by
+                // whitespace); a character outside the alphabet ends the word and belongs to none.
+                int start = 0;
+                for (int i = 0; i < chars.Length;)
+                {
+                    char ch = chars[i];
+                    int len = 1, cp = ch;
+                    if (char.IsHighSurrogate(ch) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) { cp = char.ConvertToUtf32(ch, chars[i + 1]); len = 2; }
+                    bool known = cp < 0x10000 ? inBmp[cp] : alphabet.Contains(cp);
+                    bool boundary = !known || (splitByWhitespace && cp == MetaChar);
+                    if (boundary && i > start) table.Count(chars[start..i], cp == MetaChar ? (byte)1 : (byte)2);
+                    if (boundary) start = known ? i : i + len;
+                    i += len;
+                }
+                if (chars.Length > start) table.Count(chars[start..], 2);
+            }
+        }
+        return table;
+    }
+
+    /// <summary>
+    /// Distinct words with their frequency and right contexts: open addressing over the words' UTF-16 text, kept in
+    /// one growing char arena (no string per occurrence).
+    /// </summary>
+    sealed class WordTable
+    {
+        char[] _arena = new char[1 << 16];
+        int _arenaUsed;
+        int[] _slots = new int[1 << 12]; // entry + 1; 0 = empty
+        public int[] Offset = new int[1 << 11], Length = new int[1 << 11], Hash = new int[1 << 11];
+        public long[] Freq = new long[1 << 11];
+        public byte[] Ends = new byte[1 << 11];
+        public int Size;
+
+        public ReadOnlySpan<char> Text(int w) => _arena.AsSpan(Offset[w], Length[w]);
+
+        public void Count(ReadOnlySpan<char> word, byte end) => Count(word, string.GetHashCode(word), 1, end);
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        void Count(ReadOnlySpan<char> word, int hash, long freq, byte end)
+        {
+            int mask = _slots.Length - 1;
+            for (int i = hash & mask; ; i = (i + 1) & mask)
+            {
+                int e = _slots[i] - 1;
+                if (e < 0)
+                {
+                    e = Insert(word, hash);
+                    _slots[i] = e + 1;
+                    Freq[e] = freq; Ends[e] = end;
+                    if (Size * 2 > _slots.Length) Rehash();
+                    return;
+                }
+                if (Hash[e] == hash && Text(e).SequenceEqual(word)) { Freq[e] += freq; Ends[e] |= end; return; }
+            }
+        }
+
+        int Insert(ReadOnlySpan<char> word, int hash)
+        {
+            if (_arenaUsed + word.Length > _arena.Length) Array.Resize(ref _arena, Math.Max(_arena.Length * 2, _arenaUsed + word.Length));
+            if (Size == Offset.Length)
+            {
+                int n = Size * 2;
+                Array.Resize(ref Offset, n); Array.Resize(ref Length, n); Array.Resize(ref Hash, n); Array.Resize(ref Freq, n); Array.Resize(ref Ends, n);
+            }
+            word.CopyTo(_arena.AsSpan(_arenaUsed));
+            Offset[Size] = _arenaUsed; Length[Size] = word.Length; Hash[Size] = hash;
+            _arenaUsed += word.Length;
+            return Size++;
+        }
+
+        void Rehash()
+        {
+            _slots = new int[_slots.Length * 2];
+            int mask = _slots.Length - 1;
+            for (int e = 0; e < Size; e++)
+            {
+                int i = Hash[e] & mask;
+                while (_slots[i] != 0) i = (i + 1) & mask;
+                _slots[i] = e + 1;
+            }
+        }
+
+        public void Add(WordTable other)
+        {
+            for (int e = 0; e < other.Size; e++) Count(other.Text(e), other.Hash[e], other.Freq[e], other.Ends[e]);
+        }
+
+        /// <summary>Entry indexes in ordinal (UTF-16) order of their text.</summary>
+        public int[] OrdinalOrder(int parts)
+        {
+            var order = new int[Size];
+            for (int i = 0; i < order.Length; i++) order[i] = i;
+            return ParallelSort.Sort(order, [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)] (a, b) => Text(a).SequenceCompareTo(Text(b)), parts);
+        }
+    }
+
+    public static int[] ToCodePoints(string s) => ToCodePoints(s.AsSpan());
+
+    public static int[] ToCodePoints(ReadOnlySpan<char> s)
+    {
+        int n = 0;
+        for (int i = 0; i < s.Length; i++, n++) if (char.IsHighSurrogate(s[i]) && i + 1 < s.Length && char.IsLowSurrogate(s[i + 1])) i++;
+        var cps = new int[n];
+        int k = 0;
+        foreach (var r in s.EnumerateRunes()) cps[k++] = r.Value;
+        return cps;
     }
 
     public static string FromCodePoints(ReadOnlySpan<int> cps)

@@ -42,10 +42,11 @@ public static class TrainingInput
     {
         foreach (var path in ExpandPaths(inputs))
             foreach (var doc in ReadDocuments(path))
-                foreach (var line in doc.Split('\n'))
+                foreach (var line in doc.Contains('\n') ? doc.Split('\n') : [doc]) // a text file's line has none
                 {
                     var l = line.TrimEnd('\r');
                     if (l.Length == 0) continue;
+                    if (l.Length * 3 <= maxBytes) { yield return l; continue; } // fits whatever its characters (UTF-16 unit ≤ 3 bytes)
                     foreach (var s in SplitLong(l, maxBytes)) if (s.Length > 0) yield return s;
                 }
     }
@@ -56,28 +57,58 @@ public static class TrainingInput
         bool jsonl = path.EndsWith(".jsonl", StringComparison.Ordinal) || path.EndsWith(".jsonl.zst", StringComparison.Ordinal);
         Stream stream = File.OpenRead(path);
         if (path.EndsWith(".zst", StringComparison.Ordinal)) stream = new ZstdSharp.DecompressionStream(stream);
-        using var input = new BufferedStream(stream, 1 << 16);
-        var strict = new UTF8Encoding(false, true);
-        var bytes = new List<byte>(4096);
-        int lineNo = 0;
+        using var input = new Utf8LineReader(stream, path);
         // Lines are split as bytes and decoded one by one so an invalid byte is reported with its exact line.
-        while (true)
+        while (input.ReadLine() is { } line)
         {
-            int b = input.ReadByte();
-            if (b >= 0 && b != '\n') { bytes.Add((byte)b); continue; }
-            if (b < 0 && bytes.Count == 0) yield break;
-            lineNo++;
+            if (!jsonl) yield return line;
+            else if (line.Length > 0) yield return JsonText(path, input.LineNumber, line);
+        }
+    }
+
+    /// <summary>
+    /// Lines of a UTF-8 stream ('\n'-separated; a final line without '\n' counts, an empty one after the last '\n'
+    /// does not), decoded strictly: an invalid byte is reported with the file and line number.
+    /// </summary>
+    sealed class Utf8LineReader(Stream stream, string path) : IDisposable
+    {
+        static readonly UTF8Encoding Strict = new(false, true);
+        byte[] _buffer = new byte[1 << 16];
+        int _start, _end;
+        bool _eof;
+        public int LineNumber { get; private set; }
+
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public string? ReadLine()
+        {
+            int scanned = 0;
+            while (true)
+            {
+                int nl = _buffer.AsSpan(_start + scanned, _end - _start - scanned).IndexOf((byte)'\n');
+                if (nl >= 0) return Decode(_start + scanned + nl, 1);
+                scanned = _end - _start;
+                if (_eof) return scanned == 0 ? null : Decode(_end, 0);
+                if (_start > 0) { Array.Copy(_buffer, _start, _buffer, 0, scanned); _end = scanned; _start = 0; }
+                if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+                int n = stream.Read(_buffer, _end, _buffer.Length - _end);
+                if (n == 0) _eof = true; else _end += n;
+            }
+        }
+
+        string Decode(int lineEnd, int skip)
+        {
+            LineNumber++;
             string line;
-            try { line = strict.GetString(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes)); }
+            try { line = Strict.GetString(_buffer, _start, lineEnd - _start); }
             catch (DecoderFallbackException)
             {
-                throw new InvalidDataException($"{path}:{lineNo}: invalid UTF-8; convert the file to UTF-8 (e.g. with iconv) or clean it with `tsumugi corpus`.");
+                throw new InvalidDataException($"{path}:{LineNumber}: invalid UTF-8; convert the file to UTF-8 (e.g. with iconv) or clean it with `tsumugi corpus`.");
             }
-            bytes.Clear();
-            if (!jsonl) yield return line;
-            else if (line.Length > 0) yield return JsonText(path, lineNo, line);
-            if (b < 0) yield break;
+            _start = lineEnd + skip;
+            return line;
         }
+
+        public void Dispose() => stream.Dispose();
     }
 
     static string JsonText(string path, int lineNo, string line)
