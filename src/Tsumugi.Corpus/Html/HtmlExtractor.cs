@@ -62,8 +62,10 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
 
     void Walk(INode node, TextSink sink)
     {
-        foreach (var child in node.ChildNodes)
+        var children = node.ChildNodes;  // indexed: foreach over INodeList boxes an enumerator per element
+        for (int i = 0; i < children.Length; i++)
         {
+            var child = children[i];
             if (child is IText text) { sink.Inline(text.Data); continue; }
             if (child is not IElement element) continue;
             var name = element.LocalName;
@@ -141,8 +143,10 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
     (int Total, int Linked, int Links) Measure(INode node, bool inLink)
     {
         int total = 0, linked = 0, links = 0;
-        foreach (var child in node.ChildNodes)
+        var children = node.ChildNodes;
+        for (int i = 0; i < children.Length; i++)
         {
+            var child = children[i];
             if (child is IText text)
             {
                 int v = Visible(text.Data);
