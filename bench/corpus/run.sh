@@ -18,6 +18,7 @@ SCALE=${SCALE:-1}          # repeat the extracted documents SCALE times, so fixe
 SKIP_E2E=${SKIP_E2E:-0}
 CORES=${CORES:-0}          # CORES=1: only the cores scaling section (1 core + 1 worker vs 2 cores + 2 workers), then exit
 CORES_INPUT=${CORES_INPUT:-/tmp/corpus10}   # 10 copies of $CORPUS (created when absent): 141 MB of HTML, 16 shards
+CORES_ENV=${CORES_ENV:-}   # e.g. CORES_ENV="DOTNET_TieredPGO=0": runtime settings for the cores runs (env VAR=VALUE ...)
 rm -rf "$W"; mkdir -p "$W"
 dotnet build "$ROOT/src/Tsumugi.Cli" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
 T="$ART/bin/Tsumugi.Cli/release/tsumugi"
@@ -32,14 +33,14 @@ if [ "$CORES" = 1 ]; then
   if [ ! -d "$CORES_INPUT" ]; then
     mkdir -p "$CORES_INPUT"; for k in 0 1 2 3 4 5 6 7 8 9; do cp -r "$CORPUS" "$CORES_INPUT/c$k"; done
   fi
-  echo "== cores: $CORES_INPUT ($(du -sh "$CORES_INPUT" | cut -f1)), $ROUNDS rounds, $(nproc) cpus"
+  echo "== cores: $CORES_INPUT ($(du -sh "$CORES_INPUT" | cut -f1)), $ROUNDS rounds, $(nproc) cpus, env: ${CORES_ENV:-(none)}"
   for r in $(seq "$ROUNDS"); do
     for run in "pin1 0 1" "pin2 0,1 2" "free1 - 1" "free2 - 2"; do
       read -r name cpus w <<< "$run"
       pin=(); [ "$cpus" != - ] && pin=(taskset -c "$cpus")
       rm -rf "$W/cores"
       load=$(cut -d' ' -f1 /proc/loadavg)
-      "${pin[@]}" /usr/bin/time -o "$W/time.txt" -f "%e %U %S" "$T" corpus clean --input "$CORES_INPUT" --output "$W/cores" --workers "$w" >/dev/null
+      env $CORES_ENV "${pin[@]}" /usr/bin/time -o "$W/time.txt" -f "%e %U %S" "$T" corpus clean --input "$CORES_INPUT" --output "$W/cores" --workers "$w" >/dev/null
       read -r s b < <(secs "$W/cores/summary.json")
       read -r wall user sys < "$W/time.txt"
       echo "cores-$name workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($b/1e6/$s,2))") cpu=$($PY -c "print(round($user+$sys,2))") wall_process=$wall cpu_s_per_MB=$($PY -c "print(round(($user+$sys)/($b/1e6),4))") load_before=$load" | tee -a "$W/results.txt"
@@ -47,8 +48,8 @@ if [ "$CORES" = 1 ]; then
   done
   echo "== where the CPU goes (in-process, GC/JIT/threads; one run each, pinned as above)"
   CLB="$ART/bin/CleanBench/release/CleanBench"
-  taskset -c 0 "$CLB" "$CORES_INPUT" "$W/cores" 1 | sed 's/^/pin1: /'
-  taskset -c 0,1 "$CLB" "$CORES_INPUT" "$W/cores" 2 | sed 's/^/pin2: /'
+  env $CORES_ENV taskset -c 0 "$CLB" "$CORES_INPUT" "$W/cores" 1 | sed 's/^/pin1: /'
+  env $CORES_ENV taskset -c 0,1 "$CLB" "$CORES_INPUT" "$W/cores" 2 | sed 's/^/pin2: /'
   $PY - "$W/results.txt" <<'PYEOF'
 import re, statistics, sys, collections
 runs = collections.defaultdict(list)
