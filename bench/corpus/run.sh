@@ -18,9 +18,11 @@ SCALE=${SCALE:-1}          # repeat the extracted documents SCALE times, so fixe
 SKIP_E2E=${SKIP_E2E:-0}
 CORES=${CORES:-0}          # CORES=1: only the cores scaling section (1 core + 1 worker vs 2 cores + 2 workers), then exit
 CORES_INPUT=${CORES_INPUT:-/tmp/corpus10}   # 10 copies of $CORPUS (created when absent): 141 MB of HTML, 16 shards
+CORES_DIAG=${CORES_DIAG:-1}   # 0: skip the in-process GC/JIT/thread breakdown after the rounds
+SKIP_BUILD=${SKIP_BUILD:-0}   # 1: use the binaries already in $ART (a build, even a no-op one, loads the machine)
 CORES_ENV=${CORES_ENV:-}   # e.g. CORES_ENV="DOTNET_TieredPGO=0": runtime settings for the cores runs (env VAR=VALUE ...)
 rm -rf "$W"; mkdir -p "$W"
-dotnet build "$ROOT/src/Tsumugi.Cli" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
+[ "$SKIP_BUILD" = 1 ] || dotnet build "$ROOT/src/Tsumugi.Cli" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
 T="$ART/bin/Tsumugi.Cli/release/tsumugi"
 secs() { $PY -c "import json,sys;s=json.load(open(sys.argv[1]));print(s['seconds'], s['bytes_in'])" "$1"; }
 
@@ -29,7 +31,7 @@ if [ "$CORES" = 1 ]; then
   # cpus 0,1 with 2 workers; then unpinned 1 vs 2 workers. Rounds alternate the four runs; medians and ratios at the
   # end. Wall time only means something when the machine is otherwise idle: every run prints the load average before
   # it starts, and CPU s/MB (user+sys of the process per MB of input) does not depend on the load.
-  dotnet build "$ROOT/bench/corpus/CleanBench" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
+  [ "$SKIP_BUILD" = 1 ] || dotnet build "$ROOT/bench/corpus/CleanBench" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
   if [ ! -d "$CORES_INPUT" ]; then
     mkdir -p "$CORES_INPUT"; for k in 0 1 2 3 4 5 6 7 8 9; do cp -r "$CORPUS" "$CORES_INPUT/c$k"; done
   fi
@@ -46,10 +48,12 @@ if [ "$CORES" = 1 ]; then
       echo "cores-$name workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($b/1e6/$s,2))") cpu=$($PY -c "print(round($user+$sys,2))") wall_process=$wall cpu_s_per_MB=$($PY -c "print(round(($user+$sys)/($b/1e6),4))") load_before=$load" | tee -a "$W/results.txt"
     done
   done
-  echo "== where the CPU goes (in-process, GC/JIT/threads; one run each, pinned as above)"
-  CLB="$ART/bin/CleanBench/release/CleanBench"
-  env $CORES_ENV taskset -c 0 "$CLB" "$CORES_INPUT" "$W/cores" 1 | sed 's/^/pin1: /'
-  env $CORES_ENV taskset -c 0,1 "$CLB" "$CORES_INPUT" "$W/cores" 2 | sed 's/^/pin2: /'
+  if [ "$CORES_DIAG" = 1 ]; then
+    echo "== where the CPU goes (in-process, GC/JIT/threads; one run each, pinned as above)"
+    CLB="$ART/bin/CleanBench/release/CleanBench"
+    env $CORES_ENV taskset -c 0 "$CLB" "$CORES_INPUT" "$W/cores" 1 | sed 's/^/pin1: /'
+    env $CORES_ENV taskset -c 0,1 "$CLB" "$CORES_INPUT" "$W/cores" 2 | sed 's/^/pin2: /'
+  fi
   $PY - "$W/results.txt" <<'PYEOF'
 import re, statistics, sys, collections
 runs = collections.defaultdict(list)
