@@ -5,6 +5,7 @@
 # shared machine the CPU seconds show the work done, the wall seconds what the other processes left of the cores.
 # HojiChar needs python3 with numpy, tqdm and emoji (Debian: apt-get install python3-numpy python3-tqdm python3-emoji).
 # Without HOJICHAR_SRC only the Tsumugi figures are measured.
+# CORES=1 bench/corpus/run.sh: only the scaling check (1 core vs 2 cores, and 1 vs 2 workers unpinned), ROUNDS rounds.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 CORPUS=${CORPUS:-$ROOT/../shared/corpus/ja}
@@ -15,12 +16,62 @@ PY=${PY:-/usr/bin/python3}
 HOJI=${HOJICHAR_SRC:-}
 SCALE=${SCALE:-1}          # repeat the extracted documents SCALE times, so fixed start-up costs are amortised
 SKIP_E2E=${SKIP_E2E:-0}
+CORES=${CORES:-0}          # CORES=1: only the cores scaling section (1 core + 1 worker vs 2 cores + 2 workers), then exit
+CORES_INPUT=${CORES_INPUT:-/tmp/corpus10}   # 10 copies of $CORPUS (created when absent): 141 MB of HTML, 16 shards
+CORES_DIAG=${CORES_DIAG:-1}   # 0: skip the in-process GC/JIT/thread breakdown after the rounds
+SKIP_BUILD=${SKIP_BUILD:-0}   # 1: use the binaries already in $ART (a build, even a no-op one, loads the machine)
+CORES_ENV=${CORES_ENV:-}   # e.g. CORES_ENV="DOTNET_TieredPGO=0": runtime settings for the cores runs (env VAR=VALUE ...)
 rm -rf "$W"; mkdir -p "$W"
-dotnet build "$ROOT/src/Tsumugi.Cli" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
-dotnet build "$ROOT/bench/corpus/ChainBench" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
+[ "$SKIP_BUILD" = 1 ] || dotnet build "$ROOT/src/Tsumugi.Cli" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
 T="$ART/bin/Tsumugi.Cli/release/tsumugi"
-CB="$ART/bin/ChainBench/release/ChainBench"
 secs() { $PY -c "import json,sys;s=json.load(open(sys.argv[1]));print(s['seconds'], s['bytes_in'])" "$1"; }
+
+if [ "$CORES" = 1 ]; then
+  # Scaling measured as cores, not workers: the whole process (workers, JIT, GC) pinned to cpu 0 with 1 worker vs
+  # cpus 0,1 with 2 workers; then unpinned 1 vs 2 workers. Rounds alternate the four runs; medians and ratios at the
+  # end. Wall time only means something when the machine is otherwise idle: every run prints the load average before
+  # it starts, and CPU s/MB (user+sys of the process per MB of input) does not depend on the load.
+  [ "$SKIP_BUILD" = 1 ] || dotnet build "$ROOT/bench/corpus/CleanBench" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
+  if [ ! -d "$CORES_INPUT" ]; then
+    mkdir -p "$CORES_INPUT"; for k in 0 1 2 3 4 5 6 7 8 9; do cp -r "$CORPUS" "$CORES_INPUT/c$k"; done
+  fi
+  echo "== cores: $CORES_INPUT ($(du -sh "$CORES_INPUT" | cut -f1)), $ROUNDS rounds, $(nproc) cpus, env: ${CORES_ENV:-(none)}"
+  for r in $(seq "$ROUNDS"); do
+    for run in "pin1 0 1" "pin2 0,1 2" "free1 - 1" "free2 - 2"; do
+      read -r name cpus w <<< "$run"
+      pin=(); [ "$cpus" != - ] && pin=(taskset -c "$cpus")
+      rm -rf "$W/cores"
+      load=$(cut -d' ' -f1 /proc/loadavg)
+      env $CORES_ENV "${pin[@]}" /usr/bin/time -o "$W/time.txt" -f "%e %U %S" "$T" corpus clean --input "$CORES_INPUT" --output "$W/cores" --workers "$w" >/dev/null
+      read -r s b < <(secs "$W/cores/summary.json")
+      read -r wall user sys < "$W/time.txt"
+      echo "cores-$name workers=$w round=$r seconds=$s MB/s=$($PY -c "print(round($b/1e6/$s,2))") cpu=$($PY -c "print(round($user+$sys,2))") wall_process=$wall cpu_s_per_MB=$($PY -c "print(round(($user+$sys)/($b/1e6),4))") load_before=$load" | tee -a "$W/results.txt"
+    done
+  done
+  if [ "$CORES_DIAG" = 1 ]; then
+    echo "== where the CPU goes (in-process, GC/JIT/threads; one run each, pinned as above)"
+    CLB="$ART/bin/CleanBench/release/CleanBench"
+    env $CORES_ENV taskset -c 0 "$CLB" "$CORES_INPUT" "$W/cores" 1 | sed 's/^/pin1: /'
+    env $CORES_ENV taskset -c 0,1 "$CLB" "$CORES_INPUT" "$W/cores" 2 | sed 's/^/pin2: /'
+  fi
+  $PY - "$W/results.txt" <<'PYEOF'
+import re, statistics, sys, collections
+runs = collections.defaultdict(list)
+for l in open(sys.argv[1]):
+    m = re.match(r"cores-(\S+) workers=\d round=\d+ seconds=(\S+) MB/s=\S+ cpu=(\S+) wall_process=(\S+) cpu_s_per_MB=(\S+) load_before=(\S+)", l)
+    if m: runs[m[1]].append(tuple(float(x) for x in m.groups()[1:]))
+med = {k: [statistics.median(col) for col in zip(*v)] for k, v in runs.items()}
+print("== medians (run s = summary.json seconds; process wall includes start-up)")
+for k, (s, c, w, cm, load) in med.items():
+    print(f"{k:6s} run {s:.2f} s  process wall {w:.2f} s  cpu {c:.2f} s  cpu s/MB {cm:.4f}  load before {load:.2f}  (n={len(runs[k])})")
+for a, b in (("pin1", "pin2"), ("free1", "free2")):
+    if a in med and b in med:
+        print(f"{b} vs {a}: run {med[a][0] / med[b][0]:.2f}x, process wall {med[a][2] / med[b][2]:.2f}x faster; cpu {med[b][1] / med[a][1]:.2f}x")
+PYEOF
+  exit 0
+fi
+dotnet build "$ROOT/bench/corpus/ChainBench" -c Release --artifacts-path "$ART" -v q -nologo >/dev/null
+CB="$ART/bin/ChainBench/release/ChainBench"
 
 echo "== 1. default Japanese pipeline (HTML extraction … MinHash signatures), end to end"
 for r in $(seq "$ROUNDS"); do

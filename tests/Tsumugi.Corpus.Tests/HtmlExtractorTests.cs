@@ -78,4 +78,42 @@ public class HtmlExtractorTests
         for (int i = s.IndexOf(sub, StringComparison.Ordinal); i >= 0; i = s.IndexOf(sub, i + 1, StringComparison.Ordinal)) n++;
         return n;
     }
+
+    [Fact]
+    public void HiddenByStyle_SpacesAndCaseIgnored()
+    {
+        var x = new Html.HtmlExtractor();
+        string Text(string style) => x.Extract($"<body><p>見える</p><div style=\"{style}\"><p>隠れる</p></div></body>").Text;
+        Assert.Equal("見える", Text("display:none"));
+        Assert.Equal("見える", Text("color: red; DISPLAY : None ;"));
+        Assert.Equal("見える", Text("  d i s p l a y:none"));
+        Assert.Equal("見える\n\n隠れる", Text("display:block"));
+        Assert.Equal("見える\n\n隠れる", Text("display:\tnone"));  // only spaces are ignored
+        Assert.Equal("見える\n\n隠れる", Text("display:non"));
+    }
+
+    [Fact]
+    public void BoilerplateClassNames_MatchWholeSegmentsOnly()
+    {
+        var x = new Html.HtmlExtractor();
+        string Text(string attr) => x.Extract($"<body><p>本文</p><div {attr}><p>部品</p></div></body>").Text;
+        Assert.Equal("本文", Text("class=\"site-nav\""));
+        Assert.Equal("本文", Text("class=\"a  b_SIDEBAR\""));
+        Assert.Equal("本文", Text("id=\"footer\""));
+        Assert.Equal("本文\n\n部品", Text("class=\"navigate guimenu\""));
+        Assert.Equal("本文\n\n部品", Text("class=\"nav\tx\""));  // tokens split on spaces, segments on - and _
+        Assert.Equal("本文\n\n部品", Text("class=\"--\""));
+    }
+
+    [Fact]
+    public void OneExtractor_ManyPages_NothingCarriesOver()
+    {
+        var x = new Html.HtmlExtractor();
+        var first = x.Extract("<body><p>一つ目の  ページ</p><ul><li>項目</li>").Text;
+        var second = x.Extract("<body>二つ目</body>").Text;
+        Assert.Equal("一つ目の ページ\n\n項目", first);
+        Assert.Equal("二つ目", second);
+        Assert.Equal(second, new Html.HtmlExtractor().Extract("<body>二つ目</body>").Text);
+        Assert.Equal("", x.Extract("<body>  \n </body>").Text);
+    }
 }

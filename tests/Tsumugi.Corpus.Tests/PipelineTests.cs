@@ -165,4 +165,31 @@ public class PipelineTests
         Assert.True(s.Balanced);
         Assert.True(s.Domains.GetValueOrDefault("code") >= s.DocsKept * 0.95, s.ToJson());
     }
+
+    sealed class Recorder : IProgress<RunProgress>
+    {
+        public readonly List<RunProgress> Reports = [];
+        public void Report(RunProgress value) { lock (Reports) Reports.Add(value); }
+    }
+
+    [Fact]
+    public void Progress_ThrottledPerFile_EveryShardEndReported_LastReportComplete()
+    {
+        using var t = new TestPaths.TempDir();
+        var input = t.File("in");
+        Directory.CreateDirectory(input);
+        for (int i = 0; i < 300; i++) File.WriteAllText(Path.Combine(input, $"p{i:D3}.txt"), CorpusFiles.JapaneseArticle(i));
+        var c = Config(input, t.File("out"), workers: 2);
+        var progress = new Recorder();
+        var stats = new PipelineRunner(c).Run(progress);
+        Assert.Equal(300, stats.FilesRead);
+        int shards = Directory.GetFiles(c.Output!, "shard-*.done.json").Length;
+        // shard ends always; per-file reports only when ReportEveryMs has passed: far fewer than one per file
+        Assert.Equal(shards, progress.Reports.Select(r => r.ShardsDone).Distinct().Count(n => n > 0));
+        Assert.True(progress.Reports.Count < shards + 300 / 2, $"{progress.Reports.Count} reports for 300 files, {shards} shards");
+        var last = progress.Reports.MaxBy(r => (r.ShardsDone, r.BytesDone));
+        Assert.Equal(last.BytesTotal, last.BytesDone);
+        Assert.Equal(shards, last.ShardsDone);
+        Assert.Equal(shards, last.ShardsTotal);
+    }
 }

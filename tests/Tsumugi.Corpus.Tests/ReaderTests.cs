@@ -48,6 +48,78 @@ public class ReaderTests
         Assert.True(issue.Count >= 2, $"counted {issue.Count}");
     }
 
+    /// <summary>
+    /// A file that fits in the sniffed prefix (64 KB) is decoded from it in one call; a longer one streams through a
+    /// StreamReader. Both must give what a StreamReader gives: the encoding's own preamble dropped, invalid bytes
+    /// replaced by U+FFFD and counted the same.
+    /// </summary>
+    [Theory]
+    [InlineData("utf8-bom", 100)]
+    [InlineData("utf8-bom", 40_000)]
+    [InlineData("utf8-invalid", 100)]
+    [InlineData("utf8-invalid", 40_000)]
+    [InlineData("sjis", 100)]
+    [InlineData("sjis", 40_000)]
+    [InlineData("utf16-bom", 100)]
+    [InlineData("utf16-bom", 40_000)]
+    public void SmallAndLargeFiles_DecodeLikeAStreamReader(string kind, int repeats)
+    {
+        EncodingDetector.EnsureRegistered();
+        const string line = "日本語の文。English too. ｱｲｳ\n";
+        var text = string.Concat(Enumerable.Repeat(line, repeats));
+        byte[] bytes = kind switch
+        {
+            "utf8-bom" => [0xEF, 0xBB, 0xBF, .. Encoding.UTF8.GetBytes(text)],
+            "utf8-invalid" => [.. Encoding.UTF8.GetBytes(text[..(text.Length / 2)]), 0xFF, 0xC3, .. Encoding.UTF8.GetBytes(text[(text.Length / 2)..]), 0xE3, 0x81],
+            "sjis" => EncodingDetector.ShiftJis.GetBytes(text),
+            "utf16-bom" => [0xFF, 0xFE, .. Encoding.Unicode.GetBytes(text)],
+            _ => throw new ArgumentException(kind),
+        };
+        Assert.Equal(repeats > 1000, bytes.Length > 64 * 1024);  // both paths are exercised
+        using var t = new TestPaths.TempDir();
+        File.WriteAllBytes(t.File("doc.txt"), bytes);
+        var items = Read(t.File("doc.txt"));
+        var doc = items.Single(i => i.Document is not null).Document!;
+
+        var (detected, _) = EncodingDetector.Detect(bytes.AsSpan(0, Math.Min(bytes.Length, 64 * 1024)), atEnd: bytes.Length < 64 * 1024);
+        var counting = new CountingDecoderFallback();
+        var expected = new StreamReader(new MemoryStream(bytes), Encoding.GetEncoding(detected.CodePage, EncoderFallback.ReplacementFallback, counting),
+            detectEncodingFromByteOrderMarks: false).ReadToEnd();
+        Assert.Equal(expected, doc.Text);
+        Assert.StartsWith("日本語の文。", doc.Text);
+        var invalid = items.Where(i => i.Issue?.Kind == "invalid_bytes").Select(i => i.Issue).SingleOrDefault();
+        Assert.Equal(counting.InvalidBytes, invalid?.Count ?? 0);
+        Assert.Equal(kind == "utf8-invalid", counting.InvalidBytes > 0);
+    }
+
+    [Fact]
+    public void HtmlPage_SmallOrLarge_ExtractsTheSameText()
+    {
+        using var t = new TestPaths.TempDir();
+        const string body = "<p>本文の段落です。これは十分に長い日本語の文章です。</p>\n";
+        File.WriteAllText(t.File("small.html"), $"<html><head><title>題</title></head><body>{body}</body></html>", new UTF8Encoding(true));
+        // Same page with a large comment: over the 64 KB prefix, so it streams.
+        File.WriteAllText(t.File("large.html"), $"<html><head><title>題</title></head><body><!--{new string('x', 70_000)}-->{body}</body></html>", new UTF8Encoding(true));
+        var small = Read(t.File("small.html")).Single().Document!;
+        var large = Read(t.File("large.html")).Single().Document!;
+        Assert.Equal("本文の段落です。これは十分に長い日本語の文章です。", small.Text);
+        Assert.Equal(small.Text, large.Text);
+        Assert.Equal("題", small.Meta["title"]);
+        Assert.Equal("題", large.Meta["title"]);
+    }
+
+    [Fact]
+    public void TooLargeLimit_AppliesToSmallFilesToo()
+    {
+        using var t = new TestPaths.TempDir();
+        File.WriteAllText(t.File("a.txt"), new string('あ', 500));
+        File.WriteAllText(t.File("b.html"), $"<p>{new string('あ', 500)}</p>");
+        var o = new ReaderOptions { MaxDocChars = 100 };
+        Assert.Equal("too_large", Read(t.File("a.txt"), o).Single().Issue!.Kind);
+        Assert.Equal("too_large", Read(t.File("b.html"), o).Single().Issue!.Kind);  // markup allowance: 4 × 100 < 507
+        Assert.NotNull(Read(t.File("b.html"), new ReaderOptions { MaxDocChars = 130 }).Single().Document);  // 507 ≤ 520
+    }
+
     [Fact]
     public void JsonLines_MalformedLinesReportedWithFileAndLine()
     {

@@ -41,11 +41,15 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
         "widget", "pagination", "pager", "toc", "related", "advert", "ads", "sponsor", "skip", "skiplink",
     };
 
+    // Reused across documents (one extractor per thread): the text collected per page is copied out once.
+    readonly TextSink _sink = new();
+
     public HtmlText Extract(string html)
     {
         var document = _parser.ParseDocument(html);
         var title = document.Title?.Trim();
-        var sink = new TextSink();
+        var sink = _sink;
+        sink.Clear();
         _measure.Clear();
         if (document.Body is { } body)
         {
@@ -58,8 +62,10 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
 
     void Walk(INode node, TextSink sink)
     {
-        foreach (var child in node.ChildNodes)
+        var children = node.ChildNodes;  // indexed: foreach over INodeList boxes an enumerator per element
+        for (int i = 0; i < children.Length; i++)
         {
+            var child = children[i];
             if (child is IText text) { sink.Inline(text.Data); continue; }
             if (child is not IElement element) continue;
             var name = element.LocalName;
@@ -85,16 +91,38 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
 
     static bool IsHidden(IElement e) =>
         e.HasAttribute("hidden") || e.GetAttribute("aria-hidden") == "true" ||
-        (e.GetAttribute("style") is { } style && style.Replace(" ", "").Contains("display:none", StringComparison.OrdinalIgnoreCase));
+        (e.GetAttribute("style") is { } style && HidesDisplay(style));
+
+    /// <summary>"display:none" in a style attribute once spaces are removed (case-insensitive), without copying it.</summary>
+    static bool HidesDisplay(string style)
+    {
+        const string key = "display:none";
+        for (int start = 0; start < style.Length; start++)
+        {
+            int i = start, k = 0;
+            if (style[i] == ' ') continue;  // a match starts at a non-space character
+            while (i < style.Length && k < key.Length)
+            {
+                char c = style[i++];
+                if (c == ' ') continue;
+                if (char.ToUpperInvariant(c) != char.ToUpperInvariant(key[k])) break;  // as OrdinalIgnoreCase
+                k++;
+            }
+            if (k == key.Length) return true;
+        }
+        return false;
+    }
+
+    static readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> BoilerplateLookup = BoilerplateNames.GetAlternateLookup<ReadOnlySpan<char>>();
 
     static bool HasBoilerplateName(IElement e)
     {
         foreach (var attr in (ReadOnlySpan<string?>)[e.ClassName, e.Id])
         {
             if (string.IsNullOrEmpty(attr)) continue;
-            foreach (var token in attr.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                foreach (var segment in token.Split('-', '_'))
-                    if (BoilerplateNames.Contains(segment)) return true;
+            // Tokens split on ' ', segments on '-' and '_' (empty segments never match a name).
+            foreach (var range in attr.AsSpan().SplitAny(" -_"))
+                if (range.End.Value > range.Start.Value && BoilerplateLookup.Contains(attr.AsSpan(range.Start.Value, range.End.Value - range.Start.Value))) return true;
         }
         return false;
     }
@@ -115,8 +143,10 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
     (int Total, int Linked, int Links) Measure(INode node, bool inLink)
     {
         int total = 0, linked = 0, links = 0;
-        foreach (var child in node.ChildNodes)
+        var children = node.ChildNodes;
+        for (int i = 0; i < children.Length; i++)
         {
+            var child = children[i];
             if (child is IText text)
             {
                 int v = Visible(text.Data);
@@ -150,6 +180,14 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
         int _pendingBreak;
         bool _pendingSpace;
 
+        public void Clear()
+        {
+            _sb.Clear();
+            if (_sb.Capacity > 1 << 20) _sb.Capacity = 1 << 16;  // do not keep one huge page's buffer
+            _pendingBreak = 0;
+            _pendingSpace = false;
+        }
+
         public void Break(int level) => _pendingBreak = Math.Max(_pendingBreak, level);
 
         void Flush()
@@ -182,6 +220,13 @@ public sealed class HtmlExtractor(HtmlExtractorOptions? options = null)
             _sb.Append(text.Replace("\r\n", "\n"));
         }
 
-        public override string ToString() => _sb.ToString().Trim();
+        /// <summary>The text with leading and trailing white space removed (string.Trim), copied out once.</summary>
+        public override string ToString()
+        {
+            int start = 0, end = _sb.Length;
+            while (start < end && char.IsWhiteSpace(_sb[start])) start++;
+            while (end > start && char.IsWhiteSpace(_sb[end - 1])) end--;
+            return _sb.ToString(start, end - start);
+        }
     }
 }

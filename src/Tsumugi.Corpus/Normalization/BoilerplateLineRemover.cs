@@ -57,11 +57,13 @@ public sealed class BoilerplateLineRemover : IPipelineStep
     {
         var t = line.Trim();
         if (t.Length == 0) return false;
-        if (t.Contains("©", StringComparison.Ordinal) || t.Contains("Copyright", StringComparison.OrdinalIgnoreCase) && t.Length <= 200)
+        // Length tests before the case-insensitive searches: on Japanese text OrdinalIgnoreCase takes the slow
+        // (non-ASCII) path, and most lines are too long for most phrases.
+        if (t.Contains('©') || t.Length <= 200 && t.Contains("Copyright", StringComparison.OrdinalIgnoreCase))
             return true;
         if (t.Length > _maxLineChars) return false;
         foreach (var p in _phrases)
-            if (t.Contains(p, StringComparison.OrdinalIgnoreCase) && t.Length <= p.Length + 12) return true;
+            if (t.Length <= p.Length + 12 && t.Contains(p, StringComparison.OrdinalIgnoreCase)) return true;
         return IsBreadcrumb(t);
     }
 

@@ -13,6 +13,8 @@ public sealed class PipelineRunner(PipelineConfig config)
 {
     public const string PlanFile = "plan.json";
     public const string SummaryFile = "summary.json";
+    /// <summary>Least time between two per-file progress reports (every shard's end is reported too).</summary>
+    public const int ReportEveryMs = 100;
 
     public RunStats Run(IProgress<RunProgress>? progress = null, CancellationToken cancel = default)
     {
@@ -37,11 +39,16 @@ public sealed class PipelineRunner(PipelineConfig config)
         long bytesDone = 0;
         int shardsDone = 0;
         var results = new RunStats[plan.Shards.Count];
+        // Per-file progress at most every ReportEveryMs (shard ends always): a web corpus is thousands of small files,
+        // and a report per file costs a thread-pool hand-off (Progress<T>) and a wake-up each, on a second core.
+        long lastReport = Environment.TickCount64;
         Parallel.ForEach(mine, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, config.Workers), CancellationToken = cancel }, k =>
         {
             results[k] = RunShard(plan, k, progress is null ? null : b =>
             {
                 long done = Interlocked.Add(ref bytesDone, b);
+                long now = Environment.TickCount64, last = Volatile.Read(ref lastReport);
+                if (now - last < ReportEveryMs || Interlocked.CompareExchange(ref lastReport, now, last) != last) return;
                 progress.Report(new RunProgress(done, bytesTotal, Volatile.Read(ref shardsDone), mine.Count));
             });
             int sd = Interlocked.Increment(ref shardsDone);

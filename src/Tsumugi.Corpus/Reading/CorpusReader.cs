@@ -22,6 +22,10 @@ public sealed class CorpusReader(ReaderOptions options)
     readonly char[] _chunk = new char[ChunkChars];
     readonly StringBuilder _page = new();
     const int ChunkChars = 1 << 14;
+    // The first bytes of every file (empty? binary? encoding?), reused across files. A file that fits in it whole (most
+    // web pages) is decoded straight from it: no second open, no StreamReader and its buffers per file.
+    readonly byte[] _prefix = new byte[SniffBytes];
+    char[] _decoded = [];
 
     public ReaderOptions Options => options;
 
@@ -96,9 +100,11 @@ public sealed class CorpusReader(ReaderOptions options)
         return new ReadIssue(kind, ctx.Path, ctx.Line, $"{e.Message.Trim()} ({hint}); the rest of the file was skipped", IsRecord: true);
     }
 
-    static Stream OpenDecoded(string path)
+    static Stream OpenDecoded(string path, bool unbuffered = false)
     {
-        Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 14);
+        // unbuffered: the caller reads in large blocks itself (a FileStream buffer would only be one more copy).
+        bool compressed = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase);
+        Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, unbuffered && !compressed ? 0 : 1 << 14);
         if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return new GzipCheckStream(new GZipStream(s, CompressionMode.Decompress), path);
         if (path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase)) return new DecompressionStream(s);
         return s;
@@ -116,9 +122,9 @@ public sealed class CorpusReader(ReaderOptions options)
         if (format == InputFormat.Unknown) format = InputFormat.Text;
 
         // Sniff the first bytes: empty, binary, encoding. Then reopen (cheap) instead of stitching streams together.
-        byte[] prefix = new byte[SniffBytes];
+        byte[] prefix = _prefix;
         int got;
-        using (var probe = OpenDecoded(path)) got = probe.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        using (var probe = OpenDecoded(path, unbuffered: true)) got = probe.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
         if (got == 0)
         {
             yield return ReadItem.Of(new ReadIssue("empty", path, 0, "file is empty; nothing to read", IsRecord: false));
@@ -133,6 +139,23 @@ public sealed class CorpusReader(ReaderOptions options)
         }
         ctx.Fallback = new CountingDecoderFallback();
         var decoding = Encoding.GetEncoding(encoding.CodePage, EncoderFallback.ReplacementFallback, ctx.Fallback);
+        bool whole = format == InputFormat.Html || (format is InputFormat.Text or InputFormat.Code && options.TxtMode != TextMode.Paragraph);
+        if (whole && got < prefix.Length)
+        {
+            // The whole file is in the prefix: decode it in one call. Same text and invalid-byte count as the
+            // StreamReader path below (which drops a preamble that matches the encoding, as done here).
+            var preamble = decoding.Preamble;
+            var bytes = head.StartsWith(preamble) ? head[preamble.Length..] : head;
+            // One Decoder pass, as StreamReader does (Encoding.GetString would run the fallback, which counts the
+            // invalid bytes, twice: once to size the string, once to fill it).
+            int max = decoding.GetMaxCharCount(bytes.Length);
+            if (_decoded.Length < max) _decoded = new char[Math.Max(max, 2 * _decoded.Length)];
+            int n = decoding.GetDecoder().GetChars(bytes, _decoded, flush: true);
+            var all = new string(_decoded, 0, n);
+            var item = format == InputFormat.Html ? HtmlItem(ctx, all) : WholeTextItem(ctx, all, format);
+            yield return item;
+            yield break;
+        }
         using var stream = OpenDecoded(path);
         using var text = new StreamReader(stream, decoding, detectEncodingFromByteOrderMarks: false, bufferSize: ChunkChars);
         // No BOM skipping here: StreamReader drops a preamble that matches the encoding by itself.
@@ -179,9 +202,15 @@ public sealed class CorpusReader(ReaderOptions options)
             sb.Append(buf, 0, n);
         }
         if (oversize) { yield return ReadItem.Of(TooLarge(ctx.Path, 1)); yield break; }
-        var doc = MakeDoc(ctx.Path, 1, 0, sb.ToString(), format == InputFormat.Code ? "code" : "text");
+        yield return WholeTextItem(ctx, sb.ToString(), format);
+    }
+
+    ReadItem WholeTextItem(FileContext ctx, string all, InputFormat format)
+    {
+        if (all.Length > options.MaxDocChars) return ReadItem.Of(TooLarge(ctx.Path, 1));
+        var doc = MakeDoc(ctx.Path, 1, 0, all, format == InputFormat.Code ? "code" : "text");
         if (format == InputFormat.Code) doc.Meta["extension"] = Path.GetExtension(ctx.Path).ToLowerInvariant();
-        yield return ReadItem.Of(doc);
+        return ReadItem.Of(doc);
     }
 
     IEnumerable<ReadItem> ReadParagraphs(FileContext ctx, StreamReader text)
@@ -230,6 +259,13 @@ public sealed class CorpusReader(ReaderOptions options)
         if (oversize) { yield return ReadItem.Of(TooLarge(ctx.Path, 1)); yield break; }
         var page = sb.ToString();
         if (sb.Capacity > 4 * ChunkChars * 16) sb.Clear().Capacity = ChunkChars;  // do not keep one huge page's buffer
+        yield return HtmlItem(ctx, page);
+    }
+
+    ReadItem HtmlItem(FileContext ctx, string page)
+    {
+        // Markup is several times the text it carries; allow 4x before calling the page too large.
+        if (page.Length > 4L * options.MaxDocChars) return ReadItem.Of(TooLarge(ctx.Path, 1));
         string body;
         string? title = null;
         if (options.ExtractHtml)
@@ -241,7 +277,7 @@ public sealed class CorpusReader(ReaderOptions options)
         else body = page;
         var doc = MakeDoc(ctx.Path, 1, 0, body, "html");
         if (title is not null) doc.Meta["title"] = title;
-        yield return ReadItem.Of(doc);
+        return ReadItem.Of(doc);
     }
 
     IEnumerable<ReadItem> ReadJsonLines(FileContext ctx, StreamReader text)
