@@ -52,9 +52,7 @@ sealed class DoubleArrayTrie
         public int[] Ids = [];
         public double[] Scores = [];
         public int Size = 1;
-        // Free cells form a doubly linked list (head = _next[Head]) so a base search visits only free cells.
-        int[] _next = [], _prev = [];
-        int _head = -1, _tail = -1;
+        readonly FreeCells _free = new();
 
         public Builder(int capacity)
         {
@@ -101,7 +99,7 @@ sealed class DoubleArrayTrie
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         int FindBase(ReadOnlySpan<byte> labels)
         {
-            for (int pos = _head; ; pos = _next[pos])
+            for (int pos = _free.Head; ; pos = _free.Next(pos))
             {
                 if (pos < 0) { int old = Units.Length; Ensure(old * 2); pos = old; }
                 int bas = pos - labels[0];
@@ -117,9 +115,7 @@ sealed class DoubleArrayTrie
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void Take(int cell)
         {
-            int p = _prev[cell], n = _next[cell];
-            if (p >= 0) _next[p] = n; else _head = n;
-            if (n >= 0) _prev[n] = p; else _tail = p;
+            _free.Take(cell);
             Units[cell].Check = -2; // the caller sets the real parent
         }
 
@@ -130,17 +126,9 @@ sealed class DoubleArrayTrie
             Array.Resize(ref Units, size);
             Array.Resize(ref Ids, size);
             Array.Resize(ref Scores, size);
-            Array.Resize(ref _next, size);
-            Array.Resize(ref _prev, size);
             Array.Fill(Ids, -1, old, size - old);
-            for (int i = old; i < size; i++)
-            {
-                Units[i] = new Unit { Base = 0, Check = -1 };
-                _prev[i] = i == old ? _tail : i - 1;
-                _next[i] = i + 1 < size ? i + 1 : -1;
-            }
-            if (_tail >= 0) _next[_tail] = old; else _head = old;
-            _tail = size - 1;
+            for (int i = old; i < size; i++) Units[i] = new Unit { Base = 0, Check = -1 };
+            _free.Grow(old, size);
         }
     }
 

@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Tokenization.Training;
 
@@ -120,9 +121,7 @@ sealed class CpTrie
         public int[] Values = [];
         public int Size = 1;
         readonly int _maxCode;
-        // Free cells form a doubly linked list (head = _head) so a base search visits only free cells.
-        int[] _next = [], _prev = [];
-        int _head = -1, _tail = -1;
+        readonly FreeCells _free = new();
 
         readonly int[] _codes, _start, _order, _label;
         int[] _stack = new int[256];
@@ -184,7 +183,7 @@ sealed class CpTrie
         int FindBase(int frame, int count)
         {
             int first = _stack[frame];
-            for (int pos = _head; ; pos = _next[pos])
+            for (int pos = _free.Head; ; pos = _free.Next(pos))
             {
                 if (pos < 0) { int old = Units.Length; Ensure(old * 2); pos = old; }
                 int bas = pos - first;
@@ -198,9 +197,7 @@ sealed class CpTrie
 
         void Take(int cell)
         {
-            int p = _prev[cell], n = _next[cell];
-            if (p >= 0) _next[p] = n; else _head = n;
-            if (n >= 0) _prev[n] = p; else _tail = p;
+            _free.Take(cell);
             Units[cell].Check = -2; // the caller sets the real parent
         }
 
@@ -210,17 +207,9 @@ sealed class CpTrie
             int old = Units.Length, size = Math.Max(n, old * 2);
             Array.Resize(ref Units, size);
             Array.Resize(ref Values, size);
-            Array.Resize(ref _next, size);
-            Array.Resize(ref _prev, size);
             Array.Fill(Values, -1, old, size - old);
-            for (int i = old; i < size; i++)
-            {
-                Units[i] = new Unit { Base = 0, Check = -1, Piece = -1 };
-                _prev[i] = i == old ? _tail : i - 1;
-                _next[i] = i + 1 < size ? i + 1 : -1;
-            }
-            if (_tail >= 0) _next[_tail] = old; else _head = old;
-            _tail = size - 1;
+            for (int i = old; i < size; i++) Units[i] = new Unit { Base = 0, Check = -1, Piece = -1 };
+            _free.Grow(old, size);
         }
     }
 }
