@@ -18,6 +18,7 @@ fi
 python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" "$work/data" >/dev/null
 cd "$work"
 for i in 1 2 3; do cat data/ja.txt; done > data/ja-x3.txt
+for i in 1 2 3 4 5 6 7 8 9 10; do cat data/ja.txt; done > data/ja-x10.txt # long enough for thread scaling to show past start-up
 results="$work/results.tsv"; : > "$results"
 measure() { # name, command...
   local name="$1"; shift
@@ -38,19 +39,21 @@ for r in $(seq "$rounds"); do
   measure "encode-spm-1thread" sh -c "spm_encode --model=spm16000.model --output_format=id < data/ja-x3.txt > spm.ids"
   measure "encode-tsumugi-1thread" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 < data/ja-x3.txt > t1.ids"
   measure "encode-tsumugi-2threads" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 2 < data/ja-x3.txt > t2.ids"
+  measure "encode-x10-tsumugi-1thread" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 < data/ja-x10.txt > /dev/null"
+  measure "encode-x10-tsumugi-2threads" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 2 < data/ja-x10.txt > /dev/null"
 done
 echo "end: $(uptime)"
 cmp spm.ids t1.ids && cmp spm.ids t2.ids && echo "encode: ids identical to spm_encode ($(wc -l < spm.ids) lines)"
 "$T" tokenizer eval --tokenizer spm16000.model --tokenizer ours16000 --tokenizer spm32000.model --tokenizer ours32000 --input data/heldout
-python3 - "$results" "$(stat -c %s data/ja-x3.txt)" <<'PY'
+python3 - "$results" "$(stat -c %s data/ja-x3.txt)" "$(stat -c %s data/ja-x10.txt)" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
 for line in open(sys.argv[1]):
     name, wall, rss, cpu = line.split("\t")[:4]; rows[name].append((float(wall), int(rss), float(cpu)))
-size = int(sys.argv[2])
+size, size10 = int(sys.argv[2]), int(sys.argv[3])
 med = {k: (statistics.median(w for w, _, _ in v), max(r for _, r, _ in v), statistics.median(c for _, _, c in v)) for k, v in rows.items()}
 for k, (w, r, c) in sorted(med.items()):
-    extra = f"  {size / w / 1e6:.2f} MB/s" if k.startswith("encode") else ""
+    extra = f"  {(size10 if 'x10' in k else size) / w / 1e6:.2f} MB/s" if k.startswith("encode") else ""
     print(f"{k:28s} median wall {w:7.2f} s  median cpu {c:7.2f} s  peak RSS {r / 1024:7.1f} MB{extra}")
 for v in ("16000", "32000"):
     s, t = med[f"train-spm-{v}"], med[f"train-tsumugi-{v}"]
@@ -58,4 +61,6 @@ for v in ("16000", "32000"):
 s = med["encode-spm-1thread"]
 for k in ("encode-tsumugi-1thread", "encode-tsumugi-2threads"):
     print(f"{k}: {s[0] / med[k][0]:.2f}x spm_encode wall, {s[2] / med[k][2]:.2f}x cpu")
+one, two = med["encode-x10-tsumugi-1thread"], med["encode-x10-tsumugi-2threads"]
+print(f"encode scaling (ja x10, {size10 / 1e6:.0f} MB): 2 threads {one[0] / two[0]:.2f}x 1 thread wall")
 PY

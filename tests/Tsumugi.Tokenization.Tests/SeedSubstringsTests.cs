@@ -7,9 +7,9 @@ namespace Tsumugi.Tokenization.Tests;
 public sealed class SeedSubstringsTests
 {
     [Theory]
-    [InlineData("ja", 16)]
-    [InlineData("code", 6)]
-    public void SeedsAreExactlyTheRepeatedRightBranchingValidSubstrings(string domain, int maxLength)
+    [InlineData("ja", 16, 2)]
+    [InlineData("code", 6, 1)]
+    public void SeedsAreExactlyTheRepeatedRightBranchingValidSubstrings(string domain, int maxLength, int threads)
     {
         var o = new TrainerOptions { MaxPieceLength = maxLength, CharacterCoverage = 0.995 };
         var corpus = TrainingCorpus.Build(TestCorpus.Lines(domain, 30_000), o);
@@ -36,7 +36,7 @@ public sealed class SeedSubstringsTests
         }
         var expected = stats.Where(kv => kv.Value.Count >= 2 && kv.Value.Branches).ToDictionary(kv => kv.Key, kv => kv.Value.Count);
 
-        var found = SeedSubstrings.Find(corpus, maxLength, validator.IsValid);
+        var found = SeedSubstrings.Find(corpus, maxLength, validator.IsValid, threads);
         var actual = found.ToDictionary(c => TrainingCorpus.FromCodePoints(corpus.Words[c.Word].Cps.AsSpan(c.Offset, c.Length)), c => c.Count);
         Assert.Equal(found.Count, actual.Count); // each substring reported once
         Assert.True(expected.Count > 1000, $"only {expected.Count} seeds");

@@ -31,6 +31,8 @@ public sealed class UnigramInternalsTests
         for (int i = 0; i < keys.Count; i++) last[Str(keys[i])] = i;
         var prefixes = keys.SelectMany(k => Enumerable.Range(1, k.Length).Select(n => Str(k[..n]))).ToHashSet();
         foreach (var (key, id) in last) Assert.Equal(id, trie.Find(TrainingCorpus.ToCodePoints(key)));
+        // Keys are not stored: each one, duplicates included, is read back from the trie.
+        for (int i = 0; i < keys.Count; i++) Assert.Equal(Str(keys[i]), trie.KeyString(i));
         for (int t = 0; t < 5000; t++)
         {
             var probe = RandomCps(rng, 1, 9, Alphabet.Length - 1).Append(t % 7 == 0 ? 'z' : 'a').ToArray(); // 'z' is in no key
@@ -47,28 +49,28 @@ public sealed class UnigramInternalsTests
         }
     }
 
-    static (TrainingCorpus Corpus, List<Piece> Pieces) RandomProblem(Random rng, int words, int maxWordLength, int pieceCount)
+    static (TrainingCorpus Corpus, List<int[]> Keys, List<Piece> Pieces) RandomProblem(Random rng, int words, int maxWordLength, int pieceCount)
     {
         var sentences = Enumerable.Range(0, words).Select(_ => Str(RandomCps(rng, 1, maxWordLength, 6)).Replace("\u2581", "")).Where(s => s.Length > 0).ToList();
         var corpus = TrainingCorpus.Build(sentences, new TrainerOptions { CharacterCoverage = 1.0, Threads = 2 });
         var alphabet = corpus.Alphabet.Select(a => new[] { a.Cp });
         var multi = Enumerable.Range(0, pieceCount).Select(_ => RandomCps(rng, 2, 5, 6)).Where(p => !p.Contains(0x2581) || p[0] == 0x2581);
-        var cps = alphabet.Concat(multi).DistinctBy(Str).ToList();
-        var pieces = cps.Select((p, i) => new Piece(p, (float)(-1 - rng.NextDouble() * 12), i)).ToList();
-        return (corpus, pieces);
+        var keys = alphabet.Concat(multi).DistinctBy(Str).ToList();
+        var pieces = keys.Select((_, i) => new Piece((float)(-1 - rng.NextDouble() * 12), i)).ToList();
+        return (corpus, keys, pieces);
     }
 
     [Fact]
     public void LatticeEdgesAreEveryCurrentPieceOccurrenceAndUnknownCharacters()
     {
         var rng = new Random(2);
-        var (corpus, pieces) = RandomProblem(rng, 300, 30, 400);
+        var (corpus, keys, pieces) = RandomProblem(rng, 300, 30, 400);
         var words = corpus.Words.Select(w => w.Cps).ToList();
-        var lattice = new UnigramTrainer.Lattice(corpus, pieces.Select(p => p.Cps).ToList());
+        var lattice = new UnigramTrainer.Lattice(corpus, new CpTrie(keys));
         // Drop a third of the pieces (single characters included): masked, not rebuilt.
         var current = pieces.Where(_ => rng.Next(3) > 0).ToList();
         lattice.SetPieces(current);
-        var idOf = current.Select((p, i) => (Str(p.Cps), i)).ToDictionary(x => x.Item1, x => x.i);
+        var idOf = current.Select((p, i) => (Str(keys[p.Key]), i)).ToDictionary(x => x.Item1, x => x.i);
         var buffer = new UnigramTrainer.EdgeBuffer();
         for (int w = 0; w < words.Count; w++)
         {
@@ -92,9 +94,9 @@ public sealed class UnigramInternalsTests
     public void ScaledEStepMatchesTheLogSpaceEStep(int seed, int maxWordLength)
     {
         var rng = new Random(seed);
-        var (corpus, pieces) = RandomProblem(rng, 400, maxWordLength, 300);
-        var lattice = new UnigramTrainer.Lattice(corpus, pieces.Select(p => p.Cps).ToList());
-        var current = pieces.Where(p => p.Cps.Length == 1 || rng.Next(4) > 0).ToList();
+        var (corpus, keys, pieces) = RandomProblem(rng, 400, maxWordLength, 300);
+        var lattice = new UnigramTrainer.Lattice(corpus, new CpTrie(keys));
+        var current = pieces.Where(p => keys[p.Key].Length == 1 || rng.Next(4) > 0).ToList();
         var (fast, fastObjective) = UnigramTrainer.EStep(lattice, current, 2);
         fast = fast[..current.Count];
         var (reference, referenceObjective) = UnigramTrainer.EStep(lattice, current, 1, logSpace: true);
@@ -102,7 +104,7 @@ public sealed class UnigramInternalsTests
         Assert.Equal(referenceObjective, fastObjective, 1e-9);
         Assert.True(reference.Sum() > 100);
         for (int i = 0; i < current.Count; i++)
-            Assert.True(Math.Abs(fast[i] - reference[i]) <= 1e-9 * Math.Max(1, reference[i]), $"piece {i} '{Str(current[i].Cps)}': {fast[i]} vs {reference[i]}");
+            Assert.True(Math.Abs(fast[i] - reference[i]) <= 1e-9 * Math.Max(1, reference[i]), $"piece {i} '{Str(keys[current[i].Key])}': {fast[i]} vs {reference[i]}");
     }
 
     [Fact]
@@ -112,8 +114,8 @@ public sealed class UnigramInternalsTests
         // segmentations) leaves the double range, so the word is done in log space and still counts right.
         var corpus = TrainingCorpus.Build([new string('a', 3000), "ab"], new TrainerOptions { CharacterCoverage = 1.0, Threads = 1 });
         int[][] keys = [[0x2581], ['a'], ['a', 'a'], ['a', 'a', 'a'], ['b']];
-        var pieces = keys.Select((k, i) => new Piece(k, -0.1f, i)).ToList();
-        var lattice = new UnigramTrainer.Lattice(corpus, keys);
+        var pieces = keys.Select((_, i) => new Piece(-0.1f, i)).ToList();
+        var lattice = new UnigramTrainer.Lattice(corpus, new CpTrie(keys));
         var (fast, objective) = UnigramTrainer.EStep(lattice, pieces, 1);
         fast = fast[..pieces.Count];
         var (reference, referenceObjective) = UnigramTrainer.EStep(lattice, pieces, 1, logSpace: true);

@@ -71,6 +71,14 @@ public sealed class UnigramTrainerTests(SpmModelsFixture fx) : IClassFixture<Spm
         var e3 = Assert.Throws<InvalidDataException>(() => TrainingInput.ReadSentences([bad], 4192).ToList());
         Assert.Contains("bad-utf8.txt:2", e3.Message);
         Assert.Contains("UTF-8", e3.Message);
+        // Training streams its input: a bad line after several batches already went to the workers stops it with the
+        // reader's own error.
+        var late = Path.Combine(fx.Dir, "bad-utf8-late.txt");
+        File.WriteAllBytes(late, [.. System.Text.Encoding.UTF8.GetBytes(string.Join('\n', TestCorpus.Lines("ja", 300_000)) + "\n"), 0xE3, 0x81, (byte)'\n']);
+        int lines = File.ReadAllLines(late).Length;
+        Assert.True(lines > 3000, $"{lines} lines");
+        var e4 = Assert.Throws<InvalidDataException>(() => UnigramTrainer.Train(TrainingInput.ReadSentences([late], 4192), new TrainerOptions { VocabSize = 1000, Threads = 2 }));
+        Assert.Contains($"bad-utf8-late.txt:{lines}: invalid UTF-8", e4.Message);
     }
 
     [Fact]

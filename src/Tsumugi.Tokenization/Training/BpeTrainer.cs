@@ -10,7 +10,7 @@ namespace Tsumugi.Tokenization.Training;
 /// </summary>
 public static class BpeTrainer
 {
-    public static SpmModel Train(IReadOnlyList<string> sentences, TrainerOptions o)
+    public static SpmModel Train(IEnumerable<string> sentences, TrainerOptions o)
     {
         o.ModelType = SpmModelType.Bpe;
         var corpus = TrainingCorpus.Build(sentences, o);

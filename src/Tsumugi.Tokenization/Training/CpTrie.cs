@@ -12,55 +12,57 @@ namespace Tsumugi.Tokenization.Training;
 /// </summary>
 sealed class CpTrie
 {
-    /// <summary>base and check side by side: one cache line serves both reads of a step.</summary>
-    /// <summary>base and check side by side, and the current piece id of the key ending here (see <see cref="MapPieces"/>).</summary>
+    /// <summary>base and check side by side (one cache line serves both reads of a step), and the current piece id of the key ending here (see <see cref="MapPieces"/>).</summary>
     internal struct Unit { public int Base, Check, Piece; }
 
     readonly Unit[] _units;
-    readonly int[] _values;
+    readonly int[] _cpOfCode;
     readonly int[] _bmpCode = new int[0x10000];
     readonly Dictionary<int, int> _astralCode = [];
 
     public const int Root = 0;
 
+    /// <summary>A trie of <paramref name="keys"/> (a convenience over the flat form).</summary>
+    public CpTrie(IReadOnlyList<int[]> keys) : this([.. keys.SelectMany(k => k)], Starts(keys)) { }
+
+    static int[] Starts(IReadOnlyList<int[]> keys)
+    {
+        var start = new int[keys.Count + 1];
+        for (int i = 0; i < keys.Count; i++) start[i + 1] = start[i] + keys[i].Length;
+        return start;
+    }
+
+    /// <summary>
+    /// A trie of the keys chars[start[k] .. start[k + 1]). Both arrays are only borrowed while building: chars is
+    /// rewritten in place as codes. Keys are not stored; <see cref="KeyCodes"/> reads one back by walking up the trie.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public CpTrie(IReadOnlyList<int[]> keys)
+    public CpTrie(int[] chars, int[] start)
     {
         // Codes by descending frequency among the keys' characters (ties by code point): the root's children and the
         // busiest nodes get small, dense labels.
         var freq = new Dictionary<int, int>();
-        foreach (var k in keys) foreach (int c in k) CollectionsMarshalRef(freq, c)++;
+        foreach (int c in chars) CollectionsMarshalRef(freq, c)++;
+        _cpOfCode = new int[freq.Count + 1];
         int code = 0;
         foreach (var (cp, _) in freq.OrderByDescending(kv => kv.Value).ThenBy(kv => kv.Key).Select(kv => (kv.Key, kv.Value)))
         {
-            code++;
+            _cpOfCode[++code] = cp;
             if (cp < 0x10000) _bmpCode[cp] = code; else _astralCode[cp] = code;
         }
         MaxCode = code;
 
-        // The keys as codes, flat; the builder sorts key indexes by one code per level as it goes (an MSD radix order),
-        // so no key comparisons are needed.
-        var start = new int[keys.Count + 1];
-        for (int i = 0; i < keys.Count; i++) start[i + 1] = start[i] + keys[i].Length;
-        var codes = new int[start[keys.Count]];
-        for (int i = 0; i < keys.Count; i++)
-        {
-            var k = keys[i];
-            for (int j = 0; j < k.Length; j++) codes[start[i] + j] = Code(k[j]);
-        }
-        var b = new Builder(Math.Max(1024, keys.Count * 2), MaxCode, codes, start);
-        b.Place(Root, 0, keys.Count, 0);
+        // The builder sorts key indexes by one code per level as it goes (an MSD radix order), so no key comparisons.
+        for (int i = 0; i < chars.Length; i++) chars[i] = Code(chars[i]);
+        int keyCount = start.Length - 1;
+        _nodeOfKey = new int[keyCount];
+        var b = new Builder(Math.Max(1024, keyCount * 2), MaxCode, chars, start, _nodeOfKey);
+        b.Place(Root, 0, keyCount, 0);
         _units = b.Units[..b.Size];
-        _values = b.Values[..b.Size];
-        _nodeOfKey = new int[keys.Count];
-        Array.Fill(_nodeOfKey, -1);
-        for (int node = 0; node < _values.Length; node++)
-        {
-            if (_values[node] >= 0) _nodeOfKey[_values[node]] = node;
-            _units[node].Piece = _values[node];
-        }
+        for (int node = 0; node < _units.Length; node++) _units[node].Piece = b.Values[node];
     }
 
+    /// <summary>The node where each key ends.</summary>
     readonly int[] _nodeOfKey;
 
     /// <summary>
@@ -99,11 +101,32 @@ sealed class CpTrie
         return (uint)t < (uint)_units.Length && _units[t].Check == node ? t : -1;
     }
 
-    /// <summary>The key index that ends at <paramref name="node"/>, or -1.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Value(int node) => _values[node];
+    /// <summary>Number of keys the trie was built from.</summary>
+    public int KeyCount => _nodeOfKey.Length;
 
-    /// <summary>Exact lookup of a key (code points); -1 when absent.</summary>
+    /// <summary>Key <paramref name="key"/> as codes, read back from the trie (child = base[parent] + code) into <paramref name="buffer"/>.</summary>
+    public ReadOnlySpan<int> KeyCodes(int key, ref int[] buffer)
+    {
+        int n = 0;
+        for (int node = _nodeOfKey[key]; node != Root; node = _units[node].Check)
+        {
+            if (n == buffer.Length) Array.Resize(ref buffer, Math.Max(16, 2 * n));
+            buffer[n++] = node - _units[_units[node].Check].Base;
+        }
+        buffer.AsSpan(0, n).Reverse();
+        return buffer.AsSpan(0, n);
+    }
+
+    /// <summary>Key <paramref name="key"/> as a string.</summary>
+    public string KeyString(int key)
+    {
+        int[] codes = new int[16];
+        var sb = new System.Text.StringBuilder();
+        foreach (int c in KeyCodes(key, ref codes)) sb.Append(char.ConvertFromUtf32(_cpOfCode[c]));
+        return sb.ToString();
+    }
+
+    /// <summary>Exact lookup of a key (code points): its mapped piece id (the key index until <see cref="MapPieces"/>), -1 when absent.</summary>
     public int Find(ReadOnlySpan<int> key)
     {
         int node = Root;
@@ -112,7 +135,7 @@ sealed class CpTrie
             int c = Code(cp);
             if (c == 0 || (node = Next(node, c)) < 0) return -1;
         }
-        return key.Length == 0 ? -1 : _values[node];
+        return key.Length == 0 ? -1 : PieceAt(node);
     }
 
     sealed class Builder
@@ -123,14 +146,14 @@ sealed class CpTrie
         readonly int _maxCode;
         readonly FreeCells _free = new();
 
-        readonly int[] _codes, _start, _order, _label;
+        readonly int[] _codes, _start, _order, _label, _nodeOfKey;
         int[] _stack = new int[256];
         int _top;
 
-        public Builder(int capacity, int maxCode, int[] codes, int[] start)
+        public Builder(int capacity, int maxCode, int[] codes, int[] start, int[] nodeOfKey)
         {
             _maxCode = maxCode;
-            _codes = codes; _start = start;
+            _codes = codes; _start = start; _nodeOfKey = nodeOfKey;
             int n = start.Length - 1;
             _order = new int[n];
             for (int i = 0; i < n; i++) _order[i] = i;
@@ -157,7 +180,7 @@ sealed class CpTrie
             }
             if (!sorted) Array.Sort(_label, _order, lo, hi - lo);
             // Keys that end here: the node's value (of duplicates, the last index, as when adding keys in order).
-            for (; lo < hi && _label[lo] == 0; lo++) Values[node] = Math.Max(Values[node], _order[lo]);
+            for (; lo < hi && _label[lo] == 0; lo++) { Values[node] = Math.Max(Values[node], _order[lo]); _nodeOfKey[_order[lo]] = node; }
             if (lo == hi) return;
             // Children: (label, first key) pairs and the range end, on a stack, as the recursion below reuses _label.
             int frame = _top, count = 0;

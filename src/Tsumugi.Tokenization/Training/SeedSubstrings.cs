@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Tsumugi.Tokenization.Training;
 
 /// <summary>
@@ -5,9 +7,10 @@ namespace Tsumugi.Tokenization.Training;
 /// internal nodes of the suffix tree of the text, i.e. substrings that occur at least twice and are followed by at
 /// least two different characters. The text is the distinct words, each ended by a boundary symbol that says what
 /// followed it ("▁" word or sentence end), weighted by word frequency.
-/// Only nodes up to max_piece_length characters count, so suffixes are sorted by their first max+1 characters
-/// (prefix doubling with radix passes, ⌈log2(max+1)⌉ rounds) and LCPs are capped there: a few int arrays of the
-/// text's length instead of one hash entry per distinct substring.
+/// Only nodes up to max_piece_length characters count, so suffixes are sorted by their first max+1 characters only
+/// and LCPs are capped there. Memory is the point of the design: the text and one suffix array (two ints per
+/// character) plus a stack, where a full suffix array construction (or prefix doubling) needs three to five more
+/// arrays of the text's length — this phase sets the trainer's peak.
 /// </summary>
 static class SeedSubstrings
 {
@@ -17,69 +20,79 @@ static class SeedSubstrings
     public readonly record struct Candidate(int Word, int Offset, int Length, long Count);
 
     // Every method here runs once per training over the whole text: optimized code from the start, not tier-0.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static List<Candidate> Find(TrainingCorpus corpus, int maxLength, Func<ReadOnlySpan<int>, bool> isValid)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static List<Candidate> Find(TrainingCorpus corpus, int maxLength, Func<ReadOnlySpan<int>, bool> isValid, int threads = 1)
     {
         var symbolOf = new Dictionary<int, int>(corpus.Alphabet.Count);
         var charOf = new int[corpus.Alphabet.Count + FirstChar];
         foreach (var (cp, _) in corpus.Alphabet) { charOf[symbolOf.Count + FirstChar] = cp; symbolOf[cp] = symbolOf.Count + FirstChar; }
 
         // One copy of each word per right context; a word seen before both "▁" and a sentence end gets a second,
-        // weightless copy so that its end branches without counting twice.
+        // weightless copy so that its end branches without counting twice. copyStart/copyWord say where each copy
+        // begins and whose it is (~word for a weightless copy): a position's word is a binary search away, instead of
+        // an int per character.
         long n = 0;
-        for (int w = 0; w < corpus.Words.Count; w++) n += (corpus.Words[w].Cps.Length + 1) * (corpus.WordEnds[w] == 3 ? 2 : 1);
-        if (n >= int.MaxValue / 2) throw new InvalidOperationException($"the training text has {n:N0} characters after deduplication; sample fewer sentences (--input-sentence-size)");
-        var text = new int[n];
-        var wordAt = new int[n]; // ~word (negative) in a weightless copy: no separate weight array
-        static int WordOf(int x) => x >= 0 ? x : ~x;
-        int k = 0;
+        int copies = 0;
         for (int w = 0; w < corpus.Words.Count; w++)
         {
-            var (cps, freq) = corpus.Words[w];
+            int c = corpus.WordEnds[w] == 3 ? 2 : 1;
+            n += (corpus.Words[w].Cps.Length + 1) * c;
+            copies += c;
+        }
+        if (n >= int.MaxValue / 2) throw new InvalidOperationException($"the training text has {n:N0} characters after deduplication; sample fewer sentences (--input-sentence-size)");
+        var text = new int[n];
+        var copyStart = new int[copies];
+        var copyWord = new int[copies];
+        int k = 0, copy = 0;
+        for (int w = 0; w < corpus.Words.Count; w++)
+        {
+            var cps = corpus.Words[w].Cps;
             byte ends = corpus.WordEnds[w];
-            foreach (var (end, tag) in ends == 3 ? [(EndBySpace, w), (EndBySentence, ~w)] : new[] { (ends == 1 ? EndBySpace : EndBySentence, w) })
+            for (int second = 0; second < (ends == 3 ? 2 : 1); second++)
             {
-                for (int i = 0; i <= cps.Length; i++)
-                {
-                    text[k] = i < cps.Length ? symbolOf[cps[i]] : end;
-                    wordAt[k] = tag;
-                    k++;
-                }
+                copyStart[copy] = k;
+                copyWord[copy++] = second == 1 ? ~w : w;
+                foreach (int cp in cps) text[k++] = symbolOf[cp];
+                text[k++] = ends == 2 || second == 1 ? EndBySentence : EndBySpace;
             }
         }
 
-        var sa = SortSuffixPrefixes(text, maxLength + 1, charOf.Length);
-        // Weights in suffix order, as prefix sums: the count of an interval is one subtraction.
-        var prefix = new long[n + 1];
-        var freqOf = new long[corpus.Words.Count];
-        for (int w = 0; w < freqOf.Length; w++) freqOf[w] = corpus.Words[w].Freq;
-        for (int i = 0; i < n; i++) { int tag = wordAt[sa[i]]; prefix[i + 1] = prefix[i] + (tag >= 0 ? freqOf[tag] : 0); }
-
+        var sa = SortSuffixPrefixes(text, maxLength + 1, charOf.Length, threads);
         var result = new List<Candidate>();
         var cpsBuffer = new int[maxLength];
-        // Bottom-up traversal of the LCP intervals (each is an internal suffix-tree node).
-        var stack = new Stack<(int Depth, int Lb)>();
-        stack.Push((0, 0));
+        // Bottom-up traversal of the LCP intervals (each is an internal suffix-tree node), summing the weights of the
+        // suffixes each interval holds as it closes: a closed child's sum flows into its parent.
+        var stack = new Stack<(int Depth, int Lb, long Count)>();
+        stack.Push((0, 0, 0));
         for (int i = 1; i <= n; i++)
         {
             int lcp = i < n ? Lcp(text, sa[i - 1], sa[i], maxLength + 1) : -1;
             int lb = i - 1;
+            long count = Weight(sa[i - 1]); // the suffix at i - 1 lies in the innermost open interval
             while (stack.Count > 0 && lcp < stack.Peek().Depth)
             {
-                var (depth, top) = stack.Pop();
-                lb = top;
-                Report(depth, lb, i - 1);
+                var (depth, top, sum) = stack.Pop();
+                sum += count;
+                Report(depth, top, sum);
+                lb = top; count = sum;
             }
-            if (stack.Count == 0 || lcp > stack.Peek().Depth) stack.Push((lcp, lb));
+            if (stack.Count == 0 || lcp > stack.Peek().Depth) stack.Push((lcp, lb, count));
+            else { var t = stack.Pop(); stack.Push((t.Depth, t.Lb, t.Count + count)); }
         }
         return result;
 
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        void Report(int depth, int lb, int rb)
+        int CopyOf(int position)
         {
-            if (depth < 2 || depth > maxLength) return;
-            long count = prefix[rb + 1] - prefix[lb];
-            if (count < 2) return;
+            int c = Array.BinarySearch(copyStart, position);
+            return c >= 0 ? c : ~c - 1;
+        }
+
+        long Weight(int position) => copyWord[CopyOf(position)] is int w && w >= 0 ? corpus.Words[w].Freq : 0;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        void Report(int depth, int lb, long count)
+        {
+            if (depth < 2 || depth > maxLength || count < 2) return;
             int start = sa[lb];
             for (int j = 0; j < depth; j++)
             {
@@ -88,16 +101,12 @@ static class SeedSubstrings
                 cpsBuffer[j] = charOf[s];
             }
             if (!isValid(cpsBuffer.AsSpan(0, depth))) return;
-            int word = WordOf(wordAt[start]);
-            // The offset inside the word: walk back to the previous boundary symbol (at most maxLength steps away is
-            // not guaranteed, so count from the word's copy start).
-            int offset = 0;
-            for (int p = start - 1; p >= 0 && text[p] >= FirstChar; p--) offset++;
-            result.Add(new Candidate(word, offset, depth, count));
+            int c = CopyOf(start), word = copyWord[c];
+            result.Add(new Candidate(word >= 0 ? word : ~word, start - copyStart[c], depth, count));
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int Lcp(int[] text, int a, int b, int cap)
     {
         int n = text.Length, l = 0;
@@ -106,44 +115,45 @@ static class SeedSubstrings
     }
 
     /// <summary>
-    /// Suffix start positions ordered by their first <paramref name="prefixLength"/> symbols (ties in any order):
-    /// prefix doubling, each round a stable two-pass counting sort on (rank[i], rank[i + h]).
+    /// Suffix start positions ordered by their first <paramref name="prefixLength"/> symbols (ties in any order): a
+    /// counting sort on the first symbol, then each first-symbol bucket sorted by comparison on its own thread's turn.
     /// </summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static int[] SortSuffixPrefixes(int[] text, int prefixLength, int alphabet)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static int[] SortSuffixPrefixes(int[] text, int prefixLength, int alphabet, int threads)
     {
         int n = text.Length;
+        var bucket = new int[alphabet + 1];
+        foreach (int s in text) bucket[s + 1]++;
+        for (int c = 1; c <= alphabet; c++) bucket[c] += bucket[c - 1];
         var sa = new int[n];
-        var rank = new int[n];
-        var tmp = new int[n];
-        var count = new int[Math.Max(alphabet, n) + 1];
-        for (int i = 0; i < n; i++) count[text[i]]++;
-        for (int c = 1; c < alphabet; c++) count[c] += count[c - 1];
-        for (int i = n - 1; i >= 0; i--) sa[--count[text[i]]] = i;
-        rank[sa[0]] = 0;
-        for (int i = 1; i < n; i++) rank[sa[i]] = rank[sa[i - 1]] + (text[sa[i]] != text[sa[i - 1]] ? 1 : 0);
-        for (int h = 1; h < prefixLength && rank[sa[n - 1]] < n - 1; h *= 2)
+        var fill = (int[])bucket.Clone();
+        for (int i = 0; i < n; i++) sa[fill[text[i]]++] = i;
+        // Largest buckets first, so the threads finish together.
+        var order = Enumerable.Range(0, alphabet).Where(c => bucket[c + 1] - bucket[c] > 1).OrderByDescending(c => bucket[c + 1] - bucket[c]).ToArray();
+        int next = 0;
+        var comparer = new SuffixComparer(text, prefixLength);
+        Parallel.For(0, Math.Clamp(threads, 1, 64), new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(threads, 1, 64) }, _ =>
         {
-            // Order by the second key: suffixes with i + h past the end first, then sa shifted by h.
-            int t = 0;
-            for (int i = n - h; i < n; i++) tmp[t++] = i;
-            for (int i = 0; i < n; i++) if (sa[i] >= h) tmp[t++] = sa[i] - h;
-            // Stable counting sort by the first key.
-            int classes = rank[sa[n - 1]] + 1;
-            Array.Clear(count, 0, classes + 1);
-            for (int i = 0; i < n; i++) count[rank[i]]++;
-            for (int c = 1; c < classes; c++) count[c] += count[c - 1];
-            for (int i = n - 1; i >= 0; i--) sa[--count[rank[tmp[i]]]] = tmp[i];
-            // New ranks of (rank[i], rank[i + h]) pairs.
-            tmp[sa[0]] = 0;
-            for (int i = 1; i < n; i++)
-            {
-                int a = sa[i - 1], b = sa[i];
-                bool same = rank[a] == rank[b] && (a + h < n ? rank[a + h] : -1) == (b + h < n ? rank[b + h] : -1);
-                tmp[b] = tmp[a] + (same ? 0 : 1);
-            }
-            (rank, tmp) = (tmp, rank);
-        }
+            for (int j; (j = Interlocked.Increment(ref next) - 1) < order.Length;)
+                sa.AsSpan(bucket[order[j]], bucket[order[j] + 1] - bucket[order[j]]).Sort(comparer);
+        });
         return sa;
+    }
+
+    /// <summary>Compares two suffixes of the same first symbol on their next prefixLength − 1 symbols (the text's end sorts first).</summary>
+    readonly struct SuffixComparer(int[] text, int prefixLength) : IComparer<int>
+    {
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public int Compare(int a, int b)
+        {
+            int n = text.Length;
+            for (int l = 1; l < prefixLength; l++)
+            {
+                if (a + l >= n || b + l >= n) return (a + l >= n ? 0 : 1) - (b + l >= n ? 0 : 1);
+                int d = text[a + l] - text[b + l];
+                if (d != 0) return d;
+            }
+            return 0;
+        }
     }
 }

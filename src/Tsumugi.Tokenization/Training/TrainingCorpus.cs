@@ -29,34 +29,66 @@ sealed class TrainingCorpus
         EscapeWhitespaces = true,
     };
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static TrainingCorpus Build(IReadOnlyList<string> sentences, TrainerOptions o)
+    /// <summary>
+    /// Counts the corpus in one pass over <paramref name="sentences"/>, which may be a stream (the text is never held):
+    /// batches of sentences are normalized and counted on <see cref="TrainerOptions.Threads"/> workers — characters,
+    /// and "raw" words cut only at "▁" — while the caller's thread reads. Once the alphabet is known from the character
+    /// counts, each distinct raw word is re-cut at the characters outside it (with its frequency): the same words and
+    /// counts as cutting every sentence with the alphabet, without a second pass over the text.
+    /// </summary>
+    public static TrainingCorpus Build(IEnumerable<string> sentences, TrainerOptions o)
     {
-        if (sentences.Count == 0) throw new InvalidDataException("the training corpus is empty; pass text files or .jsonl.zst shards that contain text.");
-        var c = new TrainingCorpus { SentenceCount = sentences.Count };
+        var c = new TrainingCorpus();
         var spec = NormalizerSpecFor(o);
         var metaSymbols = o.UserDefinedSymbols.Concat(o.ControlSymbols).Where(s => s.Length > 0).ToArray();
-        // Sentences are normalized twice (once to count characters, once to cut words once the alphabet is known)
-        // rather than kept normalized: the identity fast path costs less than holding a second copy of the text.
-        // Both passes run on contiguous slices of the sentences, one per thread, merged in slice order.
-        int parts = Math.Clamp(Math.Min(o.Threads, sentences.Count / 4096), 1, 64);
-        var slices = Enumerable.Range(0, parts).Select(i => (Lo: (int)((long)sentences.Count * i / parts), Hi: (int)((long)sentences.Count * (i + 1) / parts))).ToArray();
-        var po = new ParallelOptions { MaxDegreeOfParallelism = parts };
-
-        var counts = new CharCounts[parts];
-        Parallel.For(0, parts, po, i =>
+        int workers = Math.Clamp(o.Threads, 1, 64);
+        var counted = new (CharCounts Chars, WordTable Raw)[workers];
+        using (var queue = new System.Collections.Concurrent.BlockingCollection<string[]>(boundedCapacity: 2 * workers))
         {
-            var text = new SentenceText(new SpmNormalizer(spec, false, null), metaSymbols);
-            counts[i] = CountChars(sentences, slices[i].Lo, slices[i].Hi, text);
-        });
-        var charCounts = counts[0];
-        for (int i = 1; i < parts; i++) charCounts.Add(counts[i]);
+            var tasks = Enumerable.Range(0, workers).Select(t => Task.Factory.StartNew(() =>
+            {
+                try
+                {
+                    var text = new SentenceText(new SpmNormalizer(spec, false, null), metaSymbols);
+                    var part = (Chars: new CharCounts(), Raw: new WordTable());
+                    foreach (var batch in queue.GetConsumingEnumerable())
+                        foreach (var sentence in batch) CountSentence(sentence, text, part.Chars, part.Raw, o.SplitByWhitespace);
+                    counted[t] = part;
+                }
+                catch
+                {
+                    queue.CompleteAdding(); // the reader's next Add throws instead of waiting for a worker that is gone
+                    throw;
+                }
+            }, TaskCreationOptions.LongRunning)).ToArray();
+            try
+            {
+                var batch = new List<string>(BatchSize);
+                foreach (var sentence in sentences)
+                {
+                    c.SentenceCount++;
+                    batch.Add(sentence);
+                    if (batch.Count == BatchSize) { queue.Add(batch.ToArray()); batch.Clear(); }
+                }
+                if (batch.Count > 0) queue.Add(batch.ToArray());
+            }
+            finally
+            {
+                queue.CompleteAdding();
+                // A worker's failure (not expected: the normalizer takes any text) surfaces as itself, not wrapped, and
+                // replaces the reader's "adding completed" error it caused.
+                foreach (var task in tasks) task.GetAwaiter().GetResult();
+            }
+        }
+        if (c.SentenceCount == 0) throw new InvalidDataException("the training corpus is empty; pass text files or .jsonl.zst shards that contain text.");
+        var charCounts = counted[0].Chars;
+        for (int i = 1; i < workers; i++) charCounts.Add(counted[i].Chars);
         if (charCounts.Distinct == 0) throw new InvalidDataException("the training corpus has no characters after normalization.");
 
         var required = new HashSet<int>(ToCodePoints(o.RequiredChars));
         long total = charCounts.Total;
         long acc = 0;
-        var alphabet = new HashSet<int>();
+        var alphabet = new CharSet();
         foreach (var (cp, n) in charCounts.All().OrderByDescending(kv => required.Contains(kv.Cp)).ThenByDescending(kv => kv.Count).ThenBy(kv => kv.Cp))
         {
             if (!required.Contains(cp) && acc / (double)total >= o.CharacterCoverage) break;
@@ -65,22 +97,15 @@ sealed class TrainingCorpus
         }
         foreach (int r in required) if (alphabet.Add(r)) c.Alphabet.Add((r, 1));
 
-        // Membership is asked for every character of the corpus: a flat table for the BMP, the set beyond it.
-        var inBmp = new bool[0x10000];
-        foreach (int cp in alphabet) if (cp < 0x10000) inBmp[cp] = true;
-        var tables = new WordTable[parts];
-        Parallel.For(0, parts, po, i =>
-        {
-            var text = new SentenceText(new SpmNormalizer(spec, false, null), metaSymbols);
-            tables[i] = CountWords(sentences, slices[i].Lo, slices[i].Hi, text, inBmp, alphabet, o.SplitByWhitespace);
-        });
-        var words = tables[0];
-        for (int i = 1; i < parts; i++) words.Add(tables[i]);
-        var order = words.OrdinalOrder(parts);
+        var words = new WordTable();
+        foreach (var (_, raw) in counted)
+            for (int e = 0; e < raw.Size; e++) CutWords(raw.Text(e), raw.Freq[e], raw.Ends[e], alphabet, o.SplitByWhitespace, words);
+        counted = null!; // the raw tables (a field of the workers' closure, so not freed by liveness)
+        var order = words.OrdinalOrder(workers);
         var cps = new int[order.Length][];
-        Parallel.For(0, parts, po, i =>
+        Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, i =>
         {
-            for (int k = (int)((long)order.Length * i / parts), end = (int)((long)order.Length * (i + 1) / parts); k < end; k++)
+            for (int k = (int)((long)order.Length * i / workers), end = (int)((long)order.Length * (i + 1) / workers); k < end; k++)
                 cps[k] = ToCodePoints(words.Text(order[k]));
         });
         for (int k = 0; k < order.Length; k++)
@@ -89,6 +114,21 @@ sealed class TrainingCorpus
             c.WordEnds.Add(words.Ends[order[k]]);
         }
         return c;
+    }
+
+    const int BatchSize = 1024;
+
+    /// <summary>Counts one sentence's characters and its raw words (every character known: cut only at "▁").</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    static void CountSentence(string raw, SentenceText text, CharCounts counts, WordTable words, bool splitByWhitespace)
+    {
+        int parts = text.PartCount(raw, out var split);
+        for (int pi = 0; pi < parts; pi++)
+        {
+            var chars = text.Normalize(split == null ? raw : split[pi]);
+            counts.Count(chars);
+            CutWords(chars, 1, 2, null, splitByWhitespace, words);
+        }
     }
 
     /// <summary>Normalizes sentences (split at user-defined/control symbols) into a reusable UTF-16 buffer.</summary>
@@ -139,6 +179,21 @@ sealed class TrainingCorpus
             foreach (var kv in Astral) yield return (kv.Key, kv.Value);
         }
 
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+        public void Count(ReadOnlySpan<char> chars)
+        {
+            for (int i = 0; i < chars.Length; i++)
+            {
+                char ch = chars[i];
+                if (char.IsHighSurrogate(ch) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
+                {
+                    System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(Astral, char.ConvertToUtf32(ch, chars[i + 1]), out _)++;
+                    i++;
+                }
+                else Bmp[ch]++;
+            }
+        }
+
         public void Add(CharCounts other)
         {
             for (int cp = 0; cp < Bmp.Length; cp++) Bmp[cp] += other.Bmp[cp];
@@ -146,62 +201,39 @@ sealed class TrainingCorpus
         }
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static CharCounts CountChars(IReadOnlyList<string> sentences, int lo, int hi, SentenceText text)
+    /// <summary>The alphabet, asked about every character of every raw word: a flat table for the BMP, a set beyond it.</summary>
+    sealed class CharSet
     {
-        var counts = new CharCounts();
-        var bmp = counts.Bmp;
-        for (int si = lo; si < hi; si++)
-        {
-            var raw = sentences[si];
-            int parts = text.PartCount(raw, out var split);
-            for (int pi = 0; pi < parts; pi++)
-            {
-                var chars = text.Normalize(split == null ? raw : split[pi]);
-                for (int i = 0; i < chars.Length; i++)
-                {
-                    char ch = chars[i];
-                    if (char.IsHighSurrogate(ch) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1]))
-                    {
-                        System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(counts.Astral, char.ConvertToUtf32(ch, chars[i + 1]), out _)++;
-                        i++;
-                    }
-                    else bmp[ch]++;
-                }
-            }
-        }
-        return counts;
+        readonly bool[] _bmp = new bool[0x10000];
+        readonly HashSet<int> _astral = [];
+
+        public bool Add(int cp) => cp < 0x10000 ? !_bmp[cp] && (_bmp[cp] = true) : _astral.Add(cp);
+
+        public bool Contains(int cp) => cp < 0x10000 ? _bmp[cp] : _astral.Contains(cp);
     }
 
+    /// <summary>
+    /// Cuts text into words and counts each <paramref name="freq"/> times: a word is a maximal run of alphabet
+    /// characters (all when <paramref name="alphabet"/> is null), also cut before each "▁" when splitting by whitespace;
+    /// a character outside the alphabet ends a word and belongs to none. The text's last word gets
+    /// <paramref name="lastEnd"/> as its right context, the others what cut them.
+    /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static WordTable CountWords(IReadOnlyList<string> sentences, int lo, int hi, SentenceText text, bool[] inBmp, HashSet<int> alphabet, bool splitByWhitespace)
+    static void CutWords(ReadOnlySpan<char> chars, long freq, byte lastEnd, CharSet? alphabet, bool splitByWhitespace, WordTable table)
     {
-        var table = new WordTable();
-        for (int si = lo; si < hi; si++)
+        int start = 0;
+        for (int i = 0; i < chars.Length;)
         {
-            var raw = sentences[si];
-            int parts = text.PartCount(raw, out var split);
-            for (int pi = 0; pi < parts; pi++)
-            {
-                var chars = text.Normalize(split == null ? raw : split[pi]);
-                // A word is a maximal run of alphabet characters, also cut before each "▁" (when splitting by
-                // whitespace); a character outside the alphabet ends the word and belongs to none.
-                int start = 0;
-                for (int i = 0; i < chars.Length;)
-                {
-                    char ch = chars[i];
-                    int len = 1, cp = ch;
-                    if (char.IsHighSurrogate(ch) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) { cp = char.ConvertToUtf32(ch, chars[i + 1]); len = 2; }
-                    bool known = cp < 0x10000 ? inBmp[cp] : alphabet.Contains(cp);
-                    bool boundary = !known || (splitByWhitespace && cp == MetaChar);
-                    if (boundary && i > start) table.Count(chars[start..i], cp == MetaChar ? (byte)1 : (byte)2);
-                    if (boundary) start = known ? i : i + len;
-                    i += len;
-                }
-                if (chars.Length > start) table.Count(chars[start..], 2);
-            }
+            char ch = chars[i];
+            int len = 1, cp = ch;
+            if (char.IsHighSurrogate(ch) && i + 1 < chars.Length && char.IsLowSurrogate(chars[i + 1])) { cp = char.ConvertToUtf32(ch, chars[i + 1]); len = 2; }
+            bool known = alphabet == null || alphabet.Contains(cp);
+            bool boundary = !known || (splitByWhitespace && cp == MetaChar);
+            if (boundary && i > start) table.Count(chars[start..i], freq, cp == MetaChar ? (byte)1 : (byte)2);
+            if (boundary) start = known ? i : i + len;
+            i += len;
         }
-        return table;
+        if (chars.Length > start) table.Count(chars[start..], freq, lastEnd);
     }
 
     /// <summary>
@@ -220,7 +252,7 @@ sealed class TrainingCorpus
 
         public ReadOnlySpan<char> Text(int w) => _arena.AsSpan(Offset[w], Length[w]);
 
-        public void Count(ReadOnlySpan<char> word, byte end) => Count(word, string.GetHashCode(word), 1, end);
+        public void Count(ReadOnlySpan<char> word, long freq, byte end) => Count(word, string.GetHashCode(word), freq, end);
 
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void Count(ReadOnlySpan<char> word, int hash, long freq, byte end)
@@ -265,11 +297,6 @@ sealed class TrainingCorpus
                 while (_slots[i] != 0) i = (i + 1) & mask;
                 _slots[i] = e + 1;
             }
-        }
-
-        public void Add(WordTable other)
-        {
-            for (int e = 0; e < other.Size; e++) Count(other.Text(e), other.Hash[e], other.Freq[e], other.Ends[e]);
         }
 
         /// <summary>Entry indexes in ordinal (UTF-16) order of their text.</summary>

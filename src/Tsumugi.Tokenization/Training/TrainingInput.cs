@@ -147,10 +147,10 @@ public static class TrainingInput
         if (sb.Length > 0 && sb.ToString().Trim().Length > 0) yield return sb.ToString().Trim();
     }
 
-    /// <summary>Reservoir-samples <paramref name="size"/> sentences (all when 0) with a fixed seed.</summary>
-    public static List<string> Sample(IEnumerable<string> sentences, int size, int seed)
+    /// <summary>Reservoir-samples <paramref name="size"/> sentences with a fixed seed; all of them, streamed, when 0.</summary>
+    public static IEnumerable<string> Sample(IEnumerable<string> sentences, int size, int seed)
     {
-        if (size <= 0) return sentences.ToList();
+        if (size <= 0) return sentences;
         var rng = new Random(seed);
         var kept = new List<string>(size);
         long seen = 0;
