@@ -5,6 +5,7 @@
 # Both encoders run the same spm_train model, and their outputs are compared byte for byte.
 # Usage: bench/tokenizer/run.sh [ROUNDS=3]   (needs: scripts/install-test-deps.sh, python3, /usr/bin/time)
 #        TSUMUGI=/path/to/tsumugi bench/tokenizer/run.sh 3   (use an already built CLI instead of building one)
+#        BPE=0 bench/tokenizer/run.sh   (skip the BPE trainings: spm_train's take ~25-40 s each)
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 rounds="${1:-3}"
@@ -35,6 +36,15 @@ for vocab in 16000 32000; do
     measure "train-tsumugi-$vocab" "$T" tokenizer train --input data/ja.txt --output "ours$vocab" --vocab-size $vocab --threads 2
   done
 done
+if [ "${BPE:-1}" != 0 ]; then
+  for vocab in 16000 32000; do
+    for r in $(seq "$rounds"); do
+      measure "train-spm-bpe-$vocab" spm_train --input=data/ja.txt --model_prefix="spmbpe$vocab" --model_type=bpe --vocab_size=$vocab \
+        --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
+      measure "train-tsumugi-bpe-$vocab" "$T" tokenizer train --input data/ja.txt --output "oursbpe$vocab" --vocab-size $vocab --threads 2 --model-type bpe
+    done
+  done
+fi
 for r in $(seq "$rounds"); do
   measure "encode-spm-1thread" sh -c "spm_encode --model=spm16000.model --output_format=id < data/ja-x3.txt > spm.ids"
   measure "encode-tsumugi-1thread" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 < data/ja-x3.txt > t1.ids"
@@ -44,7 +54,8 @@ for r in $(seq "$rounds"); do
 done
 echo "end: $(uptime)"
 cmp spm.ids t1.ids && cmp spm.ids t2.ids && echo "encode: ids identical to spm_encode ($(wc -l < spm.ids) lines)"
-"$T" tokenizer eval --tokenizer spm16000.model --tokenizer ours16000 --tokenizer spm32000.model --tokenizer ours32000 --input data/heldout
+bpe=(); [ "${BPE:-1}" != 0 ] && bpe=(--tokenizer spmbpe16000.model --tokenizer oursbpe16000 --tokenizer spmbpe32000.model --tokenizer oursbpe32000)
+"$T" tokenizer eval --tokenizer spm16000.model --tokenizer ours16000 --tokenizer spm32000.model --tokenizer ours32000 "${bpe[@]}" --input data/heldout
 python3 - "$results" "$(stat -c %s data/ja-x3.txt)" "$(stat -c %s data/ja-x10.txt)" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
@@ -55,9 +66,11 @@ med = {k: (statistics.median(w for w, _, _ in v), max(r for _, r, _ in v), stati
 for k, (w, r, c) in sorted(med.items()):
     extra = f"  {(size10 if 'x10' in k else size) / w / 1e6:.2f} MB/s" if k.startswith("encode") else ""
     print(f"{k:28s} median wall {w:7.2f} s  median cpu {c:7.2f} s  peak RSS {r / 1024:7.1f} MB{extra}")
-for v in ("16000", "32000"):
-    s, t = med[f"train-spm-{v}"], med[f"train-tsumugi-{v}"]
-    print(f"train {v}: speed-up {s[0] / t[0]:.2f}x wall, {s[2] / t[2]:.2f}x cpu; memory ratio {t[1] / s[1]:.2f}x")
+for kind in ("", "bpe-"):
+    for v in ("16000", "32000"):
+        if f"train-spm-{kind}{v}" not in med: continue
+        s, t = med[f"train-spm-{kind}{v}"], med[f"train-tsumugi-{kind}{v}"]
+        print(f"train {kind}{v}: speed-up {s[0] / t[0]:.2f}x wall, {s[2] / t[2]:.2f}x cpu; memory ratio {t[1] / s[1]:.2f}x")
 s = med["encode-spm-1thread"]
 for k in ("encode-tsumugi-1thread", "encode-tsumugi-2threads"):
     print(f"{k}: {s[0] / med[k][0]:.2f}x spm_encode wall, {s[2] / med[k][2]:.2f}x cpu")

@@ -16,7 +16,7 @@ public static class HfTokenizerJson
 {
     public static JsonObject Build(SpmModel model, bool addBos = true, bool addEos = false) => Build(model, addBos, addEos, vocab: true);
 
-    /// <summary>The tokenizer.json tree; without <paramref name="vocab"/> a Unigram model's vocab is an empty array (see <see cref="Write"/>).</summary>
+    /// <summary>The tokenizer.json tree; without <paramref name="vocab"/> the model's vocab (and BPE merges) are left empty (see <see cref="Write"/>).</summary>
     static JsonObject Build(SpmModel model, bool addBos, bool addEos, bool vocab)
     {
         var spec = model.TrainerSpec;
@@ -53,23 +53,22 @@ public static class HfTokenizerJson
             ["pre_tokenizer"] = null,
             ["post_processor"] = PostProcessor(model, addBos, addEos),
             ["decoder"] = new JsonObject { ["type"] = "Sequence", ["decoders"] = decoders },
-            ["model"] = bpe ? BpeModel(model) : UnigramModel(model, vocab),
+            ["model"] = bpe ? BpeModel(model, vocab) : UnigramModel(model, vocab),
         };
     }
 
     public static void Write(SpmModel model, string path, bool addBos = true, bool addEos = false)
     {
-        // The Unigram vocabulary (tens of thousands of [piece, score] pairs) is streamed rather than built as JSON
-        // nodes; the text is the same as Build(...).ToJsonString with these options.
-        bool unigram = model.TrainerSpec.ModelType != SpmModelType.Bpe;
-        var root = Build(model, addBos, addEos, vocab: !unigram);
+        // The vocabulary (and BPE merges: tens of thousands of entries) is streamed rather than built as JSON nodes;
+        // the text is the same as Build(...).ToJsonString with these options.
+        var root = Build(model, addBos, addEos, vocab: false);
         using var file = File.Create(path);
         using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
         w.WriteStartObject();
         foreach (var (name, node) in root)
         {
             w.WritePropertyName(name);
-            if (name == "model" && unigram) WriteUnigramModel(w, model);
+            if (name == "model") WriteModel(w, model);
             else if (node is null) w.WriteNullValue();
             else node.WriteTo(w);
         }
@@ -77,14 +76,33 @@ public static class HfTokenizerJson
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static void WriteUnigramModel(Utf8JsonWriter w, SpmModel model)
+    static void WriteModel(Utf8JsonWriter w, SpmModel model)
     {
-        var m = UnigramModel(model, withVocab: false);
+        bool bpe = model.TrainerSpec.ModelType == SpmModelType.Bpe;
+        var m = bpe ? BpeModel(model, withVocab: false) : UnigramModel(model, withVocab: false);
         w.WriteStartObject();
         foreach (var (name, node) in m)
         {
             w.WritePropertyName(name);
-            if (name == "vocab")
+            if (name == "vocab" && bpe)
+            {
+                w.WriteStartObject();
+                for (int i = 0; i < model.Pieces.Count; i++) w.WriteNumber(model.Pieces[i].Piece, i);
+                w.WriteEndObject();
+            }
+            else if (name == "merges")
+            {
+                w.WriteStartArray();
+                foreach (var (l, r) in BpeMerges(model))
+                {
+                    w.WriteStartArray();
+                    w.WriteStringValue(l);
+                    w.WriteStringValue(r);
+                    w.WriteEndArray();
+                }
+                w.WriteEndArray();
+            }
+            else if (name == "vocab")
             {
                 float max = MaxNormalScore(model);
                 w.WriteStartArray();
@@ -122,12 +140,29 @@ public static class HfTokenizerJson
         };
     }
 
-    static JsonObject BpeModel(SpmModel model)
+    static JsonObject BpeModel(SpmModel model, bool withVocab = true)
     {
         var vocab = new JsonObject();
+        var mergesJson = new JsonArray();
+        if (withVocab)
+        {
+            for (int i = 0; i < model.Pieces.Count; i++) vocab[model.Pieces[i].Piece] = i;
+            foreach (var (l, r) in BpeMerges(model)) mergesJson.Add(new JsonArray(l, r));
+        }
+        return new JsonObject
+        {
+            ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = model.TrainerSpec.UnkPiece,
+            ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null, ["fuse_unk"] = true,
+            ["byte_fallback"] = model.TrainerSpec.ByteFallback, ["ignore_merges"] = false,
+            ["vocab"] = vocab, ["merges"] = mergesJson,
+        };
+    }
+
+    /// <summary>generate_merges: every split of a NORMAL piece into two vocabulary pieces, by merged score (desc).</summary>
+    static IEnumerable<(string L, string R)> BpeMerges(SpmModel model)
+    {
         var ids = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int i = 0; i < model.Pieces.Count; i++) { vocab[model.Pieces[i].Piece] = i; ids[model.Pieces[i].Piece] = i; }
-        // generate_merges: every split of a NORMAL piece into two vocabulary pieces, by merged score (desc).
+        for (int i = 0; i < model.Pieces.Count; i++) ids[model.Pieces[i].Piece] = i;
         var merges = new List<(string L, string R, float Score, int Id)>();
         for (int id = 0; id < model.Pieces.Count; id++)
         {
@@ -143,16 +178,7 @@ public static class HfTokenizerJson
                     merges.Add((l, r, p.Score, id));
             }
         }
-        var ordered = merges.OrderByDescending(m => m.Score).ThenBy(m => m.Id).ThenBy(m => m.L.Length);
-        var mergesJson = new JsonArray();
-        foreach (var m in ordered) mergesJson.Add(new JsonArray(m.L, m.R));
-        return new JsonObject
-        {
-            ["type"] = "BPE", ["dropout"] = null, ["unk_token"] = model.TrainerSpec.UnkPiece,
-            ["continuing_subword_prefix"] = null, ["end_of_word_suffix"] = null, ["fuse_unk"] = true,
-            ["byte_fallback"] = model.TrainerSpec.ByteFallback, ["ignore_merges"] = false,
-            ["vocab"] = vocab, ["merges"] = mergesJson,
-        };
+        return merges.OrderByDescending(m => m.Score).ThenBy(m => m.Id).ThenBy(m => m.L.Length).Select(m => (m.L, m.R));
     }
 
     static JsonNode? PostProcessor(SpmModel model, bool addBos, bool addEos)

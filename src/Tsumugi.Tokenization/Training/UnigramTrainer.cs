@@ -18,26 +18,7 @@ public static partial class UnigramTrainer
     public static SpmModel Train(IEnumerable<string> sentences, TrainerOptions o)
     {
         o.ModelType = SpmModelType.Unigram;
-        // Every log line carries elapsed time, CPU time, working set and its peak: where training spends time and memory.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
-        var userLog = o.Log;
-        if (userLog == null) return TrainLogged(sentences, o);
-        // Messages are written by one background thread, in order: the caller's console (its first use is costly)
-        // stays off the training threads. The stamp is taken when the message is logged.
-        using var queue = new System.Collections.Concurrent.BlockingCollection<string>();
-        var writer = Task.Factory.StartNew(() => { foreach (var m in queue.GetConsumingEnumerable()) userLog(m); }, TaskCreationOptions.LongRunning);
-        o.Log = msg =>
-        {
-            using var p = System.Diagnostics.Process.GetCurrentProcess();
-            queue.Add($"[{clock.Elapsed.TotalSeconds,6:F2} s, cpu {p.TotalProcessorTime.TotalSeconds,6:F2} s, {p.WorkingSet64 >> 20,4} MB, peak {p.PeakWorkingSet64 >> 20,4} MB] {msg}");
-        };
-        try { return TrainLogged(sentences, o); }
-        finally
-        {
-            queue.CompleteAdding();
-            writer.Wait();
-            o.Log = userLog;
-        }
+        return TrainerLog.Run(o, () => TrainLogged(sentences, o));
     }
 
     // Peak memory is set by whichever phase holds the most at once, so each phase is its own method whose large objects
@@ -47,13 +28,13 @@ public static partial class UnigramTrainer
     static SpmModel TrainLogged(IEnumerable<string> sentences, TrainerOptions o)
     {
         var corpus = TrainingCorpus.Build(sentences, o);
-        CollectPhaseGarbage(); // the raw word tables
+        TrainerLog.CollectPhaseGarbage(); // the raw word tables
         int target = o.VocabSize - ModelLayout.MetaCount(o);
         if (target < corpus.Alphabet.Count)
             throw new ArgumentException($"vocab size {o.VocabSize} is smaller than the alphabet ({corpus.Alphabet.Count} characters) plus {ModelLayout.MetaCount(o)} special/byte pieces; raise --vocab-size or lower --character-coverage.");
         o.Log?.Invoke($"{corpus.SentenceCount:N0} sentences, {corpus.Words.Count:N0} distinct words, alphabet {corpus.Alphabet.Count}");
         var learned = Learn(corpus, o);
-        CollectPhaseGarbage(); // the lattice: what follows reuses its memory
+        TrainerLog.CollectPhaseGarbage(); // the lattice: what follows reuses its memory
         var model = ModelLayout.Build(o, Finalize(corpus, learned, target));
         o.Log?.Invoke($"model: {model.Pieces.Count:N0} pieces (GC pauses so far {GC.GetTotalPauseDuration().TotalSeconds:F2} s, {GC.CollectionCount(2)} full collections)");
         return model;
@@ -64,7 +45,7 @@ public static partial class UnigramTrainer
     static List<(string Piece, float Score)> Learn(TrainingCorpus corpus, TrainerOptions o)
     {
         var lattice = SeedLattice(corpus, o, out var pieces);
-        CollectPhaseGarbage(); // the corpus words
+        TrainerLog.CollectPhaseGarbage(); // the corpus words
         o.Log?.Invoke($"lattice: trie of {lattice.Trie.Size:N0} cells, {lattice.Codes.Length:N0} word characters");
         int desired = (int)(o.VocabSize * 1.1);
         for (int round = 0; ; round++)
@@ -85,29 +66,15 @@ public static partial class UnigramTrainer
     static Lattice SeedLattice(TrainingCorpus corpus, TrainerOptions o, out List<Piece> pieces)
     {
         (pieces, var chars, var start) = Seeds(corpus, o);
-        SweepGarbage(); // the suffix array and the candidates
+        TrainerLog.SweepGarbage(); // the suffix array and the candidates
         o.Log?.Invoke($"{pieces.Count:N0} seed pieces");
         var trie = new CpTrie(chars, start);
-        SweepGarbage(); // the trie builder's arrays, before the lattice's are placed
+        TrainerLog.SweepGarbage(); // the trie builder's arrays, before the lattice's are placed
         var lattice = new Lattice(corpus, trie);
         corpus.Words.Clear(); // the lattice holds the words as trie codes from here on
         corpus.Words.TrimExcess();
         return lattice;
     }
-
-    /// <summary>
-    /// A full collection that compacts and gives the freed pages back to the OS (Aggressive mode), between phases whose
-    /// large temporaries have just died. Without it they sit on the large-object heap until its budget is spent, and
-    /// the next phase commits fresh memory on top of them.
-    /// </summary>
-    static void CollectPhaseGarbage() => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-
-    /// <summary>
-    /// A full collection without compaction, inside a phase: the dead large arrays' space is reused by the next ones,
-    /// and nothing is copied. Measured on the benchmark data against the compacting kind in these places: the same peak
-    /// (±1 MB), a quarter less pause time; against no collection there: a 5–8 MB lower peak.
-    /// </summary>
-    static void SweepGarbage() => GC.Collect(2, GCCollectionMode.Forced, blocking: true, compacting: false);
 
     /// <summary>
     /// Re-estimates scores of a fixed piece list by EM on <paramref name="sentences"/> (llm-jp's merge step). Pieces
@@ -140,7 +107,7 @@ public static partial class UnigramTrainer
     {
         var validator = new PieceValidator(o);
         var cands = SeedSubstrings.Find(corpus, o.MaxPieceLength, validator.IsValid, o.Threads);
-        SweepGarbage(); // the text and suffix array: the sort and the seed arrays below reuse their space
+        TrainerLog.SweepGarbage(); // the text and suffix array: the sort and the seed arrays below reuse their space
         // By score (count × length) descending, then by the piece's UTF-16 ordinal order (spm's sort): compared on
         // code points directly, no strings.
         var score = new double[cands.Count];
@@ -190,7 +157,7 @@ public static partial class UnigramTrainer
     /// A code point's rank in UTF-16 code-unit order: BMP characters below the surrogates, then supplementary
     /// characters (their high surrogates D800–DBFF), then U+E000–U+FFFF.
     /// </summary>
-    static int Utf16Key(int cp) => cp < 0xD800 ? cp : cp >= 0x10000 ? 0xD800 + (cp - 0x10000) : cp + 0x100000;
+    internal static int Utf16Key(int cp) => cp < 0xD800 ? cp : cp >= 0x10000 ? 0xD800 + (cp - 0x10000) : cp + 0x100000;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static (double[] Expected, double Objective) EStep(Lattice lat, List<Piece> pieces, int threads, bool logSpace = false)
