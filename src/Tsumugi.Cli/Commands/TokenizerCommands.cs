@@ -205,11 +205,12 @@ public static class TokenizerCommands
     }
 
     /// <summary>Every non-empty line of the --input files; an input without any is an error, not an empty vocabulary.</summary>
-    static List<string> ReadText(string[] inputs)
+    /// <summary>The sentences of --input, streamed (read once, as the trainer counts them); none at all is an error.</summary>
+    static IEnumerable<string> ReadText(string[] inputs)
     {
-        var text = TrainingInput.ReadSentences(inputs, 4192).ToList();
-        if (text.Count == 0) throw new InvalidDataException($"no text in --input {string.Join(' ', inputs)}; pass UTF-8 text files (one sentence per line) or .jsonl.zst shards.");
-        return text;
+        long n = 0;
+        foreach (var s in TrainingInput.ReadSentences(inputs, 4192)) { n++; yield return s; }
+        if (n == 0) throw new InvalidDataException($"no text in --input {string.Join(' ', inputs)}; pass UTF-8 text files (one sentence per line) or .jsonl.zst shards.");
     }
 
     /// <summary>Stdin split on '\n' (a trailing '\r' kept, as spm does), each line decoded strictly; null = invalid UTF-8.</summary>

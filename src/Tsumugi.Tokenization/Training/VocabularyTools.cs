@@ -14,7 +14,7 @@ public static class VocabularyTools
     /// Unigram base they keep their learned log-probabilities. Returns the model and, per new id, the old ids its
     /// piece splits into (for initialising embedding rows as the mean of those rows).
     /// </summary>
-    public static (SpmModel Model, SortedDictionary<int, int[]> IdMap) Extend(SpmModel baseModel, IReadOnlyList<string> sentences, int count, TrainerOptions o)
+    public static (SpmModel Model, SortedDictionary<int, int[]> IdMap) Extend(SpmModel baseModel, IEnumerable<string> sentences, int count, TrainerOptions o)
     {
         if (count <= 0) throw new ArgumentException("the number of pieces to add must be positive");
         var oldTok = new SpmTokenizer(baseModel);
@@ -60,7 +60,7 @@ public static class VocabularyTools
     /// (earlier inputs win), scores re-estimated by EM on the mixed text, then the best pieces up to
     /// <paramref name="targetSize"/> (all pieces when 0) plus every single character.
     /// </summary>
-    public static SpmModel Merge(IReadOnlyList<SpmModel> models, IReadOnlyList<string> mixedText, int targetSize, TrainerOptions o)
+    public static SpmModel Merge(IReadOnlyList<SpmModel> models, IEnumerable<string> mixedText, int targetSize, TrainerOptions o)
     {
         if (models.Count == 0) throw new ArgumentException("merge needs at least one tokenizer");
         var seen = new HashSet<string>(StringComparer.Ordinal);
