@@ -116,7 +116,7 @@ static class SeedSubstrings
 
     /// <summary>
     /// Suffix start positions ordered by their first <paramref name="prefixLength"/> symbols (ties in any order): a
-    /// counting sort on the first symbol, then each first-symbol bucket sorted by comparison on its own thread's turn.
+    /// counting sort on the first symbol, then the first-symbol buckets sorted by comparison, shared out to the threads.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int[] SortSuffixPrefixes(int[] text, int prefixLength, int alphabet, int threads)

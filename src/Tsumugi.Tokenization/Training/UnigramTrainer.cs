@@ -133,7 +133,7 @@ public static partial class UnigramTrainer
             words[c.Word].Cps.AsSpan(c.Offset, c.Length).CopyTo(chars.AsSpan(start[i]));
         }
         for (int a = 0; a < corpus.Alphabet.Count; a++) chars[start[take + a]] = corpus.Alphabet[a].Cp;
-        double sum = 0; // in the order spm sums them: seeds, then characters
+        double sum = 0; // in list order, seeds then characters: another order changes the last bits of every score
         for (int i = 0; i < take; i++) sum += score[order[i]];
         foreach (var (_, count) in corpus.Alphabet) sum += count;
         double logSum = Math.Log(sum);
