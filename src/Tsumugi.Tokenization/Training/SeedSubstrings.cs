@@ -14,7 +14,7 @@ namespace Tsumugi.Tokenization.Training;
 /// </summary>
 static class SeedSubstrings
 {
-    const int End = 0, EndBySpace = 1, EndBySentence = 2, FirstChar = 3;
+    const int End = 0, EndBySpace = 1, EndBySentence = 2, FirstChar = 3, BlockShift = 6;
 
     /// <summary>A seed candidate: characters [Offset, Offset+Length) of word Word, seen Count times (by word frequency).</summary>
     public readonly record struct Candidate(int Word, int Offset, int Length, long Count);
@@ -57,6 +57,14 @@ static class SeedSubstrings
             }
         }
 
+        var copyFreq = new long[copies];
+        for (int c = 0; c < copies; c++) copyFreq[c] = copyWord[c] >= 0 ? corpus.Words[copyWord[c]].Freq : 0;
+        var blockCopy = new int[(n >> BlockShift) + 1];
+        for (int b = 0, c = 0; b < blockCopy.Length; b++)
+        {
+            while (c + 1 < copies && copyStart[c + 1] <= (long)b << BlockShift) c++;
+            blockCopy[b] = c;
+        }
         var sa = SortSuffixPrefixes(text, maxLength + 1, charOf.Length, threads);
         var result = new List<Candidate>();
         var cpsBuffer = new int[maxLength];
@@ -68,7 +76,7 @@ static class SeedSubstrings
         {
             int lcp = i < n ? Lcp(text, sa[i - 1], sa[i], maxLength + 1) : -1;
             int lb = i - 1;
-            long count = Weight(sa[i - 1]); // the suffix at i - 1 lies in the innermost open interval
+            long count = copyFreq[CopyOf(sa[i - 1])]; // the suffix at i - 1 lies in the innermost open interval
             while (stack.Count > 0 && lcp < stack.Peek().Depth)
             {
                 var (depth, top, sum) = stack.Pop();
@@ -81,13 +89,14 @@ static class SeedSubstrings
         }
         return result;
 
+        // The copy holding a position: from the copy holding the start of its 64-position block, the last copy
+        // starting at or before it (a few steps; a binary search over all copies cost a third of the walk).
         int CopyOf(int position)
         {
-            int c = Array.BinarySearch(copyStart, position);
-            return c >= 0 ? c : ~c - 1;
+            int c = blockCopy[position >> BlockShift];
+            while (c + 1 < copyStart.Length && copyStart[c + 1] <= position) c++;
+            return c;
         }
-
-        long Weight(int position) => copyWord[CopyOf(position)] is int w && w >= 0 ? corpus.Words[w].Freq : 0;
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         void Report(int depth, int lb, long count)
