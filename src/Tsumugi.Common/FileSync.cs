@@ -32,8 +32,8 @@ public static partial class FileSync
     public static void SyncDirectory(string path)
     {
         if (!OperatingSystem.IsLinux()) return; // directory fsync is a POSIX-on-Linux notion; elsewhere renames are journaled
-        const int ReadOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY
-        var fd = Open(path, ReadOnlyDirectory);
+        const int readOnlyDirectory = 0x10000; // O_RDONLY | O_DIRECTORY
+        var fd = Open(path, readOnlyDirectory);
         if (fd < 0) throw new IOException($"{path}: cannot open directory to sync (errno {Marshal.GetLastPInvokeError()})");
         try
         {
