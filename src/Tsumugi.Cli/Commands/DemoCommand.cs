@@ -6,7 +6,7 @@ using Tsumugi.Corpus.Pipeline;
 using Tsumugi.Evaluation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Evaluation;
+using Tsumugi.Tokenization.Metrics;
 
 namespace Tsumugi.Cli.Commands;
 
