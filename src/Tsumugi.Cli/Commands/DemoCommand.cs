@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Spectre.Console;
 using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Shards;
 using Tsumugi.Evaluation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;

@@ -1,92 +1,30 @@
-using System.Globalization;
+using Tsumugi.Common.Config;
+using YamlDotNet.RepresentationModel;
 
-namespace Tsumugi.Corpus.Pipeline;
+namespace Tsumugi.Corpus.Steps;
 
 /// <summary>
-/// The parameters of one step as read from YAML (or built from CLI flags). Tracks which keys were used so that a
-/// misspelt key is an error naming the key and where it is, not a silently ignored setting.
+/// One step of a pipeline as configured: its name, its parameters (a YAML mapping from the config file, or one built
+/// from a CLI flag) and where it was written. The step reads them through <see cref="Read"/>, a
+/// <see cref="YamlSection"/> that takes the keys the step asks for and refuses any other, so a misspelt key is an
+/// error naming the file, line and key instead of a silently ignored setting.
 /// </summary>
-public sealed class StepParams
+/// <param name="values">The parameter mapping; null when the step is written as its name alone.</param>
+/// <param name="source">The config file, or the flag the parameters were built from (e.g. <c>--lang en</c>).</param>
+/// <param name="line">The step's line in the file (0 for a flag).</param>
+public sealed class StepParams(string step, YamlNode? values, string source, long line = 0)
 {
-    readonly Dictionary<string, object> _values;
-    readonly HashSet<string> _used = new(StringComparer.Ordinal);
+    public string Step { get; } = step;
 
-    public StepParams(string step, string where, Dictionary<string, object>? values = null)
-    {
-        Step = step;
-        Where = where;
-        _values = values ?? new(StringComparer.Ordinal);
-    }
+    /// <summary>Where the step was written, for errors about the step itself: <c>file:line</c>, or the flag.</summary>
+    public string Where { get; } = line > 0 ? $"{source}:{line}" : source;
 
-    public string Step { get; }
-    public string Where { get; }
+    /// <summary>
+    /// The parameters, read afresh: a section remembers which keys were asked for, and every build of the step
+    /// (one per worker and shard) checks for unknown keys from scratch.
+    /// </summary>
+    public YamlSection Read() => new(values, source, Step, allowed: null);
 
-    /// <summary>A copy with no keys marked used (each build validates from scratch).</summary>
-    public StepParams Clone() => new(Step, Where, new Dictionary<string, object>(_values, StringComparer.Ordinal));
-
-    public bool Has(string key) => _values.ContainsKey(key);
-
-    public void Set(string key, object value) => _values[key] = value;
-
-    object? Raw(string key)
-    {
-        _used.Add(key);
-        return _values.GetValueOrDefault(key);
-    }
-
-    FormatException Bad(string key, string expected) =>
-        new($"{Where}: step '{Step}': key '{key}' must be {expected}, got '{_values[key]}'");
-
-    public double Double(string key, double fallback)
-    {
-        var v = Raw(key);
-        if (v is null) return fallback;
-        return double.TryParse(v.ToString(), NumberStyles.Float, CultureInfo.InvariantCulture, out var d) ? d : throw Bad(key, "a number");
-    }
-
-    public int Int(string key, int fallback)
-    {
-        var v = Raw(key);
-        if (v is null) return fallback;
-        return int.TryParse(v.ToString(), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw Bad(key, "an integer");
-    }
-
-    public bool Bool(string key, bool fallback)
-    {
-        var v = Raw(key);
-        if (v is null) return fallback;
-        return v.ToString()?.ToLowerInvariant() switch
-        {
-            "true" or "yes" or "on" => true,
-            "false" or "no" or "off" => false,
-            _ => throw Bad(key, "true or false"),
-        };
-    }
-
-    public string? String(string key, string? fallback)
-    {
-        var v = Raw(key);
-        if (v is null) return fallback;
-        if (v is List<string>) throw Bad(key, "a single value");
-        return v.ToString();
-    }
-
-    public List<string>? List(string key, List<string>? fallback)
-    {
-        var v = Raw(key);
-        return v switch
-        {
-            null => fallback,
-            List<string> l => l,
-            _ => [v.ToString()!],
-        };
-    }
-
-    /// <summary>Throws for keys nobody asked for.</summary>
-    public void EnsureAllUsed()
-    {
-        foreach (var key in _values.Keys)
-            if (!_used.Contains(key))
-                throw new FormatException($"{Where}: step '{Step}': unknown key '{key}'; known keys: {string.Join(", ", _used.Order())}");
-    }
+    /// <summary>An error about the step as a whole (an unknown step name).</summary>
+    public ConfigException Error(string message) => new($"{Where}: {message}");
 }
