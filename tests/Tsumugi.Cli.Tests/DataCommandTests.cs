@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.RegularExpressions;
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Shards;
 using Tsumugi.Datasets;
 using Tsumugi.Tokenization.Encoding;
 

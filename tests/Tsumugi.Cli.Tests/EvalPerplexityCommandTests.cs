@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Tsumugi.Corpus;
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Shards;
 
 namespace Tsumugi.Cli.Tests;
 

@@ -22,6 +22,30 @@ public class ConfigTests
     }
 
     [Fact]
+    public void BadValues_AreErrorsNamingFileLineAndKey()
+    {
+        var e = Assert.Throws<FormatException>(() => PipelineConfig.Parse("workers: 2\nsteps:\n  - normalize\n  - length: { min_chars: many }\n", "p.yaml"));
+        Assert.StartsWith("p.yaml:4: length.min_chars:", e.Message);
+        e = Assert.Throws<FormatException>(() => PipelineConfig.Parse("workers: all\n", "p.yaml"));
+        Assert.StartsWith("p.yaml:1: workers:", e.Message);
+        e = Assert.Throws<FormatException>(() => PipelineConfig.Parse("reader:\n  txt_mode: lines\n", "p.yaml"));
+        Assert.StartsWith("p.yaml:2: reader.txt_mode:", e.Message);
+        e = Assert.Throws<FormatException>(() => PipelineConfig.Parse("shard: 4/4\n", "p.yaml"));
+        Assert.StartsWith("p.yaml:1: shard:", e.Message);
+        e = Assert.Throws<FormatException>(() => PipelineConfig.Parse("steps:\n  - gopher_repetition: { max_top_ngram: [0.2, x, 0.1] }\n", "p.yaml"));
+        Assert.StartsWith("p.yaml:2: gopher_repetition.max_top_ngram:", e.Message);
+    }
+
+    [Fact]
+    public void StepsBuiltFromAFlag_NameTheFlag()
+    {
+        var keep = PipelineConfig.Default("en,code").Steps.Single(s => s.Step == "keep_domains");
+        Assert.Equal("--lang en,code", keep.Where);
+        Assert.Equal(["en", "code"], keep.Read().List("domains"));
+        Assert.DoesNotContain(PipelineConfig.Default("all").Steps, s => s.Step == "keep_domains");
+    }
+
+    [Fact]
     public void StepsCanBeRetunedAndSwitchedOff()
     {
         var c = PipelineConfig.Parse("steps:\n  - length: { min_chars: 3, max_chars: 0 }\n  - kuten: { enabled: false }\n", "p.yaml");

@@ -1,5 +1,6 @@
 using Tsumugi.Corpus.Filters;
 using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Steps;
 
 namespace Tsumugi.Corpus.Tests;
 

@@ -6,7 +6,7 @@ public class NormalizerTests
 {
     static Document Doc(string text) => new() { Id = "t", Text = text, Source = new DocumentSource("t", 1, 0) };
 
-    static string Run(Pipeline.IPipelineStep step, string text)
+    static string Run(Steps.IPipelineStep step, string text)
     {
         var d = Doc(text);
         Assert.Null(step.Apply(d));

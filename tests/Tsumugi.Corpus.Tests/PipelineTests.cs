@@ -126,6 +126,34 @@ public class PipelineTests
         Assert.Equal(full.DocsKept, CorpusFiles.ReadAll(t.File("split")).Count);
     }
 
+    /// <summary>
+    /// A killed writer leaves NAME.RANDOM.tmp, which no later writer overwrites: a rerun deletes those of the shards it
+    /// redoes, and leaves those of shards another task (--shard) may be writing.
+    /// </summary>
+    [Fact]
+    public void Resume_DeletesTheLeftoversOfItsOwnShardsOnly()
+    {
+        using var t = new TestPaths.TempDir();
+        MakeMixedInput(t.File("in"));
+        new PipelineRunner(Config(t.File("in"), t.File("out"))).Run();
+        string Leftover(int k)
+        {
+            var path = t.File($"out/shard-{k:D5}.jsonl.zst");
+            File.Delete(path);
+            File.Delete(t.File($"out/shard-{k:D5}.done.json"));
+            File.WriteAllText(path + ".0badc0de.tmp", "partial");
+            return path + ".0badc0de.tmp";
+        }
+        string mine = Leftover(0), theirs = Leftover(1);
+        var c = Config(t.File("in"), t.File("out"));
+        (c.ShardIndex, c.ShardCount) = (0, 2);
+        var resumed = new PipelineRunner(c).Run();
+        Assert.Equal(1, resumed.ShardsDone);
+        Assert.False(File.Exists(mine));
+        Assert.True(File.Exists(theirs));
+        Assert.Empty(Directory.GetFiles(t.File("out"), "shard-00000.*.tmp"));
+    }
+
     [Fact]
     public void ResumeWithDifferentInput_IsRefused()
     {

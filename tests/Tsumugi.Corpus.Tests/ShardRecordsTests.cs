@@ -1,5 +1,5 @@
 using System.Text;
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Shards;
 
 namespace Tsumugi.Corpus.Tests;
 
@@ -13,6 +13,17 @@ public class ShardRecordsTests
         "{\"id\":\"b\",\"text\":\"壊れ\n" +                      // corrupt JSON (truncated line)
         "{\"id\":\"c\"}\n" +                                     // not a record: no text field
         "{\"id\":\"d\",\"text\":\"四つ目\",\"domain\":\"en\",\"quality\":\"high\"}\n";
+
+    /// <summary>A shard being written (or left by a killed writer) is a temporary beside it, and is not a shard.</summary>
+    [Fact]
+    public void Files_IgnoreTemporaries()
+    {
+        using var t = new TestPaths.TempDir();
+        WriteShard(t.File("shard-00000.jsonl.zst"), Shard);
+        WriteShard(t.File("shard-00001.jsonl.zst.0badc0de.tmp"), Shard);
+        WriteShard(t.File("shard-00002.jsonl.zst.tmp"), Shard);
+        Assert.Equal([t.File("shard-00000.jsonl.zst")], ShardRecords.Files(t.Path));
+    }
 
     /// <summary>A corrupt line is skipped; the records after it are still read.</summary>
     [Fact]

@@ -1,5 +1,5 @@
 using Tsumugi.Tokenization.HuggingFace;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Datasets.Tests;
 

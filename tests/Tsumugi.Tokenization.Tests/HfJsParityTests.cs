@@ -2,7 +2,7 @@ using System.Text.Json;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Spm;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Tokenization.Tests;
 

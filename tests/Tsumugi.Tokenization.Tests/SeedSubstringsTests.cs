@@ -1,5 +1,5 @@
 using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Tokenization.Tests;
 

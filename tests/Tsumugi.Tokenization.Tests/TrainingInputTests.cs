@@ -1,4 +1,4 @@
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Tokenization.Tests;
 

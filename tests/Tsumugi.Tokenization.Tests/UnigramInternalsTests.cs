@@ -1,7 +1,7 @@
 using System.Text;
 using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Training;
-using Piece = Tsumugi.Tokenization.Training.UnigramTrainer.Piece;
+using Tsumugi.Tokenization.Trainers;
+using Piece = Tsumugi.Tokenization.Trainers.UnigramTrainer.Piece;
 
 namespace Tsumugi.Tokenization.Tests;
 

@@ -1,6 +1,6 @@
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Tokenization.Tests;
 

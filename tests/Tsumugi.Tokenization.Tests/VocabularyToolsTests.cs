@@ -1,8 +1,8 @@
 using System.Text.Json;
 using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Evaluation;
+using Tsumugi.Tokenization.Metrics;
 using Tsumugi.Tokenization.Spm;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Tokenization.Tests;
 

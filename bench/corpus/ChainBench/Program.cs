@@ -8,6 +8,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Tsumugi.Corpus;
 using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Steps;
 
 if (args.Length < 4) { Console.Error.WriteLine("usage: ChainBench CONFIG.yaml INPUT.jsonl DECISIONS.tsv WORKERS [ROUNDS]"); return 2; }
 var config = PipelineConfig.Load(args[0]);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Tsumugi.Common;
 using Tsumugi.Corpus.Dedup;
 using Tsumugi.Corpus.Pipeline;
 using Tsumugi.Corpus.Sample;
@@ -48,7 +49,7 @@ public static class CorpusCommands
             if (c.Inputs.Count == 0) throw new ArgumentException("no input: pass --input PATH... or set 'input:' in the config");
             if (c.Output is null) throw new ArgumentException("no output: pass --output DIR or set 'output:' in the config");
             Directory.CreateDirectory(c.Output);
-            if (path is not null) File.Copy(path, Path.Combine(c.Output, "pipeline.yaml"), overwrite: true);
+            if (path is not null) AtomicFile.WriteAllBytes(Path.Combine(c.Output, "pipeline.yaml"), File.ReadAllBytes(path));
 
             RunStats stats = null!;
             AnsiConsole.Progress().AutoClear(false).Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new TransferSpeedColumn(), new RemainingTimeColumn())

@@ -3,10 +3,11 @@ using System.Diagnostics;
 using System.Text.Json;
 using Spectre.Console;
 using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Shards;
 using Tsumugi.Evaluation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Evaluation;
+using Tsumugi.Tokenization.Metrics;
 
 namespace Tsumugi.Cli.Commands;
 

@@ -3,10 +3,10 @@ using System.Diagnostics;
 using System.Text;
 using Spectre.Console;
 using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Evaluation;
 using Tsumugi.Tokenization.HuggingFace;
+using Tsumugi.Tokenization.Metrics;
 using Tsumugi.Tokenization.Spm;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Cli.Commands;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Tsumugi.Corpus.Pipeline;
 
 namespace Tsumugi.Corpus.Dedup;
 
@@ -25,5 +24,5 @@ public sealed class DedupStats
     public int SpilledRuns { get; set; }
     public double Seconds { get; set; }
 
-    public string ToJson() => JsonSerializer.Serialize(this, RunStats.Json);
+    public string ToJson() => JsonSerializer.Serialize(this, CorpusJson.Options);
 }

@@ -4,8 +4,9 @@ using System.IO.Hashing;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Common;
 using Tsumugi.Corpus.Reading;
+using Tsumugi.Corpus.Shards;
 using ZstdSharp;
 
 namespace Tsumugi.Corpus.Dedup;
@@ -18,7 +19,7 @@ namespace Tsumugi.Corpus.Dedup;
 /// one an ordered pass would have kept, the others are duplicates (Doubri's rule: a document is a near duplicate when
 /// any of its band keys was registered by an earlier document; exact duplicates register no band keys); clusters are
 /// tracked with union-find; (3) files are rewritten in parallel without the duplicates (kept lines copied byte for
-/// byte), each written to a temporary file and renamed.
+/// byte), each written aside and published with <see cref="JsonlZstWriter.Commit"/>.
 /// Memory: <see cref="DedupOptions.MemoryBytes"/> for the records (beyond it they spill to sorted runs under
 /// <c>OUTPUT/.dedup-spill</c> and are merged from disk), plus about 8 bytes per document (union-find parent and
 /// character count) and 2 bits (removal flags). Documents themselves are never held.
@@ -27,6 +28,8 @@ public sealed class Deduplicator(DedupOptions options)
 {
     /// <summary>Name of the temporary folder (inside the output folder) holding spilled runs; deleted at the end.</summary>
     public const string SpillFolder = ".dedup-spill";
+
+    public const string SummaryFile = "dedup-summary.json";
 
     sealed class FileSignatures
     {
@@ -119,6 +122,7 @@ public sealed class Deduplicator(DedupOptions options)
             }
 
             Directory.CreateDirectory(outputDir);
+            DeleteLeftovers(inputDir, outputDir, files);
             var kept = new (long Docs, long Chars)[files.Count];
             Parallel.For(0, files.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.Workers) }, i =>
             {
@@ -129,7 +133,7 @@ public sealed class Deduplicator(DedupOptions options)
             stats.DocsKept = kept.Sum(k => k.Docs);
             stats.CharsKept = kept.Sum(k => k.Chars);
             stats.Seconds = sw.Elapsed.TotalSeconds;
-            PipelineRunner.WriteAtomic(Path.Combine(outputDir, "dedup-summary.json"), stats.ToJson());
+            AtomicFile.WriteAllText(Path.Combine(outputDir, SummaryFile), stats.ToJson());
             return stats;
         }
         finally
@@ -138,6 +142,18 @@ public sealed class Deduplicator(DedupOptions options)
             near.Dispose();
             try { if (Directory.Exists(spillDir)) Directory.Delete(spillDir, true); } catch (IOException) { }
         }
+    }
+
+    /// <summary>
+    /// Deletes the temporaries a killed run left of the files this one writes: each writer draws a new temporary name,
+    /// so without this every crash would leave a partial shard behind for good.
+    /// </summary>
+    static void DeleteLeftovers(string inputDir, string outputDir, List<string> files)
+    {
+        var outputs = files.Select(f => Path.GetFullPath(Path.Combine(outputDir, Path.GetRelativePath(inputDir, f))))
+            .Append(Path.GetFullPath(Path.Combine(outputDir, SummaryFile))).ToHashSet(StringComparer.Ordinal);
+        foreach (var (temporary, path) in AtomicFile.Leftovers(outputDir))
+            if (outputs.Contains(Path.GetFullPath(path))) File.Delete(temporary);
     }
 
     static int Find(int[] parent, int x)
@@ -227,28 +243,20 @@ public sealed class Deduplicator(DedupOptions options)
 
     (long Docs, long Chars) Rewrite(string input, string output, Func<int, bool> removed, int[] chars)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(output)!);
-        long docs = 0, keptChars = 0;
-        var tmp = output + ".tmp";
-        using (var file = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        using (var zstd = new CompressionStream(file, options.ZstdLevel))
+        long keptChars = 0;
+        using var writer = new JsonlZstWriter(output, options.ZstdLevel);
+        int j = 0;
+        foreach (var line in Lines(input))
         {
-            int j = 0;
-            var nl = new byte[] { (byte)'\n' };
-            foreach (var line in Lines(input))
+            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (!removed(j))
             {
-                if (string.IsNullOrWhiteSpace(line)) continue;
-                if (!removed(j))
-                {
-                    zstd.Write(Encoding.UTF8.GetBytes(line));
-                    zstd.Write(nl);
-                    docs++;
-                    keptChars += chars[j];
-                }
-                j++;
+                writer.WriteLine(line);
+                keptChars += chars[j];
             }
+            j++;
         }
-        File.Move(tmp, output, overwrite: true);
-        return (docs, keptChars);
+        writer.Commit();
+        return (writer.Count, keptChars);
     }
 }

@@ -1,4 +1,4 @@
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Common.Config;
 
 namespace Tsumugi.Corpus.Dedup;
 
@@ -43,12 +43,15 @@ public sealed record MinHashOptions(int Bands = 20, int Rows = 10, int NGram = 5
         return sum * h;
     }
 
-    public static MinHashOptions FromParams(StepParams p)
+    /// <summary>The settings of the <c>minhash</c> step: <c>threshold</c> (with <c>max_hashes</c>), or <c>bands</c> and <c>rows</c>.</summary>
+    public static MinHashOptions FromParams(YamlSection p)
     {
         var d = new MinHashOptions();
+        int ngram = p.Int("ngram", d.NGram, min: 1);
+        var seed = (uint)p.Long("seed", d.Seed, max: uint.MaxValue);
         if (p.Has("threshold"))
-            return ForThreshold(p.Double("threshold", 0.8), p.Int("max_hashes", 200), p.Int("ngram", d.NGram), (uint)p.Int("seed", (int)d.Seed));
-        return new MinHashOptions(p.Int("bands", d.Bands), p.Int("rows", d.Rows), p.Int("ngram", d.NGram), (uint)p.Int("seed", (int)d.Seed));
+            return ForThreshold(p.Double("threshold", 0.8), p.Int("max_hashes", 200, min: 1), ngram, seed);
+        return new MinHashOptions(p.Int("bands", d.Bands, min: 1), p.Int("rows", d.Rows, min: 1), ngram, seed);
     }
 
     /// <summary>Identifies signatures made with these settings (stored with them, so a later stage can reuse them).</summary>

@@ -1,4 +1,4 @@
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Steps;
 using Tsumugi.Corpus.Text;
 
 namespace Tsumugi.Corpus.Filters;

@@ -1,4 +1,4 @@
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Steps;
 
 namespace Tsumugi.Corpus.Filters;
 

@@ -1,5 +1,5 @@
 using System.Buffers;
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Steps;
 
 namespace Tsumugi.Corpus.Filters;
 

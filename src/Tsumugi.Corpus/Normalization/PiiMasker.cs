@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Steps;
 
 namespace Tsumugi.Corpus.Normalization;
 

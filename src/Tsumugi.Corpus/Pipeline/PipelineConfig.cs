@@ -1,5 +1,6 @@
-using System.Globalization;
+using Tsumugi.Common.Config;
 using Tsumugi.Corpus.Reading;
+using Tsumugi.Corpus.Steps;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -7,11 +8,13 @@ namespace Tsumugi.Corpus.Pipeline;
 
 /// <summary>
 /// A cleaning run: inputs, output, execution settings, reader settings and the ordered steps. Loaded from YAML
-/// (every key documented in docs/corpus.md; unknown keys are errors naming the key and its line) or built from
-/// CLI flags on top of <see cref="DefaultJapaneseYaml"/>.
+/// through <see cref="YamlSection"/> (every key documented in docs/corpus.md; unknown keys are errors naming the file,
+/// line and key) or built from CLI flags on top of <see cref="DefaultJapaneseYaml"/>. A config that cannot be used is
+/// a <see cref="FormatException"/> whatever found it (the CLI reports it as the user's mistake, without a stack trace).
 /// </summary>
 public sealed class PipelineConfig
 {
+    [ConfigKey("input")]
     public List<string> Inputs { get; set; } = [];
     public string? Output { get; set; }
     public int Workers { get; set; } = Environment.ProcessorCount;
@@ -19,7 +22,10 @@ public sealed class PipelineConfig
     public long ShardBytes { get; set; } = 64L << 20;
     /// <summary>Minimum number of shards (when there are enough files), so that all workers get work.</summary>
     public int MinShards { get; set; } = 16;
+    /// <summary>This task's shards, from <c>shard: i/N</c> (see <see cref="ParseShard"/>).</summary>
+    [ConfigKey("shard")]
     public int ShardIndex { get; set; }
+    [NotConfigKey]
     public int ShardCount { get; set; } = 1;
     public string? KeepRejected { get; set; }
     public bool SplitByDomain { get; set; }
@@ -59,9 +65,13 @@ public sealed class PipelineConfig
         var config = Parse(DefaultJapaneseYaml, "default pipeline");
         if (lang != "ja")
         {
-            var keep = config.Steps.First(s => s.Step == "keep_domains");
-            if (lang == "all") config.Steps.Remove(keep);
-            else keep.Set("domains", lang.Split(',').ToList());
+            int keep = config.Steps.FindIndex(s => s.Step == "keep_domains");
+            if (lang == "all") config.Steps.RemoveAt(keep);
+            else
+            {
+                var domains = new YamlSequenceNode(lang.Split(',').Select(d => (YamlNode)new YamlScalarNode(d)));
+                config.Steps[keep] = new StepParams("keep_domains", new YamlMappingNode { { "domains", domains } }, $"--lang {lang}");
+            }
         }
         return config;
     }
@@ -80,121 +90,84 @@ public sealed class PipelineConfig
         var config = new PipelineConfig();
         if (stream.Documents.Count == 0) return config;
         if (stream.Documents[0].RootNode is not YamlMappingNode root) throw new FormatException($"{where}: the top level must be a mapping of keys");
-        foreach (var (k, v) in root.Children)
+        return Checked(() =>
         {
-            var key = ((YamlScalarNode)k).Value ?? "";
-            string at = $"{where}:{k.Start.Line}";
-            switch (key)
-            {
-                case "input": config.Inputs = Strings(v, at, key); break;
-                case "output": config.Output = Scalar(v, at, key); break;
-                case "workers": config.Workers = Int(v, at, key); break;
-                case "shard_bytes": config.ShardBytes = long.Parse(Scalar(v, at, key), CultureInfo.InvariantCulture); break;
-                case "min_shards": config.MinShards = Int(v, at, key); break;
-                case "shard": (config.ShardIndex, config.ShardCount) = ParseShard(Scalar(v, at, key)); break;
-                case "keep_rejected": config.KeepRejected = Scalar(v, at, key); break;
-                case "split_by_domain": config.SplitByDomain = Scalar(v, at, key) is "true" or "yes"; break;
-                case "zstd_level": config.ZstdLevel = Int(v, at, key); break;
-                case "reader": ParseReader(v, config.Reader, where); break;
-                case "steps": config.Steps = ParseSteps(v, where); break;
-                default: throw new FormatException($"{at}: unknown key '{key}'; known keys: input, output, workers, shard_bytes, min_shards, shard, keep_rejected, split_by_domain, zstd_level, reader, steps");
-            }
-        }
-        foreach (var step in config.Steps) StepFactory.Create(CloneForValidation(step));
-        return config;
+            var s = new YamlSection(root, where, "", ConfigKeys.Of<PipelineConfig>());
+            config.Inputs = s.List("input") ?? config.Inputs;
+            config.Output = s.String("output");
+            config.Workers = s.Int("workers", config.Workers);
+            config.ShardBytes = s.Long("shard_bytes", config.ShardBytes, min: 1);
+            config.MinShards = s.Int("min_shards", config.MinShards);
+            if (s.String("shard") is { } shard) (config.ShardIndex, config.ShardCount) = TryParseShard(shard) ?? throw s.Error("shard", BadShard(shard));
+            config.KeepRejected = s.String("keep_rejected");
+            config.SplitByDomain = s.Bool("split_by_domain", config.SplitByDomain);
+            config.ZstdLevel = s.Int("zstd_level", config.ZstdLevel, min: int.MinValue); // zstd takes negative (fast) levels too
+            ReadReader(s.Section("reader", allowed: null), config.Reader);
+            config.Steps = ReadSteps(s, where);
+            foreach (var step in config.Steps) StepFactory.Create(step); // validate every step's parameters now
+            return config;
+        });
     }
 
     /// <summary>Parses "i/N" (0-based i).</summary>
-    public static (int Index, int Count) ParseShard(string spec)
+    public static (int Index, int Count) ParseShard(string spec) => TryParseShard(spec) ?? throw new FormatException($"shard {BadShard(spec)}");
+
+    static (int Index, int Count)? TryParseShard(string spec)
     {
         var parts = spec.Split('/');
         if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n > 0 && i >= 0 && i < n) return (i, n);
-        throw new FormatException($"shard '{spec}': expected i/N with 0 ≤ i < N, e.g. 0/4 (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)");
+        return null;
     }
 
-    static StepParams CloneForValidation(StepParams s) => s.Clone();
+    static string BadShard(string spec) => $"'{spec}': expected i/N with 0 ≤ i < N, e.g. 0/4 (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
 
-    static void ParseReader(YamlNode node, ReaderOptions r, string where)
+    /// <summary>
+    /// Runs a config reader, turning <see cref="YamlSection"/>'s <see cref="ConfigException"/> into the
+    /// <see cref="FormatException"/> this class reports every unusable config as (same message).
+    /// </summary>
+    static T Checked<T>(Func<T> read)
     {
-        if (node is not YamlMappingNode map) throw new FormatException($"{where}:{node.Start.Line}: 'reader' must be a mapping");
-        foreach (var (k, v) in map.Children)
-        {
-            var key = ((YamlScalarNode)k).Value ?? "";
-            string at = $"{where}:{k.Start.Line}";
-            switch (key)
-            {
-                case "text_field": r.TextField = Scalar(v, at, key); break;
-                case "parquet_column": r.ParquetColumn = Scalar(v, at, key); break;
-                case "txt_mode":
-                    r.TxtMode = Scalar(v, at, key) switch
-                    {
-                        "file" => TextMode.File,
-                        "paragraph" => TextMode.Paragraph,
-                        var other => throw new FormatException($"{at}: reader.txt_mode '{other}': use 'file' or 'paragraph'"),
-                    };
-                    break;
-                case "max_doc_chars": r.MaxDocChars = Int(v, at, key); break;
-                case "extract_html": r.ExtractHtml = Scalar(v, at, key) is "true" or "yes"; break;
-                case "html_max_link_density": r.Html.MaxLinkDensity = double.Parse(Scalar(v, at, key), CultureInfo.InvariantCulture); break;
-                case "html_link_density_max_chars": r.Html.LinkDensityMaxChars = Int(v, at, key); break;
-                case "html_drop_by_class": r.Html.DropByClass = Scalar(v, at, key) is "true" or "yes"; break;
-                default: throw new FormatException($"{at}: unknown key 'reader.{key}'; known keys: text_field, parquet_column, txt_mode, max_doc_chars, extract_html, html_max_link_density, html_link_density_max_chars, html_drop_by_class");
-            }
-        }
+        try { return read(); }
+        catch (ConfigException e) { throw new FormatException(e.Message, e); }
     }
 
-    static List<StepParams> ParseSteps(YamlNode node, string where)
+    /// <summary>The <c>reader:</c> section: every key is read, so <see cref="YamlSection.EnsureAllUsed"/> names any other.</summary>
+    static void ReadReader(YamlSection r, ReaderOptions o)
     {
-        if (node is not YamlSequenceNode seq) throw new FormatException($"{where}:{node.Start.Line}: 'steps' must be a list");
+        o.TextField = r.String("text_field") ?? o.TextField;
+        o.ParquetColumn = r.String("parquet_column") ?? o.ParquetColumn;
+        o.TxtMode = r.Enum("txt_mode", o.TxtMode);
+        o.MaxDocChars = r.Int("max_doc_chars", o.MaxDocChars, min: 1);
+        o.ExtractHtml = r.Bool("extract_html", o.ExtractHtml);
+        o.Html.MaxLinkDensity = r.Double("html_max_link_density", o.Html.MaxLinkDensity);
+        o.Html.LinkDensityMaxChars = r.Int("html_link_density_max_chars", o.Html.LinkDensityMaxChars);
+        o.Html.DropByClass = r.Bool("html_drop_by_class", o.Html.DropByClass);
+        r.EnsureAllUsed();
+    }
+
+    /// <summary>The <c>steps:</c> list: each item is a step name, or a name mapped to its parameters.</summary>
+    static List<StepParams> ReadSteps(YamlSection s, string where)
+    {
+        if (s.Node("steps") is not { } node) return [];
+        if (node is not YamlSequenceNode seq) throw s.Error(node, "'steps' must be a list");
         var steps = new List<StepParams>();
         foreach (var item in seq.Children)
         {
-            string at = $"{where}:{item.Start.Line}";
-            if (item is YamlScalarNode name) { steps.Add(new StepParams(name.Value ?? "", at)); continue; }
-            if (item is not YamlMappingNode m || m.Children.Count != 1)
-                throw new FormatException($"{at}: each step is 'name' or 'name: {{key: value}}'");
+            if (item is YamlScalarNode name) { steps.Add(new StepParams(name.Value ?? "", null, where, item.Start.Line)); continue; }
+            if (item is not YamlMappingNode { Children.Count: 1 } m) throw s.Error(item, "each step is 'name' or 'name: {key: value}'");
             var (k, v) = m.Children.First();
-            var stepName = ((YamlScalarNode)k).Value ?? "";
-            var values = new Dictionary<string, object>(StringComparer.Ordinal);
-            if (v is YamlMappingNode pm)
-            {
-                foreach (var (pk, pv) in pm.Children)
-                {
-                    var pkey = ((YamlScalarNode)pk).Value ?? "";
-                    values[pkey] = pv switch
-                    {
-                        YamlScalarNode s => s.Value ?? "",
-                        YamlSequenceNode l => l.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new FormatException($"{where}:{c.Start.Line}: '{pkey}' must be a list of plain values")).ToList(),
-                        _ => throw new FormatException($"{where}:{pv.Start.Line}: step '{stepName}': '{pkey}' must be a value or a list"),
-                    };
-                }
-            }
-            else if (v is YamlScalarNode { Value: not (null or "" or "~") } sv)
-                throw new FormatException($"{at}: step '{stepName}': parameters must be a mapping, got '{sv.Value}'");
-            steps.Add(new StepParams(stepName, at, values));
+            var values = v is YamlScalarNode { Value: null or "" or "~" } ? null : v; // `- name:` alone: all defaults
+            steps.Add(new StepParams((k as YamlScalarNode)?.Value ?? "", values, where, item.Start.Line));
         }
         return steps;
     }
 
-    static string Scalar(YamlNode v, string at, string key) =>
-        (v as YamlScalarNode)?.Value ?? throw new FormatException($"{at}: '{key}' must be a single value");
-
-    static int Int(YamlNode v, string at, string key) =>
-        int.TryParse(Scalar(v, at, key), NumberStyles.Integer, CultureInfo.InvariantCulture, out var i) ? i : throw new FormatException($"{at}: '{key}' must be an integer");
-
-    static List<string> Strings(YamlNode v, string at, string key) => v switch
-    {
-        YamlScalarNode s => [s.Value ?? ""],
-        YamlSequenceNode l => l.Children.Select(c => (c as YamlScalarNode)?.Value ?? throw new FormatException($"{at}: '{key}' must be a list of paths")).ToList(),
-        _ => throw new FormatException($"{at}: '{key}' must be a path or a list of paths"),
-    };
-
     /// <summary>Builds fresh step instances (steps hold per-thread scratch state, so each worker gets its own).</summary>
-    public List<IPipelineStep> BuildSteps()
+    public List<IPipelineStep> BuildSteps() => Checked(() =>
     {
         var list = new List<IPipelineStep>();
         foreach (var s in Steps)
-            if (StepFactory.Create(s.Clone()) is { } step) list.Add(step);
+            if (StepFactory.Create(s) is { } step) list.Add(step);
         return list;
-    }
+    });
 }

@@ -1,12 +1,15 @@
 using System.Diagnostics;
+using Tsumugi.Common;
 using Tsumugi.Corpus.Reading;
+using Tsumugi.Corpus.Shards;
+using Tsumugi.Corpus.Steps;
 
 namespace Tsumugi.Corpus.Pipeline;
 
 /// <summary>
 /// Runs a cleaning pipeline: plans shards, processes the shards assigned to this task (<c>--shard i/N</c>) on
 /// <see cref="PipelineConfig.Workers"/> threads, one shard per thread at a time (streaming: a shard holds one
-/// document in flight), writes each shard to a temporary file and renames it when complete, then a
+/// document in flight), writes each shard aside and publishes it when complete (<see cref="AtomicFile"/>), then a
 /// <c>shard-NNNNN.done.json</c> with the shard's books. A rerun skips shards that have their done file.
 /// </summary>
 public sealed class PipelineRunner(PipelineConfig config)
@@ -32,9 +35,10 @@ public sealed class PipelineRunner(PipelineConfig config)
             if (!previous.SameInput(plan))
                 throw new InvalidOperationException($"{planPath}: the output folder holds a run over different input files; use a new --output folder or delete this one to start over");
         }
-        else WriteAtomic(planPath, plan.ToJson());
+        else AtomicFile.WriteAllText(planPath, plan.ToJson());
 
         var mine = Enumerable.Range(0, plan.Shards.Count).Where(k => k % config.ShardCount == config.ShardIndex).ToList();
+        DeleteLeftovers(mine);
         long bytesTotal = mine.Sum(k => plan.Shards[k].Sum(i => plan.Sizes[i]));
         long bytesDone = 0;
         int shardsDone = 0;
@@ -60,16 +64,32 @@ public sealed class PipelineRunner(PipelineConfig config)
         if (config.ShardIndex == 0) summary.FilesSkipped += skipped;
         summary.Seconds = total.Elapsed.TotalSeconds;
         var name = config.ShardCount == 1 ? SummaryFile : $"summary-{config.ShardIndex}-of-{config.ShardCount}.json";
-        WriteAtomic(Path.Combine(config.Output, name), summary.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(config.Output, name), summary.ToJson());
         return summary;
     }
 
     static string ShardName(int k) => $"shard-{k:D5}";
 
+    string DonePath(int k) => Path.Combine(config.Output!, ShardName(k) + ".done.json");
+
+    /// <summary>
+    /// Deletes what a killed run left of the shards this task is about to write: their temporaries (each writer draws
+    /// a new name, so nothing else would ever remove them). Other tasks' shards (<c>--shard</c>) are not touched: they
+    /// may be being written right now.
+    /// </summary>
+    void DeleteLeftovers(List<int> mine)
+    {
+        var redo = mine.Where(k => !File.Exists(DonePath(k))).Select(ShardName).ToHashSet(StringComparer.Ordinal);
+        foreach (var dir in new[] { config.Output!, config.KeepRejected })
+            if (dir is not null)
+                foreach (var (temporary, path) in AtomicFile.Leftovers(dir))
+                    if (redo.Contains(Path.GetFileName(path).Split('.')[0])) File.Delete(temporary);
+    }
+
     RunStats RunShard(ShardPlan plan, int k, Action<long>? advanced)
     {
         string output = config.Output!;
-        var donePath = Path.Combine(output, ShardName(k) + ".done.json");
+        var donePath = DonePath(k);
         if (File.Exists(donePath))
         {
             var previous = RunStats.FromJson(File.ReadAllText(donePath));
@@ -135,7 +155,7 @@ public sealed class PipelineRunner(PipelineConfig config)
             rejected?.Dispose();
         }
         stats.Seconds = sw.Elapsed.TotalSeconds;
-        WriteAtomic(donePath, stats.ToJson());
+        AtomicFile.WriteAllText(donePath, stats.ToJson());
         return stats;
     }
 
@@ -180,12 +200,5 @@ public sealed class PipelineRunner(PipelineConfig config)
         long t = Stopwatch.GetTimestamp();
         writer(doc.Domain).Write(doc);
         stats.AddTime("write", Stopwatch.GetTimestamp() - t);
-    }
-
-    public static void WriteAtomic(string path, string text)
-    {
-        var tmp = path + ".tmp";
-        File.WriteAllText(tmp, text);
-        File.Move(tmp, path, overwrite: true);
     }
 }

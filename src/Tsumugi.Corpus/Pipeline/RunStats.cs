@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using Tsumugi.Corpus.Reading;
 
 namespace Tsumugi.Corpus.Pipeline;
@@ -64,15 +63,7 @@ public sealed class RunStats
         ShardsDone += o.ShardsDone; ShardsSkipped += o.ShardsSkipped;
     }
 
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-    };
+    public string ToJson() => JsonSerializer.Serialize(this, CorpusJson.Options);
 
-    public string ToJson() => JsonSerializer.Serialize(this, Json);
-
-    public static RunStats FromJson(string json) => JsonSerializer.Deserialize<RunStats>(json, Json) ?? new RunStats();
+    public static RunStats FromJson(string json) => JsonSerializer.Deserialize<RunStats>(json, CorpusJson.Options) ?? new RunStats();
 }

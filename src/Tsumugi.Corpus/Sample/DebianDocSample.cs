@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Tsumugi.Common;
 
 namespace Tsumugi.Corpus.Sample;
 
@@ -48,7 +49,7 @@ public sealed class DebianDocSample
                 int before = files;
                 foreach (var f in Directory.EnumerateFiles(x, "*.htm*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
                 {
-                    File.Copy(f, Path.Combine(dest, Path.GetFileName(f)), overwrite: true);
+                    AtomicFile.Write(Path.Combine(dest, Path.GetFileName(f)), copy => { using var source = File.OpenRead(f); source.CopyTo(copy); });
                     files++;
                 }
                 log($"  {files - before} HTML files → {dest}");

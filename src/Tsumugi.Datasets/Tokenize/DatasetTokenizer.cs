@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
-using Tsumugi.Corpus.Pipeline;
+using Tsumugi.Corpus.Shards;
 
 namespace Tsumugi.Datasets.Tokenize;
 

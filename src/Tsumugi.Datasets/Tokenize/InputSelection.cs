@@ -1,5 +1,5 @@
-using Tsumugi.Corpus.Pipeline;
 using Tsumugi.Corpus.Reading;
+using Tsumugi.Corpus.Shards;
 
 namespace Tsumugi.Datasets.Tokenize;
 

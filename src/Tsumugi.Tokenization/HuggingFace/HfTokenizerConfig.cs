@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tsumugi.Common;
 using Tsumugi.Tokenization.Spm;
 
 namespace Tsumugi.Tokenization.HuggingFace;
@@ -85,8 +86,10 @@ public static class HfTokenizerConfig
     /// </summary>
     static void WriteJson(JsonNode node, string path)
     {
-        using var file = File.Create(path);
-        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        node.WriteTo(w);
+        AtomicFile.Write(path, file =>
+        {
+            using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+            node.WriteTo(w);
+        });
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tsumugi.Common;
 using Tsumugi.Tokenization.Spm;
 
 namespace Tsumugi.Tokenization.HuggingFace;
@@ -62,17 +63,20 @@ public static class HfTokenizerJson
         // The vocabulary (and BPE merges: tens of thousands of entries) is streamed rather than built as JSON nodes;
         // the text is the same as Build(...).ToJsonString with these options.
         var root = Build(model, addBos, addEos, vocab: false);
-        using var file = File.Create(path);
-        using var w = new Utf8JsonWriter(file, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        w.WriteStartObject();
-        foreach (var (name, node) in root)
+        using var file = AtomicFile.Create(path);
+        using (var w = new Utf8JsonWriter(file.Stream, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
         {
-            w.WritePropertyName(name);
-            if (name == "model") WriteModel(w, model);
-            else if (node is null) w.WriteNullValue();
-            else node.WriteTo(w);
+            w.WriteStartObject();
+            foreach (var (name, node) in root)
+            {
+                w.WritePropertyName(name);
+                if (name == "model") WriteModel(w, model);
+                else if (node is null) w.WriteNullValue();
+                else node.WriteTo(w);
+            }
+            w.WriteEndObject();
         }
-        w.WriteEndObject();
+        file.Commit();
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

@@ -1,4 +1,5 @@
 using Google.Protobuf;
+using Tsumugi.Common;
 
 namespace Tsumugi.Tokenization.Spm;
 
@@ -189,11 +190,7 @@ public static class SpmModelIO
     public static void Write(SpmModel model, string path)
     {
         Validate(model);
-        var bytes = Serialize(model);
-        // Write to a temp file and rename so a crash never leaves a truncated model behind.
-        var tmp = path + ".tmp";
-        File.WriteAllBytes(tmp, bytes);
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, Serialize(model));
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]

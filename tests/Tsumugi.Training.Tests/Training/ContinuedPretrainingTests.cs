@@ -3,7 +3,7 @@ using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Spm;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Continued;
 using Tsumugi.Training.Loop;

@@ -1,6 +1,6 @@
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.HuggingFace;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 using Tsumugi.Training.Continued;
 using Tsumugi.Training.Tests.Support;
 using static TorchSharp.torch;

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tsumugi.Tokenization.Encoding;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// A read-only double-array trie over Unicode code points for the trainers' lattices (values are indexes into the

@@ -1,4 +1,4 @@
-namespace Tsumugi.Corpus.Pipeline;
+namespace Tsumugi.Corpus.Steps;
 
 /// <summary>
 /// Applies a step only to documents of the listed domains (the per-step <c>domains:</c> key). Documents not yet

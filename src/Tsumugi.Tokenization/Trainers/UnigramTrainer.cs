@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// SentencePiece's Unigram trainer (unigram_model_trainer.cc): frequent substrings as seeds (score = freq × length),

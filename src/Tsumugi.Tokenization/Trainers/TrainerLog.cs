@@ -1,6 +1,6 @@
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// The trainers' progress log: every line stamped with elapsed time, CPU time, working set and its peak (where

@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using ZstdSharp;
 
-namespace Tsumugi.Corpus.Pipeline;
+namespace Tsumugi.Corpus.Shards;
 
 /// <summary>
 /// Reads back the `.jsonl.zst` shards that `corpus clean` / `corpus dedup` write (see <see cref="JsonlZstWriter"/>),

@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Json;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// Reads training text: plain text files (one sentence or paragraph per line) and `.jsonl.zst` / `.jsonl` corpus
@@ -29,7 +29,7 @@ public static class TrainingInput
     /// <summary>
     /// The kept shards of a corpus-stage output folder (`tsumugi corpus clean` / `dedup`): `*.jsonl.zst` except
     /// `*.rejected.jsonl.zst`, recursively, in ordinal order. Its plan.json, summary.json and *.done.json are bookkeeping,
-    /// not text. Same rule as Tsumugi.Corpus.Pipeline.ShardRecords.Files (not referenced: Tokenization does not depend
+    /// not text. Same rule as Tsumugi.Corpus.Shards.ShardRecords.Files (not referenced: Tokenization does not depend
     /// on Corpus); keep the two in step. Empty when the folder holds no shards (then it is a folder of text files).
     /// </summary>
     static List<string> CorpusShards(string directory) =>

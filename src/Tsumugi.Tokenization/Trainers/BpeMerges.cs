@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// The state of BPE training: every corpus word as a linked list of symbols (flat arrays over all words), the count

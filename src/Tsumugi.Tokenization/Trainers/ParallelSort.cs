@@ -1,4 +1,4 @@
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>Sorts an index array on a few threads: contiguous slices sorted side by side, then merged in order.</summary>
 static class ParallelSort

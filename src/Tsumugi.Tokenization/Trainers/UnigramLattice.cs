@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 // The Unigram trainer's lattice over the corpus words and its per-thread buffers (UnigramTrainer.cs has the algorithm).
 public static partial class UnigramTrainer

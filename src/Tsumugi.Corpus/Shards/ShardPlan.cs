@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace Tsumugi.Corpus.Pipeline;
+namespace Tsumugi.Corpus.Shards;
 
 /// <summary>
 /// The deterministic split of the sorted input files into output shards (contiguous, balanced by bytes). Saved as
@@ -38,9 +38,9 @@ public sealed class ShardPlan
         return plan;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, RunStats.Json);
+    public string ToJson() => JsonSerializer.Serialize(this, CorpusJson.Options);
 
-    public static ShardPlan FromJson(string json) => JsonSerializer.Deserialize<ShardPlan>(json, RunStats.Json) ?? new ShardPlan();
+    public static ShardPlan FromJson(string json) => JsonSerializer.Deserialize<ShardPlan>(json, CorpusJson.Options) ?? new ShardPlan();
 
     public bool SameInput(ShardPlan other) => Files.SequenceEqual(other.Files) && Shards.Count == other.Shards.Count;
 }

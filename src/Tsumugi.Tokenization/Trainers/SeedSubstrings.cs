@@ -1,6 +1,6 @@
 using System.Runtime.CompilerServices;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// The Unigram trainer's seed candidates the way spm_train finds them (MakeSeedSentencePieces over esaxx): the

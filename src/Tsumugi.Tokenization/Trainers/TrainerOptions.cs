@@ -1,6 +1,6 @@
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// Training options, named after sentencepiece's flags. Defaults are Llama/llm-jp style: identity normalization,

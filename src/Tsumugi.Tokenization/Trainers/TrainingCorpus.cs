@@ -1,7 +1,7 @@
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// The trainers' shared front end (trainer_interface.cc): normalize sentences as the final model will, cut them at

@@ -1,19 +1,22 @@
 using System.Buffers;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Tsumugi.Common;
+using Tsumugi.Corpus.Reading;
 using ZstdSharp;
 
-namespace Tsumugi.Corpus.Pipeline;
+namespace Tsumugi.Corpus.Shards;
 
 /// <summary>
-/// Writes documents as zstd-compressed JSON lines to <c>path.tmp</c>; <see cref="Commit"/> renames it into place,
-/// so a crashed run never leaves a half-written shard under the final name.
+/// Writes documents as zstd-compressed JSON lines to a <see cref="PendingFile"/> beside the shard's path;
+/// <see cref="Commit"/> publishes it (one fsync and rename per shard), so a crashed run never leaves a half-written
+/// shard under the final name.
 /// </summary>
 public sealed class JsonlZstWriter : IDisposable
 {
     static readonly JsonWriterOptions Options = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    readonly string _path;
-    readonly FileStream _file;
+    readonly PendingFile _file;
     readonly CompressionStream _zstd;
     readonly ArrayBufferWriter<byte> _buffer = new(1 << 16);
     readonly Utf8JsonWriter _json;
@@ -21,10 +24,8 @@ public sealed class JsonlZstWriter : IDisposable
 
     public JsonlZstWriter(string path, int level = 3)
     {
-        _path = path;
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _file = new FileStream(path + ".tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
-        _zstd = new CompressionStream(_file, level);
+        _file = AtomicFile.Create(path);
+        _zstd = new CompressionStream(_file.Stream, level, leaveOpen: true);
         _json = new Utf8JsonWriter(_buffer, Options);
     }
 
@@ -55,13 +56,11 @@ public sealed class JsonlZstWriter : IDisposable
         _json.WriteEndObject();
         _json.WriteEndObject();
         _json.Flush();
-        _zstd.Write(_buffer.WrittenSpan);
-        _zstd.WriteByte((byte)'\n');
-        Count++;
+        WriteBuffer();
     }
 
     /// <summary>Writes an input record that could not be read (kept with --keep-rejected so nothing is silent).</summary>
-    public void WriteIssue(Reading.ReadIssue issue)
+    public void WriteIssue(ReadIssue issue)
     {
         _buffer.ResetWrittenCount();
         _json.Reset(_buffer);
@@ -73,6 +72,19 @@ public sealed class JsonlZstWriter : IDisposable
         _json.WriteString("reason", $"error:{issue.Kind}: {issue.Message}");
         _json.WriteEndObject();
         _json.Flush();
+        WriteBuffer();
+    }
+
+    /// <summary>Writes a line as it is (dedup copies the lines it keeps byte for byte).</summary>
+    public void WriteLine(string line)
+    {
+        _buffer.ResetWrittenCount();
+        Encoding.UTF8.GetBytes(line, _buffer);
+        WriteBuffer();
+    }
+
+    void WriteBuffer()
+    {
         _zstd.Write(_buffer.WrittenSpan);
         _zstd.WriteByte((byte)'\n');
         Count++;
@@ -80,18 +92,17 @@ public sealed class JsonlZstWriter : IDisposable
 
     public void Commit()
     {
-        _zstd.Dispose();
-        _file.Dispose();
-        File.Move(_path + ".tmp", _path, overwrite: true);
+        _zstd.Dispose(); // ends the zstd frame; the file stays open for the commit
+        _file.Commit();
         _committed = true;
     }
 
+    /// <summary>Without a <see cref="Commit"/>, deletes the temporary: the shard's final path is left as it was.</summary>
     public void Dispose()
     {
         _json.Dispose();
         if (_committed) return;
         _zstd.Dispose();
         _file.Dispose();
-        try { File.Delete(_path + ".tmp"); } catch (IOException) { /* best effort: a stale .tmp is ignored by readers */ }
     }
 }

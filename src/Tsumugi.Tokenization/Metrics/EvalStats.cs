@@ -1,4 +1,4 @@
-namespace Tsumugi.Tokenization.Evaluation;
+namespace Tsumugi.Tokenization.Metrics;
 
 /// <summary>Compression figures of one tokenizer on one domain.</summary>
 public sealed record EvalStats(string Domain, long Lines, long Chars, long Bytes, long Tokens, long ByteTokens, long UnkTokens)

@@ -1,7 +1,7 @@
 using System.Runtime.CompilerServices;
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// SentencePiece-compatible BPE trainer (bpe_model_trainer.cc): characters of "▁"-prefixed words, repeatedly merge

@@ -1,8 +1,8 @@
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
-using Tsumugi.Tokenization.Training;
+using Tsumugi.Tokenization.Trainers;
 
-namespace Tsumugi.Tokenization.Evaluation;
+namespace Tsumugi.Tokenization.Metrics;
 
 /// <summary>
 /// Characters/bytes per token and byte-fallback/unk rates per domain. A domain is a subdirectory of the input

@@ -1,4 +1,4 @@
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// sentencepiece's IsValidSentencePiece: length, "▁" position, one Unicode script per piece (Hiragana, Katakana

@@ -1,6 +1,6 @@
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
 /// Lays out a trained vocabulary the way spm_train does (the Llama layout): &lt;unk&gt; 0, &lt;s&gt; 1, &lt;/s&gt; 2,

@@ -1,4 +1,4 @@
-namespace Tsumugi.Corpus.Pipeline;
+namespace Tsumugi.Corpus.Steps;
 
 /// <summary>
 /// One pipeline step. A normaliser rewrites <see cref="Document.Text"/> and returns null; a filter returns a

@@ -1,8 +1,9 @@
 using System.Text.Json;
+using Tsumugi.Common;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Tokenization.Training;
+namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>Vocabulary extension (Swallow style) and per-language merge (llm-jp style).</summary>
 public static class VocabularyTools
@@ -52,7 +53,7 @@ public static class VocabularyTools
             ["init"] = "mean_of_old_subword_embeddings",
             ["new_tokens"] = idMap.ToDictionary(kv => kv.Key.ToString(System.Globalization.CultureInfo.InvariantCulture), kv => kv.Value),
         };
-        File.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
+        AtomicFile.WriteAllText(path, JsonSerializer.Serialize(doc, new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>
