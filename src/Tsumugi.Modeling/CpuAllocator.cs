@@ -10,9 +10,9 @@ namespace Tsumugi.Modeling;
 /// </summary>
 public static class CpuAllocator
 {
-    const int M_TRIM_THRESHOLD = -1, M_MMAP_THRESHOLD = -3;
+    const int MallocTrimThreshold = -1, MallocMmapThreshold = -3; // glibc's M_TRIM_THRESHOLD, M_MMAP_THRESHOLD
     const int MaxMmapThreshold = 32 << 20; // glibc's cap on 64-bit (HEAP_MAX_SIZE / 2)
-    static bool _tuned;
+    static bool Tuned;
 
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int Mallopt(int param, int value);
@@ -20,12 +20,12 @@ public static class CpuAllocator
     /// <summary>Call once before training or inference; safe to call again, harmless where glibc is absent.</summary>
     public static void Tune()
     {
-        if (_tuned || !OperatingSystem.IsLinux()) return;
-        _tuned = true;
+        if (Tuned || !OperatingSystem.IsLinux()) return;
+        Tuned = true;
         try
         {
-            Mallopt(M_MMAP_THRESHOLD, MaxMmapThreshold);
-            Mallopt(M_TRIM_THRESHOLD, int.MaxValue);
+            Mallopt(MallocMmapThreshold, MaxMmapThreshold);
+            Mallopt(MallocTrimThreshold, int.MaxValue);
         }
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {

@@ -189,9 +189,9 @@ public sealed class Deduplicator(DedupOptions options)
         string paramKey = options.MinHash.Key;
         var norm = new StringBuilder();
         // Records go to the shared sorters in batches (one lock per batch).
-        const int Batch = 1024;
-        var exactBatch = new List<ExactRecord>(Batch);
-        var bandBatch = new List<BandRecord>(Batch * bands);
+        const int batch = 1024;
+        var exactBatch = new List<ExactRecord>(batch);
+        var bandBatch = new List<BandRecord>(batch * bands);
         void Flush()
         {
             exact.Add(CollectionsMarshal.AsSpan(exactBatch));
@@ -234,7 +234,7 @@ public sealed class Deduplicator(DedupOptions options)
                 for (int b = 0; b < bands; b++) bandBatch.Add(new BandRecord(keys[b], order, b));
             }
             chars.Add(text.Length);
-            if (chars.Count % Batch == 0) Flush();
+            if (chars.Count % batch == 0) Flush();
         }
         Flush();
         result.Chars = chars.ToArray();

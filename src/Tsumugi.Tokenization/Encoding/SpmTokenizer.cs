@@ -12,8 +12,8 @@ public sealed class SpmTokenizer
     readonly SpmVocab _vocab;
     readonly SpmNormalizer _normalizer;
 
-    [ThreadStatic] static List<(int Start, int Length, int Id)>? t_segs;
-    [ThreadStatic] static byte[]? t_normalized;
+    [ThreadStatic] static List<(int Start, int Length, int Id)>? ThreadSegments;
+    [ThreadStatic] static byte[]? ThreadNormalized;
 
     public SpmModel Model { get; }
     public int VocabSize => Model.Pieces.Count;
@@ -84,13 +84,13 @@ public sealed class SpmTokenizer
     }
 
     /// <summary>Appends the ids of raw UTF-8 to <paramref name="ids"/>; reuses per-thread buffers (no per-call allocation on the identity-normalizer path).</summary>
-    public void EncodeInto(ReadOnlySpan<byte> utf8, List<int> ids) => Segment(_normalizer.Normalize(utf8, ref t_normalized), ids);
+    public void EncodeInto(ReadOnlySpan<byte> utf8, List<int> ids) => Segment(_normalizer.Normalize(utf8, ref ThreadNormalized), ids);
 
     // Fully optimized from the first call: a CLI run is too short to wait for tiered JIT.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     void Segment(ReadOnlySpan<byte> norm, List<int> ids)
     {
-        var segs = t_segs ??= new List<(int Start, int Length, int Id)>();
+        var segs = ThreadSegments ??= new List<(int Start, int Length, int Id)>();
         segs.Clear();
         if (Model.TrainerSpec.ModelType == SpmModelType.Bpe) BpeMerger.Encode(norm, _vocab, segs);
         else UnigramViterbi.Encode(norm, _vocab, segs);

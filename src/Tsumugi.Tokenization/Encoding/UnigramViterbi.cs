@@ -12,9 +12,9 @@ namespace Tsumugi.Tokenization.Encoding;
 /// </summary>
 static class UnigramViterbi
 {
-    [ThreadStatic] static float[]? t_score;
-    [ThreadStatic] static int[]? t_start;
-    [ThreadStatic] static int[]? t_id;
+    [ThreadStatic] static float[]? ThreadScore;
+    [ThreadStatic] static int[]? ThreadStart;
+    [ThreadStatic] static int[]? ThreadId;
 
     // Fully optimized from the first call: a CLI run is too short to wait for tiered JIT.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -22,12 +22,12 @@ static class UnigramViterbi
     {
         int n = s.Length;
         if (n == 0) return;
-        if (t_score == null || t_score.Length < n + 1)
+        if (ThreadScore == null || ThreadScore.Length < n + 1)
         {
             int cap = Math.Max(n + 1, 1024);
-            t_score = new float[cap]; t_start = new int[cap]; t_id = new int[cap];
+            ThreadScore = new float[cap]; ThreadStart = new int[cap]; ThreadId = new int[cap];
         }
-        var score = t_score; var start = t_start!; var id = t_id!;
+        var score = ThreadScore; var start = ThreadStart!; var id = ThreadId!;
         start.AsSpan(0, n + 1).Fill(-1);
         score.AsSpan(0, n + 1).Clear();
         float unkScore = v.MinScore - 10.0f;

@@ -207,7 +207,7 @@ public static partial class UnigramTrainer
         var best = local.Best;
         lat.EdgesAndBest(w, edges, scores, unk, best);
         int n = w.Length, m = edges.Count;
-        var S = edges.S; var E = edges.E; var Id = edges.Id;
+        var starts = edges.S; var ends = edges.E; var ids = edges.Id;
         var step = local.Step; // step[u] = e^(V[u-1] - V[u])
         for (int u = 1; u <= n; u++) step[u] = Math.Exp(best[u - 1] - best[u]);
         if (local.Weight.Length < m) local.Weight = new double[Math.Max(m, local.Weight.Length * 2)];
@@ -221,11 +221,11 @@ public static partial class UnigramTrainer
         // starts before s), so the forward sum runs in the same pass.
         for (int k = 0; k < m;)
         {
-            int s = S[k], u = s;
+            int s = starts[k], u = s;
             double r = 1, a = alpha[s];
-            for (; k < m && S[k] == s; k++)
+            for (; k < m && starts[k] == s; k++)
             {
-                int e = E[k], id = Id[k];
+                int e = ends[k], id = ids[k];
                 double ratio;
                 if (e >= u) { while (u < e) r *= step[++u]; ratio = r; }
                 else { ratio = 1; for (int v = s + 1; v <= e; v++) ratio *= step[v]; }
@@ -234,7 +234,7 @@ public static partial class UnigramTrainer
                 alpha[e] += a * wk;
             }
         }
-        for (int k = m - 1; k >= 0; k--) beta[S[k]] += weight[k] * beta[E[k]];
+        for (int k = m - 1; k >= 0; k--) beta[starts[k]] += weight[k] * beta[ends[k]];
         double zScaled = alpha[n];
         if (!(zScaled > 0 && zScaled < double.MaxValue && beta[0] > 0 && beta[0] < double.MaxValue))
         {
@@ -245,8 +245,8 @@ public static partial class UnigramTrainer
         var exp = local.Acc;
         for (int k = 0; k < m; k++)
         {
-            int id = Id[k];
-            if (id >= 0) exp[id] += coef * alpha[S[k]] * weight[k] * beta[E[k]];
+            int id = ids[k];
+            if (id >= 0) exp[id] += coef * alpha[starts[k]] * weight[k] * beta[ends[k]];
         }
         local.Obj -= freq * (Math.Log(zScaled) + best[n]); local.F += freq;
     }
@@ -259,15 +259,15 @@ public static partial class UnigramTrainer
         var alpha = local.Alpha; var beta = local.Beta;
         alpha.AsSpan(0, n + 1).Fill(double.NegativeInfinity); beta.AsSpan(0, n + 1).Fill(double.NegativeInfinity);
         alpha[0] = 0; beta[n] = 0;
-        var S = edges.S; var E = edges.E; var Id = edges.Id;
-        for (int k = 0; k < m; k++) { int id = Id[k]; alpha[E[k]] = LogAdd(alpha[E[k]], alpha[S[k]] + (id < 0 ? unk : scores[id])); }
-        for (int k = m - 1; k >= 0; k--) { int id = Id[k]; beta[S[k]] = LogAdd(beta[S[k]], beta[E[k]] + (id < 0 ? unk : scores[id])); }
+        var starts = edges.S; var ends = edges.E; var ids = edges.Id;
+        for (int k = 0; k < m; k++) { int id = ids[k]; alpha[ends[k]] = LogAdd(alpha[ends[k]], alpha[starts[k]] + (id < 0 ? unk : scores[id])); }
+        for (int k = m - 1; k >= 0; k--) { int id = ids[k]; beta[starts[k]] = LogAdd(beta[starts[k]], beta[ends[k]] + (id < 0 ? unk : scores[id])); }
         double z = alpha[n];
         var exp = local.Acc;
         for (int k = 0; k < m; k++)
         {
-            int id = Id[k];
-            if (id >= 0) exp[id] += freq * Math.Exp(alpha[S[k]] + scores[id] + beta[E[k]] - z);
+            int id = ids[k];
+            if (id >= 0) exp[id] += freq * Math.Exp(alpha[starts[k]] + scores[id] + beta[ends[k]] - z);
         }
         local.Obj -= freq * z; local.F += freq;
     }
@@ -315,10 +315,10 @@ public static partial class UnigramTrainer
         var best = v.Best; var backS = v.BackS; var backId = v.BackId;
         best.AsSpan(0, n + 1).Fill(double.NegativeInfinity);
         best[0] = 0;
-        var S = edges.S; var E = edges.E; var Id = edges.Id;
+        var starts = edges.S; var ends = edges.E; var ids = edges.Id;
         for (int k = 0; k < m; k++)
         {
-            int s = S[k], e = E[k], id = Id[k];
+            int s = starts[k], e = ends[k], id = ids[k];
             if (id == skipWholeId && s == 0 && e == n) continue;
             double cand = best[s] + (id < 0 ? unk : scores[id]);
             if (cand > best[e]) { best[e] = cand; backS[e] = s; backId[e] = id; }
@@ -382,7 +382,7 @@ public static partial class UnigramTrainer
                 if (Viterbi(lat, w, scores, unk, v) >= 2) continue; // its own best split avoids it: removable
                 int second = w.Length == 1 ? 0 : Viterbi(lat, w, scores, unk, v, skipWholeId: i);
                 if (second == 0) { loss[i] = double.PositiveInfinity; continue; }
-                double F = freq[i] / vsum; // spm's inverted index lists a sentence once per occurrence, so F = freq / vsum
+                double f = freq[i] / vsum; // spm's inverted index lists a sentence once per occurrence, so f = freq / vsum
                 double logProbSp = Math.Log(freq[i]) - logSum;
                 double logSumAlt = Math.Log(sum + freq[i] * (second - 1));
                 double logProbAlt = 0;
@@ -391,7 +391,7 @@ public static partial class UnigramTrainer
                     int a = v.Path[k];
                     logProbAlt += a < 0 ? Math.Log(freq[i]) - logSumAlt : Math.Log(freq[a] + freq[i]) - logSumAlt;
                 }
-                loss[i] = F * (logProbSp - logProbAlt);
+                loss[i] = f * (logProbSp - logProbAlt);
             }
         });
         var keep = b.Kept;
