@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using TorchSharp;
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Bench;
 

@@ -9,7 +9,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
 using Tsumugi.Tokenization.Encoding;
 using static TorchSharp.torch;
 

@@ -9,18 +9,12 @@ namespace Tsumugi.Cli;
 /// </summary>
 public static class CliApp
 {
-    public static readonly Option<bool> Verbose = new("--verbose")
-    {
-        Description = "Print stack traces and extra diagnostics on failure.",
-        Recursive = true,
-    };
-
     public static RootCommand Build()
     {
         var root = new RootCommand(
             "Tsumugi — build Japanese LLMs end to end: corpus → tokenizer → data → pretrain → evaluate → serve.\n" +
             "Run `tsumugi demo` for the whole pipeline on a sample corpus, or `tsumugi STAGE --help` for a stage.");
-        root.Add(Verbose);
+        root.Add(Commands.CommonOptions.Verbose);
         foreach (var stage in Stages()) root.Add(stage);
         return root;
     }
@@ -45,7 +39,7 @@ public static class CliApp
     {
         Modeling.CpuAllocator.Tune();
         var parse = Build().Parse(args);
-        bool verbose = parse.GetValue(Verbose);
+        bool verbose = parse.GetValue(Commands.CommonOptions.Verbose);
         if (parse.Errors.Count > 0)
         {
             foreach (var error in parse.Errors) Console.Error.WriteLine($"error: {error.Message}");

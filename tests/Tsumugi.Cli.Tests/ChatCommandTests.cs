@@ -1,7 +1,7 @@
 using System.Text.Json;
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Generation;
-using Tsumugi.Serving.Server;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Cli.Tests;

@@ -1,5 +1,5 @@
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Gguf;
+using Tsumugi.Export.Gguf;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Cli.Tests;

@@ -1,5 +1,6 @@
 using Tsumugi.Evaluation.Judging;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 using static Tsumugi.Evaluation.Tests.JudgingStubServer;
 
@@ -125,7 +126,7 @@ public sealed class JudgingEndToEndTests : IDisposable
         var path = _questions + ".result.json";
         try
         {
-            new EvalSummary("judge", served.Id, DateTimeOffset.UtcNow, metrics).Write(path,
+            new EvalSummary("judge", served.Name, DateTimeOffset.UtcNow, metrics).Write(path,
                 new MtBenchDetails(_questions, _model.Directory, served.ChatFormat.ToString(), 4, 0, null, MtBenchDetails.JudgeInfo.From(settings),
                     MtBenchScores.Failures(samples), samples));
             var back = EvalSummary.Read(path);
@@ -160,7 +161,7 @@ public sealed class JudgingEndToEndTests : IDisposable
         Assert.Equal(4, samples.Count);
         foreach (var s in samples)
         {
-            var expected = served.Generator.Generate(
+            var expected = served.CreateChatGenerator().Generate(
                 ChatPrompt.Render([new ChatMessage("system", s.JudgeSystem), new ChatMessage("user", s.JudgePrompt)], served.ChatFormat),
                 new SamplingOptions { Temperature = 0, MaxNewTokens = 6 }).Text;
             Assert.Equal(expected, s.JudgeOutput);

@@ -1,5 +1,5 @@
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Server;
+using Tsumugi.Generation;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
 
@@ -35,7 +35,7 @@ public sealed class JudgingTinyModel : IDisposable
         SpmModelIO.Write(tokenizer.Model, Path.Combine(Directory, "tokenizer.model"));
     }
 
-    public ServedModel Load(string id = "tiny-candidate") => ServedModel.Load(Directory, id);
+    public PretrainedModel Load(string id = "tiny-candidate") => PretrainedModel.Load(Directory, new PretrainedModelOptions { Name = id });
 
     public void Dispose()
     {

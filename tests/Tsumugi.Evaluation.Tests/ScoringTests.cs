@@ -2,7 +2,7 @@ using Tsumugi.Evaluation.Perplexity;
 using Tsumugi.Evaluation.Scoring;
 using Tsumugi.Evaluation.Tasks;
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Evaluation.Tests;
 
@@ -129,7 +129,7 @@ public sealed class ScoringTests(TinyEvalModel tiny) : IClassFixture<TinyEvalMod
         config.VocabSize = TinyEvalModel.Tokenizer().VocabSize;
         using var model = new LlamaForCausalLM(config);
         var bigger = TinyEvalModel.Tokenizer(extraPieces: 10);
-        var e = Assert.Throws<InvalidDataException>(() => new EvalModel(model, bigger, "m"));
+        var e = Assert.Throws<InvalidDataException>(() => new PretrainedModel(model, bigger, "m"));
         Assert.Contains($"{bigger.VocabSize} pieces", e.Message);
         Assert.Contains($"vocab_size is {config.VocabSize}", e.Message);
     }

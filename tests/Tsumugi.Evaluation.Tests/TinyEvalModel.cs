@@ -1,3 +1,4 @@
+using Tsumugi.Generation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
@@ -12,7 +13,7 @@ public sealed class TinyEvalModel : IDisposable
 {
     static readonly string[] Words = ["▁", "a", "b", "ab", "▁ab", "▁a", "東京", "は", "。", "▁the", "\n", "###", "応答", "入力", ":"];
 
-    public EvalModel Eval { get; }
+    public PretrainedModel Eval { get; }
 
     public TinyEvalModel()
     {
@@ -22,7 +23,7 @@ public sealed class TinyEvalModel : IDisposable
         var model = new LlamaForCausalLM(config);
         model.InitializeWeights(5);
         model.eval();
-        Eval = new EvalModel(model, tokenizer, "tiny");
+        Eval = new PretrainedModel(model, tokenizer, "tiny");
     }
 
     public static SpmTokenizer Tokenizer(int extraPieces = 0)

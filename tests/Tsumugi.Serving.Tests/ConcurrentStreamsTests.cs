@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Serving.Tests;
@@ -41,10 +42,9 @@ public sealed class ConcurrentStreamsTests(TinyModelFixture fx) : IClassFixture<
         var cases = Enumerable.Range(0, requests).Select(i => CaseFor(i, reference)).ToList();
         var expected = cases.Select(c => reference.Generate(c.Prompt, OptionsFor(c))).ToList();
 
-        using var batcher = new ContinuousBatcher(fx.Model, maxRows: 8, fx.Tokenizer.VocabSize);
-        var generator = new TextGenerator(fx.Model, fx.Tokenizer) { Batcher = batcher };
-        using var served = new ServedModel("tiny", generator, fx.Model.Config.MaxPositionEmbeddings, ChatPromptFormat.ChatMl);
-        await using var server = new OpenAiServer(served, new ServerOptions { Host = "127.0.0.1", Port = 0, MaxQueue = requests });
+        // Not disposed: the model is the fixture's.
+        var served = new PretrainedModel(fx.Model, fx.Tokenizer, "tiny", ChatPromptFormat.ChatMl);
+        await using var server = new OpenAiServer(served, new ServerOptions { Host = "127.0.0.1", Port = 0, MaxBatch = 8, MaxQueue = requests });
         await server.StartAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromMinutes(2) };
 
@@ -70,23 +70,5 @@ public sealed class ConcurrentStreamsTests(TinyModelFixture fx) : IClassFixture<
             Assert.Equal(expected[i].CompletionTokens, answers[i].Completion);
         }
         Assert.Contains(expected, r => r.FinishReason == FinishReason.Stop); // the stop strings did cut some streams
-    }
-
-    [Fact]
-    public async Task AStreamThatIsAbandonedFreesItsRow()
-    {
-        using var batcher = new ContinuousBatcher(fx.Model, maxRows: 1, fx.Tokenizer.VocabSize);
-        var generator = new TextGenerator(fx.Model, fx.Tokenizer) { Batcher = batcher, StopIds = [] };
-        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 200 };
-        using (var cts = new CancellationTokenSource())
-        {
-            await foreach (var delta in generator.StreamAsync("長い話を", options, cts.Token))
-                if (delta.Text.Length > 0) break; // the caller stops reading after the first text
-        }
-        // With one row, this only completes if the abandoned sequence left the batch.
-        var next = generator.StreamAsync("短い", options with { MaxNewTokens = 3 });
-        GenerationResult? result = null;
-        await foreach (var d in next.WithCancellation(new CancellationTokenSource(TimeSpan.FromSeconds(30)).Token)) result = d.Final ?? result;
-        Assert.Equal(3, result!.CompletionTokens);
     }
 }

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Serving.Tests;
@@ -20,7 +21,7 @@ public sealed class LimitsTests(TinyModelFixture tiny) : IClassFixture<TinyModel
     OpenAiServer? _llama2;
 
     TextGenerator Generator => new(tiny.Model, tiny.Tokenizer);
-    ServedModel Served(ChatPromptFormat format) => new(Name, Generator, tiny.Model.Config.MaxPositionEmbeddings, format);
+    PretrainedModel Served(ChatPromptFormat format) => new(tiny.Model, tiny.Tokenizer, Name, format); // not disposed: the model is the fixture's
 
     static ServerOptions Limits => new()
     {

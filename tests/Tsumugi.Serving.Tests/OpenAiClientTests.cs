@@ -2,7 +2,8 @@ using System.ClientModel;
 using OpenAI;
 using OpenAI.Chat;
 using OpenAI.Models;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Serving.Tests;
@@ -15,7 +16,7 @@ public sealed class OpenAiClientTests(ServerFixture fx) : IClassFixture<ServerFi
     OpenAIClientOptions Options => new() { Endpoint = new Uri(fx.BaseUrl + "/v1") };
     ChatClient Chat() => new(ServerFixture.ModelName, new ApiKeyCredential(ServerFixture.ApiKey), Options);
 
-    string Prompt => ChatPrompt.Render([new Server.ChatMessage("user", UserText)], fx.Served.ChatFormat);
+    string Prompt => ChatPrompt.Render([new Generation.Chat.ChatMessage("user", UserText)], fx.Served.ChatFormat);
 
     GenerationResult Expected(SamplingOptions? options = null) =>
         fx.Reference.Generate(Prompt, options ?? new SamplingOptions { Temperature = 0, MaxNewTokens = 16 });

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Serving.Tests;
@@ -50,7 +51,7 @@ public sealed class OpenAiNpmTests(ServerFixture fx) : IClassFixture<ServerFixtu
         """;
 
     GenerationResult Expected(SamplingOptions? options = null) =>
-        fx.Reference.Generate(ChatPrompt.Render([new Server.ChatMessage("user", UserText)], fx.Served.ChatFormat),
+        fx.Reference.Generate(ChatPrompt.Render([new Generation.Chat.ChatMessage("user", UserText)], fx.Served.ChatFormat),
             options ?? new SamplingOptions { Temperature = 0, MaxNewTokens = 16 });
 
     [Fact]

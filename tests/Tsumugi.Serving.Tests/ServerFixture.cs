@@ -1,5 +1,6 @@
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
@@ -18,13 +19,13 @@ public sealed class ServerFixture : IAsyncLifetime
 
     readonly string _dir = Path.Combine(Path.GetTempPath(), "tsumugi-serve-" + Guid.NewGuid().ToString("N"));
     readonly LlamaForCausalLM _model;
-    ServedModel? _served;
+    PretrainedModel? _served;
     OpenAiServer? _server;
 
     public SpmTokenizer Tokenizer { get; } = TestTokenizers.ByteFallback();
     public TextGenerator Reference { get; }
     public string BaseUrl => _server!.BaseUrl;
-    public ServedModel Served => _served!;
+    public PretrainedModel Served => _served!;
 
     public ServerFixture()
     {
@@ -40,7 +41,7 @@ public sealed class ServerFixture : IAsyncLifetime
     {
         HfModelDirectory.Save(_model, _dir);
         SpmModelIO.Write(Tokenizer.Model, Path.Combine(_dir, "tokenizer.model"));
-        _served = ServedModel.Load(_dir, ModelName);
+        _served = PretrainedModel.Load(_dir, new PretrainedModelOptions { Name = ModelName });
         _server = new OpenAiServer(_served, new ServerOptions { Host = "127.0.0.1", Port = 0, ApiKey = ApiKey, MaxQueue = 4 });
         await _server.StartAsync();
     }

@@ -2,7 +2,8 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 
 namespace Tsumugi.Serving.Tests;
 
@@ -69,7 +70,7 @@ public sealed class ServerHttpTests(ServerFixture fx) : IClassFixture<ServerFixt
 
     static SamplingOptions Greedy(int max) => new() { Temperature = 0, MaxNewTokens = max };
 
-    string Prompt() => Server.ChatPrompt.Render([new Server.ChatMessage("user", "東京は")], fx.Served.ChatFormat);
+    string Prompt() => ChatPrompt.Render([new Generation.Chat.ChatMessage("user", "東京は")], fx.Served.ChatFormat);
 
     [Fact]
     public async Task HealthNeedsNoKey()

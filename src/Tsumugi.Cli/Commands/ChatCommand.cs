@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Encodings.Web;
 using System.Text.Json;
-using Tsumugi.Serving.Generation;
-using Tsumugi.Serving.Server;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -20,15 +20,12 @@ public static class ChatCommand
 
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true };
+        var model = CommonOptions.Model();
         var system = new Option<string?>("--system") { Description = "System message that opens (and survives /reset of) the conversation." };
-        var format = new Option<string?>("--chat-format")
-        {
-            Description = $"Chat format: {ChatPrompt.FormatNames} (default: from the chat_template in tokenizer_config.json).",
-        };
+        var format = CommonOptions.ChatFormat();
         var showPrompt = new Option<bool>("--show-prompt") { Description = "Print each turn's full rendered prompt to stderr, as one JSON string." };
         var sampling = new SamplingFlags(DefaultMaxTokens);
-        var dtype = GenerateCommand.DtypeOption();
+        var dtype = CommonOptions.Dtype();
         var command = new Command("chat", "Chat with a model directory: one user turn per line; /reset starts over, /exit or Ctrl-D ends.")
         {
             model, system, format, dtype,
@@ -42,8 +39,8 @@ public static class ChatCommand
             var dir = parse.GetValue(model)!;
             var detected = ChatPrompt.Inspect(dir);
             var chatFormat = forced ?? detected.Format;
-            using var llm = GenerateCommand.LoadModel(dir, parse.GetValue(dtype)!, out var tokenizer);
-            var generator = new TextGenerator(llm, tokenizer) { StopIds = ChatPrompt.StopIds(chatFormat, tokenizer) };
+            using var llm = GenerateCommand.Load(dir, parse.GetValue(dtype)!, chatFormat);
+            var generator = llm.CreateChatGenerator();
             // ChatML closes a turn with <|im_end|>, which is not the tokenizer's EOS: stop there too.
             options = options with { Stop = [.. options.Stop, .. ChatPrompt.TurnEndStops(chatFormat)] };
 
@@ -53,7 +50,7 @@ public static class ChatCommand
             bool piped = Console.IsInputRedirected;
             if (piped) Console.Error.WriteLine("stdin is not a terminal: reading one user turn per line until end of input.");
 
-            var session = new ChatSession(generator, chatFormat, parse.GetValue(system), llm.Config.MaxPositionEmbeddings);
+            var session = new ChatSession(generator, chatFormat, parse.GetValue(system), llm.ContextLength);
             while (true)
             {
                 if (!piped) { Console.Error.Write("> "); Console.Error.Flush(); }

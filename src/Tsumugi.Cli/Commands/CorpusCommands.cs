@@ -24,10 +24,10 @@ public static class CorpusCommands
     static Command Clean()
     {
         var config = new Option<string?>("--config") { Description = "YAML pipeline (e.g. configs/corpus-ja.yaml); flags below override it." };
-        var input = new Option<string[]>("--input") { Description = "Input files, folders or globs (.txt .md .html .jsonl[.gz|.zst] .json .parquet, code).", AllowMultipleArgumentsPerToken = true };
-        var output = new Option<string?>("--output") { Description = "Output folder for shard-NNNNN.jsonl.zst, plan.json and summary.json." };
+        var input = CommonOptions.Inputs("Input files, folders or globs (.txt .md .html .jsonl[.gz|.zst] .json .parquet, code).", required: false);
+        var output = CommonOptions.OptionalOutput("Output folder for shard-NNNNN.jsonl.zst, plan.json and summary.json.");
         var lang = new Option<string?>("--lang") { Description = "Domains to keep when no --config is given: ja (default), en, code, 'ja,en', or all." };
-        var workers = new Option<int?>("--workers") { Description = "Parallel workers (default: all cores)." };
+        var workers = CommonOptions.Workers("Parallel workers (default: all cores).");
         var shard = new Option<string?>("--shard") { Description = "Process only shards k with k % N == i, as i/N (Slurm arrays)." };
         var keepRejected = new Option<string?>("--keep-rejected") { Description = "Folder for rejected and unreadable records, with their reason." };
         var split = new Option<bool>("--split-by-domain") { Description = "Write each domain (ja/en/code/math/other) to its own subfolder." };
@@ -93,15 +93,15 @@ public static class CorpusCommands
 
     static Command Dedup()
     {
-        var input = new Option<string>("--input") { Description = "Folder written by 'corpus clean'.", Required = true };
-        var output = new Option<string>("--output") { Description = "Output folder (same shard names, duplicates removed).", Required = true };
+        var input = CommonOptions.Input("Folder written by 'corpus clean'.");
+        var output = CommonOptions.Output("Output folder (same shard names, duplicates removed).");
         var threshold = new Option<double?>("--threshold") { Description = "Target Jaccard similarity; picks bands × rows (≤ 200 hashes)." };
         var bands = new Option<int?>("--bands") { Description = "LSH bands (default 20; Swallow 40)." };
         var rows = new Option<int?>("--rows") { Description = "Rows per band (default 10; Swallow 20)." };
         var newest = new Option<bool>("--keep-newest") { Description = "Keep the last copy in input order instead of the first." };
         var noExact = new Option<bool>("--no-exact") { Description = "Skip exact-hash dedup." };
         var noNear = new Option<bool>("--no-near") { Description = "Skip MinHash near-duplicate dedup." };
-        var workers = new Option<int?>("--workers") { Description = "Parallel workers for signatures and rewriting." };
+        var workers = CommonOptions.Workers("Parallel workers for signatures and rewriting.");
         var memory = new Option<int>("--memory")
         {
             Description = "MB for the hash records (24 bytes per document and band); beyond it they spill to sorted runs on disk in the output folder.",
@@ -170,7 +170,7 @@ public static class CorpusCommands
 
     static Command Sample()
     {
-        var output = new Option<string>("--output") { Description = "Folder to receive ja/ and en/ HTML documentation.", Required = true };
+        var output = CommonOptions.Output("Folder to receive ja/ and en/ HTML documentation.");
         var cmd = new Command("sample", "Download Debian's Japanese and English documentation packages as a real sample corpus (needs apt-get and dpkg).") { output };
         cmd.SetAction(parse =>
         {

@@ -16,17 +16,14 @@ public static class DataCommands
 
     static Command Tokenize()
     {
-        var input = new Option<string[]>("--input")
-        {
-            Description = "Corpus shards (.jsonl.zst from `corpus clean`/`dedup`), JSONL/JSON(.gz/.zst) with a text field, Parquet, " +
-                          "text or HTML files, folders or globs. A folder holding .jsonl.zst shards is read as a corpus output (shards only).",
-            Required = true, AllowMultipleArgumentsPerToken = true, HelpName = "PATH",
-        };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "Tokenizer directory written by `tsumugi tokenizer train` (its tokenizer.model is used), or a .model file.", Required = true, HelpName = "DIR" };
-        var output = new Option<string>("--output") { Description = "Output folder for NAME.bin / NAME.idx and manifest.json (created; datasets of the same name are replaced).", Required = true, HelpName = "DIR" };
+        var input = CommonOptions.Inputs(
+            "Corpus shards (.jsonl.zst from `corpus clean`/`dedup`), JSONL/JSON(.gz/.zst) with a text field, Parquet, " +
+            "text or HTML files, folders or globs. A folder holding .jsonl.zst shards is read as a corpus output (shards only).", helpName: "PATH");
+        var tokenizer = CommonOptions.Tokenizer("Tokenizer directory written by `tsumugi tokenizer train` (its tokenizer.model is used), or a .model file.", "DIR");
+        var output = CommonOptions.Output("Output folder for NAME.bin / NAME.idx and manifest.json (created; datasets of the same name are replaced).", "DIR");
         var name = new Option<string?>("--name") { Description = "Write every document into one dataset NAME.bin/NAME.idx (default: one dataset per domain, named after it).", HelpName = "NAME" };
         var domain = new Option<string?>("--domain") { Description = "Domain of documents whose record has no `domain` field (default: 'default'); with --name, the domain recorded in manifest.json.", HelpName = "DOMAIN" };
-        var threads = new Option<int>("--threads") { Description = "Worker threads (files in parallel, a large file in parallel batches); the output is byte-identical for any value.", DefaultValueFactory = _ => Environment.ProcessorCount, HelpName = "N" };
+        var threads = CommonOptions.Threads("Worker threads (files in parallel, a large file in parallel batches); the output is byte-identical for any value.", "N");
         var textField = new Option<string>("--text-field") { Description = "JSON field (and Parquet column) holding the text.", DefaultValueFactory = _ => "text", HelpName = "FIELD" };
         var cmd = new Command("tokenize",
             "Tokenize documents into Megatron indexed datasets (NAME.bin/NAME.idx, readable by Megatron-LM): one sequence per document " +

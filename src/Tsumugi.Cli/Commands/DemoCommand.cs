@@ -5,6 +5,7 @@ using Spectre.Console;
 using Tsumugi.Corpus.Pipeline;
 using Tsumugi.Corpus.Shards;
 using Tsumugi.Evaluation;
+using Tsumugi.Generation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Metrics;
@@ -20,7 +21,8 @@ public static class DemoCommand
 {
     public static Command Create()
     {
-        var output = new Option<string>("--output") { Description = "Directory for every artefact and the report.", DefaultValueFactory = _ => "demo-output" };
+        var output = CommonOptions.Output("Directory for every artefact and the report.", required: false);
+        output.DefaultValueFactory = _ => "demo-output";
         var corpus = new Option<string?>("--corpus") { Description = "Sample corpus directory with ja/, en/, code/ (default: ../shared/corpus next to the checkout)." };
         var vocab = new Option<int>("--vocab-size") { Description = "Tokenizer vocabulary size.", DefaultValueFactory = _ => 8000 };
         var steps = new Option<int>("--train-steps") { Description = "Pretraining steps (configs/demo.yaml: 300, a few minutes on 2 cores).", DefaultValueFactory = _ => 300 };
@@ -147,15 +149,15 @@ public static class DemoCommand
     /// <summary>Perplexity of a model directory on up to 8 held-out documents (first 255 tokens each, BOS prepended).</summary>
     static double Perplexity(string modelDir, IReadOnlyList<string> texts, out string detail)
     {
-        using var model = HfModelDirectory.Load(modelDir);
-        var tokenizer = SpmTokenizer.Load(Path.Combine(modelDir, "tokenizer.model"));
+        using var model = PretrainedModel.Load(modelDir);
+        var tokenizer = model.Tokenizer;
         double nll = 0, chars = 0;
         int tokens = 0;
         foreach (var text in texts.Take(8))
         {
             var ids = tokenizer.Encode(text).Take(255).Select(i => (long)i).Prepend(tokenizer.BosId).ToArray();
             if (ids.Length < 2) continue;
-            var score = SequenceScorer.Score(model, ids);
+            var score = SequenceScorer.Score(model.Model, ids);
             nll += score.TotalNll;
             tokens += score.Tokens.Count;
             chars += tokenizer.Decode(ids.Skip(1).Select(i => (int)i).ToList()).Length;
@@ -178,13 +180,13 @@ public static class DemoCommand
 
     static IEnumerable<(string Prompt, string Text)> Generate(string modelDir, string[] prompts)
     {
-        using var model = HfModelDirectory.Load(modelDir);
-        var tokenizer = SpmTokenizer.Load(Path.Combine(modelDir, "tokenizer.model"));
-        var options = new Serving.Generation.SamplingOptions { MaxNewTokens = 40, Temperature = 0.8, TopP = 0.95, Seed = 1 };
+        using var model = PretrainedModel.Load(modelDir);
+        var tokenizer = model.Tokenizer;
+        var options = new SamplingOptions { MaxNewTokens = 40, Temperature = 0.8, TopP = 0.95, Seed = 1 };
         foreach (var prompt in prompts)
         {
             var ids = tokenizer.Encode(prompt).Prepend(tokenizer.BosId).ToList();
-            var generated = Serving.Generation.TokenSampler.Generate(model, ids, options, [tokenizer.EosId]);
+            var generated = TokenSampler.Generate(model.Model, ids, options, [tokenizer.EosId]);
             yield return (prompt, tokenizer.Decode(generated.ToList()));
         }
     }

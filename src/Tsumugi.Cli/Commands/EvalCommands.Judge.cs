@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using Tsumugi.Evaluation;
 using Tsumugi.Evaluation.Judging;
-using Tsumugi.Serving.Server;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -15,7 +15,7 @@ public static partial class EvalCommands
 {
     static partial void AddJudge(Command group)
     {
-        var model = new Option<string>("--model") { Description = "Model directory to evaluate (HF layout with tokenizer.model).", Required = true };
+        var model = CommonOptions.Model("Model directory to evaluate (HF layout with tokenizer.model).");
         var questions = new Option<string>("--questions") { Description = "MT-Bench question file (JSONL: question_id, category, turns, optional reference).", Required = true };
         var judgeUrl = new Option<string>("--judge-url") { Description = "Judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.", Required = true };
         var judgeModel = new Option<string>("--judge-model") { Description = "Model name to send to the judge endpoint.", Required = true };
@@ -27,8 +27,8 @@ public static partial class EvalCommands
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Most tokens the model may generate per turn.", DefaultValueFactory = _ => MtBenchAnswerGenerator.DefaultMaxNewTokens };
         var temperature = new Option<double?>("--temperature") { Description = "One temperature for all categories instead of MT-Bench's per-category table (0 = greedy)." };
         var seed = new Option<long>("--seed") { Description = "Base sampling seed; each (question, turn) derives its own from it.", DefaultValueFactory = _ => 0 };
-        var modelName = new Option<string?>("--model-name") { Description = "Name for the model in results and reports (default: the directory name)." };
-        var output = new Option<string?>("--output") { Description = "Write metrics and every sample (answer, judge prompt and output, score) to this JSON file." };
+        var modelName = CommonOptions.ModelName("Name for the model in results and reports (default: the directory name).");
+        var output = CommonOptions.OptionalOutput("Write metrics and every sample (answer, judge prompt and output, score) to this JSON file.");
         var command = new Command("judge", "MT-Bench-style judging: the model answers multi-turn questions, an OpenAI-compatible judge rates each answer.")
         {
             model, questions, judgeUrl, judgeModel, judgeKey, judgeTimeout, judgeRetries, judgeConcurrency, judgeMaxTokens,
@@ -55,12 +55,12 @@ public static partial class EvalCommands
             var client = new JudgeClient(settings);
 
             var dir = parse.GetValue(model)!;
-            using var served = ServedModel.Load(dir, parse.GetValue(modelName));
+            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName) });
             var generator = new MtBenchAnswerGenerator(served)
             {
                 MaxNewTokens = parse.GetValue(maxNewTokens), Seed = parse.GetValue(seed), Temperature = parse.GetValue(temperature),
             };
-            Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Id}' (chat format {served.ChatFormat}) …");
+            Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Name}' (chat format {served.ChatFormat}) …");
             var answers = new List<MtBenchAnswer>();
             foreach (var q in items)
             {
@@ -83,7 +83,7 @@ public static partial class EvalCommands
             {
                 var details = new MtBenchDetails(questionPath, dir, served.ChatFormat.ToString(), generator.MaxNewTokens, generator.Seed, generator.Temperature,
                     MtBenchDetails.JudgeInfo.From(settings), failures, samples);
-                new EvalSummary("judge", served.Id, DateTimeOffset.UtcNow, metrics).Write(path, details);
+                new EvalSummary("judge", served.Name, DateTimeOffset.UtcNow, metrics).Write(path, details);
                 Console.Error.WriteLine($"Wrote {path}");
             }
             foreach (var (name, value) in metrics) Console.WriteLine($"{name,-34} {value.ToString("0.####", CultureInfo.InvariantCulture)}");

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Tsumugi.Corpus.Reading;
 using Tsumugi.Evaluation;
 using Tsumugi.Evaluation.Perplexity;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -12,19 +13,16 @@ public static partial class EvalCommands
 {
     static partial void AddPerplexity(Command group)
     {
-        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true, HelpName = "DIR" };
-        var input = new Option<string[]>("--input")
-        {
-            Description = "Text files, folders or globs: .txt/.md/.html/.jsonl/.parquet, or .jsonl.zst corpus shards (their records carry a domain).",
-            Required = true, AllowMultipleArgumentsPerToken = true, HelpName = "PATH",
-        };
-        var output = new Option<string?>("--output") { Description = "Write the results (per-domain metrics and per-document scores) to this JSON file.", HelpName = "FILE.json" };
+        var model = CommonOptions.Model(helpName: "DIR");
+        var input = CommonOptions.Inputs(
+            "Text files, folders or globs: .txt/.md/.html/.jsonl/.parquet, or .jsonl.zst corpus shards (their records carry a domain).", helpName: "PATH");
+        var output = CommonOptions.OptionalOutput("Write the results (per-domain metrics and per-document scores) to this JSON file.", "FILE.json");
         var domain = new Option<string>("--domain") { Description = "Domain label for inputs that are not corpus shards.", DefaultValueFactory = _ => "all" };
         var split = new Option<string>("--split") { Description = "Documents of .txt/.md files: 'file' (one per file) or 'paragraph' (one per blank-line block).", DefaultValueFactory = _ => "file" };
         var context = new Option<int?>("--context") { Description = "Window length in tokens (default: the model's max_position_embeddings, at most 2048)." };
         var stride = new Option<int?>("--stride") { Description = "New tokens scored per later window; each keeps context − stride tokens of history (default: context / 2)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Windows per forward pass (right-padded).", DefaultValueFactory = _ => 8 };
-        var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda, cuda:1 …", DefaultValueFactory = _ => "cpu" };
+        var batchSize = CommonOptions.BatchSize("Windows per forward pass (right-padded).");
+        var device = CommonOptions.Device();
         var command = new Command("perplexity", "Perplexity, bits per character and bits per UTF-8 byte of text, per domain.")
         {
             model, input, output, domain, split, context, stride, batchSize, device,
@@ -39,7 +37,7 @@ public static partial class EvalCommands
             };
             int batch = parse.GetValue(batchSize);
             if (batch < 1) throw new ArgumentException($"--batch-size must be ≥ 1 (got {batch}).");
-            using var evalModel = EvalModel.Load(parse.GetValue(model)!, new TorchSharp.torch.Device(parse.GetValue(device)!));
+            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!);
             int window = parse.GetValue(context) ?? Math.Min(evalModel.Model.Config.MaxPositionEmbeddings, 2048);
             if (window < 2 || window > evalModel.Model.Config.MaxPositionEmbeddings)
                 throw new ArgumentException($"--context must be in 2..{evalModel.Model.Config.MaxPositionEmbeddings} (the model's max_position_embeddings); got {window}.");
@@ -73,7 +71,7 @@ public static partial class EvalCommands
 
             if (parse.GetValue(output) is { } path)
             {
-                new EvalSummary("perplexity", evalModel.Label, DateTimeOffset.UtcNow, result.Metrics()).Write(path, new
+                new EvalSummary("perplexity", evalModel.Name, DateTimeOffset.UtcNow, result.Metrics()).Write(path, new
                 {
                     Inputs = parse.GetValue(input), Context = window, Stride = step, BatchSize = batch, Seconds = seconds,
                     result.Domains, result.SkippedDocuments, ReadIssues = inputs.Issues, result.Documents,

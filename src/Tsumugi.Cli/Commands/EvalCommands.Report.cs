@@ -12,7 +12,7 @@ public static partial class EvalCommands
     static partial void AddReport(Command group)
     {
         var paths = new Argument<string[]>("PATH") { Description = "Eval result files (--output of eval perplexity/tasks/judge) or directories searched recursively for them.", Arity = ArgumentArity.OneOrMore };
-        var output = new Option<string?>("--output") { Description = "Write the Markdown report to this file." };
+        var output = CommonOptions.OptionalOutput("Write the Markdown report to this file.");
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML report to this file." };
         var json = new Option<string?>("--json") { Description = "Write the table as JSON (columns, rows, best cells) to this file." };
         var command = new Command("report", "Compare eval results of several models or checkpoints side by side (Markdown, HTML, JSON).")

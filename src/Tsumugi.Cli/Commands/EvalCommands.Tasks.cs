@@ -11,16 +11,16 @@ public static partial class EvalCommands
 {
     static partial void AddTasks(Command group)
     {
-        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true, HelpName = "DIR" };
+        var model = CommonOptions.Model(helpName: "DIR");
         var tasks = new Option<string[]>("--tasks")
         {
             Description = "Task files in llm-jp-eval's unified JSON format, or folders of them (*.json).",
             Required = true, AllowMultipleArgumentsPerToken = true, HelpName = "FILE",
         };
-        var output = new Option<string?>("--output") { Description = "Write metrics per task and every sample's input, gold, prediction and score to this JSON file.", HelpName = "FILE.json" };
+        var output = CommonOptions.OptionalOutput("Write metrics per task and every sample's input, gold, prediction and score to this JSON file.", "FILE.json");
         var shots = new Option<int?>("--shots") { Description = $"Few-shot examples per prompt, taken from the file's few_shots (default {TaskRunOptions.DefaultShots}, as Swallow; capped by what the file has)." };
-        var batchSize = new Option<int>("--batch-size") { Description = "Rows per forward pass for multiple-choice scoring; prompts per generation batch.", DefaultValueFactory = _ => 8 };
-        var device = new Option<string>("--device") { Description = "Torch device: cpu, cuda, cuda:1 …", DefaultValueFactory = _ => "cpu" };
+        var batchSize = CommonOptions.BatchSize("Rows per forward pass for multiple-choice scoring; prompts per generation batch.");
+        var device = CommonOptions.Device();
         var command = new Command("tasks", "Run llm-jp-eval-format tasks: greedy generation scored by exact_match, char_f1, set_f1, BLEU, ROUGE, numbers; or multiple choice by log-likelihood (acc, acc_norm).")
         {
             model, tasks, output, shots, batchSize, device,
@@ -34,7 +34,7 @@ public static partial class EvalCommands
             var loaded = TaskFiles(parse.GetValue(tasks)!).Select(EvalTaskFile.Load).ToList();
             var duplicate = loaded.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null) throw new ArgumentException($"two task files are both named '{duplicate.Key}': {string.Join(", ", duplicate.Select(t => t.File))}.");
-            using var evalModel = EvalModel.Load(parse.GetValue(model)!, new TorchSharp.torch.Device(parse.GetValue(device)!));
+            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!);
 
             var results = new List<TaskResult>();
             var table = new Table().AddColumns("task", "shots", "samples", "metric", "score", "seconds");
@@ -56,7 +56,7 @@ public static partial class EvalCommands
             if (metrics.Count > 1) metrics["avg"] = metrics.Values.Average();
             if (parse.GetValue(output) is { } path)
             {
-                new EvalSummary("tasks", evalModel.Label, DateTimeOffset.UtcNow, metrics).Write(path, new { options.BatchSize, Tasks = results });
+                new EvalSummary("tasks", evalModel.Name, DateTimeOffset.UtcNow, metrics).Write(path, new { options.BatchSize, Tasks = results });
                 CliApp.Info($"Wrote {path}");
             }
             return 0;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -23,6 +24,10 @@ public static partial class EvalCommands
     static partial void AddTasks(Command group);
     static partial void AddJudge(Command group);
     static partial void AddReport(Command group);
+
+    /// <summary>A model directory on the --device the scoring subcommands run on.</summary>
+    static PretrainedModel LoadForEval(string directory, string device) =>
+        PretrainedModel.Load(directory, new PretrainedModelOptions { Device = new TorchSharp.torch.Device(device) });
 
     /// <summary>The progress display of the long-running subcommands; cleared when done, the result table follows.</summary>
     static Progress Progress() => AnsiConsole.Progress().AutoClear(true)

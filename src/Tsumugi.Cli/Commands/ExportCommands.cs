@@ -1,5 +1,5 @@
 using System.CommandLine;
-using Tsumugi.Serving.Gguf;
+using Tsumugi.Export.Gguf;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -15,8 +15,8 @@ public static class ExportCommands
 
     static Command Gguf()
     {
-        var model = new Option<string>("--model") { Description = "HF model directory with config.json, weights and tokenizer.model.", Required = true };
-        var output = new Option<string>("--output") { Description = "GGUF file to write.", Required = true };
+        var model = CommonOptions.Model("HF model directory with config.json, weights and tokenizer.model.");
+        var output = CommonOptions.Output("GGUF file to write.");
         var type = new Option<string>("--type") { Description = "Type of the weight matrices: f32, f16 or q8_0 (norms stay f32).", DefaultValueFactory = _ => "f16" };
         type.AcceptOnlyFromAmong("f32", "f16", "q8_0");
         var command = new Command("gguf", "Write a llama.cpp GGUF file (llama architecture, SentencePiece vocabulary, chat template).")

@@ -10,9 +10,9 @@ public static class ExtendVocabCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "HF model directory to extend (its tokenizer is the old one unless --old-tokenizer).", Required = true };
-        var tokenizer = new Option<string>("--tokenizer") { Description = "New tokenizer directory (e.g. from `tsumugi tokenizer extend`); its id-map.json is used when present.", Required = true };
-        var output = new Option<string>("--output") { Description = "Directory to write the extended HF model directory to (with the new tokenizer files).", Required = true };
+        var model = CommonOptions.Model("HF model directory to extend (its tokenizer is the old one unless --old-tokenizer).");
+        var tokenizer = CommonOptions.Tokenizer("New tokenizer directory (e.g. from `tsumugi tokenizer extend`); its id-map.json is used when present.");
+        var output = CommonOptions.Output("Directory to write the extended HF model directory to (with the new tokenizer files).");
         var oldTokenizer = new Option<string?>("--old-tokenizer") { Description = "The model's current tokenizer (directory, .model or tokenizer.json); default: the one inside --model." };
         var allowDropped = new Option<bool>("--allow-dropped-pieces") { Description = "Accept a new tokenizer that lacks some old pieces (their rows are discarded)." };
         var command = new Command("extend-vocab",

@@ -1,8 +1,7 @@
 using System.CommandLine;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Modeling;
-using Tsumugi.Serving.Generation;
-using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.HuggingFace;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -11,20 +10,19 @@ public static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true };
+        var model = CommonOptions.Model();
         var prompt = new Option<string>("--prompt") { Description = "Prompt text; BOS is prepended, control tokens written as text (<s>, </s>) become their ids.", Required = true };
         var sampling = new SamplingFlags(new SamplingOptions().MaxNewTokens);
         var stream = new Option<bool>("--stream") { Description = "Print text as it is generated." };
-        var dtype = DtypeOption();
+        var dtype = CommonOptions.Dtype();
         var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, prompt, dtype };
         sampling.AddTo(command);
         command.Add(stream);
         command.SetAction(parse =>
         {
             var options = sampling.Read(parse); // validated before loading the model: a typo costs nothing
-            var dir = parse.GetValue(model)!;
-            using var llm = LoadModel(dir, parse.GetValue(dtype)!, out var tokenizer);
-            var generator = new TextGenerator(llm, tokenizer);
+            using var llm = Load(parse.GetValue(model)!, parse.GetValue(dtype)!);
+            var generator = llm.CreateGenerator();
             GenerationResult? result = null;
             foreach (var delta in generator.Stream(parse.GetValue(prompt)!, options))
             {
@@ -39,23 +37,11 @@ public static class GenerateCommand
         return command;
     }
 
-    /// <summary>
-    /// The dtype the weights are decoded in. float16 halves the bytes read per token, which is what bounds one stream's
-    /// decode speed on a CPU (measured ~1.7× faster, docs/BENCHMARKS.md), but libtorch's CPU float16 matrix products
-    /// with many rows (prompt prefill) are slower than float32: a long prompt takes longer to read in.
-    /// </summary>
-    internal static Option<string> DtypeOption() => new("--dtype")
-    {
-        Description = "Weights in float32 (default, exact) or float16 (faster single-stream decode on CPU, slower prompt prefill).",
-        DefaultValueFactory = _ => "float32",
-    };
-
-    /// <summary>A model directory's weights (in <paramref name="dtype"/>) and its tokenizer, with the one-line error when the tokenizer is missing.</summary>
-    internal static LlamaForCausalLM LoadModel(string dir, string dtype, out SpmTokenizer tokenizer)
+    /// <summary>A model directory with its weights in <paramref name="dtype"/>; the chat format detected unless given.</summary>
+    internal static PretrainedModel Load(string dir, string dtype, ChatPromptFormat? chatFormat = null)
     {
         var type = HfModelDirectory.ParseDtype(dtype); // before reading anything: a typo costs nothing
-        tokenizer = TokenizerDirectory.LoadForModel(dir);
-        return HfModelDirectory.Load(dir, type);
+        return PretrainedModel.Load(dir, new PretrainedModelOptions { Dtype = type, ChatFormat = chatFormat });
     }
 }
 

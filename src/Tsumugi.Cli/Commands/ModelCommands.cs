@@ -27,10 +27,10 @@ public static class ModelCommands
     {
         var preset = new Option<string?>("--preset") { Description = $"Named shape: {string.Join(", ", ModelPresets.List().Select(p => p.Name))}." };
         var config = new Option<string?>("--config") { Description = "An HF config.json to initialise from instead of a preset." };
-        var output = new Option<string>("--output") { Description = "Directory to write the HF model directory to.", Required = true };
+        var output = CommonOptions.Output("Directory to write the HF model directory to.");
         var seed = new Option<long>("--seed") { Description = "Seed for the weight initialisation.", DefaultValueFactory = _ => 1234 };
-        var dtype = new Option<string>("--dtype") { Description = "Weight dtype on disk: float32 or bfloat16.", DefaultValueFactory = _ => "float32" };
-        var tokenizer = new Option<string?>("--tokenizer") { Description = "Tokenizer directory: copied into the model; its vocabulary size and special ids are used." };
+        var dtype = CommonOptions.Dtype("Weight dtype on disk: float32 or bfloat16.");
+        var tokenizer = CommonOptions.OptionalTokenizer("Tokenizer directory: copied into the model; its vocabulary size and special ids are used.");
         var command = new Command("init", "Initialise a new model (HF init: N(0, initializer_range)) and save it as an HF model directory.")
         {
             preset, config, output, seed, dtype, tokenizer,
@@ -81,7 +81,7 @@ public static class ModelCommands
 
     static Command Score()
     {
-        var modelDir = new Option<string>("--model") { Description = "Model directory.", Required = true };
+        var modelDir = CommonOptions.Model("Model directory.");
         var ids = new Option<string?>("--ids") { Description = "Comma-separated token ids, e.g. 1,2,3." };
         var text = new Option<string?>("--text") { Description = "Text to encode with the model directory's tokenizer.model (BOS prepended)." };
         var json = new Option<bool>("--json") { Description = "Print JSON: per position 1..n-1 the log-probability of the actual token, and the total NLL." };

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Cli.Commands;
@@ -9,12 +11,12 @@ public static class ServeCommand
     public static Command Create()
     {
         var defaults = new ServerOptions();
-        var model = new Option<string>("--model") { Description = "Model directory (HF layout with tokenizer.model).", Required = true };
+        var model = CommonOptions.Model();
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => defaults.Host };
         var port = new Option<int>("--port") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => defaults.Port };
         var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests." };
-        var modelName = new Option<string?>("--model-name") { Description = "Model id clients send (default: the directory name)." };
-        var maxBatch = new Option<int>("--max-batch") { Description = "Requests decoded together (continuous batching: each joins and leaves between decode steps).", DefaultValueFactory = _ => 8 };
+        var modelName = CommonOptions.ModelName("Model id clients send (default: the directory name).");
+        var maxBatch = new Option<int>("--max-batch") { Description = "Requests decoded together (continuous batching: each joins and leaves between decode steps).", DefaultValueFactory = _ => defaults.MaxBatch };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests allowed to wait while --max-batch decode; more get 429.", DefaultValueFactory = _ => defaults.MaxQueue };
         var maxRequestBytes = new Option<long>("--max-request-bytes")
         {
@@ -25,10 +27,7 @@ public static class ServeCommand
         {
             Description = "Most new tokens per request (default: up to the context window); asking for more gets 400.",
         };
-        var chatFormat = new Option<string?>("--chat-format")
-        {
-            Description = $"Chat format: {ChatPrompt.FormatNames} (default: from the chat_template in tokenizer_config.json).",
-        };
+        var chatFormat = CommonOptions.ChatFormat();
         var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
         {
             model, host, port, apiKey, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat,
@@ -37,21 +36,20 @@ public static class ServeCommand
         {
             var options = new ServerOptions
             {
-                Host = parse.GetValue(host)!, Port = parse.GetValue(port), ApiKey = parse.GetValue(apiKey), MaxQueue = parse.GetValue(maxQueue),
+                Host = parse.GetValue(host)!, Port = parse.GetValue(port), ApiKey = parse.GetValue(apiKey), MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue),
                 MaxRequestBytes = parse.GetValue(maxRequestBytes), MaxPromptTokens = parse.GetValue(maxPromptTokens),
                 MaxTokensLimit = parse.GetValue(maxTokensLimit),
             };
             options.Validate(); // before loading the model: a typo costs nothing
-            if (parse.GetValue(maxBatch) < 1) throw new ArgumentException("--max-batch must be at least 1.");
             var forced = parse.GetValue(chatFormat) is { } name ? ChatPrompt.ParseFormat(name) : (ChatPromptFormat?)null;
             var dir = parse.GetValue(model)!;
             var detected = ChatPrompt.Inspect(dir);
             if (forced is null && detected.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
-            using var served = ServedModel.Load(dir, parse.GetValue(modelName), forced, parse.GetValue(maxBatch));
+            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName), ChatFormat = forced ?? detected.Format });
             await using var server = new OpenAiServer(served, options);
             await server.StartAsync(cancellationToken);
-            Console.Error.WriteLine($"Serving '{served.Id}' at {server.BaseUrl}/v1 (chat format: {ChatPrompt.Name(served.ChatFormat)}, "
-                + $"{(forced is null ? detected.Source : "--chat-format")}; up to {served.MaxBatch} requests decoded together); Ctrl-C stops.");
+            Console.Error.WriteLine($"Serving '{served.Name}' at {server.BaseUrl}/v1 (chat format: {ChatPrompt.Name(served.ChatFormat)}, "
+                + $"{(forced is null ? detected.Source : "--chat-format")}; up to {options.MaxBatch} requests decoded together); Ctrl-C stops.");
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

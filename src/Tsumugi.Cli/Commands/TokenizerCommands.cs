@@ -25,14 +25,11 @@ public static class TokenizerCommands
         return cmd;
     }
 
-    static Option<string[]> InputOption(string description) =>
-        new("--input") { Description = description, Required = true, AllowMultipleArgumentsPerToken = true };
-
-    static Option<string> OutputOption() => new("--output") { Description = "Output tokenizer directory (tokenizer.model, tokenizer.json, tokenizer_config.json, special_tokens_map.json).", Required = true };
+    static Option<string> OutputOption() => CommonOptions.Output("Output tokenizer directory (tokenizer.model, tokenizer.json, tokenizer_config.json, special_tokens_map.json).");
 
     static Command Train()
     {
-        var input = InputOption("Text files (one sentence/paragraph per line), .jsonl.zst shards, or directories of them.");
+        var input = CommonOptions.Inputs("Text files (one sentence/paragraph per line), .jsonl.zst shards, or directories of them.");
         var output = OutputOption();
         var type = new Option<string>("--model-type") { Description = "unigram or bpe.", DefaultValueFactory = _ => "unigram" };
         var vocab = new Option<int>("--vocab-size") { Description = "Total pieces including specials and the 256 byte pieces.", DefaultValueFactory = _ => 32000 };
@@ -45,7 +42,7 @@ public static class TokenizerCommands
         var required = new Option<string>("--required-chars") { Description = "Characters that must be in the vocabulary." };
         var sample = new Option<int>("--input-sentence-size") { Description = "Sample this many sentences (0 = all)." };
         var seed = new Option<int>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 12345678 };
-        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
         var wsCollapse = new Option<bool>("--remove-extra-whitespaces") { Description = "Collapse runs of spaces (off by default, as in Llama)." };
         var chat = new Option<string?>("--chat-template") { Description = "File with a Jinja chat template for tokenizer_config.json (default: ChatML when <|im_start|>/<|im_end|> exist)." };
         var c = new Command("train", "Train a Unigram or BPE tokenizer (SentencePiece algorithms) and write a tokenizer directory.")
@@ -80,11 +77,11 @@ public static class TokenizerCommands
 
     static Command Merge()
     {
-        var toks = new Option<string[]>("--tokenizer") { Description = "Tokenizers to merge, in priority order (e.g. ja en code).", Required = true, AllowMultipleArgumentsPerToken = true };
-        var input = InputOption("Mixed text used to re-estimate the scores.");
+        var toks = CommonOptions.Tokenizers("Tokenizers to merge, in priority order (e.g. ja en code).");
+        var input = CommonOptions.Inputs("Mixed text used to re-estimate the scores.");
         var vocab = new Option<int>("--vocab-size") { Description = "Target size (0 = keep every piece).", DefaultValueFactory = _ => 0 };
         var output = OutputOption();
-        var threads = new Option<int>("--threads") { Description = "Worker threads.", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var threads = CommonOptions.Threads();
         var c = new Command("merge", "Merge per-language tokenizers into one vocabulary (no duplicates) and re-estimate scores on mixed text.") { toks, input, vocab, output, threads };
         c.SetAction(r =>
         {
@@ -102,8 +99,8 @@ public static class TokenizerCommands
 
     static Command Extend()
     {
-        var tok = new Option<string>("--tokenizer") { Description = "Base tokenizer directory or .model (e.g. a Llama-2/Mistral 32k).", Required = true };
-        var input = InputOption("New-domain text to learn pieces from.");
+        var tok = CommonOptions.Tokenizer("Base tokenizer directory or .model (e.g. a Llama-2/Mistral 32k).");
+        var input = CommonOptions.Inputs("New-domain text to learn pieces from.");
         var count = new Option<int>("--add") { Description = "Number of pieces to add.", Required = true };
         var output = OutputOption();
         var c = new Command("extend", "Add N pieces learned on new text to an existing tokenizer, keeping every existing id; writes id-map.json for embedding growth.") { tok, input, count, output };
@@ -128,8 +125,8 @@ public static class TokenizerCommands
 
     static Command Eval()
     {
-        var toks = new Option<string[]>("--tokenizer") { Description = "Tokenizer directories or .model files to compare.", Required = true, AllowMultipleArgumentsPerToken = true };
-        var input = new Option<string>("--input") { Description = "Directory of held-out text; each subdirectory is a domain.", Required = true };
+        var toks = CommonOptions.Tokenizers("Tokenizer directories or .model files to compare.");
+        var input = CommonOptions.Input("Directory of held-out text; each subdirectory is a domain.");
         var maxLines = new Option<int>("--max-lines") { Description = "At most this many lines per domain (0 = all).", DefaultValueFactory = _ => 0 };
         var c = new Command("eval", "Characters/bytes per token and byte-fallback/unk rates per domain, side by side.") { toks, input, maxLines };
         c.SetAction(r =>
@@ -154,8 +151,8 @@ public static class TokenizerCommands
 
     static Command Encode()
     {
-        var tok = new Option<string>("--tokenizer") { Description = "Tokenizer directory or .model file.", Required = true };
-        var threads = new Option<int>("--threads") { Description = "Encoding threads (-1 = all cores).", DefaultValueFactory = _ => -1 };
+        var tok = CommonOptions.Tokenizer("Tokenizer directory or .model file.");
+        var threads = CommonOptions.Threads("Encoding threads (-1 = all cores).", defaultValue: -1);
         var stats = new Option<bool>("--stats") { Description = "Print load time, lines, bytes and encoding throughput to stderr." };
         var c = new Command("encode", "Read lines on stdin, write one line of space-separated ids per line (like spm_encode --output_format=id).") { tok, threads, stats };
         c.SetAction(r =>
@@ -180,7 +177,7 @@ public static class TokenizerCommands
 
     static Command Decode()
     {
-        var tok = new Option<string>("--tokenizer") { Description = "Tokenizer directory or .model file.", Required = true };
+        var tok = CommonOptions.Tokenizer("Tokenizer directory or .model file.");
         var c = new Command("decode", "Read lines of space-separated ids on stdin, write the decoded text (like spm_decode --input_format=id).") { tok };
         c.SetAction(r =>
         {

@@ -13,7 +13,7 @@ public static class TrainCommands
     public static Command Create()
     {
         var config = ConfigOption();
-        var output = new Option<string>("--output") { Description = "Run directory: config.yaml, plan.txt, metrics.jsonl, events.jsonl, tensorboard/, checkpoints/, model/, loss.png.", Required = true, HelpName = "RUN_DIR" };
+        var output = CommonOptions.Output("Run directory: config.yaml, plan.txt, metrics.jsonl, events.jsonl, tensorboard/, checkpoints/, model/, loss.png.", "RUN_DIR");
         var set = SetOption();
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest complete checkpoint in --output (bit-exact on CPU); starts fresh when there is none." };
         var cmd = new Command("train",
@@ -49,7 +49,7 @@ public static class TrainCommands
     {
         var config = ConfigOption();
         var set = SetOption();
-        var output = new Option<string?>("--output") { Description = "Where the run would be written (checked for free disk space; default: current directory).", HelpName = "RUN_DIR" };
+        var output = CommonOptions.OptionalOutput("Where the run would be written (checked for free disk space; default: current directory).", "RUN_DIR");
         var cmd = new Command("plan", "Preflight only: check the config, data and disk and print the plan (tokens per stage and dataset, steps, epochs, checkpoint sizes). Trains nothing.")
         {
             config, set, output,

@@ -1,5 +1,5 @@
-using Tsumugi.Serving.Generation;
-using Tsumugi.Serving.Server;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 
 namespace Tsumugi.Evaluation.Judging;
 
@@ -21,7 +21,7 @@ public sealed class MtBenchAnswerGenerator(TextGenerator generator, ChatPromptFo
     /// <summary>One temperature for every category instead of MT-Bench's per-category table (0 = greedy everywhere).</summary>
     public double? Temperature { get; init; }
 
-    public MtBenchAnswerGenerator(ServedModel model) : this(model.Generator, model.ChatFormat, model.ContextLength) { }
+    public MtBenchAnswerGenerator(PretrainedModel model) : this(model.CreateChatGenerator(), model.ChatFormat, model.ContextLength) { }
 
     public MtBenchAnswer Answer(MtBenchQuestion question)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using Tsumugi.Evaluation.Scoring;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Evaluation.Perplexity;
 
@@ -10,7 +11,7 @@ namespace Tsumugi.Evaluation.Perplexity;
 /// </summary>
 public static class PerplexityEvaluator
 {
-    public static PerplexityResult Evaluate(EvalModel model, IEnumerable<EvalDocument> documents, PerplexityOptions options,
+    public static PerplexityResult Evaluate(PretrainedModel model, IEnumerable<EvalDocument> documents, PerplexityOptions options,
         Action<int>? onDocumentsDone = null)
     {
         var scores = new List<DocumentScore>();

@@ -1,4 +1,5 @@
 using Tsumugi.Evaluation.Scoring;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Evaluation.Tasks;
 
@@ -11,7 +12,7 @@ namespace Tsumugi.Evaluation.Tasks;
 /// </summary>
 public static class ChoiceTokens
 {
-    public static ScoreRequest Request(EvalModel model, string context, string choice, int maxTokens)
+    public static ScoreRequest Request(PretrainedModel model, string context, string choice, int maxTokens)
     {
         var contextIds = model.Encode(context);
         var ids = model.Encode(context + choice);

@@ -1,7 +1,7 @@
 using System.Text;
 using Tsumugi.Evaluation.Metrics;
 using Tsumugi.Evaluation.Scoring;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Evaluation.Tasks;
 
@@ -15,7 +15,7 @@ namespace Tsumugi.Evaluation.Tasks;
 public static class TaskRunner
 {
     /// <param name="onProgress">(done, total) as work completes: prompts generated, or choice rows scored.</param>
-    public static TaskResult Run(EvalModel model, EvalTask task, TaskRunOptions options, Action<int, int>? onProgress = null)
+    public static TaskResult Run(PretrainedModel model, EvalTask task, TaskRunOptions options, Action<int, int>? onProgress = null)
     {
         if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
         int shots = options.ShotsFor(task);
@@ -25,14 +25,14 @@ public static class TaskRunner
             : RunGeneration(model, task, prompts, shots, options, onProgress);
     }
 
-    static TaskResult RunGeneration(EvalModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)
+    static TaskResult RunGeneration(PretrainedModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)
     {
         int limit = model.Model.Config.MaxPositionEmbeddings - task.OutputLength;
         if (limit < 2) throw new ArgumentException($"{task.File}: output_length {task.OutputLength} leaves no room for a prompt in the model's {model.Model.Config.MaxPositionEmbeddings}-token context.");
         // Left-truncate over-long prompts (the harness does the same): the end of the prompt is what the answer follows.
         var encoded = prompts.Select(p => model.Encode(p)).ToList();
         var ids = encoded.Select(e => (IReadOnlyList<int>)e.Skip(Math.Max(0, e.Length - limit)).Select(i => (int)i).ToArray()).ToList();
-        var generator = new TextGenerator(model.Model, model.Tokenizer);
+        var generator = model.CreateGenerator();
         var sampling = new SamplingOptions { MaxNewTokens = task.OutputLength, Temperature = 0, TopP = 1 };
         int done = 0;
         var generated = generator.GenerateBatch(ids, sampling, options.BatchSize, // continuous: a finished row takes the next prompt
@@ -57,7 +57,7 @@ public static class TaskRunner
         return (cut >= 0 ? text[..cut] : text).Trim();
     }
 
-    static TaskResult RunMultipleChoice(EvalModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)
+    static TaskResult RunMultipleChoice(PretrainedModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)
     {
         int context = model.Model.Config.MaxPositionEmbeddings;
         var requests = task.Samples.SelectMany((s, i) => s.Choices!.Select(c => ChoiceTokens.Request(model, prompts[i], c, context))).ToList();

@@ -1,4 +1,4 @@
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Serving.Server;
 

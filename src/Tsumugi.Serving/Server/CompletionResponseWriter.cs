@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Serving.Server;
 

@@ -9,23 +9,38 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
 
 namespace Tsumugi.Serving.Server;
 
 /// <summary>
 /// The OpenAI-compatible HTTP server (ASP.NET Core minimal API): /health, /v1/models, /v1/chat/completions and
-/// /v1/completions. Up to the model's batch size of requests decode together (continuous batching), more wait behind
-/// <see cref="DecodeGate"/>; every refusal is an OpenAI error body.
+/// /v1/completions. Up to <see cref="ServerOptions.MaxBatch"/> requests decode together (continuous batching), more
+/// wait behind <see cref="DecodeGate"/>; every refusal is an OpenAI error body. The model is the caller's; the decode
+/// thread that batches it belongs to the server.
 /// </summary>
-public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAsyncDisposable
+public sealed class OpenAiServer : IAsyncDisposable
 {
     /// <summary>Japanese text goes out as UTF-8, not \uXXXX escapes: readable in curl and a third of the bytes.</summary>
     static readonly JsonSerializerOptions Wire = new(JsonSerializerDefaults.Web) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
-    readonly DecodeGate _gate = new(model.MaxBatch, options.MaxQueue);
+    readonly PretrainedModel _model;
+    readonly ServerOptions _options;
+    readonly DecodeGate _gate;
+    readonly ContinuousBatcher _batcher;
+
+    /// <summary>Both endpoints also stop at the chat format's turn end: one answer per request, as clients expect.</summary>
+    readonly TextGenerator _generator;
     readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     WebApplication? _app;
+
+    public OpenAiServer(PretrainedModel model, ServerOptions options)
+    {
+        (_model, _options) = (model, options);
+        _gate = new DecodeGate(options.MaxBatch, options.MaxQueue);
+        _batcher = new ContinuousBatcher(model.Model, options.MaxBatch, model.Tokenizer.VocabSize);
+        _generator = model.CreateChatGenerator(_batcher);
+    }
 
     /// <summary>The address actually bound, e.g. http://127.0.0.1:54321 (useful with port 0).</summary>
     public string BaseUrl => _app?.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
@@ -35,8 +50,8 @@ public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAs
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.WebHost.UseUrls($"http://{options.Host}:{options.Port}");
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = options.MaxRequestBytes); // chunked bodies; see RequestParser.ReadBodyAsync
+        builder.WebHost.UseUrls($"http://{_options.Host}:{_options.Port}");
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = _options.MaxRequestBytes); // chunked bodies; see RequestParser.ReadBodyAsync
         _app = builder.Build();
         _app.Use(Guard);
         _app.MapGet("/health", () => Results.Json(new { status = "ok" }));
@@ -56,6 +71,7 @@ public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAs
     public async ValueTask DisposeAsync()
     {
         if (_app is not null) await _app.DisposeAsync().ConfigureAwait(false);
+        _batcher.Dispose(); // after the app: no request is left to read from it
     }
 
     /// <summary>API-key check and the single place that turns <see cref="OpenAiException"/> into an error response.</summary>
@@ -63,7 +79,7 @@ public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAs
     {
         try
         {
-            if (options.ApiKey is { } key && ctx.Request.Path.StartsWithSegments("/v1")
+            if (_options.ApiKey is { } key && ctx.Request.Path.StartsWithSegments("/v1")
                 && ctx.Request.Headers.Authorization.ToString() != $"Bearer {key}")
                 throw new OpenAiException(401, "Incorrect or missing API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key");
             await next(ctx).ConfigureAwait(false);
@@ -87,17 +103,17 @@ public sealed class OpenAiServer(ServedModel model, ServerOptions options) : IAs
     IResult Models() => Results.Json<JsonObject>(new JsonObject
     {
         ["object"] = "list",
-        ["data"] = new JsonArray(new JsonObject { ["id"] = model.Id, ["object"] = "model", ["created"] = _created, ["owned_by"] = "tsumugi" }),
+        ["data"] = new JsonArray(new JsonObject { ["id"] = _model.Name, ["object"] = "model", ["created"] = _created, ["owned_by"] = "tsumugi" }),
     }, Wire);
 
     async Task Complete(HttpContext ctx, bool chat)
     {
-        var json = RequestParser.ParseBody(await RequestParser.ReadBodyAsync(ctx.Request, options.MaxRequestBytes, ctx.RequestAborted).ConfigureAwait(false));
-        var request = chat ? RequestParser.ParseChat(json, model, options) : RequestParser.ParseCompletion(json, model, options);
+        var json = RequestParser.ParseBody(await RequestParser.ReadBodyAsync(ctx.Request, _options.MaxRequestBytes, ctx.RequestAborted).ConfigureAwait(false));
+        var request = chat ? RequestParser.ParseChat(json, _model, _options) : RequestParser.ParseCompletion(json, _model, _options);
         using var turn = await _gate.TryEnterAsync(ctx.RequestAborted).ConfigureAwait(false)
             ?? throw new OpenAiException(429, $"The server is busy: {_gate.MaxConcurrent} requests are decoding and {_gate.MaxQueue} waiting. Retry later.", "rate_limit_exceeded", code: "rate_limit_exceeded");
-        var response = new CompletionResponseWriter(chat, model.Id, (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        var deltas = model.Generator.StreamAsync(request.PromptIds, request.Options, ctx.RequestAborted);
+        var response = new CompletionResponseWriter(chat, _model.Name, (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        var deltas = _generator.StreamAsync(request.PromptIds, request.Options, ctx.RequestAborted);
         if (request.Stream) await StreamResponse(ctx, response, deltas, request.IncludeUsage).ConfigureAwait(false);
         else
         {

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
-using Tsumugi.Serving.Generation;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
 
 namespace Tsumugi.Serving.Server;
 
@@ -44,7 +45,7 @@ public static class RequestParser
         }
     }
 
-    public static CompletionRequest ParseChat(JsonElement body, ServedModel model, ServerOptions? limits = null)
+    public static CompletionRequest ParseChat(JsonElement body, PretrainedModel model, ServerOptions? limits = null)
     {
         CheckModel(body, model);
         if (!body.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
@@ -65,7 +66,7 @@ public static class RequestParser
         return Finish(body, model, limits, prompt, defaultMaxTokens: null, promptParam: "messages", ChatPrompt.TurnEndStops(model.ChatFormat));
     }
 
-    public static CompletionRequest ParseCompletion(JsonElement body, ServedModel model, ServerOptions? limits = null)
+    public static CompletionRequest ParseCompletion(JsonElement body, PretrainedModel model, ServerOptions? limits = null)
     {
         CheckModel(body, model);
         if (!body.TryGetProperty("prompt", out var p)) throw Bad("'prompt' is required.", "prompt");
@@ -102,20 +103,20 @@ public static class RequestParser
         return new ChatMessage(role.GetString()!, content);
     }
 
-    static void CheckModel(JsonElement body, ServedModel model)
+    static void CheckModel(JsonElement body, PretrainedModel model)
     {
         if (!body.TryGetProperty("model", out var m) || m.ValueKind != JsonValueKind.String)
             throw Bad("'model' is required.", "model");
-        if (m.GetString() != model.Id)
-            throw new OpenAiException(404, $"The model '{m.GetString()}' does not exist; this server serves '{model.Id}'.", param: "model", code: "model_not_found");
+        if (m.GetString() != model.Name)
+            throw new OpenAiException(404, $"The model '{m.GetString()}' does not exist; this server serves '{model.Name}'.", param: "model", code: "model_not_found");
     }
 
-    static CompletionRequest Finish(JsonElement body, ServedModel model, ServerOptions? limits, string prompt, int? defaultMaxTokens, string promptParam,
+    static CompletionRequest Finish(JsonElement body, PretrainedModel model, ServerOptions? limits, string prompt, int? defaultMaxTokens, string promptParam,
         IReadOnlyList<string> formatStops)
     {
         int n = Int(body, "n") ?? 1;
         if (n != 1) throw Bad($"n must be 1 (got {n}); several choices per request are not supported yet.", "n");
-        var promptIds = model.Generator.EncodePrompt(prompt);
+        var promptIds = PromptEncoding.Encode(model.Tokenizer, prompt, addBos: true); // as the server's TextGenerator encodes
         if (limits?.MaxPromptTokens is { } maxPrompt && promptIds.Count > maxPrompt)
             throw Bad($"The prompt has {promptIds.Count} tokens; this server accepts at most {maxPrompt} (tsumugi serve --max-prompt-tokens). "
                 + "Shorten the prompt.", promptParam, "context_length_exceeded");

@@ -9,7 +9,10 @@ public sealed record ServerOptions
     /// <summary>When set, every /v1 request must send <c>Authorization: Bearer &lt;key&gt;</c>.</summary>
     public string? ApiKey { get; init; }
 
-    /// <summary>Requests allowed to wait while one decodes; more get 429.</summary>
+    /// <summary>Requests decoded together (continuous batching: each joins and leaves between decode steps).</summary>
+    public int MaxBatch { get; init; } = 8;
+
+    /// <summary>Requests allowed to wait while <see cref="MaxBatch"/> decode; more get 429.</summary>
     public int MaxQueue { get; init; } = 16;
 
     /// <summary>Largest request body accepted; a larger one gets 413 before it is read (1 MiB holds ~300k Japanese characters).</summary>
@@ -24,12 +27,13 @@ public sealed record ServerOptions
     /// </summary>
     public int? MaxTokensLimit { get; init; }
 
-    /// <summary>Throws <see cref="ArgumentException"/> naming the first limit that is not positive.</summary>
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first limit that is out of range.</summary>
     public void Validate()
     {
         if (MaxQueue < 0) throw new ArgumentException($"--max-queue must be ≥ 0 (got {MaxQueue}).");
         if (MaxRequestBytes <= 0) throw new ArgumentException($"--max-request-bytes must be > 0 (got {MaxRequestBytes}).");
         if (MaxPromptTokens is <= 0) throw new ArgumentException($"--max-prompt-tokens must be > 0 (got {MaxPromptTokens}).");
         if (MaxTokensLimit is <= 0) throw new ArgumentException($"--max-tokens-limit must be > 0 (got {MaxTokensLimit}).");
+        if (MaxBatch < 1) throw new ArgumentException("--max-batch must be at least 1.");
     }
 }

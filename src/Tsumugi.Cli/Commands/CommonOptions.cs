@@ -1,0 +1,84 @@
+using System.CommandLine;
+using Tsumugi.Generation.Chat;
+
+namespace Tsumugi.Cli.Commands;
+
+/// <summary>
+/// The flags several commands share, defined once so that a flag means the same everywhere: same name, type, default and,
+/// where the meaning is the same, the same help text. A System.CommandLine option belongs to one command, so each
+/// factory returns a new instance; where a command's help says more precisely what it reads or writes, it passes its own
+/// description.
+/// </summary>
+internal static class CommonOptions
+{
+    /// <summary>What generate, chat, serve and eval read with --model.</summary>
+    public const string ModelDescription = "Model directory (HF layout with tokenizer.model).";
+
+    /// <summary>On the root command and every subcommand (recursive), so it can be given anywhere on the line.</summary>
+    public static readonly Option<bool> Verbose = new("--verbose")
+    {
+        Description = "Print stack traces and extra diagnostics on failure.",
+        Recursive = true,
+    };
+
+    /// <summary>--model: the model directory a command reads (required).</summary>
+    public static Option<string> Model(string description = ModelDescription, string? helpName = null) =>
+        new("--model") { Description = description, Required = true, HelpName = helpName };
+
+    /// <summary>--model-name: the name a model goes by instead of its directory's name.</summary>
+    public static Option<string?> ModelName(string description) => new("--model-name") { Description = description };
+
+    /// <summary>--output: what a command writes; required unless <paramref name="required"/> is false (then give it a default).</summary>
+    public static Option<string> Output(string description, string? helpName = null, bool required = true) =>
+        new("--output") { Description = description, Required = required, HelpName = helpName };
+
+    /// <summary>--output for commands that print their result and write a file only when asked.</summary>
+    public static Option<string?> OptionalOutput(string description, string? helpName = null) =>
+        new("--output") { Description = description, HelpName = helpName };
+
+    /// <summary>--input: one required path.</summary>
+    public static Option<string> Input(string description) => new("--input") { Description = description, Required = true };
+
+    /// <summary>--input: files, folders or globs, several after one flag.</summary>
+    public static Option<string[]> Inputs(string description, bool required = true, string? helpName = null) =>
+        new("--input") { Description = description, Required = required, AllowMultipleArgumentsPerToken = true, HelpName = helpName };
+
+    /// <summary>--tokenizer: one required tokenizer directory or .model file.</summary>
+    public static Option<string> Tokenizer(string description, string? helpName = null) =>
+        new("--tokenizer") { Description = description, Required = true, HelpName = helpName };
+
+    /// <summary>--tokenizer: an optional tokenizer directory.</summary>
+    public static Option<string?> OptionalTokenizer(string description) => new("--tokenizer") { Description = description };
+
+    /// <summary>--tokenizer: several tokenizers, several after one flag.</summary>
+    public static Option<string[]> Tokenizers(string description) =>
+        new("--tokenizer") { Description = description, Required = true, AllowMultipleArgumentsPerToken = true };
+
+    /// <summary>--threads: worker threads, by default one per core.</summary>
+    public static Option<int> Threads(string description = "Worker threads.", string? helpName = null, int? defaultValue = null) =>
+        new("--threads") { Description = description, DefaultValueFactory = _ => defaultValue ?? Environment.ProcessorCount, HelpName = helpName };
+
+    /// <summary>--workers: parallel workers, by default all cores (null).</summary>
+    public static Option<int?> Workers(string description) => new("--workers") { Description = description };
+
+    /// <summary>
+    /// --dtype of the weights a model is run in. float16 halves the bytes read per token, which is what bounds one
+    /// stream's decode speed on a CPU (measured ~1.7× faster, docs/BENCHMARKS.md), but libtorch's CPU float16 matrix
+    /// products with many rows (prompt prefill) are slower than float32: a long prompt takes longer to read in.
+    /// </summary>
+    public static Option<string> Dtype(
+        string description = "Weights in float32 (default, exact) or float16 (faster single-stream decode on CPU, slower prompt prefill).") =>
+        new("--dtype") { Description = description, DefaultValueFactory = _ => "float32" };
+
+    /// <summary>--device: the torch device a model runs on.</summary>
+    public static Option<string> Device() => new("--device") { Description = "Torch device: cpu, cuda, cuda:1 …", DefaultValueFactory = _ => "cpu" };
+
+    /// <summary>--batch-size: rows per forward pass, 8 by default.</summary>
+    public static Option<int> BatchSize(string description) => new("--batch-size") { Description = description, DefaultValueFactory = _ => 8 };
+
+    /// <summary>--chat-format: overrides the chat format detected from the model directory.</summary>
+    public static Option<string?> ChatFormat() => new("--chat-format")
+    {
+        Description = $"Chat format: {ChatPrompt.FormatNames} (default: from the chat_template in tokenizer_config.json).",
+    };
+}

@@ -1,0 +1,132 @@
+using Tsumugi.Modeling;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Generation;
+
+/// <summary>
+/// Sequences of different lengths decoded together, one forward per step for all of them
+/// (<see cref="LlamaForCausalLM.DecodeRows"/>). Each live sequence owns one row of a shared KV cache; rows stay packed
+/// at the top (a finished sequence's row is taken over by the last one), so a sequence can join or leave between any
+/// two steps — the basis of continuous batching. Each sequence samples with its own options and seed, so its tokens
+/// are the ones it would get decoded alone (up to float rounding of the batched matrix products).
+/// Not thread-safe: one thread drives it.
+/// </summary>
+public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabLimit = null) : IDisposable
+{
+    /// <summary>A sequence in the batch: its tokens so far (prompt + sampled) and where it stands.</summary>
+    public sealed class Sequence
+    {
+        internal Sequence(IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds, int vocab)
+        {
+            Tokens = [.. prompt];
+            PromptLength = prompt.Count;
+            Options = options;
+            StopIds = stopIds;
+            Vocab = vocab;
+            Sampler = new LogitSampler(options);
+        }
+
+        public List<int> Tokens { get; }
+        public int PromptLength { get; }
+        public SamplingOptions Options { get; }
+        internal IReadOnlyCollection<int> StopIds { get; }
+        internal int Vocab { get; }
+        internal LogitSampler Sampler { get; }
+        internal int Row { get; set; } = -1;
+
+        public int Generated => Tokens.Count - PromptLength;
+
+        /// <summary>The newest sampled id (valid once <see cref="Generated"/> &gt; 0).</summary>
+        public int Last => Tokens[^1];
+
+        /// <summary>Sampled a stop id or reached max tokens: no further steps for it.</summary>
+        public bool Finished => Generated >= Options.MaxNewTokens || (Generated > 0 && StopIds.Contains(Last));
+
+        /// <summary>Positions held in the KV cache: everything but the newest token, which the next step feeds.</summary>
+        internal long Cached => Tokens.Count - 1;
+    }
+
+    readonly List<Sequence> _rows = [];
+    readonly Device _device = model.parameters().First().device;
+    KVCache? _cache;
+
+    public int MaxRows { get; } = maxRows > 0 ? maxRows : throw new ArgumentOutOfRangeException(nameof(maxRows), "at least one row");
+    public int Count => _rows.Count;
+    public IReadOnlyList<Sequence> Live => _rows;
+
+    /// <summary>
+    /// Adds a sequence: validates it (options, prompt, context room), prefills its prompt into a free row and samples
+    /// its first token. A sequence that is already finished (max tokens 0 or 1, or a stop id first) holds no row.
+    /// </summary>
+    public Sequence Add(IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds)
+    {
+        int vocab = TokenSampler.CheckRequest(model, prompt, options, vocabLimit);
+        var sequence = new Sequence(prompt, options, stopIds, vocab);
+        if (options.MaxNewTokens == 0) return sequence;
+        if (_rows.Count == MaxRows) throw new InvalidOperationException($"The batch is full ({MaxRows} rows).");
+        EnsureCapacity(prompt.Count + options.MaxNewTokens);
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        using var row = _cache!.Row(_rows.Count);
+        var ids = tensor(prompt.Select(i => (long)i).ToArray(), [1, prompt.Count], device: _device);
+        var logits = model.Forward(ids, cache: row, lastTokenLogitsOnly: true).Logits[0, -1, ..vocab];
+        Sample(sequence, logits.to_type(ScalarType.Float32).cpu().data<float>().ToArray());
+        if (!sequence.Finished)
+        {
+            sequence.Row = _rows.Count;
+            _rows.Add(sequence);
+        }
+        return sequence;
+    }
+
+    /// <summary>One token for every live sequence; the finished ones leave the batch (check <see cref="Sequence.Finished"/>).</summary>
+    public void Step()
+    {
+        if (_rows.Count == 0) return;
+        using (var scope = NewDisposeScope())
+        using (var noGrad = no_grad())
+        {
+            var ids = tensor(_rows.Select(s => (long)s.Last).ToArray(), [_rows.Count, 1], device: _device);
+            var logits = model.DecodeRows(ids, _cache!, _rows.Select(s => s.Cached).ToArray()).to_type(ScalarType.Float32).cpu();
+            long width = logits.shape[1];
+            var all = logits.data<float>().ToArray();
+            foreach (var s in _rows) Sample(s, all.AsSpan((int)(s.Row * width), s.Vocab).ToArray());
+        }
+        foreach (var s in _rows.Where(s => s.Finished).ToList()) Remove(s);
+    }
+
+    /// <summary>Takes a sequence out (finished, or cancelled by its caller); its row goes to the last live sequence.</summary>
+    public void Remove(Sequence sequence)
+    {
+        int row = sequence.Row;
+        if (row < 0) return;
+        var last = _rows[^1];
+        if (last != sequence)
+        {
+            _cache!.MoveRow(last.Row, row, last.Cached);
+            last.Row = row;
+            _rows[row] = last;
+        }
+        _rows.RemoveAt(_rows.Count - 1);
+        sequence.Row = -1;
+    }
+
+    static void Sample(Sequence s, float[] logits) => s.Tokens.Add(s.Sampler.Next(logits, s.Tokens, s.PromptLength));
+
+    /// <summary>Grows the cache (doubling, up to the context) so a row can hold <paramref name="positions"/>.</summary>
+    void EnsureCapacity(long positions)
+    {
+        if (_cache is not null && _cache.Capacity >= positions) return;
+        long context = model.Config.MaxPositionEmbeddings;
+        long capacity = Math.Min(context, Math.Max(positions, Math.Max(256, 2 * (_cache?.Capacity ?? 0))));
+        var grown = model.NewCache(MaxRows, capacity);
+        if (_cache is not null)
+        {
+            _cache.CopyRowsTo(grown, _rows.Count, _rows.Count == 0 ? 0 : _rows.Max(s => s.Cached));
+            _cache.Dispose();
+        }
+        _cache = grown;
+    }
+
+    public void Dispose() => _cache?.Dispose();
+}

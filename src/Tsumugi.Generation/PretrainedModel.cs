@@ -1,0 +1,79 @@
+using Tsumugi.Generation.Chat;
+using Tsumugi.Modeling;
+using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.HuggingFace;
+
+namespace Tsumugi.Generation;
+
+/// <summary>
+/// A model ready to run on text: weights, the model directory's own tokenizer (tokenizer.model or tokenizer.json),
+/// checked to fit together, and the chat format its prompts are rendered in. Evaluation, the server, `generate` and
+/// `chat` all load through <see cref="Load"/>, so a model directory means the same thing to every command. Anything
+/// that changes how the model computes (an adapter) belongs in <see cref="PretrainedModelOptions"/> and is applied in
+/// <see cref="Load"/>, so every caller gets it at once. Owns the model: disposing this disposes it.
+/// </summary>
+public sealed class PretrainedModel : IDisposable
+{
+    public LlamaForCausalLM Model { get; }
+    public SpmTokenizer Tokenizer { get; }
+
+    /// <summary>How chat messages become a prompt for this model (<see cref="ChatPrompt.Render"/>).</summary>
+    public ChatPromptFormat ChatFormat { get; }
+
+    /// <summary>The name results and API clients know the model by; by default the directory's name.</summary>
+    public string Name { get; }
+
+    /// <summary>max_position_embeddings: prompt + new tokens must fit, since the KV cache cannot grow beyond it.</summary>
+    public int ContextLength => Model.Config.MaxPositionEmbeddings;
+
+    /// <param name="chatFormat">Default: the instruction format, which a directory without a chat_template gets too.</param>
+    public PretrainedModel(LlamaForCausalLM model, SpmTokenizer tokenizer, string name, ChatPromptFormat chatFormat = ChatPromptFormat.Instruction)
+    {
+        CheckVocabulary(tokenizer.VocabSize, model.Config.VocabSize, name);
+        (Model, Tokenizer, Name, ChatFormat) = (model, tokenizer, name, chatFormat);
+    }
+
+    /// <summary>
+    /// Loads an HF model directory. Everything cheap is read and checked before the weights (tokenizer, chat format,
+    /// vocabulary size against config.json), so a wrong directory fails in milliseconds, not after a multi-GB read; a
+    /// missing directory is reported as its missing tokenizer, the file a user has to put there.
+    /// </summary>
+    public static PretrainedModel Load(string directory, PretrainedModelOptions? options = null)
+    {
+        options ??= new PretrainedModelOptions();
+        var tokenizer = TokenizerDirectory.LoadForModel(directory);
+        var chatFormat = options.ChatFormat ?? ChatPrompt.Detect(directory);
+        CheckVocabulary(tokenizer.VocabSize, LlamaConfig.Load(directory).VocabSize, directory);
+        var model = HfModelDirectory.Load(directory, options.Dtype, options.Device);
+        var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+        return new PretrainedModel(model, tokenizer, name, chatFormat);
+    }
+
+    /// <summary>BOS (when the tokenizer has one) followed by the text's tokens, as the Llama family was trained; control tokens stay text.</summary>
+    public long[] Encode(string text)
+    {
+        var ids = Tokenizer.Encode(text);
+        return Tokenizer.BosId >= 0 ? [Tokenizer.BosId, .. ids.Select(i => (long)i)] : ids.Select(i => (long)i).ToArray();
+    }
+
+    /// <summary>Plain completion: generation ends at the tokenizer's EOS. <paramref name="batcher"/> must wrap <see cref="Model"/>.</summary>
+    public TextGenerator CreateGenerator(ContinuousBatcher? batcher = null) => new(Model, Tokenizer) { Batcher = batcher };
+
+    /// <summary>
+    /// For answers to chat prompts: generation also ends at the chat format's turn-end token (<see cref="ChatPrompt.StopIds"/>).
+    /// <paramref name="batcher"/> must wrap <see cref="Model"/>.
+    /// </summary>
+    public TextGenerator CreateChatGenerator(ContinuousBatcher? batcher = null) =>
+        new(Model, Tokenizer) { Batcher = batcher, StopIds = ChatPrompt.StopIds(ChatFormat, Tokenizer) };
+
+    /// <summary>A tokenizer with more pieces than the model's vocab_size would index past the embedding table.</summary>
+    static void CheckVocabulary(int tokenizerPieces, int modelVocab, string where)
+    {
+        if (tokenizerPieces > modelVocab)
+            throw new InvalidDataException(
+                $"{where}: the tokenizer has {tokenizerPieces} pieces but the model's vocab_size is {modelVocab}; " +
+                "the tokenizer does not belong to this model (resize the model with `tsumugi model extend-vocab` or use its own tokenizer).");
+    }
+
+    public void Dispose() => Model.Dispose();
+}

@@ -1,0 +1,20 @@
+using Tsumugi.Generation.Chat;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Generation;
+
+/// <summary>How <see cref="PretrainedModel.Load"/> loads a model directory; every property defaults to what the directory says.</summary>
+public sealed record PretrainedModelOptions
+{
+    /// <summary>The dtype the weights are held in (files in F32/F16/BF16 are converted on load).</summary>
+    public ScalarType Dtype { get; init; } = ScalarType.Float32;
+
+    /// <summary>Where the weights live; null keeps them on the CPU.</summary>
+    public Device? Device { get; init; }
+
+    /// <summary>The chat format; null detects it from the chat_template in tokenizer_config.json (<see cref="ChatPrompt.Detect"/>).</summary>
+    public ChatPromptFormat? ChatFormat { get; init; }
+
+    /// <summary>The model's name in results and on the API; null uses the directory's name.</summary>
+    public string? Name { get; init; }
+}

@@ -1,0 +1,79 @@
+using Tsumugi.Modeling;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Generation;
+
+/// <summary>
+/// Autoregressive decoding of one sequence with the KV cache: one prefill of the prompt, then one token per forward,
+/// each chosen by a <see cref="LogitSampler"/> (same options and seed, same tokens).
+/// </summary>
+public static class TokenSampler
+{
+    /// <summary>The generated ids up to (not including) the first stop id, at most <see cref="SamplingOptions.MaxNewTokens"/>.</summary>
+    public static IReadOnlyList<int> Generate(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds) =>
+        SampleTokens(model, prompt, options, stopIds).TakeWhile(id => !stopIds.Contains(id)).ToList();
+
+    /// <summary>
+    /// Yields each sampled token as soon as it is chosen; a stop id is yielded and ends the sequence.
+    /// <paramref name="vocabLimit"/> restricts sampling to ids below it (a model's embedding may be padded past the
+    /// tokenizer's vocabulary, and those rows must never be sampled).
+    /// </summary>
+    /// <remarks>
+    /// Nothing thread-bound lives across a yield: each step opens its own dispose scope and no_grad (both thread-local
+    /// in TorchSharp/libtorch), so the enumerator may be advanced from different threads, one step at a time.
+    /// </remarks>
+    public static IEnumerable<int> SampleTokens(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options,
+        IReadOnlyCollection<int> stopIds, int? vocabLimit = null)
+    {
+        int vocab = CheckRequest(model, prompt, options, vocabLimit);
+        return Loop(model, prompt, options, stopIds, vocab);
+    }
+
+    /// <summary>Validates options, prompt and context room; returns the number of ids that may be sampled.</summary>
+    internal static int CheckRequest(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options, int? vocabLimit)
+    {
+        options.Validate();
+        if (prompt.Count == 0) throw new ArgumentException("the prompt needs at least one token (e.g. BOS)", nameof(prompt));
+        long context = model.Config.MaxPositionEmbeddings;
+        if (prompt.Count + (long)options.MaxNewTokens > context)
+            throw new ArgumentException($"the prompt ({prompt.Count} tokens) plus max_tokens ({options.MaxNewTokens}) exceeds the model's context of {context} tokens; shorten the prompt or lower max_tokens.");
+        return Math.Min(vocabLimit ?? int.MaxValue, (int)model.Config.VocabSize);
+    }
+
+    static IEnumerable<int> Loop(LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds, int vocab)
+    {
+        if (options.MaxNewTokens == 0) yield break;
+        var device = model.parameters().First().device;
+        var sampler = new LogitSampler(options);
+        var tokens = new List<int>(prompt);
+        bool wasTraining = model.training;
+        model.eval();
+        var cache = model.NewCache(1, prompt.Count + options.MaxNewTokens);
+        try
+        {
+            for (int i = 0; i < options.MaxNewTokens; i++)
+            {
+                int next = Step(model, cache, i == 0 ? prompt : [tokens[^1]], device, vocab, sampler, tokens, prompt.Count);
+                tokens.Add(next);
+                yield return next;
+                if (stopIds.Contains(next)) yield break;
+            }
+        }
+        finally
+        {
+            cache.Dispose();
+            if (wasTraining) model.train();
+        }
+    }
+
+    static int Step(LlamaForCausalLM model, KVCache cache, IReadOnlyList<int> input, Device device, int vocab, LogitSampler sampler,
+        IReadOnlyList<int> context, int promptLength)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        var ids = tensor(input.Select(i => (long)i).ToArray(), [1, input.Count], device: device);
+        var logits = model.Forward(ids, cache: cache, lastTokenLogitsOnly: true).Logits[0, -1, ..vocab];
+        var row = logits.to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+        return sampler.Next(row, context, promptLength);
+    }
+}
