@@ -190,17 +190,17 @@ public sealed class Trainer : IDisposable
         for (var m = 0; m < batch.Inputs.Count; m++)
         {
             using var scope = NewDisposeScope();
-            var loss = _objective.Forward(batch, m);
+            var loss = _objective.Forward(batch, m); // forward → loss (over the whole step's denominator)
             loss.backward();
             _optimizer.AccumulateGradients();
-            _objective.Record();
+            _objective.Record(); // host reads of the logged values, once the backward is queued
         }
         var stepLoss = _objective.TakeStepLoss();
-        stepLoss = stepLoss with { Loss = _parallel.SumAcrossRanks(stepLoss.Loss) / _parallel.WorldSize };
+        stepLoss = stepLoss with { Loss = _parallel.SumAcrossRanks(stepLoss.Loss) / _parallel.WorldSize }; // reduce
         _parallel.ReduceGradients(_parameters);
         var gradNorm = Math.Sqrt(_parallel.SumAcrossRanks(_optimizer.GradientNormSquared()));
         var lr = _plan.Schedule.At(_state.Step);
-        var spike = _guard.Check(stepLoss.Loss, gradNorm);
+        var spike = _guard.Check(stepLoss.Loss, gradNorm); // guard
         if (spike is not null)
         {
             _optimizer.ZeroGradients();
