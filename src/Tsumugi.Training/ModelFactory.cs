@@ -51,7 +51,7 @@ public static class ModelFactory
             }
         }
         if (settings.Tokenizer is { } dir) TokenizerInfo.Apply(dir, config);
-        if (settings.VocabSize is { } v && v != "auto") config.VocabSize = int.Parse(v, System.Globalization.CultureInfo.InvariantCulture);
+        if (settings.VocabSize is { } v) config.VocabSize = v;
         return config;
     }
 

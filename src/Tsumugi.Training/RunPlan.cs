@@ -1,9 +1,11 @@
 using System.Globalization;
 using System.Text;
+using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Curriculum;
 using Tsumugi.Modeling;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Schedule;
+using TokenCounts = Tsumugi.Common.TokenCounts;
 
 namespace Tsumugi.Training;
 
@@ -58,7 +60,7 @@ public sealed class RunPlan : IDisposable
         }
         var accumulation = (int)(global / rowTokens);
         var steps = FixedSteps(config, global, out var curriculum);
-        if (config.Model.VocabSize == "auto") model.VocabSize = DatasetVocabulary.Infer(curriculum);
+        if (config.Model.VocabSizeFromData) model.VocabSize = DatasetVocabulary.Infer(curriculum);
         CheckTokenizer(config, curriculum);
         DataPlan data;
         try
@@ -212,7 +214,7 @@ public sealed class RunPlan : IDisposable
         sb.AppendLine(ci, $"run plan ({Config.Source})");
         sb.AppendLine(ci, $"  model      {Model.ModelType}: {a.TotalParameters:N0} parameters ({a.ActiveParameters:N0} active), vocab {Model.VocabSize:N0}, {flops / 1e6:0.#} MFLOPs/token; {device}, {dtype}{(MasterWeights ? " with fp32 master weights" : "")}");
         sb.AppendLine(ci, $"  batch      {MicroBatchSize} rows × {SeqLength} tokens × {AccumulationSteps} accumulation × {WorldSize} process(es) = {GlobalBatchTokens:N0} tokens/step");
-        sb.AppendLine(ci, $"  length     {Steps:N0} steps = {TokenCounts.Format(Tokens)} tokens; schedule {Config.Schedule.Type}, lr {Config.Optimizer.Lr:G3} → {Config.Optimizer.MinLr:G3}, warm-up {Config.Schedule.WarmupSteps:N0} steps");
+        sb.AppendLine(ci, $"  length     {Steps:N0} steps = {TokenCounts.Format(Tokens)} tokens; schedule {YamlSection.SnakeCase(Config.Schedule.Type.ToString())}, lr {Config.Optimizer.Lr:G3} → {Config.Optimizer.MinLr:G3}, warm-up {Config.Schedule.WarmupSteps:N0} steps");
         sb.AppendLine(ci, $"  checkpoint every {(Config.Checkpoint.Interval > 0 ? Config.Checkpoint.Interval.ToString("N0", ci) + " steps" : "— (end and signals only)")}, {Bytes(CheckpointBytes)} each, up to {CheckpointsKept} on disk + final model = {Bytes(DiskNeeded)} of {Bytes(DiskFree)} free");
         if (SecondsPerStep is { } sps)
             sb.AppendLine(ci, $"  speed      {sps:0.###} s/step measured ({GlobalBatchTokens / sps:N0} tokens/s) → ETA {FormatDuration(sps * Steps)}");

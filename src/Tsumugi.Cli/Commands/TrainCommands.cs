@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Spectre.Console;
+using Tsumugi.Common.Config;
 using Tsumugi.Training;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Loop;
@@ -57,8 +58,8 @@ public static class TrainCommands
         cmd.SetAction(parse =>
         {
             var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set));
-            using var plan = RunPlan.Create(c, ModelFactory.Config(c.Model), 1, bf16: c.Model.Dtype == "bfloat16", parse.GetValue(output) ?? Directory.GetCurrentDirectory());
-            Console.Out.Write(plan.ToText(c.Train.Device, c.Model.Dtype ?? "float32 on cpu, bfloat16 on cuda"));
+            using var plan = RunPlan.Create(c, ModelFactory.Config(c.Model), 1, bf16: c.Model.Dtype == ParameterDtype.Bfloat16, parse.GetValue(output) ?? Directory.GetCurrentDirectory());
+            Console.Out.Write(plan.ToText(YamlSection.SnakeCase(c.Train.Device.ToString()), c.Model.Dtype is { } dtype ? YamlSection.SnakeCase(dtype.ToString()) : "float32 on cpu, bfloat16 on cuda"));
             CliApp.Info("plan OK (the speed and ETA are measured at the start of `tsumugi train`)");
             return 0;
         });

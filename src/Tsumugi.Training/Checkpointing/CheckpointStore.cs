@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Tsumugi.Common;
 
 namespace Tsumugi.Training.Checkpointing;
 
@@ -60,7 +61,7 @@ public sealed partial class CheckpointStore
             System.IO.Directory.CreateDirectory(partial);
             write(partial);
             if (!File.Exists(System.IO.Path.Combine(partial, StateFile))) throw new InvalidOperationException($"checkpoint writer did not write {StateFile}");
-            Durability.SyncTree(partial);
+            FileSync.SyncTree(partial);
             if (PauseBeforePublishMs > 0) Thread.Sleep(PauseBeforePublishMs);
             Publish(partial, final);
         }
@@ -91,7 +92,7 @@ public sealed partial class CheckpointStore
             System.IO.Directory.Move(final, old);
         }
         System.IO.Directory.Move(partial, final);
-        Durability.SyncDirectory(Directory);
+        FileSync.SyncDirectory(Directory);
         if (old is not null) TryDelete(old);
     }
 

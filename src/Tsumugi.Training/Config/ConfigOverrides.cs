@@ -1,3 +1,4 @@
+using Tsumugi.Common.Config;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;

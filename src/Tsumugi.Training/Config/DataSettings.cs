@@ -1,3 +1,4 @@
+using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Sampling;
 using YamlDotNet.RepresentationModel;
 
@@ -10,9 +11,12 @@ namespace Tsumugi.Training.Config;
 public sealed record DataSettings
 {
     public string? Path { get; init; }
+
+    [ConfigKey("curriculum")]
     public string? CurriculumFile { get; init; }
 
     /// <summary>The inline curriculum mapping (datasets/stages/…), read by the data layer.</summary>
+    [NotConfigKey]
     public YamlMappingNode? Inline { get; init; }
 
     public PackingMode Packing { get; init; } = PackingMode.Concat;

@@ -17,8 +17,7 @@ public sealed record GuardSettings
     /// <summary>…or its gradient norm is this many standard deviations above the running mean.</summary>
     public double GradSigma { get; init; } = 6;
 
-    /// <summary>skip (drop the update, keep going) or rollback (reload the last good checkpoint and skip the data window).</summary>
-    public string Action { get; init; } = "skip";
+    public GuardAction Action { get; init; } = GuardAction.Skip;
 
     /// <summary>For rollback: optimizer steps of data skipped past the spike (PaLM skipped ~200–500 batches).</summary>
     public long SkipSteps { get; init; } = 200;

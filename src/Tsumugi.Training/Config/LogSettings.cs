@@ -1,3 +1,5 @@
+using Tsumugi.Common.Config;
+
 namespace Tsumugi.Training.Config;
 
 /// <summary><c>log:</c> console and metrics output.</summary>
@@ -7,6 +9,7 @@ public sealed record LogSettings
     public long Interval { get; init; } = 10;
 
     /// <summary>Write TensorBoard event files under RUN_DIR/tensorboard.</summary>
+    [ConfigKey("tensorboard")]
     public bool TensorBoard { get; init; } = true;
 
     /// <summary>Peak FLOP/s for MFU; 0 = measure the fp32 GEMM peak at start (CPU) or use the GPU's table value.</summary>

@@ -1,3 +1,5 @@
+using Tsumugi.Common.Config;
+
 namespace Tsumugi.Training.Config;
 
 /// <summary><c>model:</c> where the weights come from. Exactly one of Preset, ConfigPath, From.</summary>
@@ -7,6 +9,7 @@ public sealed record ModelSettings
     public string? Preset { get; init; }
 
     /// <summary>An HF config.json to initialise randomly.</summary>
+    [ConfigKey("config")]
     public string? ConfigPath { get; init; }
 
     /// <summary>An HF model directory to continue pretraining from.</summary>
@@ -20,12 +23,17 @@ public sealed record ModelSettings
     public string? Tokenizer { get; init; }
 
     /// <summary>
-    /// Overrides the vocabulary size of a preset or config: a number, or <c>auto</c> — the datasets' manifest
-    /// <c>vocab_size</c>, else the largest token id in them + 1 (rounded up to a multiple of 64), so a preset trains on
-    /// any Megatron dataset without a tokenizer.
+    /// Overrides the vocabulary size of a preset or config: a number, or <c>auto</c> (YAML) — see <see cref="VocabSizeFromData"/>.
     /// </summary>
-    public string? VocabSize { get; init; }
+    public int? VocabSize { get; init; }
 
-    /// <summary>Parameter dtype: float32 (CPU default) or bfloat16 (CUDA default; fp32 master weights kept by the optimizer).</summary>
-    public string? Dtype { get; init; }
+    /// <summary>
+    /// <c>vocab_size: auto</c>: the datasets' manifest <c>vocab_size</c>, else the largest token id in them + 1 (rounded
+    /// up to a multiple of 64), so a preset trains on any Megatron dataset without a tokenizer.
+    /// </summary>
+    [NotConfigKey]
+    public bool VocabSizeFromData { get; init; }
+
+    /// <summary>Parameter dtype; null: float32 on the CPU, bfloat16 on CUDA.</summary>
+    public ParameterDtype? Dtype { get; init; }
 }

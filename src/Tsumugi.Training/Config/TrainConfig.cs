@@ -1,3 +1,4 @@
+using Tsumugi.Common.Config;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;
@@ -8,12 +9,16 @@ namespace Tsumugi.Training.Config;
 /// </summary>
 public sealed record TrainConfig
 {
+    [NotConfigKey]
     public required string Source { get; init; }
 
     /// <summary>Directory relative paths resolve against (the config file's).</summary>
+    [NotConfigKey]
     public required string BaseDirectory { get; init; }
 
-    public long Seed { get; init; } = 1234;
+    public const long DefaultSeed = 1234;
+
+    public long Seed { get; init; } = DefaultSeed;
     public required ModelSettings Model { get; init; }
     public required DataSettings Data { get; init; }
     public TrainSettings Train { get; init; } = new();
@@ -25,6 +30,7 @@ public sealed record TrainConfig
     public LogSettings Log { get; init; } = new();
 
     /// <summary>The YAML after overrides, as written to RUN_DIR/config.yaml.</summary>
+    [NotConfigKey]
     public required string EffectiveYaml { get; init; }
 
     public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)

@@ -20,8 +20,7 @@ public sealed record TrainSettings
     /// <summary>Per-document attention (Megatron reset_attention_mask + reset_position_ids) on packed rows.</summary>
     public bool AttentionReset { get; init; }
 
-    /// <summary>auto (CUDA when available), cpu or cuda.</summary>
-    public string Device { get; init; } = "auto";
+    public TrainDevice Device { get; init; } = TrainDevice.Auto;
 
     /// <summary>Intra-op threads (0 = libtorch's default). Bit-exact resume on CPU needs the same value.</summary>
     public int Threads { get; init; }

@@ -1,14 +1,37 @@
 namespace Tsumugi.Training.Loop;
 
-/// <summary>What one optimizer step did, for progress display (the full record goes to metrics.jsonl).</summary>
-public sealed record StepReport(
-    long Step,
-    long TotalSteps,
-    double Loss,
-    double LearningRate,
-    double GradNorm,
-    double TokensPerSecond,
-    double Mfu,
-    string Stage,
-    bool Skipped,
-    double EtaSeconds);
+/// <summary>
+/// What one optimizer step did: the loop builds it once and hands it to the metrics sinks (metrics.jsonl,
+/// TensorBoard) and to progress display.
+/// </summary>
+public sealed record StepReport
+{
+    public required long Step { get; init; }
+    public required long TotalSteps { get; init; }
+
+    /// <summary>Tokens trained on so far (all ranks).</summary>
+    public required long Tokens { get; init; }
+
+    /// <summary>Cross-entropy (nats/token), averaged over ranks.</summary>
+    public required double Loss { get; init; }
+
+    /// <summary>The z-loss term, when <c>train.z_loss</c> is on.</summary>
+    public required double? ZLoss { get; init; }
+
+    /// <summary>Cross-entropy per domain of this step's rows.</summary>
+    public required IReadOnlyDictionary<string, double> DomainLoss { get; init; }
+
+    /// <summary>Held-out loss per domain, on evaluation steps only.</summary>
+    public required IReadOnlyDictionary<string, double>? HeldOutLoss { get; init; }
+
+    public required double LearningRate { get; init; }
+    public required double GradNorm { get; init; }
+    public required double TokensPerSecond { get; init; }
+    public required double Mfu { get; init; }
+    public required double MemoryMb { get; init; }
+    public required string Stage { get; init; }
+
+    /// <summary>The guard judged the step a spike and dropped its update.</summary>
+    public required bool Skipped { get; init; }
+    public required double EtaSeconds { get; init; }
+}

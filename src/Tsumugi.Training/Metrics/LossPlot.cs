@@ -1,4 +1,5 @@
 using ScottPlot;
+using Tsumugi.Common;
 
 namespace Tsumugi.Training.Metrics;
 
@@ -12,7 +13,7 @@ public static class LossPlot
     public const int Height = 500;
 
     /// <summary>
-    /// Writes the plot to <paramref name="pngPath"/>, replacing it atomically (temporary file + rename) so a
+    /// Writes the plot to <paramref name="pngPath"/>, replacing it atomically (<see cref="AtomicFile"/>) so a
     /// viewer or a kill mid-write never leaves a truncated image. Non-finite losses are left out.
     /// </summary>
     public static void Save(
@@ -26,11 +27,7 @@ public static class LossPlot
         ArgumentNullException.ThrowIfNull(title);
 
         byte[] png = Render(trainLoss, validationLoss ?? new Dictionary<string, IReadOnlyList<(long Step, double Value)>>(), title);
-        string fullPath = Path.GetFullPath(pngPath);
-        Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);
-        string temporaryPath = $"{fullPath}.{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(temporaryPath, png);
-        File.Move(temporaryPath, fullPath, overwrite: true);
+        AtomicFile.WriteAllBytes(pngPath, png);
     }
 
     private static byte[] Render(

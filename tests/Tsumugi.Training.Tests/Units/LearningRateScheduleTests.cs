@@ -11,7 +11,7 @@ public class LearningRateScheduleTests
     [Fact]
     public void Cosine_warms_up_linearly_then_decays_to_min_lr()
     {
-        var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = "cosine", WarmupSteps = 10 }, 111);
+        var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Cosine, WarmupSteps = 10 }, 111);
         Assert.Equal(0.1, s.At(0), 12);
         Assert.Equal(0.5, s.At(4), 12);
         Assert.Equal(1.0, s.At(10), 12);
@@ -23,7 +23,7 @@ public class LearningRateScheduleTests
     [Fact]
     public void Wsd_holds_the_peak_then_decays_linearly_over_the_last_fraction()
     {
-        var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = "wsd", WarmupSteps = 5, DecayFraction = 0.2 }, 100);
+        var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Wsd, WarmupSteps = 5, DecayFraction = 0.2 }, 100);
         Assert.Equal(1.0, s.At(5), 12);
         Assert.Equal(1.0, s.At(79), 12);
         Assert.Equal(1.0 - 0.9 / 20, s.At(80), 12);
@@ -33,9 +33,9 @@ public class LearningRateScheduleTests
     [Fact]
     public void Constant_and_linear_shapes()
     {
-        var constant = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = "constant" }, 50);
+        var constant = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Constant }, 50);
         Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(1.0, constant.At(i)));
-        var linear = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = "linear" }, 11);
+        var linear = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Linear }, 11);
         Assert.Equal(1.0, linear.At(0), 12);
         Assert.Equal(0.55, linear.At(5), 12);
         Assert.Equal(0.1, linear.At(10), 12);
@@ -49,7 +49,7 @@ public class LearningRateScheduleTests
             new("warm", 0, 50, new StageLearningRate { Schedule = "continue" }, 10),
             new("anneal", 50, 100, new StageLearningRate { Schedule = "linear", Min = 0.0 }, 0),
         };
-        var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = "constant" }, 100, stages);
+        var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Constant }, 100, stages);
         Assert.Equal(0.1, s.At(0), 12);   // stage warm-up ramp over 10 steps
         Assert.Equal(1.0, s.At(20), 12);  // then the run's constant
         Assert.Equal(1.0, s.At(50), 12);  // anneal starts at its peak (the run's lr)…

@@ -1,0 +1,38 @@
+using Tsumugi.Training.Loop;
+
+namespace Tsumugi.Training.Metrics;
+
+/// <summary>
+/// RUN_DIR/tensorboard/: every step's scalars (train/…, perf/…, val/… on evaluation steps; docs/training.md), flushed
+/// after each step so a killed run's chart is complete up to its last step.
+/// </summary>
+public sealed class TensorBoardSink(string logDirectory) : IMetricsSink
+{
+    private readonly TensorBoardWriter _writer = new(logDirectory);
+
+    public void Log(StepReport r)
+    {
+        _writer.AddScalar("train/loss", r.Loss, r.Step);
+        _writer.AddScalar("train/lr", r.LearningRate, r.Step);
+        _writer.AddScalar("train/grad_norm", r.GradNorm, r.Step);
+        if (r.ZLoss is { } z) _writer.AddScalar("train/z_loss", z, r.Step);
+        foreach (var (domain, value) in r.DomainLoss) _writer.AddScalar($"train/loss/{domain}", value, r.Step);
+        _writer.AddScalar($"train/loss_by_stage/{r.Stage}", r.Loss, r.Step);
+        _writer.AddScalar("perf/tokens_per_s", r.TokensPerSecond, r.Step);
+        _writer.AddScalar("perf/mfu", r.Mfu, r.Step);
+        _writer.AddScalar("perf/memory_mb", r.MemoryMb, r.Step);
+        if (r.HeldOutLoss is { } heldOut)
+        {
+            foreach (var (domain, value) in heldOut)
+            {
+                _writer.AddScalar($"val/loss/{domain}", value, r.Step);
+                _writer.AddScalar($"val/ppl/{domain}", Math.Exp(value), r.Step);
+            }
+        }
+        _writer.Flush();
+    }
+
+    public void Finish(ICollection<string> problems) => _writer.Flush();
+
+    public void Dispose() => _writer.Dispose();
+}

@@ -1,0 +1,10 @@
+namespace Tsumugi.Training.Objectives;
+
+/// <summary>
+/// What an objective reports for one optimizer step: <see cref="Loss"/> is what the spike guard judges and
+/// metrics.jsonl logs as <c>loss</c>; the rest is logged beside it when present.
+/// </summary>
+/// <param name="Loss">The step's objective value (cross-entropy in nats/token for causal LM).</param>
+/// <param name="ZLoss">The z-loss term, when it is on.</param>
+/// <param name="DomainLoss">The loss per data domain of the step's rows (empty when the objective has no domains).</param>
+public sealed record StepLoss(double Loss, double? ZLoss, IReadOnlyDictionary<string, double> DomainLoss);
