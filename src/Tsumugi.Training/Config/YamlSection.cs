@@ -1,5 +1,5 @@
 using System.Globalization;
-using Tsumugi.Datasets.Curriculum;
+using Tsumugi.Common;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;
