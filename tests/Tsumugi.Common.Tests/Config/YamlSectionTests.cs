@@ -46,8 +46,7 @@ public class YamlSectionTests
         Assert.Equal("tiny.yaml:3: train.seq_length: 'abc' is not an integer", e.Message);
         e = Assert.Throws<ConfigException>(() => Train().Int("seq_length", 0, max: 256));
         Assert.StartsWith("tiny.yaml:3: train.seq_length: 512 is outside", e.Message);
-        e = Assert.Throws<ConfigException>(() => Train().Error("warmup", "must be set with a schedule"));
-        Assert.Equal("tiny.yaml:6: train.warmup: must be set with a schedule", e.Message);
+        Assert.Equal("tiny.yaml:6: train.warmup: must be set with a schedule", Train().Error("warmup", "must be set with a schedule").Message);
     }
 
     [Fact]
