@@ -2,6 +2,7 @@
 // Usage: dotnet run -c Release --project bench/datasets --artifacts-path /tmp/art-data -- [tokens=100000000] [dir=/tmp/tsumugi-bench-data] [rounds=5]
 using System.Diagnostics;
 using System.Globalization;
+using Tsumugi.Common;
 using Tsumugi.Datasets;
 using Tsumugi.Datasets.Curriculum;
 using Tsumugi.Datasets.Sampling;

@@ -10,13 +10,18 @@ public sealed class PendingFile : IDisposable
     private readonly FileStream _stream;
     private bool _done;
 
-    internal PendingFile(string path, int bufferSize)
+    internal PendingFile(string path, int bufferSize) : this(path, bufferSize, () => Random.Shared.Next())
+    {
+    }
+
+    /// <param name="draw">Draws the random part of the temporary name (tests force clashes with it).</param>
+    internal PendingFile(string path, int bufferSize, Func<int> draw)
     {
         Path = System.IO.Path.GetFullPath(path);
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         for (var attempt = 0; ; attempt++)
         {
-            TempPath = $"{Path}.{Random.Shared.Next():x8}.tmp";
+            TempPath = $"{Path}.{draw():x8}.tmp";
             try
             {
                 _stream = new FileStream(TempPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize);

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Tsumugi.Common;
 
 namespace Tsumugi.Datasets;
 
@@ -12,7 +13,7 @@ public sealed class DatasetManifest
     public const string FileName = "manifest.json";
 
     // Writers in one process may finish at the same time (parallel tokenization); the read-modify-write
-    // of the shared manifest is serialised here and made atomic on disk by tmp + rename.
+    // of the shared manifest is serialised here and made atomic on disk by AtomicFile.
     private static readonly Lock UpdateLock = new();
 
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
@@ -51,10 +52,7 @@ public sealed class DatasetManifest
             manifest.Datasets.RemoveAll(d => d.Name == entry.Name);
             manifest.Datasets.Add(entry);
             manifest.Datasets.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
-            var path = Path.Combine(directory, FileName);
-            var tmp = $"{path}.{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(tmp, JsonSerializer.Serialize(manifest, Json));
-            File.Move(tmp, path, overwrite: true);
+            AtomicFile.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(manifest, Json));
         }
     }
 

@@ -1,13 +1,14 @@
 using System.Buffers.Binary;
 using System.Runtime.InteropServices;
+using Tsumugi.Common;
 
 namespace Tsumugi.Datasets;
 
 /// <summary>
 /// Writes a Megatron <c>MMIDIDX</c> dataset (<c>PREFIX.bin</c> + <c>PREFIX.idx</c>), one sequence per document.
-/// Tokens stream to <c>PREFIX.bin.tmp</c>; only lengths stay in memory. <see cref="Complete"/> writes the index and
-/// renames both files into place (the <c>.idx</c> last), so a reader never sees a half-written dataset.
-/// Disposing without <see cref="Complete"/> deletes the temporary files.
+/// Tokens stream to a <see cref="PendingFile"/> beside <c>PREFIX.bin</c>; only lengths stay in memory.
+/// <see cref="Complete"/> writes the index and publishes both files (the <c>.idx</c> last), so a reader never sees a
+/// half-written dataset. Disposing without <see cref="Complete"/> deletes the temporary files.
 /// </summary>
 public sealed class IndexedDatasetWriter : IDisposable
 {
@@ -15,7 +16,8 @@ public sealed class IndexedDatasetWriter : IDisposable
 
     private readonly string _prefix;
     private readonly IndexedDatasetWriterOptions _options;
-    private readonly FileStream _bin;
+    private readonly PendingFile _bin;
+    private PendingFile? _idx;
     private readonly int _itemSize;
     private readonly List<int> _lengths = [];
     private byte[] _buffer = new byte[1 << 16];
@@ -36,7 +38,7 @@ public sealed class IndexedDatasetWriter : IDisposable
         _options = options;
         _itemSize = TokenDTypes.ItemSize(DType);
         Directory.CreateDirectory(Path.GetDirectoryName(_prefix)!);
-        _bin = new FileStream(_prefix + ".bin.tmp", FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+        _bin = AtomicFile.Create(_prefix + ".bin", bufferSize: 1 << 20);
     }
 
     /// <summary>dtype of the stored token values.</summary>
@@ -64,7 +66,7 @@ public sealed class IndexedDatasetWriter : IDisposable
         var span = _buffer.AsSpan(0, bytes);
         Encode(tokens, span[..(tokens.Length * _itemSize)]);
         if (_options.EosId is { } eos) Encode([eos], span[(tokens.Length * _itemSize)..]);
-        _bin.Write(span);
+        _bin.Stream.Write(span);
         _lengths.Add(length);
         _tokens += length;
     }
@@ -93,7 +95,7 @@ public sealed class IndexedDatasetWriter : IDisposable
             {
                 var n = source.Read(buffer, 0, (int)Math.Min(buffer.Length, left));
                 if (n == 0) throw new IndexedDatasetException(other.BinPath, "file", "ended while copying (changed on disk?)");
-                _bin.Write(buffer, 0, n);
+                _bin.Stream.Write(buffer, 0, n);
                 left -= n;
             }
         }
@@ -105,7 +107,7 @@ public sealed class IndexedDatasetWriter : IDisposable
                 var ids = other.GetSequence(i);
                 var span = new byte[ids.Length * _itemSize];
                 Encode(ids, span);
-                _bin.Write(span);
+                _bin.Stream.Write(span);
             }
         }
         for (var i = 0; i < other.SequenceCount; i++) _lengths.Add(other.GetLength(i));
@@ -151,16 +153,10 @@ public sealed class IndexedDatasetWriter : IDisposable
     public DatasetManifestEntry Complete()
     {
         ObjectDisposedException.ThrowIf(_disposed || _completed, this);
-        _bin.Flush(flushToDisk: true);
-        _bin.Dispose();
-        var idxTmp = _prefix + ".idx.tmp";
-        using (var idx = new FileStream(idxTmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-        {
-            WriteIndex(idx);
-            idx.Flush(flushToDisk: true);
-        }
-        File.Move(_prefix + ".bin.tmp", _prefix + ".bin", overwrite: true);
-        File.Move(idxTmp, _prefix + ".idx", overwrite: true);
+        _idx = AtomicFile.Create(_prefix + ".idx", bufferSize: 1 << 20);
+        WriteIndex(_idx.Stream);
+        _bin.Commit();
+        _idx.Commit();
         _completed = true;
         var entry = new DatasetManifestEntry
         {
@@ -216,12 +212,6 @@ public sealed class IndexedDatasetWriter : IDisposable
         _disposed = true;
         if (_completed) return;
         _bin.Dispose();
-        TryDelete(_prefix + ".bin.tmp");
-        TryDelete(_prefix + ".idx.tmp");
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { /* best effort: a leftover .tmp is never read */ }
+        _idx?.Dispose();
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tsumugi.Common;
 
 namespace Tsumugi.Evaluation;
 
@@ -29,11 +30,7 @@ public sealed record EvalSummary(string Kind, string Model, DateTimeOffset Creat
             ["metrics"] = JsonSerializer.SerializeToNode(Metrics, Options),
             ["details"] = details is null ? null : JsonSerializer.SerializeToNode(details, details.GetType(), Options),
         };
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var partial = full + ".partial";
-        File.WriteAllText(partial, root.ToJsonString(Options));
-        File.Move(partial, full, overwrite: true);
+        AtomicFile.WriteAllText(path, root.ToJsonString(Options));
     }
 
     /// <summary>Reads the envelope of a result file; errors name the file and the missing or malformed field.</summary>

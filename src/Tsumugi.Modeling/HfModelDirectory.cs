@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using Tsumugi.Common;
 using Tsumugi.Modeling.Checkpoints;
 using static TorchSharp.torch;
 
@@ -51,8 +52,8 @@ public static class HfModelDirectory
         var config = model.Config.Clone();
         config.TorchDtype = DtypeName(dtype ?? model.parameters().First().dtype);
         StateDictIO.Save(model, directory, maxShardBytes, dtype);
-        WriteAtomically(Path.Combine(directory, "config.json"), config.ToJson());
-        WriteAtomically(Path.Combine(directory, "generation_config.json"), GenerationConfig(config));
+        AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), config.ToJson());
+        AtomicFile.WriteAllText(Path.Combine(directory, "generation_config.json"), GenerationConfig(config));
         if (tokenizerDirectory is not null) CopyTokenizer(tokenizerDirectory, directory);
     }
 
@@ -94,11 +95,4 @@ public static class HfModelDirectory
         "float16" or "fp16" or "f16" => ScalarType.Float16,
         _ => throw new ArgumentException($"unknown dtype '{name}'; use float32, bfloat16 or float16."),
     };
-
-    static void WriteAtomically(string path, string text)
-    {
-        var temp = path + ".tmp";
-        File.WriteAllText(temp, text);
-        File.Move(temp, path, overwrite: true);
-    }
 }

@@ -1,62 +1,116 @@
+using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Tsumugi.Common;
 
 namespace Tsumugi.Modeling;
 
 /// <summary>
-/// A Hugging Face `config.json` for the Llama family (llama, mistral, mixtral). Read and written in HF's own
-/// spelling; keys Tsumugi does not model are kept verbatim and written back on save.
+/// A Hugging Face `config.json` for the Llama family (llama, mistral, mixtral), read and written by System.Text.Json
+/// in HF's own spelling and key order; keys Tsumugi does not model are kept verbatim and written back on save.
+/// The property initialisers are the only defaults: a key missing from a file and a property left unset in code get
+/// the same value, that of transformers' LlamaConfig (e.g. max_position_embeddings 2048, bos 1, eos 2).
 /// </summary>
 public sealed class LlamaConfig
 {
-    public string ModelType { get; set; } = "llama";
-    public string[] Architectures { get; set; } = ["LlamaForCausalLM"];
-    public int VocabSize { get; set; } = 32000;
-    public int HiddenSize { get; set; } = 4096;
-    public int IntermediateSize { get; set; } = 11008;
-    public int NumHiddenLayers { get; set; } = 32;
-    public int NumAttentionHeads { get; set; } = 32;
-    public int NumKeyValueHeads { get; set; } = 32;
-    /// <summary>Explicit head dimension; null means hidden_size / num_attention_heads.</summary>
-    public int? HeadDimOverride { get; set; }
-    public int MaxPositionEmbeddings { get; set; } = 4096;
-    public double RmsNormEps { get; set; } = 1e-6;
-    public double RopeTheta { get; set; } = 10000.0;
-    public RopeScaling? RopeScaling { get; set; }
-    public bool TieWordEmbeddings { get; set; }
-    public bool AttentionBias { get; set; }
-    public bool MlpBias { get; set; }
-    public int? SlidingWindow { get; set; }
-    /// <summary>Number of experts per MoE layer; 0 for a dense model.</summary>
-    public int NumLocalExperts { get; set; }
-    public int NumExpertsPerTok { get; set; } = 2;
-    public double RouterAuxLossCoef { get; set; } = 0.001;
-    public double RouterJitterNoise { get; set; }
-    public int? BosTokenId { get; set; } = 1;
-    /// <summary>One or more end-of-sequence ids (Llama 3 lists several).</summary>
-    public int[] EosTokenIds { get; set; } = [2];
-    public int? PadTokenId { get; set; }
-    public string TorchDtype { get; set; } = "float32";
-    public double InitializerRange { get; set; } = 0.02;
-    public string HiddenAct { get; set; } = "silu";
-
-    /// <summary>Keys not modelled above, kept so that a load → save round trip loses nothing.</summary>
-    JsonObject _extra = new();
+    string[]? _architectures;
+    int? _numKeyValueHeads;
     /// <summary>True when the file used transformers v5's `rope_parameters` spelling; saving keeps that spelling.</summary>
     bool _ropeParametersSpelling;
+    /// <summary>The rope objects as read, turned into <see cref="RopeScaling"/> by <see cref="FromJson"/> (which names the file in errors).</summary>
+    RopeJson? _ropeScalingRead, _ropeParametersRead;
 
-    public int HeadDim => HeadDimOverride ?? HiddenSize / NumAttentionHeads;
-    public bool IsMoE => NumLocalExperts > 0;
+    /// <summary>Defaults to the model type's class (LlamaForCausalLM, MistralForCausalLM, MixtralForCausalLM).</summary>
+    [JsonPropertyName("architectures")]
+    public string[] Architectures { get => _architectures ?? [DefaultArchitecture(ModelType)]; set => _architectures = value; }
+    [JsonPropertyName("model_type")] public string ModelType { get; set; } = "llama";
+    [JsonPropertyName("vocab_size")] public int VocabSize { get; set; } = 32000;
+    [JsonPropertyName("hidden_size")] public int HiddenSize { get; set; } = 4096;
+    [JsonPropertyName("intermediate_size")] public int IntermediateSize { get; set; } = 11008;
+    [JsonPropertyName("num_hidden_layers")] public int NumHiddenLayers { get; set; } = 32;
+    [JsonPropertyName("num_attention_heads")] public int NumAttentionHeads { get; set; } = 32;
+    /// <summary>Defaults to <see cref="NumAttentionHeads"/> (multi-head attention), as in HF.</summary>
+    [JsonPropertyName("num_key_value_heads")]
+    public int NumKeyValueHeads { get => _numKeyValueHeads ?? NumAttentionHeads; set => _numKeyValueHeads = value; }
+    /// <summary>Explicit head dimension; null means hidden_size / num_attention_heads.</summary>
+    [JsonPropertyName("head_dim"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? HeadDimOverride { get; set; }
+    [JsonPropertyName("hidden_act")] public string HiddenAct { get; set; } = "silu";
+    [JsonPropertyName("max_position_embeddings")] public int MaxPositionEmbeddings { get; set; } = 2048;
+    [JsonPropertyName("initializer_range")] public double InitializerRange { get; set; } = 0.02;
+    [JsonPropertyName("rms_norm_eps")] public double RmsNormEps { get; set; } = 1e-6;
+    [JsonPropertyName("rope_theta")] public double RopeTheta { get; set; } = 10000.0;
+    [JsonIgnore] public RopeScaling? RopeScaling { get; set; }
+    // RopeScaling as written, in the spelling the file had (see WrittenWhen).
+    [JsonPropertyName("rope_scaling"), JsonInclude]
+    RopeJson? RopeScalingJson { get => RopeScaling is null ? null : RopeJson.From(RopeScaling); set => _ropeScalingRead = value; }
+    [JsonPropertyName("rope_parameters"), JsonInclude]
+    RopeJson? RopeParametersJson
+    {
+        get => (RopeScaling is null ? new RopeJson { RopeType = "default" } : RopeJson.From(RopeScaling)) with { RopeTheta = RopeTheta };
+        set => _ropeParametersRead = value;
+    }
+    [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; set; }
+    [JsonPropertyName("attention_bias")] public bool AttentionBias { get; set; }
+    [JsonPropertyName("mlp_bias")] public bool MlpBias { get; set; }
+    [JsonPropertyName("sliding_window")] public int? SlidingWindow { get; set; }
+    /// <summary>Number of experts per MoE layer; 0 for a dense model.</summary>
+    [JsonPropertyName("num_local_experts")] public int NumLocalExperts { get; set; }
+    [JsonPropertyName("num_experts_per_tok")] public int NumExpertsPerTok { get; set; } = 2;
+    [JsonPropertyName("router_aux_loss_coef")] public double RouterAuxLossCoef { get; set; } = 0.001;
+    [JsonPropertyName("router_jitter_noise")] public double RouterJitterNoise { get; set; }
+    [JsonPropertyName("bos_token_id")] public int? BosTokenId { get; set; } = 1;
+    /// <summary>One or more end-of-sequence ids (Llama 3 lists several); written as a number when there is one.</summary>
+    [JsonPropertyName("eos_token_id"), JsonConverter(typeof(TokenIdsConverter))]
+    public int[] EosTokenIds { get; set; } = [2];
+    [JsonPropertyName("pad_token_id"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? PadTokenId { get; set; }
+    [JsonPropertyName("torch_dtype")] public string TorchDtype { get; set; } = "float32";
 
-    static readonly string[] Modelled =
-    [
-        "model_type", "architectures", "vocab_size", "hidden_size", "intermediate_size", "num_hidden_layers",
-        "num_attention_heads", "num_key_value_heads", "head_dim", "max_position_embeddings", "rms_norm_eps",
-        "rope_theta", "rope_scaling", "rope_parameters", "tie_word_embeddings", "attention_bias", "mlp_bias",
-        "sliding_window", "num_local_experts", "num_experts", "num_experts_per_tok", "router_aux_loss_coef",
-        "router_jitter_noise", "bos_token_id", "eos_token_id", "pad_token_id", "torch_dtype", "dtype",
-        "initializer_range", "hidden_act",
-    ];
+    /// <summary>
+    /// Keys not modelled above, kept so that a load → save round trip loses nothing (public because System.Text.Json
+    /// wrote a non-public extension-data property as a nested object instead of merging it).
+    /// </summary>
+    [JsonExtensionData] public Dictionary<string, JsonElement>? Extra { get; set; }
+
+    [JsonIgnore] public int HeadDim => HeadDimOverride ?? HiddenSize / NumAttentionHeads;
+    [JsonIgnore] public bool IsMoE => NumLocalExperts > 0;
+
+    /// <summary>Other spellings transformers accepts (num_experts in some MoE configs, dtype in v5) → ours.</summary>
+    static readonly (string Alias, string Key)[] Aliases = [("num_experts", "num_local_experts"), ("dtype", "torch_dtype")];
+
+    /// <summary>Keys written only where transformers writes them: the MoE ones for MoE models, one rope spelling, …</summary>
+    static readonly Dictionary<string, Func<LlamaConfig, bool>> WrittenWhen = new()
+    {
+        ["rope_theta"] = c => !c._ropeParametersSpelling,
+        ["rope_scaling"] = c => !c._ropeParametersSpelling,
+        ["rope_parameters"] = c => c._ropeParametersSpelling,
+        ["sliding_window"] = c => c.ModelType != "llama",
+        ["num_local_experts"] = c => c.IsMoE,
+        ["num_experts_per_tok"] = c => c.IsMoE,
+        ["router_aux_loss_coef"] = c => c.IsMoE,
+        ["router_jitter_noise"] = c => c.IsMoE,
+    };
+
+    static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new FloatConverter(), new IntegerConverter() },
+        TypeInfoResolver = new DefaultJsonTypeInfoResolver
+        {
+            Modifiers =
+            {
+                info =>
+                {
+                    if (info.Type != typeof(LlamaConfig)) return;
+                    foreach (var p in info.Properties)
+                        if (WrittenWhen.TryGetValue(p.Name, out var when)) p.ShouldSerialize = (o, _) => when((LlamaConfig)o);
+                },
+            },
+        },
+    };
 
     public LlamaConfig Clone() => FromJson(ToJson(), "(clone)");
 
@@ -72,69 +126,78 @@ public sealed class LlamaConfig
         JsonObject root;
         try { root = JsonNode.Parse(json) as JsonObject ?? throw new InvalidDataException($"{source}: the top level must be a JSON object."); }
         catch (JsonException e) { throw new InvalidDataException($"{source}: invalid JSON ({e.Message})."); }
-        var reader = new ConfigReader(root, source);
-        var c = new LlamaConfig
-        {
-            ModelType = reader.String("model_type") ?? "llama",
-            VocabSize = reader.Int("vocab_size") ?? 32000,
-            HiddenSize = reader.Int("hidden_size") ?? 4096,
-            IntermediateSize = reader.Int("intermediate_size") ?? 11008,
-            NumHiddenLayers = reader.Int("num_hidden_layers") ?? 32,
-            NumAttentionHeads = reader.Int("num_attention_heads") ?? 32,
-            HeadDimOverride = reader.Int("head_dim"),
-            MaxPositionEmbeddings = reader.Int("max_position_embeddings") ?? 2048,
-            RmsNormEps = reader.Double("rms_norm_eps") ?? 1e-6,
-            TieWordEmbeddings = reader.Bool("tie_word_embeddings") ?? false,
-            AttentionBias = reader.Bool("attention_bias") ?? false,
-            MlpBias = reader.Bool("mlp_bias") ?? false,
-            SlidingWindow = reader.Int("sliding_window"),
-            NumExpertsPerTok = reader.Int("num_experts_per_tok") ?? 2,
-            RouterAuxLossCoef = reader.Double("router_aux_loss_coef") ?? 0.001,
-            RouterJitterNoise = reader.Double("router_jitter_noise") ?? 0.0,
-            BosTokenId = reader.Int("bos_token_id"),
-            EosTokenIds = reader.IntOrIntArray("eos_token_id") ?? [],
-            PadTokenId = reader.Int("pad_token_id"),
-            TorchDtype = reader.String("torch_dtype") ?? reader.String("dtype") ?? "float32",
-            InitializerRange = reader.Double("initializer_range") ?? 0.02,
-            HiddenAct = reader.String("hidden_act") ?? "silu",
-        };
-        c.NumKeyValueHeads = reader.Int("num_key_value_heads") ?? c.NumAttentionHeads;
-        c.NumLocalExperts = reader.Int("num_local_experts") ?? reader.Int("num_experts") ?? 0;
-        c.Architectures = reader.StringArray("architectures") ?? [DefaultArchitecture(c.ModelType)];
-        ReadRope(root, reader, c, source);
-        foreach (var (key, value) in root)
-            if (Array.IndexOf(Modelled, key) < 0) c._extra[key] = value?.DeepClone();
+        Normalize(root);
+        LlamaConfig c;
+        try { c = root.Deserialize<LlamaConfig>(Json)!; }
+        catch (JsonException e) { throw TypeError(root, e, source); }
+        c.ReadRope(source);
         c.Validate(source);
         return c;
     }
 
-    static void ReadRope(JsonObject root, ConfigReader reader, LlamaConfig c, string source)
+    /// <summary>Brings HF's variants to the one shape the properties read.</summary>
+    static void Normalize(JsonObject root)
     {
-        c.RopeTheta = reader.Double("rope_theta") ?? 10000.0;
-        JsonObject? scaling = null;
-        string scalingKey = "rope_scaling";
-        if (root["rope_parameters"] is JsonObject parameters)
+        foreach (var (alias, key) in Aliases)
         {
-            c._ropeParametersSpelling = true;
-            scalingKey = "rope_parameters";
-            scaling = parameters;
-            var nested = new ConfigReader(parameters, $"{source}: rope_parameters");
-            c.RopeTheta = nested.Double("rope_theta") ?? c.RopeTheta;
+            if (!root.TryGetPropertyValue(alias, out var value)) continue;
+            root.Remove(alias);
+            if (root[key] is null) root[key] = value;
         }
-        else if (root["rope_scaling"] is JsonObject s) scaling = s;
-        else if (root["rope_scaling"] is not null && root["rope_scaling"]!.GetValueKind() != JsonValueKind.Null)
-            throw new InvalidDataException($"{source}: rope_scaling must be an object or null.");
+        // A null eos_token_id means "no end-of-sequence token", as a null bos_token_id means no BOS.
+        if (root.TryGetPropertyValue("eos_token_id", out var eos) && eos is null) root["eos_token_id"] = new JsonArray();
+        // HF writes null for "unset": where the property cannot hold null, the default applies.
+        foreach (var p in Json.GetTypeInfo(typeof(LlamaConfig)).Properties)
+            if (!p.IsSetNullable && root.TryGetPropertyValue(p.Name, out var value) && value is null) root.Remove(p.Name);
+    }
+
+    /// <summary>A value of the wrong JSON type, reported as the key and what it must be.</summary>
+    static InvalidDataException TypeError(JsonObject root, JsonException e, string source)
+    {
+        if (e.Path is not { Length: > 2 } path) return new InvalidDataException($"{source}: {e.Message}");
+        var keys = path[2..].Split('[')[0].Split('.'); // $.rope_scaling.factor, $.eos_token_id[1]
+        JsonNode? value = root;
+        var type = typeof(LlamaConfig);
+        foreach (var key in keys)
+        {
+            value = value is JsonObject o ? o[key] : null;
+            type = Json.GetTypeInfo(type).Properties.FirstOrDefault(p => p.Name == key)?.PropertyType ?? type;
+        }
+        var expected = (Nullable.GetUnderlyingType(type) ?? type) switch
+        {
+            var t when t == typeof(int) => "an integer",
+            var t when t == typeof(double) => "a number",
+            var t when t == typeof(bool) => "true or false",
+            var t when t == typeof(string) => "a string",
+            var t when t == typeof(string[]) => "a list of strings",
+            var t when t == typeof(int[]) => "an integer or a list of integers",
+            _ => "an object or null",
+        };
+        return new InvalidDataException($"{source}: {string.Join('.', keys)} must be {expected} (got {value?.ToJsonString() ?? "null"}).");
+    }
+
+    /// <summary>
+    /// `rope_parameters` (transformers v5: type, factor and rope_theta together) wins over `rope_scaling`; the
+    /// `default` type means no scaling.
+    /// </summary>
+    void ReadRope(string source)
+    {
+        var (scaling, key) = _ropeParametersRead is { } parameters ? (parameters, "rope_parameters") : (_ropeScalingRead, "rope_scaling");
+        _ropeParametersSpelling = _ropeParametersRead is not null;
+        _ropeScalingRead = _ropeParametersRead = null;
         if (scaling is null) return;
-        var r = new ConfigReader(scaling, $"{source}: {scalingKey}");
-        var type = r.String("rope_type") ?? r.String("type") ?? "default";
+        if (_ropeParametersSpelling) RopeTheta = scaling.RopeTheta ?? RopeTheta;
+        var type = scaling.RopeType ?? scaling.Type ?? "default";
         if (Array.IndexOf(RopeScaling.SupportedTypes, type) < 0)
-            throw new InvalidDataException($"{source}: {scalingKey}.rope_type '{type}' is not supported (supported: {string.Join(", ", RopeScaling.SupportedTypes)}).");
+            throw new InvalidDataException($"{source}: {key}.rope_type '{type}' is not supported (supported: {string.Join(", ", RopeScaling.SupportedTypes)}).");
         if (type == "default") return;
-        c.RopeScaling = new RopeScaling(type,
-            r.Double("factor") ?? throw new InvalidDataException($"{source}: {scalingKey}.factor is required for rope_type '{type}'."),
-            r.Double("low_freq_factor") ?? 1.0,
-            r.Double("high_freq_factor") ?? 4.0,
-            r.Int("original_max_position_embeddings") ?? 8192);
+        var defaults = new RopeScaling(type, scaling.Factor ?? throw new InvalidDataException($"{source}: {key}.factor is required for rope_type '{type}'."));
+        RopeScaling = defaults with
+        {
+            LowFreqFactor = scaling.LowFreqFactor ?? defaults.LowFreqFactor,
+            HighFreqFactor = scaling.HighFreqFactor ?? defaults.HighFreqFactor,
+            OriginalMaxPositionEmbeddings = scaling.OriginalMaxPositionEmbeddings ?? defaults.OriginalMaxPositionEmbeddings,
+        };
     }
 
     static string DefaultArchitecture(string modelType) => modelType switch
@@ -178,146 +241,80 @@ public sealed class LlamaConfig
             if (id < 0 || id >= VocabSize) Fail($"eos_token_id ({id}) is outside the vocabulary (vocab_size {VocabSize}).");
     }
 
-    public string ToJson()
-    {
-        var o = new JsonObject
-        {
-            ["architectures"] = new JsonArray(Architectures.Select(a => (JsonNode?)JsonValue.Create(a)).ToArray()),
-            ["model_type"] = ModelType,
-            ["vocab_size"] = VocabSize,
-            ["hidden_size"] = HiddenSize,
-            ["intermediate_size"] = IntermediateSize,
-            ["num_hidden_layers"] = NumHiddenLayers,
-            ["num_attention_heads"] = NumAttentionHeads,
-            ["num_key_value_heads"] = NumKeyValueHeads,
-        };
-        if (HeadDimOverride is { } hd) o["head_dim"] = hd;
-        o["hidden_act"] = HiddenAct;
-        o["max_position_embeddings"] = MaxPositionEmbeddings;
-        o["initializer_range"] = Float(InitializerRange);
-        o["rms_norm_eps"] = Float(RmsNormEps);
-        WriteRope(o);
-        o["tie_word_embeddings"] = TieWordEmbeddings;
-        o["attention_bias"] = AttentionBias;
-        o["mlp_bias"] = MlpBias;
-        if (ModelType != "llama") o["sliding_window"] = SlidingWindow;
-        if (IsMoE)
-        {
-            o["num_local_experts"] = NumLocalExperts;
-            o["num_experts_per_tok"] = NumExpertsPerTok;
-            o["router_aux_loss_coef"] = Float(RouterAuxLossCoef);
-            o["router_jitter_noise"] = Float(RouterJitterNoise);
-        }
-        o["bos_token_id"] = BosTokenId;
-        o["eos_token_id"] = EosTokenIds.Length == 1 ? JsonValue.Create(EosTokenIds[0]) : new JsonArray(EosTokenIds.Select(i => (JsonNode?)JsonValue.Create(i)).ToArray());
-        if (PadTokenId is { } pad) o["pad_token_id"] = pad;
-        o["torch_dtype"] = TorchDtype;
-        foreach (var (key, value) in _extra) o[key] = value?.DeepClone();
-        return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
-    }
-
-    void WriteRope(JsonObject o)
-    {
-        JsonObject? scaling = RopeScaling is null ? null : new JsonObject
-        {
-            ["rope_type"] = RopeScaling.Type,
-            ["factor"] = Float(RopeScaling.Factor),
-        };
-        if (RopeScaling is { Type: "llama3" } r)
-        {
-            scaling!["low_freq_factor"] = Float(r.LowFreqFactor);
-            scaling["high_freq_factor"] = Float(r.HighFreqFactor);
-            scaling["original_max_position_embeddings"] = r.OriginalMaxPositionEmbeddings;
-        }
-        if (_ropeParametersSpelling)
-        {
-            var p = scaling ?? new JsonObject { ["rope_type"] = "default" };
-            p["rope_theta"] = Float(RopeTheta);
-            o["rope_parameters"] = p;
-        }
-        else
-        {
-            o["rope_theta"] = Float(RopeTheta);
-            o["rope_scaling"] = scaling;
-        }
-    }
-
-    /// <summary>
-    /// A float that always serialises with a decimal point (0.0, not 0): transformers v5 validates config fields
-    /// strictly and rejects an int where a float is declared (e.g. router_jitter_noise).
-    /// </summary>
-    static JsonNode Float(double value) =>
-        JsonNode.Parse(value == Math.Floor(value) && Math.Abs(value) < 1e15
-            ? value.ToString("F1", System.Globalization.CultureInfo.InvariantCulture)
-            : value.ToString("R", System.Globalization.CultureInfo.InvariantCulture))!;
+    public string ToJson() => JsonSerializer.Serialize(this, Json);
 
     public void Save(string path)
     {
         if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
-        File.WriteAllText(path, ToJson());
+        AtomicFile.WriteAllText(path, ToJson());
     }
 
-    /// <summary>Typed access to JSON fields with errors that name the key.</summary>
-    sealed class ConfigReader(JsonObject obj, string source)
+    /// <summary>`rope_scaling` / `rope_parameters` as HF writes them; absent fields stay null so the defaults are RopeScaling's.</summary>
+    sealed record RopeJson
     {
-        JsonValue? Value(string key) => obj[key] switch
-        {
-            null => null,
-            JsonValue v when v.GetValueKind() == JsonValueKind.Null => null,
-            JsonValue v => v,
-            _ => throw new InvalidDataException($"{source}: {key} must be a single value."),
-        };
+        [JsonPropertyName("rope_type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? RopeType { get; init; }
+        /// <summary>The older spelling of rope_type; read, never written.</summary>
+        [JsonPropertyName("type"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? Type { get; init; }
+        [JsonPropertyName("factor"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? Factor { get; init; }
+        [JsonPropertyName("low_freq_factor"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? LowFreqFactor { get; init; }
+        [JsonPropertyName("high_freq_factor"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? HighFreqFactor { get; init; }
+        [JsonPropertyName("original_max_position_embeddings"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public int? OriginalMaxPositionEmbeddings { get; init; }
+        [JsonPropertyName("rope_theta"), JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public double? RopeTheta { get; init; }
 
-        public int? Int(string key)
+        /// <summary>The fields HF writes for the type: llama3's three extra ones only for llama3.</summary>
+        public static RopeJson From(RopeScaling s) => s.Type == "llama3"
+            ? new() { RopeType = s.Type, Factor = s.Factor, LowFreqFactor = s.LowFreqFactor, HighFreqFactor = s.HighFreqFactor, OriginalMaxPositionEmbeddings = s.OriginalMaxPositionEmbeddings }
+            : new() { RopeType = s.Type, Factor = s.Factor };
+    }
+
+    /// <summary>
+    /// Floats always serialise with a decimal point (0.0, not 0): transformers v5 validates config fields strictly
+    /// and rejects an int where a float is declared (e.g. router_jitter_noise).
+    /// </summary>
+    sealed class FloatConverter : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Number ? reader.GetDouble() : throw new JsonException();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options) =>
+            writer.WriteRawValue(value == Math.Floor(value) && Math.Abs(value) < 1e15
+                ? value.ToString("F1", CultureInfo.InvariantCulture)
+                : value.ToString("R", CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>Integers as Python writes them, also when a tool wrote an integral float (4096.0).</summary>
+    sealed class IntegerConverter : JsonConverter<int>
+    {
+        public override int Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Number && reader.TryGetDouble(out var d) && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue
+                ? (int)d
+                : throw new JsonException();
+
+        public override void Write(Utf8JsonWriter writer, int value, JsonSerializerOptions options) => writer.WriteNumberValue(value);
+    }
+
+    /// <summary>An integer or a list of integers (HF's eos_token_id), as a list; one id is written as a number.</summary>
+    sealed class TokenIdsConverter : JsonConverter<int[]>
+    {
+        public override int[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
         {
-            var v = Value(key);
-            if (v is null) return null;
-            if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d) && d == Math.Floor(d) && Math.Abs(d) <= int.MaxValue) return (int)d;
-            throw new InvalidDataException($"{source}: {key} must be an integer (got {v.ToJsonString()}).");
+            var integer = (JsonConverter<int>)options.GetConverter(typeof(int));
+            if (reader.TokenType != JsonTokenType.StartArray) return [integer.Read(ref reader, typeof(int), options)];
+            var ids = new List<int>();
+            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) ids.Add(integer.Read(ref reader, typeof(int), options));
+            return [.. ids];
         }
 
-        public double? Double(string key)
+        public override void Write(Utf8JsonWriter writer, int[] value, JsonSerializerOptions options)
         {
-            var v = Value(key);
-            if (v is null) return null;
-            if (v.GetValueKind() == JsonValueKind.Number && v.TryGetValue(out double d)) return d;
-            throw new InvalidDataException($"{source}: {key} must be a number (got {v.ToJsonString()}).");
-        }
-
-        public bool? Bool(string key)
-        {
-            var v = Value(key);
-            if (v is null) return null;
-            return v.GetValueKind() switch
+            if (value.Length == 1)
             {
-                JsonValueKind.True => true,
-                JsonValueKind.False => false,
-                _ => throw new InvalidDataException($"{source}: {key} must be true or false (got {v.ToJsonString()})."),
-            };
-        }
-
-        public string? String(string key)
-        {
-            var v = Value(key);
-            if (v is null) return null;
-            if (v.GetValueKind() == JsonValueKind.String) return v.GetValue<string>();
-            throw new InvalidDataException($"{source}: {key} must be a string (got {v.ToJsonString()}).");
-        }
-
-        public string[]? StringArray(string key) => obj[key] switch
-        {
-            null => null,
-            JsonArray a => a.Select(n => n is JsonValue v && v.GetValueKind() == JsonValueKind.String ? v.GetValue<string>()
-                : throw new InvalidDataException($"{source}: {key} must be a list of strings.")).ToArray(),
-            _ => throw new InvalidDataException($"{source}: {key} must be a list of strings."),
-        };
-
-        public int[]? IntOrIntArray(string key)
-        {
-            if (obj[key] is JsonArray a)
-                return a.Select(n => n is JsonValue v && v.TryGetValue(out int i) ? i
-                    : throw new InvalidDataException($"{source}: {key} must be an integer or a list of integers.")).ToArray();
-            return Int(key) is { } single ? [single] : null;
+                writer.WriteNumberValue(value[0]);
+                return;
+            }
+            writer.WriteStartArray();
+            foreach (var id in value) writer.WriteNumberValue(id);
+            writer.WriteEndArray();
         }
     }
 }

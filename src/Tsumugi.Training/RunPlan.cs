@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Tsumugi.Common;
 using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Curriculum;
 using Tsumugi.Modeling;

@@ -1,3 +1,4 @@
+using Tsumugi.Common;
 using Tsumugi.Datasets.Curriculum;
 using Tsumugi.Datasets.Sampling;
 
@@ -49,9 +50,9 @@ public class CurriculumConfigTests
 
     [Theory]
     [InlineData("packing: best_fit", "packing: best_fit\nseq_len: 5", "seq_len")]
-    [InlineData("max_epochs: 2, domain: ja}", "max_epochs: 2, domian: ja}", "domian")]
-    [InlineData("    tokens: 1.5M", "    tokens: 1.5M\n    weights: {ja: 1}", "weights")]
-    [InlineData("warmup_tokens: 0,", "warmup: 0,", "warmup")]
+    [InlineData("max_epochs: 2, domain: ja}", "max_epochs: 2, domian: ja}", "datasets.ja.domian")]
+    [InlineData("    tokens: 1.5M", "    tokens: 1.5M\n    weights: {ja: 1}", "stages[0].weights")]
+    [InlineData("warmup_tokens: 0,", "warmup: 0,", "stages[1].lr.warmup")]
     public void Unknown_keys_name_the_key_and_file(string from, string to, string key)
     {
         var e = Fails(Valid.Replace(from, to));
@@ -69,7 +70,7 @@ public class CurriculumConfigTests
     [Theory]
     [InlineData("tokens: 1.5M", "tokens: lots", "not a positive token count")]
     [InlineData("schedule: wsd", "schedule: cosinus", "unknown schedule 'cosinus'")]
-    [InlineData("packing: best_fit", "packing: bfd", "unknown mode 'bfd'")]
+    [InlineData("packing: best_fit", "packing: bfd", "packing: 'bfd' is not one of concat, best_fit")]
     [InlineData("max_epochs: 2", "max_epochs: 0", "max_epochs must be > 0")]
     [InlineData("{ja: 0.9, code: 0.1}", "{ja: 1.1, code: -0.1}", "negative")]
     public void Bad_values_are_explained(string from, string to, string message) =>

@@ -122,4 +122,75 @@ public class LlamaConfigTests
         Assert.Contains("\"rope_theta\": 1000000.0", json);
         Assert.Contains("\"rms_norm_eps\": 1E-05", json.Replace("1e-05", "1E-05"));
     }
+
+    [Fact]
+    public void AbsentKeysGetTheSameDefaultsAsAConfigBuiltInCode()
+    {
+        // One set of defaults: transformers' LlamaConfig ones, for a file missing the key and for `new LlamaConfig()`.
+        var read = JsonNode.Parse(LlamaConfig.FromJson("{}").ToJson())!.AsObject();
+        var built = JsonNode.Parse(new LlamaConfig().ToJson())!.AsObject();
+        Assert.True(JsonNode.DeepEquals(built, read), $"{built.ToJsonString()} vs {read.ToJsonString()}");
+        var c = LlamaConfig.FromJson("{}");
+        Assert.Equal((2048, 1, 2, 32), (c.MaxPositionEmbeddings, c.BosTokenId, c.EosTokenIds.Single(), c.NumKeyValueHeads));
+        Assert.Equal(["MistralForCausalLM"], LlamaConfig.FromJson("""{"model_type": "mistral"}""").Architectures);
+    }
+
+    [Fact]
+    public void NullMeansTheDefaultExceptWhereNullIsAValue()
+    {
+        var c = LlamaConfig.FromJson("""
+        {"vocab_size": 100, "hidden_size": 64, "num_attention_heads": 4, "rms_norm_eps": null, "torch_dtype": null,
+         "bos_token_id": null, "eos_token_id": null, "sliding_window": null, "rope_scaling": null, "max_position_embeddings": 64.0}
+        """);
+        Assert.Equal((1e-6, "float32", 64), (c.RmsNormEps, c.TorchDtype, c.MaxPositionEmbeddings));
+        Assert.Null(c.BosTokenId);
+        Assert.Empty(c.EosTokenIds);
+        var clone = c.Clone(); // our own output reads back the same: no BOS stays no BOS
+        Assert.Null(clone.BosTokenId);
+        Assert.Empty(clone.EosTokenIds);
+    }
+
+    [Fact]
+    public void AliasesAreReadAndWrittenInTheMainSpelling()
+    {
+        var c = LlamaConfig.FromJson("""
+        {"model_type": "mixtral", "vocab_size": 100, "hidden_size": 64, "num_attention_heads": 4, "num_experts": 4, "dtype": "bfloat16",
+         "rope_scaling": {"type": "linear", "factor": 2}}
+        """);
+        Assert.Equal((4, "bfloat16", "linear"), (c.NumLocalExperts, c.TorchDtype, c.RopeScaling!.Type));
+        var saved = JsonNode.Parse(c.ToJson())!.AsObject();
+        Assert.False(saved.ContainsKey("num_experts") || saved.ContainsKey("dtype"));
+        Assert.Equal("linear", saved["rope_scaling"]!["rope_type"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public void SavedTextIsHfsKeyOrderAndSpelling()
+    {
+        Assert.Equal("""
+            {
+              "architectures": [
+                "LlamaForCausalLM"
+              ],
+              "model_type": "llama",
+              "vocab_size": 1024,
+              "hidden_size": 64,
+              "intermediate_size": 192,
+              "num_hidden_layers": 2,
+              "num_attention_heads": 4,
+              "num_key_value_heads": 2,
+              "hidden_act": "silu",
+              "max_position_embeddings": 512,
+              "initializer_range": 0.02,
+              "rms_norm_eps": 1E-05,
+              "rope_theta": 10000.0,
+              "rope_scaling": null,
+              "tie_word_embeddings": true,
+              "attention_bias": false,
+              "mlp_bias": false,
+              "bos_token_id": 1,
+              "eos_token_id": 2,
+              "torch_dtype": "float32"
+            }
+            """.ReplaceLineEndings("\n"), ModelPresets.Get("tiny").ToJson().ReplaceLineEndings("\n"));
+    }
 }

@@ -101,12 +101,17 @@ public sealed class YamlSection
 
     public long? OptionalLong(string key, long min = 1) => Has(key) ? Long(key, 0, min) : null;
 
-    /// <summary>A token count: an integer or 500M / 1.5B / 2T.</summary>
-    public long? Tokens(string key)
+    /// <summary>A positive token count: an integer or 500M / 1.5B / 2T.</summary>
+    public long? Tokens(string key) => Tokens(key, allowZero: false);
+
+    /// <summary>A token count that may be 0 when <paramref name="allowZero"/> (a budget that may be empty, such as a warm-up).</summary>
+    public long? Tokens(string key, bool allowZero)
     {
         if (Node(key) is not { } n) return null;
         var text = Scalar(n, key);
-        return TokenCounts.TryParse(text, out var v) && v > 0 ? v : throw Error(n, $"{Full(key)}: '{text}' is not a positive token count (e.g. 4096, 500M, 1.5B)");
+        return TokenCounts.TryParse(text, out var v) && (v > 0 || (allowZero && v == 0))
+            ? v
+            : throw Error(n, $"{Full(key)}: '{text}' is not a {(allowZero ? "non-negative" : "positive")} token count (e.g. 4096, 500M, 1.5B)");
     }
 
     public bool Bool(string key, bool fallback)

@@ -1,3 +1,4 @@
+using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Sampling;
 using YamlDotNet.RepresentationModel;
 
@@ -10,7 +11,14 @@ namespace Tsumugi.Datasets.Curriculum;
 /// </summary>
 public sealed record CurriculumConfig
 {
+    /// <summary>
+    /// The keys allowed at the top level of a data config (or a training config's <c>data:</c> section), derived from
+    /// this record's properties: the one list every reader of this section uses.
+    /// </summary>
+    public static IReadOnlyList<string> YamlKeys => ConfigKeys.Of<CurriculumConfig>();
+
     /// <summary>File (or label) the config came from; every error names it.</summary>
+    [NotConfigKey]
     public required string Source { get; init; }
 
     public PackingMode Packing { get; init; } = PackingMode.Concat;

@@ -1,3 +1,5 @@
+using Tsumugi.Common.Config;
+
 namespace Tsumugi.Datasets.Curriculum;
 
 /// <summary>One entry of <c>stages:</c>: a token budget drawn with one mixture.</summary>
@@ -12,5 +14,6 @@ public sealed record CurriculumStage
     public required IReadOnlyDictionary<string, double> Mixture { get; init; }
 
     /// <summary>Optional learning-rate behaviour for the trainer.</summary>
+    [ConfigKey("lr")]
     public StageLearningRate? LearningRate { get; init; }
 }

@@ -1,42 +1,36 @@
 using System.Globalization;
-using Tsumugi.Datasets.Sampling;
+using Tsumugi.Common.Config;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Datasets.Curriculum;
 
-/// <summary>YAML → <see cref="CurriculumConfig"/>, with errors that name the file, line, path and key.</summary>
+/// <summary>
+/// YAML → <see cref="CurriculumConfig"/> through <see cref="YamlSection"/>, with errors that name the file, line and
+/// key path. Allowed keys and defaults come from the settings records (<see cref="ConfigKeys"/> and their property
+/// initialisers), so this reader restates neither.
+/// </summary>
 internal sealed class CurriculumYamlReader(string source, string baseDirectory)
 {
-    private static readonly string[] RootKeys = ["packing", "shuffle", "pad_id", "append_eos_id", "validation_fraction", "datasets", "stages"];
-    private static readonly string[] DatasetKeys = ["path", "max_epochs", "domain"];
-    private static readonly string[] StageKeys = ["name", "tokens", "mixture", "lr"];
-    private static readonly string[] LrKeys = ["schedule", "peak", "min", "warmup_tokens", "decay_fraction"];
-
     /// <summary>Allowed deviation of a stage's weight sum from 1 (YAML decimals such as 0.1 are inexact).</summary>
     public const double WeightTolerance = 1e-6;
 
     public CurriculumConfig Read(YamlMappingNode root)
     {
-        var map = Keys(root, "the top level", RootKeys);
-        if (!map.TryGetValue("datasets", out var datasetsNode)) throw Error(root, "missing 'datasets' (a mapping of name → {path, max_epochs, domain})");
-        if (!map.TryGetValue("stages", out var stagesNode)) throw Error(root, "missing 'stages' (a list of {name, tokens, mixture, lr})");
+        var top = Section(root, "", CurriculumConfig.YamlKeys);
+        if (!top.Has("datasets")) throw top.Error(root, "missing 'datasets' (a mapping of name → {path, max_epochs, domain})");
+        if (!top.Has("stages")) throw top.Error(root, "missing 'stages' (a list of {name, tokens, mixture, lr})");
 
-        var validation = 0.0;
-        if (map.TryGetValue("validation_fraction", out var v))
+        var defaults = new CurriculumConfig { Source = source, Datasets = [], Stages = [] };
+        var validation = top.Double("validation_fraction", defaults.ValidationFraction);
+        if (validation is < 0 or > 0.5) throw top.Error(top.Node("validation_fraction")!, $"validation_fraction must be in [0, 0.5] (got {validation})");
+        var datasets = ReadDatasets(top.Node("datasets")!);
+        var stages = ReadStages(top.Node("stages")!, datasets.Select(d => d.Name).ToHashSet());
+        return defaults with
         {
-            validation = Number(v, "validation_fraction");
-            if (validation is < 0 or > 0.5) throw Error(v, $"validation_fraction must be in [0, 0.5] (got {validation})");
-        }
-        var datasets = ReadDatasets(datasetsNode);
-        var names = datasets.Select(d => d.Name).ToHashSet();
-        var stages = ReadStages(stagesNode, names);
-        return new CurriculumConfig
-        {
-            Source = source,
-            Packing = map.TryGetValue("packing", out var p) ? ReadPacking(p) : PackingMode.Concat,
-            Shuffle = !map.TryGetValue("shuffle", out var s) || Bool(s, "shuffle"),
-            PadId = map.TryGetValue("pad_id", out var pad) ? checked((int)Integer(pad, "pad_id")) : 0,
-            AppendEosId = map.TryGetValue("append_eos_id", out var eos) ? checked((int)Integer(eos, "append_eos_id")) : null,
+            Packing = top.Enum("packing", defaults.Packing),
+            Shuffle = top.Bool("shuffle", defaults.Shuffle),
+            PadId = top.Int("pad_id", defaults.PadId),
+            AppendEosId = top.Has("append_eos_id") ? top.Int("append_eos_id", 0) : defaults.AppendEosId,
             ValidationFraction = validation,
             Datasets = datasets,
             Stages = stages,
@@ -52,22 +46,22 @@ internal sealed class CurriculumYamlReader(string source, string baseDirectory)
         {
             var name = ((YamlScalarNode)keyNode).Value ?? "";
             var where = $"datasets.{name}";
-            string path;
-            double maxEpochs = 1;
-            string? domain = null;
-            if (value is YamlScalarNode scalar) path = scalar.Value ?? "";
+            var spec = new DatasetSpec { Name = name, Path = "", Domain = name };
+            if (value is YamlScalarNode scalar) spec = spec with { Path = scalar.Value ?? "" };
             else
             {
-                var fields = Keys(value, where, DatasetKeys);
-                if (!fields.TryGetValue("path", out var pathNode)) throw Error(value, $"{where}: missing 'path' (the .bin/.idx prefix)");
-                path = Text(pathNode, $"{where}.path");
-                if (fields.TryGetValue("max_epochs", out var e)) maxEpochs = Number(e, $"{where}.max_epochs");
-                if (fields.TryGetValue("domain", out var d)) domain = Text(d, $"{where}.domain");
+                var fields = Section(value, where, ConfigKeys.Of<DatasetSpec>());
+                spec = spec with
+                {
+                    Path = fields.String("path") ?? throw Error(value, $"{where}: missing 'path' (the .bin/.idx prefix)"),
+                    MaxEpochs = fields.Double("max_epochs", spec.MaxEpochs),
+                    Domain = fields.String("domain") ?? spec.Domain,
+                };
             }
-            if (string.IsNullOrWhiteSpace(path)) throw Error(value, $"{where}: empty path");
-            if (!(maxEpochs > 0)) throw Error(value, $"{where}.max_epochs must be > 0 (got {maxEpochs})");
-            if (path.EndsWith(".bin", StringComparison.Ordinal) || path.EndsWith(".idx", StringComparison.Ordinal)) path = path[..^4];
-            result.Add(new DatasetSpec { Name = name, Path = Path.GetFullPath(path, baseDirectory), MaxEpochs = maxEpochs, Domain = domain ?? name });
+            if (string.IsNullOrWhiteSpace(spec.Path)) throw Error(value, $"{where}: empty path");
+            if (!(spec.MaxEpochs > 0)) throw Error(value, $"{where}.max_epochs must be > 0 (got {spec.MaxEpochs})");
+            var path = spec.Path.EndsWith(".bin", StringComparison.Ordinal) || spec.Path.EndsWith(".idx", StringComparison.Ordinal) ? spec.Path[..^4] : spec.Path;
+            result.Add(spec with { Path = Path.GetFullPath(path, baseDirectory) });
         }
         return result;
     }
@@ -80,118 +74,56 @@ internal sealed class CurriculumYamlReader(string source, string baseDirectory)
         for (var i = 0; i < sequence.Children.Count; i++)
         {
             var stageNode = sequence.Children[i];
-            var fields = Keys(stageNode, $"stages[{i}]", StageKeys);
-            var name = fields.TryGetValue("name", out var n) ? Text(n, $"stages[{i}].name") : $"stage{i + 1}";
+            var fields = Section(stageNode, $"stages[{i}]", ConfigKeys.Of<CurriculumStage>());
+            var name = fields.String("name") ?? $"stage{i + 1}";
             var where = $"stage '{name}'";
             if (result.Any(s => s.Name == name)) throw Error(stageNode, $"{where}: duplicate stage name");
-            if (!fields.TryGetValue("tokens", out var tokensNode)) throw Error(stageNode, $"{where}: missing 'tokens' (the stage's token budget, e.g. 10B)");
-            var tokens = TokenCount(tokensNode, $"{where}.tokens");
-            if (!fields.TryGetValue("mixture", out var mixtureNode) || mixtureNode is not YamlMappingNode mixtureMap || mixtureMap.Children.Count == 0)
+            var tokens = fields.Tokens("tokens") ?? throw Error(stageNode, $"{where}: missing 'tokens' (the stage's token budget, e.g. 10B)");
+            if (fields.Node("mixture") is not YamlMappingNode { Children.Count: > 0 } mixtureNode)
                 throw Error(stageNode, $"{where}: 'mixture' must be a mapping of dataset name → weight");
+            var weights = fields.Section("mixture", allowed: null);
             var mixture = new Dictionary<string, double>();
-            foreach (var (k, v) in mixtureMap.Children)
+            foreach (var dataset in weights.Keys)
             {
-                var dataset = ((YamlScalarNode)k).Value ?? "";
+                var weightNode = weights.Node(dataset)!;
                 if (!datasetNames.Contains(dataset))
-                    throw Error(k, $"{where}: mixture names dataset '{dataset}', which is not declared under 'datasets' (declared: {string.Join(", ", datasetNames)})");
-                var weight = Number(v, $"{where}.mixture.{dataset}");
-                if (weight < 0) throw Error(v, $"{where}: weight of '{dataset}' is negative ({weight})");
+                    throw Error(weightNode, $"{where}: mixture names dataset '{dataset}', which is not declared under 'datasets' (declared: {string.Join(", ", datasetNames)})");
+                var weight = weights.Double(dataset, 0);
+                if (weight < 0) throw Error(weightNode, $"{where}: weight of '{dataset}' is negative ({weight})");
                 mixture[dataset] = weight;
             }
             var sum = mixture.Values.Sum();
             if (Math.Abs(sum - 1) > WeightTolerance)
                 throw Error(mixtureNode, $"{where}: mixture weights sum to {sum.ToString("R", CultureInfo.InvariantCulture)}, not 1 ({string.Join(", ", mixture.Select(kv => $"{kv.Key} {kv.Value.ToString(CultureInfo.InvariantCulture)}"))})");
-            var lr = fields.TryGetValue("lr", out var lrNode) ? ReadLearningRate(lrNode, $"{where}.lr") : null;
+            var lr = fields.Has("lr") ? ReadLearningRate(fields.Section("lr", ConfigKeys.Of<StageLearningRate>()), fields.Node("lr")!, $"{where}.lr") : null;
             result.Add(new CurriculumStage { Name = name, Tokens = tokens, Mixture = mixture, LearningRate = lr });
         }
         return result;
     }
 
-    private StageLearningRate ReadLearningRate(YamlNode node, string where)
+    private StageLearningRate ReadLearningRate(YamlSection fields, YamlNode node, string where)
     {
-        var fields = Keys(node, where, LrKeys);
-        var lr = new StageLearningRate();
-        if (fields.TryGetValue("schedule", out var s))
+        var defaults = new StageLearningRate();
+        var schedule = fields.String("schedule") ?? defaults.Schedule;
+        if (!StageLearningRate.Schedules.Contains(schedule))
+            throw Error(fields.Node("schedule")!, $"{where}.schedule: unknown schedule '{schedule}' (one of {string.Join(", ", StageLearningRate.Schedules)})");
+        var lr = new StageLearningRate
         {
-            var schedule = Text(s, $"{where}.schedule");
-            if (!StageLearningRate.Schedules.Contains(schedule))
-                throw Error(s, $"{where}.schedule: unknown schedule '{schedule}' (one of {string.Join(", ", StageLearningRate.Schedules)})");
-            lr = lr with { Schedule = schedule };
-        }
-        if (fields.TryGetValue("peak", out var peak)) lr = lr with { Peak = Positive(peak, $"{where}.peak") };
-        if (fields.TryGetValue("min", out var min)) lr = lr with { Min = Number(min, $"{where}.min") };
-        if (fields.TryGetValue("warmup_tokens", out var w)) lr = lr with { WarmupTokens = TokenCount(w, $"{where}.warmup_tokens", allowZero: true) };
-        if (fields.TryGetValue("decay_fraction", out var f))
-        {
-            var fraction = Number(f, $"{where}.decay_fraction");
-            if (fraction is <= 0 or > 1) throw Error(f, $"{where}.decay_fraction must be in (0, 1] (got {fraction})");
-            lr = lr with { DecayFraction = fraction };
-        }
+            Schedule = schedule,
+            Peak = fields.Has("peak") ? fields.Double("peak", 0) : defaults.Peak,
+            Min = fields.Has("min") ? fields.Double("min", 0) : defaults.Min,
+            WarmupTokens = fields.Tokens("warmup_tokens", allowZero: true) ?? defaults.WarmupTokens,
+            DecayFraction = fields.Has("decay_fraction") ? fields.Double("decay_fraction", 0) : defaults.DecayFraction,
+        };
+        if (lr.Peak is <= 0) throw Error(fields.Node("peak")!, $"{where}.peak must be > 0 (got {lr.Peak})");
+        if (lr.DecayFraction is <= 0 or > 1) throw Error(fields.Node("decay_fraction")!, $"{where}.decay_fraction must be in (0, 1] (got {lr.DecayFraction})");
         if (lr.Min is { } lo && lr.Peak is { } hi && lo > hi) throw Error(node, $"{where}: min {lo} is above peak {hi}");
         return lr;
     }
 
-    private PackingMode ReadPacking(YamlNode node) => Text(node, "packing") switch
-    {
-        "concat" => PackingMode.Concat,
-        "best_fit" => PackingMode.BestFit,
-        var other => throw Error(node, $"packing: unknown mode '{other}' (concat or best_fit)"),
-    };
+    private YamlSection Section(YamlNode? node, string path, IReadOnlyCollection<string>? allowed) =>
+        new(node, source, path, allowed, message => new DataConfigException(message));
 
-    /// <summary>The children of a mapping, refusing any key outside <paramref name="allowed"/>.</summary>
-    private Dictionary<string, YamlNode> Keys(YamlNode node, string where, string[] allowed)
-    {
-        if (node is not YamlMappingNode mapping) throw Error(node, $"{where} must be a mapping (keys: {string.Join(", ", allowed)})");
-        var result = new Dictionary<string, YamlNode>();
-        foreach (var (k, v) in mapping.Children)
-        {
-            var key = (k as YamlScalarNode)?.Value ?? "";
-            if (!allowed.Contains(key)) throw Error(k, $"unknown key '{key}' in {where} (allowed: {string.Join(", ", allowed)})");
-            result[key] = v;
-        }
-        return result;
-    }
-
-    private string Text(YamlNode node, string where) =>
-        node is YamlScalarNode { Value: { } v } ? v : throw Error(node, $"{where} must be a single value");
-
-    private double Number(YamlNode node, string where)
-    {
-        var text = Text(node, where);
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)
-            ? v
-            : throw Error(node, $"{where}: '{text}' is not a number");
-    }
-
-    private double Positive(YamlNode node, string where)
-    {
-        var v = Number(node, where);
-        return v > 0 ? v : throw Error(node, $"{where} must be > 0 (got {v})");
-    }
-
-    private long Integer(YamlNode node, string where)
-    {
-        var text = Text(node, where);
-        return long.TryParse(text.Replace("_", ""), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v >= 0
-            ? v
-            : throw Error(node, $"{where}: '{text}' is not a non-negative integer");
-    }
-
-    private bool Bool(YamlNode node, string where) => Text(node, where) switch
-    {
-        "true" or "True" or "yes" => true,
-        "false" or "False" or "no" => false,
-        var other => throw Error(node, $"{where}: '{other}' is not true or false"),
-    };
-
-    /// <summary>A token count: an integer (underscores allowed) or a decimal with K/M/B/T (10³…10¹²), e.g. 1.5B.</summary>
-    private long TokenCount(YamlNode node, string where, bool allowZero = false)
-    {
-        var text = Text(node, where).Replace("_", "").Trim();
-        if (!TokenCounts.TryParse(text, out var value) || value < 0 || (value == 0 && !allowZero))
-            throw Error(node, $"{where}: '{text}' is not a positive token count (e.g. 500000000, 500M, 1.5B, 2T)");
-        return value;
-    }
-
-    private DataConfigException Error(YamlNode node, string message) => new($"{source}:{node.Start.Line}: {message}");
+    /// <summary>An error at a node that no single key owns (a list item, a whole mapping).</summary>
+    private ConfigException Error(YamlNode node, string message) => Section(null, "", null).Error(node, message);
 }

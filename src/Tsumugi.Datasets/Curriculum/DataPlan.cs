@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Tsumugi.Common;
 using Tsumugi.Datasets.Sampling;
 
 namespace Tsumugi.Datasets.Curriculum;

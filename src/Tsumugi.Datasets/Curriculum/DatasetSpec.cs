@@ -1,9 +1,12 @@
+using Tsumugi.Common.Config;
+
 namespace Tsumugi.Datasets.Curriculum;
 
 /// <summary>A dataset declared under <c>datasets:</c>.</summary>
 public sealed record DatasetSpec
 {
     /// <summary>The key under <c>datasets:</c>; mixtures refer to it.</summary>
+    [NotConfigKey]
     public required string Name { get; init; }
 
     /// <summary>Absolute <c>.bin</c>/<c>.idx</c> prefix (relative paths resolve against the config file's directory).</summary>

@@ -1,4 +1,5 @@
 using System.Text;
+using Tsumugi.Common;
 
 namespace Tsumugi.Export.Gguf;
 
@@ -73,24 +74,8 @@ public sealed class GgufWriter
         _tensors.Add((name, (long[])shape.Clone(), type, values));
     }
 
-    /// <summary>Writes to <paramref name="path"/> through a temporary file, so a failed export leaves no partial GGUF.</summary>
-    public void WriteFile(string path)
-    {
-        var full = Path.GetFullPath(path);
-        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-                Write(stream);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch
-        {
-            File.Delete(temp);
-            throw;
-        }
-    }
+    /// <summary>Publishes to <paramref name="path"/> with <see cref="AtomicFile"/>, so a failed export leaves no partial GGUF.</summary>
+    public void WriteFile(string path) => AtomicFile.Write(path, Write, bufferSize: 1 << 20);
 
     public void Write(Stream stream)
     {

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Tsumugi.Common;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling.Checkpoints;
@@ -8,7 +9,7 @@ namespace Tsumugi.Modeling.Checkpoints;
 /// <summary>
 /// Writes <c>.safetensors</c> files byte-compatible with the reference writer: compact UTF-8 JSON header with
 /// <c>__metadata__</c> first, padded with spaces to a multiple of 8; tensors ordered by descending dtype alignment,
-/// then by name. Atomic: writes <c>PATH.tmp</c>, flushes it to disk, renames over <c>PATH</c>. Data are streamed tensor by
+/// then by name. Published with <see cref="AtomicFile"/> (written aside, fsynced, renamed). Data are streamed tensor by
 /// tensor straight from tensor memory (no whole-file buffer).
 /// </summary>
 public static class SafetensorsWriter
@@ -37,25 +38,14 @@ public static class SafetensorsWriter
             .ToList();
         byte[] header = BuildHeader(ordered, metadata);
 
-        string tmp = path + ".tmp";
-        try
+        AtomicFile.Write(path, stream =>
         {
-            using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-                stream.Write(length);
-                stream.Write(header);
-                foreach (var t in ordered) WriteData(stream, t);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(tmp, path, overwrite: true);
-        }
-        catch
-        {
-            TryDelete(tmp);
-            throw;
-        }
+            Span<byte> length = stackalloc byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
+            stream.Write(length);
+            stream.Write(header);
+            foreach (var t in ordered) WriteData(stream, t);
+        }, bufferSize: 1 << 20);
     }
 
     static byte[] BuildHeader(List<PendingTensor> ordered, IReadOnlyDictionary<string, string>? metadata)
@@ -93,7 +83,7 @@ public static class SafetensorsWriter
         return buffer.ToArray();
     }
 
-    static void WriteData(FileStream stream, PendingTensor t)
+    static void WriteData(Stream stream, PendingTensor t)
     {
         if (t.Source.numel() == 0) return;
         using var scope = NewDisposeScope();
@@ -102,10 +92,5 @@ public static class SafetensorsWriter
         if (source.dtype != t.Type) source = source.to(t.Type);
         if (!source.is_contiguous()) source = source.contiguous();
         TensorBytes.ForEachChunk(source, (chunk, _) => stream.Write(chunk));
-    }
-
-    static void TryDelete(string file)
-    {
-        try { File.Delete(file); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Tsumugi.Common;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling.Checkpoints;
@@ -132,13 +133,7 @@ public static partial class StateDictIO
             ["metadata"] = new Dictionary<string, long> { ["total_size"] = total },
             ["weight_map"] = weightMap,
         }, new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-        string tmp = path + ".tmp";
-        using (var stream = new FileStream(tmp, FileMode.Create, FileAccess.Write))
-        {
-            stream.Write(json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllBytes(path, json);
     }
 
     static void DeleteStale(string directory, HashSet<string> keep)

@@ -1,4 +1,5 @@
 using Tsumugi.Common.Config;
+using Tsumugi.Datasets.Curriculum;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;
@@ -16,9 +17,6 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
     static readonly string[] CurriculumFileKeys = ["curriculum"];
 
     static readonly string[] PathDataKeys = DataKeys.Except(CurriculumFileKeys).ToArray();
-
-    // merge: CurriculumConfig.YamlKeys (the Datasets curriculum reader's root keys) replaces this copy.
-    static readonly string[] CurriculumDataKeys = ["packing", "shuffle", "pad_id", "append_eos_id", "validation_fraction", "datasets", "stages"];
 
     public TrainConfig Read(YamlMappingNode root)
     {
@@ -76,7 +74,7 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
         }
         if (node is YamlMappingNode inline && inline.Children.ContainsKey(new YamlScalarNode("datasets")))
         {
-            _ = Section(node, "data", CurriculumDataKeys);
+            _ = Section(node, "data", CurriculumConfig.YamlKeys);
             return new DataSettings { Inline = inline };
         }
         var d = Section(node, "data", PathDataKeys);

@@ -121,19 +121,19 @@ internal sealed class RowPlan
     static void CheckIdMap(VocabularyIdMap? map, int oldSize, int newSize, Dictionary<string, int> oldIds, SpmTokenizer newTokenizer)
     {
         if (map is null) return;
-        const string Name = VocabularyIdMap.FileName;
+        const string name = VocabularyIdMap.FileName;
         if (map.OldVocabSize != oldSize || map.NewVocabSize != newSize)
             throw new ArgumentException(
-                $"{Name} describes a {map.OldVocabSize:N0} → {map.NewVocabSize:N0} piece extension but the tokenizers have {oldSize:N0} → {newSize:N0} pieces; " +
+                $"{name} describes a {map.OldVocabSize:N0} → {map.NewVocabSize:N0} piece extension but the tokenizers have {oldSize:N0} → {newSize:N0} pieces; " +
                 "pass the tokenizer it was extended from with --old-tokenizer, or remove the stale id map.");
         foreach (var (newId, oldList) in map.NewTokens)
         {
-            if (newId < 0 || newId >= newSize) throw new ArgumentException($"{Name}: new id {newId} is outside the new tokenizer (0..{newSize - 1}).");
+            if (newId < 0 || newId >= newSize) throw new ArgumentException($"{name}: new id {newId} is outside the new tokenizer (0..{newSize - 1}).");
             if (oldIds.ContainsKey(newTokenizer.IdToPiece(newId)))
-                throw new ArgumentException($"{Name}: id {newId} ('{newTokenizer.IdToPiece(newId)}') is listed as new but the old tokenizer has that piece; the map belongs to other tokenizers.");
+                throw new ArgumentException($"{name}: id {newId} ('{newTokenizer.IdToPiece(newId)}') is listed as new but the old tokenizer has that piece; the map belongs to other tokenizers.");
             foreach (int id in oldList)
                 if (id < 0 || id >= oldSize)
-                    throw new ArgumentException($"{Name}: new id {newId} lists old id {id}, outside the old tokenizer (0..{oldSize - 1}).");
+                    throw new ArgumentException($"{name}: new id {newId} lists old id {id}, outside the old tokenizer (0..{oldSize - 1}).");
         }
     }
 }

@@ -12,10 +12,10 @@ internal static class TensorBoardEventFileName
 {
     public const string Prefix = "events.out.tfevents.";
 
-    private static int s_counter = -1;
+    private static int Counter = -1;
 
     public static string Format(long unixSeconds, string hostName, int processId, int counter) =>
         string.Create(CultureInfo.InvariantCulture, $"{Prefix}{unixSeconds:D10}.{hostName}.{processId}.{counter}");
 
-    public static int NextCounter() => Interlocked.Increment(ref s_counter);
+    public static int NextCounter() => Interlocked.Increment(ref Counter);
 }
