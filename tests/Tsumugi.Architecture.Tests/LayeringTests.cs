@@ -1,4 +1,3 @@
-using Tsumugi.Testing;
 
 namespace Tsumugi.Architecture.Tests;
 

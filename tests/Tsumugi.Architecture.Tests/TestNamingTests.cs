@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Tsumugi.Testing;
 
 namespace Tsumugi.Architecture.Tests;
 

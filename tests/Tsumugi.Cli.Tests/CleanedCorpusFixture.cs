@@ -9,8 +9,8 @@ public sealed class CleanedCorpusFixture : IDisposable
     public CleanedCorpusFixture()
     {
         // The documentation pipeline the demo uses: the default (web) filters reject most manual pages.
-        Run("corpus", "clean", "--config", Path.Combine(SharedCorpus.RepoRoot, "configs", "corpus-docs.yaml"),
-            "--input", JaPages, Path.Combine(SharedCorpus.Directory, "en", "debian-faq"), "--output", Clean, "--workers", "2");
+        Run("corpus", "clean", "--config", Path.Combine(RepoPaths.Configs, "corpus-docs.yaml"),
+            "--input", JaPages, Path.Combine(RepoPaths.SharedCorpus, "en", "debian-faq"), "--output", Clean, "--workers", "2");
         Run(["tokenizer", "train", "--input", .. System.IO.Directory.GetFiles(Clean, "*.jsonl.zst"),
             "--vocab-size", "1500", "--threads", "2", "--output", Tokenizer]);
     }
@@ -18,7 +18,7 @@ public sealed class CleanedCorpusFixture : IDisposable
     public string Directory { get; } = System.IO.Directory.CreateTempSubdirectory("tsumugi-data-").FullName;
     public string Clean => Path.Combine(Directory, "clean");
     public string Tokenizer => Path.Combine(Directory, "tok");
-    public static string JaPages => Path.Combine(SharedCorpus.Directory, "ja", "debian-faq-ja");
+    public static string JaPages => Path.Combine(RepoPaths.SharedCorpus, "ja", "debian-faq-ja");
 
     static void Run(params string[] args)
     {

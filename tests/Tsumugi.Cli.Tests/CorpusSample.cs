@@ -11,7 +11,7 @@ public static partial class CorpusSample
     {
         var lines = new List<string>();
         long total = 0;
-        foreach (var file in Directory.GetFiles(Path.Combine(SharedCorpus.Directory, language), "*.html", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.SharedCorpus, language), "*.html", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             foreach (var raw in WebUtility.HtmlDecode(Tag().Replace(File.ReadAllText(file), "\n")).Split('\n'))
             {

@@ -10,25 +10,23 @@ public sealed class EvalJudgeCommandTests : IDisposable
 
     string Sub(string name) => Path.Combine(_dir, name);
 
-    static string SampleQuestions()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tsumugi.sln"))) dir = dir.Parent;
-        return Path.Combine(dir!.FullName, "configs", "eval", "mt-bench-sample.jsonl");
-    }
+    static string SampleQuestions() => Path.Combine(RepoPaths.Configs, "eval", "mt-bench-sample.jsonl");
+
+    /// <summary>A tiny random model directory whose byte-fallback tokenizer knows a few Japanese pieces.</summary>
+    static string TinyModel(string directory) => TinyModelDirectory.Write(directory, ["▁", "の", "は", "。", "、", "\n"], seed: 2);
 
     [Fact]
     public async Task JudgesTheShippedSampleQuestionsAndWritesAnAuditableResult()
     {
-        var model = EvalJudgeTestKit.TinyModel(Sub("model"));
+        var model = TinyModel(Sub("model"));
         // Every answer gets 6 except the stem question's second turn (it mentions 圧力鍋), which gets no verdict.
-        await using var judge = await EvalJudgeTestKit.Judge.StartAsync(user => (200, user.Contains("圧力鍋", StringComparison.Ordinal) ? "判断できません。" : "評価：[[6]]"));
+        await using var judge = await JudgingStubServer.StartAsync(user => (200, user.Contains("圧力鍋", StringComparison.Ordinal) ? "判断できません。" : "評価：[[6]]"));
         var oldKey = Environment.GetEnvironmentVariable("OPENAI_API_KEY");
         Environment.SetEnvironmentVariable("OPENAI_API_KEY", "env-key");
         (int ExitCode, string Out, string Err) run;
         try
         {
-            run = CliRunner.Run("eval", "judge", "--model", model, "--questions", SampleQuestions(), "--judge-url", judge.Url,
+            run = CliRunner.Run("eval", "judge", "--model", model, "--questions", SampleQuestions(), "--judge-url", judge.BaseUrl,
                 "--judge-model", "stub-judge", "--max-new-tokens", "3", "--model-name", "cand", "--output", Sub("out/judge.json"));
         }
         finally { Environment.SetEnvironmentVariable("OPENAI_API_KEY", oldKey); }
@@ -36,8 +34,8 @@ public sealed class EvalJudgeCommandTests : IDisposable
         Assert.Matches(@"mt_bench/overall\s+6\n", run.Out);
         Assert.Matches(@"mt_bench/failures/no_verdict\s+1\n", run.Out);
         Assert.Contains("warning: 1 of 16 answers have no score", run.Err);
-        Assert.All(judge.Authorizations, a => Assert.Equal("Bearer env-key", a));
-        Assert.Equal(16, judge.Authorizations.Count);
+        Assert.All(judge.Requests.Select(r => r.Authorization), a => Assert.Equal("Bearer env-key", a));
+        Assert.Equal(16, judge.Requests.Count);
 
         var result = JsonNode.Parse(File.ReadAllText(Sub("out/judge.json")))!;
         Assert.Equal(("judge", "cand"), (result["kind"]!.GetValue<string>(), result["model"]!.GetValue<string>()));
@@ -55,15 +53,15 @@ public sealed class EvalJudgeCommandTests : IDisposable
     [Fact]
     public async Task AJudgeThatOnlyFailsCountsEveryAnswerAndExitsOneAfterWritingTheFile()
     {
-        var model = EvalJudgeTestKit.TinyModel(Sub("model"));
+        var model = TinyModel(Sub("model"));
         File.WriteAllText(Sub("q.jsonl"), """{"question_id": 1, "category": "stem", "turns": ["水とは？", "氷とは？"]}""");
-        await using var judge = await EvalJudgeTestKit.Judge.StartAsync(_ => (500, ""));
-        var run = CliRunner.Run("eval", "judge", "--model", model, "--questions", Sub("q.jsonl"), "--judge-url", judge.Url, "--judge-model", "j",
+        await using var judge = await JudgingStubServer.StartAsync(_ => (500, ""));
+        var run = CliRunner.Run("eval", "judge", "--model", model, "--questions", Sub("q.jsonl"), "--judge-url", judge.BaseUrl, "--judge-model", "j",
             "--judge-retries", "0", "--judge-api-key", "flag-key", "--max-new-tokens", "2", "--output", Sub("r.json"));
         Assert.Equal(1, run.ExitCode);
         Assert.Contains($"error: none of the 2 answers could be judged (judge_error 2); check --judge-url / --judge-model and the judge's output in {Sub("r.json")}", run.Err);
-        Assert.Equal(2, judge.Authorizations.Count); // retries 0: one request per answer
-        Assert.All(judge.Authorizations, a => Assert.Equal("Bearer flag-key", a));
+        Assert.Equal(2, judge.Requests.Count); // retries 0: one request per answer
+        Assert.All(judge.Requests.Select(r => r.Authorization), a => Assert.Equal("Bearer flag-key", a));
         var metrics = JsonNode.Parse(File.ReadAllText(Sub("r.json")))!["metrics"]!;
         Assert.Equal(2, metrics["mt_bench/failures/judge_error"]!.GetValue<double>());
         Assert.Null(metrics["mt_bench/overall"]);

@@ -11,7 +11,7 @@ public sealed class EvalTasksCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     string Sub(string name) => Path.Combine(_dir, name);
-    static string Example(string name) => Path.Combine(SharedCorpus.RepoRoot, "configs", "eval", name);
+    static string Example(string name) => Path.Combine(RepoPaths.Configs, "eval", name);
 
     string Tokenizer(string name, int vocab)
     {
@@ -76,11 +76,11 @@ public sealed class EvalTasksCommandTests : IDisposable
     public void AllExampleTasksRunAndEachSampleIsAuditable()
     {
         var model = TinyModel();
-        var run = CliRunner.Run("eval", "tasks", "--model", model, "--tasks", Path.Combine(SharedCorpus.RepoRoot, "configs", "eval"), "--shots", "1", "--output", Sub("all.json"));
+        var run = CliRunner.Run("eval", "tasks", "--model", model, "--tasks", Path.Combine(RepoPaths.Configs, "eval"), "--shots", "1", "--output", Sub("all.json"));
         Assert.True(run.ExitCode == 0, run.Err);
         var root = Details(Sub("all.json"));
         var metrics = root.GetProperty("metrics");
-        foreach (var file in Directory.GetFiles(Path.Combine(SharedCorpus.RepoRoot, "configs", "eval"), "*.json"))
+        foreach (var file in Directory.GetFiles(Path.Combine(RepoPaths.Configs, "eval"), "*.json"))
         {
             var task = EvalTaskFile.Load(file);
             foreach (var metric in task.Metrics) Assert.InRange(metrics.GetProperty($"{task.Name}/{metric}").GetDouble(), 0, 1);

@@ -27,7 +27,7 @@ public sealed class GgufLlamaCppTests : IDisposable
     {
         get
         {
-            var m = Path.Combine(SharedCorpus.RepoRoot, ".build", "npm", "node_modules", "node-llama-cpp", "dist", "index.js");
+            var m = Path.Combine(RepoPaths.Root, ".build", "npm", "node_modules", "node-llama-cpp", "dist", "index.js");
             if (!File.Exists(m)) throw new InvalidOperationException($"{m} is missing; run scripts/install-test-deps.sh");
             return m;
         }

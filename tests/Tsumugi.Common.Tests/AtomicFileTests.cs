@@ -3,7 +3,7 @@ namespace Tsumugi.Common.Tests;
 public class AtomicFileTests
 {
     [Fact]
-    public void A_writer_that_throws_midway_keeps_the_previous_file_and_leaves_no_temporary()
+    public void WriterThatThrowsMidwayKeepsThePreviousFileAndLeavesNoTemporary()
     {
         using var dir = new TempDirectory();
         var path = dir.File("model.bin");
@@ -19,7 +19,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void A_committed_file_replaces_the_old_one()
+    public void CommittedFileReplacesTheOldOne()
     {
         using var dir = new TempDirectory();
         var path = dir.File("config.json");
@@ -32,7 +32,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void A_pending_file_is_invisible_until_committed_and_gone_when_disposed_uncommitted()
+    public void PendingFileIsInvisibleUntilCommittedAndGoneWhenDisposedUncommitted()
     {
         using var dir = new TempDirectory();
         var path = dir.File("data.idx");
@@ -58,7 +58,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void A_symlink_at_the_final_path_is_replaced_not_written_through()
+    public void SymlinkAtTheFinalPathIsReplacedNotWrittenThrough()
     {
         using var dir = new TempDirectory();
         var victim = dir.File("victim.txt");
@@ -72,7 +72,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void A_symlink_at_the_temporary_name_is_never_followed_a_new_name_is_drawn()
+    public void SymlinkAtTheTemporaryNameIsNeverFollowedANewNameIsDrawn()
     {
         using var dir = new TempDirectory();
         var victim = dir.File("victim.txt");
@@ -93,7 +93,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void When_every_temporary_name_is_taken_the_write_fails_without_touching_anything()
+    public void WhenEveryTemporaryNameIsTakenTheWriteFailsWithoutTouchingAnything()
     {
         using var dir = new TempDirectory();
         var victim = dir.File("victim.txt");
@@ -106,7 +106,7 @@ public class AtomicFileTests
     }
 
     [Fact]
-    public void Parent_directories_are_created()
+    public void ParentDirectoriesAreCreated()
     {
         using var dir = new TempDirectory();
         var path = Path.Combine(dir.Path, "a", "b", "c.txt");

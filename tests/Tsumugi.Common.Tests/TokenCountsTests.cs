@@ -11,7 +11,7 @@ public class TokenCountsTests
     [InlineData("1.5G", 1_500_000_000L)]
     [InlineData(" 2T ", 2_000_000_000_000L)]
     [InlineData("0", 0L)]
-    public void Parses_integers_and_si_suffixes(string text, long expected)
+    public void ParsesIntegersAndSiSuffixes(string text, long expected)
     {
         Assert.True(TokenCounts.TryParse(text, out var value));
         Assert.Equal(expected, value);
@@ -25,7 +25,7 @@ public class TokenCountsTests
     [InlineData("-1M")]
     [InlineData("1e30T")]
     [InlineData("NaNM")]
-    public void Refuses_what_is_not_a_count(string text) => Assert.False(TokenCounts.TryParse(text, out _));
+    public void RefusesWhatIsNotACount(string text) => Assert.False(TokenCounts.TryParse(text, out _));
 
     [Theory]
     [InlineData(1_500_000_000d, "1.5B")]
@@ -33,5 +33,5 @@ public class TokenCountsTests
     [InlineData(12_300d, "12.3K")]
     [InlineData(2e12, "2T")]
     [InlineData(999d, "999")]
-    public void Formats_the_short_human_form(double tokens, string expected) => Assert.Equal(expected, TokenCounts.Format(tokens));
+    public void FormatsTheShortHumanForm(double tokens, string expected) => Assert.Equal(expected, TokenCounts.Format(tokens));
 }

@@ -60,7 +60,7 @@ public class ConfigTests
     [Fact]
     public void ShippedConfig_MatchesBuiltInDefault()
     {
-        var shipped = PipelineConfig.Load(Path.Combine(TestPaths.RepoRoot, "configs", "corpus-ja.yaml"));
+        var shipped = PipelineConfig.Load(Path.Combine(RepoPaths.Root, "configs", "corpus-ja.yaml"));
         var builtIn = PipelineConfig.Default();
         Assert.Equal(builtIn.Steps.Select(s => s.Step), shipped.Steps.Select(s => s.Step));
     }

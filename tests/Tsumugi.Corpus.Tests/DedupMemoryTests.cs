@@ -96,7 +96,7 @@ public class DedupMemoryTests
     [InlineData(true)]
     public void TinyMemoryBound_SameResultAsInMemory_AndAsTheOrderedPass(bool keepNewest)
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var shards = WriteCorpus(t.File("in"));
         var inMemory = new DedupOptions { KeepNewest = keepNewest, Workers = 2 };
         // 4 KB: 16-record runs for exact hashes and ~160-record runs for band keys, hundreds of runs, so the merge
@@ -128,7 +128,7 @@ public class DedupMemoryTests
     [Fact]
     public void ExternalSorter_SortsAcrossRuns_AndCleansUp()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var rng = new Random(3);
         var items = Enumerable.Range(0, 5000).Select(_ => new BandRecord((ulong)rng.Next(50), rng.Next(), rng.Next(3))).ToArray();
         var spill = t.File("spill");
@@ -146,7 +146,7 @@ public class DedupMemoryTests
     [Fact]
     public void NonPositiveMemory_IsRejectedWithTheFlagName()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         WriteCorpus(t.File("in"));
         var e = Assert.Throws<ArgumentException>(() => new Deduplicator(new DedupOptions { MemoryBytes = 0 }).Run(t.File("in"), t.File("out")));
         Assert.Contains("--memory", e.Message);

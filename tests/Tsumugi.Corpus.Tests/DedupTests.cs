@@ -25,7 +25,7 @@ public class DedupTests
     [InlineData(false)]
     public void NearDuplicatesFound_DistinctPagesKept(bool minhashInClean)
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         Directory.CreateDirectory(t.File("in"));
         var pages = Pages();
         var lines0 = pages[0].Split('\n');
@@ -55,7 +55,7 @@ public class DedupTests
     [Fact]
     public void KeepNewest_KeepsTheLaterCopy()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         Directory.CreateDirectory(t.File("in"));
         var page = CorpusFiles.JapaneseArticle(5, 30);
         var newer = page + "\n更新された最後の一行です。";

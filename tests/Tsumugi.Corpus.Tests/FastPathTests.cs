@@ -81,7 +81,7 @@ public class FastPathTests
     [Fact]
     public void FastNfkc_EqualsIcu_OnTheSharedCorpus()
     {
-        var dir = Path.Combine(TestPaths.SharedCorpus, "ja");
+        var dir = Path.Combine(RepoPaths.SharedCorpus, "ja");
         if (!Directory.Exists(dir)) return;  // the shared corpus is optional for this test; the random texts cover the logic
         var extractor = new HtmlExtractor();
         foreach (var file in Directory.EnumerateFiles(dir, "*.html", SearchOption.AllDirectories).Order(StringComparer.Ordinal).Take(60))

@@ -40,7 +40,7 @@ public class HtmlExtractorTests
     [Fact]
     public void RealDebianPages_NavigationGone_BodyKept()
     {
-        var dir = Path.Combine(TestPaths.SharedCorpus, "ja", "debian-faq-ja");
+        var dir = Path.Combine(RepoPaths.SharedCorpus, "ja", "debian-faq-ja");
         var page = File.ReadAllText(Path.Combine(dir, "compatibility.ja.html"));
         var text = new HtmlExtractor().Extract(page).Text;
         // The chapter's first question is both a table-of-contents link and a section heading: only the heading stays.
@@ -55,7 +55,7 @@ public class HtmlExtractorTests
     [Fact]
     public void RealDebianPages_CodeBlocksKeptVerbatim()
     {
-        var path = Path.Combine(TestPaths.SharedCorpus, "ja", "debian-reference-ja", "ch01.ja.html");
+        var path = Path.Combine(RepoPaths.SharedCorpus, "ja", "debian-reference-ja", "ch01.ja.html");
         var html = File.ReadAllText(path);
         var text = new HtmlExtractor().Extract(html).Text;
         // Read the <pre> blocks with an independent parse and check each multi-line one survives unchanged.

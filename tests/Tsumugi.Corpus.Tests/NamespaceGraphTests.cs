@@ -53,7 +53,7 @@ public partial class NamespaceGraphTests
     /// <summary>Namespace → the Tsumugi.Corpus namespaces it uses.</summary>
     static Dictionary<string, SortedSet<string>> Graph()
     {
-        var source = Path.Combine(TestPaths.RepoRoot, "src", "Tsumugi.Corpus");
+        var source = Path.Combine(RepoPaths.Root, "src", "Tsumugi.Corpus");
         var files = Directory.EnumerateFiles(source, "*.cs", SearchOption.AllDirectories)
             .Where(f => !Path.GetRelativePath(source, f).Split(Path.DirectorySeparatorChar).Any(d => d is "obj" or "bin"))
             .Select(f => File.ReadAllText(f))

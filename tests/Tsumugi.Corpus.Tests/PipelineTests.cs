@@ -39,7 +39,7 @@ public class PipelineTests
     [Fact]
     public void MixedBadInput_RunFinishes_BooksBalanceExactly()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         int known = MakeMixedInput(t.File("in"));
         var c = Config(t.File("in"), t.File("out"));
         c.KeepRejected = t.File("rej");
@@ -81,7 +81,7 @@ public class PipelineTests
     [Fact]
     public void Resume_SkipsFinishedShards_AndGivesTheSameBooks()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         MakeMixedInput(t.File("in"));
         var full = new PipelineRunner(Config(t.File("in"), t.File("out"))).Run();
         Assert.True(full.ShardsDone >= 3);
@@ -105,7 +105,7 @@ public class PipelineTests
     [Fact]
     public void ShardSplit_UnionEqualsFullRun_AndWorkerCountDoesNotChangeOutput()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         MakeMixedInput(t.File("in"));
         var full = new PipelineRunner(Config(t.File("in"), t.File("full"), workers: 1)).Run();
         var parallel = new PipelineRunner(Config(t.File("in"), t.File("par"), workers: 2)).Run();
@@ -133,7 +133,7 @@ public class PipelineTests
     [Fact]
     public void Resume_DeletesTheLeftoversOfItsOwnShardsOnly()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         MakeMixedInput(t.File("in"));
         new PipelineRunner(Config(t.File("in"), t.File("out"))).Run();
         string Leftover(int k)
@@ -157,7 +157,7 @@ public class PipelineTests
     [Fact]
     public void ResumeWithDifferentInput_IsRefused()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         MakeMixedInput(t.File("in"));
         new PipelineRunner(Config(t.File("in"), t.File("out"))).Run();
         File.WriteAllText(t.File("in/extra.txt"), CorpusFiles.JapaneseArticle(7));
@@ -168,8 +168,8 @@ public class PipelineTests
     [Fact]
     public void RealJapaneseDocs_DefaultPipeline_KeepsJapaneseBody_SplitsByDomain()
     {
-        using var t = new TestPaths.TempDir();
-        var c = Config(Path.Combine(TestPaths.SharedCorpus, "ja", "debian-faq-ja"), t.File("out"), lang: "all");
+        using var t = new TempDirectory();
+        var c = Config(Path.Combine(RepoPaths.SharedCorpus, "ja", "debian-faq-ja"), t.File("out"), lang: "all");
         c.SplitByDomain = true;
         c.KeepRejected = t.File("rej");
         var s = new PipelineRunner(c).Run();
@@ -185,8 +185,8 @@ public class PipelineTests
     [Fact]
     public void PythonSources_RouteToCode()
     {
-        using var t = new TestPaths.TempDir();
-        var code = Path.Combine(TestPaths.SharedCorpus, "code", "python-stdlib");
+        using var t = new TempDirectory();
+        var code = Path.Combine(RepoPaths.SharedCorpus, "code", "python-stdlib");
         var c = Config(code, t.File("out"), lang: "all");
         c.MinShards = 2;
         var s = new PipelineRunner(c).Run();
@@ -203,7 +203,7 @@ public class PipelineTests
     [Fact]
     public void Progress_ThrottledPerFile_EveryShardEndReported_LastReportComplete()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var input = t.File("in");
         Directory.CreateDirectory(input);
         for (int i = 0; i < 300; i++) File.WriteAllText(Path.Combine(input, $"p{i:D3}.txt"), CorpusFiles.JapaneseArticle(i));

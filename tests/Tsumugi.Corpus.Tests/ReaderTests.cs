@@ -11,7 +11,7 @@ public class ReaderTests
     [Fact]
     public void Utf8WithBomAndWithout_ReadTheSame()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         File.WriteAllText(t.File("a.txt"), "日本語のテキストです。", new UTF8Encoding(true));
         File.WriteAllText(t.File("b.txt"), "日本語のテキストです。", new UTF8Encoding(false));
         var a = Read(t.File("a.txt")).Single().Document!;
@@ -25,7 +25,7 @@ public class ReaderTests
     {
         EncodingDetector.EnsureRegistered();
         const string text = "これはシフトJISで書かれた日本語の文書です。漢字とかなを含みます。";
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         File.WriteAllBytes(t.File("sjis.txt"), EncodingDetector.ShiftJis.GetBytes(text));
         File.WriteAllBytes(t.File("euc.txt"), EncodingDetector.EucJp.GetBytes(text));
         Assert.Equal(text, Read(t.File("sjis.txt")).Single().Document!.Text);
@@ -35,7 +35,7 @@ public class ReaderTests
     [Fact]
     public void InvalidUtf8_IsCountedNotFatal()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var bytes = Encoding.UTF8.GetBytes("前半は正しい。").Concat(new byte[] { 0xFF, 0xFE, 0xC3 }).Concat(Encoding.UTF8.GetBytes("後半も読める。")).ToArray();
         // 0xFF 0xFE in the middle is no BOM; the file as a whole is neither UTF-8 nor Shift_JIS/EUC-JP.
         File.WriteAllBytes(t.File("bad.txt"), bytes);
@@ -76,7 +76,7 @@ public class ReaderTests
             _ => throw new ArgumentException(kind),
         };
         Assert.Equal(repeats > 1000, bytes.Length > 64 * 1024);  // both paths are exercised
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         File.WriteAllBytes(t.File("doc.txt"), bytes);
         var items = Read(t.File("doc.txt"));
         var doc = items.Single(i => i.Document is not null).Document!;
@@ -95,7 +95,7 @@ public class ReaderTests
     [Fact]
     public void HtmlPage_SmallOrLarge_ExtractsTheSameText()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         const string body = "<p>本文の段落です。これは十分に長い日本語の文章です。</p>\n";
         File.WriteAllText(t.File("small.html"), $"<html><head><title>題</title></head><body>{body}</body></html>", new UTF8Encoding(true));
         // Same page with a large comment: over the 64 KB prefix, so it streams.
@@ -111,7 +111,7 @@ public class ReaderTests
     [Fact]
     public void TooLargeLimit_AppliesToSmallFilesToo()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         File.WriteAllText(t.File("a.txt"), new string('あ', 500));
         File.WriteAllText(t.File("b.html"), $"<p>{new string('あ', 500)}</p>");
         var o = new ReaderOptions { MaxDocChars = 100 };
@@ -123,7 +123,7 @@ public class ReaderTests
     [Fact]
     public void JsonLines_MalformedLinesReportedWithFileAndLine()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         File.WriteAllLines(t.File("d.jsonl"), ["{\"text\":\"一\"}", "{broken", "", "{\"body\":\"no text\"}", "[1,2]", "{\"text\":\"二\",\"url\":\"u\"}"]);
         var items = Read(t.File("d.jsonl"));
         Assert.Equal(["一", "二"], items.Where(i => i.Document is not null).Select(i => i.Document!.Text));
@@ -139,7 +139,7 @@ public class ReaderTests
     [Fact]
     public void ShardRecordReadBack_KeepsItsDomainAndQuality_ButStaysUnrouted()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var input = t.File("in.jsonl");
         File.WriteAllLines(input,
         [
@@ -157,7 +157,7 @@ public class ReaderTests
     [Fact]
     public void JsonLines_TextFieldIsConfigurable_AndGzipZstdWork()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var payload = Encoding.UTF8.GetBytes("{\"content\":\"圧縮された文書\"}\n{\"content\":\"二つ目\"}\n");
         using (var gz = new GZipStream(File.Create(t.File("a.jsonl.gz")), CompressionLevel.Fastest)) gz.Write(payload);
         File.WriteAllBytes(t.File("b.jsonl.zst"), new ZstdSharp.Compressor(3).Wrap(payload).ToArray());
@@ -169,7 +169,7 @@ public class ReaderTests
     [Fact]
     public void TruncatedGzipAndZstd_ReportedAsErroredRecord()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var sb = new StringBuilder();
         var rng = new Random(1);
         for (int i = 0; i < 3000; i++) sb.Append($"{{\"text\":\"文書{i} {rng.Next()} {rng.Next()} {rng.Next()}\"}}\n");
@@ -194,7 +194,7 @@ public class ReaderTests
     [Fact]
     public void EmptyBinaryAndUnreadableFiles_AreReportedNotThrown()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         File.WriteAllBytes(t.File("empty.txt"), []);
         File.WriteAllBytes(t.File("bin.txt"), [0x7F, 0x45, 0x4C, 0x46, 0, 0, 1, 2, 0, 0, 0]);
         // A folder named like a file cannot be opened as one, even by root (chmod 000 would not stop root).
@@ -212,7 +212,7 @@ public class ReaderTests
     [Fact]
     public void ParagraphMode_SplitsOnBlankLines_WithLineNumbers()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         File.WriteAllText(t.File("p.md"), "第一段落の一行目\n二行目\n\n\n第二段落\n\n第三段落\n");
         var docs = Read(t.File("p.md"), new ReaderOptions { TxtMode = TextMode.Paragraph }).Select(i => i.Document!).ToList();
         Assert.Equal(["第一段落の一行目\n二行目", "第二段落", "第三段落"], docs.Select(d => d.Text));
@@ -223,7 +223,7 @@ public class ReaderTests
     [Fact]
     public async Task Parquet_TextColumnIsRead()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var field = new Parquet.Schema.DataField<string>("body");
         var schema = new Parquet.Schema.ParquetSchema(field);
         await using (var fs = File.Create(t.File("x.parquet")))
@@ -241,7 +241,7 @@ public class ReaderTests
     [Fact]
     public void HugeSingleLineFile_IsSkippedWithBoundedMemory()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         const int size = 200 << 20;
         var chunk = Encoding.ASCII.GetBytes(new string('a', 1 << 20));
         using (var fs = File.Create(t.File("huge.jsonl")))

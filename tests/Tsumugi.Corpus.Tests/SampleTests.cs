@@ -53,7 +53,7 @@ public class SampleTests
     [Fact]
     public void FakeApt_WritesJaAndEnTrees_ThatCleanReadsAndKeeps()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var bin = FakeTools(t.Path, missing: ["debian-faq"]);
         var log = new List<string>();
         var sample = new DebianDocSample { SearchPath = bin + ":/usr/bin:/bin" };
@@ -82,7 +82,7 @@ public class SampleTests
     [Fact]
     public void NoAptGet_ClearMessage_NothingWritten()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         Directory.CreateDirectory(t.File("empty"));
         var e = Assert.Throws<InvalidOperationException>(() => new DebianDocSample { SearchPath = t.File("empty") }.Download(t.File("out"), _ => { }));
         Assert.Contains("'apt-get' not found", e.Message);
@@ -93,7 +93,7 @@ public class SampleTests
     [Fact]
     public void AllPackagesMissing_SaysToRunAptGetUpdate()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var bin = FakeTools(t.Path, missing: [.. DebianDocSample.Packages]);
         var e = Assert.Throws<InvalidOperationException>(() => new DebianDocSample { SearchPath = bin + ":/usr/bin:/bin" }.Download(t.File("out"), _ => { }));
         Assert.Contains("apt-get update", e.Message);
@@ -102,7 +102,7 @@ public class SampleTests
     [Fact]
     public void DpkgFailure_NamesThePackageAndTheError()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var bin = FakeTools(t.Path, missing: [], dpkgFails: true);
         var e = Assert.Throws<InvalidOperationException>(() => new DebianDocSample { SearchPath = bin + ":/usr/bin:/bin" }.Download(t.File("out"), _ => { }));
         Assert.Contains("debian-reference-ja_1.0_all.deb", e.Message);

@@ -18,7 +18,7 @@ public class ShardRecordsTests
     [Fact]
     public void Files_IgnoreTemporaries()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         WriteShard(t.File("shard-00000.jsonl.zst"), Shard);
         WriteShard(t.File("shard-00001.jsonl.zst.0badc0de.tmp"), Shard);
         WriteShard(t.File("shard-00002.jsonl.zst.tmp"), Shard);
@@ -29,7 +29,7 @@ public class ShardRecordsTests
     [Fact]
     public void Read_SkipsCorruptLines_KeepsTheRest()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var path = t.File("part-00000.jsonl.zst");
         WriteShard(path, Shard);
         var records = ShardRecords.Read(path).ToList();
@@ -41,7 +41,7 @@ public class ShardRecordsTests
     [Fact]
     public void Read_ReportsCorruptLinesWithFileAndLine()
     {
-        using var t = new TestPaths.TempDir();
+        using var t = new TempDirectory();
         var path = t.File("part-00000.jsonl.zst");
         WriteShard(path, Shard);
         var corrupt = new List<string>();

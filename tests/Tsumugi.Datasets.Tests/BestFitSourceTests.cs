@@ -8,7 +8,7 @@ public class BestFitSourceTests
     private const int Pad = 59_999;
 
     [Fact]
-    public void Documents_that_fit_are_never_split_and_each_appears_once_per_epoch()
+    public void DocumentsThatFitAreNeverSplitAndEachAppearsOncePerEpoch()
     {
         using var dir = new TempDirectory();
         var docs = TestData.RandomDocuments(400, 60, seed: 4); // with EOS: 2…61 tokens, row = 65
@@ -38,7 +38,7 @@ public class BestFitSourceTests
     }
 
     [Fact]
-    public void Short_documents_pack_within_a_few_percent_of_the_volume_lower_bound()
+    public void ShortDocumentsPackWithinAFewPercentOfTheVolumeLowerBound()
     {
         using var dir = new TempDirectory();
         var docs = TestData.RandomDocuments(2000, 90, seed: 5); // ids up to 200,000: an int32 dataset
@@ -50,7 +50,7 @@ public class BestFitSourceTests
     }
 
     [Fact]
-    public void Long_documents_are_chunked_into_row_sized_pieces()
+    public void LongDocumentsAreChunkedIntoRowSizedPieces()
     {
         using var dir = new TempDirectory();
         var longDoc = Enumerable.Range(1, 24).ToArray(); // 25 with EOS, row = 10 → 10 + 10 + 5
@@ -65,7 +65,7 @@ public class BestFitSourceTests
     }
 
     [Fact]
-    public void Position_ids_restart_for_each_packed_document_and_count_through_padding()
+    public void PositionIdsRestartForEachPackedDocumentAndCountThroughPadding()
     {
         using var dir = new TempDirectory();
         using var ds = IndexedDataset.Open(TestData.Write(dir.Path, "d", [[1, 2], [3, 4, 5]], eos: 0));
@@ -78,7 +78,7 @@ public class BestFitSourceTests
     }
 
     [Fact]
-    public void Segment_tree_packing_matches_a_naive_best_fit_decreasing()
+    public void SegmentTreePackingMatchesANaiveBestFitDecreasing()
     {
         var random = new Random(11);
         for (var trial = 0; trial < 50; trial++)

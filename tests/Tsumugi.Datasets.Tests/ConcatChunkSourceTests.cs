@@ -8,7 +8,7 @@ public class ConcatChunkSourceTests
     private const int Eos = 0;
 
     [Fact]
-    public void Unshuffled_rows_are_the_eos_separated_stream_cut_every_seq_length_with_one_token_overlap()
+    public void UnshuffledRowsAreTheEosSeparatedStreamCutEverySeqLengthWithOneTokenOverlap()
     {
         using var dir = new TempDirectory();
         var docs = TestData.RandomDocuments(40, 30, seed: 1);
@@ -25,7 +25,7 @@ public class ConcatChunkSourceTests
     }
 
     [Fact]
-    public void Document_boundaries_fall_after_each_eos_and_position_ids_restart_there()
+    public void DocumentBoundariesFallAfterEachEosAndPositionIdsRestartThere()
     {
         using var dir = new TempDirectory();
         using var ds = IndexedDataset.Open(TestData.Write(dir.Path, "d", [[11, 12, 13], [21, 22], [31, 32, 33, 34, 35, 36]], eos: Eos));
@@ -40,7 +40,7 @@ public class ConcatChunkSourceTests
     }
 
     [Fact]
-    public void A_shuffled_epoch_trains_on_each_token_at_most_once_and_misses_less_than_one_row()
+    public void ShuffledEpochTrainsOnEachTokenAtMostOnceAndMissesLessThanOneRow()
     {
         using var dir = new TempDirectory();
         var docs = TestData.RandomDocuments(300, 99, seed: 2); // ids unique per (document, position)
@@ -55,7 +55,7 @@ public class ConcatChunkSourceTests
     }
 
     [Fact]
-    public void Same_seed_same_rows_other_seed_or_epoch_other_rows()
+    public void SameSeedSameRowsOtherSeedOrEpochOtherRows()
     {
         using var dir = new TempDirectory();
         using var ds = IndexedDataset.Open(TestData.Write(dir.Path, "d", TestData.RandomDocuments(100, 50, 3)));
@@ -71,7 +71,7 @@ public class ConcatChunkSourceTests
     }
 
     [Fact]
-    public void Virtual_eos_separates_documents_stored_without_one()
+    public void VirtualEosSeparatesDocumentsStoredWithoutOne()
     {
         using var dir = new TempDirectory();
         using var ds = IndexedDataset.Open(TestData.Write(dir.Path, "d", [[5, 6], [7, 8, 9]], eos: null));
@@ -80,7 +80,7 @@ public class ConcatChunkSourceTests
     }
 
     [Fact]
-    public void Dataset_smaller_than_one_row_is_refused()
+    public void DatasetSmallerThanOneRowIsRefused()
     {
         using var dir = new TempDirectory();
         using var ds = IndexedDataset.Open(TestData.Write(dir.Path, "tiny", [[1, 2]]));

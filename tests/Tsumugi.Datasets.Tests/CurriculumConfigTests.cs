@@ -26,7 +26,7 @@ public class CurriculumConfigTests
         Assert.Throws<DataConfigException>(() => CurriculumConfig.Parse(yaml, "run.yaml", "/base"));
 
     [Fact]
-    public void Parses_every_key_and_resolves_paths_against_the_config_directory()
+    public void ParsesEveryKeyAndResolvesPathsAgainstTheConfigDirectory()
     {
         var c = CurriculumConfig.Parse(Valid, "run.yaml", "/base");
         Assert.Equal(PackingMode.BestFit, c.Packing);
@@ -40,7 +40,7 @@ public class CurriculumConfigTests
     }
 
     [Fact]
-    public void Weights_not_summing_to_one_name_the_stage_and_file()
+    public void WeightsNotSummingToOneNameTheStageAndFile()
     {
         var e = Fails(Valid.Replace("{ja: 0.9, code: 0.1}", "{ja: 0.9, code: 0.2}"));
         Assert.StartsWith("run.yaml:", e.Message);
@@ -61,7 +61,7 @@ public class CurriculumConfigTests
     }
 
     [Fact]
-    public void Mixture_of_an_undeclared_dataset_is_refused()
+    public void MixtureOfAnUndeclaredDatasetIsRefused()
     {
         var e = Fails(Valid.Replace("{ja: 1.0}", "{ja: 0.5, math: 0.5}"));
         Assert.Contains("dataset 'math', which is not declared", e.Message);
@@ -73,7 +73,7 @@ public class CurriculumConfigTests
     [InlineData("packing: best_fit", "packing: bfd", "packing: 'bfd' is not one of concat, best_fit")]
     [InlineData("max_epochs: 2", "max_epochs: 0", "max_epochs must be > 0")]
     [InlineData("{ja: 0.9, code: 0.1}", "{ja: 1.1, code: -0.1}", "negative")]
-    public void Bad_values_are_explained(string from, string to, string message) =>
+    public void BadValuesAreExplained(string from, string to, string message) =>
         Assert.Contains(message, Fails(Valid.Replace(from, to)).Message);
 
     [Theory]
@@ -82,16 +82,16 @@ public class CurriculumConfigTests
     [InlineData("2T", 2_000_000_000_000L)]
     [InlineData("100_000", 100_000L)]
     [InlineData("12k", 12_000L)]
-    public void Token_counts_accept_si_suffixes(string text, long expected)
+    public void TokenCountsAcceptSiSuffixes(string text, long expected)
     {
         Assert.True(TokenCounts.TryParse(text, out var v));
         Assert.Equal(expected, v);
     }
 
     [Fact]
-    public void Shipped_tengentoppa_plan_is_valid_and_has_the_documented_shape()
+    public void ShippedTengentoppaPlanIsValidAndHasTheDocumentedShape()
     {
-        var path = Path.Combine(RepositoryRoot(), "configs", "curriculum-tengentoppa.yaml");
+        var path = Path.Combine(RepoPaths.Configs, "curriculum-tengentoppa.yaml");
         var c = CurriculumConfig.Load(path);
         Assert.Equal(4, c.Stages.Count);
         double W(int stage, string d) => c.Stages[stage].Mixture.GetValueOrDefault(d);
@@ -101,16 +101,5 @@ public class CurriculumConfigTests
         Assert.True(W(1, "code") > 0 && W(1, "math") > 0 && W(2, "code") > 0 && W(2, "math") > 0);
         Assert.Equal("ja_clean", c.Stages[3].Mixture.MaxBy(kv => kv.Value).Key);
         Assert.Equal("linear", c.Stages[3].LearningRate?.Schedule);
-    }
-
-    /// <summary>Found from this source file's path: test binaries may live outside the tree (--artifacts-path).</summary>
-    private static string RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string here = "")
-    {
-        foreach (var start in new[] { Path.GetDirectoryName(here), AppContext.BaseDirectory })
-        {
-            for (var dir = start is null ? null : new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-                if (File.Exists(Path.Combine(dir.FullName, "Tsumugi.sln"))) return dir.FullName;
-        }
-        throw new InvalidOperationException("Tsumugi.sln not found above the test source or binaries");
     }
 }

@@ -6,7 +6,7 @@ namespace Tsumugi.Datasets.Tests;
 public class CurriculumSamplerTests
 {
     [Fact]
-    public void Blending_matches_megatron_greedy_max_error_order()
+    public void BlendingMatchesMegatronGreedyMaxErrorOrder()
     {
         var counts = new long[3];
         var picks = new List<int>();
@@ -90,7 +90,7 @@ public class CurriculumSamplerTests
     }
 
     [Fact]
-    public void Stages_follow_their_mixtures_and_datasets_continue_across_stages()
+    public void StagesFollowTheirMixturesAndDatasetsContinueAcrossStages()
     {
         using var f = new Fixture();
         var sampler = f.Sampler(PackingMode.Concat);
@@ -113,7 +113,7 @@ public class CurriculumSamplerTests
     }
 
     [Fact]
-    public void State_from_another_plan_is_refused()
+    public void StateFromAnotherPlanIsRefused()
     {
         using var f = new Fixture();
         var a = f.Sampler(PackingMode.Concat, seed: 1);
@@ -124,7 +124,7 @@ public class CurriculumSamplerTests
     }
 
     [Fact]
-    public void Batch_flattens_rows_in_order()
+    public void BatchFlattensRowsInOrder()
     {
         using var f = new Fixture();
         var reference = f.Sampler(PackingMode.BestFit);
@@ -137,7 +137,7 @@ public class CurriculumSamplerTests
     }
 
     [Fact]
-    public void Data_parallel_ranks_read_disjoint_slices_of_the_single_process_stream()
+    public void DataParallelRanksReadDisjointSlicesOfTheSingleProcessStream()
     {
         using var f = new Fixture();
         var single = f.Sampler(PackingMode.Concat);

@@ -28,7 +28,7 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Plan_counts_rows_per_stage_and_dataset_exactly_as_the_sampler_draws_them()
+    public void PlanCountsRowsPerStageAndDatasetExactlyAsTheSamplerDrawsThem()
     {
         var (dir, yaml) = Setup();
         using var _ = dir;
@@ -49,7 +49,7 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Budget_beyond_max_epochs_is_refused_naming_dataset_and_stages()
+    public void BudgetBeyondMaxEpochsIsRefusedNamingDatasetAndStages()
     {
         var (dir, yaml) = Setup(jaEpochs: "1");
         using var _ = dir;
@@ -61,7 +61,7 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Missing_datasets_are_all_listed_with_their_files()
+    public void MissingDatasetsAreAllListedWithTheirFiles()
     {
         var (dir, yaml) = Setup();
         using var _ = dir;
@@ -76,7 +76,7 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Model_vocabulary_smaller_than_the_data_vocabulary_is_refused()
+    public void ModelVocabularySmallerThanTheDataVocabularyIsRefused()
     {
         var (dir, yaml) = Setup();
         using var _ = dir;
@@ -86,7 +86,7 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Summary_text_shows_stages_datasets_and_epochs()
+    public void SummaryTextShowsStagesDatasetsAndEpochs()
     {
         var (dir, yaml) = Setup();
         using var _ = dir;
@@ -99,7 +99,7 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Bare_prefix_plan_allows_repetition()
+    public void BarePrefixPlanAllowsRepetition()
     {
         var (dir, _) = Setup();
         using var __ = dir;
@@ -110,7 +110,7 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Directory_plan_mixes_every_dataset_in_proportion_to_its_size()
+    public void DirectoryPlanMixesEveryDatasetInProportionToItsSize()
     {
         var (dir, _) = Setup();
         using var __ = dir;
@@ -126,14 +126,14 @@ public class DataPlanTests
     }
 
     [Fact]
-    public void Directory_without_datasets_is_explained()
+    public void DirectoryWithoutDatasetsIsExplained()
     {
         using var dir = new TempDirectory();
         Assert.Contains("no Megatron datasets", Assert.Throws<DataConfigException>(() => CurriculumConfig.FromPath(dir.Path, 100)).Message);
     }
 
     [Fact]
-    public void Closed_form_row_split_for_huge_stages_agrees_with_the_replayed_blend()
+    public void ClosedFormRowSplitForHugeStagesAgreesWithTheReplayedBlend()
     {
         double[] w = [0.37, 0.33, 0.2, 0.1];
         foreach (var n in new long[] { 1, 7, 999, 123_457 })

@@ -32,7 +32,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     static int[][] Sequences(IndexedDataset ds) => Enumerable.Range(0, ds.SequenceCount).Select(ds.GetSequence).ToArray();
 
     [Fact]
-    public void Every_document_is_stored_as_the_tokenizer_ids_followed_by_eos()
+    public void EveryDocumentIsStoredAsTheTokenizerIdsFollowedByEos()
     {
         var texts = Enumerable.Range(0, 10).Select(Text).ToList();
         var input = WriteJsonl(_dir.File("in/docs.jsonl"), texts.Select(t => Record(t)));
@@ -51,7 +51,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Shards_are_split_by_their_domain_field_and_plain_inputs_take_the_domain_option()
+    public void ShardsAreSplitByTheirDomainFieldAndPlainInputsTakeTheDomainOption()
     {
         var shard1 = WriteZst(_dir.File("in/shard-00000.jsonl.zst"), [Record(Text(1), "ja"), Record(Text(2), "en"), Record(Text(3), "ja")]);
         var shard2 = WriteZst(_dir.File("in/shard-00001.jsonl.zst"), [Record(Text(4), "ja")]);
@@ -86,7 +86,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Name_writes_every_document_into_one_dataset_in_input_order()
+    public void NameWritesEveryDocumentIntoOneDatasetInInputOrder()
     {
         var a = WriteJsonl(_dir.File("in/a.jsonl"), [Record(Text(1), "ja"), Record(Text(2), "ja")]);
         var b = WriteJsonl(_dir.File("in/b.jsonl"), [Record(Text(3), "en")]);
@@ -100,7 +100,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Output_bytes_do_not_depend_on_the_thread_count()
+    public void OutputBytesDoNotDependOnTheThreadCount()
     {
         // Several small files (files in parallel) and one file larger than an encoding batch (batches in parallel).
         var inputs = new List<string>();
@@ -122,7 +122,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Corrupt_records_are_skipped_counted_and_reported_with_file_and_line()
+    public void CorruptRecordsAreSkippedCountedAndReportedWithFileAndLine()
     {
         var bad = WriteJsonl(_dir.File("in/bad.jsonl"),
             [Record(Text(1)), "{\"text\": \"unterminated", Record(Text(2)), "{\"id\": \"no text\"}", Record(Text(3)), "[1, 2]"]);
@@ -139,7 +139,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_truncated_shard_keeps_the_documents_before_the_cut_and_reports_it()
+    public void TruncatedShardKeepsTheDocumentsBeforeTheCutAndReportsIt()
     {
         var path = WriteZst(_dir.File("in/cut.jsonl.zst"), Enumerable.Range(0, 4000).Select(i => Record($"{Text(i)} {i * 7919 % 100003}", "ja")));
         var bytes = File.ReadAllBytes(path);
@@ -154,7 +154,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void Empty_documents_are_skipped_and_counted()
+    public void EmptyDocumentsAreSkippedAndCounted()
     {
         var input = WriteJsonl(_dir.File("in/e.jsonl"), [Record(""), Record(Text(1)), Record(" \n\t ")]);
         var result = Run([input]);
@@ -166,7 +166,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_vocabulary_of_65500_pieces_or_more_is_stored_as_int32()
+    public void VocabularyOf65500PiecesOrMoreIsStoredAsInt32()
     {
         var big = TestTokenizer.Write(_dir.File("big"), fillerPieces: 65_600);
         var tokenizer = SpmTokenizer.Load(Path.Combine(big, "tokenizer.model"));
@@ -185,7 +185,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_missing_tokenizer_or_input_or_eos_piece_is_a_clear_error_and_writes_nothing()
+    public void MissingTokenizerOrInputOrEosPieceIsAClearErrorAndWritesNothing()
     {
         var input = WriteJsonl(_dir.File("in/a.jsonl"), [Record(Text(1))]);
 
@@ -203,7 +203,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void A_corpus_folder_is_read_through_its_shards_and_no_temporary_file_is_left()
+    public void CorpusFolderIsReadThroughItsShardsAndNoTemporaryFileIsLeft()
     {
         var clean = _dir.File("clean");
         WriteZst(Path.Combine(clean, "shard-00000.jsonl.zst"), [Record(Text(1), "ja")]);
@@ -224,7 +224,7 @@ public sealed class DatasetTokenizerTests : IDisposable
     }
 
     [Fact]
-    public void The_text_field_option_reads_another_json_field()
+    public void TextFieldOptionReadsAnotherJsonField()
     {
         var input = WriteJsonl(_dir.File("in/c.jsonl"), [$"{{\"content\": \"{Text(0)}\", \"domain\": \"code\"}}"]);
         var result = Run([input], textField: "content");

@@ -22,7 +22,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Missing_idx_is_named()
+    public void MissingIdxIsNamed()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;
@@ -33,7 +33,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Missing_bin_is_named()
+    public void MissingBinIsNamed()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;
@@ -44,7 +44,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Bad_magic()
+    public void BadMagic()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;
@@ -55,7 +55,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Unsupported_version()
+    public void UnsupportedVersion()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;
@@ -76,7 +76,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Truncated_index()
+    public void TruncatedIndex()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;
@@ -88,7 +88,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Index_shorter_than_its_header()
+    public void IndexShorterThanItsHeader()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;
@@ -97,7 +97,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Pointers_beyond_the_bin()
+    public void PointersBeyondTheBin()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;
@@ -109,7 +109,7 @@ public class IndexedDatasetErrorTests
     }
 
     [Fact]
-    public void Document_indices_that_do_not_end_at_the_sequence_count()
+    public void DocumentIndicesThatDoNotEndAtTheSequenceCount()
     {
         var (dir, prefix) = Valid();
         using var _ = dir;

@@ -6,7 +6,7 @@ namespace Tsumugi.Datasets.Tests;
 public class IndexedDatasetRoundTripTests
 {
     [Fact]
-    public void Uint16_round_trip_appends_eos_and_counts_it()
+    public void Uint16RoundTripAppendsEosAndCountsIt()
     {
         using var dir = new TempDirectory();
         List<int[]> docs = [[5, 6, 7], [], [65_498, 1]];
@@ -26,7 +26,7 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Large_vocabulary_uses_int32_and_keeps_ids_above_uint16()
+    public void LargeVocabularyUsesInt32AndKeepsIdsAboveUint16()
     {
         using var dir = new TempDirectory();
         var prefix = TestData.Write(dir.Path, "big", [[70_000, 1, 99_999]], vocab: 100_000, eos: null);
@@ -39,14 +39,14 @@ public class IndexedDatasetRoundTripTests
     [Theory]
     [InlineData(65_499, TokenDType.UInt16)]
     [InlineData(65_500, TokenDType.Int32)]
-    public void Dtype_threshold_follows_megatron(int vocab, TokenDType expected) => Assert.Equal(expected, TokenDTypes.ForVocabulary(vocab));
+    public void DtypeThresholdFollowsMegatron(int vocab, TokenDType expected) => Assert.Equal(expected, TokenDTypes.ForVocabulary(vocab));
 
     [Theory]
     [InlineData(TokenDType.UInt8, 200)]
     [InlineData(TokenDType.Int8, 100)]
     [InlineData(TokenDType.Int16, 30_000)]
     [InlineData(TokenDType.Int64, 1_000_000)]
-    public void Every_integer_dtype_reads_back(TokenDType dtype, int vocab)
+    public void EveryIntegerDtypeReadsBack(TokenDType dtype, int vocab)
     {
         using var dir = new TempDirectory();
         var prefix = dir.File("t");
@@ -62,14 +62,14 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Dtype_too_small_for_the_vocabulary_is_refused()
+    public void DtypeTooSmallForTheVocabularyIsRefused()
     {
         using var dir = new TempDirectory();
         Assert.Throws<ArgumentException>(() => new IndexedDatasetWriter(dir.File("x"), new() { VocabularySize = 70_000, DType = TokenDType.UInt16 }));
     }
 
     [Fact]
-    public void Index_bytes_follow_the_megatron_layout()
+    public void IndexBytesFollowTheMegatronLayout()
     {
         using var dir = new TempDirectory();
         var prefix = TestData.Write(dir.Path, "x", [[1, 2], [3]], vocab: 10, eos: 9);
@@ -90,7 +90,7 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Manifest_records_every_dataset_in_the_directory()
+    public void ManifestRecordsEveryDatasetInTheDirectory()
     {
         using var dir = new TempDirectory();
         var prefix = Path.Combine(dir.Path, "code");
@@ -114,7 +114,7 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Writers_finishing_in_parallel_all_reach_the_shared_manifest()
+    public void WritersFinishingInParallelAllReachTheSharedManifest()
     {
         using var dir = new TempDirectory();
         Parallel.For(0, 8, i => TestData.Write(dir.Path, $"shard{i}", [[i + 1]]));
@@ -122,7 +122,7 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Abandoned_writer_leaves_no_files_and_keeps_the_previous_dataset()
+    public void AbandonedWriterLeavesNoFilesAndKeepsThePreviousDataset()
     {
         using var dir = new TempDirectory();
         var prefix = TestData.Write(dir.Path, "d", [[1, 2, 3]]);
@@ -137,7 +137,7 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Token_outside_the_vocabulary_is_refused()
+    public void TokenOutsideTheVocabularyIsRefused()
     {
         using var dir = new TempDirectory();
         using var w = new IndexedDatasetWriter(dir.File("v"), new() { VocabularySize = 100 });
@@ -146,7 +146,7 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Shards_merge_into_one_dataset_like_megatron_add_index()
+    public void ShardsMergeIntoOneDatasetLikeMegatronAddIndex()
     {
         using var dir = new TempDirectory();
         var a = TestData.Write(dir.Path, "a", [[1, 2], [3]], eos: 9);
@@ -163,7 +163,7 @@ public class IndexedDatasetRoundTripTests
     }
 
     [Fact]
-    public void Shards_of_another_dtype_are_refused()
+    public void ShardsOfAnotherDtypeAreRefused()
     {
         using var dir = new TempDirectory();
         var small = TestData.Write(dir.Path, "small", [[1]], vocab: 1000);

@@ -32,7 +32,7 @@ public class MegatronInteropTests
     }
 
     [Fact]
-    public void Reads_an_int32_dataset_with_multi_sequence_documents()
+    public void ReadsAnInt32DatasetWithMultiSequenceDocuments()
     {
         using var dir = new TempDirectory();
         int[][] sequences = [[100_000, 7], [8, 9, 10], [70_001]];
@@ -50,7 +50,7 @@ public class MegatronInteropTests
     }
 
     [Fact]
-    public void Reads_a_uint16_dataset_with_trailing_sequence_modes()
+    public void ReadsAUint16DatasetWithTrailingSequenceModes()
     {
         using var dir = new TempDirectory();
         ushort[] tokens = [1, 65_535, 3, 4, 5];
@@ -64,7 +64,7 @@ public class MegatronInteropTests
     }
 
     [Fact]
-    public void Our_writer_produces_the_same_bytes_as_the_documented_layout()
+    public void OurWriterProducesTheSameBytesAsTheDocumentedLayout()
     {
         using var dir = new TempDirectory();
         var prefix = TestData.Write(dir.Path, "ours", [[1, 2, 3], [4]], vocab: 1000, eos: 0);
@@ -77,7 +77,7 @@ public class MegatronInteropTests
     /// once elsewhere and are checked in.
     /// </summary>
     [Fact]
-    public void Reads_files_written_by_a_numpy_megatron_builder()
+    public void ReadsFilesWrittenByANumpyMegatronBuilder()
     {
         var fixtures = Path.Combine(AppContext.BaseDirectory, "Fixtures");
         using (var u16 = IndexedDataset.Open(Path.Combine(fixtures, "megatron_uint16")))

@@ -21,7 +21,7 @@ public sealed class TokenizedDatasetMegatronReaderTests : IDisposable
     [Theory]
     [InlineData(0, "uint16")]
     [InlineData(65_600, "int32")]
-    public void Megatrons_reader_finds_the_encoder_ids_followed_by_eos(int fillerPieces, string dtype)
+    public void MegatronsReaderFindsTheEncoderIdsFollowedByEos(int fillerPieces, string dtype)
     {
         var tokenizerDir = TestTokenizer.Write(_dir.File("tok"), fillerPieces);
         var tokenizer = SpmTokenizer.Load(Path.Combine(tokenizerDir, "tokenizer.model"));
@@ -52,7 +52,7 @@ public sealed class TokenizedDatasetMegatronReaderTests : IDisposable
         }
     }
 
-    static string MegatronScript => Path.Combine(RepoRoot(), "bench", "datasets", "interop", "megatron_interop.py");
+    static string MegatronScript => Path.Combine(RepoPaths.Root, "bench", "datasets", "interop", "megatron_interop.py");
 
     static (int Code, string Output) Python(params string[] args)
     {
@@ -84,14 +84,5 @@ public sealed class TokenizedDatasetMegatronReaderTests : IDisposable
             }
         }
         throw new InvalidOperationException("no python3 with numpy (tried python3 on PATH and /usr/bin/python3); run scripts/install-test-deps.sh");
-    }
-
-    // Builds may put binaries outside the tree (--artifacts-path): fall back to this source file's location.
-    static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source) ?? "" })
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "Tsumugi.sln"))) return d.FullName;
-        throw new InvalidOperationException("Tsumugi.sln not found above " + AppContext.BaseDirectory);
     }
 }

@@ -13,7 +13,7 @@ public class ValidationSplitTests
     [Theory]
     [InlineData(PackingMode.Concat)]
     [InlineData(PackingMode.BestFit)]
-    public void Training_never_reads_held_out_documents_and_the_split_ignores_the_seed(PackingMode mode)
+    public void TrainingNeverReadsHeldOutDocumentsAndTheSplitIgnoresTheSeed(PackingMode mode)
     {
         using var dir = new TempDirectory();
         using var ds = IndexedDataset.Open(TestData.Write(dir.Path, "d", TestData.RandomDocuments(300, 60, 1)));
@@ -28,7 +28,7 @@ public class ValidationSplitTests
     }
 
     [Fact]
-    public void Plan_gives_fixed_validation_rows_per_dataset()
+    public void PlanGivesFixedValidationRowsPerDataset()
     {
         using var dir = new TempDirectory();
         TestData.Write(dir.Path, "ja", TestData.RandomDocuments(200, 50, 1));
@@ -51,7 +51,7 @@ public class ValidationSplitTests
     }
 
     [Fact]
-    public void Validation_fraction_out_of_range_is_refused()
+    public void ValidationFractionOutOfRangeIsRefused()
     {
         var e = Assert.Throws<DataConfigException>(() => CurriculumConfig.Parse(
             "validation_fraction: 0.9\ndatasets: {a: x}\nstages: [{tokens: 1, mixture: {a: 1}}]", "v.yaml", "/"));

@@ -2,7 +2,7 @@ using Tsumugi.Evaluation.Judging;
 using Tsumugi.Generation;
 using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
-using static Tsumugi.Evaluation.Tests.JudgingStubServer;
+using static Tsumugi.Testing.JudgingStubServer;
 
 namespace Tsumugi.Evaluation.Tests;
 

@@ -62,17 +62,10 @@ public sealed class JudgingQuestionFileTests : IDisposable
     [Fact]
     public void TheShippedSampleFileReadsAndCoversSeveralCategoriesWithTwoTurns()
     {
-        var path = Path.Combine(RepoRoot(), "configs", "eval", "mt-bench-sample.jsonl");
+        var path = Path.Combine(RepoPaths.Configs, "eval", "mt-bench-sample.jsonl");
         var q = MtBenchQuestionReader.Read(path);
         Assert.True(q.Select(x => x.Category).Distinct().Count() >= 4, "several categories");
         Assert.All(q, x => Assert.Equal(2, x.Turns.Count));
         Assert.Contains(q, x => MtBenchCategories.NeedReference.Contains(x.Category) && x.ReferenceFor(2) is not null);
-    }
-
-    static string RepoRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Tsumugi.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new DirectoryNotFoundException("Tsumugi.sln not found above the test binaries.");
     }
 }

@@ -33,7 +33,7 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void Thirteen_a_SplitsPunctuationButKeepsDecimals() =>
+    public void ThirteenA_SplitsPunctuationButKeepsDecimals() =>
         Assert.Equal(["Hello", ",", "world", ".", "It's", "3.5", "-", "4", "(", "ok", ")"], MetricTokenizer.Thirteen("Hello, world. It's 3.5-4 (ok)"));
 
     [Fact]

@@ -17,7 +17,7 @@ public sealed class TaskFileTests : IDisposable
     [Fact]
     public void ShippedExampleTasksLoad()
     {
-        var dir = Path.Combine(TestPaths.RepoRoot, "configs", "eval");
+        var dir = Path.Combine(RepoPaths.Configs, "eval");
         var tasks = Directory.GetFiles(dir, "*.json").Select(EvalTaskFile.Load).ToList();
         Assert.True(tasks.Count >= 4);
         Assert.Contains(tasks, t => t.IsMultipleChoice);

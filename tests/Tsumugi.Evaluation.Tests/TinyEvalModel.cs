@@ -1,7 +1,6 @@
 using Tsumugi.Generation;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Spm;
 
 namespace Tsumugi.Evaluation.Tests;
 
@@ -26,18 +25,8 @@ public sealed class TinyEvalModel : IDisposable
         Eval = new PretrainedModel(model, tokenizer, "tiny");
     }
 
-    public static SpmTokenizer Tokenizer(int extraPieces = 0)
-    {
-        var pieces = new List<SpmPiece> { new("<unk>", 0, PieceType.Unknown), new("<s>", 0, PieceType.Control), new("</s>", 0, PieceType.Control) };
-        for (int b = 0; b < 256; b++) pieces.Add(new SpmPiece($"<0x{b:X2}>", 0, PieceType.Byte));
-        pieces.AddRange(Words.Concat(Enumerable.Range(0, extraPieces).Select(i => $"x{i}")).Select((w, i) => new SpmPiece(w, -1 - i)));
-        return new SpmTokenizer(new SpmModel
-        {
-            Pieces = pieces,
-            TrainerSpec = new SpmTrainerSpec { ModelType = SpmModelType.Unigram, VocabSize = pieces.Count, ByteFallback = true },
-            NormalizerSpec = new SpmNormalizerSpec { Name = "identity" },
-        });
-    }
+    public static SpmTokenizer Tokenizer(int extraPieces = 0) =>
+        TestTokenizers.ByteFallback(Words.Concat(Enumerable.Range(0, extraPieces).Select(i => $"x{i}")));
 
     public void Dispose() => Eval.Dispose();
 }

@@ -104,7 +104,7 @@ public sealed class OpenAiNpmTests(ServerFixture fx) : IClassFixture<ServerFixtu
     /// <summary>Runs <see cref="Script"/> with node, resolving `openai` from .build/npm; returns its one-line JSON report.</summary>
     static JsonDocument RunNode(params string[] args)
     {
-        var modules = Path.Combine(RepoRoot(), ".build", "npm", "node_modules");
+        var modules = Path.Combine(RepoPaths.Root, ".build", "npm", "node_modules");
         if (!File.Exists(Path.Combine(modules, "openai", "package.json")))
             throw new InvalidOperationException($"{modules}/openai is missing; run scripts/install-test-deps.sh");
         var dir = Directory.CreateTempSubdirectory("tsumugi-npm-").FullName;
@@ -127,14 +127,5 @@ public sealed class OpenAiNpmTests(ServerFixture fx) : IClassFixture<ServerFixtu
         {
             Directory.Delete(dir, recursive: true);
         }
-    }
-
-    /// <summary>The folder holding Tsumugi.sln, from the test binaries or (with --artifacts-path builds) this source file.</summary>
-    static string RepoRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
-    {
-        foreach (var start in new[] { AppContext.BaseDirectory, Path.GetDirectoryName(source) ?? "" })
-            for (var d = new DirectoryInfo(start); d is not null; d = d.Parent)
-                if (File.Exists(Path.Combine(d.FullName, "Tsumugi.sln"))) return d.FullName;
-        throw new InvalidOperationException("Tsumugi.sln not found above " + AppContext.BaseDirectory + " or " + source);
     }
 }

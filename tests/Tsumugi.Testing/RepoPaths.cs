@@ -9,6 +9,9 @@ public static class RepoPaths
 
     public static string Src => Path.Combine(Root, "src");
 
+    /// <summary><c>configs/</c>: the shipped YAML and evaluation files.</summary>
+    public static string Configs => Path.Combine(Root, "configs");
+
     public static string Tests => Path.Combine(Root, "tests");
 
     /// <summary><c>../shared/corpus</c>: real documents the tests read, never copied into the repository.</summary>

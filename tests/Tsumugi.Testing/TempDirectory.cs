@@ -14,6 +14,10 @@ public sealed class TempDirectory : IDisposable
     /// <summary>A path inside the directory (nothing is created).</summary>
     public string File(string name) => System.IO.Path.Combine(Path, name);
 
+    /// <summary>Every entry name in the directory (symlinks included), sorted ordinally.</summary>
+    public string[] Names() =>
+        Directory.EnumerateFileSystemEntries(Path).Select(System.IO.Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToArray();
+
     public static implicit operator string(TempDirectory directory) => directory.Path;
 
     public void Dispose()

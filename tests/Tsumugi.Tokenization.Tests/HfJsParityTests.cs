@@ -13,7 +13,7 @@ public sealed class HfJsParityTests(SpmModelsFixture fx) : IClassFixture<SpmMode
     {
         get
         {
-            var m = Path.Combine(TestCorpus.RepoRoot, ".build", "npm", "node_modules", "@huggingface", "tokenizers", "dist", "tokenizers.mjs");
+            var m = Path.Combine(RepoPaths.Root, ".build", "npm", "node_modules", "@huggingface", "tokenizers", "dist", "tokenizers.mjs");
             if (!File.Exists(m)) throw new InvalidOperationException($"{m} is missing; run scripts/install-test-deps.sh");
             return m;
         }

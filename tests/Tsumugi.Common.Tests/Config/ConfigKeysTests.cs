@@ -22,9 +22,9 @@ public class ConfigKeysTests
     }
 
     [Fact]
-    public void Keys_are_the_snake_case_settable_properties_in_declaration_order_with_overrides_and_exclusions() =>
+    public void KeysAreTheSnakeCaseSettablePropertiesInDeclarationOrderWithOverridesAndExclusions() =>
         Assert.Equal(["seq_length", "max_epochs", "lr"], ConfigKeys.Of<Settings>());
 
     [Fact]
-    public void The_typed_and_untyped_forms_agree() => Assert.Same(ConfigKeys.Of<Settings>(), ConfigKeys.Of(typeof(Settings)));
+    public void TypedAndUntypedFormsAgree() => Assert.Same(ConfigKeys.Of<Settings>(), ConfigKeys.Of(typeof(Settings)));
 }

@@ -28,7 +28,7 @@ public class YamlSectionTests
         Top(yaml).Section("train", ["seq_length", "packing", "tokens", "warmup", "enabled"]);
 
     [Fact]
-    public void Reads_typed_values_and_falls_back_to_defaults()
+    public void ReadsTypedValuesAndFallsBackToDefaults()
     {
         var train = Train();
         Assert.Equal(512, train.Int("seq_length", 0));
@@ -40,7 +40,7 @@ public class YamlSectionTests
     }
 
     [Fact]
-    public void Errors_name_the_file_the_line_and_the_full_key_path()
+    public void ErrorsNameTheFileTheLineAndTheFullKeyPath()
     {
         var e = Assert.Throws<ConfigException>(() => Train(Yaml.Replace("seq_length: 512", "seq_length: abc")).Int("seq_length", 0));
         Assert.Equal("tiny.yaml:3: train.seq_length: 'abc' is not an integer", e.Message);
@@ -50,7 +50,7 @@ public class YamlSectionTests
     }
 
     [Fact]
-    public void Unknown_keys_are_refused_naming_the_key_path_and_what_is_allowed()
+    public void UnknownKeysAreRefusedNamingTheKeyPathAndWhatIsAllowed()
     {
         var e = Assert.Throws<ConfigException>(() => Train(Yaml + "\n  micro_batch: 4"));
         Assert.Equal("tiny.yaml:8: unknown key 'train.micro_batch' (allowed in 'train': seq_length, packing, tokens, warmup, enabled)", e.Message);
@@ -59,7 +59,7 @@ public class YamlSectionTests
     }
 
     [Fact]
-    public void Errors_are_made_by_the_callers_factory()
+    public void ErrorsAreMadeByTheCallersFactory()
     {
         var section = new YamlSection(Root("a: x"), "d.yaml", "", ["a"], m => new CustomConfigException(m));
         var e = Assert.Throws<CustomConfigException>(() => section.Int("a", 0));
@@ -71,7 +71,7 @@ public class YamlSectionTests
     private enum Packing { Concat, BestFit }
 
     [Fact]
-    public void Enums_are_written_in_snake_case_and_errors_list_the_values()
+    public void EnumsAreWrittenInSnakeCaseAndErrorsListTheValues()
     {
         Assert.Equal(Packing.BestFit, Train().Enum("packing", Packing.Concat));
         Assert.Equal(Packing.Concat, Train().Enum("absent", Packing.Concat));
@@ -80,7 +80,7 @@ public class YamlSectionTests
     }
 
     [Fact]
-    public void Token_counts_may_allow_zero()
+    public void TokenCountsMayAllowZero()
     {
         Assert.Equal(0, Train().Tokens("warmup", allowZero: true));
         var e = Assert.Throws<ConfigException>(() => Train().Tokens("warmup"));
@@ -88,7 +88,7 @@ public class YamlSectionTests
     }
 
     [Fact]
-    public void Without_an_allowed_list_EnsureAllUsed_refuses_the_keys_nobody_read()
+    public void WithoutAnAllowedListEnsureAllUsedRefusesTheKeysNobodyRead()
     {
         var open = new YamlSection(Root("a: 1\nb: 2\nc: 3"), "x.yaml", "step", allowed: null);
         Assert.Equal(1, open.Int("a", 0));
@@ -100,7 +100,7 @@ public class YamlSectionTests
     }
 
     [Fact]
-    public void A_section_that_is_not_a_mapping_is_refused_and_an_empty_one_is_all_defaults()
+    public void SectionThatIsNotAMappingIsRefusedAndAnEmptyOneIsAllDefaults()
     {
         var e = Assert.Throws<ConfigException>(() => Top("name: tiny\ntrain: 5").Section("train", ["seq_length"]));
         Assert.Equal("tiny.yaml:2: 'train' must be a mapping (keys: seq_length)", e.Message);

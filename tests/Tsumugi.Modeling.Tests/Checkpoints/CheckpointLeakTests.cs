@@ -10,7 +10,7 @@ public class CheckpointLeakTests
     [Fact]
     public void SaveLoadAndReadDoNotLeakTensors()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TinyModel.Random(1);
         using var target = TinyModel.Random(2);
         void Cycle()

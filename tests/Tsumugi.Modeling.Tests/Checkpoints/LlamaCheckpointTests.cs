@@ -9,7 +9,7 @@ public class LlamaCheckpointTests
     [Fact]
     public void MixtralSavesHfNamesAndLoadsBackExactly()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TestModels.Build(TestModels.Mixtral(), seed: 1);
         StateDictIO.Save(source, dir.Path, maxShardBytes: 64 << 10);
         Assert.True(File.Exists(dir.File("model.safetensors.index.json")));
@@ -35,7 +35,7 @@ public class LlamaCheckpointTests
     [Fact]
     public void TiedModelHasNoLmHeadAndRejectsAnUntiedCheckpointStrictly()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var untied = TestModels.Build(TestModels.Dense(tie: false));
         StateDictIO.Save(untied, dir.Path);
         using var tied = TestModels.Build(TestModels.Dense(tie: true));

@@ -11,7 +11,7 @@ public class SafetensorsInteropTests
     [Fact]
     public void HandBuiltFileWithHalfBFloatAndIntegersReadsCorrectly()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.File("hand.safetensors");
         // F16 1.5 = 0x3E00, F16 -2 = 0xC000; BF16 -0.5 = 0xBF00 (0-rank); I64 0x0102030405060708; U8 [7, 255]
         byte[] data = [0x00, 0x3E, 0x00, 0xC0, 0x00, 0xBF, 0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01, 7, 255];
@@ -46,7 +46,7 @@ public class SafetensorsInteropTests
     [Fact]
     public void WriterMatchesReferenceSerializationBytes()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var attn = arange(6, dtype: float32).reshape(1, 1, 2, 3);
         string path = dir.File("ref.safetensors");
         SafetensorsWriter.Write(path, [new("attn0", attn)]);
@@ -65,7 +65,7 @@ public class SafetensorsInteropTests
     [Fact]
     public void UnpaddedHeaderAndOutOfOrderEntriesAreAccepted()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.File("unordered.safetensors");
         // header length 75 (not a multiple of 8); second tensor listed first
         var data = new byte[8];
@@ -82,7 +82,7 @@ public class SafetensorsInteropTests
     [Fact]
     public void OffsetsBeyondFourGigabytesUseLongArithmetic()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         string path = dir.File("sparse.safetensors");
         const long big = 4_500_000_000; // > 4 GB of U8: int and uint offsets would both overflow
         string header = $$$"""{"huge":{"dtype":"U8","shape":[{{{big}}}],"data_offsets":[0,{{{big}}}]},"tail":{"dtype":"F32","shape":[2],"data_offsets":[{{{big}}},{{{big + 8}}}]}}""";

@@ -42,7 +42,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void EveryDTypeScalarEmptyAndNonAsciiNamesRoundTripBitEqual()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         var tensors = EveryDType();
         try
         {
@@ -67,7 +67,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void TensorsLargerThanOneChunkAndNonContiguousViewsRoundTrip()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         manual_seed(3);
         using var big = randn(5_000_000); // 20 MB: crosses the 16 MB chunk boundary in both directions
         using var matrix = randn(300, 200);
@@ -87,7 +87,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void ReadConvertsToRequestedDType()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = tensor(new float[] { 1.5f, -2.25f, 1e-3f });
         using var asBf16 = source.to(bfloat16);
         string path = dir.File("x.safetensors");
@@ -102,7 +102,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void ReadIntoFillsSameDTypeInPlaceConvertsOtherwiseAndChecksShape()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         manual_seed(5);
         using var source = randn(4, 3);
         string path = dir.File("into.safetensors");
@@ -126,7 +126,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void HeaderIsPaddedWithSpacesToEightAndTensorsFollowReferenceOrder()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var a = ones(3, dtype: float16);
         using var b = ones(1, dtype: float32);
         using var c = ones(1, dtype: int64);
@@ -156,7 +156,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void WriterRejectsDuplicateAndReservedNamesAndLeavesNoTempFile()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var x = ones(1);
         string path = dir.File("dup.safetensors");
         var e1 = Assert.Throws<CheckpointException>(() => SafetensorsWriter.Write(path, [new("x", x), new("x", x)]));
@@ -169,7 +169,7 @@ public class SafetensorsRoundTripTests
     [Fact]
     public void RewriteReplacesTheFileAtomically()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var one = ones(4);
         using var two = full(4, 2f);
         string path = dir.File("w.safetensors");

@@ -19,7 +19,7 @@ public class StateDictIOTests
     [Fact]
     public void SaveThenLoadRestoresEveryParameterWithHfNames()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TinyModel.Random(1);
         using var target = TinyModel.Random(2);
         StateDictIO.Save(source, dir.Path);
@@ -38,7 +38,7 @@ public class StateDictIOTests
     [Fact]
     public void ShardedSaveWritesIndexAndLoadsBackAndResavingRemovesStaleFiles()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TinyModel.Random(1);
         StateDictIO.Save(source, dir.Path, maxShardBytes: 600);
         var shards = Directory.GetFiles(dir.Path, "model-*.safetensors").Select(Path.GetFileName).Order().ToList();
@@ -70,7 +70,7 @@ public class StateDictIOTests
     [Fact]
     public void SwitchingFromSingleFileToShardsRemovesTheSingleFile()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TinyModel.Random(1);
         File.WriteAllText(dir.File("config.json"), "{}");
         StateDictIO.Save(source, dir.Path);
@@ -83,7 +83,7 @@ public class StateDictIOTests
     [Fact]
     public void StrictLoadListsEveryMissingAndUnexpectedKey()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var twoLayers = TinyModel.Random(1, layerCount: 2);
         StateDictIO.Save(twoLayers, dir.Path);
 
@@ -111,7 +111,7 @@ public class StateDictIOTests
     [Fact]
     public void ShapeMismatchNamesTensorAndBothShapes()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var small = TinyModel.Random(1, hidden: 8);
         StateDictIO.Save(small, dir.Path);
         using var wide = TinyModel.Random(2, hidden: 16);
@@ -125,7 +125,7 @@ public class StateDictIOTests
     [Fact]
     public void BFloat16CheckpointLoadsIntoFloat32ModuleAndBack()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TinyModel.Random(1);
         StateDictIO.Save(source, dir.Path, dtype: bfloat16);
         using (var file = SafetensorsFile.Open(dir.File("model.safetensors")))
@@ -141,7 +141,7 @@ public class StateDictIOTests
         }
 
         // and an F32 file into a BF16 module
-        using var dir32 = new TempDir();
+        using var dir32 = new TempDirectory();
         StateDictIO.Save(source, dir32.Path);
         using var bf16 = TinyModel.Random(3);
         bf16.to(bfloat16);
@@ -155,11 +155,11 @@ public class StateDictIOTests
     {
         using var withBuffer = TinyModel.Random(1, withRotary: true);
         using var plain = TinyModel.Random(2);
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         StateDictIO.Save(withBuffer, dir.Path);
         Assert.Empty(StateDictIO.Load(plain, dir.Path).UnexpectedKeys); // old HF checkpoint carrying inv_freq
 
-        using var dir2 = new TempDir();
+        using var dir2 = new TempDirectory();
         StateDictIO.Save(plain, dir2.Path);
         using var withBuffer2 = TinyModel.Random(3, withRotary: true);
         Assert.Empty(StateDictIO.Load(withBuffer2, dir2.Path).MissingKeys);
@@ -168,7 +168,7 @@ public class StateDictIOTests
     [Fact]
     public void ReadAllReturnsEveryTensorConverted()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TinyModel.Random(1);
         StateDictIO.Save(source, dir.Path, maxShardBytes: 700);
         var all = StateDictIO.ReadAll(dir.Path, bfloat16);
@@ -184,7 +184,7 @@ public class StateDictIOTests
     [Fact]
     public void IndexReferencingMissingShardOrTensorFailsClearly()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var source = TinyModel.Random(1);
         StateDictIO.Save(source, dir.Path, maxShardBytes: 600);
         string indexPath = dir.File("model.safetensors.index.json");
@@ -206,7 +206,7 @@ public class StateDictIOTests
     [Fact]
     public void DirectoryWithoutWeightsFailsClearly()
     {
-        using var dir = new TempDir();
+        using var dir = new TempDirectory();
         using var model = TinyModel.Random(1);
         Assert.Contains("neither model.safetensors nor", Assert.Throws<CheckpointException>(() => StateDictIO.Load(model, dir.Path)).Message);
         Assert.Contains("not found", Assert.Throws<CheckpointException>(() => StateDictIO.Load(model, dir.File("nope"))).Message);

@@ -6,13 +6,13 @@ namespace Tsumugi.Training.Tests.Metrics;
 public sealed class Crc32CTests
 {
     [Fact]
-    public void Matches_the_standard_check_value()
+    public void MatchesTheStandardCheckValue()
     {
         Assert.Equal(0xE3069283u, Crc32C.Compute("123456789"u8));
     }
 
     [Fact]
-    public void Matches_the_iscsi_examples_of_rfc_3720()
+    public void MatchesTheIscsiExamplesOfRfc3720()
     {
         // RFC 3720, section B.4: 32 bytes of zeros, of ones, ascending and descending.
         Assert.Equal(0x8A9136AAu, Crc32C.Compute(new byte[32]));
@@ -22,7 +22,7 @@ public sealed class Crc32CTests
     }
 
     [Fact]
-    public void Handles_lengths_that_are_not_a_multiple_of_eight()
+    public void HandlesLengthsThatAreNotAMultipleOfEight()
     {
         // The 8-byte fast path and the byte tail must agree with a byte-at-a-time reference.
         byte[] data = Encoding.ASCII.GetBytes("The quick brown fox jumps over the lazy dog");
@@ -31,7 +31,7 @@ public sealed class Crc32CTests
     }
 
     [Fact]
-    public void Masked_checksum_matches_one_from_a_real_tensorflow_event_file()
+    public void MaskedChecksumMatchesOneFromARealTensorflowEventFile()
     {
         // From TensorBoard's rustboard tests: record data of Event(file_version="CRC test, one two") written by TensorFlow.
         Assert.Equal(0x5794D08Au, Crc32C.ComputeMasked("\u001a\u0011CRC test, one two"u8));

@@ -12,7 +12,7 @@ public sealed class EventFileReaderScriptTests
     [InlineData(-2)]  // inside the last data checksum
     public void Rejects_a_file_with_one_flipped_bit(int offset)
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         string path = WriteOneScalar(directory.Path);
         byte[] bytes = File.ReadAllBytes(path);
         bytes[offset >= 0 ? offset : bytes.Length + offset] ^= 0x10;
@@ -22,9 +22,9 @@ public sealed class EventFileReaderScriptTests
     }
 
     [Fact]
-    public void Rejects_a_file_whose_last_record_is_cut_short()
+    public void RejectsAFileWhoseLastRecordIsCutShort()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         string path = WriteOneScalar(directory.Path);
         byte[] bytes = File.ReadAllBytes(path);
         File.WriteAllBytes(path, bytes[..^1]);

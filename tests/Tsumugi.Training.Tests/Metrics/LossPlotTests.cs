@@ -5,9 +5,9 @@ namespace Tsumugi.Training.Tests.Metrics;
 public sealed class LossPlotTests
 {
     [Fact]
-    public void Draws_training_and_validation_curves_into_a_png_of_the_requested_size()
+    public void DrawsTrainingAndValidationCurvesIntoAPngOfTheRequestedSize()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         string png = Path.Combine(directory.Path, "plots", "loss.png");
 
         LossPlot.Save(png, LossPlotTestData.TrainLoss(), LossPlotTestData.ValidationLoss(), "run 1 loss");
@@ -17,9 +17,9 @@ public sealed class LossPlotTests
     }
 
     [Fact]
-    public void Training_loss_alone_is_enough_and_an_existing_plot_is_replaced()
+    public void TrainingLossAloneIsEnoughAndAnExistingPlotIsReplaced()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         string png = Path.Combine(directory.Path, "loss.png");
         File.WriteAllText(png, "an older, different file");
 
@@ -29,9 +29,9 @@ public sealed class LossPlotTests
     }
 
     [Fact]
-    public void Non_finite_losses_and_empty_series_do_not_break_the_plot()
+    public void NonFiniteLossesAndEmptySeriesDoNotBreakThePlot()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         string png = Path.Combine(directory.Path, "loss.png");
         var train = LossPlotTestData.TrainLoss().ToList();
         train[100] = (train[100].Step, double.NaN);
@@ -47,9 +47,9 @@ public sealed class LossPlotTests
     }
 
     [Fact]
-    public void A_run_with_no_points_yet_still_gets_an_image()
+    public void RunWithNoPointsYetStillGetsAnImage()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         string png = Path.Combine(directory.Path, "loss.png");
 
         LossPlot.Save(png, []);

@@ -11,10 +11,10 @@ public sealed class LossPlotWithoutFontsTests
     private const string FontDirectory = "/usr/share/fonts";
 
     [Fact]
-    public void Renders_the_curves_when_no_font_is_installed()
+    public void RendersTheCurvesWhenNoFontIsInstalled()
     {
         Assert.True(OperatingSystem.IsLinux(), "this check hides Linux's font folder");
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         string png = Path.Combine(directory.Path, "loss.png");
         string emptyDirectory = Directory.CreateDirectory(Path.Combine(directory.Path, "no-fonts")).FullName;
 

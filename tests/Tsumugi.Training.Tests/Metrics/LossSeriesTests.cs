@@ -5,7 +5,7 @@ namespace Tsumugi.Training.Tests.Metrics;
 public sealed class LossSeriesTests
 {
     [Fact]
-    public void Clean_sorts_by_step_keeps_the_last_value_of_a_repeated_step_and_drops_non_finite_values()
+    public void CleanSortsByStepKeepsTheLastValueOfARepeatedStepAndDropsNonFiniteValues()
     {
         (long, double)[] points = [(1, 5.0), (3, 4.0), (2, double.NaN), (3, 3.5), (4, double.NegativeInfinity), (0, 6.0)];
 
@@ -16,7 +16,7 @@ public sealed class LossSeriesTests
     }
 
     [Fact]
-    public void Smooth_is_debiased_so_a_constant_series_stays_constant()
+    public void SmoothIsDebiasedSoAConstantSeriesStaysConstant()
     {
         double[] smoothed = LossSeries.Smooth([4.0, 4.0, 4.0, 4.0], 0.9);
 
@@ -24,7 +24,7 @@ public sealed class LossSeriesTests
     }
 
     [Fact]
-    public void Smooth_matches_tensorboards_debiased_moving_average()
+    public void SmoothMatchesTensorboardsDebiasedMovingAverage()
     {
         // weight 0.5: averages 0.5*2=1, then 0.5*1+0.5*4=2.5; total weights 0.5, 0.75.
         double[] smoothed = LossSeries.Smooth([2.0, 4.0], 0.5);
@@ -34,7 +34,7 @@ public sealed class LossSeriesTests
     }
 
     [Fact]
-    public void Smoothing_weight_grows_with_the_number_of_points()
+    public void SmoothingWeightGrowsWithTheNumberOfPoints()
     {
         Assert.Equal(0, LossSeries.SmoothingWeightFor(10));
         Assert.Equal(0.6, LossSeries.SmoothingWeightFor(100), 12);

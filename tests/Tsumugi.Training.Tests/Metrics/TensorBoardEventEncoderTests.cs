@@ -5,14 +5,14 @@ namespace Tsumugi.Training.Tests.Metrics;
 public sealed class TensorBoardEventEncoderTests
 {
     [Fact]
-    public void File_version_event_is_byte_identical_to_tensorflows()
+    public void FileVersionEventIsByteIdenticalToTensorflows()
     {
         // TensorFlow serializes Event(file_version="CRC test, one two") as these bytes (see Crc32CTests).
         Assert.Equal("\u001a\u0011CRC test, one two"u8.ToArray(), TensorBoardEventEncoder.FileVersion(0, "CRC test, one two"));
     }
 
     [Fact]
-    public void Scalar_event_has_the_expected_protobuf_layout()
+    public void ScalarEventHasTheExpectedProtobufLayout()
     {
         byte[] expected =
         [

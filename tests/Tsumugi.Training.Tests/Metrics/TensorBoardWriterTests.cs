@@ -8,9 +8,9 @@ public sealed partial class TensorBoardWriterTests
     private static readonly DateTimeOffset T0 = new(2025, 1, 2, 3, 4, 5, 678, TimeSpan.Zero);
 
     [Fact]
-    public void An_independent_reader_decodes_what_was_written()
+    public void IndependentReaderDecodesWhatWasWritten()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         (string Tag, double Value, long Step, DateTimeOffset Time)[] written =
         [
             ("train/loss", 10.8125, 1, T0),
@@ -48,9 +48,9 @@ public sealed partial class TensorBoardWriterTests
     }
 
     [Fact]
-    public void File_is_named_like_tensorboards_own_writers()
+    public void FileIsNamedLikeTensorboardsOwnWriters()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         long before = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
         using var writer = new TensorBoardWriter(Path.Combine(directory.Path, "created", "on", "demand"));
 
@@ -62,9 +62,9 @@ public sealed partial class TensorBoardWriterTests
     }
 
     [Fact]
-    public void Writers_opened_in_the_same_second_get_distinct_files()
+    public void WritersOpenedInTheSameSecondGetDistinctFiles()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         using var first = new TensorBoardWriter(directory.Path);
         using var second = new TensorBoardWriter(directory.Path);
         using var third = new TensorBoardWriter(directory.Path);
@@ -82,9 +82,9 @@ public sealed partial class TensorBoardWriterTests
     }
 
     [Fact]
-    public void Flushed_events_are_readable_while_the_writer_is_still_open()
+    public void FlushedEventsAreReadableWhileTheWriterIsStillOpen()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         using var writer = new TensorBoardWriter(directory.Path);
         writer.AddScalar("train/loss", 3.5, 1);
         writer.Flush();
@@ -96,9 +96,9 @@ public sealed partial class TensorBoardWriterTests
     }
 
     [Fact]
-    public async Task A_writer_killed_with_sigkill_after_flush_leaves_a_readable_file()
+    public async Task WriterKilledWithSigkillAfterFlushLeavesAReadableFile()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         const int flushedSteps = 20;
         string path;
         using (var child = TestAssemblyProcess.Start([TestAssemblyEntryPoint.WriteEventsThenHang, directory.Path, flushedSteps.ToString()]))
@@ -131,9 +131,9 @@ public sealed partial class TensorBoardWriterTests
     }
 
     [Fact]
-    public void A_disposed_writer_refuses_more_values()
+    public void DisposedWriterRefusesMoreValues()
     {
-        using var directory = new TemporaryDirectory();
+        using var directory = new TempDirectory();
         var writer = new TensorBoardWriter(directory.Path);
         writer.Dispose();
         writer.Dispose();

@@ -6,7 +6,7 @@ namespace Tsumugi.Training.Tests.Metrics;
 public sealed class TfRecordFramingTests
 {
     [Fact]
-    public void Record_is_length_masked_length_crc_data_masked_data_crc()
+    public void RecordIsLengthMaskedLengthCrcDataMaskedDataCrc()
     {
         byte[] data = "\u001a\u0011CRC test, one two"u8.ToArray();
         using var stream = new MemoryStream();

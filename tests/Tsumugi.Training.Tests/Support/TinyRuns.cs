@@ -5,6 +5,9 @@ namespace Tsumugi.Training.Tests.Support;
 /// <summary>configs/tiny.yaml with test-sized overrides.</summary>
 public static class TinyRuns
 {
+    /// <summary>configs/tiny.yaml, the run every training test starts from.</summary>
+    public static string TinyConfig => Path.Combine(RepoPaths.Configs, "tiny.yaml");
+
     /// <summary>The test-sized overrides, also passed as --set to CLI processes so both train the same run.</summary>
     public static string[] Overrides(string dataPath) =>
     [
@@ -13,7 +16,7 @@ public static class TinyRuns
     ];
 
     public static TrainConfig Config(string dataPath, params string[] overrides) =>
-        TrainConfig.Load(RepoPaths.TinyConfig, Overrides(dataPath).Concat(overrides));
+        TrainConfig.Load(TinyConfig, Overrides(dataPath).Concat(overrides));
 
     public static Trainer Open(TrainConfig config, string runDirectory, bool resume = false) =>
         Trainer.Open(config, runDirectory, resume, TextWriter.Null);

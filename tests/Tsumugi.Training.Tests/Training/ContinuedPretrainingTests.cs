@@ -26,7 +26,7 @@ public sealed class ContinuedPretrainingTests(TokenizerPair pair) : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public void A_run_from_a_base_model_with_an_extended_tokenizer_grows_the_vocabulary_and_trains_the_new_rows()
+    public void RunFromABaseModelWithAnExtendedTokenizerGrowsTheVocabularyAndTrainsTheNewRows()
     {
         var (baseDir, extendedDir) = BaseModelAndExtendedTokenizer();
         var (data, newIdCounts) = JapaneseDataset(pair.New);
@@ -39,7 +39,7 @@ public sealed class ContinuedPretrainingTests(TokenizerPair pair) : IDisposable
         Assert.Equal((pair.Old.VocabSize, TokenizerPair.Added), (report.CopiedRows, report.MeanInitializedRows));
         using var baseModel = HfModelDirectory.Load(baseDir);
 
-        var run = _temp.Sub("run");
+        var run = _temp.File("run");
         var log = new StringWriter();
         var config = TinyRuns.Config(data, "model.preset=", "model.vocab_size=", $"model.from={baseDir}", $"model.tokenizer={extendedDir}",
             "train.max_steps=6", "schedule.warmup_steps=2");
@@ -99,7 +99,7 @@ public sealed class ContinuedPretrainingTests(TokenizerPair pair) : IDisposable
 
     [Theory]
     [MemberData(nameof(DroppingTokenizers))]
-    public void A_tokenizer_that_drops_base_pieces_is_refused_before_training(string kind)
+    public void TokenizerThatDropsBasePiecesIsRefusedBeforeTraining(string kind)
     {
         var (baseDir, _) = BaseModelAndExtendedTokenizer();
         var (data, _) = JapaneseDataset(pair.New);
@@ -124,9 +124,9 @@ public sealed class ContinuedPretrainingTests(TokenizerPair pair) : IDisposable
             firstDropped = pair.Old.IdToPiece(pair.Old.VocabSize - 1);
             Assert.True(tokenizer.VocabSize > pair.Old.VocabSize);
         }
-        var tokenizerDir = _temp.Sub("tokenizer-" + kind);
+        var tokenizerDir = _temp.File("tokenizer-" + kind);
         TokenizerDirectory.Save(tokenizer.Model, tokenizerDir);
-        var run = _temp.Sub("run-" + kind);
+        var run = _temp.File("run-" + kind);
         var config = TinyRuns.Config(data, "model.preset=", "model.vocab_size=", $"model.from={baseDir}", $"model.tokenizer={tokenizerDir}",
             "train.max_steps=6", "schedule.warmup_steps=2");
 
@@ -151,7 +151,7 @@ public sealed class ContinuedPretrainingTests(TokenizerPair pair) : IDisposable
 
     /// <summary>A base model (untied, default init) saved with the base tokenizer; the extended tokenizer with its id map.</summary>
     [Fact]
-    public void Data_tokenized_with_another_tokenizer_than_the_models_is_refused()
+    public void DataTokenizedWithAnotherTokenizerThanTheModelsIsRefused()
     {
         var (baseDir, extendedDir) = BaseModelAndExtendedTokenizer();
         var (data, _) = JapaneseDataset(pair.New);
@@ -161,22 +161,22 @@ public sealed class ContinuedPretrainingTests(TokenizerPair pair) : IDisposable
         DatasetManifest.Upsert(directory, entry with { TokenizerHash = TokenizerFingerprint.Of(Path.Combine(baseDir, "tokenizer.model")) });
         var config = TinyRuns.Config(data, "model.preset=", "model.vocab_size=", $"model.from={baseDir}", $"model.tokenizer={extendedDir}",
             "train.max_steps=6", "schedule.warmup_steps=2");
-        var error = Assert.Throws<TrainConfigException>(() => TinyRuns.Open(config, _temp.Sub("run")).Dispose());
+        var error = Assert.Throws<TrainConfigException>(() => TinyRuns.Open(config, _temp.File("run")).Dispose());
         Assert.Contains("was tokenized with another tokenizer", error.Message);
         Assert.Contains("retokenize", error.Message);
     }
 
     (string BaseDir, string ExtendedDir) BaseModelAndExtendedTokenizer()
     {
-        var baseTokenizerDir = _temp.Sub("base-tokenizer");
+        var baseTokenizerDir = _temp.File("base-tokenizer");
         TokenizerDirectory.Save(pair.Old.Model, baseTokenizerDir);
-        var baseDir = _temp.Sub("base");
+        var baseDir = _temp.File("base");
         using (var model = new LlamaForCausalLM(TinyModels.Config(pair.Old.VocabSize, tie: false)))
         {
             model.InitializeWeights(7);
             HfModelDirectory.Save(model, baseDir, baseTokenizerDir);
         }
-        var extendedDir = _temp.Sub("extended-tokenizer");
+        var extendedDir = _temp.File("extended-tokenizer");
         TokenizerDirectory.Save(pair.New.Model, extendedDir);
         VocabularyTools.WriteIdMap(pair.IdMap, Path.Combine(extendedDir, VocabularyIdMap.FileName), pair.Old.VocabSize);
         return (baseDir, extendedDir);
@@ -185,7 +185,7 @@ public sealed class ContinuedPretrainingTests(TokenizerPair pair) : IDisposable
     /// <summary>Japanese corpus lines, 8 lines a document, tokenized with <paramref name="tokenizer"/>; counts of the ids it added.</summary>
     (string Prefix, Dictionary<int, int> NewIdCounts) JapaneseDataset(SpmTokenizer tokenizer)
     {
-        var prefix = Path.Combine(_temp.Sub("data"), "ja");
+        var prefix = Path.Combine(_temp.File("data"), "ja");
         var counts = new Dictionary<int, int>();
         using var writer = new IndexedDatasetWriter(prefix,
             new IndexedDatasetWriterOptions { VocabularySize = tokenizer.VocabSize, EosId = tokenizer.EosId, Domain = "ja" });

@@ -11,7 +11,7 @@ public class CrashRecoveryTests
     static readonly TimeSpan Limit = TimeSpan.FromMinutes(3);
 
     [Fact]
-    public void Kill9_at_a_random_step_and_during_a_checkpoint_write_then_resume_reproduces_the_uninterrupted_curve()
+    public void Kill9AtARandomStepAndDuringACheckpointWriteThenResumeReproducesTheUninterruptedCurve()
     {
         using var temp = new TempDirectory();
         var (overrides, reference, run) = UninterruptedReference(temp);
@@ -47,7 +47,7 @@ public class CrashRecoveryTests
     }
 
     [Fact]
-    public void Sigterm_saves_a_checkpoint_at_the_current_step_and_resume_finishes_the_run()
+    public void SigtermSavesACheckpointAtTheCurrentStepAndResumeFinishesTheRun()
     {
         using var temp = new TempDirectory();
         var (overrides, reference, run) = UninterruptedReference(temp);
@@ -71,18 +71,18 @@ public class CrashRecoveryTests
     }
 
     [Fact]
-    public void Train_plan_prints_the_plan_and_bad_keys_are_one_line_errors()
+    public void TrainPlanPrintsThePlanAndBadKeysAreOneLineErrors()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 100);
-        using (var plan = TsumugiProcess.Start(["train", "plan", "--config", RepoPaths.TinyConfig, "--set", $"data.path={data}", "--output", temp.Sub("run")]))
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 100);
+        using (var plan = TsumugiProcess.Start(["train", "plan", "--config", TinyRuns.TinyConfig, "--set", $"data.path={data}", "--output", temp.File("run")]))
         {
             Assert.True(plan.WaitForExit(Limit) == 0, plan.Output);
             foreach (var expected in new[] { "run plan", "200 steps", "2,048 tokens/step", "checkpoint every 50 steps", "counting", "plan OK" })
                 Assert.Contains(expected, plan.Output);
         }
-        Assert.False(Directory.Exists(temp.Sub("run"))); // a plan trains and writes nothing
-        using var bad = TsumugiProcess.Start(["train", "plan", "--config", RepoPaths.TinyConfig, "--set", $"data.path={data}", "--set", "train.micro_batch=4"]);
+        Assert.False(Directory.Exists(temp.File("run"))); // a plan trains and writes nothing
+        using var bad = TsumugiProcess.Start(["train", "plan", "--config", TinyRuns.TinyConfig, "--set", $"data.path={data}", "--set", "train.micro_batch=4"]);
         Assert.Equal(1, bad.WaitForExit(Limit));
         var error = Assert.Single(bad.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries));
         Assert.Contains("unknown key 'train.micro_batch'", error);
@@ -91,17 +91,17 @@ public class CrashRecoveryTests
     /// <summary>Synthetic data, the CLI overrides for it, and an uninterrupted in-process run to compare against.</summary>
     static (string[] Overrides, string Reference, string Run) UninterruptedReference(TempDirectory temp)
     {
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
-        var reference = temp.Sub("reference");
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 300);
+        var reference = temp.File("reference");
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data), reference)) trainer.Run();
-        return (TinyRuns.Overrides(data), reference, temp.Sub("run"));
+        return (TinyRuns.Overrides(data), reference, temp.File("run"));
     }
 
     internal static IEnumerable<string> Train(string run, IEnumerable<string> overrides, bool resume)
     {
         yield return "train";
         yield return "--config";
-        yield return RepoPaths.TinyConfig;
+        yield return TinyRuns.TinyConfig;
         yield return "--output";
         yield return run;
         foreach (var o in overrides)

@@ -15,17 +15,17 @@ namespace Tsumugi.Training.Tests.Training;
 public class DiskFullTests
 {
     [Fact]
-    public void A_disk_that_fills_during_checkpoint_writes_loses_nothing_saved_and_the_run_resumes_from_it()
+    public void DiskThatFillsDuringCheckpointWritesLosesNothingSavedAndTheRunResumesFromIt()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 300);
         var overrides = TinyRuns.Overrides(data).Append("log.tensorboard=false").ToArray();
-        var reference = temp.Sub("reference");
+        var reference = temp.File("reference");
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data, "log.tensorboard=false"), reference)) trainer.Run();
 
-        var mount = temp.Sub("mnt");
+        var mount = temp.File("mnt");
         Directory.CreateDirectory(mount);
-        var copy = temp.Sub("copy");
+        var copy = temp.File("copy");
         var train = string.Join(' ', CrashRecoveryTests.Train($"{mount}/run", overrides, resume: false).Select(Quote));
         var script = $"""
             set -u
@@ -54,7 +54,7 @@ public class DiskFullTests
         Assert.Equal(8, TrainerState.Load(Path.Combine(checkpoints, "step-8", CheckpointStore.StateFile)).Step);
         HfModelDirectory.Load(Path.Combine(checkpoints, "step-8", "model")).Dispose();
         // …and once there is space again, --resume continues from it onto the uninterrupted curve.
-        var moved = temp.Sub("resumed");
+        var moved = temp.File("resumed");
         Directory.Move(copy, moved);
         File.Delete(Path.Combine(moved, "out.txt"));
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data, "log.tensorboard=false"), moved, resume: true))

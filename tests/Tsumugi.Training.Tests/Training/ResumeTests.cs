@@ -11,17 +11,17 @@ public class ResumeTests
     static readonly string[] CurveKeys = ["step", "loss", "lr", "grad_norm", "tokens", "stage"];
 
     [Fact]
-    public void Stop_and_resume_and_a_crash_after_a_checkpoint_both_reproduce_the_uninterrupted_curve()
+    public void StopAndResumeAndACrashAfterACheckpointBothReproduceTheUninterruptedCurve()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 300);
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 300);
         var config = TinyRuns.Config(data, "data.validation_fraction=0.05");
 
-        var reference = temp.Sub("reference");
+        var reference = temp.File("reference");
         using (var trainer = TinyRuns.Open(config, reference)) trainer.Run();
 
         // A stop (Ctrl-C / SIGTERM) at step 13 saves step-13; resuming finishes the run.
-        var stopped = temp.Sub("stopped");
+        var stopped = temp.File("stopped");
         RunUntil(config, stopped, 13);
         Assert.True(Directory.Exists(Path.Combine(stopped, "checkpoints", "step-13")));
         using (var trainer = TinyRuns.Open(config, stopped, resume: true))
@@ -33,7 +33,7 @@ public class ResumeTests
 
         // A crash at step 11: the newest checkpoint is step-8 and metrics.jsonl already has 11 lines; the resume
         // drops lines 9–11 and recomputes them identically.
-        var crashed = temp.Sub("crashed");
+        var crashed = temp.File("crashed");
         RunUntil(config, crashed, 11);
         Directory.Delete(Path.Combine(crashed, "checkpoints", "step-11"), recursive: true);
         Assert.Equal(11, JsonLinesLog.Read(Path.Combine(crashed, "metrics.jsonl")).Count);
@@ -47,11 +47,11 @@ public class ResumeTests
     }
 
     [Fact]
-    public void Resume_with_a_changed_config_is_refused()
+    public void ResumeWithAChangedConfigIsRefused()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 100);
-        var run = temp.Sub("run");
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 100);
+        var run = temp.File("run");
         RunUntil(TinyRuns.Config(data), run, 9);
         var error = Assert.Throws<Config.TrainConfigException>(() => TinyRuns.Open(TinyRuns.Config(data, "optimizer.lr=0.01"), run, resume: true));
         Assert.Contains("config changed", error.Message);

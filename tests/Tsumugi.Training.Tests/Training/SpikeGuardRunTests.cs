@@ -12,8 +12,8 @@ public class SpikeGuardRunTests
 {
     static TrainConfig Config(TempDirectory temp, string action, int noiseSteps)
     {
-        var clean = SyntheticDatasets.Counting(temp.Sub("data"), "clean", documents: 400);
-        var noise = SyntheticDatasets.Noise(temp.Sub("data"), "noise");
+        var clean = SyntheticDatasets.Counting(temp.File("data"), "clean", documents: 400);
+        var noise = SyntheticDatasets.Noise(temp.File("data"), "noise");
         var yaml = $"""
             seed: 7
             model: {"{"}preset: tiny, vocab_size: 256{"}"}
@@ -36,10 +36,10 @@ public class SpikeGuardRunTests
     }
 
     [Fact]
-    public void Skip_drops_the_updates_of_spiking_steps_and_logs_each()
+    public void SkipDropsTheUpdatesOfSpikingStepsAndLogsEach()
     {
         using var temp = new TempDirectory();
-        var run = temp.Sub("run");
+        var run = temp.File("run");
         using (var trainer = TinyRuns.Open(Config(temp, "skip", noiseSteps: 3), run)) Assert.True(trainer.Run().Completed);
         var lines = JsonLinesLog.Read(Path.Combine(run, "metrics.jsonl"));
         var skipped = lines.Where(l => l["skipped"] is not null).Select(l => (long)l["step"]!).ToArray();
@@ -52,10 +52,10 @@ public class SpikeGuardRunTests
     }
 
     [Fact]
-    public void Rollback_reloads_the_last_checkpoint_and_skips_past_the_offending_data()
+    public void RollbackReloadsTheLastCheckpointAndSkipsPastTheOffendingData()
     {
         using var temp = new TempDirectory();
-        var run = temp.Sub("run");
+        var run = temp.File("run");
         using (var trainer = TinyRuns.Open(Config(temp, "rollback", noiseSteps: 2), run)) Assert.True(trainer.Run().Completed);
         var events = JsonLinesLog.Read(Path.Combine(run, "events.jsonl"));
         var rollback = Assert.Single(events, e => (string?)e["event"] == "rollback");

@@ -8,11 +8,11 @@ namespace Tsumugi.Training.Tests.Training;
 public class TrainerRunTests
 {
     [Fact]
-    public void Tiny_run_lowers_the_loss_and_writes_a_complete_run_directory()
+    public void TinyRunLowersTheLossAndWritesACompleteRunDirectory()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"));
-        var run = temp.Sub("run");
+        var data = SyntheticDatasets.Counting(temp.File("data"));
+        var run = temp.File("run");
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data, "train.max_steps=40", "data.validation_fraction=0.05"), run))
         {
             var outcome = trainer.Run();
@@ -48,22 +48,22 @@ public class TrainerRunTests
     }
 
     [Fact]
-    public void A_second_run_into_the_same_directory_is_refused_without_resume()
+    public void SecondRunIntoTheSameDirectoryIsRefusedWithoutResume()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 100);
-        var run = temp.Sub("run");
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 100);
+        var run = temp.File("run");
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data, "train.max_steps=8"), run)) trainer.Run();
         var error = Assert.Throws<Config.TrainConfigException>(() => TinyRuns.Open(TinyRuns.Config(data, "train.max_steps=8"), run));
         Assert.Contains("--resume", error.Message);
     }
 
     [Fact]
-    public void Bf16_runs_keep_fp32_master_weights_in_the_checkpoint_and_save_a_bf16_model()
+    public void Bf16RunsKeepFp32MasterWeightsInTheCheckpointAndSaveABf16Model()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 100);
-        var run = temp.Sub("run");
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 100);
+        var run = temp.File("run");
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data, "model.dtype=bfloat16", "train.max_steps=8", "schedule.warmup_steps=2"), run))
         {
             Assert.True(trainer.Run().Completed);
@@ -79,14 +79,14 @@ public class TrainerRunTests
     }
 
     [Fact]
-    public void Continued_pretraining_starts_from_an_hf_directory_with_its_own_lr_and_warmup()
+    public void ContinuedPretrainingStartsFromAnHfDirectoryWithItsOwnLrAndWarmup()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.Sub("data"), documents: 200);
-        var first = temp.Sub("first");
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 200);
+        var first = temp.File("first");
         double lastLoss;
         using (var trainer = TinyRuns.Open(TinyRuns.Config(data, "train.max_steps=30"), first)) lastLoss = trainer.Run().FinalLoss!.Value;
-        var second = temp.Sub("second");
+        var second = temp.File("second");
         var config = TinyRuns.Config(data, "model.preset=", "model.vocab_size=", $"model.from={Path.Combine(first, "model")}",
             "train.max_steps=6", "optimizer.lr=0.0005", "schedule.warmup_steps=3");
         using (var trainer = TinyRuns.Open(config, second)) Assert.True(trainer.Run().Completed);

@@ -11,7 +11,7 @@ public class AdamWTests
     static readonly OptimizerSettings Settings = new() { Lr = 0.01, Beta1 = 0.9, Beta2 = 0.95, Eps = 1e-8, WeightDecay = 0.1 };
 
     [Fact]
-    public void One_step_matches_the_AdamW_formula_computed_by_hand()
+    public void OneStepMatchesTheAdamWFormulaComputedByHand()
     {
         using var p = new Parameter(tensor(new[] { 1.0f, -2.0f }, [1, 2]));
         using var opt = new AdamW([("w", p)], Settings);
@@ -27,7 +27,7 @@ public class AdamWTests
     }
 
     [Fact]
-    public void Matches_libtorch_AdamW_over_many_steps_and_skips_decay_on_vectors()
+    public void MatchesLibtorchAdamWOverManyStepsAndSkipsDecayOnVectors()
     {
         using var scope = NewDisposeScope();
         manual_seed(3);
@@ -55,7 +55,7 @@ public class AdamWTests
     }
 
     [Fact]
-    public void Bf16_parameters_keep_fp32_master_weights_and_accumulate_gradients_in_fp32()
+    public void Bf16ParametersKeepFp32MasterWeightsAndAccumulateGradientsInFp32()
     {
         using var p = new Parameter(tensor(new[] { 1.0f, 1.0f }).to_type(ScalarType.BFloat16));
         using var opt = new AdamW([("w", p)], Settings with { WeightDecay = 0 });
@@ -68,8 +68,8 @@ public class AdamWTests
         Assert.Equal(0f, p.grad!.to_type(ScalarType.Float32).abs().sum().item<float>());
         opt.Step(1e-4);
         Assert.Equal(ScalarType.BFloat16, p.dtype);
-        using var dir = new Support.TempDirectory();
-        var path = dir.Sub("opt.safetensors");
+        using var dir = new TempDirectory();
+        var path = dir.File("opt.safetensors");
         opt.Save(path);
         using var file = Modeling.Checkpoints.SafetensorsFile.Open(path);
         var master = file.Read("w.master");
@@ -80,17 +80,17 @@ public class AdamWTests
     }
 
     [Fact]
-    public void Save_and_load_restore_the_state_exactly_and_refuse_another_model()
+    public void SaveAndLoadRestoreTheStateExactlyAndRefuseAnotherModel()
     {
-        using var dir = new Support.TempDirectory();
+        using var dir = new TempDirectory();
         using var p = new Parameter(randn(3, 3));
         using var opt = new AdamW([("layer.weight", p)], Settings);
         p.grad = randn(3, 3);
         opt.Step(0.01);
-        opt.Save(dir.Sub("a.safetensors"));
+        opt.Save(dir.File("a.safetensors"));
         using var q = new Parameter(p.detach().clone());
         using var restored = new AdamW([("layer.weight", q)], Settings);
-        restored.Load(dir.Sub("a.safetensors"));
+        restored.Load(dir.File("a.safetensors"));
         Assert.Equal(1, restored.StepCount);
         var g = randn(3, 3);
         p.grad = g.clone();
@@ -99,7 +99,7 @@ public class AdamWTests
         restored.Step(0.01);
         Assert.True(p.equal(q).all().item<bool>());
         using var other = new AdamW([("other.weight", new Parameter(randn(3, 3)))], Settings);
-        var error = Assert.Throws<Modeling.Checkpoints.CheckpointException>(() => other.Load(dir.Sub("a.safetensors")));
+        var error = Assert.Throws<Modeling.Checkpoints.CheckpointException>(() => other.Load(dir.File("a.safetensors")));
         Assert.Contains("other.weight.exp_avg", error.Message);
     }
 }

@@ -8,20 +8,20 @@ public class CheckpointStoreTests
     static void Write(string dir) => File.WriteAllText(Path.Combine(dir, CheckpointStore.StateFile), "{}");
 
     [Fact]
-    public void Keeps_the_newest_k_plus_every_multiple_of_m()
+    public void KeepsTheNewestKPlusEveryMultipleOfM()
     {
         using var temp = new TempDirectory();
-        var store = new CheckpointStore(temp.Sub("ckpt"), keepLast: 2, keepEvery: 30);
+        var store = new CheckpointStore(temp.File("ckpt"), keepLast: 2, keepEvery: 30);
         foreach (var step in new[] { 10, 20, 30, 40, 50, 60, 70 }) store.Save(step, Write);
         Assert.Equal(new long[] { 30, 60, 70 }, store.List().Select(c => c.Step));
         Assert.Equal(70, store.Latest()!.Value.Step);
     }
 
     [Fact]
-    public void A_failing_writer_publishes_nothing_and_names_the_checkpoint_still_newest()
+    public void FailingWriterPublishesNothingAndNamesTheCheckpointStillNewest()
     {
         using var temp = new TempDirectory();
-        var store = new CheckpointStore(temp.Sub("ckpt"), keepLast: 2, keepEvery: 0);
+        var store = new CheckpointStore(temp.File("ckpt"), keepLast: 2, keepEvery: 0);
         store.Save(5, Write);
         var error = Assert.Throws<CheckpointWriteException>(() => store.Save(10, dir =>
         {
@@ -31,14 +31,14 @@ public class CheckpointStoreTests
         Assert.Contains("step-5 is still the newest checkpoint", error.Message);
         Assert.Contains("No space left on device", error.Message);
         Assert.Equal(new long[] { 5 }, store.List().Select(c => c.Step));
-        Assert.Empty(Directory.GetDirectories(temp.Sub("ckpt"), ".step-*"));
+        Assert.Empty(Directory.GetDirectories(temp.File("ckpt"), ".step-*"));
     }
 
     [Fact]
-    public void A_directory_without_the_state_file_is_not_a_checkpoint_and_partials_are_cleaned()
+    public void DirectoryWithoutTheStateFileIsNotACheckpointAndPartialsAreCleaned()
     {
         using var temp = new TempDirectory();
-        var root = temp.Sub("ckpt");
+        var root = temp.File("ckpt");
         var store = new CheckpointStore(root, keepLast: 3, keepEvery: 0);
         store.Save(1, Write);
         Directory.CreateDirectory(Path.Combine(root, "step-9"));           // no trainer_state.json: incomplete

@@ -9,7 +9,7 @@ public class LearningRateScheduleTests
     static readonly OptimizerSettings Optimizer = new() { Lr = 1.0, MinLr = 0.1 };
 
     [Fact]
-    public void Cosine_warms_up_linearly_then_decays_to_min_lr()
+    public void CosineWarmsUpLinearlyThenDecaysToMinLr()
     {
         var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Cosine, WarmupSteps = 10 }, 111);
         Assert.Equal(0.1, s.At(0), 12);
@@ -21,7 +21,7 @@ public class LearningRateScheduleTests
     }
 
     [Fact]
-    public void Wsd_holds_the_peak_then_decays_linearly_over_the_last_fraction()
+    public void WsdHoldsThePeakThenDecaysLinearlyOverTheLastFraction()
     {
         var s = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Wsd, WarmupSteps = 5, DecayFraction = 0.2 }, 100);
         Assert.Equal(1.0, s.At(5), 12);
@@ -31,7 +31,7 @@ public class LearningRateScheduleTests
     }
 
     [Fact]
-    public void Constant_and_linear_shapes()
+    public void ConstantAndLinearShapes()
     {
         var constant = new LearningRateSchedule(Optimizer, new ScheduleSettings { Type = ScheduleType.Constant }, 50);
         Assert.All(Enumerable.Range(0, 50), i => Assert.Equal(1.0, constant.At(i)));
@@ -42,7 +42,7 @@ public class LearningRateScheduleTests
     }
 
     [Fact]
-    public void A_stage_with_its_own_schedule_overrides_the_run_and_a_continue_stage_can_warm_up()
+    public void StageWithItsOwnScheduleOverridesTheRunAndAContinueStageCanWarmUp()
     {
         var stages = new List<LearningRateSchedule.StageSpan>
         {

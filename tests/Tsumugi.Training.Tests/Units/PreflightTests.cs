@@ -11,21 +11,21 @@ public class PreflightTests
         Assert.Throws<TrainConfigException>(() => TinyRuns.Open(config, run).Dispose());
 
     [Fact]
-    public void Unknown_yaml_key_names_the_file_line_and_allowed_keys()
+    public void UnknownYamlKeyNamesTheFileLineAndAllowedKeys()
     {
         var e = Assert.Throws<TrainConfigException>(() => TrainConfig.Parse("model: {preset: tiny}\ndata: {path: x}\ntrain:\n  seq_len: 128\n", "run.yaml", "/tmp"));
         Assert.Contains("run.yaml:4", e.Message);
         Assert.Contains("train.seq_len", e.Message);
         Assert.Contains("seq_length", e.Message);
-        var set = Assert.Throws<TrainConfigException>(() => TrainConfig.Load(RepoPaths.TinyConfig, ["data.path=x", "optimizer.learning_rate=1"]));
+        var set = Assert.Throws<TrainConfigException>(() => TrainConfig.Load(TinyRuns.TinyConfig, ["data.path=x", "optimizer.learning_rate=1"]));
         Assert.Contains("optimizer.learning_rate", set.Message);
     }
 
     [Fact]
-    public void Stage_weights_that_do_not_sum_to_one_are_refused()
+    public void StageWeightsThatDoNotSumToOneAreRefused()
     {
         using var temp = new TempDirectory();
-        var a = SyntheticDatasets.Counting(temp.Sub("data"), "a", documents: 50);
+        var a = SyntheticDatasets.Counting(temp.File("data"), "a", documents: 50);
         var yaml = $"""
             model: {"{"}preset: tiny, vocab_size: 256{"}"}
             data:
@@ -34,39 +34,39 @@ public class PreflightTests
                 - {"{"}name: one, tokens: 10K, mixture: {"{"}a: 0.7{"}"}{"}"}
             """;
         var config = TrainConfig.Parse(yaml, "stages.yaml", temp.Path);
-        var e = Refused(temp.Sub("run"), config);
+        var e = Refused(temp.File("run"), config);
         Assert.Contains("sum to 0.7", e.Message);
     }
 
     [Fact]
-    public void Missing_or_corrupt_idx_and_vocabulary_mismatch_are_refused()
+    public void MissingOrCorruptIdxAndVocabularyMismatchAreRefused()
     {
         using var temp = new TempDirectory();
-        var prefix = SyntheticDatasets.Counting(temp.Sub("data"), documents: 50);
-        var missing = Refused(temp.Sub("r1"), TinyRuns.Config(temp.Sub("nowhere/x")));
+        var prefix = SyntheticDatasets.Counting(temp.File("data"), documents: 50);
+        var missing = Refused(temp.File("r1"), TinyRuns.Config(temp.File("nowhere/x")));
         Assert.Contains("nowhere", missing.Message);
 
         // A model whose vocabulary is smaller than the tokenizer's the data was written with.
-        var vocab = Refused(temp.Sub("r2"), TinyRuns.Config(prefix, "model.vocab_size=128"));
+        var vocab = Refused(temp.File("r2"), TinyRuns.Config(prefix, "model.vocab_size=128"));
         Assert.Contains("vocabulary of 256", vocab.Message);
 
         File.WriteAllBytes(prefix + ".idx", File.ReadAllBytes(prefix + ".idx")[..20]); // truncated index
-        var corrupt = Assert.ThrowsAny<Exception>(() => TinyRuns.Open(TinyRuns.Config(prefix), temp.Sub("r3")).Dispose());
+        var corrupt = Assert.ThrowsAny<Exception>(() => TinyRuns.Open(TinyRuns.Config(prefix), temp.File("r3")).Dispose());
         Assert.IsNotType<NullReferenceException>(corrupt);
         Assert.Contains("counting.idx", corrupt.Message);
     }
 
     [Fact]
-    public void Contradictory_budgets_and_batch_geometry_are_refused_with_the_fix()
+    public void ContradictoryBudgetsAndBatchGeometryAreRefusedWithTheFix()
     {
         using var temp = new TempDirectory();
-        var prefix = SyntheticDatasets.Counting(temp.Sub("data"), documents: 50);
-        var geometry = Refused(temp.Sub("r1"), TinyRuns.Config(prefix, "train.global_batch_tokens=1000"));
+        var prefix = SyntheticDatasets.Counting(temp.File("data"), documents: 50);
+        var geometry = Refused(temp.File("r1"), TinyRuns.Config(prefix, "train.global_batch_tokens=1000"));
         Assert.Contains("not a multiple of micro_batch_size × seq_length", geometry.Message);
         Assert.Contains("use 768 or 1,024", geometry.Message);
-        var budget = Refused(temp.Sub("r2"), TinyRuns.Config(prefix, "train.tokens=100000"));
+        var budget = Refused(temp.File("r2"), TinyRuns.Config(prefix, "train.tokens=100000"));
         Assert.Contains("disagree", budget.Message);
-        var noPath = Assert.Throws<TrainConfigException>(() => TrainConfig.Load(RepoPaths.TinyConfig));
+        var noPath = Assert.Throws<TrainConfigException>(() => TrainConfig.Load(TinyRuns.TinyConfig));
         Assert.Contains("data.path", noPath.Message);
 
         var curriculum = $"""
@@ -76,30 +76,30 @@ public class PreflightTests
               datasets: {"{"}a: {prefix}{"}"}
               stages: [{"{"}name: one, tokens: 2560, mixture: {"{"}a: 1{"}"}{"}"}]
             """;
-        var steps = Refused(temp.Sub("r3"), TrainConfig.Parse(curriculum, "c.yaml", temp.Path));
+        var steps = Refused(temp.File("r3"), TrainConfig.Parse(curriculum, "c.yaml", temp.Path));
         Assert.Contains("max_steps 7 contradicts the curriculum", steps.Message);
         Assert.Contains("set it to 10", steps.Message);
     }
 
     [Fact]
-    public void A_plan_whose_checkpoints_cannot_fit_on_the_disk_is_refused()
+    public void PlanWhoseCheckpointsCannotFitOnTheDiskIsRefused()
     {
         using var temp = new TempDirectory();
-        var prefix = SyntheticDatasets.Counting(temp.Sub("data"), documents: 50);
+        var prefix = SyntheticDatasets.Counting(temp.File("data"), documents: 50);
         // Keeping every checkpoint of a very long run needs far more than any disk.
-        var e = Refused(temp.Sub("run"), TinyRuns.Config(prefix, "train.max_steps=2000000000", "checkpoint.keep_every=1"));
+        var e = Refused(temp.File("run"), TinyRuns.Config(prefix, "train.max_steps=2000000000", "checkpoint.keep_every=1"));
         Assert.Contains("of disk", e.Message);
         Assert.Contains("free", e.Message);
-        Assert.False(Directory.Exists(Path.Combine(temp.Sub("run"), "checkpoints", "step-1")));
+        Assert.False(Directory.Exists(Path.Combine(temp.File("run"), "checkpoints", "step-1")));
     }
 
     [Fact]
-    public void A_foreign_dataset_without_a_manifest_trains_with_the_vocabulary_inferred_from_its_ids()
+    public void ForeignDatasetWithoutAManifestTrainsWithTheVocabularyInferredFromItsIds()
     {
         using var temp = new TempDirectory();
-        var prefix = SyntheticDatasets.Counting(temp.Sub("data"), documents: 80);
-        File.Delete(Path.Combine(temp.Sub("data"), DatasetManifest.FileName)); // as written by Megatron's own tools
-        using var trainer = TinyRuns.Open(TinyRuns.Config(prefix, "train.max_steps=6", "checkpoint.interval=0"), temp.Sub("run"));
+        var prefix = SyntheticDatasets.Counting(temp.File("data"), documents: 80);
+        File.Delete(Path.Combine(temp.File("data"), DatasetManifest.FileName)); // as written by Megatron's own tools
+        using var trainer = TinyRuns.Open(TinyRuns.Config(prefix, "train.max_steps=6", "checkpoint.interval=0"), temp.File("run"));
         Assert.Equal(256, trainer.Model.Config.VocabSize); // max id 255 → 256 (a multiple of 64)
         Assert.True(trainer.Run().Completed);
     }

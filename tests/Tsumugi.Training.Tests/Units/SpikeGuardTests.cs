@@ -14,7 +14,7 @@ public class SpikeGuardTests
     }
 
     [Fact]
-    public void Normal_steps_pass_and_loss_or_gradient_outliers_are_spikes()
+    public void NormalStepsPassAndLossOrGradientOutliersAreSpikes()
     {
         var guard = Warmed(out var random);
         for (var i = 0; i < 100; i++) Assert.Null(guard.Check(3.0 + random.NextDouble() * 0.1, 1.0 + random.NextDouble() * 0.1));
@@ -23,7 +23,7 @@ public class SpikeGuardTests
     }
 
     [Fact]
-    public void Non_finite_values_are_always_spikes_even_without_history()
+    public void NonFiniteValuesAreAlwaysSpikesEvenWithoutHistory()
     {
         var guard = new SpikeGuard(new GuardSettings { MinHistory = 10 });
         Assert.Null(guard.Check(100, 100)); // no history yet: nothing to compare with
@@ -32,7 +32,7 @@ public class SpikeGuardTests
     }
 
     [Fact]
-    public void State_round_trips_so_a_resumed_run_judges_identically()
+    public void StateRoundTripsSoAResumedRunJudgesIdentically()
     {
         var guard = Warmed(out _);
         var copy = new SpikeGuard(new GuardSettings { Window = 50, MinHistory = 10, LossSigma = 6, GradSigma = 6 });

@@ -7,7 +7,7 @@ namespace Tsumugi.Training.Tests.Vocabulary;
 /// <summary>Plain-text lines from ../shared/corpus (HTML tags stripped), in a stable file order, for tiny tokenizers.</summary>
 public static partial class CorpusText
 {
-    public static string Directory => Path.GetFullPath(Path.Combine(RepoPaths.Root, "..", "shared", "corpus"));
+    public static string Directory => RepoPaths.SharedCorpus;
 
     /// <summary>Lines of one language folder (ja, en) until <paramref name="maxChars"/> characters.</summary>
     public static List<string> Lines(string language, int maxChars)

@@ -17,11 +17,11 @@ public sealed class VocabularyExtensionDirectoryTests(TokenizerPair pair) : IDis
     [Fact]
     public void TheExtendedModelSavesAsAnHfDirectoryThatLoadsWithTheNewVocabulary()
     {
-        var tokenizerDir = _temp.Sub("new-tokenizer");
+        var tokenizerDir = _temp.File("new-tokenizer");
         TokenizerDirectory.Save(pair.New.Model, tokenizerDir);
         using var old = Build(pair.Old.VocabSize, tie: false, ScalarType.BFloat16);
         var (grown, _) = VocabularyExtension.Extend(old, pair.Old, pair.New);
-        var output = _temp.Sub("extended");
+        var output = _temp.File("extended");
         using (grown)
         {
             HfModelDirectory.Save(grown, output, tokenizerDir);
@@ -37,12 +37,12 @@ public sealed class VocabularyExtensionDirectoryTests(TokenizerPair pair) : IDis
     [Fact]
     public void LoadExtendedReadsTheModelsTokenizerAndTheIdMapNextToTheNewTokenizer()
     {
-        var oldTokenizerDir = _temp.Sub("old-tokenizer");
+        var oldTokenizerDir = _temp.File("old-tokenizer");
         TokenizerDirectory.Save(pair.Old.Model, oldTokenizerDir);
-        var modelDir = _temp.Sub("model");
+        var modelDir = _temp.File("model");
         using var old = Build(pair.Old.VocabSize, tie: true);
         HfModelDirectory.Save(old, modelDir, oldTokenizerDir);
-        var tokenizerDir = _temp.Sub("new-tokenizer");
+        var tokenizerDir = _temp.File("new-tokenizer");
         TokenizerDirectory.Save(pair.New.Model, tokenizerDir);
         // A hand-edited map: the first new piece averages rows 5 and 9 instead of its own split.
         int first = pair.IdMap.Keys.First();
@@ -63,7 +63,7 @@ public sealed class VocabularyExtensionDirectoryTests(TokenizerPair pair) : IDis
     [Fact]
     public void IdMapRoundTripsAndMalformedFilesNameTheKey()
     {
-        var path = _temp.Sub(VocabularyIdMap.FileName);
+        var path = _temp.File(VocabularyIdMap.FileName);
         VocabularyTools.WriteIdMap(pair.IdMap, path, pair.Old.VocabSize);
         var map = VocabularyIdMap.Read(path);
         Assert.Equal((pair.Old.VocabSize, pair.New.VocabSize), (map.OldVocabSize, map.NewVocabSize));
@@ -79,14 +79,14 @@ public sealed class VocabularyExtensionDirectoryTests(TokenizerPair pair) : IDis
     [Fact]
     public void AModelDirectoryWithoutATokenizerNeedsOldTokenizer()
     {
-        var modelDir = _temp.Sub("bare");
+        var modelDir = _temp.File("bare");
         using (var old = Build(pair.Old.VocabSize, tie: true)) HfModelDirectory.Save(old, modelDir);
-        var tokenizerDir = _temp.Sub("new-tokenizer");
+        var tokenizerDir = _temp.File("new-tokenizer");
         TokenizerDirectory.Save(pair.New.Model, tokenizerDir);
         var error = Assert.Throws<FileNotFoundException>(() => VocabularyExtension.LoadExtended(modelDir, tokenizerDir));
         Assert.Contains("--old-tokenizer", error.Message);
 
-        var oldTokenizerDir = _temp.Sub("old-tokenizer");
+        var oldTokenizerDir = _temp.File("old-tokenizer");
         TokenizerDirectory.Save(pair.Old.Model, oldTokenizerDir);
         var (grown, _) = VocabularyExtension.LoadExtended(modelDir, tokenizerDir, Path.Combine(oldTokenizerDir, "tokenizer.model"));
         using (grown) Assert.Equal(pair.New.VocabSize, grown.Config.VocabSize);

@@ -1,7 +1,7 @@
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
 
-namespace Tsumugi.Generation.Tests;
+namespace Tsumugi.Testing;
 
 /// <summary>A randomly initialised tiny Llama sized to the test tokenizer's vocabulary: its greedy output is arbitrary but fixed.</summary>
 public sealed class TinyModelFixture : IDisposable

@@ -9,12 +9,13 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Tsumugi.Evaluation.Tests;
+namespace Tsumugi.Testing;
 
 /// <summary>
 /// A local OpenAI-compatible judge for tests: /v1/chat/completions answers by the first rule whose marker occurs in the
 /// request's messages — canned text, an HTTP status, a raw body, or a sleep past the client's timeout — and records every request
-/// (Authorization header and JSON body) so tests can check what the judge was sent.
+/// (Authorization header and JSON body) so tests can check what the judge was sent. Or, started with an answer function,
+/// it answers each request by what the function returns for the last message (a status and the text for status 200).
 /// </summary>
 public sealed class JudgingStubServer : IAsyncDisposable
 {
@@ -28,15 +29,29 @@ public sealed class JudgingStubServer : IAsyncDisposable
         IEnumerable<JsonNode> Messages => Body["messages"]!.AsArray().Select(m => m!);
     }
 
-    readonly IReadOnlyList<Rule> _rules;
+    readonly Func<JsonObject, Rule> _choose;
     readonly WebApplication _app;
 
     public ConcurrentQueue<Request> Requests { get; } = new();
     public string BaseUrl { get; }
 
-    JudgingStubServer(IReadOnlyList<Rule> rules, WebApplication app, string baseUrl) => (_rules, _app, BaseUrl) = (rules, app, baseUrl);
+    JudgingStubServer(Func<JsonObject, Rule> choose, WebApplication app, string baseUrl) => (_choose, _app, BaseUrl) = (choose, app, baseUrl);
 
-    public static async Task<JudgingStubServer> StartAsync(params Rule[] rules)
+    /// <summary>Answers by the first rule whose marker occurs in any message (none: a canned "[[1]]" verdict).</summary>
+    public static Task<JudgingStubServer> StartAsync(params Rule[] rules) => Start(body =>
+    {
+        var all = string.Join("\n", body["messages"]!.AsArray().Select(m => m!["content"]!.GetValue<string>()));
+        return rules.FirstOrDefault(r => all.Contains(r.Marker, StringComparison.Ordinal)) ?? new Rule("", "no rule matched: 評価：[[1]]");
+    });
+
+    /// <summary>Answers each request by <paramref name="answer"/> applied to the last message's content.</summary>
+    public static Task<JudgingStubServer> StartAsync(Func<string, (int Status, string Text)> answer) => Start(body =>
+    {
+        var (status, text) = answer(body["messages"]!.AsArray().Last()!["content"]!.GetValue<string>());
+        return new Rule("", text, status);
+    });
+
+    static async Task<JudgingStubServer> Start(Func<JsonObject, Rule> choose)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.SetMinimumLevel(LogLevel.None);
@@ -46,7 +61,7 @@ public sealed class JudgingStubServer : IAsyncDisposable
         app.MapPost("/v1/chat/completions", (HttpContext ctx) => stub!.Answer(ctx));
         await app.StartAsync();
         var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return stub = new JudgingStubServer(rules, app, url + "/v1");
+        return stub = new JudgingStubServer(choose, app, url + "/v1");
     }
 
     /// <summary>Requests whose user message contains <paramref name="text"/>.</summary>
@@ -57,8 +72,7 @@ public sealed class JudgingStubServer : IAsyncDisposable
         var body = (await JsonNode.ParseAsync(ctx.Request.Body))!.AsObject();
         var request = new Request(ctx.Request.Headers.Authorization.ToString(), body);
         Requests.Enqueue(request);
-        var all = string.Join("\n", body["messages"]!.AsArray().Select(m => m!["content"]!.GetValue<string>()));
-        var rule = _rules.FirstOrDefault(r => all.Contains(r.Marker, StringComparison.Ordinal)) ?? new Rule("", "no rule matched: 評価：[[1]]");
+        var rule = _choose(body);
         if (rule.Sleep > TimeSpan.Zero)
         {
             try { await Task.Delay(rule.Sleep, ctx.RequestAborted); }

@@ -1,0 +1,24 @@
+using Tsumugi.Modeling;
+using Tsumugi.Tokenization.Spm;
+
+namespace Tsumugi.Testing;
+
+/// <summary>
+/// A randomly initialised tiny Llama with a byte-fallback tokenizer (<see cref="TestTokenizers"/>), saved as a real
+/// Hugging Face model directory (config, safetensors, tokenizer.model): its answers are gibberish but fixed for a seed.
+/// </summary>
+public static class TinyModelDirectory
+{
+    public static string Write(string directory, IEnumerable<string> words, long seed, int contextLength = 2048)
+    {
+        var tokenizer = TestTokenizers.ByteFallback(words);
+        var config = ModelPresets.Get("tiny");
+        config.VocabSize = tokenizer.VocabSize;
+        config.MaxPositionEmbeddings = contextLength;
+        using var model = new LlamaForCausalLM(config);
+        model.InitializeWeights(seed);
+        HfModelDirectory.Save(model, directory);
+        SpmModelIO.Write(tokenizer.Model, Path.Combine(directory, "tokenizer.model"));
+        return directory;
+    }
+}
