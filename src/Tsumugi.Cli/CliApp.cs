@@ -63,7 +63,8 @@ public static class CliApp
         Console.Error.WriteLine($"error: {inner.Message}");
         if (verbose) Console.Error.WriteLine(inner.ToString());
         else if (inner is not (IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException
-                 or Training.Config.TrainConfigException or Datasets.Curriculum.DataConfigException or Training.TrainingDivergedException))
+                 or Common.Config.ConfigException or Modeling.Checkpoints.CheckpointException or Datasets.IndexedDatasetException
+                 or Training.TrainingDivergedException))
             Console.Error.WriteLine("(run with --verbose for the stack trace)");
     }
 

@@ -1,7 +1,8 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Tsumugi.Common;
 using Tsumugi.Common.Config;
 using Tsumugi.Modeling;
@@ -377,12 +378,23 @@ public sealed class Trainer : IDisposable
         return new TrainingOutcome(_state.Step, true, null, _state.LastLoss, _lastHeldOut, modelDirectory, _problems);
     }
 
-    /// <summary>Hash of everything that shapes the loss curve; device, threads, logging and checkpoint cadence may change on resume.</summary>
+    /// <summary>
+    /// Hash of everything that shapes the loss curve; device, threads, logging and checkpoint cadence may change on resume.
+    /// Hashed as snake_case JSON (the config's own key names), not as record ToString(), so renaming a C# type or
+    /// property does not orphan existing checkpoints.
+    /// </summary>
     private static string Fingerprint(TrainConfig c, string dataFingerprint)
     {
-        var text = string.Join("|", c.Seed, c.Model, c.Train with { Device = default, Threads = 0 }, c.Optimizer, c.Schedule, c.Guard, dataFingerprint);
-        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+        var shaping = new { seed = c.Seed, model = c.Model, train = c.Train with { Device = default, Threads = 0 }, optimizer = c.Optimizer, schedule = c.Schedule, guard = c.Guard, data = dataFingerprint };
+        var json = JsonSerializer.SerializeToUtf8Bytes(shaping, FingerprintJson);
+        return Convert.ToHexStringLower(SHA256.HashData(json))[..16];
     }
+
+    private static readonly JsonSerializerOptions FingerprintJson = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
 
     private static Device ResolveDevice(TrainDevice setting) => setting switch
     {
