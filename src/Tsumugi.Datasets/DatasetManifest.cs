@@ -6,7 +6,8 @@ namespace Tsumugi.Datasets;
 
 /// <summary>
 /// <c>manifest.json</c>: one per output directory, one entry per dataset written there. Megatron ignores it;
-/// Tsumugi uses it to check the tokenizer and label domains.
+/// Tsumugi uses it to check the tokenizer, label domains and — through the completion markers — to refuse training on
+/// a folder a <c>data tokenize</c> run did not finish (<see cref="DatasetCompleteness"/>).
 /// </summary>
 public sealed class DatasetManifest
 {
@@ -19,6 +20,17 @@ public sealed class DatasetManifest
     private static readonly JsonSerializerOptions Json = new() { WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
 
     [JsonPropertyName("format")] public string Format { get; init; } = "megatron-mmididx-v1";
+
+    /// <summary>
+    /// The folder's completion marker: true when no <c>data tokenize</c> run is writing here or was stopped midway (it is
+    /// recomputed on every update, so a run's last write sets it); false while one is; null in a manifest written before
+    /// the marker existed.
+    /// </summary>
+    [JsonPropertyName("complete")] public bool? Complete { get; set; }
+
+    /// <summary><c>data tokenize</c> runs that started writing here and have not finished (killed ones stay until a rerun).</summary>
+    [JsonPropertyName("runs_in_progress")] public List<TokenizeRunRecord>? RunsInProgress { get; set; }
+
     [JsonPropertyName("datasets")] public List<DatasetManifestEntry> Datasets { get; init; } = [];
 
     /// <summary>The entry for a dataset name, or null.</summary>
@@ -43,16 +55,40 @@ public sealed class DatasetManifest
     }
 
     /// <summary>Adds or replaces the entry with the same name and rewrites the file atomically.</summary>
-    public static void Upsert(string directory, DatasetManifestEntry entry)
+    public static void Upsert(string directory, DatasetManifestEntry entry) => Update(directory, manifest => manifest.Put(entry));
+
+    /// <summary>Adds or replaces the entry with the same name (in memory).</summary>
+    internal void Put(DatasetManifestEntry entry)
+    {
+        Datasets.RemoveAll(d => d.Name == entry.Name);
+        Datasets.Add(entry);
+        Datasets.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+    }
+
+    /// <summary>
+    /// Reads, changes and rewrites the manifest atomically under the folder's lock (threads and processes), and sets
+    /// <see cref="Complete"/> from the runs still in progress, so the marker is always the last word of an update.
+    /// </summary>
+    internal static void Update(string directory, Action<DatasetManifest> change)
     {
         lock (UpdateLock)
         {
             using var fileLock = AcquireFileLock(Path.Combine(directory, FileName + ".lock"));
             var manifest = Load(directory);
-            manifest.Datasets.RemoveAll(d => d.Name == entry.Name);
-            manifest.Datasets.Add(entry);
-            manifest.Datasets.Sort((a, b) => string.CompareOrdinal(a.Name, b.Name));
+            change(manifest);
+            if (manifest.RunsInProgress is { Count: 0 }) manifest.RunsInProgress = null;
+            manifest.Complete = manifest.RunsInProgress is null;
             AtomicFile.WriteAllText(Path.Combine(directory, FileName), JsonSerializer.Serialize(manifest, Json));
+        }
+    }
+
+    /// <summary>Runs <paramref name="action"/> holding the folder's manifest lock (no other update can interleave).</summary>
+    internal static T WithLock<T>(string directory, Func<T> action)
+    {
+        lock (UpdateLock)
+        {
+            using var fileLock = AcquireFileLock(Path.Combine(directory, FileName + ".lock"));
+            return action();
         }
     }
 

@@ -14,4 +14,7 @@ public sealed record DatasetManifestEntry
     [JsonPropertyName("eos_id")] public int? EosId { get; init; }
     [JsonPropertyName("tokenizer_hash")] public string? TokenizerHash { get; init; }
     [JsonPropertyName("domain")] public string? Domain { get; init; }
+
+    /// <summary>The dataset's completion marker: true once its <c>.bin</c> and <c>.idx</c> are published; null in older manifests.</summary>
+    [JsonPropertyName("complete")] public bool? Complete { get; init; }
 }

@@ -168,6 +168,7 @@ public sealed class IndexedDatasetWriter : IDisposable
             EosId = _options.EosId,
             TokenizerHash = _options.TokenizerHash,
             Domain = _options.Domain,
+            Complete = true,
         };
         if (_options.WriteManifest) DatasetManifest.Upsert(Path.GetDirectoryName(_prefix)!, entry);
         return entry;

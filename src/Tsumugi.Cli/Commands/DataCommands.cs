@@ -27,7 +27,8 @@ public static class DataCommands
         var textField = new Option<string>("--text-field") { Description = "JSON field (and Parquet column) holding the text.", DefaultValueFactory = _ => "text", HelpName = "FIELD" };
         var cmd = new Command("tokenize",
             "Tokenize documents into Megatron indexed datasets (NAME.bin/NAME.idx, readable by Megatron-LM): one sequence per document " +
-            "with EOS appended, uint16 ids below 65,500 pieces else int32, plus manifest.json (tokens, documents, tokenizer hash, domain). " +
+            "with EOS appended, uint16 ids below 65,500 pieces else int32, plus manifest.json (tokens, documents, tokenizer hash, domain; " +
+            "marked complete by the run's last write — training refuses a folder a stopped run left, and a rerun finishes it). " +
             "Corrupt records and empty documents are skipped and counted.\n" +
             "Example: tsumugi data tokenize --input out/corpus/dedup --tokenizer out/tokenizer --output out/data")
         {
@@ -50,7 +51,9 @@ public static class DataCommands
                     {
                         task.MaxValue = Math.Max(1, p.BytesTotal);
                         task.Value = p.BytesDone;
-                        task.Description = $"tokenize {p.FilesDone}/{p.FilesTotal} files, {p.Documents:N0} docs, {p.Tokens:N0} tokens";
+                        task.Description = p.Merging is { } name
+                            ? $"merge {Markup.Escape(name)} ({p.PartsMerged} shards), {p.Documents:N0} docs, {p.Tokens:N0} tokens"
+                            : $"tokenize {p.FilesDone}/{p.FilesTotal} files, {p.Documents:N0} docs, {p.Tokens:N0} tokens";
                     });
                     result = new DatasetTokenizer(options).Run(progress);
                     task.Value = task.MaxValue;
@@ -82,7 +85,8 @@ public static class DataCommands
         CliApp.Info($"{r.Files} files ({r.InputBytes / 1e6:F1} MB{(r.FilesSkipped > 0 ? $", {r.FilesSkipped} skipped by extension" : "")}): " +
                     $"{r.Documents:N0} documents, {r.Tokens:N0} tokens; skipped {r.EmptyDocuments:N0} empty, {r.ErroredRecords:N0} unreadable; " +
                     $"{r.Threads} threads, {r.Seconds:F1} s = {r.TokensPerSecond:N0} tokens/s");
-        CliApp.Info($"wrote {r.Datasets.Count} dataset(s) and manifest.json to {r.OutputDirectory}");
+        if (r.LeftoversRemoved > 0) CliApp.Info($"removed {r.LeftoversRemoved} leftover(s) of an earlier run that was stopped (work folder, *.tmp)");
+        CliApp.Info($"wrote {r.Datasets.Count} dataset(s) and manifest.json (marked complete) to {r.OutputDirectory}");
         CliApp.Info($"tokenizer {r.TokenizerHash}");
     }
 }

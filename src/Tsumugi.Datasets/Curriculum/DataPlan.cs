@@ -40,7 +40,8 @@ public sealed class DataPlan : IDisposable
 
     /// <summary>
     /// Opens the datasets and checks the plan. <paramref name="vocabularySize"/> (the model's) is checked against each
-    /// dataset's manifest.json entry when there is one.
+    /// dataset's manifest.json entry when there is one; a folder that <c>data tokenize</c> did not finish is refused
+    /// (<see cref="DatasetCompleteness"/>).
     /// </summary>
     public static DataPlan Create(CurriculumConfig config, int sequenceLength, long seed, int? vocabularySize = null)
     {
@@ -78,6 +79,8 @@ public sealed class DataPlan : IDisposable
             if ((uint)options.PadId >= (uint)v) problems.Add($"pad_id {options.PadId} is outside the model vocabulary [0, {v})");
             if (options.AppendEosId is { } eos && (uint)eos >= (uint)v) problems.Add($"append_eos_id {eos} is outside the model vocabulary [0, {v})");
         }
+        // A folder a `data tokenize` run did not finish holds datasets that look whole while a domain is missing.
+        problems.AddRange(DatasetCompleteness.Problems(config.Datasets.Select(d => d.Path)));
         for (var i = 0; i < config.Datasets.Count; i++)
         {
             var spec = config.Datasets[i];

@@ -15,6 +15,11 @@ namespace Tsumugi.Datasets.Tokenize;
 /// and any grouping into shards, and a crash leaves only a <c>.tokenize-*</c> folder, never a half-written dataset
 /// under its final name.
 /// </para>
+/// <para>
+/// The run is recorded in manifest.json from its start to its last write (<see cref="TokenizeRun"/>): a folder that a
+/// killed run left half-written is marked incomplete, names the datasets missing and the command that finishes it, and
+/// the rerun deletes what the killed run left (its work folder, <c>NAME.bin.RANDOM.tmp</c>).
+/// </para>
 /// </summary>
 public sealed class DatasetTokenizer(TokenizeOptions options)
 {
@@ -32,18 +37,16 @@ public sealed class DatasetTokenizer(TokenizeOptions options)
         var sizes = files.Select(f => new FileInfo(f).Length).ToArray();
         var output = Path.GetFullPath(options.Output);
         Directory.CreateDirectory(output);
-        var temp = Path.Combine(output, ".tokenize-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(temp);
-        try
+        // Registered in manifest.json before anything is written: until Finish, training refuses the folder.
+        using var run = TokenizeRun.Start(output, options.CommandLine());
+        var outcomes = TokenizeFiles(source, files, sizes, run.WorkDirectory, progress);
+        var read = new TokenizeProgress(files.Count, files.Count, sizes.Sum(), sizes.Sum(), outcomes.Sum(o => o.Documents), outcomes.Sum(o => o.Tokens));
+        var datasets = Merge(source, outcomes, output, run, read, progress);
+        run.Finish();
+        return Summarize(source, files, sizes, skippedFiles, outcomes, datasets, output, clock.Elapsed.TotalSeconds) with
         {
-            var outcomes = TokenizeFiles(source, files, sizes, temp, progress);
-            var datasets = Merge(source, outcomes, output);
-            return Summarize(source, files, sizes, skippedFiles, outcomes, datasets, output, clock.Elapsed.TotalSeconds);
-        }
-        finally
-        {
-            try { Directory.Delete(temp, recursive: true); } catch (IOException) { /* leftovers are never read as datasets */ }
-        }
+            LeftoversRemoved = run.LeftoversRemoved,
+        };
     }
 
     void Validate()
@@ -111,25 +114,33 @@ public sealed class DatasetTokenizer(TokenizeOptions options)
         return outcomes;
     }
 
-    /// <summary>Concatenates the per-shard datasets of every name in input order into <c>OUTPUT/NAME</c>.</summary>
-    List<DatasetManifestEntry> Merge(TokenizerSource source, ShardOutcome[] outcomes, string output)
+    /// <summary>
+    /// Concatenates the per-shard datasets of every name in input order into <c>OUTPUT/NAME</c>, recording each in the
+    /// manifest as it is published.
+    /// </summary>
+    List<DatasetManifestEntry> Merge(TokenizerSource source, ShardOutcome[] outcomes, string output, TokenizeRun run, TokenizeProgress read,
+        IProgress<TokenizeProgress>? progress)
     {
         var entries = new List<DatasetManifestEntry>();
-        var names = outcomes.SelectMany(o => o.Parts.Keys).Distinct().Order(StringComparer.Ordinal);
+        var names = outcomes.SelectMany(o => o.Parts.Keys).Distinct().Order(StringComparer.Ordinal).ToList();
+        run.Plan(names);
         foreach (var name in names)
         {
             using var writer = new IndexedDatasetWriter(Path.Combine(output, name), new IndexedDatasetWriterOptions
             {
                 VocabularySize = source.Tokenizer.VocabSize, EosId = source.Tokenizer.EosId,
-                TokenizerHash = source.Hash, Domain = DomainOf(name, outcomes),
+                TokenizerHash = source.Hash, Domain = DomainOf(name, outcomes), WriteManifest = false,
             });
+            var parts = 0;
             foreach (var outcome in outcomes)
             {
                 if (!outcome.Parts.TryGetValue(name, out var part)) continue;
-                using var dataset = IndexedDataset.Open(part);
-                writer.AddDataset(dataset);
+                using (var dataset = IndexedDataset.Open(part)) writer.AddDataset(dataset);
+                progress?.Report(read with { Merging = name, PartsMerged = ++parts });
             }
-            entries.Add(writer.Complete());
+            var entry = writer.Complete();
+            run.Published(entry);
+            entries.Add(entry);
         }
         return entries;
     }

@@ -30,4 +30,19 @@ public sealed record TokenizeOptions
 
     /// <summary>JSON field (and Parquet column) holding the text.</summary>
     public string TextField { get; init; } = "text";
+
+    /// <summary>The <c>tsumugi data tokenize</c> command line that repeats this run (recorded while it runs, quoted for a POSIX shell).</summary>
+    public string CommandLine()
+    {
+        var words = new List<string> { "tsumugi", "data", "tokenize", "--input" };
+        words.AddRange(Inputs.Select(Quote));
+        words.AddRange(["--tokenizer", Quote(Tokenizer), "--output", Quote(Output)]);
+        if (Name is not null) words.AddRange(["--name", Quote(Name)]);
+        if (Domain is not null) words.AddRange(["--domain", Quote(Domain)]);
+        if (TextField != "text") words.AddRange(["--text-field", Quote(TextField)]);
+        return string.Join(' ', words);
+    }
+
+    static string Quote(string word) =>
+        word.Length > 0 && word.All(c => char.IsAsciiLetterOrDigit(c) || "/._-+=:,@%".Contains(c)) ? word : "'" + word.Replace("'", "'\\''") + "'";
 }

@@ -45,6 +45,9 @@ public sealed record TokenizeResult
 
     public int Threads { get; init; }
 
+    /// <summary>Work folders and temporaries of killed runs in the output folder, deleted before this run wrote.</summary>
+    public int LeftoversRemoved { get; init; }
+
     /// <summary>Wall time of the run: reading, encoding, writing and merging.</summary>
     public double Seconds { get; init; }
 
