@@ -85,6 +85,9 @@ public static class CorpusCommands
         var time = new Table().Title("time per step (CPU seconds, all workers)").AddColumns("step", "seconds");
         foreach (var (step, sec) in s.StepSeconds.OrderByDescending(x => x.Value)) time.AddRow(Markup.Escape(step), $"{sec:F2}");
         AnsiConsole.Write(time);
+        if (s.FilesSkipped > 0 || s.FilesNotRegular > 0)
+            CliApp.Info($"files: {s.FilesRead:N0} read, {s.FilesSkipped:N0} skipped by extension, {s.FilesNotRegular:N0} not regular files (named pipes, sockets, devices) skipped unread");
+        if (s.MostlyRejected is { } advice) CliApp.Info("warning: " + advice.Message);
         if (s.Issues.Count > 0)
             CliApp.Info("issues: " + string.Join(", ", s.Issues.Select(i => $"{i.Key} {i.Value}")) + $" (samples in {Path.Combine(output, PipelineRunner.SummaryFile)})");
         CliApp.Info($"domains: {string.Join(", ", s.Domains.Select(d => $"{d.Key} {d.Value}"))}; tiers: {string.Join(", ", s.Tiers.Select(t => $"{t.Key} {t.Value}"))}");

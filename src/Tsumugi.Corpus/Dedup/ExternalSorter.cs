@@ -70,9 +70,19 @@ public sealed class ExternalSorter<T> : IDisposable where T : unmanaged, ICompar
     {
         Directory.CreateDirectory(_spillDir);
         var path = Path.Combine(_spillDir, $"{_name}-{_nextRun++:D6}.run");
-        using var f = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16);
+        using var f = CreateRun(path);
         f.Write(MemoryMarshal.AsBytes(sorted));
         return path;
+    }
+
+    /// <summary>
+    /// A new run file, created exclusively: a leftover of a killed run under the same name is deleted first (a symlink
+    /// is removed, never followed), and anything that appears in between makes the open fail rather than be written through.
+    /// </summary>
+    static FileStream CreateRun(string path)
+    {
+        File.Delete(path);
+        return new FileStream(path, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16);
     }
 
     /// <summary>All records in ascending order. Call once, after the last <see cref="Add"/>.</summary>
@@ -91,7 +101,7 @@ public sealed class ExternalSorter<T> : IDisposable where T : unmanaged, ICompar
             var group = _runs.Take(MaxFanIn).ToList();
             _runs.RemoveRange(0, group.Count);
             var merged = Path.Combine(_spillDir, $"{_name}-{_nextRun++:D6}.run");
-            using (var f = new FileStream(merged, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+            using (var f = CreateRun(merged))
             {
                 var outBuf = new T[ReaderItems(group.Count + 1)];
                 int o = 0;

@@ -25,7 +25,7 @@ public sealed class PipelineRunner(PipelineConfig config)
         if (string.IsNullOrEmpty(config.Output)) throw new ArgumentException("no output folder: pass --output DIR or set 'output:' in the config");
         config.BuildSteps(); // validate before touching the disk
         var total = Stopwatch.StartNew();
-        var files = InputFiles.Expand(config.Inputs, out int skipped);
+        var files = InputFiles.Expand(config.Inputs, out int skipped, out int notRegular);
         Directory.CreateDirectory(config.Output);
         var plan = ShardPlan.Create(files, config.ShardBytes, config.MinShards);
         var planPath = Path.Combine(config.Output, PlanFile);
@@ -61,8 +61,13 @@ public sealed class PipelineRunner(PipelineConfig config)
 
         var summary = new RunStats();
         foreach (var k in mine) summary.Merge(results[k]);
-        if (config.ShardIndex == 0) summary.FilesSkipped += skipped;
+        if (config.ShardIndex == 0)
+        {
+            summary.FilesSkipped += skipped;
+            summary.FilesNotRegular += notRegular;
+        }
         summary.Seconds = total.Elapsed.TotalSeconds;
+        summary.MostlyRejected = RejectionAdvice.For(summary);
         var name = config.ShardCount == 1 ? SummaryFile : $"summary-{config.ShardIndex}-of-{config.ShardCount}.json";
         AtomicFile.WriteAllText(Path.Combine(config.Output, name), summary.ToJson());
         return summary;

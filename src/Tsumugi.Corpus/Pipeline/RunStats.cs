@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Tsumugi.Corpus.Reading;
 
 namespace Tsumugi.Corpus.Pipeline;
@@ -11,6 +12,8 @@ public sealed class RunStats
 {
     public long FilesRead { get; set; }
     public long FilesSkipped { get; set; }
+    /// <summary>Inputs that are not regular files (named pipes, sockets, devices): skipped, never opened.</summary>
+    public long FilesNotRegular { get; set; }
     public long BytesIn { get; set; }
     public long DocsIn { get; set; }
     public long CharsIn { get; set; }
@@ -30,6 +33,10 @@ public sealed class RunStats
     public double Seconds { get; set; }
     public int ShardsDone { get; set; }
     public int ShardsSkipped { get; set; }
+
+    /// <summary>Set on a run's summary when filters rejected most documents: the top filters and where to look.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RejectionAdvice? MostlyRejected { get; set; }
 
     const int MaxSamples = 200;
 
@@ -51,7 +58,7 @@ public sealed class RunStats
 
     public void Merge(RunStats o)
     {
-        FilesRead += o.FilesRead; FilesSkipped += o.FilesSkipped; BytesIn += o.BytesIn;
+        FilesRead += o.FilesRead; FilesSkipped += o.FilesSkipped; FilesNotRegular += o.FilesNotRegular; BytesIn += o.BytesIn;
         DocsIn += o.DocsIn; CharsIn += o.CharsIn; DocsKept += o.DocsKept; CharsKept += o.CharsKept; CharsOut += o.CharsOut;
         DocsErrored += o.DocsErrored; CharsErrored += o.CharsErrored; InvalidBytes += o.InvalidBytes;
         foreach (var (k, v) in o.Rejected) { if (!Rejected.TryGetValue(k, out var c)) Rejected[k] = c = new(); c.Add(v.Docs, v.Chars); }

@@ -16,6 +16,9 @@ public sealed class BoundedLineReader(TextReader reader, int maxChars)
     /// <summary>1-based number of the line last returned.</summary>
     public long LineNumber { get; private set; }
 
+    /// <summary>Whether the line last returned ended with a newline (false only for a last line the input cut off).</summary>
+    public bool LastLineTerminated { get; private set; }
+
     /// <summary>Reads the next line. False at end of input. <paramref name="line"/> is null when the line was oversize.</summary>
     public bool TryReadLine(out string? line, out bool oversize)
     {
@@ -31,6 +34,7 @@ public sealed class BoundedLineReader(TextReader reader, int maxChars)
                 if (_len <= 0)
                 {
                     if (!any) { line = null; return false; }
+                    LastLineTerminated = false;
                     break;
                 }
             }
@@ -42,7 +46,7 @@ public sealed class BoundedLineReader(TextReader reader, int maxChars)
                 if (_line.Length + (end - _pos) > maxChars) { oversize = true; _line.Clear(); }
                 else _line.Append(_buffer, _pos, end - _pos);
             }
-            if (nl >= 0) { _pos = nl + 1; break; }
+            if (nl >= 0) { _pos = nl + 1; LastLineTerminated = true; break; }
             _pos = _len;
         }
         LineNumber++;

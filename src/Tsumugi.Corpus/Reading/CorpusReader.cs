@@ -69,9 +69,11 @@ public sealed class CorpusReader(ReaderOptions options)
                 failure = Classify(e, ctx);
                 break;
             }
+            if (item.Document is not null) ctx.Documents++;
             yield return item;
         }
         try { items?.Dispose(); } catch (Exception) { /* a broken stream failing again on close adds nothing */ }
+        if (failure is null && ctx.Damage is { } damage) failure = DamageIssue(ctx, damage);
         if (failure is not null) yield return ReadItem.Of(failure);
         if (ctx.Fallback is { InvalidBytes: > 0 } fb)
             yield return ReadItem.Of(new ReadIssue("invalid_bytes", path, 0,
@@ -84,12 +86,29 @@ public sealed class CorpusReader(ReaderOptions options)
         public long Line;
         public CountingDecoderFallback? Fallback;
         public bool Compressed => Path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || Path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase);
+        /// <summary>The decompressing stream being read (null for plain files): its failure is the file's damage.</summary>
+        public SalvagingStream? Decoded;
+        /// <summary>Damage found while sniffing a file that is then not read again (one whole-file document).</summary>
+        public DamagedInputException? SniffDamage;
+        public DamagedInputException? Damage => SniffDamage ?? Decoded?.Failure;
+        /// <summary>Documents returned so far, and the line a cut ended inside (dropped, not reported as malformed).</summary>
+        public long Documents, CutLine;
+    }
+
+    /// <summary>One errored record for a damaged compressed file: what is wrong, and what was kept before it.</summary>
+    static ReadIssue DamageIssue(FileContext ctx, DamagedInputException damage)
+    {
+        var cut = ctx.CutLine > 0 ? $"; dropped the cut-off line {ctx.CutLine}" : "";
+        return new ReadIssue(damage.Kind, ctx.Path, ctx.Line,
+            $"{damage.Message}; kept the {ctx.Documents} document(s) read before it{cut}; the rest of the file is lost — re-download or re-compress it",
+            IsRecord: true);
     }
 
     static ReadIssue Classify(Exception e, FileContext ctx)
     {
         string kind = e switch
         {
+            DamagedInputException damaged => damaged.Kind,
             UnauthorizedAccessException => "unreadable",
             FileNotFoundException or DirectoryNotFoundException => "unreadable",
             ZstdException or InvalidDataException or EndOfStreamException when ctx.Compressed => "truncated",
@@ -100,13 +119,18 @@ public sealed class CorpusReader(ReaderOptions options)
         return new ReadIssue(kind, ctx.Path, ctx.Line, $"{e.Message.Trim()} ({hint}); the rest of the file was skipped", IsRecord: true);
     }
 
-    static Stream OpenDecoded(string path, bool unbuffered = false)
+    /// <summary>
+    /// The file's bytes, decompressed; a compressed file comes through a <see cref="SalvagingStream"/> (returned in
+    /// <paramref name="salvage"/>), so damage ends the data after the last good byte instead of throwing.
+    /// </summary>
+    static Stream OpenDecoded(string path, out SalvagingStream? salvage, bool unbuffered = false)
     {
         // unbuffered: the caller reads in large blocks itself (a FileStream buffer would only be one more copy).
         bool compressed = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase);
         Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, unbuffered && !compressed ? 0 : 1 << 14);
-        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return new GzipCheckStream(new GZipStream(s, CompressionMode.Decompress), path);
-        if (path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase)) return new DecompressionStream(s);
+        salvage = null;
+        if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase)) return salvage = new SalvagingStream(new GzipCheckStream(s, path), path);
+        if (path.EndsWith(".zst", StringComparison.OrdinalIgnoreCase)) return salvage = new SalvagingStream(new DecompressionStream(s), path);
         return s;
     }
 
@@ -124,7 +148,17 @@ public sealed class CorpusReader(ReaderOptions options)
         // Sniff the first bytes: empty, binary, encoding. Then reopen (cheap) instead of stitching streams together.
         byte[] prefix = _prefix;
         int got;
-        using (var probe = OpenDecoded(path, unbuffered: true)) got = probe.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+        DamagedInputException? sniffDamage;
+        using (var probe = OpenDecoded(path, out var sniffed, unbuffered: true))
+        {
+            got = probe.ReadAtLeast(prefix, prefix.Length, throwOnEndOfStream: false);
+            sniffDamage = sniffed?.Failure;
+        }
+        if (got == 0 && sniffDamage is not null)
+        {
+            ctx.SniffDamage = sniffDamage; // nothing decodable at all: reported as the file's damage
+            yield break;
+        }
         if (got == 0)
         {
             yield return ReadItem.Of(new ReadIssue("empty", path, 0, "file is empty; nothing to read", IsRecord: false));
@@ -140,6 +174,11 @@ public sealed class CorpusReader(ReaderOptions options)
         ctx.Fallback = new CountingDecoderFallback();
         var decoding = Encoding.GetEncoding(encoding.CodePage, EncoderFallback.ReplacementFallback, ctx.Fallback);
         bool whole = format == InputFormat.Html || (format is InputFormat.Text or InputFormat.Code && options.TxtMode != TextMode.Paragraph);
+        if (whole && sniffDamage is not null)
+        {
+            ctx.SniffDamage = sniffDamage; // the file is one document, and it is cut: nothing complete to keep
+            yield break;
+        }
         if (whole && got < prefix.Length)
         {
             // The whole file is in the prefix: decode it in one call. Same text and invalid-byte count as the
@@ -156,7 +195,7 @@ public sealed class CorpusReader(ReaderOptions options)
             yield return item;
             yield break;
         }
-        using var stream = OpenDecoded(path);
+        using var stream = OpenDecoded(path, out ctx.Decoded);
         using var text = new StreamReader(stream, decoding, detectEncodingFromByteOrderMarks: false, bufferSize: ChunkChars);
         // No BOM skipping here: StreamReader drops a preamble that matches the encoding by itself.
 
@@ -201,6 +240,7 @@ public sealed class CorpusReader(ReaderOptions options)
             if (sb.Length + n > options.MaxDocChars) { oversize = true; sb.Clear(); continue; }
             sb.Append(buf, 0, n);
         }
+        if (ctx.Damage is not null) yield break; // the file's one document is cut: reported as the damage
         if (oversize) { yield return ReadItem.Of(TooLarge(ctx.Path, 1)); yield break; }
         yield return WholeTextItem(ctx, sb.ToString(), format);
     }
@@ -226,7 +266,8 @@ public sealed class CorpusReader(ReaderOptions options)
             bool blank = more && !longLine && string.IsNullOrWhiteSpace(line);
             if (!more || blank)
             {
-                if (oversize) yield return ReadItem.Of(TooLarge(ctx.Path, start));
+                if (!more && sb.Length > 0 && !lines.LastLineTerminated && ctx.Damage is not null) ctx.CutLine = start; // cut paragraph
+                else if (oversize) yield return ReadItem.Of(TooLarge(ctx.Path, start));
                 else if (sb.Length > 0) yield return ReadItem.Of(MakeDoc(ctx.Path, start, 0, sb.ToString(), "text"));
                 sb.Clear();
                 oversize = false;
@@ -256,6 +297,7 @@ public sealed class CorpusReader(ReaderOptions options)
             if (sb.Length + n > limit) { oversize = true; sb.Clear(); continue; }
             sb.Append(buf, 0, n);
         }
+        if (ctx.Damage is not null) yield break; // a cut page: reported as the damage
         if (oversize) { yield return ReadItem.Of(TooLarge(ctx.Path, 1)); yield break; }
         var page = sb.ToString();
         if (sb.Capacity > 4 * ChunkChars * 16) sb.Clear().Capacity = ChunkChars;  // do not keep one huge page's buffer
@@ -288,7 +330,14 @@ public sealed class CorpusReader(ReaderOptions options)
             ctx.Line = lines.LineNumber;
             if (oversize) { yield return ReadItem.Of(TooLarge(ctx.Path, lines.LineNumber)); continue; }
             if (string.IsNullOrWhiteSpace(line)) continue;
-            yield return ParseRecord(ctx.Path, lines.LineNumber, 0, line!);
+            var item = ParseRecord(ctx.Path, lines.LineNumber, 0, line!);
+            // A damaged file's last line without its newline is where the data was cut: part of the damage report.
+            if (item.Issue is not null && !lines.LastLineTerminated && ctx.Damage is not null)
+            {
+                ctx.CutLine = lines.LineNumber;
+                continue;
+            }
+            yield return item;
         }
     }
 
@@ -306,6 +355,7 @@ public sealed class CorpusReader(ReaderOptions options)
         ReadIssue? bad = null;
         try { json = JsonDocument.Parse(all); }
         catch (JsonException e) { bad = new ReadIssue("malformed_json", ctx.Path, (e.LineNumber ?? -1) + 1, $"{e.Message}; fix the JSON array or convert it to JSONL", IsRecord: true); }
+        if (bad is not null && ctx.Damage is not null) yield break; // a cut array: reported as the damage
         if (bad is not null) { yield return ReadItem.Of(bad); yield break; }
         using (json)
         {
