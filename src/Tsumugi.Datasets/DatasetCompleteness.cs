@@ -25,14 +25,8 @@ public static class DatasetCompleteness
         if (!File.Exists(Path.Combine(directory, DatasetManifest.FileName))) return null;
         var manifest = DatasetManifest.Load(directory);
         if (manifest.RunsInProgress is { Count: > 0 } runs)
-        {
-            var run = runs[0];
-            var what = run.Pending is null
-                ? "it stopped while tokenizing, before any dataset was written"
-                : $"dataset(s) {string.Join(", ", run.Pending)} not written";
-            return $"{directory}: `data tokenize` did not finish writing this folder ({what}; killed, failed or still running); " +
-                   $"finish it with `{run.Command}`";
-        }
+            return $"{directory}: `data tokenize` did not finish writing this folder (killed, failed or still running): " +
+                   string.Join("; ", runs.Select(run => $"{Unfinished(run)}; finish it with `{run.Command}`"));
         if (Environment.GetEnvironmentVariable(AllowUnmarkedVariable) == "1") return null;
         var unmarked = manifest.Datasets.Where(d => d.Complete != true).Select(d => d.Name).ToList();
         if (manifest.Complete != true || unmarked.Count > 0)
@@ -41,4 +35,11 @@ public static class DatasetCompleteness
                    $"re-run `tsumugi data tokenize --input ... --tokenizer ... --output {directory}`, or set {AllowUnmarkedVariable}=1 if you know it finished";
         return null;
     }
+
+    static string Unfinished(TokenizeRunRecord run) => run.Pending switch
+    {
+        null => "it stopped while tokenizing, before any dataset was written",
+        [] => "every dataset was written but the run did not record its end",
+        var pending => $"dataset(s) {string.Join(", ", pending)} not written",
+    };
 }
