@@ -14,7 +14,7 @@ public static class UnusedTaskFields
     /// <summary>What llm-jp-eval v2 does with its newer fields, and what Tsumugi does instead.</summary>
     static readonly Dictionary<string, string> LlmJpEvalV2 = new()
     {
-        ["answer_extract_pattern"] = "llm-jp-eval extracts the answer with this regex; Tsumugi scores the first line of the output",
+        ["answer_extract_pattern"] = "llm-jp-eval extracts the answer with this regex; Tsumugi scores the first line of the output (up to a blank line for set_f1)",
         ["label_list"] = "llm-jp-eval checks answers against these labels; Tsumugi compares the text as is",
         ["num_few_shots"] = "Tsumugi takes --shots (default 4) from few_shots",
         ["answer_pattern_id"] = "Tsumugi uses its own prompt and answer format",
