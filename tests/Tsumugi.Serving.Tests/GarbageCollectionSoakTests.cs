@@ -16,6 +16,7 @@ namespace Tsumugi.Serving.Tests;
 /// The work is fixed (240 streams of 8–12 tokens from the tiny model): about 50 s on two busy cores, most of it the
 /// collector's forced collections.
 /// </summary>
+[Collection(SoloCollection.Name)]
 public sealed class GarbageCollectionSoakTests(TinyModelFixture fx) : IClassFixture<TinyModelFixture>
 {
     const int Rounds = 30;
@@ -81,4 +82,11 @@ public sealed class GarbageCollectionSoakTests(TinyModelFixture fx) : IClassFixt
             return $"request {i}: {e.GetType().Name}: {e.Message}";
         }
     }
+}
+
+/// <summary>Runs alone: the forced collections would slow every test running beside them (and their timeouts).</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SoloCollection
+{
+    public const string Name = "solo";
 }
