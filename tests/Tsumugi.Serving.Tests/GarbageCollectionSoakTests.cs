@@ -11,10 +11,11 @@ namespace Tsumugi.Serving.Tests;
 /// implicit <c>Scalar</c>s (<c>h.pow(2)</c>, <c>h + eps</c>, and the alpha = 1 that <c>a + b</c> creates inside
 /// TorchSharp) are unreachable once their handle has been read, so the GC finalizer thread may free the native
 /// c10::Scalar while the decode thread's native op still reads it. A server allocates constantly on its HTTP threads,
-/// so collections (and finalizers) run in the middle of decode steps; here a helper thread forces them all the time,
-/// which made whole rounds fail on the old code ("Expected false to be true" in LlamaDecoderLayer's residual add).
-/// The work is fixed (240 streams of 8–12 tokens from the tiny model): about 50 s on two busy cores, most of it the
-/// collector's forced collections.
+/// so collections (and finalizers) run in the middle of decode steps. Here one thread forces collections and as many
+/// threads as cores allocate, so the decode thread is also preempted often: on the old code 10–17 of the 240 streams
+/// failed in each of five runs ("Expected false to be true" in LlamaDecoderLayer's residual add); without the
+/// allocating threads an idle machine did not reproduce it. The work is fixed (240 streams of 8–12 tokens from the
+/// tiny model): 54–68 s on two cores, most of it spent in the forced collections.
 /// </summary>
 [Collection(SoloCollection.Name)]
 public sealed class GarbageCollectionSoakTests(TinyModelFixture fx) : IClassFixture<TinyModelFixture>
@@ -31,15 +32,28 @@ public sealed class GarbageCollectionSoakTests(TinyModelFixture fx) : IClassFixt
         await server.StartAsync();
         using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
         using var stop = new CancellationTokenSource();
-        var collector = new Thread(() =>
+        // One thread forces collections; as many threads as cores allocate garbage, so the decode thread is preempted
+        // often (as on a busy server) and a collection can fall between an op reading a Scalar's handle and using it.
+        var noise = new List<Thread>
         {
-            while (!stop.IsCancellationRequested)
+            new(() =>
             {
-                GC.Collect(0, GCCollectionMode.Forced, blocking: true); // gen 0 holds the fresh Scalars, and is cheap to collect
-                GC.WaitForPendingFinalizers();
-            }
-        }) { IsBackground = true, Name = "soak-gc" };
-        collector.Start();
+                while (!stop.IsCancellationRequested)
+                {
+                    GC.Collect(0, GCCollectionMode.Forced, blocking: true); // gen 0 holds the fresh Scalars, and is cheap to collect
+                    GC.WaitForPendingFinalizers();
+                }
+            }) { IsBackground = true, Name = "soak-gc" },
+        };
+        for (int i = 0; i < Environment.ProcessorCount; i++)
+        {
+            noise.Add(new Thread(() =>
+            {
+                var keep = new object[64];
+                for (long n = 0; !stop.IsCancellationRequested; n++) keep[n % keep.Length] = new byte[32];
+            }) { IsBackground = true, Name = "soak-crowd" });
+        }
+        noise.ForEach(t => t.Start());
 
         var failures = new List<string>();
         try
@@ -53,7 +67,7 @@ public sealed class GarbageCollectionSoakTests(TinyModelFixture fx) : IClassFixt
         finally
         {
             stop.Cancel();
-            collector.Join();
+            noise.ForEach(t => t.Join());
         }
         Assert.True(failures.Count == 0, $"{failures.Count} of {Rounds * Concurrent} streams failed:\n" + string.Join("\n", failures.Take(10)));
     }
