@@ -12,10 +12,10 @@ namespace Tsumugi.Serving.Tests;
 /// TorchSharp) are unreachable once their handle has been read, so the GC finalizer thread may free the native
 /// c10::Scalar while the decode thread's native op still reads it. A server allocates constantly on its HTTP threads,
 /// so collections (and finalizers) run in the middle of decode steps. Here one thread forces collections and as many
-/// threads as cores allocate, so the decode thread is also preempted often: on the old code 10–17 of the 240 streams
-/// failed in each of five runs ("Expected false to be true" in LlamaDecoderLayer's residual add); without the
+/// threads as cores allocate, so the decode thread is also preempted often: on the old code 14 and 17 of the 240 streams
+/// failed in two runs ("Expected false to be true" in LlamaDecoderLayer's residual add); without the
 /// allocating threads an idle machine did not reproduce it. The work is fixed (240 streams of 8–12 tokens from the
-/// tiny model): 54–68 s on two cores, most of it spent in the forced collections.
+/// tiny model): 20–70 s on two otherwise quiet cores, most of it in the forced collections; minutes on a busy machine.
 /// </summary>
 [Collection(SoloCollection.Name)]
 public sealed class GarbageCollectionSoakTests(TinyModelFixture fx) : IClassFixture<TinyModelFixture>
