@@ -9,7 +9,9 @@
 #     Pinned to the last 6.x: 7.x needs Node ≥ 22 and Debian's nodejs is 20;
 #   - Debian `python3-numpy`: the Megatron-reader check reads `data tokenize` output with numpy
 #     (bench/datasets/interop/megatron_interop.py). It serves /usr/bin/python3, which the tests fall back to when
-#     the python3 first on PATH (pyenv, a venv) has no numpy.
+#     the python3 first on PATH (pyenv, a venv) has no numpy;
+#   - Debian `python3-fuzzywuzzy` and `python3-levenshtein`: char_f1 is checked against the real fuzzywuzzy
+#     (tests/Tsumugi.Evaluation.Tests/FuzzywuzzyParityTests.cs), as llm-jp-eval computes it.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=()
@@ -17,6 +19,10 @@ command -v spm_encode >/dev/null 2>&1 || packages+=(sentencepiece)
 command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
 if ! python3 -c 'import numpy' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1; then
   packages+=(python3-numpy)
+  [ -x /usr/bin/python3 ] || packages+=(python3)
+fi
+if ! python3 -c 'import fuzzywuzzy, Levenshtein' >/dev/null 2>&1 && ! /usr/bin/python3 -c 'import fuzzywuzzy, Levenshtein' >/dev/null 2>&1; then
+  packages+=(python3-fuzzywuzzy python3-levenshtein)
   [ -x /usr/bin/python3 ] || packages+=(python3)
 fi
 if [ ${#packages[@]} -gt 0 ]; then

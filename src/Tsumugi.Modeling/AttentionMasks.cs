@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling;
@@ -26,8 +27,9 @@ public static class AttentionMasks
         var query = arange(past, past + length, dtype: ScalarType.Int64, device: device).unsqueeze(1);
         var key = arange(0, past + length, dtype: ScalarType.Int64, device: device).unsqueeze(0);
         var allowed = key <= query;
-        if (slidingWindow is { } w) allowed = allowed & (key > query - w);
-        return allowed;
+        if (slidingWindow is not { } w) return allowed;
+        using var window = w.ToScalar(); // kept alive by the using: see StableScalars
+        return allowed & (key > query.sub(window));
     }
 
     /// <summary>Position ids that restart at 0 at every document start: [B, T] int64.</summary>

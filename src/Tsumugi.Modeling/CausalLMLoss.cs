@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling;
@@ -10,10 +11,13 @@ public static class CausalLMLoss
 {
     public const long IgnoreIndex = -100;
 
+    /// <summary><see cref="IgnoreIndex"/> as a long-lived Scalar for ops (see <see cref="StableScalars"/>).</summary>
+    static readonly Scalar IgnoreIndexScalar = IgnoreIndex.ToScalar();
+
     public static Tensor ShiftLabels(Tensor labels)
     {
         long b = labels.shape[0];
-        var pad = full(b, 1, IgnoreIndex, dtype: ScalarType.Int64, device: labels.device);
+        var pad = full(b, 1, IgnoreIndexScalar, dtype: ScalarType.Int64, device: labels.device);
         return cat([labels.narrow(1, 1, labels.shape[1] - 1).to_type(ScalarType.Int64), pad], 1);
     }
 
@@ -48,15 +52,15 @@ public static class CausalLMLoss
     public static Tensor ZLossSum(Tensor logits, Tensor shiftedLabels)
     {
         var logZ = logits.to_type(ScalarType.Float32).logsumexp(-1);
-        var scored = (shiftedLabels != IgnoreIndex).to_type(ScalarType.Float32);
-        return (logZ.pow(2) * scored.reshape(logZ.shape)).sum();
+        var scored = shiftedLabels.ne(IgnoreIndexScalar).to_type(ScalarType.Float32);
+        return (logZ.pow(StableScalars.Two) * scored.reshape(logZ.shape)).sum();
     }
 
     /// <summary>What sums are divided by: scored tokens here, or the whole accumulated batch's count when given.</summary>
     public static Tensor Denominator(Tensor shiftedLabels, long? numItemsInBatch) =>
         numItemsInBatch is { } n
             ? tensor((float)Math.Max(n, 1), device: shiftedLabels.device)
-            : (shiftedLabels != IgnoreIndex).sum().to_type(ScalarType.Float32).clamp_min(1);
+            : shiftedLabels.ne(IgnoreIndexScalar).sum().to_type(ScalarType.Float32).clamp_min(StableScalars.One);
 
     /// <summary>
     /// HF `load_balancing_loss_func` (Switch Transformer eqs. 4–6) over the router logits of all MoE layers:
@@ -70,6 +74,7 @@ public static class CausalLMLoss
         var expertMask = nn.functional.one_hot(chosen, numExperts).to_type(ScalarType.Float32); // [N, k, E]
         var tokensPerExpert = expertMask.mean([0]);                                                // [k, E]
         var routerProbPerExpert = probs.mean([0]);                                                  // [E]
-        return (tokensPerExpert * routerProbPerExpert.unsqueeze(0)).sum() * numExperts;
+        using var experts = numExperts.ToScalar(); // kept alive by the using: see StableScalars
+        return (tokensPerExpert * routerProbPerExpert.unsqueeze(0)).sum().mul(experts);
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using Tsumugi.Modeling.Layers;
 using static TorchSharp.torch;
@@ -35,7 +36,7 @@ public sealed class LlamaForCausalLM : nn.Module
         var generator = new Generator((ulong)seed);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(1.0);
+            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(StableScalars.One);
             else if (name.EndsWith(".bias")) p.zero_();
             else p.normal_(0, Config.InitializerRange, generator);
         }
@@ -86,11 +87,11 @@ public sealed class LlamaForCausalLM : nn.Module
                 tokenLosses.Add(perToken.detach());
                 part = perToken.sum();
             }
-            ceSum = ceSum is null ? part : ceSum + part;
+            ceSum = ceSum is null ? part : ceSum.Plus(part);
             if (zLossCoef > 0)
             {
                 var zPart = CausalLMLoss.ZLossSum(logits, target);
-                zSum = zSum is null ? zPart : zSum + zPart;
+                zSum = zSum is null ? zPart : zSum.Plus(zPart);
             }
         }
         var denominator = CausalLMLoss.Denominator(shifted, numItemsInBatch);
@@ -117,7 +118,11 @@ public sealed class LlamaForCausalLM : nn.Module
         long keyLength = rowLengths.Max() + 1;
         var key = arange(keyLength, dtype: ScalarType.Int64, device: device).unsqueeze(0);
         var allowed = key <= positions;
-        if (Config.SlidingWindow is { } w) allowed = allowed & (key > positions - w);
+        if (Config.SlidingWindow is { } w)
+        {
+            using var window = w.ToScalar(); // kept alive by the using: see StableScalars
+            allowed = allowed & (key > positions.sub(window));
+        }
         var writeIndex = positions.view(n, 1, 1, 1).expand(n, Config.NumKeyValueHeads, 1, Config.HeadDim);
         var ctx = new AttentionContext(cos, sin, allowed.view(n, 1, 1, keyLength), false, cache, writeIndex, keyLength);
         var hidden = model.Forward(inputIds, ctx, Config.IsMoE ? [] : null);
@@ -180,12 +185,15 @@ public sealed class LlamaForCausalLM : nn.Module
     /// <summary>Total = cross-entropy + z-loss term + router aux-loss term (MoE).</summary>
     (Tensor Loss, Tensor CrossEntropy, Tensor? Aux) Combine(Tensor ce, Tensor? z, double zLossCoef, List<Tensor>? routerLogits)
     {
-        var loss = z is null ? ce : ce + zLossCoef * z;
+        // Scalars in usings, sums through Plus: no temporary Scalar the finalizer could free mid-op (see StableScalars).
+        using var zCoef = zLossCoef.ToScalar();
+        using var auxCoef = Config.RouterAuxLossCoef.ToScalar();
+        var loss = z is null ? ce : ce.Plus(z.mul(zCoef)); // the same ops as ce + coef * z, so the same rounding
         Tensor? aux = null;
         if (routerLogits is { Count: > 0 })
         {
             aux = CausalLMLoss.LoadBalancing(routerLogits, Config.NumLocalExperts, Config.NumExpertsPerTok);
-            loss = loss + Config.RouterAuxLossCoef * aux;
+            loss = loss.Plus(aux.mul(auxCoef));
         }
         return (loss, ce, aux);
     }

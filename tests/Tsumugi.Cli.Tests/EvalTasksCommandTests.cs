@@ -115,6 +115,11 @@ public sealed class EvalTasksCommandTests : IDisposable
         Assert.Equal(1, metric.ExitCode);
         Assert.Contains("metrics[0] unknown metric 'f1'; known: exact_match, char_f1, set_f1", metric.Err);
 
+        // Fields Tsumugi ignores are named once per file, before the model is loaded.
+        File.WriteAllText(Sub("v2.json"), """{"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "label_list": ["b"], "samples": [{"input": "a", "output": "b"}]}""");
+        var v2 = CliRunner.Run("eval", "tasks", "--model", Sub("absent"), "--tasks", Sub("v2.json"));
+        Assert.StartsWith($"warning: {Sub("v2.json")}: ignoring fields Tsumugi does not use: label_list (", v2.Err);
+
         // A model directory whose tokenizer.model has more pieces than config.json's vocab_size.
         var model = TinyModel();
         var mismatched = Sub("mismatched");

@@ -5,16 +5,34 @@ namespace Tsumugi.Evaluation.Tests;
 /// <summary>Metric functions against hand-computed values (working shown in comments), Japanese included.</summary>
 public sealed class MetricTests
 {
+    // Each value is fuzzywuzzy 0.18's token_sort_ratio / 100 (checked with the real one: FuzzywuzzyParityTests), derived:
     [Theory]
-    [InlineData("東京都", "東京", 0.8)]                  // LCS 2: 2·2/(3+2)
-    [InlineData("ダイ・ハード", "ダイハード", 10.0 / 11)] // LCS 5: 2·5/(6+5)
-    [InlineData("b a", "a b", 1.0)]                     // tokens sorted before comparing
-    [InlineData("hello world", "world hello!", 22.0 / 23)] // "hello world" vs "hello world!": LCS 11
-    [InlineData("", "東京", 0.0)]
-    [InlineData("", "", 1.0)]
-    [InlineData("𠮷野家", "吉野家", 4.0 / 6)]             // code points, not UTF-16 units (𠮷 is a surrogate pair)
-    public void CharF1IsTheTokenSortRatio(string prediction, string gold, double expected) =>
+    [InlineData("東京都", "東京", 0.8)]                     // LCS 2: 100·(1 − 1/5) = 80
+    [InlineData("ダイ・ハード", "ダイハード", 0.91)]         // ・ is not a word character: "ダイ ハード" vs "ダイハード", LCS 5, 100·10/11 = 90.9 → 91
+    [InlineData("b a", "a b", 1.0)]                        // tokens sorted before comparing
+    [InlineData("hello world", "world hello!", 1.0)]       // "!" becomes a space: both "hello world"
+    [InlineData("Tokyo Tower", "tokyo tower", 1.0)]        // lowercased
+    [InlineData("", "東京", 0.0)]                           // one side empty
+    [InlineData("", "", 1.0)]                              // equal strings (checked before emptiness)
+    [InlineData("。", "「」", 1.0)]                          // punctuation only: both process to ""
+    [InlineData("𠮷野家", "吉野家", 0.67)]                    // code points, not UTF-16 units: LCS 2 of 3+3, 66.7 → 67
+    [InlineData("café", "caf", 1.0)]                       // force_ascii drops U+0080–U+00FF: "café" → "caf"
+    [InlineData("a_b", "a b", 0.67)]                       // '_' is a word character: "a_b" vs "a b", LCS 2 of 6
+    [InlineData("İ", "i", 0.67)]                           // Python lowercases İ to "i̇" (2 code points): LCS 1 of 3
+    [InlineData("ΑΣ", "ας", 1.0)]                          // Python's final sigma
+    // Mixed text, where the old rapidfuzz-style score (no processing) was lower:
+    [InlineData("答えは「GPT-4」。", "GPT-4", 0.71)]          // "4 gpt 答えは" (9) vs "4 gpt" (5): LCS 5, 100·10/14 = 71.4 → 71 (unprocessed: 0.625)
+    [InlineData("Tokyo Tower（東京タワー）", "tokyo tower", 0.79)] // "tokyo tower 東京タワー" (17) vs "tokyo tower" (11): 100·22/28 = 78.6 → 79 (unprocessed: 0.62)
+    public void CharF1_KnownPairs_EqualFuzzywuzzy(string prediction, string gold, double expected) =>
         Assert.Equal(expected, CharF1.Score(prediction, gold), 1e-12);
+
+    /// <summary>
+    /// A half-way score rounds by python-Levenshtein ≥ 0.21's float path, 1 − distance/lensum: 40 + 40 code points
+    /// sharing one gives 1 − 78/80 = 0.025000000000000022, ×100 = 2.5000000000000022 → 3 (2/80 would give 2.5 → 2).
+    /// </summary>
+    [Fact]
+    public void TokenSortRatio_HalfwayScore_RoundsLikeLevenshteinAtLeast021() =>
+        Assert.Equal(3, CharF1.TokenSortRatio("a" + new string('x', 39), "a" + new string('y', 39)));
 
     [Fact]
     public void SetF1CountsDistinctPredictedItemsAgainstTheGoldList()

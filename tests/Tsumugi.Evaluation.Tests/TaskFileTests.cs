@@ -56,4 +56,36 @@ public sealed class TaskFileTests : IDisposable
         Assert.StartsWith(path + ": ", e.Message);
         Assert.Contains(expected, e.Message);
     }
+
+    [Fact]
+    public void Load_LlmJpEvalV2Fields_OneWarningNamingEach()
+    {
+        var path = Write("v2.json", """
+            {"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "answer_extract_pattern": "(.*)", "label_list": ["A", "B"],
+             "num_few_shots": 4, "language": "ja", "source": "x",
+             "samples": [{"input": "a", "output": "b", "id": 1}, {"input": "c", "output": "d", "id": 2, "choices": ["x", "y"]}]}
+            """);
+        var warning = EvalTaskFile.Load(path).Warning;
+        Assert.NotNull(warning);
+        Assert.StartsWith(path + ": ", warning);
+        foreach (var field in new[] { "answer_extract_pattern (", "label_list (", "num_few_shots (", "language (", "source", "samples[].id", "samples[].choices" })
+            Assert.Contains(field, warning);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(warning, "samples\\[\\]\\.id")); // once per file, not per sample
+    }
+
+    [Fact]
+    public void Load_OnlyFieldsTsumugiUses_NoWarning()
+    {
+        var generation = Write("gen.json", """
+            {"name": "qa", "instruction": "i", "output_length": 4, "metrics": ["exact_match"],
+             "few_shots": [{"input": "a", "output": "b"}], "samples": [{"input": "c", "output": "d"}]}
+            """);
+        var multipleChoice = Write("mc.json", """
+            {"instruction": "i", "metrics": ["acc"], "few_shots": [{"input": "a", "output": "b"}],
+             "samples": [{"input": "q", "choices": ["x", "y"], "output": 0}]}
+            """);
+        Assert.Null(EvalTaskFile.Load(generation).Warning);
+        Assert.Null(EvalTaskFile.Load(multipleChoice).Warning);
+        Assert.All(Directory.GetFiles(Path.Combine(RepoPaths.Configs, "eval"), "*.json"), f => Assert.Null(EvalTaskFile.Load(f).Warning));
+    }
 }

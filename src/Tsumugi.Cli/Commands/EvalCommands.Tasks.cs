@@ -32,6 +32,8 @@ public static partial class EvalCommands
             if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
             // Read every task file before loading the model: a typo in the last file costs nothing.
             var loaded = TaskFiles(parse.GetValue(tasks)!).Select(EvalTaskFile.Load).ToList();
+            foreach (var task in loaded)
+                if (task.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
             var duplicate = loaded.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null) throw new ArgumentException($"two task files are both named '{duplicate.Key}': {string.Join(", ", duplicate.Select(t => t.File))}.");
             using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!);

@@ -14,7 +14,11 @@ public static class ServeCommand
         var model = CommonOptions.Model();
         var host = new Option<string>("--host") { Description = "Address to listen on.", DefaultValueFactory = _ => defaults.Host };
         var port = new Option<int>("--port") { Description = "TCP port (0 = any free port).", DefaultValueFactory = _ => defaults.Port };
-        var apiKey = new Option<string?>("--api-key") { Description = "Require 'Authorization: Bearer KEY' on /v1 requests." };
+        var apiKey = new Option<string?>("--api-key")
+        {
+            Description = $"Require 'Authorization: Bearer KEY' on /v1 requests. Visible in `ps`: prefer --api-key-file or ${ApiKeySource.EnvironmentVariable}.",
+        };
+        var apiKeyFile = new Option<string?>("--api-key-file") { Description = $"Read the API key from this file (surrounding whitespace ignored); default: ${ApiKeySource.EnvironmentVariable} if set." };
         var modelName = CommonOptions.ModelName("Model id clients send (default: the directory name).");
         var maxBatch = new Option<int>("--max-batch") { Description = "Requests decoded together (continuous batching: each joins and leaves between decode steps).", DefaultValueFactory = _ => defaults.MaxBatch };
         var maxQueue = new Option<int>("--max-queue") { Description = "Requests allowed to wait while --max-batch decode; more get 429.", DefaultValueFactory = _ => defaults.MaxQueue };
@@ -30,13 +34,14 @@ public static class ServeCommand
         var chatFormat = CommonOptions.ChatFormat();
         var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
         {
-            model, host, port, apiKey, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat,
+            model, host, port, apiKey, apiKeyFile, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
             var options = new ServerOptions
             {
-                Host = parse.GetValue(host)!, Port = parse.GetValue(port), ApiKey = parse.GetValue(apiKey), MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue),
+                Host = parse.GetValue(host)!, Port = parse.GetValue(port),
+                ApiKey = ApiKeySource.Resolve(parse.GetValue(apiKey), parse.GetValue(apiKeyFile), Environment.GetEnvironmentVariable), MaxBatch = parse.GetValue(maxBatch), MaxQueue = parse.GetValue(maxQueue),
                 MaxRequestBytes = parse.GetValue(maxRequestBytes), MaxPromptTokens = parse.GetValue(maxPromptTokens),
                 MaxTokensLimit = parse.GetValue(maxTokensLimit),
             };

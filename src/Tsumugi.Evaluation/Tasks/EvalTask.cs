@@ -11,4 +11,7 @@ public sealed record EvalTask(string Name, string File, string Instruction, int 
     IReadOnlyList<TaskExample> FewShots, IReadOnlyList<TaskExample> Samples)
 {
     public bool IsMultipleChoice => Metrics.Any(GenerationMetrics.MultipleChoice.Contains);
+
+    /// <summary>One line naming the file's fields that Tsumugi ignores (<see cref="UnusedTaskFields"/>), or null.</summary>
+    public string? Warning { get; init; }
 }

@@ -51,7 +51,10 @@ public static class EvalTaskFile
         if (samples.Count == 0) throw Error(path, "samples", "is empty; a task needs at least one sample");
 
         var name = root.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : TaskName(path);
-        return new EvalTask(name, path, String(path, root, "instruction", ""), outputLength, metrics, fewShots, samples);
+        return new EvalTask(name, path, String(path, root, "instruction", ""), outputLength, metrics, fewShots, samples)
+        {
+            Warning = UnusedTaskFields.Warning(path, root, multipleChoice),
+        };
     }
 
     /// <summary>The file name without .json: "jemhopqa.json" → "jemhopqa".</summary>

@@ -25,10 +25,10 @@ public sealed class LlamaDecoderLayer : nn.Module
     /// <param name="routerLogits">Set for MoE layers, null for dense ones.</param>
     public Tensor Forward(Tensor x, AttentionContext ctx, out Tensor? routerLogits)
     {
-        var h = x + self_attn.Forward(input_layernorm.forward(x), ctx, _index);
+        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), ctx, _index)); // Plus, not +: see StableScalars
         var normed = post_attention_layernorm.forward(h);
         routerLogits = null;
-        if (block_sparse_moe is not null) return h + block_sparse_moe.Forward(normed, out routerLogits);
-        return h + mlp!.forward(normed);
+        if (block_sparse_moe is not null) return h.Plus(block_sparse_moe.Forward(normed, out routerLogits));
+        return h.Plus(mlp!.forward(normed));
     }
 }

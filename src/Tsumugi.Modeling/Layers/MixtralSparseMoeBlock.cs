@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -35,12 +36,13 @@ public sealed class MixtralSparseMoeBlock : nn.Module
         var output = zeros_like(flat);
         for (int e = 0; e < experts.Count; e++)
         {
-            var hits = (chosen == e).nonzero(); // [n, 2]: token row, top-k slot
+            using var expert = e.ToScalar(); // kept alive by the using: see StableScalars
+            var hits = chosen.eq(expert).nonzero(); // [n, 2]: token row, top-k slot
             if (hits.shape[0] == 0) continue;
             var rows = hits[TensorIndex.Colon, 0];
             var slots = hits[TensorIndex.Colon, 1];
             var y = experts[e].forward(flat.index_select(0, rows)) * weights[rows, slots].unsqueeze(-1);
-            output = output.index_add(0, rows, y, 1.0);
+            output = output.index_add(0, rows, y, StableScalars.One);
         }
         return output.view(b, t, h);
     }

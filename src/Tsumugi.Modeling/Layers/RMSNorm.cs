@@ -9,12 +9,14 @@ public sealed class RMSNorm : nn.Module<Tensor, Tensor>
 {
     // Field names are state_dict keys (TorchSharp's RegisterComponents), so they follow HF's snake_case names.
     readonly Parameter weight;
-    readonly double _eps;
+
+    /// <summary>A field, not a double: a temporary Scalar could be freed by the finalizer mid-op (see <see cref="StableScalars"/>).</summary>
+    readonly Scalar _eps;
 
     public RMSNorm(long size, double eps) : base(nameof(RMSNorm))
     {
         weight = nn.Parameter(ones(size));
-        _eps = eps;
+        _eps = eps.ToScalar();
         RegisterComponents();
     }
 
@@ -23,7 +25,13 @@ public sealed class RMSNorm : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var dtype = x.dtype;
         var h = x.to_type(ScalarType.Float32);
-        h = h * rsqrt(h.pow(2).mean([-1], keepdim: true) + _eps);
+        h = h * rsqrt(h.pow(StableScalars.Two).mean([-1], keepdim: true).add(_eps, StableScalars.One));
         return (weight * h.to_type(dtype)).MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) _eps.Dispose();
+        base.Dispose(disposing);
     }
 }

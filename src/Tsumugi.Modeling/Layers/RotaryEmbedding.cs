@@ -76,7 +76,7 @@ public sealed class RotaryEmbedding : IDisposable
     {
         long half = x.shape[^1] / 2;
         var rotated = cat([-x[TensorIndex.Ellipsis, TensorIndex.Slice(half)], x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)]], -1);
-        return x * cos + rotated * sin;
+        return (x * cos).Plus(rotated * sin); // Plus, not +: see StableScalars
     }
 
     public void Dispose()

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -32,6 +34,7 @@ public sealed class OpenAiServer : IAsyncDisposable
     /// <summary>Both endpoints also stop at the chat format's turn end: one answer per request, as clients expect.</summary>
     readonly TextGenerator _generator;
     readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+    readonly byte[] _expectedAuthorization;
     WebApplication? _app;
 
     public OpenAiServer(PretrainedModel model, ServerOptions options)
@@ -40,6 +43,7 @@ public sealed class OpenAiServer : IAsyncDisposable
         _gate = new DecodeGate(options.MaxBatch, options.MaxQueue);
         _batcher = new ContinuousBatcher(model.Model, options.MaxBatch, model.Tokenizer.VocabSize);
         _generator = model.CreateChatGenerator(_batcher);
+        _expectedAuthorization = Encoding.UTF8.GetBytes($"Bearer {options.ApiKey}");
     }
 
     /// <summary>The address actually bound, e.g. http://127.0.0.1:54321 (useful with port 0).</summary>
@@ -79,8 +83,7 @@ public sealed class OpenAiServer : IAsyncDisposable
     {
         try
         {
-            if (_options.ApiKey is { } key && ctx.Request.Path.StartsWithSegments("/v1")
-                && ctx.Request.Headers.Authorization.ToString() != $"Bearer {key}")
+            if (_options.ApiKey is not null && ctx.Request.Path.StartsWithSegments("/v1") && !Authorized(ctx.Request.Headers.Authorization.ToString()))
                 throw new OpenAiException(401, "Incorrect or missing API key: send 'Authorization: Bearer <key>'.", code: "invalid_api_key");
             await next(ctx).ConfigureAwait(false);
         }
@@ -96,6 +99,13 @@ public sealed class OpenAiServer : IAsyncDisposable
             await ctx.Response.WriteAsJsonAsync(ErrorBody(e.Message, "server_error", null, null), Wire).ConfigureAwait(false);
         }
     }
+
+    /// <summary>
+    /// Compares in constant time (for equal lengths): a plain string comparison stops at the first wrong byte, so its
+    /// timing tells an attacker how much of a guessed key is right.
+    /// </summary>
+    bool Authorized(string header) =>
+        CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(header), _expectedAuthorization);
 
     static JsonObject ErrorBody(string message, string type, string? param, string? code) =>
         new() { ["error"] = new JsonObject { ["message"] = message, ["type"] = type, ["param"] = param, ["code"] = code } };

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Tsumugi.Generation;
@@ -11,8 +12,11 @@ namespace Tsumugi.Serving.Server;
 /// </summary>
 public static class RequestParser
 {
+    /// <summary>Decoding that refuses invalid bytes instead of turning them into U+FFFD (and a prompt the client never sent).</summary>
+    static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
     /// <summary>
-    /// The request body as text, or 413 when it is larger than <paramref name="maxBytes"/>: at once from Content-Length,
+    /// The request body as text (400 when it is not UTF-8), or 413 when it is larger than <paramref name="maxBytes"/>: at once from Content-Length,
     /// or (chunked uploads) when Kestrel's MaxRequestBodySize, set to the same limit, stops the read.
     /// </summary>
     public static async Task<string> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
@@ -20,14 +24,29 @@ public static class RequestParser
         var tooLarge = new OpenAiException(413, $"The request body is larger than this server's limit of {maxBytes} bytes "
             + "(tsumugi serve --max-request-bytes); send a shorter prompt.", code: "request_too_large");
         if (request.ContentLength > maxBytes) throw tooLarge;
+        using var bytes = new MemoryStream();
         try
         {
-            using var reader = new StreamReader(request.Body);
-            return await reader.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            await request.Body.CopyToAsync(bytes, cancellationToken).ConfigureAwait(false);
         }
         catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
             throw tooLarge;
+        }
+        return DecodeUtf8(bytes.GetBuffer().AsSpan(0, (int)bytes.Length));
+    }
+
+    /// <summary>The body's text; a UTF-8 byte order mark is skipped, as a StreamReader would.</summary>
+    public static string DecodeUtf8(ReadOnlySpan<byte> body)
+    {
+        if (body.StartsWith(Encoding.UTF8.Preamble)) body = body[Encoding.UTF8.Preamble.Length..];
+        try
+        {
+            return StrictUtf8.GetString(body);
+        }
+        catch (DecoderFallbackException e)
+        {
+            throw Bad($"The request body is not valid UTF-8 (invalid byte at offset {e.Index}); send the JSON encoded as UTF-8.", code: "invalid_encoding");
         }
     }
 
@@ -37,11 +56,48 @@ public static class RequestParser
         {
             using var doc = JsonDocument.Parse(body);
             if (doc.RootElement.ValueKind != JsonValueKind.Object) throw Bad("The request body must be a JSON object.");
+            CheckStrings(doc.RootElement, "");
             return doc.RootElement.Clone();
         }
         catch (JsonException e)
         {
             throw Bad($"The request body is not valid JSON: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Reads every string and property name once, so an escape that is not text (a lone surrogate such as "\ud800")
+    /// becomes a 400 naming its place here, rather than an exception wherever the field is first read.
+    /// </summary>
+    static void CheckStrings(JsonElement e, string path)
+    {
+        switch (e.ValueKind)
+        {
+            case JsonValueKind.String:
+                try { e.GetString(); }
+                catch (InvalidOperationException)
+                {
+                    string where = path.Length == 0 ? "the body" : $"'{path}'";
+                    throw Bad($"{where} holds a string that is not valid Unicode (a lone surrogate escape such as \\ud800: "
+                        + "\\uD800-\\uDBFF must be followed by \\uDC00-\\uDFFF). Send valid text.", path.Length == 0 ? null : path);
+                }
+                break;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (var item in e.EnumerateArray()) CheckStrings(item, $"{path}[{i++}]");
+                break;
+            case JsonValueKind.Object:
+                foreach (var p in e.EnumerateObject())
+                {
+                    string name;
+                    try { name = p.Name; }
+                    catch (InvalidOperationException)
+                    {
+                        throw Bad($"A property name in {(path.Length == 0 ? "the body" : $"'{path}'")} is not valid Unicode (a lone surrogate escape). Send valid text.", path.Length == 0 ? null : path);
+                    }
+                    CheckStrings(p.Value, path.Length == 0 ? name : $"{path}.{name}");
+                }
+                break;
         }
     }
 
@@ -124,6 +180,9 @@ public static class RequestParser
         string maxParam = body.TryGetProperty("max_completion_tokens", out _) ? "max_completion_tokens" : "max_tokens";
         int? maxTokens = Int(body, "max_completion_tokens") ?? Int(body, "max_tokens");
         int cap = limits?.MaxTokensLimit ?? int.MaxValue;
+        // OpenAI refuses 0 too: a request that may generate nothing is a client bug, not an empty answer.
+        if (maxTokens < 1)
+            throw Bad($"{maxParam} must be at least 1 (got {maxTokens}).", maxParam, "integer_below_min_value");
         if (maxTokens > cap)
             throw Bad($"{maxParam} is {maxTokens}; this server allows at most {cap} new tokens per request (tsumugi serve --max-tokens-limit).", maxParam);
         var options = new SamplingOptions
