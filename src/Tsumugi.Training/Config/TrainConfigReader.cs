@@ -169,6 +169,8 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
             Action = s.Enum("action", d.Action),
             SkipSteps = s.Long("skip_steps", d.SkipSteps),
             MaxRollbacks = s.Int("max_rollbacks", d.MaxRollbacks),
+            MaxSkips = s.Int("max_skips", d.MaxSkips, 1),
+            StageGraceSteps = s.Has("stage_grace_steps") ? s.Int("stage_grace_steps", 0) : d.StageGraceSteps,
         };
     }
 

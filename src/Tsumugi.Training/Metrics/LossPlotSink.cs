@@ -15,7 +15,7 @@ public sealed class LossPlotSink(string metricsPath, string pngPath) : IMetricsS
     {
         try
         {
-            var lines = JsonLinesLog.Read(metricsPath);
+            var lines = JsonLinesLog.Read(metricsPath, problems); // a torn line costs one point, not the plot
             var train = lines.Where(l => l["skipped"] is null).Select(l => ((long)l["step"]!, (double)l["loss"]!)).ToList();
             var validation = new Dictionary<string, IReadOnlyList<(long, double)>>();
             foreach (var l in lines)

@@ -21,6 +21,12 @@ public sealed class MetricsJsonlSink : IMetricsSink
     /// <summary>Bytes written so far (every line is flushed, so this is the file's length).</summary>
     public long Length => _log.Length;
 
+    /// <summary>Set when opening cut a torn last line (see <see cref="JsonLinesLog.TornTail"/>).</summary>
+    public string? TornTail => _log.TornTail;
+
+    /// <summary>Rollback: the lines after the checkpoint's step are dropped, so the rolled-back steps are not logged twice.</summary>
+    public void TruncateTo(long length) => _log.TruncateTo(length);
+
     public void Log(StepReport r)
     {
         var line = new JsonObject
