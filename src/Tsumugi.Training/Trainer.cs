@@ -200,7 +200,13 @@ public sealed class Trainer : IDisposable
                 if (evaluate && !_heldOut.IsEmpty) _lastHeldOut = _heldOut.Evaluate(_model, _device);
                 _state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
                 Log(result, batch, seconds, evaluate ? _lastHeldOut : null);
-                if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps) TrySaveCheckpoint();
+                if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps)
+                {
+                    // Weights that just gave a non-finite loss may be destroyed: a checkpoint of them would become the
+                    // rollback target and turn one bad update into a run that cannot recover.
+                    if (result.Spike is not null && !double.IsFinite(result.Loss.Loss)) _events.Append("checkpoint_deferred", _state.Step, "the step's loss is not finite; the interval checkpoint waits for a good step");
+                    else TrySaveCheckpoint();
+                }
             }
         }
         finally
@@ -379,6 +385,8 @@ public sealed class Trainer : IDisposable
             Stage = _plan.Data.Stages[batch.StageIndex].Name,
             Skipped = r.Spike is not null,
             EtaSeconds = (_plan.Steps - _state.Step) * (_state.ElapsedSeconds / Math.Max(1, _state.Step)),
+            RouterAuxLoss = r.Loss.RouterAuxLoss,
+            ExpertShare = r.Loss.ExpertShare,
         };
         _metrics.Log(report);
         StepCompleted?.Invoke(report);

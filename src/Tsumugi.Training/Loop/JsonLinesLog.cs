@@ -49,7 +49,22 @@ public sealed class JsonLinesLog : IDisposable
         _stream.Seek(0, SeekOrigin.End);
     }
 
-    private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+    // A diverged step's NaN/Infinity loss is written as the string "NaN"/"Infinity" (JSON has no such numbers);
+    // without this, logging the very step that shows the divergence would throw.
+    private static readonly JsonSerializerOptions Options = new()
+    {
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>A logged number, also when it was written as "NaN"/"Infinity" (see <see cref="Options"/>); NaN when absent.</summary>
+    public static double Number(JsonNode? node) => node switch
+    {
+        null => double.NaN,
+        JsonValue v when v.GetValueKind() == JsonValueKind.Number => v.GetValue<double>(),
+        JsonValue v when v.GetValueKind() == JsonValueKind.String && double.TryParse(v.GetValue<string>(), System.Globalization.CultureInfo.InvariantCulture, out var d) => d,
+        _ => double.NaN,
+    };
 
     /// <summary>Bytes up to and including the last newline.</summary>
     private static long CompleteLength(FileStream stream)

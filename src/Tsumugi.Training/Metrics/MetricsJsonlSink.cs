@@ -46,6 +46,9 @@ public sealed class MetricsJsonlSink : IMetricsSink
         if (r.Skipped) line["skipped"] = true;
         if (r.DomainLoss.Count > 1) line["domain_loss"] = ToJson(r.DomainLoss);
         if (r.HeldOutLoss is { Count: > 0 } heldOut) line["val_loss"] = ToJson(heldOut);
+        if (r.RouterAuxLoss is { } aux) line["router_aux_loss"] = aux;
+        if (r.ExpertShare is { } share)
+            line["expert_share"] = new JsonArray(share.Select(layer => (JsonNode)new JsonArray(layer.Select(v => (JsonNode)Math.Round(v, 4)).ToArray())).ToArray());
         _log.Append(line);
     }
 
