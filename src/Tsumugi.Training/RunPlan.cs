@@ -63,7 +63,6 @@ public sealed class RunPlan : IDisposable
     {
         if (File.Exists(runDirectory))
             throw new TrainConfigException($"--output {runDirectory} is a file, not a run directory; give a directory (it is created if missing)");
-        var hostBuild = ModelMemory.Check(config, model);
         var t = config.Train;
         var rowTokens = (long)t.MicroBatchSize * t.SeqLength * worldSize;
         var global = t.GlobalBatchTokens ?? rowTokens;
@@ -75,6 +74,7 @@ public sealed class RunPlan : IDisposable
         var accumulation = (int)(global / rowTokens);
         var steps = FixedSteps(config, global, out var curriculum);
         if (config.Model.VocabSizeFromData) model.VocabSize = DatasetVocabulary.Infer(curriculum);
+        var hostBuild = ModelMemory.Check(config, model); // before anything allocates the model
         CheckTokenizer(config, curriculum);
         DataPlan data;
         try

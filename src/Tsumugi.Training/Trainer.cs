@@ -202,9 +202,10 @@ public sealed class Trainer : IDisposable
                 Log(result, batch, seconds, evaluate ? _lastHeldOut : null);
                 if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps)
                 {
-                    // Weights that just gave a non-finite loss may be destroyed: a checkpoint of them would become the
+                    // Weights that just gave a non-finite loss or gradient may be destroyed: a checkpoint of them would become the
                     // rollback target and turn one bad update into a run that cannot recover.
-                    if (result.Spike is not null && !double.IsFinite(result.Loss.Loss)) _events.Append("checkpoint_deferred", _state.Step, "the step's loss is not finite; the interval checkpoint waits for a good step");
+                    if (result.Spike is not null && !(double.IsFinite(result.Loss.Loss) && double.IsFinite(result.GradNorm)))
+                        _events.Append("checkpoint_deferred", _state.Step, "the step's loss or gradient norm is not finite; the interval checkpoint waits for a good step");
                     else TrySaveCheckpoint();
                 }
             }
