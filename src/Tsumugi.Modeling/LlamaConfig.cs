@@ -207,6 +207,9 @@ public sealed class LlamaConfig
         _ => "LlamaForCausalLM",
     };
 
+    /// <summary>Parameter counts above this overflow the 64-bit byte sizes of a training run (16 bytes per parameter).</summary>
+    public const double MaxParameters = long.MaxValue / 16.0;
+
     /// <summary>Rejects combinations the model cannot build, naming the offending key.</summary>
     public void Validate(string source = "config.json")
     {
@@ -235,6 +238,11 @@ public sealed class LlamaConfig
             Fail($"num_experts_per_tok ({NumExpertsPerTok}) must be between 1 and num_local_experts ({NumLocalExperts}).");
         if (ModelType == "mixtral" && !IsMoE) Fail("model_type 'mixtral' needs num_local_experts > 0.");
         if (IsMoE && ModelType != "mixtral") Fail($"num_local_experts is set but model_type is '{ModelType}'; use model_type 'mixtral' for MoE models.");
+        // In double: the long arithmetic of ModelAccounting (and byte sizes = parameters × 16 for training) would wrap silently.
+        double h = HiddenSize, experts = Math.Max(1, NumLocalExperts), q = (double)NumAttentionHeads * HeadDim, kv = (double)NumKeyValueHeads * HeadDim;
+        var parameters = 2.0 * VocabSize * h + NumHiddenLayers * (2 * h * q + 2 * h * kv + 3 * h * IntermediateSize * experts + h * experts);
+        if (parameters > MaxParameters)
+            Fail($"the sizes give about {parameters:0.##e+0} parameters (vocab_size {VocabSize}, hidden_size {HiddenSize}, intermediate_size {IntermediateSize}, num_hidden_layers {NumHiddenLayers}{(IsMoE ? $", num_local_experts {NumLocalExperts}" : "")}), beyond what 64-bit byte counts can hold; check those values.");
         foreach (var (key, id) in new[] { ("bos_token_id", BosTokenId), ("pad_token_id", PadTokenId) })
             if (id is { } v && (v < 0 || v >= VocabSize)) Fail($"{key} ({v}) is outside the vocabulary (vocab_size {VocabSize}).");
         foreach (var id in EosTokenIds)

@@ -98,7 +98,7 @@ public sealed class LlamaForCausalLM : nn.Module
         var z = zSum is null ? null : zSum / denominator;
         var (loss, ce, aux) = Combine(ceSum! / denominator, z, zLossCoef, routerLogits);
         var perRow = tokenLosses is null ? null : cat(tokenLosses.ToArray(), 0).reshape(inputIds.shape[0], -1).sum(1);
-        return new TrainingLossOutput(loss, ce, z, aux, perRow);
+        return new TrainingLossOutput(loss, ce, z, aux, perRow, routerLogits);
     }
 
     /// <summary>

@@ -3,6 +3,7 @@ using System.Text;
 using Tsumugi.Common;
 using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Curriculum;
+using Tsumugi.Datasets.Sampling;
 using Tsumugi.Modeling;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Schedule;
@@ -42,6 +43,15 @@ public sealed class RunPlan : IDisposable
     public long CheckpointsKept { get; private init; }
     public long DiskNeeded => CheckpointsKept * CheckpointBytes + FinalModelBytes;
     public long DiskFree { get; private init; }
+
+    /// <summary>
+    /// Bytes the run directory already holds in checkpoints (complete, partial or swapped-out) and a final model: a
+    /// resumed run replaces or rotates them (keep_last), so that space counts as available to it.
+    /// </summary>
+    public long DiskReclaimable { get; private init; }
+
+    /// <summary>Bytes the model's fp32 weights take while it is built on the host (every run starts there).</summary>
+    public long HostBuildBytes { get; private init; }
     public int WeightBytes { get; private init; }
     public bool MasterWeights { get; private init; }
     public ModelAccounting Accounting => ModelAccounting.For(Model);
@@ -51,6 +61,8 @@ public sealed class RunPlan : IDisposable
 
     public static RunPlan Create(TrainConfig config, LlamaConfig model, int worldSize, bool bf16, string runDirectory)
     {
+        if (File.Exists(runDirectory))
+            throw new TrainConfigException($"--output {runDirectory} is a file, not a run directory; give a directory (it is created if missing)");
         var t = config.Train;
         var rowTokens = (long)t.MicroBatchSize * t.SeqLength * worldSize;
         var global = t.GlobalBatchTokens ?? rowTokens;
@@ -62,6 +74,7 @@ public sealed class RunPlan : IDisposable
         var accumulation = (int)(global / rowTokens);
         var steps = FixedSteps(config, global, out var curriculum);
         if (config.Model.VocabSizeFromData) model.VocabSize = DatasetVocabulary.Infer(curriculum);
+        var hostBuild = ModelMemory.Check(config, model); // before anything allocates the model
         CheckTokenizer(config, curriculum);
         DataPlan data;
         try
@@ -96,14 +109,16 @@ public sealed class RunPlan : IDisposable
                 FinalModelBytes = accounting.TotalParameters * weightBytes,
                 CheckpointsKept = kept,
                 DiskFree = FreeBytes(runDirectory),
+                DiskReclaimable = ReclaimableBytes(runDirectory),
+                HostBuildBytes = hostBuild,
                 WeightBytes = weightBytes,
                 MasterWeights = bf16,
             };
             if (plan.Config.Schedule.WarmupSteps >= plan.Steps && plan.Steps > 1)
                 throw new TrainConfigException($"{config.Source}: schedule.warmup_steps {config.Schedule.WarmupSteps} is not below the run's {plan.Steps} steps; shorten the warm-up");
-            if (plan.DiskNeeded > plan.DiskFree)
+            if (plan.DiskNeeded > plan.DiskFree + plan.DiskReclaimable)
                 throw new TrainConfigException(string.Create(CultureInfo.InvariantCulture,
-                    $"{runDirectory}: the plan needs {Bytes(plan.DiskNeeded)} of disk ({kept} checkpoints kept at once × {Bytes(checkpointBytes)} + final model {Bytes(plan.FinalModelBytes)}) but only {Bytes(plan.DiskFree)} is free; free space, write the run elsewhere, or lower checkpoint.keep_last / keep_every"));
+                    $"{runDirectory}: the plan needs {Bytes(plan.DiskNeeded)} of disk ({kept} checkpoints kept at once × {Bytes(checkpointBytes)} + final model {Bytes(plan.FinalModelBytes)}) but only {Bytes(plan.DiskFree)} is free{(plan.DiskReclaimable > 0 ? $" (+ {Bytes(plan.DiskReclaimable)} in this run's own checkpoints and model, which it rotates)" : "")}; free space, write the run elsewhere, or lower checkpoint.keep_last / keep_every"));
             return plan;
         }
         catch
@@ -128,8 +143,14 @@ public sealed class RunPlan : IDisposable
             }
             catch (DataConfigException e)
             {
-                throw new TrainConfigException(e.Message);
+                throw new TrainConfigException(config.Overrides.NameFlags(e.Message));
             }
+            // data.packing / data.validation_fraction beside data.curriculum: the run's choice overrides the file's.
+            curriculum = curriculum with
+            {
+                Packing = d.Packing ?? curriculum.Packing,
+                ValidationFraction = d.ValidationFraction ?? curriculum.ValidationFraction,
+            };
             return null;
         }
         long steps;
@@ -143,7 +164,7 @@ public sealed class RunPlan : IDisposable
         else throw new TrainConfigException($"{config.Source}: set train.max_steps or train.tokens (with data.path the run length is not given by the data)");
         try
         {
-            curriculum = CurriculumConfig.FromPath(d.Path, steps * global, d.MaxEpochs, d.Packing, d.ValidationFraction);
+            curriculum = CurriculumConfig.FromPath(d.Path, steps * global, d.MaxEpochs, d.Packing ?? PackingMode.Concat, d.ValidationFraction ?? 0);
         }
         catch (DataConfigException e)
         {
@@ -197,6 +218,29 @@ public sealed class RunPlan : IDisposable
         return new DriveInfo(probe).AvailableFreeSpace;
     }
 
+    /// <summary>Sizes of what a run in <paramref name="directory"/> replaces: checkpoints/* and model/.</summary>
+    private static long ReclaimableBytes(string directory)
+    {
+        long total = 0;
+        foreach (var sub in new[] { "checkpoints", "model" })
+        {
+            var path = Path.Combine(directory, sub);
+            if (!Directory.Exists(path)) continue;
+            foreach (var file in Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories))
+            {
+                try
+                {
+                    total += new FileInfo(file).Length;
+                }
+                catch (IOException)
+                {
+                    // Removed while counting (a checkpoint rotated by another run): it frees nothing more.
+                }
+            }
+        }
+        return total;
+    }
+
     public static string Bytes(double bytes) => bytes switch
     {
         >= 1L << 40 => (bytes / (1L << 40)).ToString("0.##", CultureInfo.InvariantCulture) + " TiB",
@@ -216,7 +260,7 @@ public sealed class RunPlan : IDisposable
         sb.AppendLine(ci, $"  model      {Model.ModelType}: {a.TotalParameters:N0} parameters ({a.ActiveParameters:N0} active), vocab {Model.VocabSize:N0}, {flops / 1e6:0.#} MFLOPs/token; {device}, {dtype}{(MasterWeights ? " with fp32 master weights" : "")}");
         sb.AppendLine(ci, $"  batch      {MicroBatchSize} rows × {SeqLength} tokens × {AccumulationSteps} accumulation × {WorldSize} process(es) = {GlobalBatchTokens:N0} tokens/step");
         sb.AppendLine(ci, $"  length     {Steps:N0} steps = {TokenCounts.Format(Tokens)} tokens; schedule {YamlSection.SnakeCase(Config.Schedule.Type.ToString())}, lr {Config.Optimizer.Lr:G3} → {Config.Optimizer.MinLr:G3}, warm-up {Config.Schedule.WarmupSteps:N0} steps");
-        sb.AppendLine(ci, $"  checkpoint every {(Config.Checkpoint.Interval > 0 ? Config.Checkpoint.Interval.ToString("N0", ci) + " steps" : "— (end and signals only)")}, {Bytes(CheckpointBytes)} each, up to {CheckpointsKept} on disk + final model = {Bytes(DiskNeeded)} of {Bytes(DiskFree)} free");
+        sb.AppendLine(ci, $"  checkpoint every {(Config.Checkpoint.Interval > 0 ? Config.Checkpoint.Interval.ToString("N0", ci) + " steps" : "— (end and signals only)")}, {Bytes(CheckpointBytes)} each, up to {CheckpointsKept} on disk + final model = {Bytes(DiskNeeded)} of {Bytes(DiskFree)} free{(DiskReclaimable > 0 ? $" + {Bytes(DiskReclaimable)} held by this run's checkpoints" : "")}");
         if (SecondsPerStep is { } sps)
             sb.AppendLine(ci, $"  speed      {sps:0.###} s/step measured ({GlobalBatchTokens / sps:N0} tokens/s) → ETA {FormatDuration(sps * Steps)}");
         sb.Append(Data.ToText());

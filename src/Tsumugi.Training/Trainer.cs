@@ -51,12 +51,14 @@ public sealed class Trainer : IDisposable
     private readonly double _peakFlops;
     private readonly double _flopsPerToken;
     private readonly List<string> _problems = new();
+    private readonly RunLock _lock;
     private TrainerState _state;
     private IReadOnlyDictionary<string, double> _lastHeldOut = new Dictionary<string, double>();
 
     private Trainer(TrainConfig config, string runDirectory, RunPlan plan, LlamaForCausalLM model, AdamW optimizer, CheckpointStore checkpoints,
-        IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, double peakFlops)
+        IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, double peakFlops, RunLock runLock)
     {
+        _lock = runLock;
         _config = config;
         _runDirectory = runDirectory;
         _plan = plan;
@@ -99,8 +101,25 @@ public sealed class Trainer : IDisposable
     {
         parallel ??= SingleProcess.Instance;
         runDirectory = Path.GetFullPath(runDirectory);
+        if (File.Exists(runDirectory)) throw new TrainConfigException($"--output {runDirectory} is a file; give a directory for the run");
+        var runLock = RunLock.Acquire(runDirectory, log); // before anything reads or writes the run's files
+        try
+        {
+            return Open(config, runDirectory, resume, log, parallel, runLock);
+        }
+        catch
+        {
+            runLock.Dispose();
+            throw;
+        }
+    }
+
+    private static Trainer Open(TrainConfig config, string runDirectory, bool resume, TextWriter log, IDataParallel parallel, RunLock runLock)
+    {
         var checkpoints = new CheckpointStore(Path.Combine(runDirectory, "checkpoints"), config.Checkpoint.KeepLast, config.Checkpoint.KeepEvery);
-        var latest = checkpoints.Latest();
+        var notes = new List<string>();
+        var latest = resume ? checkpoints.NewestUsable(notes) : checkpoints.Latest();
+        foreach (var note in notes) log.WriteLine($"warning: {note}");
         if (!resume && latest is not null)
             throw new TrainConfigException($"{runDirectory} already holds checkpoints (newest {CheckpointStore.NameOf(latest.Value.Step)}); pass --resume to continue that run, or choose a new --output");
         if (!resume && File.Exists(Path.Combine(runDirectory, "metrics.jsonl")))
@@ -129,7 +148,9 @@ public sealed class Trainer : IDisposable
                 optimizer.Load(Path.Combine(ckpt.Path, "optimizer.safetensors"));
             }
             Directory.CreateDirectory(runDirectory);
-            var trainer = new Trainer(config, runDirectory, plan, model, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak);
+            var trainer = new Trainer(config, runDirectory, plan, model, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak, runLock);
+            foreach (var note in notes) trainer._events.Append("checkpoint_verification", latest?.Step ?? 0, note);
+            if (resume) trainer.ReportTornLines();
             if (saved is not null) trainer.Resume(saved, latest!.Value.Path);
             else trainer._events.Append("start", 0, $"{plan.Steps} steps planned");
             AtomicFile.WriteAllText(Path.Combine(runDirectory, "config.yaml"), config.EffectiveYaml);
@@ -160,11 +181,17 @@ public sealed class Trainer : IDisposable
                 var clock = Stopwatch.StartNew();
                 using var batch = prefetcher.Next();
                 var result = TrainStep(batch);
-                if (result.Spike is { } reason && _config.Guard.Action == GuardAction.Rollback && Rollback(reason, batch))
+                if (result.Spike is { } reason)
                 {
-                    prefetcher.Dispose();
-                    prefetcher = NewPrefetcher();
-                    continue;
+                    var why = result.Escalation is { } e ? $"{reason}; {e}" : reason;
+                    if ((_config.Guard.Action == GuardAction.Rollback || result.Escalation is not null) && Rollback(why, batch))
+                    {
+                        prefetcher.Dispose();
+                        prefetcher = NewPrefetcher();
+                        continue;
+                    }
+                    if (result.Escalation is not null)
+                        throw Diverged($"step {_state.Step + 1}: {why}, and there is no checkpoint to roll back to");
                 }
                 _state.Advance(_plan.GlobalBatchTokens, batch.SamplerAfter);
                 if (result.Spike is null) _state.LastLoss = result.Loss.Loss;
@@ -173,7 +200,14 @@ public sealed class Trainer : IDisposable
                 if (evaluate && !_heldOut.IsEmpty) _lastHeldOut = _heldOut.Evaluate(_model, _device);
                 _state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
                 Log(result, batch, seconds, evaluate ? _lastHeldOut : null);
-                if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps) TrySaveCheckpoint();
+                if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps)
+                {
+                    // Weights that just gave a non-finite loss or gradient may be destroyed: a checkpoint of them would become the
+                    // rollback target and turn one bad update into a run that cannot recover.
+                    if (result.Spike is not null && !(double.IsFinite(result.Loss.Loss) && double.IsFinite(result.GradNorm)))
+                        _events.Append("checkpoint_deferred", _state.Step, "the step's loss or gradient norm is not finite; the interval checkpoint waits for a good step");
+                    else TrySaveCheckpoint();
+                }
             }
         }
         finally
@@ -184,7 +218,8 @@ public sealed class Trainer : IDisposable
     }
 
     /// <param name="Loss">The objective's step loss, its <see cref="StepLoss.Loss"/> averaged across ranks.</param>
-    private sealed record StepResult(StepLoss Loss, double GradNorm, double LearningRate, string? Spike);
+    /// <param name="Escalation">Why skipping this spike is not enough (too many in a row, or weights no longer finite).</param>
+    private sealed record StepResult(StepLoss Loss, double GradNorm, double LearningRate, string? Spike, string? Escalation = null);
 
     private StepResult TrainStep(StepBatch batch)
     {
@@ -201,13 +236,22 @@ public sealed class Trainer : IDisposable
         _parallel.ReduceGradients(_parameters);
         var gradNorm = Math.Sqrt(_parallel.SumAcrossRanks(_optimizer.GradientNormSquared()));
         var lr = _plan.Schedule.At(_state.Step);
+        if (_guard.EnterStage(batch.StageIndex)) // a new domain raises the loss by design: fresh statistics, a grace window
+            _events.Append("guard_reset", _state.Step + 1, $"stage {_plan.Data.Stages[batch.StageIndex].Name} begins: spike statistics reset, the next {_config.Guard.StageGraceSteps ?? _config.Guard.MinHistory} steps are not judged");
         var spike = _guard.Check(stepLoss.Loss, gradNorm); // guard
+        string? escalation = null;
         if (spike is not null)
         {
             _optimizer.ZeroGradients();
             _state.SkippedSteps++;
-            _events.Append("spike", _state.Step + 1, spike, new JsonObject { ["action"] = YamlSection.SnakeCase(_config.Guard.Action.ToString()), ["loss"] = stepLoss.Loss, ["grad_norm"] = gradNorm });
-            _log.WriteLine($"step {_state.Step + 1}: loss spike — {spike}; {(_config.Guard.Action == GuardAction.Skip ? "update skipped" : "rolling back")}");
+            var inRow = _guard.RecordSkip();
+            if (!(double.IsFinite(stepLoss.Loss) && double.IsFinite(gradNorm)) && !WeightsFinite())
+                escalation = "the weights are no longer finite (an earlier update destroyed them), so skipping updates cannot recover the run";
+            else if (inRow > _config.Guard.MaxSkips)
+                escalation = $"{inRow} spikes in a row, above guard.max_skips {_config.Guard.MaxSkips}";
+            var action = escalation is not null || _config.Guard.Action == GuardAction.Rollback ? "rollback" : "skip";
+            _events.Append("spike", _state.Step + 1, spike, new JsonObject { ["action"] = action, ["loss"] = stepLoss.Loss, ["grad_norm"] = gradNorm, ["in_a_row"] = inRow });
+            _log.WriteLine($"step {_state.Step + 1}: loss spike — {spike}; {(escalation is not null ? $"{escalation}: escalating" : action == "skip" ? "update skipped" : "rolling back")}");
         }
         else
         {
@@ -216,20 +260,27 @@ public sealed class Trainer : IDisposable
             _parallel.AfterOptimizerStep(_parameters);
             _guard.Accept(stepLoss.Loss, gradNorm);
         }
-        return new StepResult(stepLoss, gradNorm, lr, spike);
+        return new StepResult(stepLoss, gradNorm, lr, spike, escalation);
     }
 
     /// <summary>PaLM's remedy: reload the newest checkpoint and move the data past the window that led to the spike.</summary>
     private bool Rollback(string reason, StepBatch spikeBatch)
     {
         var spikeStep = _state.Step + 1;
-        if (_checkpoints.Latest() is not { } latest)
+        var notes = new List<string>();
+        var newest = _checkpoints.NewestUsable(notes);
+        foreach (var note in notes)
+        {
+            _events.Append("checkpoint_verification", spikeStep, note);
+            _log.WriteLine($"warning: {note}");
+        }
+        if (newest is not { } latest)
         {
             _events.Append("rollback_unavailable", spikeStep, "no checkpoint to roll back to yet; the update was skipped instead");
             return false;
         }
         if (++_state.Rollbacks > _config.Guard.MaxRollbacks)
-            throw new TrainingDivergedException($"step {spikeStep}: {reason}; this is rollback {_state.Rollbacks}, above guard.max_rollbacks {_config.Guard.MaxRollbacks}. The run keeps diverging: lower the learning rate or inspect the data around sampler position {spikeBatch.SamplerAfter.Position}");
+            throw Diverged($"step {spikeStep}: {reason}; this is rollback {_state.Rollbacks}, above guard.max_rollbacks {_config.Guard.MaxRollbacks}. The run keeps diverging: lower the learning rate or inspect the data around sampler position {spikeBatch.SamplerAfter.Position}");
         var saved = TrainerState.Load(Path.Combine(latest.Path, CheckpointStore.StateFile));
         StateDictIO.Load(_model, Path.Combine(latest.Path, "model"));
         _optimizer.Load(Path.Combine(latest.Path, "optimizer.safetensors"));
@@ -242,6 +293,7 @@ public sealed class Trainer : IDisposable
         saved.Rollbacks = _state.Rollbacks;
         saved.SkippedSteps = _state.SkippedSteps;
         Restore(saved);
+        _metricsFile.TruncateTo(saved.MetricsBytes); // the rolled-back steps are trained again; their old lines go (the plot reads this file)
         _events.Append("rollback", saved.Step, $"{reason}; reloaded {CheckpointStore.NameOf(saved.Step)} and skipped {skipRows:N0} rows of data",
             new JsonObject { ["spike_step"] = spikeStep, ["skipped_rows"] = skipRows, ["sampler_position"] = saved.Sampler.Position });
         _log.WriteLine($"rolled back to {CheckpointStore.NameOf(saved.Step)}; skipping {skipRows:N0} rows of data");
@@ -255,6 +307,28 @@ public sealed class Trainer : IDisposable
         Restore(saved);
         _events.Append("resume", saved.Step, $"resumed from {CheckpointStore.NameOf(saved.Step)}");
         _log.WriteLine($"resuming from {CheckpointStore.NameOf(saved.Step)} ({checkpointPath})");
+    }
+
+    /// <summary>Resume: torn lines in the logs are reported with file and line (a torn last line is cut; others are kept, and the plot skips them).</summary>
+    private void ReportTornLines()
+    {
+        foreach (var tail in new[] { _metricsFile.TornTail, _events.TornTail })
+            if (tail is not null) _log.WriteLine($"warning: {tail}");
+        foreach (var problem in JsonLinesLog.Check(_metricsFile.Path).Concat(JsonLinesLog.Check(Path.Combine(_runDirectory, "events.jsonl"))))
+            _log.WriteLine($"warning: {problem}");
+    }
+
+    /// <summary>Ends the run as diverged, after recording why in events.jsonl.</summary>
+    private TrainingDivergedException Diverged(string message)
+    {
+        _events.Append("diverged", _state.Step, message);
+        return new TrainingDivergedException(message + ". The run stopped without writing a model; lower the learning rate or inspect the data of those steps, then start again (or --resume from an intact checkpoint)");
+    }
+
+    private bool WeightsFinite()
+    {
+        using var scope = NewDisposeScope();
+        return _parameters.All(p => isfinite(p).all().item<bool>());
     }
 
     private void Restore(TrainerState saved)
@@ -312,6 +386,8 @@ public sealed class Trainer : IDisposable
             Stage = _plan.Data.Stages[batch.StageIndex].Name,
             Skipped = r.Spike is not null,
             EtaSeconds = (_plan.Steps - _state.Step) * (_state.ElapsedSeconds / Math.Max(1, _state.Step)),
+            RouterAuxLoss = r.Loss.RouterAuxLoss,
+            ExpertShare = r.Loss.ExpertShare,
         };
         _metrics.Log(report);
         StepCompleted?.Invoke(report);
@@ -358,6 +434,9 @@ public sealed class Trainer : IDisposable
 
     private TrainingOutcome Finish()
     {
+        // A run whose last steps were skipped as non-finite may hold destroyed weights: never report those as done.
+        if (_guard.ConsecutiveSkips > 0 && !WeightsFinite())
+            throw Diverged($"step {_state.Step}: the weights are not finite at the end of the run");
         string? modelDirectory = null;
         if (_parallel.Rank == 0)
         {
@@ -413,5 +492,6 @@ public sealed class Trainer : IDisposable
         _optimizer.Dispose();
         _model.Dispose();
         _plan.Dispose();
+        _lock.Dispose(); // last: the run's files are closed before another trainer may open them
     }
 }

@@ -80,6 +80,7 @@ public class LlamaConfigTests
     [InlineData("\"hidden_act\": \"gelu\"", "hidden_act 'gelu'")]
     [InlineData("\"eos_token_id\": 500", "eos_token_id (500) is outside the vocabulary")]
     [InlineData("\"vocab_size\": 0", "vocab_size must be positive")]
+    [InlineData("\"vocab_size\": 2000000000, \"hidden_size\": 2000000000, \"intermediate_size\": 2000000000", "parameters (vocab_size 2000000000, hidden_size 2000000000")]
     public void RejectsInvalidCombinationsNamingTheKey(string field, string expected)
     {
         // Start from a valid config and override the fields under test.

@@ -47,6 +47,40 @@ public sealed partial class CheckpointStore
     public (long Step, string Path)? Latest() => List() is { Count: > 0 } all ? all[^1] : null;
 
     /// <summary>
+    /// The newest checkpoint whose files match its manifest. A corrupt one is renamed to <c>step-N.corrupt</c> (kept for
+    /// inspection, never picked again) and the previous one is tried; each such finding, and a checkpoint loaded
+    /// without a manifest (written before manifests existed), is added to <paramref name="notes"/>. Null when there is
+    /// no checkpoint; an <see cref="InvalidDataException"/> when there are some and all are corrupt.
+    /// </summary>
+    public (long Step, string Path)? NewestUsable(ICollection<string> notes)
+    {
+        var all = List();
+        var corrupt = new List<string>();
+        for (var i = all.Count - 1; i >= 0; i--)
+        {
+            var (step, path) = all[i];
+            switch (CheckpointManifest.Verify(path, out var problem))
+            {
+                case CheckpointManifest.Status.Verified:
+                    return all[i];
+                case CheckpointManifest.Status.NoManifest:
+                    notes.Add($"{path} has no {CheckpointManifest.FileName} (written by an older Tsumugi), so its files cannot be verified; loading it as it is");
+                    return all[i];
+                default:
+                    var moved = path + ".corrupt";
+                    TryDelete(moved);
+                    System.IO.Directory.Move(path, moved);
+                    corrupt.Add($"{NameOf(step)}: {problem}");
+                    notes.Add($"checkpoint {NameOf(step)} is corrupt ({problem}); moved it to {moved} and {(i > 0 ? $"trying {NameOf(all[i - 1].Step)}" : "there is no earlier checkpoint")}");
+                    break;
+            }
+        }
+        if (corrupt.Count > 0)
+            throw new InvalidDataException($"{Directory}: no intact checkpoint to resume from — {string.Join("; ", corrupt)}. The corrupt directories were renamed to step-N.corrupt; start a new --output, or train from a model you trust with model.from");
+        return null;
+    }
+
+    /// <summary>
     /// Writes a checkpoint for <paramref name="step"/> through <paramref name="write"/> (which fills the directory it is
     /// given and must write <see cref="StateFile"/> last). On failure nothing is published, the partial directory is
     /// removed, and the exception says which checkpoint is still the newest.
@@ -61,6 +95,7 @@ public sealed partial class CheckpointStore
             System.IO.Directory.CreateDirectory(partial);
             write(partial);
             if (!File.Exists(System.IO.Path.Combine(partial, StateFile))) throw new InvalidOperationException($"checkpoint writer did not write {StateFile}");
+            CheckpointManifest.Write(partial);
             FileSync.SyncTree(partial);
             if (PauseBeforePublishMs > 0) Thread.Sleep(PauseBeforePublishMs);
             Publish(partial, final);

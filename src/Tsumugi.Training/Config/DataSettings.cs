@@ -19,7 +19,10 @@ public sealed record DataSettings
     [NotConfigKey]
     public YamlMappingNode? Inline { get; init; }
 
-    public PackingMode Packing { get; init; } = PackingMode.Concat;
-    public double ValidationFraction { get; init; }
+    /// <summary>Null: concat for data.path, the curriculum's own setting for data.curriculum.</summary>
+    public PackingMode? Packing { get; init; }
+
+    /// <summary>Null: 0 for data.path, the curriculum's own setting for data.curriculum.</summary>
+    public double? ValidationFraction { get; init; }
     public double MaxEpochs { get; init; } = double.PositiveInfinity;
 }

@@ -24,4 +24,16 @@ public sealed record GuardSettings
 
     /// <summary>Give up (stop with an error) after this many rollbacks in one run.</summary>
     public int MaxRollbacks { get; init; } = 5;
+
+    /// <summary>
+    /// Consecutive spikes skipped before the guard escalates: to a rollback when a checkpoint exists, else the run
+    /// stops with an error. A run whose every step is a spike is broken, not unlucky.
+    /// </summary>
+    public int MaxSkips { get; init; } = 10;
+
+    /// <summary>
+    /// After a curriculum stage switch the window is cleared and no step is judged for this many steps (a new domain
+    /// raises the loss by design); null = <see cref="MinHistory"/>, 0 = a stage switch is not special.
+    /// </summary>
+    public int? StageGraceSteps { get; init; }
 }

@@ -33,6 +33,10 @@ public sealed record TrainConfig
     [NotConfigKey]
     public required string EffectiveYaml { get; init; }
 
+    /// <summary>The <c>--set</c> overrides, for errors found later (the curriculum) to name the flag instead of a line.</summary>
+    [NotConfigKey]
+    public ConfigOverrides Overrides { get; init; } = ConfigOverrides.None;
+
     public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)
     {
         if (!File.Exists(path)) throw new TrainConfigException($"{path}: config file not found (see configs/tiny.yaml for an example)");
@@ -53,10 +57,18 @@ public sealed record TrainConfig
         }
         var root = stream.Documents.Count == 0 ? new YamlMappingNode() : stream.Documents[0].RootNode as YamlMappingNode
             ?? throw new TrainConfigException($"{source}: expected a mapping with model, data, train, … sections");
-        if (overrides is not null) ConfigOverrides.Apply(root, overrides);
+        var flags = new ConfigOverrides(source, yaml, overrides);
+        flags.Apply(root);
         var effective = new YamlStream(new YamlDocument(root));
         var writer = new StringWriter();
         effective.Save(writer, assignAnchors: false);
-        return new TrainConfigReader(source, baseDirectory).Read(root) with { EffectiveYaml = writer.ToString().TrimEnd('.', '\n', '\r') + "\n" };
+        try
+        {
+            return new TrainConfigReader(source, baseDirectory).Read(root) with { EffectiveYaml = writer.ToString().TrimEnd('.', '\n', '\r') + "\n", Overrides = flags };
+        }
+        catch (TrainConfigException e)
+        {
+            throw new TrainConfigException(flags.NameFlags(e.Message));
+        }
     }
 }

@@ -1,5 +1,6 @@
 using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Curriculum;
+using Tsumugi.Datasets.Sampling;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;
@@ -13,10 +14,10 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
 {
     static readonly IReadOnlyList<string> DataKeys = ConfigKeys.Of<DataSettings>();
 
-    /// <summary>A <c>data.curriculum</c> file stands alone: the other data keys belong in that file.</summary>
-    static readonly string[] CurriculumFileKeys = ["curriculum"];
+    /// <summary>Beside a <c>data.curriculum</c> file: packing and the held-out share may be set per run (they override the file's).</summary>
+    static readonly string[] CurriculumFileKeys = ["curriculum", "packing", "validation_fraction"];
 
-    static readonly string[] PathDataKeys = DataKeys.Except(CurriculumFileKeys).ToArray();
+    static readonly string[] PathDataKeys = DataKeys.Except(["curriculum"]).ToArray();
 
     public TrainConfig Read(YamlMappingNode root)
     {
@@ -70,7 +71,12 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
         if (node is YamlMappingNode map && map.Children.ContainsKey(new YamlScalarNode("curriculum")))
         {
             var s = Section(node, "data", CurriculumFileKeys);
-            return new DataSettings { CurriculumFile = s.PathValue("curriculum", baseDirectory) };
+            return new DataSettings
+            {
+                CurriculumFile = s.PathValue("curriculum", baseDirectory),
+                Packing = s.Has("packing") ? s.Enum("packing", PackingMode.Concat) : null,
+                ValidationFraction = s.Has("validation_fraction") ? s.Double("validation_fraction", 0, 0, 0.5) : null,
+            };
         }
         if (node is YamlMappingNode inline && inline.Children.ContainsKey(new YamlScalarNode("datasets")))
         {
@@ -83,8 +89,8 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
         return new DataSettings
         {
             Path = d.PathValue("path", baseDirectory),
-            Packing = d.Enum("packing", defaults.Packing),
-            ValidationFraction = d.Double("validation_fraction", defaults.ValidationFraction, 0, 0.5),
+            Packing = d.Has("packing") ? d.Enum("packing", PackingMode.Concat) : null,
+            ValidationFraction = d.Has("validation_fraction") ? d.Double("validation_fraction", 0, 0, 0.5) : null,
             MaxEpochs = d.Has("max_epochs") ? d.Double("max_epochs", defaults.MaxEpochs, 1e-9) : defaults.MaxEpochs,
         };
     }
@@ -169,6 +175,8 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
             Action = s.Enum("action", d.Action),
             SkipSteps = s.Long("skip_steps", d.SkipSteps),
             MaxRollbacks = s.Int("max_rollbacks", d.MaxRollbacks),
+            MaxSkips = s.Int("max_skips", d.MaxSkips, 1),
+            StageGraceSteps = s.Has("stage_grace_steps") ? s.Int("stage_grace_steps", 0) : d.StageGraceSteps,
         };
     }
 

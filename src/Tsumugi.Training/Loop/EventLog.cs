@@ -11,6 +11,9 @@ public sealed class EventLog(string path) : IDisposable
 {
     private readonly JsonLinesLog _log = new(path);
 
+    /// <summary>Set when opening cut a torn last line (see <see cref="JsonLinesLog.TornTail"/>).</summary>
+    public string? TornTail => _log.TornTail;
+
     public void Append(string kind, long step, string message, JsonObject? extra = null)
     {
         var o = new JsonObject { ["event"] = kind, ["step"] = step, ["message"] = message, ["time"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture) };

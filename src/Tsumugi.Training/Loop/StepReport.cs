@@ -34,4 +34,10 @@ public sealed record StepReport
     /// <summary>The guard judged the step a spike and dropped its update.</summary>
     public required bool Skipped { get; init; }
     public required double EtaSeconds { get; init; }
+
+    /// <summary>MoE: the router's load-balancing (aux) loss; null for dense models.</summary>
+    public double? RouterAuxLoss { get; init; }
+
+    /// <summary>MoE: per layer, each expert's share of the step's top-k router choices; null for dense models.</summary>
+    public IReadOnlyList<double[]>? ExpertShare { get; init; }
 }

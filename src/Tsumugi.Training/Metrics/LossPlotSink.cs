@@ -15,8 +15,8 @@ public sealed class LossPlotSink(string metricsPath, string pngPath) : IMetricsS
     {
         try
         {
-            var lines = JsonLinesLog.Read(metricsPath);
-            var train = lines.Where(l => l["skipped"] is null).Select(l => ((long)l["step"]!, (double)l["loss"]!)).ToList();
+            var lines = JsonLinesLog.Read(metricsPath, problems); // a torn line costs one point, not the plot
+            var train = lines.Where(l => l["skipped"] is null).Select(l => ((long)l["step"]!, JsonLinesLog.Number(l["loss"]))).ToList();
             var validation = new Dictionary<string, IReadOnlyList<(long, double)>>();
             foreach (var l in lines)
             {
@@ -24,7 +24,7 @@ public sealed class LossPlotSink(string metricsPath, string pngPath) : IMetricsS
                 foreach (var (domain, value) in v)
                 {
                     if (!validation.TryGetValue(domain, out var list)) validation[domain] = list = new List<(long, double)>();
-                    ((List<(long, double)>)list).Add(((long)l["step"]!, (double)value!));
+                    ((List<(long, double)>)list).Add(((long)l["step"]!, JsonLinesLog.Number(value)));
                 }
             }
             LossPlot.Save(pngPath, train, validation, "training loss");

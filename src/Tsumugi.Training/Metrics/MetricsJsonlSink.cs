@@ -21,6 +21,12 @@ public sealed class MetricsJsonlSink : IMetricsSink
     /// <summary>Bytes written so far (every line is flushed, so this is the file's length).</summary>
     public long Length => _log.Length;
 
+    /// <summary>Set when opening cut a torn last line (see <see cref="JsonLinesLog.TornTail"/>).</summary>
+    public string? TornTail => _log.TornTail;
+
+    /// <summary>Rollback: the lines after the checkpoint's step are dropped, so the rolled-back steps are not logged twice.</summary>
+    public void TruncateTo(long length) => _log.TruncateTo(length);
+
     public void Log(StepReport r)
     {
         var line = new JsonObject
@@ -40,6 +46,9 @@ public sealed class MetricsJsonlSink : IMetricsSink
         if (r.Skipped) line["skipped"] = true;
         if (r.DomainLoss.Count > 1) line["domain_loss"] = ToJson(r.DomainLoss);
         if (r.HeldOutLoss is { Count: > 0 } heldOut) line["val_loss"] = ToJson(heldOut);
+        if (r.RouterAuxLoss is { } aux) line["router_aux_loss"] = aux;
+        if (r.ExpertShare is { } share)
+            line["expert_share"] = new JsonArray(share.Select(layer => (JsonNode)new JsonArray(layer.Select(v => (JsonNode)Math.Round(v, 4)).ToArray())).ToArray());
         _log.Append(line);
     }
 

@@ -18,6 +18,9 @@ public sealed class TensorBoardSink(string logDirectory) : IMetricsSink
         if (r.ZLoss is { } z) _writer.AddScalar("train/z_loss", z, r.Step);
         foreach (var (domain, value) in r.DomainLoss) _writer.AddScalar($"train/loss/{domain}", value, r.Step);
         _writer.AddScalar($"train/loss_by_stage/{r.Stage}", r.Loss, r.Step);
+        if (r.RouterAuxLoss is { } aux) _writer.AddScalar("moe/router_aux_loss", aux, r.Step);
+        for (var layer = 0; layer < (r.ExpertShare?.Count ?? 0); layer++)
+            for (var e = 0; e < r.ExpertShare![layer].Length; e++) _writer.AddScalar($"moe/expert_share/layer{layer}/expert{e}", r.ExpertShare[layer][e], r.Step);
         _writer.AddScalar("perf/tokens_per_s", r.TokensPerSecond, r.Step);
         _writer.AddScalar("perf/mfu", r.Mfu, r.Step);
         _writer.AddScalar("perf/memory_mb", r.MemoryMb, r.Step);

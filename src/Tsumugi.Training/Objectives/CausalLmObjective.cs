@@ -8,12 +8,15 @@ namespace Tsumugi.Training.Objectives;
 /// <summary>
 /// Next-token cross-entropy (pretraining; SFT with masked labels): the model shifts the labels itself, the loss is
 /// summed over the step's scored tokens and divided by their count, with PaLM's z-loss when set. The cross-entropy is
-/// also summed per data domain from the model's per-row sums, so a mixture's domains get their own curves.
+/// also summed per data domain from the model's per-row sums, so a mixture's domains get their own curves. For MoE
+/// models the router's aux loss and each layer's expert shares are summed too (a dense model skips that code).
 /// </summary>
 public sealed class CausalLmObjective(LlamaForCausalLM model, Device device, double zLoss, IReadOnlyList<string> domainOfDataset) : ITrainingObjective
 {
     private readonly Dictionary<string, (double Loss, long Tokens)> _domainSums = new();
-    private double _loss, _zLoss;
+    private double _loss, _zLoss, _auxLoss;
+    private int _micro;
+    private long[][]? _expertChoices;
     private TrainingBatch? _rows;
     private TrainingLossOutput? _output;
 
@@ -32,6 +35,8 @@ public sealed class CausalLmObjective(LlamaForCausalLM model, Device device, dou
         var output = _output ?? throw new InvalidOperationException("Record() follows Forward()");
         _loss += output.CrossEntropy.item<float>();
         if (output.ZLoss is { } z) _zLoss += z.item<float>();
+        _micro++;
+        if (output.AuxLoss is { } aux) RecordRouter(aux, output.RouterLogits!);
         AddDomainLoss(_rows!, output.RowCrossEntropy!);
         _output = null;
         _rows = null;
@@ -40,10 +45,26 @@ public sealed class CausalLmObjective(LlamaForCausalLM model, Device device, dou
     public StepLoss TakeStepLoss()
     {
         var domainLoss = _domainSums.ToDictionary(kv => kv.Key, kv => kv.Value.Loss / Math.Max(1, kv.Value.Tokens));
-        var loss = new StepLoss(_loss, zLoss > 0 ? _zLoss : null, domainLoss);
-        _loss = _zLoss = 0;
+        var share = _expertChoices?.Select(layer => layer.Select(c => c / (double)Math.Max(1, layer.Sum())).ToArray()).ToArray();
+        var loss = new StepLoss(_loss, zLoss > 0 ? _zLoss : null, domainLoss, _expertChoices is null ? null : _auxLoss / Math.Max(1, _micro), share);
+        _loss = _zLoss = _auxLoss = 0;
+        _micro = 0;
+        _expertChoices = null;
         _domainSums.Clear();
         return loss;
+    }
+
+    private void RecordRouter(Tensor aux, IReadOnlyList<Tensor> routerLogits)
+    {
+        _auxLoss += aux.item<float>();
+        var c = model.Config;
+        _expertChoices ??= routerLogits.Select(_ => new long[c.NumLocalExperts]).ToArray();
+        for (var layer = 0; layer < routerLogits.Count; layer++)
+        {
+            using var counts = RouterStatistics.ChoiceCounts(routerLogits[layer], c.NumExpertsPerTok, c.NumLocalExperts).cpu();
+            var values = counts.data<long>().ToArray();
+            for (var e = 0; e < values.Length; e++) _expertChoices[layer][e] += values[e];
+        }
     }
 
     private void AddDomainLoss(TrainingBatch batch, Tensor rowLoss)

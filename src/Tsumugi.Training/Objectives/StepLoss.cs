@@ -7,4 +7,7 @@ namespace Tsumugi.Training.Objectives;
 /// <param name="Loss">The step's objective value (cross-entropy in nats/token for causal LM).</param>
 /// <param name="ZLoss">The z-loss term, when it is on.</param>
 /// <param name="DomainLoss">The loss per data domain of the step's rows (empty when the objective has no domains).</param>
-public sealed record StepLoss(double Loss, double? ZLoss, IReadOnlyDictionary<string, double> DomainLoss);
+/// <param name="RouterAuxLoss">MoE: the load-balancing loss, averaged over the step's micro-batches.</param>
+/// <param name="ExpertShare">MoE: per layer, each expert's share of the step's top-k router choices (sums to 1).</param>
+public sealed record StepLoss(double Loss, double? ZLoss, IReadOnlyDictionary<string, double> DomainLoss,
+    double? RouterAuxLoss = null, IReadOnlyList<double[]>? ExpertShare = null);

@@ -38,6 +38,8 @@ public sealed class TsumugiProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
     public int WaitForExit(TimeSpan timeout)
     {
         if (!_process.WaitForExit(timeout)) throw new TimeoutException($"tsumugi did not finish within {timeout}; output:\n{Output}");

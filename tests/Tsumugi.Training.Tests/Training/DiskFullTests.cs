@@ -65,6 +65,44 @@ public class DiskFullTests
         ResumeTests.AssertSameCurve(reference, moved);
     }
 
+    [Fact]
+    public void Resume_DiskThatOnlyFitsThePlanWithTheRunsOwnCheckpoints_IsAllowedAndFinishes()
+    {
+        using var temp = new TempDirectory();
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 300);
+        var overrides = TinyRuns.Overrides(data).Append("log.tensorboard=false").ToArray();
+        var config = TinyRuns.Config(data, "log.tensorboard=false");
+        long need;
+        using (var plan = RunPlan.Create(config, ModelFactory.Config(config.Model), 1, bf16: false, temp.Path)) need = plan.DiskNeeded;
+
+        var mount = temp.File("mnt");
+        Directory.CreateDirectory(mount);
+        var run = $"{mount}/run";
+        var train = string.Join(' ', CrashRecoveryTests.Train(run, overrides, resume: false).Select(Quote));
+        var resume = string.Join(' ', CrashRecoveryTests.Train(run, overrides, resume: true).Select(Quote));
+        // Killed after step-16; then the disk is filled until less than the plan's estimate is free, but free space plus
+        // the run's own checkpoints (which it rotates) covers it.
+        var script = $"""
+            set -u
+            mount -t tmpfs -o size={(need >> 20) + 6}m tmpfs {mount}
+            TSUMUGI_TEST_CHECKPOINT_PAUSE_MS=1500 {Quote(TsumugiProcess.Executable)} {train} > {mount}/first.txt 2>&1 &
+            pid=$!
+            while [ ! -d {run}/checkpoints/step-16 ] && kill -0 $pid 2>/dev/null; do sleep 0.01; done
+            kill -9 $pid; wait $pid
+            own=0; for size in $(find {run}/checkpoints {run}/model -type f -printf '%s ' 2>/dev/null); do own=$((own + size)); done
+            avail=$(df --output=avail -B1 {mount} | tail -1)
+            target=$(({need} - own + 400000))
+            echo "need={need} own=$own avail=$avail target=$target"
+            if [ $target -ge {need} ] || [ $avail -le $target ]; then echo "setup failed"; cat {mount}/first.txt; exit 3; fi
+            fallocate -l $((avail - target)) {mount}/filler
+            {Quote(TsumugiProcess.Executable)} {resume} 2>&1; echo "exit=$?"
+            """;
+        var (code, output) = Shell(["unshare", "--user", "--map-root-user", "--mount", "bash", "-c", script]);
+        Assert.True(code == 0, output);
+        Assert.Contains("resuming from step-16", output);
+        Assert.Contains("exit=0", output);
+    }
+
     static string Quote(string s) => "'" + s.Replace("'", "'\\''") + "'";
 
     static (int Code, string Output) Shell(string[] command)
