@@ -36,7 +36,7 @@ public sealed class NormalizationRulesTests(SpmModelsFixture fx) : IClassFixture
     public void PrecompiledCharsMap_EveryCodePoint_MatchesSpmTrainBlobExceptNewerUnicode(string rule)
     {
         var spm = new PrecompiledCharsMap(SpmBlob(rule));
-        var ours = new PrecompiledCharsMap(NormalizationRules.PrecompiledCharsMap(rule));
+        var ours = new PrecompiledCharsMap(CharsMapCompiler.Compile(NormalizationRules.Build(rule))); // built, not cached
         var onlyOurs = new List<int>();
         var conflicts = new List<string>();
         for (int cp = 1; cp <= 0x10FFFF; cp++)
@@ -57,7 +57,7 @@ public sealed class NormalizationRulesTests(SpmModelsFixture fx) : IClassFixture
     {
         SpmNormalizer Make(byte[] blob) => new(new SpmNormalizerSpec { Name = "nmt_nfkc", PrecompiledCharsmap = blob, RemoveExtraWhitespaces = false }, false, null);
         var spm = Make(SpmBlob("nmt_nfkc"));
-        var ours = Make(NormalizationRules.PrecompiledCharsMap("nmt_nfkc"));
+        var ours = Make(CharsMapCompiler.Compile(NormalizationRules.Build("nmt_nfkc")));
         string[] extra = ["１２３円です。質問：日本の首都は？", "ｶﾞｷﾞｸﾞ ㈱ ㍻ ﬁ Ⅻ ½ ～ ~", "\u1100\u1161\u11A8 \u3131\u314F", "e\u0301 \u212B \u00C5"];
         foreach (var line in fx.HeldOut.Concat(extra))
             Assert.True(spm.Normalize(line).AsSpan().SequenceEqual(ours.Normalize(line)), $"'{line}' normalizes differently");
@@ -89,4 +89,20 @@ public sealed class NormalizationRulesTests(SpmModelsFixture fx) : IClassFixture
         or (>= 0x10570 and <= 0x105BF)                                      // Vithkuqi (14.0)
         or (>= 0x10780 and <= 0x107BF)                                      // Latin Extended-F (14.0)
         or (>= 0x1E030 and <= 0x1E08F);                                     // Cyrillic Extended-D (15.0)
+
+    [Fact]
+    public void GetOrBuild_SecondCallOrDamagedFile_ReadsCacheOrRebuilds()
+    {
+        using var dir = new TempDirectory();
+        string path = Path.Combine(dir.Path, "charsmap", "x.bin");
+        int builds = 0;
+        byte[] Build() { builds++; return CharsMapCompiler.Compile(new Dictionary<string, string> { ["Ａ"] = "A" }); }
+        var first = CharsMapCache.GetOrBuild(path, Build);
+        Assert.Equal(first, CharsMapCache.GetOrBuild(path, Build));
+        Assert.Equal(1, builds);
+        File.WriteAllBytes(path, [1, 2]); // truncated
+        Assert.Equal(first, CharsMapCache.GetOrBuild(path, Build));
+        Assert.Equal(2, builds);
+        Assert.Contains("nmt_nfkc-v1-net", CharsMapCache.PathFor("nmt_nfkc"));
+    }
 }

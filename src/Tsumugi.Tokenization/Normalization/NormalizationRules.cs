@@ -18,14 +18,17 @@ public static class NormalizationRules
 
     static readonly Dictionary<string, byte[]> Compiled = new(StringComparer.Ordinal);
 
-    /// <summary>The precompiled_charsmap blob for a rule name (empty for identity); built once per process.</summary>
+    /// <summary>
+    /// The precompiled_charsmap blob for a rule name (empty for identity): from memory, else the disk cache
+    /// (<see cref="CharsMapCache"/>), else built from Unicode data.
+    /// </summary>
     public static byte[] PrecompiledCharsMap(string name)
     {
         if (name == "identity") return [];
         lock (Compiled)
         {
             if (Compiled.TryGetValue(name, out var blob)) return blob;
-            blob = CharsMapCompiler.Compile(Build(name));
+            blob = CharsMapCache.GetOrBuild(CharsMapCache.PathFor(name), () => CharsMapCompiler.Compile(Build(name)));
             Compiled[name] = blob;
             return blob;
         }
