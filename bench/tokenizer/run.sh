@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Tokenizer benchmark: Tsumugi vs sentencepiece (spm_train / spm_encode) on ../shared/corpus text, same machine,
+# Tokenizer benchmark: Tsumugi vs sentencepiece (Unigram with identity and with nmt_nfkc normalization) (spm_train / spm_encode) on ../shared/corpus text, same machine,
 # alternating rounds. Prints every measurement and the medians/ratios.
 # Wall time and CPU time (user+sys) are both reported: on a shared machine CPU time is the steadier figure.
 # Both encoders run the same spm_train model, and their outputs are compared byte for byte.
@@ -33,7 +33,13 @@ for vocab in 16000 32000; do
   for r in $(seq "$rounds"); do
     measure "train-spm-$vocab" spm_train --input=data/ja.txt --model_prefix="spm$vocab" --model_type=unigram --vocab_size=$vocab \
       --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
-    measure "train-tsumugi-$vocab" "$T" tokenizer train --input data/ja.txt --output "ours$vocab" --vocab-size $vocab --threads 2
+    measure "train-tsumugi-$vocab" "$T" tokenizer train --input data/ja.txt --output "ours$vocab" --vocab-size $vocab --threads 2 \
+      --normalization identity --allow-smaller-vocab
+    # spm_train's default normalization (Tsumugi's default too), whitespace kept on both sides.
+    measure "train-spm-nfkc-$vocab" spm_train --input=data/ja.txt --model_prefix="spmnfkc$vocab" --model_type=unigram --vocab_size=$vocab \
+      --byte_fallback=true --normalization_rule_name=nmt_nfkc --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
+    measure "train-tsumugi-nfkc-$vocab" "$T" tokenizer train --input data/ja.txt --output "oursnfkc$vocab" --vocab-size $vocab --threads 2 \
+      --normalization nmt_nfkc --allow-smaller-vocab
   done
 done
 if [ "${BPE:-1}" != 0 ]; then
@@ -41,7 +47,8 @@ if [ "${BPE:-1}" != 0 ]; then
     for r in $(seq "$rounds"); do
       measure "train-spm-bpe-$vocab" spm_train --input=data/ja.txt --model_prefix="spmbpe$vocab" --model_type=bpe --vocab_size=$vocab \
         --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
-      measure "train-tsumugi-bpe-$vocab" "$T" tokenizer train --input data/ja.txt --output "oursbpe$vocab" --vocab-size $vocab --threads 2 --model-type bpe
+      measure "train-tsumugi-bpe-$vocab" "$T" tokenizer train --input data/ja.txt --output "oursbpe$vocab" --vocab-size $vocab --threads 2 --model-type bpe \
+        --normalization identity --allow-smaller-vocab
     done
   done
 fi
@@ -66,7 +73,7 @@ med = {k: (statistics.median(w for w, _, _ in v), max(r for _, r, _ in v), stati
 for k, (w, r, c) in sorted(med.items()):
     extra = f"  {(size10 if 'x10' in k else size) / w / 1e6:.2f} MB/s" if k.startswith("encode") else ""
     print(f"{k:28s} median wall {w:7.2f} s  median cpu {c:7.2f} s  peak RSS {r / 1024:7.1f} MB{extra}")
-for kind in ("", "bpe-"):
+for kind in ("", "nfkc-", "bpe-"):
     for v in ("16000", "32000"):
         if f"train-spm-{kind}{v}" not in med: continue
         s, t = med[f"train-spm-{kind}{v}"], med[f"train-tsumugi-{kind}{v}"]

@@ -5,6 +5,7 @@ using Spectre.Console;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Metrics;
+using Tsumugi.Tokenization.Normalization;
 using Tsumugi.Tokenization.Spm;
 using Tsumugi.Tokenization.Trainers;
 
@@ -43,10 +44,17 @@ public static class TokenizerCommands
         var sample = new Option<int>("--input-sentence-size") { Description = "Sample this many sentences (0 = all)." };
         var seed = new Option<int>("--seed") { Description = "Sampling seed.", DefaultValueFactory = _ => 12345678 };
         var threads = CommonOptions.Threads();
-        var wsCollapse = new Option<bool>("--remove-extra-whitespaces") { Description = "Collapse runs of spaces (off by default, as in Llama)." };
+        var wsCollapse = new Option<bool>("--remove-extra-whitespaces") { Description = "Collapse runs of spaces (off by default, as in Llama; spm_train's default is on)." };
+        var normalization = new Option<string>("--normalization")
+        {
+            Description = $"Unicode normalization rule, as spm_train's --normalization_rule_name: {string.Join(", ", NormalizationRules.Names)}.",
+            DefaultValueFactory = _ => NormalizationRules.Default,
+        };
+        normalization.AcceptOnlyFromAmong(NormalizationRules.Names);
+        var allowSmaller = new Option<bool>("--allow-smaller-vocab") { Description = "When the text supports fewer pieces than --vocab-size, write them (with a warning) instead of failing (spm_train's --hard_vocab_limit=false)." };
         var chat = new Option<string?>("--chat-template") { Description = "File with a Jinja chat template for tokenizer_config.json (default: ChatML when <|im_start|>/<|im_end|> exist)." };
         var c = new Command("train", "Train a Unigram or BPE tokenizer (SentencePiece algorithms) and write a tokenizer directory.")
-        { input, output, type, vocab, coverage, noBytes, splitDigits, maxLen, userDefined, control, required, sample, seed, threads, wsCollapse, chat };
+        { input, output, type, vocab, coverage, noBytes, splitDigits, maxLen, userDefined, control, required, sample, seed, threads, wsCollapse, normalization, allowSmaller, chat };
         c.SetAction(r =>
         {
             var modelType = r.GetValue(type)?.ToLowerInvariant() switch
@@ -62,6 +70,7 @@ public static class TokenizerCommands
                 UserDefinedSymbols = [.. r.GetValue(userDefined) ?? []], ControlSymbols = [.. r.GetValue(control) ?? []],
                 RequiredChars = r.GetValue(required) ?? "", InputSentenceSize = r.GetValue(sample), Seed = r.GetValue(seed),
                 Threads = r.GetValue(threads), RemoveExtraWhitespaces = r.GetValue(wsCollapse),
+                Normalization = r.GetValue(normalization)!, HardVocabLimit = !r.GetValue(allowSmaller),
                 Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"),
             };
             var sw = Stopwatch.StartNew();
@@ -69,7 +78,9 @@ public static class TokenizerCommands
             var model = modelType == SpmModelType.Bpe ? BpeTrainer.Train(sentences, o) : UnigramTrainer.Train(sentences, o);
             var template = r.GetValue(chat) is { } t ? File.ReadAllText(t) : null;
             TokenizerDirectory.Save(model, r.GetValue(output)!, template);
-            CliApp.Info($"wrote {r.GetValue(output)} ({model.Pieces.Count} pieces) in {sw.Elapsed.TotalSeconds:F1} s");
+            if (model.Pieces.Count < o.VocabSize)
+                AnsiConsole.MarkupLine($"[yellow]warning: the text supports only {model.Pieces.Count:N0} pieces, fewer than --vocab-size {o.VocabSize:N0} (--allow-smaller-vocab)[/]");
+            CliApp.Info($"wrote {r.GetValue(output)} ({model.Pieces.Count} pieces, {o.Normalization} normalization) in {sw.Elapsed.TotalSeconds:F1} s");
             return 0;
         });
         return c;

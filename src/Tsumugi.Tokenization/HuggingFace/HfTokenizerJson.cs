@@ -7,7 +7,8 @@ namespace Tsumugi.Tokenization.HuggingFace;
 
 /// <summary>
 /// Writes a SentencePiece model as a Hugging Face `tokenizer.json` the way transformers' LlamaConverter (legacy)
-/// does: normalizer Prepend("▁") + Replace(" " → "▁"), no pre-tokenizer, Unigram or BPE model with byte_fallback,
+/// does: normalizer Precompiled(charsmap, when the model has one, as SpmConverter writes it) + Prepend("▁") +
+/// Replace(" " → "▁"), no pre-tokenizer, Unigram or BPE model with byte_fallback,
 /// decoder Replace("▁" → " ") + ByteFallback + Fuse + Strip(1 leading space). BPE merges are generated from the
 /// vocabulary ordered by the merged piece's score, reproducing spm's "highest score first".
 /// Unigram user-defined pieces stay in the vocabulary with spm's encode-time score (bytes × max_score − 0.1) so the
@@ -35,6 +36,9 @@ public static class HfTokenizerJson
             });
         }
         var normalizers = new JsonArray();
+        // spm applies the charsmap (NFKC etc.) before the dummy prefix and whitespace escaping, as SpmConverter does.
+        if (model.NormalizerSpec.PrecompiledCharsmap.Length > 0)
+            normalizers.Add(new JsonObject { ["type"] = "Precompiled", ["precompiled_charsmap"] = Convert.ToBase64String(model.NormalizerSpec.PrecompiledCharsmap) });
         if (model.NormalizerSpec.AddDummyPrefix) normalizers.Add(new JsonObject { ["type"] = "Prepend", ["prepend"] = "\u2581" });
         normalizers.Add(new JsonObject { ["type"] = "Replace", ["pattern"] = new JsonObject { ["String"] = " " }, ["content"] = "\u2581" });
         var decoders = new JsonArray

@@ -37,7 +37,9 @@ public static class BpeTrainer
             if (emitted.Add(s)) pieces.Add((s, -pieces.Count));
         }
         o.Log?.Invoke($"model: {pieces.Count:N0} pieces");
-        return ModelLayout.Build(o, pieces);
+        var model = ModelLayout.Build(o, pieces);
+        ModelLayout.CheckVocabSize(model, o);
+        return model;
     }
 
     /// <summary>Up to <paramref name="target"/> merged pieces, best first, scored −rank.</summary>

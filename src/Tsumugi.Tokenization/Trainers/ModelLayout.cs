@@ -28,7 +28,7 @@ public static class ModelLayout
             NormalizerSpec = TrainingCorpus.NormalizerSpecFor(o),
             TrainerSpec = new SpmTrainerSpec
             {
-                ModelType = o.ModelType, VocabSize = pieces.Count, CharacterCoverage = (float)o.CharacterCoverage,
+                ModelType = o.ModelType, VocabSize = pieces.Count, HardVocabLimit = o.HardVocabLimit, CharacterCoverage = (float)o.CharacterCoverage,
                 ByteFallback = o.ByteFallback, SplitDigits = o.SplitDigits, SplitByWhitespace = o.SplitByWhitespace,
                 SplitByUnicodeScript = o.SplitByUnicodeScript, SplitByNumber = o.SplitByNumber,
                 AllowWhitespaceOnlyPieces = o.AllowWhitespaceOnlyPieces, MaxSentencepieceLength = o.MaxPieceLength,
@@ -40,4 +40,26 @@ public static class ModelLayout
         };
         return model;
     }
+
+    /// <summary>
+    /// spm_train's hard_vocab_limit check: a trained model with fewer pieces than asked for is an error naming the
+    /// maximum this text supports, unless <see cref="TrainerOptions.HardVocabLimit"/> is off (then a logged warning).
+    /// </summary>
+    public static void CheckVocabSize(SpmModel model, TrainerOptions o)
+    {
+        int got = model.Pieces.Count;
+        if (got >= o.VocabSize) return;
+        if (o.HardVocabLimit)
+            throw new VocabSizeTooHighException(o.VocabSize, got);
+        o.Log?.Invoke($"WARNING: the text supports only {got:N0} pieces; writing {got:N0} instead of the {o.VocabSize:N0} asked for (--allow-smaller-vocab).");
+    }
+}
+
+/// <summary>The text supports fewer pieces than --vocab-size (spm_train: "Vocabulary size too high").</summary>
+public sealed class VocabSizeTooHighException(int requested, int maximum) : ArgumentException(
+    $"Vocabulary size too high ({requested:N0}): this text supports at most {maximum:N0} pieces. Set --vocab-size to a value <= {maximum}, " +
+    $"add more text, or pass --allow-smaller-vocab to write {maximum:N0} pieces.")
+{
+    public int Requested { get; } = requested;
+    public int Maximum { get; } = maximum;
 }

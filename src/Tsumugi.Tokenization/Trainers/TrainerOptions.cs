@@ -3,8 +3,9 @@ using Tsumugi.Tokenization.Spm;
 namespace Tsumugi.Tokenization.Trainers;
 
 /// <summary>
-/// Training options, named after sentencepiece's flags. Defaults are Llama/llm-jp style: identity normalization,
-/// dummy prefix, no whitespace collapsing, byte fallback on.
+/// Training options, named after sentencepiece's flags. Defaults: spm_train's nmt_nfkc normalization, then
+/// Llama/llm-jp style dummy prefix, no whitespace collapsing (spm_train collapses; code needs its indentation) and
+/// byte fallback on.
 /// </summary>
 public sealed class TrainerOptions
 {
@@ -20,6 +21,18 @@ public sealed class TrainerOptions
     public int MaxPieceLength { get; set; } = 16;
     public bool AddDummyPrefix { get; set; } = true;
     public bool RemoveExtraWhitespaces { get; set; }
+    /// <summary>spm_train's normalization_rule_name: one of <see cref="Normalization.NormalizationRules.Names"/>.</summary>
+    public string Normalization { get; set; } = Tokenization.Normalization.NormalizationRules.Default;
+    /// <summary>
+    /// A charsmap to use as is instead of building <see cref="Normalization"/>'s (merge/extend keep their base
+    /// model's, whatever Unicode version built it).
+    /// </summary>
+    public byte[]? PrecompiledCharsmap { get; set; }
+    /// <summary>
+    /// spm_train's hard_vocab_limit: when the text supports fewer pieces than <see cref="VocabSize"/>, training fails
+    /// naming the maximum (true), or writes the smaller vocabulary with a warning (false).
+    /// </summary>
+    public bool HardVocabLimit { get; set; } = true;
     public List<string> UserDefinedSymbols { get; set; } = [];
     public List<string> ControlSymbols { get; set; } = [];
     public string RequiredChars { get; set; } = "";

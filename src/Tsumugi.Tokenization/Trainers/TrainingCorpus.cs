@@ -23,7 +23,8 @@ sealed class TrainingCorpus
 
     public static SpmNormalizerSpec NormalizerSpecFor(TrainerOptions o) => new()
     {
-        Name = "identity",
+        Name = o.Normalization,
+        PrecompiledCharsmap = o.PrecompiledCharsmap ?? Normalization.NormalizationRules.PrecompiledCharsMap(o.Normalization),
         AddDummyPrefix = o.AddDummyPrefix,
         RemoveExtraWhitespaces = o.RemoveExtraWhitespaces,
         EscapeWhitespaces = true,

@@ -36,6 +36,7 @@ public static partial class UnigramTrainer
         var learned = Learn(corpus, o);
         TrainerLog.CollectPhaseGarbage(); // the lattice: what follows reuses its memory
         var model = ModelLayout.Build(o, Finalize(corpus, learned, target));
+        ModelLayout.CheckVocabSize(model, o);
         o.Log?.Invoke($"model: {model.Pieces.Count:N0} pieces (GC pauses so far {GC.GetTotalPauseDuration().TotalSeconds:F2} s, {GC.CollectionCount(2)} full collections)");
         return model;
     }
@@ -85,6 +86,7 @@ public static partial class UnigramTrainer
         var corpus = TrainingCorpus.Build(sentences, new TrainerOptions
         {
             CharacterCoverage = 1.0, AddDummyPrefix = o.AddDummyPrefix, RemoveExtraWhitespaces = o.RemoveExtraWhitespaces,
+            Normalization = o.Normalization, PrecompiledCharsmap = o.PrecompiledCharsmap,
             SplitByWhitespace = o.SplitByWhitespace, UserDefinedSymbols = o.UserDefinedSymbols, ControlSymbols = o.ControlSymbols,
         });
         var lattice = new Lattice(corpus, new CpTrie(pieceList.Select(TrainingCorpus.ToCodePoints).ToList()));

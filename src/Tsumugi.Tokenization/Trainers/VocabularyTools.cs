@@ -20,12 +20,14 @@ public static class VocabularyTools
         if (count <= 0) throw new ArgumentException("the number of pieces to add must be positive");
         var oldTok = new SpmTokenizer(baseModel);
         var existing = new HashSet<string>(baseModel.Pieces.Select(p => p.Piece), StringComparer.Ordinal);
-        // Learn a vocabulary on the new text (identity normalization like the base; bytes are not needed there).
+        // Learn a vocabulary on the new text (normalized like the base; bytes are not needed there).
         var learnOpts = new TrainerOptions
         {
             VocabSize = Math.Max(count * 2, 1000) + 3, ByteFallback = false, CharacterCoverage = o.CharacterCoverage,
             MaxPieceLength = o.MaxPieceLength, SplitDigits = baseModel.TrainerSpec.SplitDigits, Threads = o.Threads, Log = o.Log,
             AddDummyPrefix = baseModel.NormalizerSpec.AddDummyPrefix, RemoveExtraWhitespaces = baseModel.NormalizerSpec.RemoveExtraWhitespaces,
+            Normalization = baseModel.NormalizerSpec.Name, PrecompiledCharsmap = baseModel.NormalizerSpec.PrecompiledCharsmap,
+            HardVocabLimit = false, // a candidate pool: fewer pieces on small text is fine
         };
         var learned = UnigramTrainer.Train(sentences, learnOpts);
         var fresh = learned.Pieces.Where(p => p.Type == PieceType.Normal && !existing.Contains(p.Piece))
@@ -71,6 +73,9 @@ public static class VocabularyTools
                 if (p.Type == PieceType.Normal && seen.Add(p.Piece)) pieces.Add(p.Piece);
         o.ModelType = SpmModelType.Unigram;
         o.ByteFallback = models.Any(m => m.TrainerSpec.ByteFallback);
+        // The merged model normalizes as the first (highest-priority) tokenizer does.
+        o.Normalization = models[0].NormalizerSpec.Name;
+        o.PrecompiledCharsmap = models[0].NormalizerSpec.PrecompiledCharsmap;
         foreach (var m in models)
         {
             foreach (var u in m.Pieces.Where(p => p.Type == PieceType.UserDefined)) if (!o.UserDefinedSymbols.Contains(u.Piece)) o.UserDefinedSymbols.Add(u.Piece);
