@@ -79,10 +79,10 @@ public sealed class ChatTemplate
 
     /// <summary>Renders a conversation of plain role/content messages.</summary>
     public string Render(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, JsonObject? variables = null) =>
-        Render(ToJson(messages), addGenerationPrompt, variables);
+        RenderJson(ToJson(messages), addGenerationPrompt, variables);
 
     /// <summary>Renders OpenAI-style messages (content may be a string or a list of parts; tool_calls etc. pass through).</summary>
-    public string Render(JsonArray messages, bool addGenerationPrompt, JsonObject? variables = null) =>
+    public string RenderJson(JsonArray messages, bool addGenerationPrompt, JsonObject? variables = null) =>
         RenderContext(Context(messages, addGenerationPrompt, variables)).Text;
 
     /// <summary>Renders with an explicit variable set (see <see cref="Context"/>); returns the text and the {% generation %} spans.</summary>
@@ -102,7 +102,7 @@ public sealed class ChatTemplate
     }
 
     public RenderedChat RenderWithSpans(IReadOnlyList<ChatMessage> messages, bool addGenerationPrompt, JsonObject? variables = null) =>
-        RenderWithSpans(ToJson(messages), addGenerationPrompt, variables);
+        RenderJsonWithSpans(ToJson(messages), addGenerationPrompt, variables);
 
     /// <summary>
     /// The rendered text plus, for every assistant message, the span of its turn: what the model has to produce after
@@ -118,7 +118,7 @@ public sealed class ChatTemplate
     /// reported rather than guessed at.
     /// </para>
     /// </summary>
-    public RenderedChat RenderWithSpans(JsonArray messages, bool addGenerationPrompt, JsonObject? variables = null)
+    public RenderedChat RenderJsonWithSpans(JsonArray messages, bool addGenerationPrompt, JsonObject? variables = null)
     {
         var (text, generation) = RenderContext(Context(messages, addGenerationPrompt, variables));
         var assistants = Enumerable.Range(0, messages.Count).Where(i => Role(messages[i]) == "assistant").ToList();
@@ -129,7 +129,7 @@ public sealed class ChatTemplate
         foreach (int i in assistants)
         {
             var upTo = Slice(messages, i + 1);
-            var turn = Render(upTo, addGenerationPrompt: false, variables);
+            var turn = RenderJson(upTo, addGenerationPrompt: false, variables);
             if (!text.StartsWith(turn, StringComparison.Ordinal))
                 throw new ChatTemplateException(new SourcePos(1, 1),
                     $"rendering messages[0..{i}] is not a prefix of rendering the whole conversation, so the span of assistant message {i} "
@@ -137,7 +137,7 @@ public sealed class ChatTemplate
             string prompt;
             try
             {
-                prompt = Render(Slice(messages, i), addGenerationPrompt: true, variables);
+                prompt = RenderJson(Slice(messages, i), addGenerationPrompt: true, variables);
             }
             catch (ChatTemplateException) when (i == 0)
             {

@@ -42,7 +42,7 @@ static partial class JinjaBuiltins
         ["safe"] = (v, _) => v,
         ["int"] = (v, a) => ToInt(v, a.Get(0, "default", 0L)),
         ["float"] = (v, a) => ToFloat(v, a.Get(0, "default", 0.0)),
-        ["abs"] = (v, _) => v is double d ? Math.Abs(d) : Py.IsNumber(v) ? Math.Abs(Py.ToLong(v)) : throw new JinjaTypeError($"bad operand type for abs(): '{Py.TypeName(v)}'"),
+        ["abs"] = (v, _) => v is double d ? Math.Abs(d) : Py.IsNumber(v) ? (object)Math.Abs(Py.ToLong(v)) : throw new JinjaTypeError($"bad operand type for abs(): '{Py.TypeName(v)}'"),
         ["default"] = Default,
         ["d"] = Default,
         ["indent"] = (v, a) => Indent(Py.Str(v), a.Get(0, "width", 4L), Py.Truthy(a.Get(1, "first", false)), Py.Truthy(a.Get(2, "blank", false))),

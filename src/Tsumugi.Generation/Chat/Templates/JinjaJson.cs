@@ -19,10 +19,9 @@ static class JinjaJson
             JsonValueKind.String => v.GetValue<string>(),
             JsonValueKind.True => true,
             JsonValueKind.False => false,
-            JsonValueKind.Number => v.TryGetValue(out long l) ? l
-                : v.TryGetValue(out int i) ? (long)i
-                : v.ToJsonString() is var raw && long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed
-                : v.GetValue<double>(),
+            // JSON 1 is Python int, 1.0 and 2.5 are float: decided by the literal, as json.loads does.
+            JsonValueKind.Number => long.TryParse(v.ToJsonString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var i) ? i
+                : (object)v.GetValue<double>(),
             _ => null,
         },
         _ => null,

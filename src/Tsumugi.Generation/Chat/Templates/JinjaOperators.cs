@@ -77,7 +77,7 @@ static partial class JinjaBuiltins
     {
         if (!Py.IsNumber(v)) throw new JinjaTypeError($"bad operand type for unary {op}: '{Py.TypeName(v)}'");
         if (op == "+") return v is bool b ? (b ? 1L : 0L) : v;
-        return v is double d ? -d : -Py.ToLong(v);
+        return v is double d ? -d : (object)-Py.ToLong(v); // (object): a long must not widen to double
     }
 
     /// <summary>Arithmetic and <c>~</c>. Undefined operands are errors except for <c>~</c>, where they are "".</summary>

@@ -416,7 +416,7 @@ sealed class JinjaParser
                 expr = ParseSubscript(at, expr);
                 ExpectOp("]");
             }
-            else if (IsOp("(")) expr = new CallExpr(Peek.At, expr, ParseCallArgs());
+            else if (IsOp("(")) expr = new CallExpr(expr.At, expr, ParseCallArgs());
             else return expr;
         }
     }
@@ -459,7 +459,7 @@ sealed class JinjaParser
         {
             if (IsOp("|")) { _pos++; expr = ParseFilter(expr); }
             else if (IsName("is")) expr = ParseTest(expr);
-            else if (IsOp("(")) expr = new CallExpr(Peek.At, expr, ParseCallArgs());
+            else if (IsOp("(")) expr = new CallExpr(expr.At, expr, ParseCallArgs());
             else return expr;
         }
     }
