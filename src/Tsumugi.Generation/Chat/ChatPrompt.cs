@@ -90,7 +90,7 @@ public static class ChatPrompt
         }
         catch (ChatTemplateRaisedException e)
         {
-            throw new ArgumentException(e.TemplateMessage, nameof(messages), e);
+            throw new ArgumentException(e.TemplateMessage, e); // the message alone: the server returns it as the 400 text
         }
     }
 
