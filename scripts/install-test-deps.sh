@@ -7,6 +7,9 @@
 #     dependencies are omitted (they are ~600 MB of CUDA/Vulkan builds) and the CPU package for this machine is named;
 #   - npm `openai` (the official OpenAI JavaScript client) into .build/npm: the npm client talks to `tsumugi serve`.
 #     Pinned to the last 6.x: 7.x needs Node ≥ 22 and Debian's nodejs is 20;
+#   - npm `@huggingface/jinja` (Hugging Face's JavaScript Jinja engine for chat templates) into .build/npm: the
+#     independent renderer Tsumugi's chat templates must equal byte for byte. Pinned to 0.5.9, the version the
+#     reference vectors (../shared/reference/chat-templates.md) were checked against Python Jinja2 with;
 #   - Debian `python3-numpy`: the Megatron-reader check reads `data tokenize` output with numpy
 #     (bench/datasets/interop/megatron_interop.py). It serves /usr/bin/python3, which the tests fall back to when
 #     the python3 first on PATH (pyenv, a venv) has no numpy;
@@ -58,4 +61,11 @@ if [ ! -f "$npm_dir/node_modules/openai/package.json" ]; then
   mkdir -p "$npm_dir"
   [ -f "$npm_dir/package.json" ] || echo '{"private":true}' > "$npm_dir/package.json"
   npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error --omit=optional "openai@$openai_version" >/dev/null
+fi
+hf_jinja_version="0.5.9"
+if [ ! -f "$npm_dir/node_modules/@huggingface/jinja/package.json" ]; then
+  echo "Installing @huggingface/jinja@$hf_jinja_version into .build/npm"
+  mkdir -p "$npm_dir"
+  [ -f "$npm_dir/package.json" ] || echo '{"private":true}' > "$npm_dir/package.json"
+  npm install --prefix "$npm_dir" --no-audit --no-fund --loglevel=error "@huggingface/jinja@$hf_jinja_version" >/dev/null
 fi

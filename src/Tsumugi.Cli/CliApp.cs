@@ -30,6 +30,7 @@ public static class CliApp
         yield return Commands.EvalCommands.Create();
         yield return Commands.GenerateCommand.Create();
         yield return Commands.ChatCommand.Create();
+        yield return Commands.ChatTemplateCommands.Create();
         yield return Commands.ExportCommands.Create();
         yield return Commands.ServeCommand.Create();
         yield return Commands.DemoCommand.Create();

@@ -1,4 +1,5 @@
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Chat.Templates;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
@@ -20,6 +21,15 @@ public sealed class PretrainedModel : IDisposable
     /// <summary>How chat messages become a prompt for this model (<see cref="ChatPrompt.Render"/>).</summary>
     public ChatPromptFormat ChatFormat { get; }
 
+    /// <summary>
+    /// The template chat prompts are rendered with: the model directory's own chat_template (chat_template.jinja or
+    /// tokenizer_config.json) when it has one and no format was forced, else the built-in template of
+    /// <see cref="ChatFormat"/>. Parsed on first use, so a template with an unsupported construct fails there, naming it.
+    /// </summary>
+    public ChatTemplate ChatTemplate => _chatTemplate.Value;
+
+    readonly Lazy<ChatTemplate> _chatTemplate;
+
     /// <summary>The name results and API clients know the model by; by default the directory's name.</summary>
     public string Name { get; }
 
@@ -28,9 +38,15 @@ public sealed class PretrainedModel : IDisposable
 
     /// <param name="chatFormat">Default: the instruction format, which a directory without a chat_template gets too.</param>
     public PretrainedModel(LlamaForCausalLM model, SpmTokenizer tokenizer, string name, ChatPromptFormat chatFormat = ChatPromptFormat.Instruction)
+        : this(model, tokenizer, name, chatFormat, null)
+    {
+    }
+
+    PretrainedModel(LlamaForCausalLM model, SpmTokenizer tokenizer, string name, ChatPromptFormat chatFormat, string? templateDirectory)
     {
         CheckVocabulary(tokenizer.VocabSize, model.Config.VocabSize, name);
         (Model, Tokenizer, Name, ChatFormat) = (model, tokenizer, name, chatFormat);
+        _chatTemplate = new(() => (templateDirectory is null ? null : ModelChatTemplate.Load(templateDirectory)) ?? BuiltInChatTemplates.For(chatFormat));
     }
 
     /// <summary>
@@ -46,8 +62,14 @@ public sealed class PretrainedModel : IDisposable
         CheckVocabulary(tokenizer.VocabSize, LlamaConfig.Load(directory).VocabSize, directory);
         var model = HfModelDirectory.Load(directory, options.Dtype, options.Device);
         var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        return new PretrainedModel(model, tokenizer, name, chatFormat);
+        return new PretrainedModel(model, tokenizer, name, chatFormat, options.ChatFormat is null ? directory : null);
     }
+
+    /// <summary>
+    /// The prompt for the assistant's next turn in this model's <see cref="ChatTemplate"/>; a conversation the
+    /// template rejects (raise_exception) is an <see cref="ArgumentException"/> with the template's message.
+    /// </summary>
+    public string RenderChat(IReadOnlyList<ChatMessage> messages) => ChatPrompt.Render(ChatTemplate, messages);
 
     /// <summary>BOS (when the tokenizer has one) followed by the text's tokens, as the Llama family was trained; control tokens stay text.</summary>
     public long[] Encode(string text)

@@ -1,7 +1,7 @@
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tsumugi.Generation.Chat.Templates;
 using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Generation.Chat;
@@ -71,15 +71,28 @@ public static class ChatPrompt
     };
 
     /// <summary>
-    /// The prompt for the assistant's next turn. Throws <see cref="ArgumentException"/> (naming the message) for a
+    /// The prompt for the assistant's next turn: the format's built-in template (<see cref="BuiltInChatTemplates"/>)
+    /// rendered with add_generation_prompt. Throws <see cref="ArgumentException"/> (naming the message) for a
     /// conversation the format cannot express, as the HF templates raise.
     /// </summary>
-    public static string Render(IReadOnlyList<ChatMessage> messages, ChatPromptFormat format) => format switch
+    public static string Render(IReadOnlyList<ChatMessage> messages, ChatPromptFormat format) =>
+        Render(BuiltInChatTemplates.For(format), messages);
+
+    /// <summary>
+    /// <paramref name="template"/> rendered with add_generation_prompt; the template's raise_exception becomes an
+    /// <see cref="ArgumentException"/> carrying its message, since the conversation (not the template) is at fault.
+    /// </summary>
+    public static string Render(ChatTemplate template, IReadOnlyList<ChatMessage> messages)
     {
-        ChatPromptFormat.ChatMl => RenderChatMl(messages),
-        ChatPromptFormat.Llama2 => RenderLlama2(messages),
-        _ => RenderInstruction(messages),
-    };
+        try
+        {
+            return template.Render(messages, addGenerationPrompt: true);
+        }
+        catch (ChatTemplateRaisedException e)
+        {
+            throw new ArgumentException(e.TemplateMessage, e); // the message alone: the server returns it as the 400 text
+        }
+    }
 
     /// <summary>
     /// Text that ends the assistant's turn but is not the tokenizer's EOS: ChatML's &lt;|im_end|&gt; (Llama-2 and the
@@ -98,64 +111,5 @@ public static class ChatPrompt
         if (format == ChatPromptFormat.ChatMl && tokenizer.PieceToId("<|im_end|>") is var end && tokenizer.IdToPiece(end) == "<|im_end|>")
             ids.Add(end);
         return ids;
-    }
-
-    static string RenderChatMl(IReadOnlyList<ChatMessage> messages)
-    {
-        var sb = new StringBuilder();
-        foreach (var m in messages) sb.Append("<|im_start|>").Append(m.Role).Append('\n').Append(m.Content).Append("<|im_end|>\n");
-        return sb.Append("<|im_start|>assistant\n").ToString();
-    }
-
-    static string RenderInstruction(IReadOnlyList<ChatMessage> messages)
-    {
-        // System/developer text replaces the preamble; earlier assistant turns stay as answered responses so
-        // multi-turn conversations keep their history in the one format the model knows.
-        var system = string.Join("\n", messages.Where(m => IsSystem(m.Role)).Select(m => m.Content));
-        var sb = new StringBuilder(system.Length > 0 ? system : InstructionPreamble).Append("\n\n");
-        foreach (var m in messages)
-        {
-            if (m.Role == "assistant") sb.Append("### 応答:\n").Append(m.Content).Append("\n\n");
-            else if (!IsSystem(m.Role)) sb.Append("### 指示:\n").Append(m.Content).Append("\n\n");
-        }
-        return sb.Append("### 応答:\n").ToString();
-    }
-
-    /// <summary>
-    /// Exactly what meta-llama/Llama-2-*-chat-hf's chat_template renders (bos_token &lt;s&gt;, eos_token &lt;/s&gt;):
-    /// an optional first system message folded into the first user turn, then strictly alternating user/assistant
-    /// messages, each content stripped of surrounding whitespace. The template ignores add_generation_prompt: the
-    /// prompt ends with " [/INST]" after the last user turn. The &lt;s&gt;/&lt;/s&gt; texts become the control tokens
-    /// when the prompt is encoded (<see cref="Generation.PromptEncoding"/>).
-    /// </summary>
-    static string RenderLlama2(IReadOnlyList<ChatMessage> messages)
-    {
-        int start = messages.Count > 0 && IsSystem(messages[0].Role) ? 1 : 0;
-        string? system = start == 1 ? messages[0].Content : null;
-        var sb = new StringBuilder();
-        for (int i = start; i < messages.Count; i++)
-        {
-            var m = messages[i];
-            string expected = (i - start) % 2 == 0 ? "user" : "assistant";
-            if (m.Role != expected)
-                throw new ArgumentException($"messages[{i}]: the Llama-2 chat format needs an optional first system message, then "
-                    + $"user and assistant messages alternating, starting with user; got '{m.Role}' where '{expected}' belongs.");
-            var content = i == start && system is not null ? $"<<SYS>>\n{system}\n<</SYS>>\n\n{m.Content}" : m.Content;
-            if (m.Role == "user") sb.Append("<s>[INST] ").Append(PyStrip(content)).Append(" [/INST]");
-            else sb.Append(' ').Append(PyStrip(content)).Append(" </s>");
-        }
-        return sb.ToString();
-    }
-
-    static bool IsSystem(string role) => role is "system" or "developer";
-
-    /// <summary>Python's str.strip(): also strips U+001C..U+001F, which .NET does not count as white space.</summary>
-    static string PyStrip(string s)
-    {
-        static bool Space(char c) => char.IsWhiteSpace(c) || c is >= '\x1c' and <= '\x1f';
-        int a = 0, b = s.Length;
-        while (a < b && Space(s[a])) a++;
-        while (b > a && Space(s[b - 1])) b--;
-        return s[a..b];
     }
 }

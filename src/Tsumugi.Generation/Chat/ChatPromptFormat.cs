@@ -1,9 +1,10 @@
 namespace Tsumugi.Generation.Chat;
 
 /// <summary>
-/// How chat messages become one prompt string. Jinja chat templates are not evaluated; the three common formats are
-/// implemented by name and recognised from the chat_template in tokenizer_config.json by their markers
-/// (see <see cref="ChatPrompt.Inspect"/>), or chosen with <c>--chat-format</c>.
+/// The three built-in chat formats, each a Jinja template (<see cref="Templates.BuiltInChatTemplates"/>), recognised
+/// from the chat_template in tokenizer_config.json by their markers (see <see cref="ChatPrompt.Inspect"/>) or chosen
+/// with <c>--chat-format</c>. A model directory's own chat_template is rendered as written by
+/// <see cref="PretrainedModel.ChatTemplate"/>; the format still picks the stop strings and turn-end tokens.
 /// </summary>
 public enum ChatPromptFormat
 {
