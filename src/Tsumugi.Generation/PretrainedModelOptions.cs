@@ -17,4 +17,10 @@ public sealed record PretrainedModelOptions
 
     /// <summary>The model's name in results and on the API; null uses the directory's name.</summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// A PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors) applied on the fly, without
+    /// merging; null runs the base model. An adapter for another base model fails the load, naming the tensor.
+    /// </summary>
+    public string? Adapter { get; init; }
 }
