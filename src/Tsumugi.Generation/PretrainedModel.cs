@@ -60,9 +60,11 @@ public sealed class PretrainedModel : IDisposable
             model.Dispose();
             throw;
         }
-        var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
+        var name = options.Name ?? DirectoryName(directory) + (options.Adapter is { } a ? "+" + DirectoryName(a) : "");
         return new PretrainedModel(model, tokenizer, name, chatFormat) { Adapter = adapter };
     }
+
+    static string DirectoryName(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
 
     /// <summary>BOS (when the tokenizer has one) followed by the text's tokens, as the Llama family was trained; control tokens stay text.</summary>
     public long[] Encode(string text)

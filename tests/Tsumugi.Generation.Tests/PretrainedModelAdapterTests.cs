@@ -36,6 +36,7 @@ public sealed class PretrainedModelAdapterTests : IDisposable
 
         using var adapted = PretrainedModel.Load(modelDir, new PretrainedModelOptions { Adapter = adapterDir });
         Assert.NotNull(adapted.Adapter);
+        Assert.Equal("model+adapter", adapted.Name);
         Assert.True(Logits(adapted.Model, ids).equal(expected).all().item<bool>());
         Assert.False(expected.equal(baseLogits).all().item<bool>());
         using var plain = PretrainedModel.Load(modelDir);
