@@ -1,6 +1,7 @@
 using Tsumugi.Generation.Chat;
 using Tsumugi.Generation.Chat.Templates;
 using Tsumugi.Modeling;
+using Tsumugi.Modeling.Adapters;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 
@@ -33,6 +34,9 @@ public sealed class PretrainedModel : IDisposable
     /// <summary>The name results and API clients know the model by; by default the directory's name.</summary>
     public string Name { get; }
 
+    /// <summary>The LoRA adapter applied on the fly (<see cref="PretrainedModelOptions.Adapter"/>), or null.</summary>
+    public LoraAdapter? Adapter { get; private init; }
+
     /// <summary>max_position_embeddings: prompt + new tokens must fit, since the KV cache cannot grow beyond it.</summary>
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
 
@@ -60,10 +64,23 @@ public sealed class PretrainedModel : IDisposable
         var tokenizer = TokenizerDirectory.LoadForModel(directory);
         var chatFormat = options.ChatFormat ?? ChatPrompt.Detect(directory);
         CheckVocabulary(tokenizer.VocabSize, LlamaConfig.Load(directory).VocabSize, directory);
+        if (options.Adapter is { } adapterDir) LoraConfigJson.Read(adapterDir); // a bad adapter config fails before the weights load
         var model = HfModelDirectory.Load(directory, options.Dtype, options.Device);
-        var name = options.Name ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory)));
-        return new PretrainedModel(model, tokenizer, name, chatFormat, options.ChatFormat is null ? directory : null);
+        LoraAdapter? adapter = null;
+        try
+        {
+            if (options.Adapter is { } dir) adapter = LoraAdapter.Load(dir, model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        var name = options.Name ?? DirectoryName(directory) + (options.Adapter is { } a ? "+" + DirectoryName(a) : "");
+        return new PretrainedModel(model, tokenizer, name, chatFormat, options.ChatFormat is null ? directory : null) { Adapter = adapter };
     }
+
+    static string DirectoryName(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
 
     /// <summary>
     /// The prompt for the assistant's next turn in this model's <see cref="ChatTemplate"/>; a conversation the
@@ -97,5 +114,9 @@ public sealed class PretrainedModel : IDisposable
                 "the tokenizer does not belong to this model (resize the model with `tsumugi model extend-vocab` or use its own tokenizer).");
     }
 
-    public void Dispose() => Model.Dispose();
+    public void Dispose()
+    {
+        Adapter?.Dispose();
+        Model.Dispose();
+    }
 }

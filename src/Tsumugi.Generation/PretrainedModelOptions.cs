@@ -15,6 +15,12 @@ public sealed record PretrainedModelOptions
     /// <summary>The chat format; null detects it from the chat_template in tokenizer_config.json (<see cref="ChatPrompt.Detect"/>).</summary>
     public ChatPromptFormat? ChatFormat { get; init; }
 
-    /// <summary>The model's name in results and on the API; null uses the directory's name.</summary>
+    /// <summary>The model's name in results and on the API; null uses the directory's name (with an adapter, "model+adapter").</summary>
     public string? Name { get; init; }
+
+    /// <summary>
+    /// A PEFT LoRA adapter directory (adapter_config.json + adapter_model.safetensors) applied on the fly, without
+    /// merging; null runs the base model. An adapter for another base model fails the load, naming the tensor.
+    /// </summary>
+    public string? Adapter { get; init; }
 }

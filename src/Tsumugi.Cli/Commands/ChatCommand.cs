@@ -26,9 +26,10 @@ public static class ChatCommand
         var showPrompt = new Option<bool>("--show-prompt") { Description = "Print each turn's full rendered prompt to stderr, as one JSON string." };
         var sampling = new SamplingFlags(DefaultMaxTokens);
         var dtype = CommonOptions.Dtype();
+        var adapter = CommonOptions.Adapter();
         var command = new Command("chat", "Chat with a model directory: one user turn per line; /reset starts over, /exit or Ctrl-D ends.")
         {
-            model, system, format, dtype,
+            model, adapter, system, format, dtype,
         };
         sampling.AddTo(command);
         command.Add(showPrompt);
@@ -39,7 +40,7 @@ public static class ChatCommand
             var dir = parse.GetValue(model)!;
             var detected = ChatPrompt.Inspect(dir);
             var chatFormat = forced ?? detected.Format;
-            using var llm = GenerateCommand.Load(dir, parse.GetValue(dtype)!, chatFormat);
+            using var llm = GenerateCommand.Load(dir, parse.GetValue(dtype)!, chatFormat, parse.GetValue(adapter));
             var generator = llm.CreateChatGenerator();
             // ChatML closes a turn with <|im_end|>, which is not the tokenizer's EOS: stop there too.
             options = options with { Stop = [.. options.Stop, .. ChatPrompt.TurnEndStops(chatFormat)] };

@@ -73,6 +73,13 @@ internal static class CommonOptions
     /// <summary>--device: the torch device a model runs on.</summary>
     public static Option<string> Device() => new("--device") { Description = "Torch device: cpu, cuda, cuda:1 …", DefaultValueFactory = _ => "cpu" };
 
+    /// <summary>--adapter: a PEFT LoRA adapter applied on top of --model without merging (PretrainedModelOptions.Adapter).</summary>
+    public static Option<string?> Adapter() => new("--adapter")
+    {
+        Description = "LoRA adapter directory (PEFT layout: adapter_config.json + adapter_model.safetensors) applied on top of --model without merging.",
+        HelpName = "DIR",
+    };
+
     /// <summary>--batch-size: rows per forward pass, 8 by default.</summary>
     public static Option<int> BatchSize(string description) => new("--batch-size") { Description = description, DefaultValueFactory = _ => 8 };
 

@@ -27,11 +27,12 @@ public static partial class EvalCommands
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Most tokens the model may generate per turn.", DefaultValueFactory = _ => MtBenchAnswerGenerator.DefaultMaxNewTokens };
         var temperature = new Option<double?>("--temperature") { Description = "One temperature for all categories instead of MT-Bench's per-category table (0 = greedy)." };
         var seed = new Option<long>("--seed") { Description = "Base sampling seed; each (question, turn) derives its own from it.", DefaultValueFactory = _ => 0 };
+        var adapter = CommonOptions.Adapter();
         var modelName = CommonOptions.ModelName("Name for the model in results and reports (default: the directory name).");
         var output = CommonOptions.OptionalOutput("Write metrics and every sample (answer, judge prompt and output, score) to this JSON file.");
         var command = new Command("judge", "MT-Bench-style judging: the model answers multi-turn questions, an OpenAI-compatible judge rates each answer.")
         {
-            model, questions, judgeUrl, judgeModel, judgeKey, judgeTimeout, judgeRetries, judgeConcurrency, judgeMaxTokens,
+            model, adapter, questions, judgeUrl, judgeModel, judgeKey, judgeTimeout, judgeRetries, judgeConcurrency, judgeMaxTokens,
             maxNewTokens, temperature, seed, modelName, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -55,7 +56,7 @@ public static partial class EvalCommands
             var client = new JudgeClient(settings);
 
             var dir = parse.GetValue(model)!;
-            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName) });
+            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName), Adapter = parse.GetValue(adapter) });
             var generator = new MtBenchAnswerGenerator(served)
             {
                 MaxNewTokens = parse.GetValue(maxNewTokens), Seed = parse.GetValue(seed), Temperature = parse.GetValue(temperature),

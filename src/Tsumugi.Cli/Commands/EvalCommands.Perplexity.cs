@@ -23,9 +23,10 @@ public static partial class EvalCommands
         var stride = new Option<int?>("--stride") { Description = "New tokens scored per later window; each keeps context − stride tokens of history (default: context / 2)." };
         var batchSize = CommonOptions.BatchSize("Windows per forward pass (right-padded).");
         var device = CommonOptions.Device();
+        var adapter = CommonOptions.Adapter();
         var command = new Command("perplexity", "Perplexity, bits per character and bits per UTF-8 byte of text, per domain.")
         {
-            model, input, output, domain, split, context, stride, batchSize, device,
+            model, adapter, input, output, domain, split, context, stride, batchSize, device,
         };
         command.SetAction(parse =>
         {
@@ -37,7 +38,7 @@ public static partial class EvalCommands
             };
             int batch = parse.GetValue(batchSize);
             if (batch < 1) throw new ArgumentException($"--batch-size must be ≥ 1 (got {batch}).");
-            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!);
+            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter));
             int window = parse.GetValue(context) ?? Math.Min(evalModel.Model.Config.MaxPositionEmbeddings, 2048);
             if (window < 2 || window > evalModel.Model.Config.MaxPositionEmbeddings)
                 throw new ArgumentException($"--context must be in 2..{evalModel.Model.Config.MaxPositionEmbeddings} (the model's max_position_embeddings); got {window}.");

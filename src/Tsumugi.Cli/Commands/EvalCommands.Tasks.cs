@@ -21,9 +21,10 @@ public static partial class EvalCommands
         var shots = new Option<int?>("--shots") { Description = $"Few-shot examples per prompt, taken from the file's few_shots (default {TaskRunOptions.DefaultShots}, as Swallow; capped by what the file has)." };
         var batchSize = CommonOptions.BatchSize("Rows per forward pass for multiple-choice scoring; prompts per generation batch.");
         var device = CommonOptions.Device();
+        var adapter = CommonOptions.Adapter();
         var command = new Command("tasks", "Run llm-jp-eval-format tasks: greedy generation scored by exact_match, char_f1, set_f1, BLEU, ROUGE, numbers; or multiple choice by log-likelihood (acc, acc_norm).")
         {
-            model, tasks, output, shots, batchSize, device,
+            model, adapter, tasks, output, shots, batchSize, device,
         };
         command.SetAction(parse =>
         {
@@ -36,7 +37,7 @@ public static partial class EvalCommands
                 if (task.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
             var duplicate = loaded.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null) throw new ArgumentException($"two task files are both named '{duplicate.Key}': {string.Join(", ", duplicate.Select(t => t.File))}.");
-            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!);
+            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter));
 
             var results = new List<TaskResult>();
             var table = new Table().AddColumns("task", "shots", "samples", "metric", "score", "seconds");

@@ -25,9 +25,9 @@ public static partial class EvalCommands
     static partial void AddJudge(Command group);
     static partial void AddReport(Command group);
 
-    /// <summary>A model directory on the --device the scoring subcommands run on.</summary>
-    static PretrainedModel LoadForEval(string directory, string device) =>
-        PretrainedModel.Load(directory, new PretrainedModelOptions { Device = new TorchSharp.torch.Device(device) });
+    /// <summary>A model directory (with its --adapter, if any) on the --device the scoring subcommands run on.</summary>
+    static PretrainedModel LoadForEval(string directory, string device, string? adapter) =>
+        PretrainedModel.Load(directory, new PretrainedModelOptions { Device = new TorchSharp.torch.Device(device), Adapter = adapter });
 
     /// <summary>The progress display of the long-running subcommands; cleared when done, the result table follows.</summary>
     static Progress Progress() => AnsiConsole.Progress().AutoClear(true)

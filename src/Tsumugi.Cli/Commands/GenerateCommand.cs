@@ -15,13 +15,14 @@ public static class GenerateCommand
         var sampling = new SamplingFlags(new SamplingOptions().MaxNewTokens);
         var stream = new Option<bool>("--stream") { Description = "Print text as it is generated." };
         var dtype = CommonOptions.Dtype();
-        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, prompt, dtype };
+        var adapter = CommonOptions.Adapter();
+        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, adapter, prompt, dtype };
         sampling.AddTo(command);
         command.Add(stream);
         command.SetAction(parse =>
         {
             var options = sampling.Read(parse); // validated before loading the model: a typo costs nothing
-            using var llm = Load(parse.GetValue(model)!, parse.GetValue(dtype)!);
+            using var llm = Load(parse.GetValue(model)!, parse.GetValue(dtype)!, adapter: parse.GetValue(adapter));
             var generator = llm.CreateGenerator();
             GenerationResult? result = null;
             foreach (var delta in generator.Stream(parse.GetValue(prompt)!, options))
@@ -37,11 +38,11 @@ public static class GenerateCommand
         return command;
     }
 
-    /// <summary>A model directory with its weights in <paramref name="dtype"/>; the chat format detected unless given.</summary>
-    internal static PretrainedModel Load(string dir, string dtype, ChatPromptFormat? chatFormat = null)
+    /// <summary>A model directory with its weights in <paramref name="dtype"/>; the chat format detected unless given; a LoRA adapter on top when given.</summary>
+    internal static PretrainedModel Load(string dir, string dtype, ChatPromptFormat? chatFormat = null, string? adapter = null)
     {
         var type = HfModelDirectory.ParseDtype(dtype); // before reading anything: a typo costs nothing
-        return PretrainedModel.Load(dir, new PretrainedModelOptions { Dtype = type, ChatFormat = chatFormat });
+        return PretrainedModel.Load(dir, new PretrainedModelOptions { Dtype = type, ChatFormat = chatFormat, Adapter = adapter });
     }
 }
 

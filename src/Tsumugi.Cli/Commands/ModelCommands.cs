@@ -3,6 +3,7 @@ using System.Text.Json;
 using Spectre.Console;
 using Tsumugi.Evaluation;
 using Tsumugi.Modeling;
+using Tsumugi.Modeling.Adapters;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Training;
@@ -10,7 +11,7 @@ using static TorchSharp.torch;
 
 namespace Tsumugi.Cli.Commands;
 
-/// <summary>`tsumugi model init | info | score | extend-vocab`.</summary>
+/// <summary>`tsumugi model init | info | score | extend-vocab | merge-adapter`.</summary>
 public static class ModelCommands
 {
     public static Command Create()
@@ -20,7 +21,31 @@ public static class ModelCommands
         model.Add(Info());
         model.Add(Score());
         model.Add(ExtendVocabCommand.Create());
+        model.Add(MergeAdapter());
         return model;
+    }
+
+    static Command MergeAdapter()
+    {
+        var model = CommonOptions.Model("Base HF model directory the adapter was trained on.");
+        var adapter = new Option<string>("--adapter")
+        {
+            Description = "LoRA adapter directory (PEFT layout: adapter_config.json + adapter_model.safetensors).", Required = true, HelpName = "DIR",
+        };
+        var output = CommonOptions.Output("New directory for the merged HF model (must not exist or be empty); the tokenizer files are copied.");
+        var command = new Command("merge-adapter", "Fold a LoRA adapter into its base model (W += scale·B·A) and write a plain HF model directory.")
+        {
+            model, adapter, output,
+        };
+        command.SetAction(parse =>
+        {
+            var dir = parse.GetValue(output)!;
+            var report = AdapterMerge.MergeDirectory(parse.GetValue(model)!, parse.GetValue(adapter)!, dir);
+            CliApp.Info($"Wrote {dir}: merged {report.Projections} projections ({string.Join(", ", report.TargetNames)})" +
+                (report.SavedModuleParameters > 0 ? $" and {report.SavedModuleParameters} fully trained tensor(s)" : "") + $", weights in {report.Dtype}");
+            return 0;
+        });
+        return command;
     }
 
     static Command Init()

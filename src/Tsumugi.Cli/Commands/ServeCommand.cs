@@ -32,9 +32,10 @@ public static class ServeCommand
             Description = "Most new tokens per request (default: up to the context window); asking for more gets 400.",
         };
         var chatFormat = CommonOptions.ChatFormat();
+        var adapter = CommonOptions.Adapter();
         var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
         {
-            model, host, port, apiKey, apiKeyFile, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat,
+            model, adapter, host, port, apiKey, apiKeyFile, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -50,7 +51,10 @@ public static class ServeCommand
             var dir = parse.GetValue(model)!;
             var detected = ChatPrompt.Inspect(dir);
             if (forced is null && detected.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
-            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName), ChatFormat = forced ?? detected.Format });
+            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions
+            {
+                Name = parse.GetValue(modelName), ChatFormat = forced ?? detected.Format, Adapter = parse.GetValue(adapter),
+            });
             await using var server = new OpenAiServer(served, options);
             await server.StartAsync(cancellationToken);
             Console.Error.WriteLine($"Serving '{served.Name}' at {server.BaseUrl}/v1 (chat format: {ChatPrompt.Name(served.ChatFormat)}, "

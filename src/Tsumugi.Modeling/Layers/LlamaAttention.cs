@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling.Layers;
@@ -7,7 +6,7 @@ namespace Tsumugi.Modeling.Layers;
 public sealed class LlamaAttention : nn.Module
 {
     // Field names are state_dict keys, hence HF's snake_case.
-    readonly Linear q_proj, k_proj, v_proj, o_proj;
+    readonly AdaptableLinear q_proj, k_proj, v_proj, o_proj;
     readonly int _heads, _kvHeads, _headDim;
 
     public LlamaAttention(LlamaConfig c) : base(nameof(LlamaAttention))
@@ -15,10 +14,10 @@ public sealed class LlamaAttention : nn.Module
         _heads = c.NumAttentionHeads;
         _kvHeads = c.NumKeyValueHeads;
         _headDim = c.HeadDim;
-        q_proj = nn.Linear(c.HiddenSize, _heads * _headDim, hasBias: c.AttentionBias);
-        k_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        v_proj = nn.Linear(c.HiddenSize, _kvHeads * _headDim, hasBias: c.AttentionBias);
-        o_proj = nn.Linear(_heads * _headDim, c.HiddenSize, hasBias: c.AttentionBias);
+        q_proj = new AdaptableLinear(c.HiddenSize, _heads * _headDim, c.AttentionBias);
+        k_proj = new AdaptableLinear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias);
+        v_proj = new AdaptableLinear(c.HiddenSize, _kvHeads * _headDim, c.AttentionBias);
+        o_proj = new AdaptableLinear(_heads * _headDim, c.HiddenSize, c.AttentionBias);
         RegisterComponents();
     }
 

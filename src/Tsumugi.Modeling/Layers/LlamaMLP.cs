@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling.Layers;
@@ -6,13 +5,13 @@ namespace Tsumugi.Modeling.Layers;
 /// <summary>SwiGLU feed-forward: down(silu(gate(x)) · up(x)).</summary>
 public sealed class LlamaMLP : nn.Module<Tensor, Tensor>
 {
-    readonly Linear gate_proj, up_proj, down_proj;
+    readonly AdaptableLinear gate_proj, up_proj, down_proj;
 
     public LlamaMLP(LlamaConfig c) : base(nameof(LlamaMLP))
     {
-        gate_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: c.MlpBias);
-        up_proj = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: c.MlpBias);
-        down_proj = nn.Linear(c.IntermediateSize, c.HiddenSize, hasBias: c.MlpBias);
+        gate_proj = new AdaptableLinear(c.HiddenSize, c.IntermediateSize, c.MlpBias);
+        up_proj = new AdaptableLinear(c.HiddenSize, c.IntermediateSize, c.MlpBias);
+        down_proj = new AdaptableLinear(c.IntermediateSize, c.HiddenSize, c.MlpBias);
         RegisterComponents();
     }
 

@@ -1,4 +1,3 @@
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling.Layers;
@@ -6,13 +5,13 @@ namespace Tsumugi.Modeling.Layers;
 /// <summary>One Mixtral expert, HF names: w1 = gate_proj, w3 = up_proj, w2 = down_proj; w2(silu(w1 x) · w3 x).</summary>
 public sealed class MixtralExpert : nn.Module<Tensor, Tensor>
 {
-    readonly Linear w1, w2, w3;
+    readonly AdaptableLinear w1, w2, w3;
 
     public MixtralExpert(LlamaConfig c) : base(nameof(MixtralExpert))
     {
-        w1 = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: false);
-        w2 = nn.Linear(c.IntermediateSize, c.HiddenSize, hasBias: false);
-        w3 = nn.Linear(c.HiddenSize, c.IntermediateSize, hasBias: false);
+        w1 = new AdaptableLinear(c.HiddenSize, c.IntermediateSize, hasBias: false);
+        w2 = new AdaptableLinear(c.IntermediateSize, c.HiddenSize, hasBias: false);
+        w3 = new AdaptableLinear(c.HiddenSize, c.IntermediateSize, hasBias: false);
         RegisterComponents();
     }
 

@@ -10,14 +10,14 @@ namespace Tsumugi.Modeling.Layers;
 /// </summary>
 public sealed class MixtralSparseMoeBlock : nn.Module
 {
-    readonly Linear gate;
+    readonly AdaptableLinear gate;
     readonly ModuleList<MixtralExpert> experts;
     readonly int _topK;
     readonly double _jitter;
 
     public MixtralSparseMoeBlock(LlamaConfig c) : base(nameof(MixtralSparseMoeBlock))
     {
-        gate = nn.Linear(c.HiddenSize, c.NumLocalExperts, hasBias: false);
+        gate = new AdaptableLinear(c.HiddenSize, c.NumLocalExperts, hasBias: false);
         experts = new ModuleList<MixtralExpert>(Enumerable.Range(0, c.NumLocalExperts).Select(_ => new MixtralExpert(c)).ToArray());
         _topK = c.NumExpertsPerTok;
         _jitter = c.RouterJitterNoise;
