@@ -80,9 +80,10 @@ internal sealed class SftRecordParser(SftFormat format, SftColumns columns, stri
         var completionMessages = Messages(completion, columns.CompletionName);
         if (completionMessages.Count > 0 && completionMessages[0].Role != SftRoles.Assistant)
             throw new RecordProblem(SftRejectReason.BadRoleOrder, $"'{columns.CompletionName}' opens with a {completionMessages[0].Role} turn; a completion is the assistant's answer");
-        var all = WithSystem(r, promptMessages, out var added);
+        var all = WithSystem(r, promptMessages, out _);
+        var promptCount = all.Count;
         all.AddRange(completionMessages);
-        return new SftExample { Messages = all, PromptMessageCount = promptMessages.Count + (added ? 1 : 0), Location = location };
+        return new SftExample { Messages = all, PromptMessageCount = promptCount, Location = location };
     }
 
     /// <summary>
