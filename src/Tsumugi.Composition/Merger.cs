@@ -41,12 +41,21 @@ public static class Merger
             string staging = output.TrimEnd(Path.DirectorySeparatorChar) + ".partial";
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); // an earlier run killed mid-write
             Directory.CreateDirectory(staging);
-            long peak = WriteTensors(config, method, plan, staging, options);
-            WriteConfig(config, template, layers, staging);
-            foreach (var (name, path) in tokenizerFiles) AtomicFile.WriteAllBytes(Path.Combine(staging, name), File.ReadAllBytes(path));
-            if (config.ChatTemplate is { } chat) SetChatTemplate(config, staging, chat);
-            AtomicFile.WriteAllText(Path.Combine(staging, "merge_config.yaml"), config.Text);
-            FileSync.SyncDirectory(staging);
+            long peak;
+            try
+            {
+                peak = WriteTensors(config, method, plan, staging, options);
+                WriteConfig(config, template, layers, staging);
+                foreach (var (name, path) in tokenizerFiles) AtomicFile.WriteAllBytes(Path.Combine(staging, name), File.ReadAllBytes(path));
+                if (config.ChatTemplate is { } chat) SetChatTemplate(config, staging, chat);
+                AtomicFile.WriteAllText(Path.Combine(staging, "merge_config.yaml"), config.Text);
+                FileSync.SyncDirectory(staging);
+            }
+            catch
+            {
+                Directory.Delete(staging, recursive: true);
+                throw;
+            }
             if (Directory.Exists(output)) Directory.Delete(output);
             Directory.Move(staging, output);
             FileSync.SyncDirectory(Path.GetDirectoryName(output)!);
