@@ -31,6 +31,7 @@ public static class CliApp
         yield return Commands.GenerateCommand.Create();
         yield return Commands.ChatCommand.Create();
         yield return Commands.ExportCommands.Create();
+        yield return Commands.MergeCommand.Create();
         yield return Commands.ServeCommand.Create();
         yield return Commands.DemoCommand.Create();
     }
