@@ -1,3 +1,5 @@
+using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 
 namespace Tsumugi.Composition.Methods;
@@ -21,29 +23,18 @@ public static class MergeKernels
     }
 
     /// <summary>Σwᵢθᵢ, divided by Σwᵢ when <c>normalize</c> (default true).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Linear(TensorInputs inputs, Span<float> output)
     {
         int models = inputs.Values.Length;
         var weights = Enumerable.Range(0, models).Select(m => inputs.ModelNumber(m, "weight")).ToArray();
         double divisor = inputs.Flag("normalize") ? weights.Sum() : 1;
-        output.Clear();
-        for (int m = 0; m < models; m++)
-        {
-            float w = (float)weights[m];
-            var x = inputs.Span(m);
-            for (int i = 0; i < output.Length; i++) output[i] += w * x[i];
-        }
-        if (divisor != 1)
-        {
-            float inverse = (float)divisor;
-            for (int i = 0; i < output.Length; i++) output[i] /= inverse;
-        }
+        TensorPrimitives.Multiply(inputs.Span(0), (float)weights[0], output);
+        for (int m = 1; m < models; m++) TensorPrimitives.MultiplyAdd(inputs.Span(m), (float)weights[m], output, output);
+        if (divisor != 1) TensorPrimitives.Divide(output, (float)divisor, output);
     }
 
     /// <summary>Spherical interpolation from the base (t = 0) to the other model; nearly colinear vectors
     /// (|cos| > 0.9995) fall back to lerp. Norms are taken for the angle only; the weights apply to the raw tensors.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void Slerp(TensorInputs inputs, Span<float> output)
     {
         if (inputs.Values.Length != 2 || inputs.BaseIndex < 0)
@@ -51,15 +42,8 @@ public static class MergeKernels
         double t = inputs.Number("t");
         var a = inputs.Span(inputs.BaseIndex);
         var b = inputs.Span(1 - inputs.BaseIndex);
-        double normA = 0, normB = 0, dot = 0;
-        for (int i = 0; i < a.Length; i++)
-        {
-            normA += (double)a[i] * a[i];
-            normB += (double)b[i] * b[i];
-            dot += (double)a[i] * b[i];
-        }
-        normA = Math.Sqrt(normA);
-        normB = Math.Sqrt(normB);
+        double normA = TensorPrimitives.Norm<float>(a), normB = TensorPrimitives.Norm<float>(b);
+        double dot = TensorPrimitives.Dot<float>(a, b);
         // mergekit normalises each copy only when its norm exceeds 1e-8, then takes the dot of the copies.
         double cos = dot / (normA > 1e-8 ? normA : 1) / (normB > 1e-8 ? normB : 1);
         double wa, wb;
@@ -70,13 +54,12 @@ public static class MergeKernels
             wa = Math.Sin((1 - t) * theta) / sinTheta;
             wb = Math.Sin(t * theta) / sinTheta;
         }
-        float fa = (float)wa, fb = (float)wb;
-        for (int i = 0; i < output.Length; i++) output[i] = fa * a[i] + fb * b[i];
+        TensorPrimitives.Multiply(a, (float)wa, output);
+        TensorPrimitives.MultiplyAdd(b, (float)wb, output, output);
     }
 
     /// <summary>Model Stock: t = N·cos / (1 + (N−1)·cos) from the mean pairwise cosine of the offsets θᵢ − θ₀ (per
-    /// tensor, or per row with <c>filter_wise</c>), then t·mean(θᵢ) + (1−t)·θ₀.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    /// tensor, or per row with <c>filter_wise</c>), then t·mean(θᵢ) + (1−t)·θ₀, computed as θ₀ + t·mean(θᵢ − θ₀).</summary>
     public static void ModelStock(TensorInputs inputs, Span<float> output)
     {
         int b = inputs.BaseIndex;
@@ -86,39 +69,22 @@ public static class MergeKernels
         if (others.Length < 2)
             throw new InvalidDataException($"tensor '{inputs.TensorName}': model_stock needs at least two models besides base_model.");
         int row = inputs.Flag("filter_wise") && inputs.Shape.Length >= 1 ? (int)inputs.Shape[^1] : inputs.Length;
-        if (row == 0) return;
         int n = others.Length;
+        foreach (int m in others) TensorPrimitives.Subtract(inputs.Span(m), w0, inputs.Span(m)); // offsets, in place
         var norms = new double[n];
-        for (int start = 0; start < inputs.Length; start += row)
+        for (int start = 0; row > 0 && start < inputs.Length; start += row)
         {
-            for (int k = 0; k < n; k++)
-            {
-                var w = inputs.Values[others[k]];
-                double s = 0;
-                for (int i = start; i < start + row; i++) { double d = w[i] - w0[i]; s += d * d; }
-                norms[k] = Math.Sqrt(s);
-            }
+            Span<float> Offset(int k) => inputs.Values[others[k]].AsSpan(start, row);
+            for (int k = 0; k < n; k++) norms[k] = TensorPrimitives.Norm<float>(Offset(k));
             double cosSum = 0;
-            int pairs = 0;
             for (int p = 0; p < n; p++)
                 for (int q = p + 1; q < n; q++)
-                {
-                    var wp = inputs.Values[others[p]];
-                    var wq = inputs.Values[others[q]];
-                    double dot = 0;
-                    for (int i = start; i < start + row; i++) dot += ((double)wp[i] - w0[i]) * ((double)wq[i] - w0[i]);
-                    cosSum += Math.Clamp(dot / Math.Max(norms[p] * norms[q], 1e-6), -1, 1);
-                    pairs++;
-                }
-            double cos = cosSum / pairs;
-            float t = (float)(n * cos / (1 + (n - 1) * cos));
-            for (int i = start; i < start + row; i++)
-            {
-                float mean = 0;
-                for (int k = 0; k < n; k++) mean += inputs.Values[others[k]][i];
-                mean /= n;
-                output[i] = t * mean + (1 - t) * w0[i];
-            }
+                    cosSum += Math.Clamp(TensorPrimitives.Dot<float>(Offset(p), Offset(q)) / Math.Max(norms[p] * norms[q], 1e-6), -1, 1);
+            double cos = cosSum / (n * (n - 1) / 2);
+            float scale = (float)(n * cos / (1 + (n - 1) * cos) / n); // t / N: the mean and t in one factor
+            var result = output.Slice(start, row);
+            w0.Slice(start, row).CopyTo(result);
+            for (int k = 0; k < n; k++) TensorPrimitives.MultiplyAdd(Offset(k), scale, result, result);
         }
     }
 
@@ -128,11 +94,7 @@ public static class MergeKernels
         if (inputs.Values.Length != 1)
             throw new InvalidDataException($"tensor '{inputs.TensorName}': passthrough takes exactly one source per slice, got {inputs.Values.Length}.");
         inputs.Span(0).CopyTo(output);
-        if (inputs.ModelParameters[0]["scale"] is not null)
-        {
-            float scale = (float)inputs.ModelNumber(0, "scale");
-            for (int i = 0; i < output.Length; i++) output[i] *= scale;
-        }
+        if (inputs.ModelParameters[0]["scale"] is not null) TensorPrimitives.Multiply(output, (float)inputs.ModelNumber(0, "scale"), output);
     }
 
     /// <summary>
@@ -141,7 +103,6 @@ public static class MergeKernels
     /// agreeing with it count, in the sum and in the divisor Σwᵢ·maskᵢ (0 → 1); otherwise the divisor is Σwᵢ (|·| &lt;
     /// 1e-8 → 1). Divided when <c>normalize</c>, times <c>lambda</c>, added to the base.
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void TaskArithmetic(MergeMethodInfo method, TensorInputs inputs, Span<float> output, float[] scratch)
     {
         int b = inputs.BaseIndex;
@@ -149,45 +110,68 @@ public static class MergeKernels
         var others = Enumerable.Range(0, inputs.Values.Length).Where(m => m != b).ToArray();
         if (others.Length == 0) { baseValues.CopyTo(output); return; }
         bool rescale = inputs.Flag("rescale"), normalize = inputs.Flag("normalize");
-        double lambda = inputs.Number("lambda");
+        float lambda = (float)inputs.Number("lambda");
         var weights = new float[others.Length];
         for (int k = 0; k < others.Length; k++)
         {
             int m = others[k];
             var tau = inputs.Span(m);
-            for (int i = 0; i < tau.Length; i++) tau[i] -= baseValues[i];
+            TensorPrimitives.Subtract(tau, baseValues, tau);
             double gamma = method.Sparsify == Sparsification.MagnitudeOutliers ? inputs.ModelNumber(m, "gamma") : 0;
             Sparsify.Apply(method.Sparsify, tau, inputs.ModelNumber(m, "density"), rescale, gamma, SplitMix64.For(inputs.Seed, inputs.TensorName, m), scratch);
             weights[k] = (float)inputs.ModelNumber(m, "weight");
-            for (int i = 0; i < tau.Length; i++) tau[i] *= weights[k];
+            TensorPrimitives.Multiply(tau, weights[k], tau);
         }
-        float weightSum = weights.Sum();
-        float plainDivisor = Math.Abs(weightSum) < 1e-8f ? 1 : weightSum;
-        float lam = (float)lambda;
-        for (int i = 0; i < output.Length; i++)
+        if (method.SignConsensus)
         {
-            float mixed = 0, divisor;
-            if (method.SignConsensus)
+            SignConsensus(others.Select(m => inputs.Values[m]).ToArray(), weights, inputs.Length, normalize, output);
+        }
+        else
+        {
+            inputs.Span(others[0]).CopyTo(output);
+            for (int k = 1; k < others.Length; k++) TensorPrimitives.Add(output, inputs.Span(others[k]), output);
+            float weightSum = weights.Sum();
+            if (normalize) TensorPrimitives.Divide(output, Math.Abs(weightSum) < 1e-8f ? 1 : weightSum, output);
+        }
+        if (lambda != 1) TensorPrimitives.Multiply(output, lambda, output);
+        TensorPrimitives.Add(output, baseValues, output);
+    }
+
+    /// <summary>TIES' sign election over weighted task vectors: mixed = Σ agreeing wᵢτᵢ, divided (when normalising)
+    /// by the sum of the agreeing weights (0 → 1). An entry agrees when its sign is the elected one (0 never does).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    static void SignConsensus(float[][] deltas, float[] weights, int length, bool normalize, Span<float> output)
+    {
+        int width = Vector<float>.Count, i = 0;
+        var zero = Vector<float>.Zero;
+        for (; i <= length - width; i += width)
+        {
+            var sum = zero;
+            foreach (var d in deltas) sum += new Vector<float>(d, i);
+            var positive = Vector.GreaterThanOrEqual(sum, zero);
+            Vector<float> mixed = zero, divisor = zero;
+            for (int k = 0; k < deltas.Length; k++)
             {
-                float sum = 0;
-                foreach (int m in others) sum += inputs.Values[m][i];
-                float elected = sum >= 0 ? 1 : -1;
-                divisor = 0;
-                for (int k = 0; k < others.Length; k++)
-                {
-                    float d = inputs.Values[others[k]][i];
-                    if (MathF.Sign(d) == elected) { mixed += d; divisor += weights[k]; }
-                }
-                if (divisor == 0) divisor = 1;
+                var d = new Vector<float>(deltas[k], i);
+                var agree = Vector.ConditionalSelect(positive, Vector.GreaterThan(d, zero), Vector.LessThan(d, zero));
+                mixed += Vector.ConditionalSelect(agree, d, zero);
+                divisor += Vector.ConditionalSelect(agree, new Vector<float>(weights[k]), zero);
             }
-            else
+            if (normalize) mixed /= Vector.ConditionalSelect(Vector.Equals(divisor, zero), Vector<float>.One, divisor);
+            mixed.CopyTo(output[i..]);
+        }
+        for (; i < length; i++)
+        {
+            float sum = 0;
+            foreach (var d in deltas) sum += d[i];
+            bool positive = sum >= 0;
+            float mixed = 0, divisor = 0;
+            for (int k = 0; k < deltas.Length; k++)
             {
-                foreach (int m in others) mixed += inputs.Values[m][i];
-                divisor = plainDivisor;
+                float d = deltas[k][i];
+                if (positive ? d > 0 : d < 0) { mixed += d; divisor += weights[k]; }
             }
-            if (normalize) mixed /= divisor;
-            if (lam != 1) mixed *= lam;
-            output[i] = baseValues[i] + mixed;
+            output[i] = normalize ? mixed / (divisor == 0 ? 1 : divisor) : mixed;
         }
     }
 }

@@ -1,3 +1,5 @@
+using System.Numerics.Tensors;
+
 namespace Tsumugi.Composition.Methods;
 
 /// <summary>
@@ -38,16 +40,10 @@ public static class Sparsify
         if (!rescale) return;
         double after = L1(tau);
         if (before < RescaleEps || after < RescaleEps) return;
-        float scale = (float)(before / after);
-        for (int i = 0; i < n; i++) tau[i] *= scale;
+        TensorPrimitives.Multiply(tau, (float)(before / after), tau);
     }
 
-    static double L1(ReadOnlySpan<float> values)
-    {
-        double sum = 0;
-        foreach (float v in values) sum += Math.Abs(v);
-        return sum;
-    }
+    static double L1(ReadOnlySpan<float> values) => TensorPrimitives.SumOfMagnitudes(values);
 
     /// <summary>Zeroes every entry whose rank by ascending |value| lies outside [<paramref name="from"/>, <paramref name="to"/>).</summary>
     public static void KeepRankBand(Span<float> values, int from, int to, float[] scratch)
@@ -58,9 +54,10 @@ public static class Sparsify
         if (from == 0 && to == n) return;
         if (from >= to) { values.Clear(); return; }
         var abs = scratch.AsSpan(0, n);
-        for (int i = 0; i < n; i++) abs[i] = Math.Abs(values[i]);
-        float low = Select(abs, from);
-        float high = Select(abs, to - 1);
+        TensorPrimitives.Abs(values, abs);
+        // The ends of the band need no selection: the smallest and largest |value| are a scan away.
+        float high = to == n ? TensorPrimitives.Max<float>(abs) : Select(abs, to - 1);
+        float low = from == 0 ? TensorPrimitives.Min<float>(abs) : Select(abs, from);
         // Entries strictly inside (low, high) are kept; of those equal to low/high, as many as their ranks allow.
         int belowLow = 0, equalLow = 0, belowHigh = 0;
         for (int i = 0; i < n; i++)

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Tsumugi.Modeling.Checkpoints;
@@ -43,8 +44,7 @@ public static class FloatCodec
                 DecodeBf16(MemoryMarshal.Cast<byte, ushort>(source), destination);
                 break;
             case "F16":
-                var halves = MemoryMarshal.Cast<byte, Half>(source);
-                for (int i = 0; i < halves.Length; i++) destination[i] = (float)halves[i];
+                TensorPrimitives.ConvertToSingle(MemoryMarshal.Cast<byte, Half>(source), destination);
                 break;
             default:
                 SizeOf(dtype);
@@ -64,8 +64,7 @@ public static class FloatCodec
                 EncodeBf16(source, MemoryMarshal.Cast<byte, ushort>(destination));
                 break;
             case "F16":
-                var halves = MemoryMarshal.Cast<byte, Half>(destination);
-                for (int i = 0; i < source.Length; i++) halves[i] = (Half)source[i];
+                TensorPrimitives.ConvertToHalf(source, MemoryMarshal.Cast<byte, Half>(destination));
                 break;
             default:
                 SizeOf(dtype);
@@ -90,7 +89,29 @@ public static class FloatCodec
     static void EncodeBf16(ReadOnlySpan<float> source, Span<ushort> destination)
     {
         var bits = MemoryMarshal.Cast<float, uint>(source);
-        for (int i = 0; i < bits.Length; i++) destination[i] = ToBf16(bits[i]);
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var exponentMask = new Vector<uint>(0x7FFF_FFFF);
+            var infinity = new Vector<uint>(0x7F80_0000);
+            var bias = new Vector<uint>(0x7FFF);
+            var one = Vector<uint>.One;
+            var quiet = new Vector<uint>(0x40);
+            for (; i <= bits.Length - 2 * Vector<uint>.Count; i += 2 * Vector<uint>.Count)
+            {
+                var low = Round(new Vector<uint>(bits[i..]));
+                var high = Round(new Vector<uint>(bits[(i + Vector<uint>.Count)..]));
+                Vector.Narrow(low, high).CopyTo(destination[i..]);
+            }
+
+            Vector<uint> Round(Vector<uint> x)
+            {
+                var rounded = (x + bias + ((x >> 16) & one)) >> 16;
+                var nan = Vector.GreaterThan(x & exponentMask, infinity);
+                return Vector.ConditionalSelect(nan, (x >> 16) | quiet, rounded);
+            }
+        }
+        for (; i < bits.Length; i++) destination[i] = ToBf16(bits[i]);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
