@@ -2,7 +2,7 @@
 # Merge benchmark: `tsumugi merge` of two randomly initialised 125m-preset models (fp32, 536 MB each) against a plain
 # `cp` of the same input safetensors, same machine, alternating rounds. Prints every measurement, the medians and
 # the ratios: throughput = cp time / merge time (≥ 0.5 wanted), peak RSS / the float32 buffers the merge holds at
-# once (largest tensor × (inputs + result [+ |τ| scratch for ties]); ≤ 1.5 wanted).
+# once (largest tensor × (inputs + result)); ≤ 1.5 wanted).
 # Wall time and CPU time (user+sys) are both reported: on a shared machine CPU time is the steadier figure.
 # Usage: bench/merge/run.sh [ROUNDS=5]   (needs /usr/bin/time, bc)
 #        TSUMUGI=/path/to/tsumugi bench/merge/run.sh 5   (use an already built CLI instead of building one)
@@ -31,7 +31,7 @@ measure() { # name, command...
 echo -e "run\twall_s\tpeak_rss_kb\tcpu_s\tload"
 for r in $(seq "$rounds"); do
   rm -rf copy; mkdir copy
-  measure cp cp m1/model.safetensors m2/model.safetensors copy/
+  measure cp sh -c 'cp m1/model.safetensors copy/a && cp m2/model.safetensors copy/b'
   for m in linear slerp ties; do rm -rf "out-$m"; measure "$m" "$T" merge --config "$m.yaml" --output "out-$m"; done
 done
 # The largest tensor: 32000 × 768 (embeddings, lm_head) = 24,576,000 float32 = 98,304,000 bytes.
@@ -41,7 +41,7 @@ col() { awk -v n="$1" -v c="$2" '$1==n {print $c}' "$results" | median; }
 cp_wall=$(col cp 2); cp_cpu=$(col cp 4)
 echo "medians over $rounds rounds:"
 for m in linear slerp ties; do
-  held=$((largest * 3)); [ "$m" = ties ] && held=$((largest * 4))
+  held=$((largest * 3))
   wall=$(col "$m" 2); cpu=$(col "$m" 4); rss=$(col "$m" 3)
   printf '%-7s wall %6.2f s (cp %.2f s) throughput %.2f× cp; cpu %.2f s (cp %.2f s); peak RSS %d MB = %.2f× the %d MB of buffers held\n' \
     "$m" "$wall" "$cp_wall" "$(echo "$cp_wall / $wall" | bc -l)" "$cpu" "$cp_cpu" $((rss / 1024)) "$(echo "$rss * 1024 / $held" | bc -l)" $((held / 1000000))

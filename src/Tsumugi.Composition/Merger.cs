@@ -87,13 +87,11 @@ public static class Merger
         if (maxElements > Array.MaxLength)
             throw new CheckpointException($"tensor '{plan.First(p => p.Elements == maxElements).Name}' has {maxElements} elements, more than one float array holds; not supported.");
         int maxInputs = plan.Max(p => p.Inputs.Count);
-        // One set of buffers for the whole run: inputs, result, and the |τ| scratch of the magnitude sparsifiers.
+        // One set of buffers for the whole run: the inputs and the result.
         var inputs = Enumerable.Range(0, maxInputs).Select(_ => new float[maxElements]).ToArray();
         var result = new float[maxElements];
-        bool ranks = method.Sparsify is Sparsification.Magnitude or Sparsification.MagnitudeOutliers;
-        var scratch = ranks ? new float[maxElements] : [];
         var encoded = new byte[Math.Min(maxElements * 2, 8 << 20)];
-        long peak = (maxInputs + 1 + (ranks ? 1 : 0)) * maxElements * 4L;
+        long peak = (maxInputs + 1) * maxElements * 4L;
 
         var byName = plan.ToDictionary(p => p.Name, StringComparer.Ordinal);
         var infos = plan.Select(p => new SafetensorsTensorInfo(p.Name, p.OutDType, p.Shape)).ToList();
@@ -111,7 +109,7 @@ public static class Merger
                 Seed = options.Seed,
             };
             var output = result.AsSpan(0, n);
-            try { MergeKernels.Merge(method, tensorInputs, output, scratch); }
+            try { MergeKernels.Merge(method, tensorInputs, output); }
             catch (InvalidDataException e) { throw new CheckpointException($"merge_method {method.Name}: {e.Message}", e); }
             Write(output, p.OutDType, stream, encoded);
             options.Progress?.Invoke(++done, plan.Count);

@@ -46,7 +46,7 @@ static class KernelTestData
     public static float[] Run(string method, TensorInputs inputs)
     {
         var output = new float[inputs.Length];
-        MergeKernels.Merge(MergeMethodInfo.All[method], inputs, output, new float[inputs.Length]);
+        MergeKernels.Merge(MergeMethodInfo.All[method], inputs, output);
         return output;
     }
 }

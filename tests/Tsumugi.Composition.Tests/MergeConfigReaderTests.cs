@@ -88,6 +88,18 @@ public class MergeConfigReaderTests
     }
 
     [Fact]
+    public void Load_RepositoryExampleConfigs_ParseWithTheirMethods()
+    {
+        var files = Directory.GetFiles(RepoPaths.Configs, "merge-*.yaml");
+        Assert.True(files.Length >= 5, $"expected the merge examples in {RepoPaths.Configs}");
+        foreach (var file in files)
+        {
+            var config = MergeConfigReader.Load(file);
+            Assert.Contains(config.Method.Split('_')[0], Path.GetFileName(file)); // merge-dare.yaml holds dare_ties, …
+        }
+    }
+
+    [Fact]
     public void Evaluate_GradientAcrossLayers_InterpolatesAsMergekit()
     {
         var setting = new GradientSetting([0, 0.5, 1], 1);

@@ -121,6 +121,22 @@ public class MergeKernelsTests
     }
 
     [Theory]
+    [InlineData(0, 8, new float[] { 1, -1, 1, 2, -2, 0, -0f, 3 })]
+    [InlineData(3, 6, new float[] { 1, -1, 1, 2, -2, 0, -0f, 3 })]
+    [InlineData(1, 2, new float[] { 1, -1, 1, 2, -2, 0, -0f, 3 })]
+    [InlineData(4, 4, new float[] { 1, -1, 1, 2, -2, 0, -0f, 3 })]
+    public void KeepRankBand_TiedMagnitudes_KeepsExactlyTheBandSize(int from, int to, float[] values)
+    {
+        var kept = (float[])values.Clone();
+        Methods.Sparsify.KeepRankBand(kept, from, to);
+        // Any order of equal magnitudes is a valid ranking: the kept multiset of |v| must be the band of the sorted |v|.
+        var band = values.Select(Math.Abs).Order().Skip(from).Take(to - from).ToArray();
+        var nonZeroKept = kept.Where((v, i) => v != 0 || values[i] == 0).Select(Math.Abs).Order().ToArray();
+        Assert.Equal(band.Where(v => v != 0), nonZeroKept.Where(v => v != 0));
+        Assert.All(kept.Select((v, i) => (v, i)), p => Assert.True(p.v == 0 || p.v == values[p.i]));
+    }
+
+    [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void ModelStock_RandomTensors_UsesAngleBasedRatio(bool filterWise)

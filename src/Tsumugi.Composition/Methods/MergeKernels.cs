@@ -10,7 +10,7 @@ namespace Tsumugi.Composition.Methods;
 /// </summary>
 public static class MergeKernels
 {
-    public static void Merge(MergeMethodInfo method, TensorInputs inputs, Span<float> output, float[] scratch)
+    public static void Merge(MergeMethodInfo method, TensorInputs inputs, Span<float> output)
     {
         switch (method.Name)
         {
@@ -18,7 +18,7 @@ public static class MergeKernels
             case "slerp": Slerp(inputs, output); break;
             case "model_stock": ModelStock(inputs, output); break;
             case "passthrough": Passthrough(inputs, output); break;
-            default: TaskArithmetic(method, inputs, output, scratch); break;
+            default: TaskArithmetic(method, inputs, output); break;
         }
     }
 
@@ -103,7 +103,7 @@ public static class MergeKernels
     /// agreeing with it count, in the sum and in the divisor Σwᵢ·maskᵢ (0 → 1); otherwise the divisor is Σwᵢ (|·| &lt;
     /// 1e-8 → 1). Divided when <c>normalize</c>, times <c>lambda</c>, added to the base.
     /// </summary>
-    public static void TaskArithmetic(MergeMethodInfo method, TensorInputs inputs, Span<float> output, float[] scratch)
+    public static void TaskArithmetic(MergeMethodInfo method, TensorInputs inputs, Span<float> output)
     {
         int b = inputs.BaseIndex;
         var baseValues = inputs.Span(b);
@@ -118,7 +118,7 @@ public static class MergeKernels
             var tau = inputs.Span(m);
             TensorPrimitives.Subtract(tau, baseValues, tau);
             double gamma = method.Sparsify == Sparsification.MagnitudeOutliers ? inputs.ModelNumber(m, "gamma") : 0;
-            Sparsify.Apply(method.Sparsify, tau, inputs.ModelNumber(m, "density"), rescale, gamma, SplitMix64.For(inputs.Seed, inputs.TensorName, m), scratch);
+            Sparsify.Apply(method.Sparsify, tau, inputs.ModelNumber(m, "density"), rescale, gamma, SplitMix64.For(inputs.Seed, inputs.TensorName, m));
             weights[k] = (float)inputs.ModelNumber(m, "weight");
             TensorPrimitives.Multiply(tau, weights[k], tau);
         }

@@ -1,17 +1,18 @@
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
 
 namespace Tsumugi.Composition.Methods;
 
 /// <summary>
 /// The task-vector sparsifiers of mergekit's <c>sparsify.py</c>, in place on a float span, with its l1 rescale
-/// (masked × ‖τ‖₁/‖masked‖₁ when both exceed 1e-7 — not 1/density). Ranks by |τ| use selection (O(n), one scratch
-/// array) rather than a full argsort; ties at a cut are kept in index order, where torch's order is unspecified.
+/// (masked × ‖τ‖₁/‖masked‖₁ when both exceed 1e-7 — not 1/density). Ranks by |τ| use a radix selection (O(n), no
+/// copy) rather than a full argsort; ties at a cut are kept in index order, where torch's order is unspecified.
 /// </summary>
 public static class Sparsify
 {
     const double RescaleEps = 1e-7;
 
-    public static void Apply(Sparsification method, Span<float> tau, double density, bool rescale, double gamma, ulong seed, float[] scratch)
+    public static void Apply(Sparsification method, Span<float> tau, double density, bool rescale, double gamma, ulong seed)
     {
         if (method == Sparsification.None || density >= 1) return;
         double before = rescale ? L1(tau) : 0;
@@ -21,14 +22,14 @@ public static class Sparsify
             case Sparsification.Magnitude:
                 int k = (int)(density * n);
                 if (k <= 0) throw new InvalidDataException($"density {density} keeps no entry of a {n}-element tensor (mergekit asserts k > 0); raise density.");
-                KeepRankBand(tau, n - k, n, scratch);
+                KeepRankBand(tau, n - k, n);
                 break;
             case Sparsification.MagnitudeOutliers:
                 int target = (int)(density * n);
                 int top = (int)(gamma * n);
                 int bottom = n - target - top;
                 if (bottom < 0) { top += bottom; bottom = 0; }
-                KeepRankBand(tau, bottom, n - top, scratch);
+                KeepRankBand(tau, bottom, n - top);
                 break;
             case Sparsification.Random:
                 var rng = new SplitMix64(seed);
@@ -46,23 +47,20 @@ public static class Sparsify
     static double L1(ReadOnlySpan<float> values) => TensorPrimitives.SumOfMagnitudes(values);
 
     /// <summary>Zeroes every entry whose rank by ascending |value| lies outside [<paramref name="from"/>, <paramref name="to"/>).</summary>
-    public static void KeepRankBand(Span<float> values, int from, int to, float[] scratch)
+    public static void KeepRankBand(Span<float> values, int from, int to)
     {
         int n = values.Length;
         from = Math.Clamp(from, 0, n);
         to = Math.Clamp(to, 0, n);
         if (from == 0 && to == n) return;
         if (from >= to) { values.Clear(); return; }
-        var abs = scratch.AsSpan(0, n);
-        TensorPrimitives.Abs(values, abs);
-        // The ends of the band need no selection: the smallest and largest |value| are a scan away.
-        float high = to == n ? TensorPrimitives.Max<float>(abs) : Select(abs, to - 1);
-        float low = from == 0 ? TensorPrimitives.Min<float>(abs) : Select(abs, from);
+        var bits = MemoryMarshal.Cast<float, uint>(values);
+        uint low = SelectMagnitude(bits, from), high = SelectMagnitude(bits, to - 1);
         // Entries strictly inside (low, high) are kept; of those equal to low/high, as many as their ranks allow.
         int belowLow = 0, equalLow = 0, belowHigh = 0;
-        for (int i = 0; i < n; i++)
+        foreach (uint b in bits)
         {
-            float a = Math.Abs(values[i]);
+            uint a = b & AbsMask;
             if (a < low) belowLow++;
             else if (a == low) equalLow++;
             if (a < high) belowHigh++;
@@ -71,7 +69,7 @@ public static class Sparsify
         int keepHigh = low == high ? 0 : to - belowHigh;
         for (int i = 0; i < n; i++)
         {
-            float a = Math.Abs(values[i]);
+            uint a = bits[i] & AbsMask;
             bool keep = a > low && a < high
                 || a == low && keepLow-- > 0
                 || a == high && low != high && keepHigh-- > 0;
@@ -79,27 +77,25 @@ public static class Sparsify
         }
     }
 
-    /// <summary>The <paramref name="rank"/>-th smallest value (0-based); reorders <paramref name="values"/>.</summary>
-    static float Select(Span<float> values, int rank)
-    {
-        int left = 0, right = values.Length - 1;
-        while (right > left)
-        {
-            int mid = left + (right - left) / 2;
-            float pivot = Median(values[left], values[mid], values[right]);
-            int i = left, j = right;
-            while (i <= j)
-            {
-                while (values[i] < pivot) i++;
-                while (values[j] > pivot) j--;
-                if (i <= j) { (values[i], values[j]) = (values[j], values[i]); i++; j--; }
-            }
-            if (rank <= j) right = j;
-            else if (rank >= i) left = i;
-            else return values[rank];
-        }
-        return values[rank];
-    }
+    const uint AbsMask = 0x7FFF_FFFF;
 
-    static float Median(float a, float b, float c) => Math.Max(Math.Min(a, b), Math.Min(Math.Max(a, b), c));
+    /// <summary>The bits of the <paramref name="rank"/>-th smallest |value| (0-based). The bits of a non-negative float
+    /// order as the float does, so a two-pass radix select (high 16 bits, then low 16 within the bucket) finds it in
+    /// linear time with no copy of the tensor.</summary>
+    static uint SelectMagnitude(ReadOnlySpan<uint> bits, int rank)
+    {
+        var counts = new int[1 << 16];
+        foreach (uint b in bits) counts[(b & AbsMask) >> 16]++;
+        int bucket = 0;
+        while (rank >= counts[bucket]) rank -= counts[bucket++];
+        Array.Clear(counts);
+        foreach (uint b in bits)
+        {
+            uint a = b & AbsMask;
+            if (a >> 16 == bucket) counts[a & 0xFFFF]++;
+        }
+        int low = 0;
+        while (rank >= counts[low]) rank -= counts[low++];
+        return ((uint)bucket << 16) | (uint)low;
+    }
 }
