@@ -32,17 +32,21 @@ echo -e "run\twall_s\tpeak_rss_kb\tcpu_s\tload"
 for r in $(seq "$rounds"); do
   rm -rf copy; mkdir copy
   measure cp sh -c 'cp m1/model.safetensors copy/a && cp m2/model.safetensors copy/b'
+  # The merge fsyncs what it publishes (AtomicFile); this is the copy held to the same durability.
+  rm -rf copy; mkdir copy
+  measure cp+sync sh -c 'cp m1/model.safetensors copy/a && cp m2/model.safetensors copy/b && sync copy/a copy/b'
   for m in linear slerp ties; do rm -rf "out-$m"; measure "$m" "$T" merge --config "$m.yaml" --output "out-$m"; done
 done
 # The largest tensor: 32000 × 768 (embeddings, lm_head) = 24,576,000 float32 = 98,304,000 bytes.
 largest=98304000
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 col() { awk -v n="$1" -v c="$2" '$1==n {print $c}' "$results" | median; }
-cp_wall=$(col cp 2); cp_cpu=$(col cp 4)
-echo "medians over $rounds rounds:"
+cp_wall=$(col cp 2); cp_cpu=$(col cp 4); sync_wall=$(col cp+sync 2)
+echo "medians over $rounds rounds (cp+sync wall $sync_wall s):"
 for m in linear slerp ties; do
   held=$((largest * 3))
   wall=$(col "$m" 2); cpu=$(col "$m" 4); rss=$(col "$m" 3)
-  printf '%-7s wall %6.2f s (cp %.2f s) throughput %.2f× cp; cpu %.2f s (cp %.2f s); peak RSS %d MB = %.2f× the %d MB of buffers held\n' \
-    "$m" "$wall" "$cp_wall" "$(echo "$cp_wall / $wall" | bc -l)" "$cpu" "$cp_cpu" $((rss / 1024)) "$(echo "$rss * 1024 / $held" | bc -l)" $((held / 1000000))
+  printf '%-7s wall %6.2f s: %.2f× cp, %.2f× cp+sync; cpu %.2f s (cp %.2f s): %.2f×; peak RSS %d MB = %.2f× the %d MB of buffers held\n' \
+    "$m" "$wall" "$(echo "$cp_wall / $wall" | bc -l)" "$(echo "$sync_wall / $wall" | bc -l)" "$cpu" "$cp_cpu" "$(echo "$cp_cpu / $cpu" | bc -l)" \
+    $((rss / 1024)) "$(echo "$rss * 1024 / $held" | bc -l)" $((held / 1000000))
 done
