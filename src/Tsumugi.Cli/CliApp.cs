@@ -32,6 +32,7 @@ public static class CliApp
         yield return Commands.ChatCommand.Create();
         yield return Commands.ChatTemplateCommands.Create();
         yield return Commands.ExportCommands.Create();
+        yield return Commands.MergeCommand.Create();
         yield return Commands.ServeCommand.Create();
         yield return Commands.DemoCommand.Create();
     }

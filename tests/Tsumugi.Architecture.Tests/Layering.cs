@@ -20,6 +20,7 @@ public static class Layering
         ["Tsumugi.Modeling"] = ["Tsumugi.Common"],
         ["Tsumugi.Generation"] = ["Tsumugi.Common", "Tsumugi.Modeling", "Tsumugi.Tokenization"],
         ["Tsumugi.Export"] = ["Tsumugi.Common", "Tsumugi.Modeling", "Tsumugi.Tokenization"],
+        ["Tsumugi.Composition"] = ["Tsumugi.Common", "Tsumugi.Modeling", "Tsumugi.Tokenization"],
         ["Tsumugi.Training"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Datasets", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Evaluation"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Serving"] = ["Tsumugi.Common", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
@@ -36,6 +37,7 @@ public static class Layering
         ["Tsumugi.Modeling"] = ([AspNet], "models do not serve"),
         ["Tsumugi.Generation"] = ([AspNet], "generation is used by evaluation and training, which do not serve"),
         ["Tsumugi.Export"] = ([AspNet], "export does not serve"),
+        ["Tsumugi.Composition"] = ([AspNet], "merging works on files and does not serve"),
         ["Tsumugi.Training"] = ([AspNet], "training does not serve"),
         ["Tsumugi.Evaluation"] = ([AspNet], "evaluation loads models through Generation, not the server"),
     };

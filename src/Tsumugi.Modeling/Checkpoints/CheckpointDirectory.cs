@@ -5,7 +5,7 @@ namespace Tsumugi.Modeling.Checkpoints;
 /// <summary>The safetensors files of an HF model directory: <c>model.safetensors</c>, or
 /// <c>model.safetensors.index.json</c> and its shards. Opens every file (validating it) and maps each tensor name to the
 /// file that holds it. HF's loader prefers <c>model.safetensors</c> when both exist, and so do we.</summary>
-internal sealed class CheckpointDirectory : IDisposable
+public sealed class CheckpointDirectory : IDisposable
 {
     public const string SingleFile = "model.safetensors";
     public const string IndexFile = "model.safetensors.index.json";

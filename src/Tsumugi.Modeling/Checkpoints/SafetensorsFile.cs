@@ -77,5 +77,17 @@ public sealed class SafetensorsFile : IDisposable
         destination.copy_(value);
     }
 
+    /// <summary>Reads raw bytes of tensor <paramref name="name"/> (file dtype, little-endian) starting
+    /// <paramref name="byteOffset"/> bytes into it: for tools that stream tensors through plain spans without TorchSharp
+    /// (merging), a slice at a time.</summary>
+    public void ReadBytes(string name, Span<byte> destination, long byteOffset = 0)
+    {
+        if (!_header.Entries.TryGetValue(name, out var entry))
+            throw new CheckpointException($"{Path}: no tensor named '{name}' (the file has {_header.Entries.Count} tensors).");
+        if (byteOffset < 0 || byteOffset + destination.Length > entry.ByteLength)
+            throw new ArgumentOutOfRangeException(nameof(byteOffset), $"{Path}: bytes [{byteOffset}, {byteOffset + destination.Length}) lie outside tensor '{name}' ({entry.ByteLength} bytes).");
+        SafetensorsHeader.ReadExactly(_handle, Path, destination, _header.DataStart + entry.Begin + byteOffset);
+    }
+
     public void Dispose() => _handle.Dispose();
 }

@@ -36,7 +36,7 @@ public static class SafetensorsWriter
             .OrderByDescending(t => SafetensorsDTypes.RankOf(t.Type))
             .ThenBy(t => t.Name, StringComparer.Ordinal)
             .ToList();
-        byte[] header = BuildHeader(ordered, metadata);
+        byte[] header = BuildHeader(ordered.Select(t => (t.Name, SafetensorsDTypes.NameOf(t.Type), t.Source.shape, t.ByteLength)), metadata);
 
         AtomicFile.Write(path, stream =>
         {
@@ -48,7 +48,8 @@ public static class SafetensorsWriter
         }, bufferSize: 1 << 20);
     }
 
-    static byte[] BuildHeader(List<PendingTensor> ordered, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>The reference writer's header for tensors already in file order (see <see cref="SafetensorsStreamWriter"/>).</summary>
+    internal static byte[] BuildHeader(IEnumerable<(string Name, string DType, long[] Shape, long ByteLength)> ordered, IReadOnlyDictionary<string, string>? metadata)
     {
         using var buffer = new MemoryStream();
         // Relaxed escaping keeps non-ASCII names as raw UTF-8, as serde_json (the reference) writes them.
@@ -65,9 +66,9 @@ public static class SafetensorsWriter
             foreach (var t in ordered)
             {
                 json.WriteStartObject(t.Name);
-                json.WriteString("dtype", SafetensorsDTypes.NameOf(t.Type));
+                json.WriteString("dtype", t.DType);
                 json.WriteStartArray("shape");
-                foreach (long d in t.Source.shape) json.WriteNumberValue(d);
+                foreach (long d in t.Shape) json.WriteNumberValue(d);
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);

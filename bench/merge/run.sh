@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# Merge benchmark: `tsumugi merge` of two randomly initialised 125m-preset models (fp32, 536 MB each) against a plain
+# `cp` of the same input safetensors, same machine, alternating rounds. Prints every measurement, the medians and
+# the ratios: throughput = cp time / merge time (≥ 0.5 wanted), peak RSS / the float32 buffers the merge holds at
+# once (largest tensor × (inputs + result)); ≤ 1.5 wanted).
+# Wall time and CPU time (user+sys) are both reported: on a shared machine CPU time is the steadier figure.
+# Usage: bench/merge/run.sh [ROUNDS=5]   (needs /usr/bin/time, bc)
+#        TSUMUGI=/path/to/tsumugi bench/merge/run.sh 5   (use an already built CLI instead of building one)
+set -euo pipefail
+root="$(cd "$(dirname "$0")/../.." && pwd)"
+rounds="${1:-5}"
+work="${TMPDIR:-/tmp}/tsumugi-mergebench"
+mkdir -p "$work"
+T="${TSUMUGI:-}"
+if [ -z "$T" ]; then
+  dotnet build "$root/src/Tsumugi.Cli" -c Release --artifacts-path "$work/art" -v q -nologo >/dev/null
+  T="$work/art/bin/Tsumugi.Cli/release/tsumugi"
+fi
+cd "$work"
+for s in 1 2; do [ -d "m$s" ] || "$T" model init --preset 125m --seed "$s" --output "m$s" >/dev/null; done
+printf 'merge_method: linear\nmodels:\n  - model: m1\n    parameters: {weight: 0.5}\n  - model: m2\n    parameters: {weight: 0.5}\n' > linear.yaml
+printf 'merge_method: slerp\nbase_model: m1\nmodels:\n  - model: m1\n  - model: m2\nparameters:\n  t: [0, 0.5, 1]\n' > slerp.yaml
+printf 'merge_method: ties\nbase_model: m1\nmodels:\n  - model: m2\n    parameters: {weight: 1, density: 0.5}\n' > ties.yaml
+results="$work/results.tsv"; : > "$results"
+measure() { # name, command...
+  local name="$1"; shift
+  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1
+  read -r wall rss user sys < "$work/time.txt"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$(echo "$user + $sys" | bc)" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
+}
+echo -e "run\twall_s\tpeak_rss_kb\tcpu_s\tload"
+for r in $(seq "$rounds"); do
+  rm -rf copy; mkdir copy
+  measure cp sh -c 'cp m1/model.safetensors copy/a && cp m2/model.safetensors copy/b'
+  # The merge fsyncs what it publishes (AtomicFile); this is the copy held to the same durability.
+  rm -rf copy; mkdir copy
+  measure cp+sync sh -c 'cp m1/model.safetensors copy/a && cp m2/model.safetensors copy/b && sync copy/a copy/b'
+  for m in linear slerp ties; do rm -rf "out-$m"; measure "$m" "$T" merge --config "$m.yaml" --output "out-$m"; done
+done
+# The largest tensor: 32000 × 768 (embeddings, lm_head) = 24,576,000 float32 = 98,304,000 bytes.
+largest=98304000
+median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
+col() { awk -v n="$1" -v c="$2" '$1==n {print $c}' "$results" | median; }
+cp_wall=$(col cp 2); cp_cpu=$(col cp 4); sync_wall=$(col cp+sync 2)
+echo "medians over $rounds rounds (cp+sync wall $sync_wall s):"
+for m in linear slerp ties; do
+  held=$((largest * 3))
+  wall=$(col "$m" 2); cpu=$(col "$m" 4); rss=$(col "$m" 3)
+  printf '%-7s wall %6.2f s: %.2f× cp, %.2f× cp+sync; cpu %.2f s (cp %.2f s): %.2f×; peak RSS %d MB = %.2f× the %d MB of buffers held\n' \
+    "$m" "$wall" "$(echo "$cp_wall / $wall" | bc -l)" "$(echo "$sync_wall / $wall" | bc -l)" "$cpu" "$cp_cpu" "$(echo "$cp_cpu / $cpu" | bc -l)" \
+    $((rss / 1024)) "$(echo "$rss * 1024 / $held" | bc -l)" $((held / 1000000))
+done
