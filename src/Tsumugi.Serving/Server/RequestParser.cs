@@ -111,7 +111,7 @@ public static class RequestParser
         string prompt;
         try
         {
-            prompt = ChatPrompt.Render(list, model.ChatFormat);
+            prompt = model.RenderChat(list);
         }
         catch (ArgumentException e)
         {
