@@ -124,7 +124,19 @@ public static class DemoCommand
         Stage(report, "generate (temperature 0.8, top-p 0.95, seed 1)", () =>
         {
             samples.AddRange(Generate(Path.Combine(runDir, "model"), ["日本の歴史は", "東京都は", "The city of"]));
-            return string.Join(" / ", samples.Select(s => $"{s.Prompt}→{s.Text.ReplaceLineEndings(" ")[..Math.Min(20, s.Text.Length)]}…"));
+            return string.Join(" / ", samples.Select(s => $"{s.Prompt}→{Short(s.Text)}"));
+        });
+        Stage(report, "a full-width prompt and its half-width twin (the Tanuki normalisation bug), greedy", () =>
+        {
+            // The tokenizer is trained with nmt_nfkc (spm_train's default), so text typed in full width reaches the
+            // model as the same tokens as its NFKC twin, not as byte-fallback pieces it never saw in training.
+            string[] twins = ["１２３円です。質問：日本の首都は？", "123円です。質問:日本の首都は?"];
+            var answers = Generate(Path.Combine(runDir, "model"), twins, temperature: 0).ToList();
+            samples.AddRange(answers);
+            var tokenizer = Tokenization.Encoding.SpmTokenizer.Load(Path.Combine(tokenizerDir, "tokenizer.model"));
+            bool sameIds = tokenizer.Encode(twins[0]).SequenceEqual(tokenizer.Encode(twins[1]));
+            bool sameAnswer = answers[0].Text == answers[1].Text;
+            return $"{(sameIds ? "same token ids" : "DIFFERENT token ids")}, {(sameAnswer ? "same answer" : "DIFFERENT answers")}: {twins[0]}→{Short(answers[0].Text)} / {twins[1]}→{Short(answers[1].Text)}";
         });
         string evalDir = Path.Combine(output, "eval");
         Stage(report, "eval tasks (configs/eval: QA, NLI, maths, translation, multiple choice), untrained vs trained", () =>
@@ -178,11 +190,13 @@ public static class DemoCommand
         return $"{lines.Count} steps, {(long)lines[^1]["tokens"]!:N0} tokens; training loss {(double)lines[0]["loss"]!:F2} → {(double)lines[^1]["loss"]!:F2}{heldOut}; {speed:N0} tokens/s, MFU {100 * mfu:F0}%";
     }
 
-    static IEnumerable<(string Prompt, string Text)> Generate(string modelDir, string[] prompts)
+    static string Short(string text) => text.ReplaceLineEndings(" ")[..Math.Min(20, text.Length)] + "…";
+
+    static IEnumerable<(string Prompt, string Text)> Generate(string modelDir, string[] prompts, double temperature = 0.8)
     {
         using var model = PretrainedModel.Load(modelDir);
         var tokenizer = model.Tokenizer;
-        var options = new SamplingOptions { MaxNewTokens = 40, Temperature = 0.8, TopP = 0.95, Seed = 1 };
+        var options = new SamplingOptions { MaxNewTokens = 40, Temperature = temperature, TopP = 0.95, Seed = 1 };
         foreach (var prompt in prompts)
         {
             var ids = tokenizer.Encode(prompt).Prepend(tokenizer.BosId).ToList();
