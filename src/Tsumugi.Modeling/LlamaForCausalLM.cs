@@ -42,6 +42,13 @@ public sealed class LlamaForCausalLM : nn.Module
         }
     }
 
+    /// <summary>NEFTune noise on the embeddings while training (<see cref="LlamaModel.NeftuneAlpha"/>).</summary>
+    public double NeftuneAlpha
+    {
+        get => model.NeftuneAlpha;
+        set => model.NeftuneAlpha = value;
+    }
+
     /// <param name="inputIds">[B, T] token ids.</param>
     /// <param name="labels">[B, T] targets = the input ids (−100 to ignore); shifted inside, never pass them pre-shifted.</param>
     /// <param name="cache">KV cache for inference: this call's tokens follow the cached ones.</param>

@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using Tsumugi.Modeling.Layers;
 using static TorchSharp.torch;
@@ -37,15 +38,30 @@ public sealed class LlamaModel : nn.Module
         return (weight.dtype, weight.device);
     }
 
+    /// <summary>
+    /// NEFTune (Jain et al. 2023, TRL's <c>neftune_noise_alpha</c>): in training mode, uniform noise of magnitude
+    /// α/√(T·d) is added to the token embeddings; 0 = off. Evaluation and generation never see it.
+    /// </summary>
+    public double NeftuneAlpha { get; set; }
+
     /// <summary>Returns the final hidden states; collects each MoE layer's router logits into <paramref name="routerLogits"/>.</summary>
     public Tensor Forward(Tensor inputIds, AttentionContext ctx, List<Tensor>? routerLogits)
     {
         var h = embed_tokens.forward(inputIds);
+        if (training && NeftuneAlpha > 0) h = h.Plus(NeftuneNoise(h));
         foreach (var layer in layers)
         {
             h = layer.Forward(h, ctx, out var logits);
             if (logits is not null) routerLogits?.Add(logits);
         }
         return norm.forward(h);
+    }
+
+    Tensor NeftuneNoise(Tensor embeddings)
+    {
+        var magnitude = NeftuneAlpha / Math.Sqrt((double)embeddings.shape[1] * embeddings.shape[2]);
+        using var width = (2 * magnitude).ToScalar();
+        using var shift = magnitude.ToScalar();
+        return rand_like(embeddings).mul_(width).sub_(shift);
     }
 }

@@ -7,6 +7,7 @@ using Tsumugi.Datasets.Sampling;
 using Tsumugi.Modeling;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Schedule;
+using Tsumugi.Training.Sft;
 using TokenCounts = Tsumugi.Common.TokenCounts;
 
 namespace Tsumugi.Training;
@@ -52,6 +53,12 @@ public sealed class RunPlan : IDisposable
 
     /// <summary>Bytes the model's fp32 weights take while it is built on the host (every run starts there).</summary>
     public long HostBuildBytes { get; private init; }
+
+    /// <summary>An SFT run's tokenizer, chat template and sample prompts (null for pretraining).</summary>
+    public SftRunData? Sft { get; private init; }
+
+    /// <summary>Parameters that train (a LoRA adapter's, or all), set once the model is built; printed in the plan.</summary>
+    public long? TrainableParameters { get; set; }
     public int WeightBytes { get; private init; }
     public bool MasterWeights { get; private init; }
     public ModelAccounting Accounting => ModelAccounting.For(Model);
@@ -72,39 +79,29 @@ public sealed class RunPlan : IDisposable
             throw new TrainConfigException($"{config.Source}: train.global_batch_tokens {global:N0} is not a multiple of micro_batch_size × seq_length × processes = {t.MicroBatchSize} × {t.SeqLength} × {worldSize} = {rowTokens:N0}; use {lower:N0} or {lower + rowTokens:N0}");
         }
         var accumulation = (int)(global / rowTokens);
-        var steps = FixedSteps(config, global, out var curriculum);
-        if (config.Model.VocabSizeFromData) model.VocabSize = DatasetVocabulary.Infer(curriculum);
-        var hostBuild = ModelMemory.Check(config, model); // before anything allocates the model
-        CheckTokenizer(config, curriculum);
         DataPlan data;
+        long steps, hostBuild;
+        SftRunData? sft = null;
+        if (config.Data.Sft is not null)
+        {
+            hostBuild = ModelMemory.Check(config, model);
+            sft = SftDataBuilder.Build(config, model.VocabSize, global / t.SeqLength, t.MicroBatchSize * worldSize);
+            (data, steps) = (sft.Data, sft.Steps);
+        }
+        else (data, steps, hostBuild) = PretrainingData(config, model, global);
         try
         {
-            data = DataPlan.Create(curriculum, t.SeqLength, config.Seed, model.VocabSize);
-        }
-        catch (DataConfigException e)
-        {
-            throw new TrainConfigException(e.Message);
-        }
-        try
-        {
-            if (steps is null)
-            {
-                // A curriculum's stage budgets fix the run length; max_steps / tokens, when given, must agree with them.
-                var fromData = (data.TotalSamples + global / t.SeqLength - 1) / (global / t.SeqLength);
-                CheckAgreement(config, global, fromData, data.TotalTokens);
-                steps = fromData;
-            }
             var accounting = ModelAccounting.For(model);
             var weightBytes = bf16 ? 2 : 4;
             var checkpointBytes = accounting.TotalParameters * (weightBytes + 8 + (bf16 ? 4 : 0)) + (1 << 20);
-            var kept = config.Checkpoint.KeepLast + 1 + (config.Checkpoint.KeepEvery > 0 ? steps.Value / config.Checkpoint.KeepEvery : 0);
+            var kept = config.Checkpoint.KeepLast + 1 + (config.Checkpoint.KeepEvery > 0 ? steps / config.Checkpoint.KeepEvery : 0);
             var plan = new RunPlan(config, model, data)
             {
                 WorldSize = worldSize,
                 GlobalBatchTokens = global,
                 AccumulationSteps = accumulation,
-                Steps = steps.Value,
-                Schedule = new LearningRateSchedule(config.Optimizer, config.Schedule, steps.Value, StageSpans(data, global / t.SeqLength, steps.Value, global)),
+                Steps = steps,
+                Schedule = new LearningRateSchedule(config.Optimizer, config.Schedule, steps, StageSpans(data, global / t.SeqLength, steps, global)),
                 CheckpointBytes = checkpointBytes,
                 FinalModelBytes = accounting.TotalParameters * weightBytes,
                 CheckpointsKept = kept,
@@ -113,6 +110,7 @@ public sealed class RunPlan : IDisposable
                 HostBuildBytes = hostBuild,
                 WeightBytes = weightBytes,
                 MasterWeights = bf16,
+                Sft = sft,
             };
             if (plan.Config.Schedule.WarmupSteps >= plan.Steps && plan.Steps > 1)
                 throw new TrainConfigException($"{config.Source}: schedule.warmup_steps {config.Schedule.WarmupSteps} is not below the run's {plan.Steps} steps; shorten the warm-up");
@@ -126,6 +124,41 @@ public sealed class RunPlan : IDisposable
             data.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Pretraining data: the datasets of data.path or the curriculum, opened and checked, and the run length.</summary>
+    private static (DataPlan Data, long Steps, long HostBuild) PretrainingData(TrainConfig config, LlamaConfig model, long global)
+    {
+        var t = config.Train;
+        var steps = FixedSteps(config, global, out var curriculum);
+        if (config.Model.VocabSizeFromData) model.VocabSize = DatasetVocabulary.Infer(curriculum);
+        var hostBuild = ModelMemory.Check(config, model); // before anything allocates the model
+        CheckTokenizer(config, curriculum);
+        DataPlan data;
+        try
+        {
+            data = DataPlan.Create(curriculum, t.SeqLength, config.Seed, model.VocabSize);
+        }
+        catch (DataConfigException e)
+        {
+            throw new TrainConfigException(e.Message);
+        }
+        if (steps is null)
+        {
+            // A curriculum's stage budgets fix the run length; max_steps / tokens, when given, must agree with them.
+            var fromData = (data.TotalSamples + global / t.SeqLength - 1) / (global / t.SeqLength);
+            try
+            {
+                CheckAgreement(config, global, fromData, data.TotalTokens);
+            }
+            catch
+            {
+                data.Dispose();
+                throw;
+            }
+            steps = fromData;
+        }
+        return (data, steps.Value, hostBuild);
     }
 
     /// <summary>Steps fixed by the config (data.path runs), or null when a curriculum's budgets decide.</summary>
@@ -258,6 +291,8 @@ public sealed class RunPlan : IDisposable
         var sb = new StringBuilder();
         sb.AppendLine(ci, $"run plan ({Config.Source})");
         sb.AppendLine(ci, $"  model      {Model.ModelType}: {a.TotalParameters:N0} parameters ({a.ActiveParameters:N0} active), vocab {Model.VocabSize:N0}, {flops / 1e6:0.#} MFLOPs/token; {device}, {dtype}{(MasterWeights ? " with fp32 master weights" : "")}");
+        if (TrainableParameters is { } trainable && trainable != a.TotalParameters)
+            sb.AppendLine(ci, $"  trains     {trainable:N0} parameters ({(double)trainable / a.TotalParameters:P2}){(Config.Lora is { } l ? $": LoRA r {l.Rank}, alpha {l.Alpha:0.##}{(l.UseRsLora ? " (rsLoRA)" : "")}" : "")}");
         sb.AppendLine(ci, $"  batch      {MicroBatchSize} rows × {SeqLength} tokens × {AccumulationSteps} accumulation × {WorldSize} process(es) = {GlobalBatchTokens:N0} tokens/step");
         sb.AppendLine(ci, $"  length     {Steps:N0} steps = {TokenCounts.Format(Tokens)} tokens; schedule {YamlSection.SnakeCase(Config.Schedule.Type.ToString())}, lr {Config.Optimizer.Lr:G3} → {Config.Optimizer.MinLr:G3}, warm-up {Config.Schedule.WarmupSteps:N0} steps");
         sb.AppendLine(ci, $"  checkpoint every {(Config.Checkpoint.Interval > 0 ? Config.Checkpoint.Interval.ToString("N0", ci) + " steps" : "— (end and signals only)")}, {Bytes(CheckpointBytes)} each, up to {CheckpointsKept} on disk + final model = {Bytes(DiskNeeded)} of {Bytes(DiskFree)} free{(DiskReclaimable > 0 ? $" + {Bytes(DiskReclaimable)} held by this run's checkpoints" : "")}");

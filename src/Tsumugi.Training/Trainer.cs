@@ -6,6 +6,7 @@ using System.Text.Json.Serialization;
 using Tsumugi.Common;
 using Tsumugi.Common.Config;
 using Tsumugi.Modeling;
+using Tsumugi.Modeling.Adapters;
 using Tsumugi.Modeling.Checkpoints;
 using Tsumugi.Training.Checkpointing;
 using Tsumugi.Training.Config;
@@ -14,6 +15,7 @@ using Tsumugi.Training.Loop;
 using Tsumugi.Training.Metrics;
 using Tsumugi.Training.Objectives;
 using Tsumugi.Training.Parallel;
+using Tsumugi.Training.Sft;
 using Parameter = TorchSharp.Modules.Parameter;
 using AdamW = Tsumugi.Training.Optim.AdamW;
 using TorchSharp;
@@ -36,7 +38,9 @@ public sealed class Trainer : IDisposable
     private readonly string _runDirectory;
     private readonly RunPlan _plan;
     private readonly LlamaForCausalLM _model;
+    private readonly LoraAdapter? _adapter;
     private readonly IReadOnlyList<Parameter> _parameters;
+    private readonly SftSampleLog? _samples;
     private readonly AdamW _optimizer;
     private readonly ITrainingObjective _objective;
     private readonly SpikeGuard _guard;
@@ -55,15 +59,16 @@ public sealed class Trainer : IDisposable
     private TrainerState _state;
     private IReadOnlyDictionary<string, double> _lastHeldOut = new Dictionary<string, double>();
 
-    private Trainer(TrainConfig config, string runDirectory, RunPlan plan, LlamaForCausalLM model, AdamW optimizer, CheckpointStore checkpoints,
-        IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, double peakFlops, RunLock runLock)
+    private Trainer(TrainConfig config, string runDirectory, RunPlan plan, LlamaForCausalLM model, LoraAdapter? adapter, AdamW optimizer,
+        CheckpointStore checkpoints, IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, double peakFlops, RunLock runLock)
     {
         _lock = runLock;
         _config = config;
         _runDirectory = runDirectory;
         _plan = plan;
         _model = model;
-        _parameters = model.parameters().ToList();
+        _adapter = adapter;
+        _parameters = Trainable(model, adapter).Select(p => p.Parameter).ToList();
         _optimizer = optimizer;
         _objective = new CausalLmObjective(model, device, config.Train.ZLoss, plan.Data.Datasets.Select(d => d.Domain).ToArray());
         _checkpoints = checkpoints;
@@ -77,7 +82,9 @@ public sealed class Trainer : IDisposable
         sinks.Add(new LossPlotSink(_metricsFile.Path, Path.Combine(runDirectory, "loss.png")));
         _metrics = new CompositeMetricsSink(sinks);
         _events = new EventLog(Path.Combine(runDirectory, "events.jsonl"));
-        _heldOut = new HeldOutEvaluator(plan.Data, config.Eval.MaxRows, config.Train.MicroBatchSize);
+        _heldOut = new HeldOutEvaluator(plan.Data, config.Eval.MaxRows, config.Train.MicroBatchSize, DocumentIds);
+        if (plan.Sft is { SamplePrompts.Count: > 0 } sft && parallel.Rank == 0)
+            _samples = new SftSampleLog(Path.Combine(runDirectory, SftSampleLog.FileName), sft, config.Sft!.SampleMaxTokens, truncateMetricsTo is not null);
         var sampler = plan.Data.CreateSampler().GetState();
         _state = new TrainerState { ConfigFingerprint = Fingerprint(config, sampler.Fingerprint), Sampler = sampler, Guard = _guard.GetState() };
         _peakFlops = peakFlops;
@@ -130,15 +137,20 @@ public sealed class Trainer : IDisposable
         var modelConfig = ModelFactory.Config(config.Model);
         var plan = RunPlan.Create(config, modelConfig, parallel.WorldSize, bf16, runDirectory);
         LlamaForCausalLM? model = null;
+        LoraAdapter? adapter = null;
         AdamW? optimizer = null;
         try
         {
             checkpoints.CleanPartials();
-            model = latest is { } l ? HfModelDirectory.Load(Path.Combine(l.Path, "model"), ScalarType.Float32) : ModelFactory.Build(config.Model, modelConfig, config.Seed, log);
+            // A full run's checkpoint holds the model; a LoRA run's holds only the adapter, over the unchanged base.
+            model = latest is { } l && config.Lora is null ? HfModelDirectory.Load(Path.Combine(l.Path, "model"), ScalarType.Float32) : ModelFactory.Build(config.Model, modelConfig, config.Seed, log);
             if (bf16) model.to(ScalarType.BFloat16);
             model.to(device);
             model.train();
-            var named = model.named_parameters().Select(p => (p.name, p.parameter)).ToList();
+            model.NeftuneAlpha = config.Sft?.NeftuneAlpha ?? 0;
+            adapter = AttachAdapter(config, model, latest?.Path);
+            var named = Trainable(model, adapter);
+            plan.TrainableParameters = named.Sum(p => p.Parameter.numel());
             optimizer = new AdamW(parallel.OptimizerShard(named), config.Optimizer);
             var peak = config.Log.PeakFlops > 0 ? config.Log.PeakFlops : PeakFlops.Measure(device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
             TrainerState? saved = null;
@@ -148,7 +160,7 @@ public sealed class Trainer : IDisposable
                 optimizer.Load(Path.Combine(ckpt.Path, "optimizer.safetensors"));
             }
             Directory.CreateDirectory(runDirectory);
-            var trainer = new Trainer(config, runDirectory, plan, model, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak, runLock);
+            var trainer = new Trainer(config, runDirectory, plan, model, adapter, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak, runLock);
             foreach (var note in notes) trainer._events.Append("checkpoint_verification", latest?.Step ?? 0, note);
             if (resume) trainer.ReportTornLines();
             if (saved is not null) trainer.Resume(saved, latest!.Value.Path);
@@ -161,11 +173,40 @@ public sealed class Trainer : IDisposable
         catch
         {
             optimizer?.Dispose();
+            adapter?.Dispose();
             model?.Dispose();
             plan.Dispose();
             throw;
         }
     }
+
+    /// <summary>
+    /// LoRA runs: a new adapter (seeded) or, resuming, the checkpoint's — attached after the model reached its dtype and
+    /// device, so the adapter's weights are created there too. Freezes the base model.
+    /// </summary>
+    private static LoraAdapter? AttachAdapter(TrainConfig config, LlamaForCausalLM model, string? checkpoint)
+    {
+        if (config.Lora is not { } lora) return null;
+        try
+        {
+            return checkpoint is null ? LoraAdapter.Attach(model, lora, config.Seed) : LoraAdapter.Load(Path.Combine(checkpoint, AdapterDirectory), model);
+        }
+        catch (ArgumentException e)
+        {
+            throw new TrainConfigException($"{config.Source}: lora: {e.Message}");
+        }
+    }
+
+    /// <summary>What the optimizer updates: the adapter's tensors under their PEFT names, or every model parameter.</summary>
+    private static List<(string Name, Parameter Parameter)> Trainable(LlamaForCausalLM model, LoraAdapter? adapter) => adapter is null
+        ? model.named_parameters().Select(p => (p.name, p.parameter)).ToList()
+        : adapter.NamedParameters().Zip(adapter.Parameters, (named, parameter) => (named.Key, parameter)).ToList();
+
+    /// <summary>Where a LoRA run writes its adapter: RUN_DIR/adapter at the end, checkpoints/step-N/adapter on the way.</summary>
+    public const string AdapterDirectory = "adapter";
+
+    /// <summary>Packed SFT rows always keep their examples apart; pretraining only with train.attention_reset.</summary>
+    private bool DocumentIds => _config.Train.AttentionReset || _config.Sft is not null;
 
     public string DescribePlan() => _plan.ToText(DeviceName(_device), _plan.MasterWeights ? "bfloat16" : "float32");
 
@@ -198,6 +239,7 @@ public sealed class Trainer : IDisposable
                 var seconds = clock.Elapsed.TotalSeconds; // the step alone: evaluation time is not training throughput
                 var evaluate = _state.Step == _plan.Steps || (_config.Eval.Interval > 0 && _state.Step % _config.Eval.Interval == 0);
                 if (evaluate && !_heldOut.IsEmpty) _lastHeldOut = _heldOut.Evaluate(_model, _device);
+                if (evaluate) _samples?.Write(_state.Step, _model);
                 _state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
                 Log(result, batch, seconds, evaluate ? _lastHeldOut : null);
                 if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps)
@@ -282,7 +324,8 @@ public sealed class Trainer : IDisposable
         if (++_state.Rollbacks > _config.Guard.MaxRollbacks)
             throw Diverged($"step {spikeStep}: {reason}; this is rollback {_state.Rollbacks}, above guard.max_rollbacks {_config.Guard.MaxRollbacks}. The run keeps diverging: lower the learning rate or inspect the data around sampler position {spikeBatch.SamplerAfter.Position}");
         var saved = TrainerState.Load(Path.Combine(latest.Path, CheckpointStore.StateFile));
-        StateDictIO.Load(_model, Path.Combine(latest.Path, "model"));
+        if (_adapter is not null) _adapter.ReloadWeights(Path.Combine(latest.Path, AdapterDirectory));
+        else StateDictIO.Load(_model, Path.Combine(latest.Path, "model"));
         _optimizer.Load(Path.Combine(latest.Path, "optimizer.safetensors"));
         var sampler = _plan.Data.CreateSampler();
         sampler.Restore(saved.Sampler);
@@ -294,6 +337,7 @@ public sealed class Trainer : IDisposable
         saved.SkippedSteps = _state.SkippedSteps;
         Restore(saved);
         _metricsFile.TruncateTo(saved.MetricsBytes); // the rolled-back steps are trained again; their old lines go (the plot reads this file)
+        _samples?.TruncateAfter(saved.Step);
         _events.Append("rollback", saved.Step, $"{reason}; reloaded {CheckpointStore.NameOf(saved.Step)} and skipped {skipRows:N0} rows of data",
             new JsonObject { ["spike_step"] = spikeStep, ["skipped_rows"] = skipRows, ["sampler_position"] = saved.Sampler.Position });
         _log.WriteLine($"rolled back to {CheckpointStore.NameOf(saved.Step)}; skipping {skipRows:N0} rows of data");
@@ -305,6 +349,7 @@ public sealed class Trainer : IDisposable
         if (saved.ConfigFingerprint != _state.ConfigFingerprint)
             throw new TrainConfigException($"{checkpointPath}: the config changed since this checkpoint (model, data, train, optimizer, schedule or guard settings); resume with {Path.Combine(_runDirectory, "config.yaml")} or start a new run from the checkpoint's model with model.from");
         Restore(saved);
+        _samples?.TruncateAfter(saved.Step);
         _events.Append("resume", saved.Step, $"resumed from {CheckpointStore.NameOf(saved.Step)}");
         _log.WriteLine($"resuming from {CheckpointStore.NameOf(saved.Step)} ({checkpointPath})");
     }
@@ -342,7 +387,7 @@ public sealed class Trainer : IDisposable
         var sampler = _plan.Data.CreateSampler();
         sampler.Restore(_state.Sampler);
         return new BatchPrefetcher(sampler, _plan.MicroBatchSize, _plan.AccumulationSteps, _parallel.Rank, _parallel.WorldSize,
-            _plan.Model.VocabSize, _config.Train.AttentionReset);
+            _plan.Model.VocabSize, DocumentIds);
     }
 
     /// <summary>Times forward + backward on the first micro-batch (leaving no trace) for the plan's ETA.</summary>
@@ -414,12 +459,34 @@ public sealed class Trainer : IDisposable
 
     private void WriteCheckpoint(string directory)
     {
-        HfModelDirectory.Save(_model, Path.Combine(directory, "model"), _config.Model.Tokenizer ?? TokenizerOf(_config.Model.From));
+        SaveWeights(directory);
         _optimizer.Save(Path.Combine(directory, "optimizer.safetensors"));
         AtomicFile.WriteAllText(Path.Combine(directory, "config.yaml"), _config.EffectiveYaml);
         _metricsFile.CopyTo(Path.Combine(directory, "metrics.jsonl"));
         _state.Capture(_guard, _metricsFile.Length);
         _state.Save(Path.Combine(directory, CheckpointStore.StateFile));
+    }
+
+    /// <summary>
+    /// The trained weights into <paramref name="directory"/>: an HF model directory <c>model/</c> (with the tokenizer,
+    /// and the chat template an SFT run rendered with), or for LoRA the PEFT adapter directory <c>adapter/</c>.
+    /// Returns the directory written.
+    /// </summary>
+    private string SaveWeights(string directory)
+    {
+        string target;
+        if (_adapter is not null)
+        {
+            target = Path.Combine(directory, AdapterDirectory);
+            _adapter.Save(target);
+        }
+        else
+        {
+            target = Path.Combine(directory, "model");
+            HfModelDirectory.Save(_model, target, _config.Model.Tokenizer ?? TokenizerOf(_config.Model.From));
+        }
+        if (_plan.Sft?.Template is { } template) AtomicFile.WriteAllText(Path.Combine(target, "chat_template.jinja"), template.Source);
+        return target;
     }
 
     private static string? TokenizerOf(string? modelDirectory) =>
@@ -441,14 +508,13 @@ public sealed class Trainer : IDisposable
         if (_parallel.Rank == 0)
         {
             var saved = _checkpoints.List().Any(c => c.Step == _state.Step) || TrySaveCheckpoint();
-            modelDirectory = Path.Combine(_runDirectory, "model");
             try
             {
-                HfModelDirectory.Save(_model, modelDirectory, _config.Model.Tokenizer ?? TokenizerOf(_config.Model.From));
+                modelDirectory = SaveWeights(_runDirectory);
             }
             catch (IOException e)
             {
-                _problems.Add($"{modelDirectory}: the final model could not be written ({e.Message}); {(saved ? $"checkpoint {CheckpointStore.NameOf(_state.Step)} holds it" : "the newest checkpoint is the latest saved state")}");
+                _problems.Add($"{Path.Combine(_runDirectory, _adapter is null ? "model" : AdapterDirectory)}: the final {(_adapter is null ? "model" : "adapter")} could not be written ({e.Message}); {(saved ? $"checkpoint {CheckpointStore.NameOf(_state.Step)} holds it" : "the newest checkpoint is the latest saved state")}");
                 modelDirectory = null;
             }
             _metrics.Finish(_problems);
@@ -464,7 +530,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     private static string Fingerprint(TrainConfig c, string dataFingerprint)
     {
-        var shaping = new { seed = c.Seed, model = c.Model, train = c.Train with { Device = default, Threads = 0 }, optimizer = c.Optimizer, schedule = c.Schedule, guard = c.Guard, data = dataFingerprint };
+        var shaping = new { seed = c.Seed, model = c.Model, train = c.Train with { Device = default, Threads = 0 }, optimizer = c.Optimizer, schedule = c.Schedule, guard = c.Guard, data = dataFingerprint, sft = c.Sft, lora = c.Lora };
         var json = JsonSerializer.SerializeToUtf8Bytes(shaping, FingerprintJson);
         return Convert.ToHexStringLower(SHA256.HashData(json))[..16];
     }
@@ -490,6 +556,8 @@ public sealed class Trainer : IDisposable
         _metrics.Dispose();
         _events.Dispose();
         _optimizer.Dispose();
+        _samples?.Dispose();
+        _adapter?.Dispose();
         _model.Dispose();
         _plan.Dispose();
         _lock.Dispose(); // last: the run's files are closed before another trainer may open them

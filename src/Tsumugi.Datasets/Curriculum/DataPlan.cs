@@ -38,6 +38,12 @@ public sealed class DataPlan : IDisposable
     public long TotalSamples => Stages.Sum(s => s.Samples);
     public long TotalTokens => Stages.Sum(s => s.Tokens);
 
+    /// <summary>Held-out rows built with the plan (SFT); null when they come from the datasets' validation split.</summary>
+    private IReadOnlyList<TrainingSample>? _validation;
+
+    /// <summary>Lines printed above the stage table (what an in-memory plan was built from).</summary>
+    private string? _summary;
+
     /// <summary>
     /// Opens the datasets and checks the plan. <paramref name="vocabularySize"/> (the model's) is checked against each
     /// dataset's manifest.json entry when there is one; a folder that <c>data tokenize</c> did not finish is refused
@@ -68,6 +74,42 @@ public sealed class DataPlan : IDisposable
             foreach (var d in opened) d.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// A plan over one source built in memory (SFT rows): a single stage of <paramref name="samples"/> rows, any number of
+    /// epochs, and <paramref name="validation"/> as the held-out rows. <paramref name="summary"/> heads its text.
+    /// </summary>
+    public static DataPlan InMemory(string source, SamplerOptions options, ISampleSource train, long samples, long documents,
+        IReadOnlyList<TrainingSample> validation, string summary)
+    {
+        var length = options.SequenceLength;
+        var spec = new DatasetSpec { Name = train.Name, Path = source, MaxEpochs = double.PositiveInfinity };
+        var config = new CurriculumConfig
+        {
+            Source = source,
+            Packing = options.Packing,
+            Shuffle = options.Shuffle,
+            PadId = options.PadId,
+            Datasets = [spec],
+            Stages = [new CurriculumStage { Name = train.Name, Tokens = samples * length, Mixture = new Dictionary<string, double> { [train.Name] = 1 } }],
+        };
+        var dataset = new DataPlanDataset
+        {
+            Name = train.Name,
+            Path = source,
+            Domain = train.Name,
+            Documents = documents,
+            Tokens = train.TokensPerEpoch,
+            ValidationTokens = validation.Sum(r => (long)r.DocumentLengths.Sum()),
+            SamplesPerEpoch = train.SamplesPerEpoch,
+            PlannedSamples = samples,
+            PlannedTokens = samples * length,
+            Epochs = (double)samples / train.SamplesPerEpoch,
+            MaxEpochs = double.PositiveInfinity,
+        };
+        var stage = new DataPlanStage { Name = train.Name, TokenBudget = samples * length, Samples = samples, Tokens = samples * length, SamplesPerDataset = [samples], Weights = [1.0] };
+        return new DataPlan(config, options, [], [train], [dataset], [stage]) { _validation = validation, _summary = summary };
     }
 
     private static List<ISampleSource> OpenSources(CurriculumConfig config, SamplerOptions options, int? vocabularySize, List<IndexedDataset> opened)
@@ -192,6 +234,7 @@ public sealed class DataPlan : IDisposable
     public IReadOnlyList<TrainingSample> ValidationSamples(int datasetIndex, int maxRows)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(maxRows);
+        if (_validation is not null) return _validation.Take(maxRows).ToList();
         if (Options.ValidationFraction <= 0) return [];
         var options = Options with { Packing = PackingMode.Concat, Shuffle = false };
         ConcatChunkSource source;
@@ -213,7 +256,8 @@ public sealed class DataPlan : IDisposable
         var ci = CultureInfo.InvariantCulture;
         var sb = new StringBuilder();
         sb.AppendLine(ci, $"data plan ({Config.Source}): seq_length {Options.SequenceLength}, packing {Options.Packing}, seed {Options.Seed}, {TokenCounts.Format(TotalTokens)} tokens in {TotalSamples:N0} rows");
-        if (Options.ValidationFraction > 0)
+        if (_summary is not null) sb.Append(_summary);
+        if (Options.ValidationFraction > 0 && _validation is null)
             sb.AppendLine(ci, $"  held out for validation: {Options.ValidationFraction:P2} of documents, {TokenCounts.Format(Datasets.Sum(d => d.ValidationTokens))} tokens");
         var nameWidth = Math.Max(8, Stages.Max(s => s.Name.Length));
         var columns = Datasets.Select(d => Math.Max(16, d.Name.Length)).ToArray(); // "461.06K (0.375)" fits

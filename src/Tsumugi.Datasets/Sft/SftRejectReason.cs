@@ -25,5 +25,8 @@ public static class SftRejectReason
     public const string BadRoleOrder = "bad_role_order";
 
     /// <summary>Longer than the sequence length after tokenization, with <c>overlong: skip</c> (added by the engine).</summary>
+    /// <summary>The chat template refused the conversation (raise_exception), e.g. a system message it has no place for.</summary>
+    public const string TemplateError = "template_error";
+
     public const string TooLong = "too_long";
 }

@@ -72,6 +72,20 @@ public sealed partial class LoraAdapter
         return adapter;
     }
 
+    /// <summary>
+    /// Overwrites this adapter's weights in place with those of <paramref name="directory"/> (a checkpoint of the same
+    /// adapter): the parameters stay the same objects, so an optimizer holding them carries on (a training rollback).
+    /// </summary>
+    public void ReloadWeights(string directory)
+    {
+        EnsureAttached();
+        using var file = SafetensorsFile.Open(Path.Combine(directory, WeightsFile));
+        var named = NamedParameters().ToList();
+        Check(file, named.ToDictionary(kv => kv.Key, kv => kv.Value.shape, StringComparer.Ordinal), _model, Config);
+        using var noGrad = no_grad();
+        foreach (var (key, tensor) in named) file.ReadInto(key, tensor);
+    }
+
     static void Check(SafetensorsFile file, Dictionary<string, long[]> expected, LlamaForCausalLM model, LoraConfig config)
     {
         var modules = LoraTargets.Projections(model).Select(p => p.Path).ToHashSet(StringComparer.Ordinal);

@@ -27,7 +27,8 @@ public static class LoraConfigJson
         return Parse(o, path);
     }
 
-    internal static LoraConfig Parse(JsonObject o, string path)
+    /// <summary>PEFT's LoraConfig fields → <see cref="LoraConfig"/>; <paramref name="path"/> names the source in errors (<see cref="CheckpointException"/>).</summary>
+    public static LoraConfig Parse(JsonObject o, string path)
     {
         string peftType = String(o, "peft_type", path) ?? "LORA";
         if (peftType != "LORA") throw Fail(path, "peft_type", $"is \"{peftType}\"; only LORA adapters are supported");

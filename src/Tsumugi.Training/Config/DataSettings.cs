@@ -1,12 +1,14 @@
 using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Sampling;
+using Tsumugi.Datasets.Sft;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;
 
 /// <summary>
 /// <c>data:</c> either <c>path</c> (a Megatron dataset prefix or a directory of them, weighted by size, one stage sized by
-/// the step budget), <c>curriculum</c> (a curriculum YAML file), or the curriculum keys inline (datasets, stages, …).
+/// the step budget), <c>curriculum</c> (a curriculum YAML file), or the curriculum keys inline (datasets, stages, …);
+/// for <c>tsumugi sft</c>, the SFT data keys (paths, format, columns, …: docs/sft-data.md).
 /// </summary>
 public sealed record DataSettings
 {
@@ -25,4 +27,8 @@ public sealed record DataSettings
     /// <summary>Null: 0 for data.path, the curriculum's own setting for data.curriculum.</summary>
     public double? ValidationFraction { get; init; }
     public double MaxEpochs { get; init; } = double.PositiveInfinity;
+
+    /// <summary>An SFT run's data section (<c>tsumugi sft</c>): instruction files, read by <see cref="SftReader"/>.</summary>
+    [NotConfigKey]
+    public SftDataConfig? Sft { get; init; }
 }

@@ -1,4 +1,5 @@
 using Tsumugi.Common.Config;
+using Tsumugi.Modeling.Adapters;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;
@@ -29,6 +30,12 @@ public sealed record TrainConfig
     public GuardSettings Guard { get; init; } = new();
     public LogSettings Log { get; init; } = new();
 
+    /// <summary><c>sft:</c> set for <c>tsumugi sft</c> runs (null for pretraining).</summary>
+    public SftSettings? Sft { get; init; }
+
+    /// <summary><c>lora:</c> train a LoRA adapter (PEFT's keys) instead of every weight; null = full training.</summary>
+    public LoraConfig? Lora { get; init; }
+
     /// <summary>The YAML after overrides, as written to RUN_DIR/config.yaml.</summary>
     [NotConfigKey]
     public required string EffectiveYaml { get; init; }
@@ -37,14 +44,15 @@ public sealed record TrainConfig
     [NotConfigKey]
     public ConfigOverrides Overrides { get; init; } = ConfigOverrides.None;
 
-    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null)
+    /// <param name="sft">Read as an SFT run (<c>tsumugi sft</c>): SFT data keys under <c>data:</c>, and an <c>sft:</c> section.</param>
+    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null, bool sft = false)
     {
-        if (!File.Exists(path)) throw new TrainConfigException($"{path}: config file not found (see configs/tiny.yaml for an example)");
+        if (!File.Exists(path)) throw new TrainConfigException($"{path}: config file not found (see configs/{(sft ? "sft-tiny" : "tiny")}.yaml for an example)");
         var full = Path.GetFullPath(path);
-        return Parse(File.ReadAllText(full), full, Path.GetDirectoryName(full)!, overrides);
+        return Parse(File.ReadAllText(full), full, Path.GetDirectoryName(full)!, overrides, sft);
     }
 
-    public static TrainConfig Parse(string yaml, string source, string baseDirectory, IEnumerable<string>? overrides = null)
+    public static TrainConfig Parse(string yaml, string source, string baseDirectory, IEnumerable<string>? overrides = null, bool sft = false)
     {
         var stream = new YamlStream();
         try
@@ -64,7 +72,7 @@ public sealed record TrainConfig
         effective.Save(writer, assignAnchors: false);
         try
         {
-            return new TrainConfigReader(source, baseDirectory).Read(root) with { EffectiveYaml = writer.ToString().TrimEnd('.', '\n', '\r') + "\n", Overrides = flags };
+            return new TrainConfigReader(source, baseDirectory, sft).Read(root) with { EffectiveYaml = writer.ToString().TrimEnd('.', '\n', '\r') + "\n", Overrides = flags };
         }
         catch (TrainConfigException e)
         {

@@ -1,6 +1,7 @@
 using Tsumugi.Common.Config;
 using Tsumugi.Datasets.Curriculum;
 using Tsumugi.Datasets.Sampling;
+using Tsumugi.Datasets.Sft;
 using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Training.Config;
@@ -10,7 +11,7 @@ namespace Tsumugi.Training.Config;
 /// records' properties (<see cref="ConfigKeys"/>) and the defaults their initialisers, so neither is restated here;
 /// enums are parsed here once, so the loop never compares strings.
 /// </summary>
-internal sealed class TrainConfigReader(string source, string baseDirectory)
+internal sealed class TrainConfigReader(string source, string baseDirectory, bool sft)
 {
     static readonly IReadOnlyList<string> DataKeys = ConfigKeys.Of<DataSettings>();
 
@@ -23,14 +24,15 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
     {
         var top = Section(root, "", ConfigKeys.Of<TrainConfig>());
         if (!top.Has("model")) throw new TrainConfigException($"{source}: missing 'model' (preset, config or from)");
-        if (!top.Has("data")) throw new TrainConfigException($"{source}: missing 'data' (path, curriculum, or datasets + stages)");
+        if (!top.Has("data")) throw new TrainConfigException(sft ? $"{source}: missing 'data' (paths of the instruction files)" : $"{source}: missing 'data' (path, curriculum, or datasets + stages)");
+        if (!sft && top.Has("sft")) throw top.Error("sft", "the sft section belongs to an SFT run: use `tsumugi sft --config`");
         return new TrainConfig
         {
             Source = source,
             BaseDirectory = baseDirectory,
             Seed = top.Long("seed", TrainConfig.DefaultSeed),
             Model = ReadModel(top.Section("model", ConfigKeys.Of<ModelSettings>())),
-            Data = ReadData(top.Node("data")!),
+            Data = sft ? ReadSftData(top.Node("data")!) : ReadData(top.Node("data")!),
             Train = ReadTrain(top.Section("train", ConfigKeys.Of<TrainSettings>())),
             Optimizer = ReadOptimizer(top.Section("optimizer", ConfigKeys.Of<OptimizerSettings>())),
             Schedule = ReadSchedule(top.Section("schedule", ConfigKeys.Of<ScheduleSettings>())),
@@ -38,11 +40,13 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
             Eval = ReadEval(top.Section("eval", ConfigKeys.Of<EvalSettings>())),
             Guard = ReadGuard(top.Section("guard", ConfigKeys.Of<GuardSettings>())),
             Log = ReadLog(top.Section("log", ConfigKeys.Of<LogSettings>())),
+            Sft = sft ? ReadSft(top.Section("sft", ConfigKeys.Of<SftSettings>())) : null,
+            Lora = top.Has("lora") ? LoraYaml.Read(top.Node("lora")!, source) : null,
             EffectiveYaml = "",
         };
     }
 
-    YamlSection Section(YamlNode node, string path, IReadOnlyCollection<string> allowed) =>
+    YamlSection Section(YamlNode node, string path, IReadOnlyCollection<string>? allowed) =>
         new(node, source, path, allowed, message => new TrainConfigException(message));
 
     ModelSettings ReadModel(YamlSection s)
@@ -65,8 +69,37 @@ internal sealed class TrainConfigReader(string source, string baseDirectory)
         return model;
     }
 
+    DataSettings ReadSftData(YamlNode node)
+    {
+        if (node is not YamlMappingNode map) throw Section(node, "data", null).Error(node, "data: expected a mapping with paths (the instruction files)");
+        try
+        {
+            return new DataSettings { Sft = SftDataConfig.FromYaml(map, source, baseDirectory, "data") };
+        }
+        catch (SftDataException e)
+        {
+            throw new TrainConfigException(e.Message);
+        }
+    }
+
+    static SftSettings ReadSft(YamlSection s)
+    {
+        var d = new SftSettings();
+        return new SftSettings
+        {
+            LossOn = s.Enum("loss_on", d.LossOn),
+            ChatTemplate = s.String("chat_template"),
+            Epochs = s.Double("epochs", d.Epochs, 1e-9),
+            NeftuneAlpha = s.Double("neftune_alpha", d.NeftuneAlpha, 0),
+            Samples = s.Int("samples", d.Samples, 0, 1000),
+            SampleMaxTokens = s.Int("sample_max_tokens", d.SampleMaxTokens, 1),
+        };
+    }
+
     DataSettings ReadData(YamlNode node)
     {
+        if (node is YamlMappingNode paths && paths.Children.ContainsKey(new YamlScalarNode("paths")))
+            throw Section(node, "data", null).Error("paths", "instruction data (data.paths) trains with `tsumugi sft`; `tsumugi train` reads tokenized datasets (data.path, data.curriculum)");
         // A curriculum (file or inline) is read by the data layer later; here only the form is decided.
         if (node is YamlMappingNode map && map.Children.ContainsKey(new YamlScalarNode("curriculum")))
         {

@@ -60,23 +60,33 @@ public sealed class BatchPrefetcher : IDisposable
         long scored = 0;
         foreach (var b in batches)
         {
-            var ids = new long[b.Tokens.Length];
-            for (var i = 0; i < ids.Length; i++)
+            // Padding every row of the batch ends with is cut off: it is never scored, and causal attention means no
+            // earlier position depends on it (length-grouped SFT batches shrink to their longest example).
+            var width = Math.Max(2, b.Samples.Max(r => b.RowLength - r.PaddingLength));
+            var flatIds = new long[b.BatchSize * width];
+            var flatLabels = new long[flatIds.Length];
+            var segments = documents is null ? null : new long[flatIds.Length];
+            for (var r = 0; r < b.BatchSize; r++)
             {
-                var id = b.Tokens[i];
-                if ((uint)id >= (uint)vocab)
+                for (var c = 0; c < width; c++)
                 {
-                    var row = b.Samples[i / b.RowLength];
-                    var name = sampler.Sources[row.DatasetIndex].Name;
-                    throw new InvalidDataException($"dataset '{name}' holds token id {id}, outside the model's vocabulary [0, {vocab}); it was tokenized with another tokenizer — retokenize it or train a model with that vocabulary");
+                    var i = r * b.RowLength + c;
+                    var id = b.Tokens[i];
+                    if ((uint)id >= (uint)vocab)
+                    {
+                        var name = sampler.Sources[b.Samples[r].DatasetIndex].Name;
+                        throw new InvalidDataException($"dataset '{name}' holds token id {id}, outside the model's vocabulary [0, {vocab}); it was tokenized with another tokenizer — retokenize it or train a model with that vocabulary");
+                    }
+                    flatIds[r * width + c] = id;
+                    flatLabels[r * width + c] = b.Labels[i];
+                    if (segments is not null) segments[r * width + c] = b.SegmentIds[i];
+                    // The model scores position t on label t+1, so a row's first label is never scored.
+                    if (c != 0 && b.Labels[i] != SamplerOptions.IgnoreLabel) scored++;
                 }
-                ids[i] = id;
-                // The model scores position t on label t+1, so a row's first label is never scored.
-                if (i % b.RowLength != 0 && b.Labels[i] != SamplerOptions.IgnoreLabel) scored++;
             }
-            inputs.Add(tensor(ids, [b.BatchSize, b.RowLength]));
-            labels.Add(tensor(b.Labels.Select(l => (long)l).ToArray(), [b.BatchSize, b.RowLength]));
-            if (documents is not null) documents.Add(tensor(b.SegmentIds.Select(s => (long)s).ToArray(), [b.BatchSize, b.RowLength]));
+            inputs.Add(tensor(flatIds, [b.BatchSize, width]));
+            labels.Add(tensor(flatLabels, [b.BatchSize, width]));
+            if (segments is not null) documents!.Add(tensor(segments, [b.BatchSize, width]));
         }
         return new StepBatch
         {

@@ -6,15 +6,19 @@ using static TorchSharp.torch;
 namespace Tsumugi.Training.Loop;
 
 /// <summary>
-/// Held-out loss and perplexity per domain on the rows <c>data.validation_fraction</c> set aside (never trained on):
+/// Held-out loss and perplexity per domain on the rows <c>data.validation_fraction</c> set aside (never trained on; for
+/// SFT, the held-out examples' rows, scored on their trained tokens only):
 /// the same rows at every evaluation, so the numbers form a curve.
 /// </summary>
 public sealed class HeldOutEvaluator
 {
     private readonly List<(string Domain, TrainingBatch Batch)> _batches = new();
+    private readonly bool _documentIds;
 
-    public HeldOutEvaluator(DataPlan data, int maxRows, int batchSize)
+    /// <param name="documentIds">Rows hold several examples that must not see each other (packed SFT rows, attention reset).</param>
+    public HeldOutEvaluator(DataPlan data, int maxRows, int batchSize, bool documentIds = false)
     {
+        _documentIds = documentIds;
         for (var i = 0; i < data.Datasets.Count; i++)
         {
             var rows = data.ValidationSamples(i, maxRows);
@@ -39,7 +43,8 @@ public sealed class HeldOutEvaluator
                 var ids = tensor(batch.Tokens.Select(t => (long)t).ToArray(), [batch.BatchSize, batch.RowLength], device: device);
                 var labels = tensor(batch.Labels.Select(t => (long)t).ToArray(), [batch.BatchSize, batch.RowLength], device: device);
                 var scored = CausalLMLoss.ShiftLabels(labels).ne(CausalLMLoss.IgnoreIndex).sum().item<long>();
-                var loss = model.TrainingLoss(ids, labels, numItemsInBatch: 1).CrossEntropy.item<float>();
+                var documents = _documentIds ? tensor(batch.SegmentIds.Select(t => (long)t).ToArray(), [batch.BatchSize, batch.RowLength], device: device) : null;
+                var loss = model.TrainingLoss(ids, labels, documents, numItemsInBatch: 1).CrossEntropy.item<float>();
                 var (l, n) = sums.GetValueOrDefault(domain);
                 sums[domain] = (l + loss, n + scored);
             }
