@@ -26,7 +26,8 @@ internal static class LoraYaml
         if (node is not YamlMappingNode map) throw section.Error(node, "lora: expected a mapping (r, lora_alpha, target_modules, …)");
         try
         {
-            return LoraConfigJson.Parse((JsonObject)ToJson(map)!, $"{source}: lora");
+            // Through JSON text, so numbers read back as the parser of adapter_config.json expects them.
+            return LoraConfigJson.Parse(JsonNode.Parse(ToJson(map)!.ToJsonString())!.AsObject(), $"{source}: lora");
         }
         catch (CheckpointException e)
         {
