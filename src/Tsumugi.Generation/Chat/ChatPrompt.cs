@@ -6,7 +6,11 @@ using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Generation.Chat;
 
-/// <summary>Renders chat messages into the prompt text the model was tuned on.</summary>
+/// <summary>
+/// The built-in chat formats by name and by the markers of a chat_template, the stops that end an answer in each, and
+/// the one call that renders a template for the assistant's next turn (<see cref="PretrainedModel.RenderChat"/> uses it).
+/// The formats themselves are Jinja templates (<see cref="BuiltInChatTemplates"/>).
+/// </summary>
 public static class ChatPrompt
 {
     /// <summary>The instruction preamble llm-jp and Tanuki instruction models were tuned with; a system message replaces it.</summary>
