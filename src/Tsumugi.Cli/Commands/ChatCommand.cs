@@ -8,8 +8,8 @@ namespace Tsumugi.Cli.Commands;
 
 /// <summary>
 /// `tsumugi chat`: a multi-turn conversation in the terminal, rendered with the model's chat template
-/// (<see cref="PretrainedModel.RenderChat"/>, as `serve` and `eval judge` do) and streamed as it is generated. With stdin piped, each line is one user turn, so a
-/// conversation can be scripted (and tested). Thin over <see cref="TextGenerator"/>.
+/// (<see cref="PretrainedModel.RenderChat"/>, as `serve` and `eval judge` do) and streamed as it is generated. With
+/// stdin piped, each line is one user turn, so a conversation can be scripted (and tested). Thin over <see cref="TextGenerator"/>.
 /// </summary>
 public static class ChatCommand
 {
