@@ -19,7 +19,10 @@ public sealed class PretrainedModel : IDisposable
     public LlamaForCausalLM Model { get; }
     public SpmTokenizer Tokenizer { get; }
 
-    /// <summary>How chat messages become a prompt for this model (<see cref="ChatPrompt.Render"/>).</summary>
+    /// <summary>
+    /// The built-in format the model's chat template is recognised as (<see cref="ChatPrompt.Inspect"/>), or the one
+    /// forced; it picks the turn-end stops (<see cref="ChatStops"/>). Prompts are rendered with <see cref="ChatTemplate"/>.
+    /// </summary>
     public ChatPromptFormat ChatFormat { get; }
 
     /// <summary>
@@ -88,6 +91,13 @@ public sealed class PretrainedModel : IDisposable
     /// </summary>
     public string RenderChat(IReadOnlyList<ChatMessage> messages) => ChatPrompt.Render(ChatTemplate, messages);
 
+    /// <summary>
+    /// Stop strings that end an answer to a <see cref="RenderChat"/> prompt (<see cref="ChatPrompt.Stops"/>): the
+    /// format's turn-end markers and the template's eos_token when it arrives as text. Serve, chat and eval judge all
+    /// stop here, on top of <see cref="CreateChatGenerator"/>'s stop ids.
+    /// </summary>
+    public IReadOnlyList<string> ChatStops => ChatPrompt.Stops(ChatFormat, ChatTemplate, Tokenizer);
+
     /// <summary>BOS (when the tokenizer has one) followed by the text's tokens, as the Llama family was trained; control tokens stay text.</summary>
     public long[] Encode(string text)
     {
@@ -99,11 +109,12 @@ public sealed class PretrainedModel : IDisposable
     public TextGenerator CreateGenerator(ContinuousBatcher? batcher = null) => new(Model, Tokenizer) { Batcher = batcher };
 
     /// <summary>
-    /// For answers to chat prompts: generation also ends at the chat format's turn-end token (<see cref="ChatPrompt.StopIds"/>).
+    /// For answers to chat prompts: generation also ends at the chat format's turn-end token and the chat template's
+    /// eos_token (<see cref="ChatPrompt.StopIds"/>); pass <see cref="ChatStops"/> as stop strings too.
     /// <paramref name="batcher"/> must wrap <see cref="Model"/>.
     /// </summary>
     public TextGenerator CreateChatGenerator(ContinuousBatcher? batcher = null) =>
-        new(Model, Tokenizer) { Batcher = batcher, StopIds = ChatPrompt.StopIds(ChatFormat, Tokenizer) };
+        new(Model, Tokenizer) { Batcher = batcher, StopIds = ChatPrompt.StopIds(ChatFormat, Tokenizer, ChatTemplate) };
 
     /// <summary>A tokenizer with more pieces than the model's vocab_size would index past the embedding table.</summary>
     static void CheckVocabulary(int tokenizerPieces, int modelVocab, string where)

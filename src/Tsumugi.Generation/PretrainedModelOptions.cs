@@ -12,7 +12,10 @@ public sealed record PretrainedModelOptions
     /// <summary>Where the weights live; null keeps them on the CPU.</summary>
     public Device? Device { get; init; }
 
-    /// <summary>The chat format; null detects it from the chat_template in tokenizer_config.json (<see cref="ChatPrompt.Detect"/>).</summary>
+    /// <summary>
+    /// A built-in chat format to render chats in instead of the directory's own chat_template (<c>--chat-format</c>);
+    /// null renders the directory's template and detects the format for stops from it (<see cref="ChatPrompt.Detect"/>).
+    /// </summary>
     public ChatPromptFormat? ChatFormat { get; init; }
 
     /// <summary>The model's name in results and on the API; null uses the directory's name (with an adapter, "model+adapter").</summary>

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using Tsumugi.Generation;
+using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -65,6 +67,35 @@ public sealed class EvalJudgeCommandTests : IDisposable
         var metrics = JsonNode.Parse(File.ReadAllText(Sub("r.json")))!["metrics"]!;
         Assert.Equal(2, metrics["mt_bench/failures/judge_error"]!.GetValue<double>());
         Assert.Null(metrics["mt_bench/overall"]);
+    }
+
+    [Fact]
+    public async Task Judge_ModelWithOwnChatTemplate_AnswersInItUnlessChatFormatForcesABuiltIn()
+    {
+        var model = TinyModel(Sub("model"));
+        File.WriteAllText(Path.Combine(model, "tokenizer_config.json"), new JsonObject
+        {
+            ["chat_template"] = "{% for m in messages %}<<{{ m.role }}>>{{ m.content }}\n{% endfor %}{% if add_generation_prompt %}<<assistant>>{% endif %}",
+        }.ToJsonString());
+        File.WriteAllText(Sub("q.jsonl"), """{"question_id": 1, "category": "stem", "turns": ["水とは？"]}""");
+        await using var judge = await JudgingStubServer.StartAsync(_ => (200, "評価：[[5]]"));
+        string[] args = ["eval", "judge", "--model", model, "--questions", Sub("q.jsonl"), "--judge-url", judge.BaseUrl, "--judge-model", "j", "--max-new-tokens", "2"];
+
+        var own = CliRunner.Run([.. args, "--output", Sub("own.json")]);
+        Assert.True(own.ExitCode == 0, own.Err);
+        var template = $"{Path.Combine(model, "tokenizer_config.json")} chat_template";
+        Assert.Contains($"(chat template: {template}; turn-end stops of the instruction format", own.Err);
+        Assert.Equal(template, JsonNode.Parse(File.ReadAllText(Sub("own.json")))!["details"]!["chat_template"]!.GetValue<string>());
+
+        var forced = CliRunner.Run([.. args, "--chat-format", "chatml", "--output", Sub("forced.json")]);
+        Assert.True(forced.ExitCode == 0, forced.Err);
+        var details = JsonNode.Parse(File.ReadAllText(Sub("forced.json")))!["details"]!;
+        Assert.Equal(("built-in chatml template", "ChatMl"), (details["chat_template"]!.GetValue<string>(), details["chat_format"]!.GetValue<string>()));
+        // Each answer was generated from its template's rendering: the recorded prompt lengths are those prompts'.
+        var tokenizer = SpmTokenizer.Load(Path.Combine(model, "tokenizer.model"));
+        int PromptTokens(string file) => JsonNode.Parse(File.ReadAllText(Sub(file)))!["details"]!["samples"]![0]!["prompt_tokens"]!.GetValue<int>();
+        Assert.Equal(PromptEncoding.Encode(tokenizer, "<<user>>水とは？\n<<assistant>>", addBos: true).Count, PromptTokens("own.json"));
+        Assert.Equal(PromptEncoding.Encode(tokenizer, "<|im_start|>user\n水とは？<|im_end|>\n<|im_start|>assistant\n", addBos: true).Count, PromptTokens("forced.json"));
     }
 
     [Fact]

@@ -16,9 +16,9 @@ public sealed class JudgingAnswerGeneratorTests : IDisposable
     {
         using var served = _model.Load();
         var answer = new MtBenchAnswerGenerator(served) { MaxNewTokens = 5, Temperature = 0 }.Answer(Q("writing"));
-        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 5, TopP = 1, Stop = MtBenchAnswerGenerator.StopsFor(served.ChatFormat) };
-        var first = served.CreateChatGenerator().Generate(ChatPrompt.Render([new("user", "東京は。")], served.ChatFormat), options with { Seed = answer.Turns[0].Seed });
-        var second = served.CreateChatGenerator().Generate(ChatPrompt.Render([new("user", "東京は。"), new("assistant", first.Text), new("user", "質問 ab")], served.ChatFormat),
+        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 5, TopP = 1, Stop = served.ChatStops };
+        var first = served.CreateChatGenerator().Generate(served.RenderChat([new("user", "東京は。")]), options with { Seed = answer.Turns[0].Seed });
+        var second = served.CreateChatGenerator().Generate(served.RenderChat([new("user", "東京は。"), new("assistant", first.Text), new("user", "質問 ab")]),
             options with { Seed = answer.Turns[1].Seed });
         Assert.Equal([first.Text, second.Text], answer.Turns.Select(t => t.Text));
         Assert.Equal(second.PromptTokens, answer.Turns[1].PromptTokens);

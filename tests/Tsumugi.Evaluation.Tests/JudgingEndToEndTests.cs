@@ -127,7 +127,7 @@ public sealed class JudgingEndToEndTests : IDisposable
         try
         {
             new EvalSummary("judge", served.Name, DateTimeOffset.UtcNow, metrics).Write(path,
-                new MtBenchDetails(_questions, _model.Directory, served.ChatFormat.ToString(), 4, 0, null, MtBenchDetails.JudgeInfo.From(settings),
+                new MtBenchDetails(_questions, _model.Directory, served.ChatFormat.ToString(), served.ChatTemplate.Origin, 4, 0, null, MtBenchDetails.JudgeInfo.From(settings),
                     MtBenchScores.Failures(samples), samples));
             var back = EvalSummary.Read(path);
             Assert.Equal("judge", back.Kind);
@@ -162,8 +162,8 @@ public sealed class JudgingEndToEndTests : IDisposable
         foreach (var s in samples)
         {
             var expected = served.CreateChatGenerator().Generate(
-                ChatPrompt.Render([new ChatMessage("system", s.JudgeSystem), new ChatMessage("user", s.JudgePrompt)], served.ChatFormat),
-                new SamplingOptions { Temperature = 0, MaxNewTokens = 6 }).Text;
+                served.RenderChat([new ChatMessage("system", s.JudgeSystem), new ChatMessage("user", s.JudgePrompt)]),
+                new SamplingOptions { Temperature = 0, MaxNewTokens = 6, Stop = served.ChatStops }).Text; // the server adds the chat stops
             Assert.Equal(expected, s.JudgeOutput);
             Assert.Equal(VerdictParser.Parse(expected), s.Score);
             Assert.Equal(s.Score is null ? JudgeFailure.NoVerdict : null, s.Failure);

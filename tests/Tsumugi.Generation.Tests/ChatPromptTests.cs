@@ -1,5 +1,6 @@
 using Tsumugi.Generation;
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Chat.Templates;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Spm;
@@ -20,24 +21,27 @@ public sealed class ChatPromptTests
         + "{% else %}{% set content = message['content'] %}{% endif %}{% if message['role'] == 'user' %}{{ bos_token + '[INST] ' + content.strip() + ' [/INST]' }}"
         + "{% elif message['role'] == 'assistant' %}{{ ' '  + content.strip() + ' ' + eos_token }}{% endif %}{% endfor %}";
 
+    /// <summary>A built-in format's prompt: its template (<see cref="BuiltInChatTemplates"/>), as every command renders it.</summary>
+    static string Render(IReadOnlyList<ChatMessage> messages, ChatPromptFormat format) => ChatPrompt.Render(BuiltInChatTemplates.For(format), messages);
+
     [Fact]
     public void ChatMlWrapsEveryTurnAndOpensTheAssistants()
     {
         Assert.Equal("<|im_start|>system\n丁寧に答えて。<|im_end|>\n<|im_start|>user\nこんにちは<|im_end|>\n<|im_start|>assistant\nはい。<|im_end|>\n"
-            + "<|im_start|>user\n東京は?<|im_end|>\n<|im_start|>assistant\n", ChatPrompt.Render(Conversation, ChatPromptFormat.ChatMl));
+            + "<|im_start|>user\n東京は?<|im_end|>\n<|im_start|>assistant\n", Render(Conversation, ChatPromptFormat.ChatMl));
         Assert.Equal("<|im_start|>user\nこんにちは<|im_end|>\n<|im_start|>assistant\nはい。<|im_end|>\n<|im_start|>user\n東京は?<|im_end|>\n<|im_start|>assistant\n",
-            ChatPrompt.Render(NoSystem, ChatPromptFormat.ChatMl));
+            Render(NoSystem, ChatPromptFormat.ChatMl));
     }
 
     [Fact]
     public void InstructionFormatUsesThePreambleOrTheSystemMessage()
     {
         Assert.Equal(ChatPrompt.InstructionPreamble + "\n\n### 指示:\nこんにちは\n\n### 応答:\n",
-            ChatPrompt.Render([new ChatMessage("user", "こんにちは")], ChatPromptFormat.Instruction));
+            Render([new ChatMessage("user", "こんにちは")], ChatPromptFormat.Instruction));
         Assert.Equal("丁寧に答えて。\n\n### 指示:\nこんにちは\n\n### 応答:\nはい。\n\n### 指示:\n東京は?\n\n### 応答:\n",
-            ChatPrompt.Render(Conversation, ChatPromptFormat.Instruction));
+            Render(Conversation, ChatPromptFormat.Instruction));
         Assert.Equal(ChatPrompt.InstructionPreamble + "\n\n### 指示:\nこんにちは\n\n### 応答:\nはい。\n\n### 指示:\n東京は?\n\n### 応答:\n",
-            ChatPrompt.Render(NoSystem, ChatPromptFormat.Instruction));
+            Render(NoSystem, ChatPromptFormat.Instruction));
     }
 
     [Fact]
@@ -45,12 +49,12 @@ public sealed class ChatPromptTests
     {
         // Expected strings written out from HfLlama2Template with bos_token <s>, eos_token </s>.
         Assert.Equal("<s>[INST] <<SYS>>\n丁寧に答えて。\n<</SYS>>\n\nこんにちは [/INST] はい。 </s><s>[INST] 東京は? [/INST]",
-            ChatPrompt.Render(Conversation, ChatPromptFormat.Llama2));
-        Assert.Equal("<s>[INST] こんにちは [/INST] はい。 </s><s>[INST] 東京は? [/INST]", ChatPrompt.Render(NoSystem, ChatPromptFormat.Llama2));
-        Assert.Equal("<s>[INST] <<SYS>>\nsys\n<</SYS>>\n\nhi [/INST]", ChatPrompt.Render([new("system", "sys"), new("user", "hi")], ChatPromptFormat.Llama2));
+            Render(Conversation, ChatPromptFormat.Llama2));
+        Assert.Equal("<s>[INST] こんにちは [/INST] はい。 </s><s>[INST] 東京は? [/INST]", Render(NoSystem, ChatPromptFormat.Llama2));
+        Assert.Equal("<s>[INST] <<SYS>>\nsys\n<</SYS>>\n\nhi [/INST]", Render([new("system", "sys"), new("user", "hi")], ChatPromptFormat.Llama2));
         // content.strip(): surrounding white space goes (of the folded system+user text as a whole, and of each turn).
         Assert.Equal("<s>[INST] <<SYS>>\n sys \n<</SYS>>\n\nhi [/INST] ok </s><s>[INST] next [/INST]",
-            ChatPrompt.Render([new("system", " sys "), new("user", "hi \n"), new("assistant", "\n ok "), new("user", "\u001f next\t")], ChatPromptFormat.Llama2));
+            Render([new("system", " sys "), new("user", "hi \n"), new("assistant", "\n ok "), new("user", "\u001f next\t")], ChatPromptFormat.Llama2));
     }
 
     [Theory]
@@ -59,7 +63,7 @@ public sealed class ChatPromptTests
     [InlineData("user", "system")]
     public void Llama2RejectsRolesThatDoNotAlternate(string first, string second)
     {
-        var e = Assert.Throws<ArgumentException>(() => ChatPrompt.Render([new("system", "s"), new(first, "a"), new(second, "b")], ChatPromptFormat.Llama2));
+        var e = Assert.Throws<ArgumentException>(() => Render([new("system", "s"), new(first, "a"), new(second, "b")], ChatPromptFormat.Llama2));
         Assert.Contains(first == "user" ? "messages[2]" : "messages[1]", e.Message);
         Assert.Contains("alternating", e.Message);
     }
@@ -147,5 +151,26 @@ public sealed class ChatPromptTests
         Assert.Equal([withImEnd.EosId, end], ChatPrompt.StopIds(ChatPromptFormat.ChatMl, withImEnd));
         Assert.Equal([withImEnd.EosId], ChatPrompt.StopIds(ChatPromptFormat.Llama2, withImEnd));
         Assert.Equal([plain.EosId], ChatPrompt.StopIds(ChatPromptFormat.ChatMl, plain)); // no such piece: EOS only
+    }
+
+    [Fact]
+    public void Stops_TemplateWithItsOwnEosToken_StopsAtItAsAnIdOrAsText()
+    {
+        var plain = TestTokenizers.ByteFallback();
+        var model = plain.Model;
+        var withEot = new SpmTokenizer(new SpmModel
+        {
+            Pieces = [.. model.Pieces, new SpmPiece("<|eot_id|>", 0, PieceType.Control)],
+            TrainerSpec = model.TrainerSpec, NormalizerSpec = model.NormalizerSpec,
+        });
+        var llama3 = ChatTemplate.Parse("{% for m in messages %}{{ m['content'] }}{{ eos_token }}{% endfor %}", new Dictionary<string, string> { ["eos_token"] = "<|eot_id|>" });
+        // One piece (a control symbol decodes to no text): a stop id. Not a piece: a stop string, after the format's own.
+        Assert.Equal([withEot.EosId, withEot.PieceToId("<|eot_id|>")], ChatPrompt.StopIds(ChatPromptFormat.Instruction, withEot, llama3));
+        Assert.Equal(["### 指示:"], ChatPrompt.Stops(ChatPromptFormat.Instruction, llama3, withEot));
+        Assert.Equal([plain.EosId], ChatPrompt.StopIds(ChatPromptFormat.Instruction, plain, llama3));
+        Assert.Equal(["### 指示:", "<|eot_id|>"], ChatPrompt.Stops(ChatPromptFormat.Instruction, llama3, plain));
+        // The tokenizer's own EOS as eos_token (the built-in Llama-2 template): nothing added.
+        Assert.Equal([plain.EosId], ChatPrompt.StopIds(ChatPromptFormat.Llama2, plain, BuiltInChatTemplates.For(ChatPromptFormat.Llama2)));
+        Assert.Empty(ChatPrompt.Stops(ChatPromptFormat.Llama2, BuiltInChatTemplates.For(ChatPromptFormat.Llama2), plain));
     }
 }

@@ -1,5 +1,6 @@
 using Tsumugi.Generation;
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Chat.Templates;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Serving.Tests;
@@ -16,13 +17,13 @@ public sealed class ChatPromptRequestTests(TinyModelFixture tiny) : IClassFixtur
     public void TheRequestIsRenderedInTheServedFormatAndChatMlAlsoStopsAtImEnd()
     {
         var chatMl = Parse(ChatPromptFormat.ChatMl, Body);
-        Assert.Equal(ChatPrompt.Render([new("system", "s"), new("user", "東京は")], ChatPromptFormat.ChatMl), chatMl.Prompt);
-        Assert.Equal(["。", "<|im_end|>"], chatMl.Options.Stop);
+        Assert.Equal(ChatPrompt.Render(BuiltInChatTemplates.For(ChatPromptFormat.ChatMl), [new("system", "s"), new("user", "東京は")]), chatMl.Prompt);
+        Assert.Equal(["。", "<|im_end|>", "<|im_start|>"], chatMl.Options.Stop); // the turn end, and the next message's opening
         var llama2 = Parse(ChatPromptFormat.Llama2, Body);
         Assert.Equal("<s>[INST] <<SYS>>\ns\n<</SYS>>\n\n東京は [/INST]", llama2.Prompt);
         Assert.Equal(["。"], llama2.Options.Stop); // its turns end with </s> = EOS
         Assert.Equal(tiny.Tokenizer.BosId, llama2.PromptIds[0]);
         Assert.NotEqual(tiny.Tokenizer.BosId, llama2.PromptIds[1]); // the rendered <s> is the one BOS, not a second
-        Assert.Equal(["。"], Parse(ChatPromptFormat.Instruction, Body).Options.Stop);
+        Assert.Equal(["。", "### 指示:"], Parse(ChatPromptFormat.Instruction, Body).Options.Stop);
     }
 }

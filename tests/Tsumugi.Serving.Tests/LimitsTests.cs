@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Tsumugi.Generation;
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Chat.Templates;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Serving.Tests;
@@ -113,7 +114,7 @@ public sealed class LimitsTests(TinyModelFixture tiny) : IClassFixture<TinyModel
 
         // A chat request with no max_tokens runs until EOS or the context is full; the limit caps it.
         var chat = $$"""{"model": "{{Name}}", "messages": [{"role": "user", "content": "ab"}], "temperature": 0}""";
-        var prompt = ChatPrompt.Render([new("user", "ab")], ChatPromptFormat.Instruction);
+        var prompt = ChatPrompt.Render(BuiltInChatTemplates.For(ChatPromptFormat.Instruction), [new("user", "ab")]);
         var unbounded = Generator.Generate(prompt, new SamplingOptions { Temperature = 0, MaxNewTokens = 4 * MaxTokens });
         Assert.True(unbounded.CompletionTokens > MaxTokens, "the tiny model should not stop by itself within the limit");
         var r = await Post(chat, "/v1/chat/completions");

@@ -16,7 +16,7 @@ public sealed class OpenAiClientTests(ServerFixture fx) : IClassFixture<ServerFi
     OpenAIClientOptions Options => new() { Endpoint = new Uri(fx.BaseUrl + "/v1") };
     ChatClient Chat() => new(ServerFixture.ModelName, new ApiKeyCredential(ServerFixture.ApiKey), Options);
 
-    string Prompt => ChatPrompt.Render([new Generation.Chat.ChatMessage("user", UserText)], fx.Served.ChatFormat);
+    string Prompt => fx.Served.RenderChat([new Generation.Chat.ChatMessage("user", UserText)]);
 
     GenerationResult Expected(SamplingOptions? options = null) =>
         fx.Reference.Generate(Prompt, options ?? new SamplingOptions { Temperature = 0, MaxNewTokens = 16 });

@@ -51,7 +51,7 @@ public sealed class OpenAiNpmTests(ServerFixture fx) : IClassFixture<ServerFixtu
         """;
 
     GenerationResult Expected(SamplingOptions? options = null) =>
-        fx.Reference.Generate(ChatPrompt.Render([new Generation.Chat.ChatMessage("user", UserText)], fx.Served.ChatFormat),
+        fx.Reference.Generate(fx.Served.RenderChat([new Generation.Chat.ChatMessage("user", UserText)]),
             options ?? new SamplingOptions { Temperature = 0, MaxNewTokens = 16 });
 
     [Fact]

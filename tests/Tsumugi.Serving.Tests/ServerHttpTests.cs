@@ -70,7 +70,7 @@ public sealed class ServerHttpTests(ServerFixture fx) : IClassFixture<ServerFixt
 
     static SamplingOptions Greedy(int max) => new() { Temperature = 0, MaxNewTokens = max };
 
-    string Prompt() => ChatPrompt.Render([new Generation.Chat.ChatMessage("user", "東京は")], fx.Served.ChatFormat);
+    string Prompt() => fx.Served.RenderChat([new Generation.Chat.ChatMessage("user", "東京は")]);
 
     [Fact]
     public async Task HealthNeedsNoKey()

@@ -7,9 +7,9 @@ using Tsumugi.Generation.Chat;
 namespace Tsumugi.Cli.Commands;
 
 /// <summary>
-/// `tsumugi chat`: a multi-turn conversation in the terminal, rendered with the model's chat format
-/// (<see cref="ChatPrompt"/>) and streamed as it is generated. With stdin piped, each line is one user turn, so a
-/// conversation can be scripted (and tested). Thin over <see cref="TextGenerator"/>.
+/// `tsumugi chat`: a multi-turn conversation in the terminal, rendered with the model's chat template
+/// (<see cref="PretrainedModel.RenderChat"/>, as `serve` and `eval judge` do) and streamed as it is generated. With
+/// stdin piped, each line is one user turn, so a conversation can be scripted (and tested). Thin over <see cref="TextGenerator"/>.
 /// </summary>
 public static class ChatCommand
 {
@@ -36,22 +36,19 @@ public static class ChatCommand
         command.SetAction(parse =>
         {
             var options = sampling.Read(parse);
-            var forced = parse.GetValue(format) is { } name ? ChatPrompt.ParseFormat(name) : (ChatPromptFormat?)null;
             var dir = parse.GetValue(model)!;
-            var detected = ChatPrompt.Inspect(dir);
-            var chatFormat = forced ?? detected.Format;
-            using var llm = GenerateCommand.Load(dir, parse.GetValue(dtype)!, chatFormat, parse.GetValue(adapter));
+            var (llm, description) = ChatModelLoader.Load(dir, parse.GetValue(format),
+                forced => GenerateCommand.Load(dir, parse.GetValue(dtype)!, forced, parse.GetValue(adapter)));
+            using var owned = llm;
             var generator = llm.CreateChatGenerator();
-            // ChatML closes a turn with <|im_end|>, which is not the tokenizer's EOS: stop there too.
-            options = options with { Stop = [.. options.Stop, .. ChatPrompt.TurnEndStops(chatFormat)] };
+            // ChatML closes a turn with <|im_end|>, which is not the tokenizer's EOS: stop there too (the stops serve uses).
+            options = options with { Stop = [.. options.Stop, .. llm.ChatStops] };
 
-            if (forced is null && detected.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
-            Console.Error.WriteLine($"Chat format: {ChatPrompt.Name(chatFormat)} ({(forced is null ? detected.Source : "--chat-format")}). "
-                + "/reset starts over, /exit or Ctrl-D ends.");
+            Console.Error.WriteLine($"Chat template: {description}. /reset starts over, /exit or Ctrl-D ends.");
             bool piped = Console.IsInputRedirected;
             if (piped) Console.Error.WriteLine("stdin is not a terminal: reading one user turn per line until end of input.");
 
-            var session = new ChatSession(generator, chatFormat, parse.GetValue(system), llm.ContextLength);
+            var session = new ChatSession(generator, llm.RenderChat, parse.GetValue(system), llm.ContextLength);
             while (true)
             {
                 if (!piped) { Console.Error.Write("> "); Console.Error.Flush(); }
@@ -96,7 +93,7 @@ public static class ChatCommand
     }
 
     /// <summary>The conversation so far and how the next turn's prompt is built from it.</summary>
-    sealed class ChatSession(TextGenerator generator, ChatPromptFormat format, string? system, int contextLength)
+    sealed class ChatSession(TextGenerator generator, Func<IReadOnlyList<ChatMessage>, string> render, string? system, int contextLength)
     {
         readonly List<ChatMessage> _messages = system is { Length: > 0 } ? [new("system", system)] : [];
         int _turn;
@@ -119,7 +116,7 @@ public static class ChatCommand
         public (string Prompt, IReadOnlyList<int> Ids, SamplingOptions Options)? Prepare(string line, SamplingOptions options)
         {
             _messages.Add(new("user", line));
-            var prompt = ChatPrompt.Render(_messages, format);
+            var prompt = render(_messages);
             var ids = generator.EncodePrompt(prompt);
             int room = contextLength - ids.Count;
             if (room <= 0)

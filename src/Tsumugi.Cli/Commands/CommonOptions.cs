@@ -83,9 +83,10 @@ internal static class CommonOptions
     /// <summary>--batch-size: rows per forward pass, 8 by default.</summary>
     public static Option<int> BatchSize(string description) => new("--batch-size") { Description = description, DefaultValueFactory = _ => 8 };
 
-    /// <summary>--chat-format: overrides the chat format detected from the model directory.</summary>
+    /// <summary>--chat-format: a built-in template instead of the model directory's own chat_template.</summary>
     public static Option<string?> ChatFormat() => new("--chat-format")
     {
-        Description = $"Chat format: {ChatPrompt.FormatNames} (default: from the chat_template in tokenizer_config.json).",
+        Description = $"Render chats in a built-in format instead of the model's chat_template: {ChatPrompt.FormatNames} "
+            + "(default: the chat_template of tokenizer_config.json or chat_template.jinja; none: instruction).",
     };
 }

@@ -28,12 +28,13 @@ public static partial class EvalCommands
         var temperature = new Option<double?>("--temperature") { Description = "One temperature for all categories instead of MT-Bench's per-category table (0 = greedy)." };
         var seed = new Option<long>("--seed") { Description = "Base sampling seed; each (question, turn) derives its own from it.", DefaultValueFactory = _ => 0 };
         var adapter = CommonOptions.Adapter();
+        var chatFormat = CommonOptions.ChatFormat();
         var modelName = CommonOptions.ModelName("Name for the model in results and reports (default: the directory name).");
         var output = CommonOptions.OptionalOutput("Write metrics and every sample (answer, judge prompt and output, score) to this JSON file.");
         var command = new Command("judge", "MT-Bench-style judging: the model answers multi-turn questions, an OpenAI-compatible judge rates each answer.")
         {
             model, adapter, questions, judgeUrl, judgeModel, judgeKey, judgeTimeout, judgeRetries, judgeConcurrency, judgeMaxTokens,
-            maxNewTokens, temperature, seed, modelName, output,
+            maxNewTokens, temperature, seed, chatFormat, modelName, output,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -56,12 +57,14 @@ public static partial class EvalCommands
             var client = new JudgeClient(settings);
 
             var dir = parse.GetValue(model)!;
-            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName), Adapter = parse.GetValue(adapter) });
+            var (served, description) = ChatModelLoader.Load(dir, parse.GetValue(chatFormat), forced =>
+                PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName), ChatFormat = forced, Adapter = parse.GetValue(adapter) }));
+            using var owned = served;
             var generator = new MtBenchAnswerGenerator(served)
             {
                 MaxNewTokens = parse.GetValue(maxNewTokens), Seed = parse.GetValue(seed), Temperature = parse.GetValue(temperature),
             };
-            Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Name}' (chat format {served.ChatFormat}) …");
+            Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Name}' (chat template: {description}) …");
             var answers = new List<MtBenchAnswer>();
             foreach (var q in items)
             {
@@ -82,7 +85,7 @@ public static partial class EvalCommands
             var failures = MtBenchScores.Failures(samples);
             if (parse.GetValue(output) is { } path)
             {
-                var details = new MtBenchDetails(questionPath, dir, served.ChatFormat.ToString(), generator.MaxNewTokens, generator.Seed, generator.Temperature,
+                var details = new MtBenchDetails(questionPath, dir, served.ChatFormat.ToString(), served.ChatTemplate.Origin, generator.MaxNewTokens, generator.Seed, generator.Temperature,
                     MtBenchDetails.JudgeInfo.From(settings), failures, samples);
                 new EvalSummary("judge", served.Name, DateTimeOffset.UtcNow, metrics).Write(path, details);
                 Console.Error.WriteLine($"Wrote {path}");

@@ -38,7 +38,10 @@ public static class GenerateCommand
         return command;
     }
 
-    /// <summary>A model directory with its weights in <paramref name="dtype"/>; the chat format detected unless given; a LoRA adapter on top when given.</summary>
+    /// <summary>
+    /// A model directory with its weights in <paramref name="dtype"/>; chats rendered with its own chat_template, or the
+    /// built-in template of <paramref name="chatFormat"/> when given; a LoRA adapter on top when given.
+    /// </summary>
     internal static PretrainedModel Load(string dir, string dtype, ChatPromptFormat? chatFormat = null, string? adapter = null)
     {
         var type = HfModelDirectory.ParseDtype(dtype); // before reading anything: a typo costs nothing

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Tsumugi.Generation;
-using Tsumugi.Generation.Chat;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Cli.Commands;
@@ -47,18 +46,16 @@ public static class ServeCommand
                 MaxTokensLimit = parse.GetValue(maxTokensLimit),
             };
             options.Validate(); // before loading the model: a typo costs nothing
-            var forced = parse.GetValue(chatFormat) is { } name ? ChatPrompt.ParseFormat(name) : (ChatPromptFormat?)null;
             var dir = parse.GetValue(model)!;
-            var detected = ChatPrompt.Inspect(dir);
-            if (forced is null && detected.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
-            using var served = PretrainedModel.Load(dir, new PretrainedModelOptions
+            var (served, description) = ChatModelLoader.Load(dir, parse.GetValue(chatFormat), forced => PretrainedModel.Load(dir, new PretrainedModelOptions
             {
-                Name = parse.GetValue(modelName), ChatFormat = forced ?? detected.Format, Adapter = parse.GetValue(adapter),
-            });
+                Name = parse.GetValue(modelName), ChatFormat = forced, Adapter = parse.GetValue(adapter),
+            }));
+            using var owned = served;
             await using var server = new OpenAiServer(served, options);
             await server.StartAsync(cancellationToken);
-            Console.Error.WriteLine($"Serving '{served.Name}' at {server.BaseUrl}/v1 (chat format: {ChatPrompt.Name(served.ChatFormat)}, "
-                + $"{(forced is null ? detected.Source : "--chat-format")}; up to {options.MaxBatch} requests decoded together); Ctrl-C stops.");
+            Console.Error.WriteLine($"Serving '{served.Name}' at {server.BaseUrl}/v1 (chat template: {description}; "
+                + $"up to {options.MaxBatch} requests decoded together); Ctrl-C stops.");
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

@@ -5,11 +5,17 @@ namespace Tsumugi.Evaluation.Judging;
 
 /// <summary>
 /// Answers MT-Bench questions with a Tsumugi model as FastChat's gen_model_answer.py does: each turn is rendered with
-/// the model's chat format from the whole conversation so far, the model's own earlier answers included, and sampled at
+/// the model's chat template (<see cref="PretrainedModel.RenderChat"/>, as serve and chat render it) from the whole
+/// conversation so far, the model's own earlier answers included, and sampled at
 /// the category's temperature (<see cref="MtBenchCategories"/>; greedy below 1e-4). Seeds derive from
 /// (<see cref="Seed"/>, question id, turn), so an answer does not change when the question file is reordered or cut.
+/// Each answer stops where serve's would (<see cref="PretrainedModel.ChatStops"/>): EOS, the turn-end markers and the
+/// opening of the next message, so a model that does not emit EOS does not write the user's next turn into its answer.
 /// </summary>
-public sealed class MtBenchAnswerGenerator(TextGenerator generator, ChatPromptFormat format, int contextLength)
+/// <param name="render">The prompt for the assistant's next turn, given the conversation so far.</param>
+/// <param name="stops">Stop strings for every answer.</param>
+public sealed class MtBenchAnswerGenerator(
+    TextGenerator generator, Func<IReadOnlyList<ChatMessage>, string> render, IReadOnlyList<string> stops, int contextLength)
 {
     public const int DefaultMaxNewTokens = 512;
 
@@ -21,7 +27,10 @@ public sealed class MtBenchAnswerGenerator(TextGenerator generator, ChatPromptFo
     /// <summary>One temperature for every category instead of MT-Bench's per-category table (0 = greedy everywhere).</summary>
     public double? Temperature { get; init; }
 
-    public MtBenchAnswerGenerator(PretrainedModel model) : this(model.CreateChatGenerator(), model.ChatFormat, model.ContextLength) { }
+    public MtBenchAnswerGenerator(PretrainedModel model) : this(model.CreateChatGenerator(), model.RenderChat, model.ChatStops, model.ContextLength) { }
+
+    /// <summary>The prompt each turn is generated from: <paramref name="conversation"/> rendered for the assistant's next turn.</summary>
+    public string Prompt(IReadOnlyList<ChatMessage> conversation) => render(conversation);
 
     public MtBenchAnswer Answer(MtBenchQuestion question)
     {
@@ -32,7 +41,7 @@ public sealed class MtBenchAnswerGenerator(TextGenerator generator, ChatPromptFo
         {
             messages.Add(new ChatMessage("user", question.Turns[t]));
             long seed = TurnSeed(Seed, question.QuestionId, t + 1);
-            var promptIds = generator.EncodePrompt(ChatPrompt.Render(messages, format));
+            var promptIds = generator.EncodePrompt(Prompt(messages));
             int room = contextLength - promptIds.Count;
             TurnAnswer answer;
             if (room <= 0) answer = new TurnAnswer("", temperature, seed, promptIds.Count, 0, JudgeFailure.ContextOverflow);
@@ -40,7 +49,7 @@ public sealed class MtBenchAnswerGenerator(TextGenerator generator, ChatPromptFo
             {
                 var result = generator.Generate(promptIds, new SamplingOptions
                 {
-                    MaxNewTokens = Math.Min(MaxNewTokens, room), Temperature = temperature, TopP = 1, Seed = seed, Stop = StopsFor(format),
+                    MaxNewTokens = Math.Min(MaxNewTokens, room), Temperature = temperature, TopP = 1, Seed = seed, Stop = stops,
                 });
                 answer = new TurnAnswer(result.Text, temperature, seed, result.PromptTokens, result.CompletionTokens, result.FinishReasonText);
             }
@@ -49,17 +58,6 @@ public sealed class MtBenchAnswerGenerator(TextGenerator generator, ChatPromptFo
         }
         return new MtBenchAnswer(question, turns);
     }
-
-    /// <summary>
-    /// Markers that start the next message in the chat format: a model that does not emit EOS would otherwise write
-    /// the user's next turn into its answer. Formats added later simply get none.
-    /// </summary>
-    public static IReadOnlyList<string> StopsFor(ChatPromptFormat format) => format switch
-    {
-        ChatPromptFormat.ChatMl => ["<|im_end|>", "<|im_start|>"],
-        ChatPromptFormat.Instruction => ["### 指示:"],
-        _ => [],
-    };
 
     /// <summary>FNV-1a over the question id, mixed with the base seed and the turn: stable across runs and platforms.</summary>
     public static long TurnSeed(long seed, string questionId, int turn)

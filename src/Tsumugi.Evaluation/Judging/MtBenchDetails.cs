@@ -2,10 +2,11 @@ namespace Tsumugi.Evaluation.Judging;
 
 /// <summary>
 /// The <c>details</c> of an <c>eval judge</c> result file: how the answers were generated and judged (everything needed
-/// to rerun it), the failure counts, and every sample (<see cref="MtBenchSample"/>) so any average can be recomputed.
+/// to rerun it: <paramref name="ChatTemplate"/> says where the template the prompts were rendered with came from, and
+/// <paramref name="ChatFormat"/> the built-in format that picked the stops), the failure counts, and every sample (<see cref="MtBenchSample"/>) so any average can be recomputed.
 /// </summary>
 public sealed record MtBenchDetails(
-    string Questions, string ModelDirectory, string ChatFormat, int MaxNewTokens, long Seed, double? TemperatureOverride,
+    string Questions, string ModelDirectory, string ChatFormat, string ChatTemplate, int MaxNewTokens, long Seed, double? TemperatureOverride,
     MtBenchDetails.JudgeInfo Judge, IReadOnlyDictionary<string, int> Failures, IReadOnlyList<MtBenchSample> Samples)
 {
     /// <summary>The judge endpoint and request settings (the API key is never written).</summary>

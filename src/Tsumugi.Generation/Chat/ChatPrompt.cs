@@ -6,7 +6,11 @@ using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Generation.Chat;
 
-/// <summary>Renders chat messages into the prompt text the model was tuned on.</summary>
+/// <summary>
+/// The built-in chat formats by name and by the markers of a chat_template, the stops that end an answer in each, and
+/// the one call that renders a template for the assistant's next turn (<see cref="PretrainedModel.RenderChat"/> uses it).
+/// The formats themselves are Jinja templates (<see cref="BuiltInChatTemplates"/>).
+/// </summary>
 public static class ChatPrompt
 {
     /// <summary>The instruction preamble llm-jp and Tanuki instruction models were tuned with; a system message replaces it.</summary>
@@ -21,9 +25,10 @@ public static class ChatPrompt
     /// <summary>
     /// Recognises the chat_template in tokenizer_config.json by its markers: <c>&lt;|im_start|&gt;</c> → ChatML;
     /// <c>[INST]</c> with <c>&lt;&lt;SYS&gt;&gt;</c> → Llama-2; <c>### 指示</c> / <c>### 応答</c> → the instruction format.
-    /// No file or no template → the instruction format, which base and llm-jp-style models follow best. Any other
-    /// template (Llama-3 headers, Mistral's [INST] without &lt;&lt;SYS&gt;&gt;, …) also falls back to it, with a warning
-    /// naming the override.
+    /// The template itself is rendered as written (<see cref="PretrainedModel.ChatTemplate"/>); the format picks the
+    /// turn-end stops, and is what a directory without a template is rendered in. No file or no template → the
+    /// instruction format, which base and llm-jp-style models follow best. Any other template (Llama-3 headers,
+    /// Mistral's [INST] without &lt;&lt;SYS&gt;&gt;, …) gets the instruction format's stops, with a warning naming the override.
     /// </summary>
     public static ChatPromptDetection Inspect(string modelDirectory)
     {
@@ -48,9 +53,10 @@ public static class ChatPrompt
             return new(ChatPromptFormat.Llama2, "chat_template: Llama-2");
         if (template.Contains("### 指示", StringComparison.Ordinal) || template.Contains("### 応答", StringComparison.Ordinal))
             return new(ChatPromptFormat.Instruction, "chat_template: llm-jp/Tanuki instruction");
-        return new(ChatPromptFormat.Instruction, "unrecognised chat_template: instruction format",
+        return new(ChatPromptFormat.Instruction, "unrecognised chat_template: instruction-format stops",
             $"{path}: the chat_template matches none of the built-in formats (ChatML '<|im_start|>', Llama-2 '[INST]' + '<<SYS>>', "
-            + "llm-jp/Tanuki '### 指示:'); using the instruction format. Pass --chat-format chatml|llama2|instruction to choose one.");
+            + "llm-jp/Tanuki '### 指示:'); it is rendered as written, but answers stop only at EOS, its eos_token and the instruction "
+            + "format's '### 指示:'. Pass --chat-format chatml|llama2|instruction to render a built-in format instead.");
     }
 
     /// <summary>Parses a <c>--chat-format</c> value (case-insensitive; llm-jp and tanuki are aliases of instruction).</summary>
@@ -71,14 +77,6 @@ public static class ChatPrompt
     };
 
     /// <summary>
-    /// The prompt for the assistant's next turn: the format's built-in template (<see cref="BuiltInChatTemplates"/>)
-    /// rendered with add_generation_prompt. Throws <see cref="ArgumentException"/> (naming the message) for a
-    /// conversation the format cannot express, as the HF templates raise.
-    /// </summary>
-    public static string Render(IReadOnlyList<ChatMessage> messages, ChatPromptFormat format) =>
-        Render(BuiltInChatTemplates.For(format), messages);
-
-    /// <summary>
     /// <paramref name="template"/> rendered with add_generation_prompt; the template's raise_exception becomes an
     /// <see cref="ArgumentException"/> carrying its message, since the conversation (not the template) is at fault.
     /// </summary>
@@ -95,21 +93,47 @@ public static class ChatPrompt
     }
 
     /// <summary>
-    /// Text that ends the assistant's turn but is not the tokenizer's EOS: ChatML's &lt;|im_end|&gt; (Llama-2 and the
-    /// instruction format end turns with &lt;/s&gt;, which stops generation already).
+    /// Text that ends the assistant's turn in a format, besides the tokenizer's EOS: the turn-end marker (ChatML's
+    /// &lt;|im_end|&gt;) and the marker that opens the next message (&lt;|im_start|&gt;, the instruction format's
+    /// "### 指示:"), so a model that never emits its turn end still does not write the user's next turn into its answer.
+    /// Llama-2 ends turns with &lt;/s&gt;, the EOS, and needs none.
     /// </summary>
-    public static IReadOnlyList<string> TurnEndStops(ChatPromptFormat format) => format == ChatPromptFormat.ChatMl ? ["<|im_end|>"] : [];
+    public static IReadOnlyList<string> TurnEndStops(ChatPromptFormat format) => format switch
+    {
+        ChatPromptFormat.ChatMl => ["<|im_end|>", "<|im_start|>"],
+        ChatPromptFormat.Instruction => ["### 指示:"],
+        _ => [],
+    };
 
     /// <summary>
-    /// Token ids that end generation for a model in this chat format: the tokenizer's EOS, and for ChatML the id of
-    /// &lt;|im_end|&gt; when the vocabulary has it as one piece (the eos_token our ChatML tokenizer_config.json declares).
+    /// The stop strings for answers to prompts rendered with <paramref name="template"/>: <see cref="TurnEndStops"/>,
+    /// plus the template's eos_token (tokenizer_config.json) when the vocabulary does not hold it as one piece, so
+    /// it arrives as text (as one piece it is a stop id, <see cref="StopIds"/>). What serve, chat and eval judge stop at.
+    /// </summary>
+    public static IReadOnlyList<string> Stops(ChatPromptFormat format, ChatTemplate template, SpmTokenizer tokenizer)
+    {
+        var stops = TurnEndStops(format).ToList();
+        if (template.SpecialTokens.TryGetValue("eos_token", out var eos) && eos.Length > 0 && SinglePiece(tokenizer, eos) is null && !stops.Contains(eos))
+            stops.Add(eos);
+        return stops;
+    }
+
+    /// <summary>
+    /// Token ids that end generation for a model in this chat format: the tokenizer's EOS; for ChatML the id of
+    /// &lt;|im_end|&gt; when the vocabulary has it as one piece; and the id of <paramref name="template"/>'s eos_token
+    /// when it is one piece (e.g. &lt;|im_end|&gt; in our ChatML tokenizer_config.json, &lt;|eot_id|&gt; in Llama-3's).
     /// The id matters where the piece is a control symbol, which decodes to no text, so the stop string never sees it.
     /// </summary>
-    public static IReadOnlyCollection<int> StopIds(ChatPromptFormat format, SpmTokenizer tokenizer)
+    public static IReadOnlyCollection<int> StopIds(ChatPromptFormat format, SpmTokenizer tokenizer, ChatTemplate? template = null)
     {
         var ids = new List<int> { tokenizer.EosId };
-        if (format == ChatPromptFormat.ChatMl && tokenizer.PieceToId("<|im_end|>") is var end && tokenizer.IdToPiece(end) == "<|im_end|>")
-            ids.Add(end);
+        if (format == ChatPromptFormat.ChatMl && SinglePiece(tokenizer, "<|im_end|>") is { } end) ids.Add(end);
+        if (template is not null && template.SpecialTokens.TryGetValue("eos_token", out var eos) && SinglePiece(tokenizer, eos) is { } id && !ids.Contains(id))
+            ids.Add(id);
         return ids;
     }
+
+    /// <summary>The id of <paramref name="piece"/> when the vocabulary holds it as one piece (PieceToId answers unk otherwise).</summary>
+    static int? SinglePiece(SpmTokenizer tokenizer, string piece) =>
+        piece.Length > 0 && tokenizer.PieceToId(piece) is var id && tokenizer.IdToPiece(id) == piece ? id : null;
 }

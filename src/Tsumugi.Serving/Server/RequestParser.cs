@@ -118,8 +118,9 @@ public static class RequestParser
             throw Bad(e.Message, "messages"); // e.g. Llama-2 roles that do not alternate
         }
         // Chat: no max_tokens means "until EOS or the context is full", as vLLM does.
-        // ChatML turns end with <|im_end|>, not the tokenizer's EOS: stop there too, as the client asked for one answer.
-        return Finish(body, model, limits, prompt, defaultMaxTokens: null, promptParam: "messages", ChatPrompt.TurnEndStops(model.ChatFormat));
+        // ChatML turns end with <|im_end|>, not the tokenizer's EOS: stop there too (and at the next message's opening),
+        // as the client asked for one answer. The same stops as `chat` and `eval judge` (PretrainedModel.ChatStops).
+        return Finish(body, model, limits, prompt, defaultMaxTokens: null, promptParam: "messages", model.ChatStops);
     }
 
     public static CompletionRequest ParseCompletion(JsonElement body, PretrainedModel model, ServerOptions? limits = null)

@@ -17,7 +17,7 @@ public static class HfTokenizerConfig
     /// meta-llama/Llama-2-7b-chat-hf's chat_template, verbatim, for vocabularies without ChatML tokens: an optional
     /// first system message folded into the first [INST] as &lt;&lt;SYS&gt;&gt;…&lt;&lt;/SYS&gt;&gt;, one bos_token per user turn,
     /// contents stripped, eos_token after each assistant turn, raise_exception when roles do not alternate.
-    /// (Tsumugi.Generation's ChatPrompt renders the same text and recognises this template as Llama-2.)
+    /// (chat, serve and eval judge render it as written; Tsumugi.Generation's ChatPrompt recognises it as Llama-2.)
     /// </summary>
     public const string LlamaTemplate =
         "{% if messages[0]['role'] == 'system' %}{% set loop_messages = messages[1:] %}{% set system_message = messages[0]['content'] %}"

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Chat.Templates;
 
 namespace Tsumugi.Generation.Tests.ChatTemplates;
 
@@ -23,6 +24,6 @@ public sealed class PretrainedModelChatTemplateTests
             Assert.Equal("System role not supported", e.Message);
         }
         using (var forced = PretrainedModel.Load(dir, new PretrainedModelOptions { ChatFormat = ChatPromptFormat.ChatMl }))
-            Assert.Equal(ChatPrompt.Render(ReferenceTemplates.ConversationA, ChatPromptFormat.ChatMl), forced.RenderChat(ReferenceTemplates.ConversationA));
+            Assert.Equal(ChatPrompt.Render(BuiltInChatTemplates.For(ChatPromptFormat.ChatMl), ReferenceTemplates.ConversationA), forced.RenderChat(ReferenceTemplates.ConversationA));
     }
 }
