@@ -6,28 +6,13 @@
 # Wall time and CPU time (user+sys) are both reported: on a shared machine CPU time is the steadier figure.
 # Usage: bench/merge/run.sh [ROUNDS=5]   (needs /usr/bin/time, bc)
 #        TSUMUGI=/path/to/tsumugi bench/merge/run.sh 5   (use an already built CLI instead of building one)
-set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$(dirname "$0")/../lib.sh"
 rounds="${1:-5}"
-work="${TMPDIR:-/tmp}/tsumugi-mergebench"
-mkdir -p "$work"
-T="${TSUMUGI:-}"
-if [ -z "$T" ]; then
-  dotnet build "$root/src/Tsumugi.Cli" -c Release --artifacts-path "$work/art" -v q -nologo >/dev/null
-  T="$work/art/bin/Tsumugi.Cli/release/tsumugi"
-fi
-cd "$work"
+bench_init mergebench
 for s in 1 2; do [ -d "m$s" ] || "$T" model init --preset 125m --seed "$s" --output "m$s" >/dev/null; done
 printf 'merge_method: linear\nmodels:\n  - model: m1\n    parameters: {weight: 0.5}\n  - model: m2\n    parameters: {weight: 0.5}\n' > linear.yaml
 printf 'merge_method: slerp\nbase_model: m1\nmodels:\n  - model: m1\n  - model: m2\nparameters:\n  t: [0, 0.5, 1]\n' > slerp.yaml
 printf 'merge_method: ties\nbase_model: m1\nmodels:\n  - model: m2\n    parameters: {weight: 1, density: 0.5}\n' > ties.yaml
-results="$work/results.tsv"; : > "$results"
-measure() { # name, command...
-  local name="$1"; shift
-  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1
-  read -r wall rss user sys < "$work/time.txt"
-  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$(echo "$user + $sys" | bc)" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
-}
 echo -e "run\twall_s\tpeak_rss_kb\tcpu_s\tload"
 for r in $(seq "$rounds"); do
   rm -rf copy; mkdir copy
@@ -39,7 +24,6 @@ for r in $(seq "$rounds"); do
 done
 # The largest tensor: 32000 × 768 (embeddings, lm_head) = 24,576,000 float32 = 98,304,000 bytes.
 largest=98304000
-median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 col() { awk -v n="$1" -v c="$2" '$1==n {print $c}' "$results" | median; }
 cp_wall=$(col cp 2); cp_cpu=$(col cp 4); sync_wall=$(col cp+sync 2)
 echo "medians over $rounds rounds (cp+sync wall $sync_wall s):"

@@ -6,28 +6,12 @@
 # Usage: bench/tokenizer/run.sh [ROUNDS=3]   (needs: scripts/install-test-deps.sh, python3, /usr/bin/time)
 #        TSUMUGI=/path/to/tsumugi bench/tokenizer/run.sh 3   (use an already built CLI instead of building one)
 #        BPE=0 bench/tokenizer/run.sh   (skip the BPE trainings: spm_train's take ~25-40 s each)
-set -euo pipefail
-root="$(cd "$(dirname "$0")/../.." && pwd)"
+source "$(dirname "$0")/../lib.sh"
 rounds="${1:-3}"
-work="${TMPDIR:-/tmp}/tsumugi-tokbench"
-mkdir -p "$work"
-T="${TSUMUGI:-}"
-if [ -z "$T" ]; then
-  dotnet build "$root/src/Tsumugi.Cli" -c Release --artifacts-path "$work/art" -v q -nologo >/dev/null
-  T="$work/art/bin/Tsumugi.Cli/release/tsumugi"
-fi
+bench_init tokbench
 python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" "$work/data" >/dev/null
-cd "$work"
 for i in 1 2 3; do cat data/ja.txt; done > data/ja-x3.txt
 for i in 1 2 3 4 5 6 7 8 9 10; do cat data/ja.txt; done > data/ja-x10.txt # long enough for thread scaling to show past start-up
-results="$work/results.tsv"; : > "$results"
-measure() { # name, command...
-  local name="$1"; shift
-  /usr/bin/time -f "%e %M %U %S" -o "$work/time.txt" "$@" >/dev/null 2>&1
-  read -r wall rss user sys < "$work/time.txt"
-  # 5th column: the 1-minute load average right after the run (the machine may be shared).
-  printf '%s\t%s\t%s\t%s\t%s\n' "$name" "$wall" "$rss" "$(echo "$user + $sys" | bc)" "$(cut -d' ' -f1 /proc/loadavg)" | tee -a "$results"
-}
 echo "start: $(uptime)"
 for vocab in 16000 32000; do
   for r in $(seq "$rounds"); do
