@@ -252,9 +252,13 @@ public static class DemoCommand
 
     static string ConfigPath(string name) => Path.Combine(RepositoryRoot() ?? ".", "configs", name);
 
-    static string? RepositoryRoot()
+    /// <summary>
+    /// The checkout: above the working directory or the binary, else above this source file — a build with
+    /// --artifacts-path (the tests' builds) puts the binary outside the tree, and the checkout is then where it was built.
+    /// </summary>
+    static string? RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory, Path.GetDirectoryName(source) ?? "" }.Where(s => s.Length > 0))
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "Tsumugi.sln"))) return dir.FullName;
         return null;
