@@ -166,8 +166,9 @@ public static class DemoCommand
         {
             var comparison = DemoSftAnswers.Run(trainedModel, Path.Combine(sftDir, "model"), ConfigPath("sft-tiny.yaml"),
                 ConfigPath(Path.Combine("sft", "debian-qa-ja-heldout.jsonl")), sftQuestions, SftAnswerTokens);
-            // "…": the answer ran into the token limit instead of ending its turn.
-            static string Cell(string answer, bool ended) => (answer.Length == 0 ? "(no answer)" : answer) + (ended ? "" : " …");
+            // "…": the answer ran into the token limit instead of ending its turn. "(no text)": tokens that decode to
+            // nothing or to white space only — what the pretrained model, which never saw [INST], says here.
+            static string Cell(string answer, bool ended) => (answer.Length == 0 ? "(no text)" : answer) + (ended ? "" : " …");
             report.AddTable("Held-out questions: pretrained vs SFT",
                 $"Both models get the same prompt: `{Path.GetRelativePath(output, comparison.TemplateOrigin)}` with the system prompt of configs/sft-tiny.yaml, " +
                 $"greedy decoding, at most {SftAnswerTokens} new tokens (… marks an answer cut off there). None of these questions is in the SFT data.",
