@@ -15,7 +15,8 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>
 /// `tsumugi demo`: the pipeline on the sample corpus, ending in a Markdown report. Every stage that exists runs for
 /// real through the same commands a user would type; the report lists what ran, what it measured and where the
-/// outputs are. Stages still to come (post-training) join as they land.
+/// outputs are. Post-training so far: full SFT of the pretrained model on a small Japanese instruction set, with
+/// held-out questions answered before and after.
 /// </summary>
 public static class DemoCommand
 {
@@ -26,15 +27,20 @@ public static class DemoCommand
         var corpus = new Option<string?>("--corpus") { Description = "Sample corpus directory with ja/, en/, code/ (default: ../shared/corpus next to the checkout)." };
         var vocab = new Option<int>("--vocab-size") { Description = "Tokenizer vocabulary size.", DefaultValueFactory = _ => 8000 };
         var steps = new Option<int>("--train-steps") { Description = "Pretraining steps (configs/demo.yaml: 300, a few minutes on 2 cores).", DefaultValueFactory = _ => 300 };
-        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples; writes report.md and report.html.")
+        var sftSteps = new Option<int>("--sft-steps") { Description = "SFT steps (configs/sft-tiny.yaml: 12 epochs = 96 steps, about a minute on 2 cores).", DefaultValueFactory = _ => 96 };
+        var questions = new Option<int>("--sft-questions") { Description = "Held-out questions the pretrained and the SFT model answer (of 12).", DefaultValueFactory = _ => 12 };
+        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples → eval → SFT → answers before/after; writes report.md and report.html.")
         {
-            output, corpus, vocab, steps,
+            output, corpus, vocab, steps, sftSteps, questions,
         };
-        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps)));
+        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps), parse.GetValue(sftSteps), parse.GetValue(questions)));
         return command;
     }
 
-    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps)
+    /// <summary>New tokens per held-out answer: the references are one or two sentences.</summary>
+    const int SftAnswerTokens = 48;
+
+    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps, int sftSteps, int sftQuestions)
     {
         // Absolute: `train --set` paths are resolved against the config file's folder, not the working directory.
         output = Path.GetFullPath(output);
@@ -148,6 +154,30 @@ public static class DemoCommand
             var trained = Evaluation.EvalSummary.Read(Path.Combine(evalDir, "trained", "tasks.json"));
             return $"trained model: {string.Join(", ", trained.Metrics.Select(m => $"{m.Key} {m.Value:F2}"))} — side by side in eval/report.md";
         });
+        string trainedModel = Path.Combine(runDir, "model"), sftDir = Path.Combine(output, "sft");
+        Stage(report, $"sft (configs/sft-tiny.yaml, {sftSteps} steps, Japanese Debian Q&A)", () =>
+        {
+            if (Directory.Exists(sftDir)) Directory.Delete(sftDir, recursive: true);
+            Cli(["sft", "--config", ConfigPath("sft-tiny.yaml"), "--output", sftDir, "--set", $"model.from={trainedModel}",
+                 "--set", $"train.max_steps={sftSteps}", "--set", $"schedule.warmup_steps={Math.Min(10, Math.Max(1, sftSteps / 4))}"]);
+            return TrainingSummary(sftDir) + " — answers to held-out prompts per evaluation in sft/samples.jsonl";
+        });
+        Stage(report, $"held-out questions answered by the pretrained and the SFT model (the SFT run's chat template and system prompt for both, greedy, {SftAnswerTokens} new tokens)", () =>
+        {
+            var comparison = DemoSftAnswers.Run(trainedModel, Path.Combine(sftDir, "model"), ConfigPath("sft-tiny.yaml"),
+                ConfigPath(Path.Combine("sft", "debian-qa-ja-heldout.jsonl")), sftQuestions, SftAnswerTokens);
+            // "…": the answer ran into the token limit instead of ending its turn. "(no text)": tokens that decode to
+            // nothing or to white space only — what the pretrained model, which never saw [INST], says here.
+            static string Cell(string answer, bool ended) => (answer.Length == 0 ? "(no text)" : answer) + (ended ? "" : " …");
+            report.AddTable("Held-out questions: pretrained vs SFT",
+                $"Both models get the same prompt: `{Path.GetRelativePath(output, comparison.TemplateOrigin)}` with the system prompt of configs/sft-tiny.yaml, " +
+                $"greedy decoding, at most {SftAnswerTokens} new tokens (… marks an answer cut off there). None of these questions is in the SFT data.",
+                ["question", "pretrained answer", "SFT answer", "reference"],
+                comparison.Answers.Select(a => (IReadOnlyList<string>)[a.Question, Cell(a.Base, a.BaseEnded), Cell(a.Sft, a.SftEnded), a.Reference]).ToList());
+            int n = comparison.Answers.Count;
+            return $"{n} questions; loss on the reference answers' tokens {comparison.BaseAnswerLoss:F2} (pretrained) → {comparison.SftAnswerLoss:F2} (SFT); " +
+                   $"answers that end the turn (EOS) before the limit: {comparison.Answers.Count(a => a.BaseEnded)}/{n} pretrained, {comparison.Answers.Count(a => a.SftEnded)}/{n} SFT — side by side below";
+        });
         report.Image("training loss and held-out loss", Path.GetRelativePath(output, Path.Combine(runDir, "loss.png")));
         foreach (var (prompt, text) in samples) report.Sample(prompt, text);
 
@@ -223,9 +253,13 @@ public static class DemoCommand
 
     static string ConfigPath(string name) => Path.Combine(RepositoryRoot() ?? ".", "configs", name);
 
-    static string? RepositoryRoot()
+    /// <summary>
+    /// The checkout: above the working directory or the binary, else above this source file — a build with
+    /// --artifacts-path (the tests' builds) puts the binary outside the tree, and the checkout is then where it was built.
+    /// </summary>
+    static string? RepositoryRoot([System.Runtime.CompilerServices.CallerFilePath] string source = "")
     {
-        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory })
+        foreach (var start in new[] { Directory.GetCurrentDirectory(), AppContext.BaseDirectory, Path.GetDirectoryName(source) ?? "" }.Where(s => s.Length > 0))
             for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
                 if (File.Exists(Path.Combine(dir.FullName, "Tsumugi.sln"))) return dir.FullName;
         return null;

@@ -9,6 +9,10 @@ public sealed class DemoReport
     readonly List<(string Name, string Result, TimeSpan Elapsed)> _stages = [];
     readonly List<(string Caption, string Path)> _images = [];
     readonly List<(string Prompt, string Text)> _samples = [];
+    readonly List<Table> _tables = [];
+
+    /// <summary>A titled table under the stage list: a line of explanation, a header row, rows of cells.</summary>
+    sealed record Table(string Title, string Note, IReadOnlyList<string> Headers, IReadOnlyList<IReadOnlyList<string>> Rows);
 
     public void Line(string text) => _intro.AppendLine(text).AppendLine();
 
@@ -19,6 +23,11 @@ public sealed class DemoReport
 
     public void Sample(string prompt, string text) => _samples.Add((prompt, text));
 
+    public void AddTable(string title, string note, IReadOnlyList<string> headers, IReadOnlyList<IReadOnlyList<string>> rows) =>
+        _tables.Add(new Table(title, note, headers, rows));
+
+    static string MarkdownCell(string text) => text.ReplaceLineEndings(" ").Replace("|", "\\|");
+
     public string ToMarkdown()
     {
         var md = new StringBuilder();
@@ -27,8 +36,14 @@ public sealed class DemoReport
         md.Append(_intro);
         md.AppendLine("| stage | result | time |").AppendLine("|---|---|---|");
         foreach (var (name, result, elapsed) in _stages)
-            md.AppendLine($"| {name} | {result.Replace("|", "\\|")} | {elapsed.TotalSeconds:F1} s |");
+            md.AppendLine($"| {name} | {MarkdownCell(result)} | {elapsed.TotalSeconds:F1} s |");
         foreach (var (caption, path) in _images) md.AppendLine().AppendLine($"![{caption}]({path})");
+        foreach (var table in _tables)
+        {
+            md.AppendLine().AppendLine($"## {table.Title}").AppendLine().AppendLine(table.Note).AppendLine();
+            md.AppendLine($"| {string.Join(" | ", table.Headers)} |").AppendLine($"|{string.Concat(table.Headers.Select(_ => "---|"))}");
+            foreach (var row in table.Rows) md.AppendLine($"| {string.Join(" | ", row.Select(MarkdownCell))} |");
+        }
         if (_samples.Count > 0)
         {
             md.AppendLine().AppendLine("## Generated samples").AppendLine();
@@ -49,6 +64,12 @@ public sealed class DemoReport
         foreach (var (name, result, elapsed) in _stages) html.AppendLine($"<tr><td>{E(name)}</td><td>{E(result)}</td><td>{elapsed.TotalSeconds:F1} s</td></tr>");
         html.AppendLine("</table>");
         foreach (var (caption, path) in _images) html.AppendLine($"<figure><img src=\"{E(path)}\" alt=\"{E(caption)}\"><figcaption>{E(caption)}</figcaption></figure>");
+        foreach (var table in _tables)
+        {
+            html.AppendLine($"<h2>{E(table.Title)}</h2><p>{E(table.Note)}</p><table><tr>{string.Concat(table.Headers.Select(h => $"<th>{E(h)}</th>"))}</tr>");
+            foreach (var row in table.Rows) html.AppendLine($"<tr>{string.Concat(row.Select(c => $"<td>{E(c)}</td>"))}</tr>");
+            html.AppendLine("</table>");
+        }
         if (_samples.Count > 0)
         {
             html.AppendLine("<h2>Generated samples</h2><ul>");
