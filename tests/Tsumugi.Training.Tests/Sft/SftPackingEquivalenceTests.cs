@@ -15,12 +15,8 @@ public sealed class SftPackingEquivalenceTests
     [Fact]
     public void PackedRows_SameExamplesUnpacked_SameLossAndGradients()
     {
-        var config = ModelPresets.Get("tiny");
-        config.VocabSize = 300;
-        using var model = new LlamaForCausalLM(config);
-        model.InitializeWeights(5);
-        var random = new Random(11);
-        var examples = new[] { 9, 23, 14, 30 }.Select(length => Example(random, length, config.VocabSize)).ToList();
+        using var model = Model();
+        var examples = Examples();
         const int rowLength = 81;
 
         var packed = SftRows.FromPacking(SftBestFitPacker.Pack(examples.Select(e => e.Length).ToList(), rowLength, SftOverlong.Truncate, seed: 1), examples, rowLength, padId: 0);
@@ -39,18 +35,31 @@ public sealed class SftPackingEquivalenceTests
     public void PackedRows_WithoutDocumentIds_DifferFromUnpacked()
     {
         // The control: the same packed row without its segment ids lets examples see each other, and the loss moves.
-        var config = ModelPresets.Get("tiny");
-        config.VocabSize = 300;
-        using var model = new LlamaForCausalLM(config);
-        model.InitializeWeights(5);
-        var random = new Random(11);
-        var examples = new[] { 9, 23, 14, 30 }.Select(length => Example(random, length, config.VocabSize)).ToList();
+        using var model = Model();
+        var examples = Examples();
         var packed = new TrainingBatch(SftRows.FromPacking(SftBestFitPacker.Pack(examples.Select(e => e.Length).ToList(), 81, SftOverlong.Truncate, 1), examples, 81, 0));
 
         var (withSegments, _) = LossAndGradients(model, packed);
         var (withoutSegments, _) = LossAndGradients(model, packed, documentIds: false);
 
         Assert.NotEqual(withSegments, withoutSegments, 3);
+    }
+
+    const int Vocab = 300;
+
+    static LlamaForCausalLM Model()
+    {
+        var config = ModelPresets.Get("tiny");
+        config.VocabSize = Vocab;
+        var model = new LlamaForCausalLM(config);
+        model.InitializeWeights(5);
+        return model;
+    }
+
+    static List<SftTokenizedExample> Examples()
+    {
+        var random = new Random(11);
+        return new[] { 9, 23, 14, 30 }.Select(length => Example(random, length, Vocab)).ToList();
     }
 
     static SftTokenizedExample Example(Random random, int length, int vocab)
