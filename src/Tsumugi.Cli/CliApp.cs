@@ -28,6 +28,7 @@ public static class CliApp
         yield return Commands.ModelCommands.Create();
         yield return Commands.TrainCommands.Create();
         yield return Commands.TrainCommands.CreateSft();
+        yield return Commands.TrainCommands.CreateDpo();
         yield return Commands.EvalCommands.Create();
         yield return Commands.GenerateCommand.Create();
         yield return Commands.ChatCommand.Create();

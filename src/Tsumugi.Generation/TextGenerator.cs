@@ -93,8 +93,16 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
     /// rounding in the batched matrix products.
     /// </summary>
     public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, SamplingOptions options, int batchSize = 8,
-        Action? onPromptDone = null)
+        Action? onPromptDone = null) => GenerateBatch(prompts, prompts.Select(_ => options).ToList(), batchSize, onPromptDone);
+
+    /// <summary>
+    /// As above with options per prompt — several samples of one prompt differ only in <see cref="SamplingOptions.Seed"/>
+    /// (online DPO's k responses per prompt).
+    /// </summary>
+    public IReadOnlyList<GenerationResult> GenerateBatch(IReadOnlyList<IReadOnlyList<int>> prompts, IReadOnlyList<SamplingOptions> optionsPerPrompt,
+        int batchSize = 8, Action? onPromptDone = null)
     {
+        if (optionsPerPrompt.Count != prompts.Count) throw new ArgumentException("one SamplingOptions per prompt", nameof(optionsPerPrompt));
         var results = new GenerationResult[prompts.Count];
         using var batch = new DecodeBatch(model, batchSize, tokenizer.VocabSize);
         var open = new Dictionary<DecodeBatch.Sequence, (int Index, CompletionAssembler Assembler)>();
@@ -113,8 +121,8 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
         {
             for (; next < prompts.Count && batch.Count < batchSize; next++)
             {
-                var s = batch.Add(prompts[next], options, StopIds);
-                open[s] = (next, new CompletionAssembler(tokenizer, StopIds, options, prompts[next].Count));
+                var s = batch.Add(prompts[next], optionsPerPrompt[next], StopIds);
+                open[s] = (next, new CompletionAssembler(tokenizer, StopIds, optionsPerPrompt[next], prompts[next].Count));
                 Collect(s);
             }
             var live = batch.Live.ToList();

@@ -7,6 +7,7 @@ using Tsumugi.Datasets.Sampling;
 using Tsumugi.Modeling;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Schedule;
+using Tsumugi.Training.Dpo;
 using Tsumugi.Training.Sft;
 using TokenCounts = Tsumugi.Common.TokenCounts;
 
@@ -57,6 +58,12 @@ public sealed class RunPlan : IDisposable
     /// <summary>An SFT run's tokenizer, chat template and sample prompts (null for pretraining).</summary>
     public SftRunData? Sft { get; private init; }
 
+    /// <summary>A preference run's pairs, tokenizer and chat template (null otherwise).</summary>
+    public DpoRunData? Dpo { get; private init; }
+
+    /// <summary>What SFT and preference runs share: the tokenizer, the chat template trained with, the sample prompts.</summary>
+    public SftRunData? Chat => Sft ?? Dpo?.Chat;
+
     /// <summary>Parameters that train (a LoRA adapter's, or all), set once the model is built; printed in the plan.</summary>
     public long? TrainableParameters { get; set; }
     public int WeightBytes { get; private init; }
@@ -82,7 +89,14 @@ public sealed class RunPlan : IDisposable
         DataPlan data;
         long steps, hostBuild;
         SftRunData? sft = null;
-        if (config.Data.Sft is not null)
+        DpoRunData? dpo = null;
+        if (config.Data.Preference is not null)
+        {
+            hostBuild = ModelMemory.Check(config, model);
+            dpo = DpoDataBuilder.Build(config, model.VocabSize, global / t.SeqLength, t.MicroBatchSize * worldSize);
+            (data, steps) = (dpo.Chat.Data, dpo.Chat.Steps);
+        }
+        else if (config.Data.Sft is not null)
         {
             hostBuild = ModelMemory.Check(config, model);
             sft = SftDataBuilder.Build(config, model.VocabSize, global / t.SeqLength, t.MicroBatchSize * worldSize);
@@ -111,6 +125,7 @@ public sealed class RunPlan : IDisposable
                 WeightBytes = weightBytes,
                 MasterWeights = bf16,
                 Sft = sft,
+                Dpo = dpo,
             };
             if (plan.Config.Schedule.WarmupSteps >= plan.Steps && plan.Steps > 1)
                 throw new TrainConfigException($"{config.Source}: schedule.warmup_steps {config.Schedule.WarmupSteps} is not below the run's {plan.Steps} steps; shorten the warm-up");

@@ -10,6 +10,7 @@ using Tsumugi.Modeling.Adapters;
 using Tsumugi.Modeling.Checkpoints;
 using Tsumugi.Training.Checkpointing;
 using Tsumugi.Training.Config;
+using Tsumugi.Training.Dpo;
 using Tsumugi.Training.Guard;
 using Tsumugi.Training.Loop;
 using Tsumugi.Training.Metrics;
@@ -58,9 +59,11 @@ public sealed class Trainer : IDisposable
     private readonly RunLock _lock;
     private TrainerState _state;
     private IReadOnlyDictionary<string, double> _lastHeldOut = new Dictionary<string, double>();
+    private IReadOnlyDictionary<string, double>? _lastHeldOutMetrics;
 
     private Trainer(TrainConfig config, string runDirectory, RunPlan plan, LlamaForCausalLM model, LoraAdapter? adapter, AdamW optimizer,
-        CheckpointStore checkpoints, IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, double peakFlops, RunLock runLock)
+        CheckpointStore checkpoints, IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, double peakFlops, RunLock runLock,
+        ReferenceLogProbs? reference)
     {
         _lock = runLock;
         _config = config;
@@ -70,7 +73,9 @@ public sealed class Trainer : IDisposable
         _adapter = adapter;
         _parameters = Trainable(model, adapter).Select(p => p.Parameter).ToList();
         _optimizer = optimizer;
-        _objective = new CausalLmObjective(model, device, config.Train.ZLoss, plan.Data.Datasets.Select(d => d.Domain).ToArray());
+        _objective = plan.Dpo is { } dpo
+            ? new DpoObjective(model, device, dpo, config.Dpo!, reference, adapter)
+            : new CausalLmObjective(model, device, config.Train.ZLoss, plan.Data.Datasets.Select(d => d.Domain).ToArray());
         _checkpoints = checkpoints;
         _parallel = parallel;
         _device = device;
@@ -83,8 +88,8 @@ public sealed class Trainer : IDisposable
         _metrics = new CompositeMetricsSink(sinks);
         _events = new EventLog(Path.Combine(runDirectory, "events.jsonl"));
         _heldOut = new HeldOutEvaluator(plan.Data, config.Eval.MaxRows, config.Train.MicroBatchSize, DocumentIds);
-        if (plan.Sft is { SamplePrompts.Count: > 0 } sft && parallel.Rank == 0)
-            _samples = new SftSampleLog(Path.Combine(runDirectory, SftSampleLog.FileName), sft, config.Sft!.SampleMaxTokens, truncateMetricsTo is not null);
+        if (plan.Chat is { SamplePrompts.Count: > 0 } chat && parallel.Rank == 0)
+            _samples = new SftSampleLog(Path.Combine(runDirectory, SftSampleLog.FileName), chat, config.Sft?.SampleMaxTokens ?? config.Dpo!.SampleMaxTokens, truncateMetricsTo is not null);
         var sampler = plan.Data.CreateSampler().GetState();
         _state = new TrainerState { ConfigFingerprint = Fingerprint(config, sampler.Fingerprint), Sampler = sampler, Guard = _guard.GetState() };
         _peakFlops = peakFlops;
@@ -160,7 +165,8 @@ public sealed class Trainer : IDisposable
                 optimizer.Load(Path.Combine(ckpt.Path, "optimizer.safetensors"));
             }
             Directory.CreateDirectory(runDirectory);
-            var trainer = new Trainer(config, runDirectory, plan, model, adapter, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak, runLock);
+            var reference = ReferencePass(config, plan, model, adapter, device, runDirectory, resumed: latest is not null, log);
+            var trainer = new Trainer(config, runDirectory, plan, model, adapter, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak, runLock, reference);
             foreach (var note in notes) trainer._events.Append("checkpoint_verification", latest?.Step ?? 0, note);
             if (resume) trainer.ReportTornLines();
             if (saved is not null) trainer.Resume(saved, latest!.Value.Path);
@@ -195,6 +201,34 @@ public sealed class Trainer : IDisposable
         {
             throw new TrainConfigException($"{config.Source}: lora: {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Preference runs with a precomputed reference: the starting model's log-prob of every row, scored once and cached in
+    /// the run directory (a LoRA run scores with its adapter off, so a resumed run can finish an interrupted pass; a full
+    /// run's weights have moved once it trained, so its cache must already be complete then).
+    /// </summary>
+    private static ReferenceLogProbs? ReferencePass(TrainConfig config, RunPlan plan, LlamaForCausalLM model, LoraAdapter? adapter,
+        Device device, string runDirectory, bool resumed, TextWriter log)
+    {
+        if (plan.Dpo is not { } dpo || config.Dpo is not { } settings || !settings.Loss.RequiresReference) return null;
+        if (settings.Reference == ReferenceSource.AdapterOff && adapter is not null) return null;
+        var identity = $"{dpo.Identity} model={config.Model.From ?? config.Model.Preset ?? config.Model.ConfigPath} seed={config.Seed}";
+        Directory.CreateDirectory(runDirectory);
+        if (resumed && adapter is null && settings.ReferenceModel is null && !ReferenceLogProbs.IsComplete(runDirectory, identity, dpo.AllRows.Count))
+            throw new TrainConfigException($"{Path.Combine(runDirectory, ReferenceLogProbs.FileName)} is missing or incomplete, and this full run's weights have already moved from the reference; start a new run (--output) to score the reference again");
+        var batchRows = Math.Max(2, config.Train.MicroBatchSize);
+        if (settings.ReferenceModel is { } other)
+        {
+            identity = $"{dpo.Identity} model={other}";
+            if (ReferenceLogProbs.IsComplete(runDirectory, identity, dpo.AllRows.Count))
+                return ReferenceLogProbs.LoadOrCompute(runDirectory, identity, dpo.AllRows, model, device, batchRows, log);
+            using var reference = HfModelDirectory.Load(other, ScalarType.Float32);
+            reference.to(device);
+            return ReferenceLogProbs.LoadOrCompute(runDirectory, identity, dpo.AllRows, reference, device, batchRows, log);
+        }
+        using var off = adapter?.Bypass();
+        return ReferenceLogProbs.LoadOrCompute(runDirectory, identity, dpo.AllRows, model, device, batchRows, log);
     }
 
     /// <summary>What the optimizer updates: the adapter's tensors under their PEFT names, or every model parameter.</summary>
@@ -239,9 +273,10 @@ public sealed class Trainer : IDisposable
                 var seconds = clock.Elapsed.TotalSeconds; // the step alone: evaluation time is not training throughput
                 var evaluate = _state.Step == _plan.Steps || (_config.Eval.Interval > 0 && _state.Step % _config.Eval.Interval == 0);
                 if (evaluate && !_heldOut.IsEmpty) _lastHeldOut = _heldOut.Evaluate(_model, _device);
+                if (evaluate && _objective is DpoObjective preference) _lastHeldOutMetrics = preference.Evaluate(Math.Max(1, _config.Train.MicroBatchSize / 2));
                 if (evaluate) _samples?.Write(_state.Step, _model);
                 _state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
-                Log(result, batch, seconds, evaluate ? _lastHeldOut : null);
+                Log(result, batch, seconds, evaluate ? _lastHeldOut : null, evaluate ? _lastHeldOutMetrics : null);
                 if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps)
                 {
                     // Weights that just gave a non-finite loss or gradient may be destroyed: a checkpoint of them would become the
@@ -410,7 +445,7 @@ public sealed class Trainer : IDisposable
         _plan.SecondsPerStep = seconds * _plan.AccumulationSteps;
     }
 
-    private void Log(StepResult r, StepBatch batch, double seconds, IReadOnlyDictionary<string, double>? heldOut)
+    private void Log(StepResult r, StepBatch batch, double seconds, IReadOnlyDictionary<string, double>? heldOut, IReadOnlyDictionary<string, double>? heldOutMetrics)
     {
         if (_parallel.Rank != 0) return;
         var tokensPerSecond = _plan.GlobalBatchTokens / seconds;
@@ -433,6 +468,8 @@ public sealed class Trainer : IDisposable
             EtaSeconds = (_plan.Steps - _state.Step) * (_state.ElapsedSeconds / Math.Max(1, _state.Step)),
             RouterAuxLoss = r.Loss.RouterAuxLoss,
             ExpertShare = r.Loss.ExpertShare,
+            Metrics = r.Loss.Metrics,
+            HeldOutMetrics = heldOutMetrics,
         };
         _metrics.Log(report);
         StepCompleted?.Invoke(report);
@@ -485,7 +522,7 @@ public sealed class Trainer : IDisposable
             target = Path.Combine(directory, "model");
             HfModelDirectory.Save(_model, target, _config.Model.Tokenizer ?? TokenizerOf(_config.Model.From));
         }
-        if (_plan.Sft?.Template is { } template) AtomicFile.WriteAllText(Path.Combine(target, "chat_template.jinja"), template.Source);
+        if (_plan.Chat?.Template is { } template) AtomicFile.WriteAllText(Path.Combine(target, "chat_template.jinja"), template.Source);
         return target;
     }
 
@@ -496,7 +533,7 @@ public sealed class Trainer : IDisposable
     {
         var saved = TrySaveCheckpoint();
         _events.Append("stopped", _state.Step, saved ? "checkpoint saved; continue with --resume" : "checkpoint could not be saved");
-        return new TrainingOutcome(_state.Step, false, "signal", _state.LastLoss, _lastHeldOut, null, _problems);
+        return new TrainingOutcome(_state.Step, false, "signal", _state.LastLoss, _lastHeldOut, null, _problems) { HeldOutMetrics = _lastHeldOutMetrics };
     }
 
     private TrainingOutcome Finish()
@@ -520,7 +557,7 @@ public sealed class Trainer : IDisposable
             _metrics.Finish(_problems);
             _events.Append("finished", _state.Step, modelDirectory ?? "final model not written");
         }
-        return new TrainingOutcome(_state.Step, true, null, _state.LastLoss, _lastHeldOut, modelDirectory, _problems);
+        return new TrainingOutcome(_state.Step, true, null, _state.LastLoss, _lastHeldOut, modelDirectory, _problems) { HeldOutMetrics = _lastHeldOutMetrics };
     }
 
     /// <summary>
@@ -530,7 +567,7 @@ public sealed class Trainer : IDisposable
     /// </summary>
     private static string Fingerprint(TrainConfig c, string dataFingerprint)
     {
-        var shaping = new { seed = c.Seed, model = c.Model, train = c.Train with { Device = default, Threads = 0 }, optimizer = c.Optimizer, schedule = c.Schedule, guard = c.Guard, data = dataFingerprint, sft = c.Sft, lora = c.Lora };
+        var shaping = new { seed = c.Seed, model = c.Model, train = c.Train with { Device = default, Threads = 0 }, optimizer = c.Optimizer, schedule = c.Schedule, guard = c.Guard, data = dataFingerprint, sft = c.Sft, dpo = c.Dpo, lora = c.Lora };
         var json = JsonSerializer.SerializeToUtf8Bytes(shaping, FingerprintJson);
         return Convert.ToHexStringLower(SHA256.HashData(json))[..16];
     }

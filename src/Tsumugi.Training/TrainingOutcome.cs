@@ -8,4 +8,8 @@ public sealed record TrainingOutcome(
     double? FinalLoss,
     IReadOnlyDictionary<string, double> HeldOutLoss,
     string? ModelDirectory,
-    IReadOnlyList<string> Problems);
+    IReadOnlyList<string> Problems)
+{
+    /// <summary>The objective's held-out values at the last evaluation (preference runs: <c>rewards/accuracies</c>, …); null otherwise.</summary>
+    public IReadOnlyDictionary<string, double>? HeldOutMetrics { get; init; }
+}

@@ -21,7 +21,7 @@ public static class Layering
         ["Tsumugi.Generation"] = ["Tsumugi.Common", "Tsumugi.Modeling", "Tsumugi.Tokenization"],
         ["Tsumugi.Export"] = ["Tsumugi.Common", "Tsumugi.Modeling", "Tsumugi.Tokenization"],
         ["Tsumugi.Composition"] = ["Tsumugi.Common", "Tsumugi.Modeling", "Tsumugi.Tokenization"],
-        ["Tsumugi.Training"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Datasets", "Tsumugi.Modeling", "Tsumugi.Generation"],
+        ["Tsumugi.Training"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Datasets", "Tsumugi.Modeling", "Tsumugi.Generation", "Tsumugi.Evaluation"],
         ["Tsumugi.Evaluation"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Serving"] = ["Tsumugi.Common", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Cli"] = ["*"],

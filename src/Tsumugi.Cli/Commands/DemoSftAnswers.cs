@@ -40,7 +40,7 @@ public static class DemoSftAnswers
     /// <summary>The held-out file read exactly as the SFT run reads its data (same format, same system prompt added).</summary>
     static IReadOnlyList<SftExample> ReadHeldOut(string sftConfig, string baseModel, string heldOutFile)
     {
-        var config = TrainConfig.Load(sftConfig, [$"model.from={baseModel}"], sft: true);
+        var config = TrainConfig.Load(sftConfig, [$"model.from={baseModel}"], RunKind.Sft);
         var data = config.Data.Sft ?? throw new InvalidDataException($"{sftConfig}: not an SFT config (no instruction data section).");
         var read = SftReader.Read(data with { Paths = [Path.GetFullPath(heldOutFile)], ValidationFraction = 0 });
         if (read.Report.Rejected > 0) throw new InvalidDataException($"{heldOutFile}: {read.Report.Rejected} record(s) rejected\n{read.Report.Summary()}");

@@ -9,37 +9,49 @@ using Tsumugi.Training.Loop;
 namespace Tsumugi.Cli.Commands;
 
 /// <summary>
-/// `tsumugi train` and `tsumugi sft` (run or resume) with their `plan` subcommands (preflight only): one engine, two
-/// kinds of data — tokenized pretraining datasets, or instruction files rendered with a chat template.
+/// `tsumugi train`, `tsumugi sft` and `tsumugi dpo` (run or resume) with their `plan` subcommands (preflight only): one
+/// engine, three kinds of data — tokenized pretraining datasets, instruction files, or preference pairs (the last two
+/// rendered with a chat template).
 /// </summary>
 public static class TrainCommands
 {
-    public static Command Create() => Build("train", sft: false,
+    public static Command Create() => Build("train", RunKind.Pretrain,
         "Pretrain or continue pretraining a model on Megatron datasets (.bin/.idx) with curriculum stages.\n" +
         "Prints the plan before step 1 and refuses plans that cannot finish. Ctrl-C / SIGTERM save a checkpoint and stop; " +
         "`--resume` continues the same loss curve. Keys: docs/training.md; example: configs/tiny.yaml.");
 
-    public static Command CreateSft() => Build("sft", sft: true,
+    public static Command CreateSft() => Build("sft", RunKind.Sft,
         "Supervised fine-tuning on instruction data (JSONL/JSON/Parquet: Alpaca, ShareGPT, OpenAI messages, prompt/completion), " +
         "full or LoRA (a `lora:` section), with the loss on the assistant turns of the chat template's rendering.\n" +
         "The same engine as `train`: plan first, checkpoints, Ctrl-C + `--resume`, spike guard, held-out loss, and answers to " +
         "held-out prompts in samples.jsonl. Writes model/ (full) or adapter/ (LoRA). Keys: docs/sft.md; examples: " +
         "configs/sft-tiny.yaml, configs/sft-lora-tiny.yaml (--set model.from=DIR picks the base).");
 
-    static Command Build(string name, bool sft, string description)
+    public static Command CreateDpo() => Build("dpo", RunKind.Preference,
+        "Preference optimisation on chosen/rejected pairs (JSONL/Parquet, text or conversations; TRL's columns) or KTO's " +
+        "labelled examples: DPO and its variants (sigmoid, ipo, hinge, robust, …), ORPO, SimPO/CPO and KTO, selected by " +
+        "dpo.loss_type; full or LoRA (a `lora:` section).\n" +
+        "The reference model's log-probs are scored once before step 1 and cached in the run directory (or, under LoRA with " +
+        "dpo.reference: adapter_off, taken from the model with its adapter off). Logs TRL's rewards/* and logps/* metrics and " +
+        "the held-out preference accuracy (eval_rewards/accuracies). Keys: docs/dpo.md; examples: configs/dpo-tiny.yaml, " +
+        "configs/dpo-lora-tiny.yaml (--set model.from=DIR picks the SFT model).");
+
+    static Command Build(string name, RunKind kind, string description)
     {
-        var config = ConfigOption(sft);
-        var output = CommonOptions.Output($"Run directory: config.yaml, plan.txt, metrics.jsonl, events.jsonl, tensorboard/, checkpoints/, {(sft ? "samples.jsonl, model/ or adapter/" : "model/")}, loss.png.", "RUN_DIR");
+        var sft = kind != RunKind.Pretrain;
+        var config = ConfigOption(kind);
+        var output = CommonOptions.Output($"Run directory: config.yaml, plan.txt, metrics.jsonl, events.jsonl, tensorboard/, checkpoints/, {(sft ? "samples.jsonl, model/ or adapter/" : "model/")}{(kind == RunKind.Preference ? ", reference_logps.tsv" : "")}, loss.png.", "RUN_DIR");
         var set = SetOption();
         var resume = new Option<bool>("--resume") { Description = "Continue from the newest complete checkpoint in --output (bit-exact on CPU); starts fresh when there is none." };
         var cmd = new Command(name, description)
         {
             config, output, set, resume,
         };
-        cmd.Add(Plan(sft));
+        cmd.Add(Plan(kind));
+        if (kind == RunKind.Preference) cmd.Add(OnlineDpoCommand.Create());
         cmd.SetAction(parse =>
         {
-            var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), sft);
+            var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), kind);
             using var stop = new CancellationTokenSource();
             string? signal = null;
             void OnSignal(PosixSignalContext ctx)
@@ -58,31 +70,41 @@ public static class TrainCommands
         return cmd;
     }
 
-    static Command Plan(bool sft)
+    static Command Plan(RunKind kind)
     {
-        var config = ConfigOption(sft);
+        var config = ConfigOption(kind);
         var set = SetOption();
         var output = CommonOptions.OptionalOutput("Where the run would be written (checked for free disk space; default: current directory).", "RUN_DIR");
-        var cmd = new Command("plan", sft
-            ? "Preflight only: read, check and tokenize the instruction data (rejects counted with file:line), pack it and print the plan (examples, packing efficiency, steps, epochs, checkpoint sizes). Trains nothing."
-            : "Preflight only: check the config, data and disk and print the plan (tokens per stage and dataset, steps, epochs, checkpoint sizes). Trains nothing.")
+        var cmd = new Command("plan", kind switch
+        {
+            RunKind.Sft => "Preflight only: read, check and tokenize the instruction data (rejects counted with file:line), pack it and print the plan (examples, packing efficiency, steps, epochs, checkpoint sizes). Trains nothing.",
+            RunKind.Preference => "Preflight only: read, check and tokenize the preference data (rejects, identical pairs and truncations counted with file:line) and print the plan (pairs, loss, reference, steps, checkpoint sizes). Trains nothing.",
+            _ => "Preflight only: check the config, data and disk and print the plan (tokens per stage and dataset, steps, epochs, checkpoint sizes). Trains nothing.",
+        })
         {
             config, set, output,
         };
         cmd.SetAction(parse =>
         {
-            var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), sft);
+            var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), kind);
             using var plan = RunPlan.Create(c, ModelFactory.Config(c.Model), 1, bf16: c.Model.Dtype == ParameterDtype.Bfloat16, parse.GetValue(output) ?? Directory.GetCurrentDirectory());
             Console.Out.Write(plan.ToText(YamlSection.SnakeCase(c.Train.Device.ToString()), c.Model.Dtype is { } dtype ? YamlSection.SnakeCase(dtype.ToString()) : "float32 on cpu, bfloat16 on cuda"));
-            CliApp.Info($"plan OK (the speed and ETA are measured at the start of `tsumugi {(sft ? "sft" : "train")}`)");
+            CliApp.Info($"plan OK (the speed and ETA are measured at the start of `tsumugi {CommandName(kind)}`)");
             return 0;
         });
         return cmd;
     }
 
-    static Option<string> ConfigOption(bool sft) => new("--config")
+    static string CommandName(RunKind kind) => kind switch { RunKind.Sft => "sft", RunKind.Preference => "dpo", _ => "train" };
+
+    static Option<string> ConfigOption(RunKind kind) => new("--config")
     {
-        Description = sft ? "SFT config YAML (see configs/sft-tiny.yaml and docs/sft.md)." : "Training config YAML (see configs/tiny.yaml and docs/training.md).",
+        Description = kind switch
+        {
+            RunKind.Sft => "SFT config YAML (see configs/sft-tiny.yaml and docs/sft.md).",
+            RunKind.Preference => "Preference config YAML (see configs/dpo-tiny.yaml and docs/dpo.md).",
+            _ => "Training config YAML (see configs/tiny.yaml and docs/training.md).",
+        },
         Required = true,
         HelpName = "FILE",
     };
@@ -134,6 +156,7 @@ public static class TrainCommands
             return 130;
         }
         var heldOut = o.HeldOutLoss.Count == 0 ? "" : "; held-out loss " + string.Join(", ", o.HeldOutLoss.Select(kv => $"{kv.Key} {kv.Value:0.000} (ppl {Math.Exp(kv.Value):0.0})"));
+        if (o.HeldOutMetrics?.GetValueOrDefault("rewards/accuracies") is { } accuracy) heldOut += $"; held-out preference accuracy {accuracy:P1}";
         var adapter = o.ModelDirectory is { } dir && Path.GetFileName(dir) == Trainer.AdapterDirectory;
         CliApp.Info($"done: {o.Step} steps, final loss {o.FinalLoss:0.0000}{heldOut}; {(adapter ? "LoRA adapter" : "model")} in {o.ModelDirectory ?? "(not written)"}"
             + (adapter ? " (use it with --adapter beside the base model, or fold it in with `tsumugi model merge-adapter`)" : ""));

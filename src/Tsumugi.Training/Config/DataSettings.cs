@@ -31,4 +31,8 @@ public sealed record DataSettings
     /// <summary>An SFT run's data section (<c>tsumugi sft</c>): instruction files, read by <see cref="SftReader"/>.</summary>
     [NotConfigKey]
     public SftDataConfig? Sft { get; init; }
+
+    /// <summary>A preference run's data section (<c>tsumugi dpo</c>): pairs or labelled examples, read by <see cref="Datasets.Preference.PreferenceReader"/>.</summary>
+    [NotConfigKey]
+    public Datasets.Preference.PreferenceDataConfig? Preference { get; init; }
 }

@@ -33,6 +33,12 @@ public sealed record TrainConfig
     /// <summary><c>sft:</c> set for <c>tsumugi sft</c> runs (null for pretraining).</summary>
     public SftSettings? Sft { get; init; }
 
+    /// <summary><c>dpo:</c> set for <c>tsumugi dpo</c> runs (preference optimisation; null otherwise).</summary>
+    public DpoSettings? Dpo { get; init; }
+
+    /// <summary><c>online:</c> set for <c>tsumugi dpo online</c> (prompts, sampling and reward of the iterative loop; null otherwise).</summary>
+    public Online.OnlineSettings? Online { get; init; }
+
     /// <summary><c>lora:</c> train a LoRA adapter (PEFT's keys) instead of every weight; null = full training.</summary>
     public LoraConfig? Lora { get; init; }
 
@@ -44,15 +50,19 @@ public sealed record TrainConfig
     [NotConfigKey]
     public ConfigOverrides Overrides { get; init; } = ConfigOverrides.None;
 
-    /// <param name="sft">Read as an SFT run (<c>tsumugi sft</c>): SFT data keys under <c>data:</c>, and an <c>sft:</c> section.</param>
-    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null, bool sft = false)
+    /// <param name="kind">
+    /// Which command reads it: pretraining (tokenized datasets), SFT (instruction files under <c>data:</c> and an
+    /// <c>sft:</c> section) or preference optimisation (preference files under <c>data:</c> and a <c>dpo:</c> section).
+    /// </param>
+    public static TrainConfig Load(string path, IEnumerable<string>? overrides = null, RunKind kind = RunKind.Pretrain)
     {
-        if (!File.Exists(path)) throw new TrainConfigException($"{path}: config file not found (see configs/{(sft ? "sft-tiny" : "tiny")}.yaml for an example)");
+        if (!File.Exists(path))
+            throw new TrainConfigException($"{path}: config file not found (see configs/{kind switch { RunKind.Sft => "sft-tiny", RunKind.Preference => "dpo-tiny", RunKind.OnlinePreference => "dpo-online-tiny", _ => "tiny" }}.yaml for an example)");
         var full = Path.GetFullPath(path);
-        return Parse(File.ReadAllText(full), full, Path.GetDirectoryName(full)!, overrides, sft);
+        return Parse(File.ReadAllText(full), full, Path.GetDirectoryName(full)!, overrides, kind);
     }
 
-    public static TrainConfig Parse(string yaml, string source, string baseDirectory, IEnumerable<string>? overrides = null, bool sft = false)
+    public static TrainConfig Parse(string yaml, string source, string baseDirectory, IEnumerable<string>? overrides = null, RunKind kind = RunKind.Pretrain)
     {
         var stream = new YamlStream();
         try
@@ -72,7 +82,7 @@ public sealed record TrainConfig
         effective.Save(writer, assignAnchors: false);
         try
         {
-            return new TrainConfigReader(source, baseDirectory, sft).Read(root) with { EffectiveYaml = writer.ToString().TrimEnd('.', '\n', '\r') + "\n", Overrides = flags };
+            return new TrainConfigReader(source, baseDirectory, kind).Read(root) with { EffectiveYaml = writer.ToString().TrimEnd('.', '\n', '\r') + "\n", Overrides = flags };
         }
         catch (TrainConfigException e)
         {

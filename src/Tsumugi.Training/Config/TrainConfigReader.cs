@@ -11,7 +11,7 @@ namespace Tsumugi.Training.Config;
 /// records' properties (<see cref="ConfigKeys"/>) and the defaults their initialisers, so neither is restated here;
 /// enums are parsed here once, so the loop never compares strings.
 /// </summary>
-internal sealed class TrainConfigReader(string source, string baseDirectory, bool sft)
+internal sealed class TrainConfigReader(string source, string baseDirectory, RunKind kind)
 {
     static readonly IReadOnlyList<string> DataKeys = ConfigKeys.Of<DataSettings>();
 
@@ -24,15 +24,33 @@ internal sealed class TrainConfigReader(string source, string baseDirectory, boo
     {
         var top = Section(root, "", ConfigKeys.Of<TrainConfig>());
         if (!top.Has("model")) throw new TrainConfigException($"{source}: missing 'model' (preset, config or from)");
-        if (!top.Has("data")) throw new TrainConfigException(sft ? $"{source}: missing 'data' (paths of the instruction files)" : $"{source}: missing 'data' (path, curriculum, or datasets + stages)");
-        if (!sft && top.Has("sft")) throw top.Error("sft", "the sft section belongs to an SFT run: use `tsumugi sft --config`");
-        return new TrainConfig
+        var online = kind == RunKind.OnlinePreference;
+        if (online && top.Has("data")) throw top.Error("data", "an online run writes each iteration's pairs itself: give its prompts as online.prompts instead of a data section");
+        if (!online && top.Has("online")) throw top.Error("online", "the online section belongs to `tsumugi dpo online --config`");
+        if (online && !top.Has("online")) throw new TrainConfigException($"{source}: missing 'online' (prompts, samples_per_prompt, reward, …: see configs/dpo-online-tiny.yaml)");
+        if (!online && !top.Has("data"))
+            throw new TrainConfigException(kind switch
+            {
+                RunKind.Sft => $"{source}: missing 'data' (paths of the instruction files)",
+                RunKind.Preference => $"{source}: missing 'data' (paths of the preference files)",
+                _ => $"{source}: missing 'data' (path, curriculum, or datasets + stages)",
+            });
+        if (kind != RunKind.Sft && top.Has("sft")) throw top.Error("sft", "the sft section belongs to an SFT run: use `tsumugi sft --config`");
+        var preference = kind is RunKind.Preference or RunKind.OnlinePreference;
+        if (!preference && top.Has("dpo")) throw top.Error("dpo", "the dpo section belongs to a preference run: use `tsumugi dpo --config`");
+        var config = new TrainConfig
         {
             Source = source,
             BaseDirectory = baseDirectory,
             Seed = top.Long("seed", TrainConfig.DefaultSeed),
             Model = ReadModel(top.Section("model", ConfigKeys.Of<ModelSettings>())),
-            Data = sft ? ReadSftData(top.Node("data")!) : ReadData(top.Node("data")!),
+            Data = kind switch
+            {
+                RunKind.Sft => ReadSftData(top.Node("data")!),
+                RunKind.Preference => ReadPreferenceData(top.Node("data")!),
+                RunKind.OnlinePreference => new DataSettings(),
+                _ => ReadData(top.Node("data")!),
+            },
             Train = ReadTrain(top.Section("train", ConfigKeys.Of<TrainSettings>())),
             Optimizer = ReadOptimizer(top.Section("optimizer", ConfigKeys.Of<OptimizerSettings>())),
             Schedule = ReadSchedule(top.Section("schedule", ConfigKeys.Of<ScheduleSettings>())),
@@ -40,10 +58,19 @@ internal sealed class TrainConfigReader(string source, string baseDirectory, boo
             Eval = ReadEval(top.Section("eval", ConfigKeys.Of<EvalSettings>())),
             Guard = ReadGuard(top.Section("guard", ConfigKeys.Of<GuardSettings>())),
             Log = ReadLog(top.Section("log", ConfigKeys.Of<LogSettings>())),
-            Sft = sft ? ReadSft(top.Section("sft", ConfigKeys.Of<SftSettings>())) : null,
+            Sft = kind == RunKind.Sft ? ReadSft(top.Section("sft", ConfigKeys.Of<SftSettings>())) : null,
+            Dpo = preference ? DpoYaml.Read(top.Section("dpo", DpoYaml.Keys), baseDirectory) : null,
+            Online = online ? OnlineYaml.Read(top.Section("online", OnlineYaml.Keys), source, baseDirectory) : null,
             Lora = top.Has("lora") ? LoraYaml.Read(top.Node("lora")!, source) : null,
             EffectiveYaml = "",
         };
+        if (config.Dpo is { Reference: ReferenceSource.AdapterOff } && config.Lora is null)
+            throw top.Error("dpo", "dpo.reference: adapter_off scores the reference with the LoRA adapter switched off, so it needs a lora: section; use reference: precomputed for full training");
+        if (config.Online is { MoveReference: false } && config.Dpo is { Reference: ReferenceSource.AdapterOff })
+            throw top.Error("online", "online.move_reference: false keeps the first policy as the reference, which is scored once per iteration (dpo.reference: precomputed); with adapter_off the reference is always the iteration's starting model");
+        if (config.Dpo is { Reference: ReferenceSource.AdapterOff, ReferenceModel: not null })
+            throw top.Error("dpo", "dpo.reference_model is scored once before training (reference: precomputed); with reference: adapter_off the reference is the base under the adapter");
+        return config;
     }
 
     YamlSection Section(YamlNode node, string path, IReadOnlyCollection<string>? allowed) =>
@@ -77,6 +104,19 @@ internal sealed class TrainConfigReader(string source, string baseDirectory, boo
             return new DataSettings { Sft = SftDataConfig.FromYaml(map, source, baseDirectory, "data") };
         }
         catch (SftDataException e)
+        {
+            throw new TrainConfigException(e.Message);
+        }
+    }
+
+    DataSettings ReadPreferenceData(YamlNode node)
+    {
+        if (node is not YamlMappingNode map) throw Section(node, "data", null).Error(node, "data: expected a mapping with paths (the preference files)");
+        try
+        {
+            return new DataSettings { Preference = Datasets.Preference.PreferenceDataConfig.FromYaml(map, source, baseDirectory, "data") };
+        }
+        catch (Datasets.Preference.PreferenceDataException e)
         {
             throw new TrainConfigException(e.Message);
         }

@@ -40,4 +40,8 @@ public sealed record StepReport
 
     /// <summary>MoE: per layer, each expert's share of the step's top-k router choices; null for dense models.</summary>
     public IReadOnlyList<double[]>? ExpertShare { get; init; }
+    /// <summary>The objective's named values for the step (preference runs: <c>rewards/accuracies</c>, …), logged under their own names.</summary>
+    public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+    /// <summary>The same values on the held-out data, on evaluation steps only (logged with TRL's <c>eval_</c> prefix).</summary>
+    public IReadOnlyDictionary<string, double>? HeldOutMetrics { get; init; }
 }

@@ -47,6 +47,8 @@ public sealed class MetricsJsonlSink : IMetricsSink
         if (r.DomainLoss.Count > 1) line["domain_loss"] = ToJson(r.DomainLoss);
         if (r.HeldOutLoss is { Count: > 0 } heldOut) line["val_loss"] = ToJson(heldOut);
         if (r.RouterAuxLoss is { } aux) line["router_aux_loss"] = aux;
+        foreach (var (name, value) in r.Metrics ?? new Dictionary<string, double>()) line[name] = value;
+        foreach (var (name, value) in r.HeldOutMetrics ?? new Dictionary<string, double>()) line["eval_" + name] = value;
         if (r.ExpertShare is { } share)
             line["expert_share"] = new JsonArray(share.Select(layer => (JsonNode)new JsonArray(layer.Select(v => (JsonNode)Math.Round(v, 4)).ToArray())).ToArray());
         _log.Append(line);

@@ -10,4 +10,8 @@ namespace Tsumugi.Training.Objectives;
 /// <param name="RouterAuxLoss">MoE: the load-balancing loss, averaged over the step's micro-batches.</param>
 /// <param name="ExpertShare">MoE: per layer, each expert's share of the step's top-k router choices (sums to 1).</param>
 public sealed record StepLoss(double Loss, double? ZLoss, IReadOnlyDictionary<string, double> DomainLoss,
-    double? RouterAuxLoss = null, IReadOnlyList<double[]>? ExpertShare = null);
+    double? RouterAuxLoss = null, IReadOnlyList<double[]>? ExpertShare = null)
+{
+    /// <summary>Further named values the objective logs (preference runs: TRL's <c>rewards/chosen</c>, <c>logps/rejected</c>, …).</summary>
+    public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+}

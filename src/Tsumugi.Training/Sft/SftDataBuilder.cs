@@ -25,11 +25,7 @@ internal static class SftDataBuilder
     {
         var sft = config.Sft ?? new SftSettings();
         var data = config.Data.Sft ?? throw new InvalidOperationException("not an SFT config");
-        var tokenizerDirectory = config.Model.Tokenizer ?? config.Model.From
-            ?? throw new TrainConfigException($"{config.Source}: model: SFT needs the base model's tokenizer; start from an HF model directory (model.from) or give model.tokenizer");
-        var tokenizer = Guard(() => TokenizerDirectory.LoadForModel(tokenizerDirectory), "model.tokenizer");
-        if (tokenizer.VocabSize > vocabularySize)
-            throw new TrainConfigException($"{tokenizerDirectory}: the tokenizer has {tokenizer.VocabSize:N0} pieces but the model's vocab_size is {vocabularySize:N0}; use the model's own tokenizer");
+        var (tokenizerDirectory, tokenizer) = Tokenizer(config, vocabularySize, "SFT");
         var template = Guard(() => ResolveTemplate(sft.ChatTemplate, tokenizerDirectory, tokenizer, config.BaseDirectory), "sft.chat_template");
         var dataset = Guard(() => SftReader.Read(data), "data");
         if (template is null && dataset.Train.Concat(dataset.Validation).FirstOrDefault(e => !e.IsPlainText) is { } chat)
@@ -56,8 +52,19 @@ internal static class SftDataBuilder
         return new SftRunData(plan, steps, tokenizer, template, samples);
     }
 
+    /// <summary>The base model's tokenizer (model.tokenizer, else model.from), checked against the model's vocabulary.</summary>
+    internal static (string Directory, SpmTokenizer Tokenizer) Tokenizer(TrainConfig config, int vocabularySize, string run)
+    {
+        var directory = config.Model.Tokenizer ?? config.Model.From
+            ?? throw new TrainConfigException($"{config.Source}: model: {run} needs the base model's tokenizer; start from an HF model directory (model.from) or give model.tokenizer");
+        var tokenizer = Guard(() => TokenizerDirectory.LoadForModel(directory), "model.tokenizer");
+        if (tokenizer.VocabSize > vocabularySize)
+            throw new TrainConfigException($"{directory}: the tokenizer has {tokenizer.VocabSize:N0} pieces but the model's vocab_size is {vocabularySize:N0}; use the model's own tokenizer");
+        return (directory, tokenizer);
+    }
+
     /// <summary>A built-in name, a .jinja file, or (null) the model directory's own template.</summary>
-    static ChatTemplate? ResolveTemplate(string? setting, string tokenizerDirectory, SpmTokenizer tokenizer, string baseDirectory)
+    internal static ChatTemplate? ResolveTemplate(string? setting, string tokenizerDirectory, SpmTokenizer tokenizer, string baseDirectory)
     {
         if (setting is null) return ModelChatTemplate.Load(tokenizerDirectory);
         var file = Path.GetFullPath(setting, baseDirectory);
@@ -113,7 +120,7 @@ internal static class SftDataBuilder
         return (rows, efficiency);
     }
 
-    static long Steps(TrainConfig config, long rowsPerStep, int rows, double epochs)
+    internal static long Steps(TrainConfig config, long rowsPerStep, int rows, double epochs)
     {
         var t = config.Train;
         var global = rowsPerStep * t.SeqLength;
@@ -135,7 +142,7 @@ internal static class SftDataBuilder
     static string YamlSectionName<T>(T value) where T : struct, Enum => Common.Config.YamlSection.SnakeCase(value.ToString());
 
     /// <summary>Runs a step of the preflight, turning its data or template error into a config error naming <paramref name="key"/>'s source.</summary>
-    static T Guard<T>(Func<T> step, string key)
+    internal static T Guard<T>(Func<T> step, string key)
     {
         try
         {

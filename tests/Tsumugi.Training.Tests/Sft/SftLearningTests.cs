@@ -61,7 +61,7 @@ public sealed class SftLearningTests : IDisposable
         var c = TrainConfig.Load(config, [
             $"model.from={baseDir}", $"data.paths=[{data}]", "data.system_prompt=", "data.validation_fraction=0.02",
             "sft.epochs=10", "sft.samples=2", "train.seq_length=64", "train.micro_batch_size=16", "train.global_batch_tokens=1024",
-            "schedule.warmup_steps=10", "eval.interval=0", "log.peak_flops=1e11", .. overrides], sft: true);
+            "schedule.warmup_steps=10", "eval.interval=0", "log.peak_flops=1e11", .. overrides], RunKind.Sft);
         using var trainer = Trainer.Open(c, _temp.File("run"), resume: false, TextWriter.Null);
         return trainer.Run();
     }

@@ -80,6 +80,6 @@ public sealed class SftPreflightTests : IDisposable
         var baseDir = _temp.File("base");
         if (!Directory.Exists(baseDir)) TinyModelDirectory.Write(baseDir, KanaTask.Words, seed: 1, contextLength: 128);
         return TrainConfig.Load(Path.Combine(RepoPaths.Configs, "sft-lora-tiny.yaml"),
-            [$"model.from={baseDir}", $"data.paths=[{data}]", "train.seq_length=64", .. overrides], sft: true);
+            [$"model.from={baseDir}", $"data.paths=[{data}]", "train.seq_length=64", .. overrides], RunKind.Sft);
     }
 }

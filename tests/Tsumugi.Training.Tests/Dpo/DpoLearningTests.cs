@@ -1,0 +1,72 @@
+using Tsumugi.Generation;
+using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Chat.Templates;
+using Tsumugi.Training.Config;
+using Tsumugi.Training.Tests.Sft;
+using static TorchSharp.torch;
+
+namespace Tsumugi.Training.Tests.Dpo;
+
+/// <summary>
+/// Preference optimisation teaches a tiny random model to prefer the right answer on held-out prompts: the share of
+/// held-out pairs whose chosen answer the model finds likelier rises from about half to ≥ 90 %, for DPO with full
+/// training and with LoRA (reference = the base with the adapter off), and for the reference-free ORPO and SimPO —
+/// through the configs and engine a user runs.
+/// </summary>
+public sealed class DpoLearningTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+    public void Dispose() => _temp.Dispose();
+
+    static readonly (List<string> Train, List<string> HeldOut) Words = KanaTask.Words3To4(train: 400, heldOut: 60, seed: 11);
+
+    [Theory]
+    [InlineData("dpo-tiny.yaml", "sigmoid", 0.003)]
+    [InlineData("dpo-lora-tiny.yaml", "sigmoid", 0.01)]
+    [InlineData("dpo-tiny.yaml", "orpo", 0.003)]
+    [InlineData("dpo-tiny.yaml", "simpo", 0.003)]
+    public void Dpo_TrainedOnPreferences_PrefersTheChosenAnswerOnHeldOutPrompts(string config, string loss, double lr)
+    {
+        var baseDir = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128);
+        var heldOut = PreferenceKanaTask.Pairs(Words.HeldOut, seed: 5);
+        var before = PreferenceAccuracy(baseDir, null, heldOut);
+        Assert.InRange(before, 0.2, 0.8);
+
+        var data = _temp.File("pairs.jsonl");
+        PreferenceKanaTask.WriteJsonl(data, PreferenceKanaTask.Pairs(Words.Train, seed: 6));
+        var outcome = Train(config, data, baseDir, $"dpo.loss_type={loss}", $"optimizer.lr={lr}", $"optimizer.min_lr={lr / 10}");
+
+        var after = PreferenceAccuracy(config.Contains("lora") ? baseDir : outcome.ModelDirectory!, config.Contains("lora") ? outcome.ModelDirectory : null, heldOut);
+        Assert.True(after >= 0.9, $"{loss}: held-out preference accuracy {before:P0} before, {after:P0} after");
+        Assert.True(outcome.HeldOutMetrics!["rewards/accuracies"] >= 0.8, $"the run's own eval_rewards/accuracies is {outcome.HeldOutMetrics["rewards/accuracies"]:P0}");
+    }
+
+    TrainingOutcome Train(string config, string data, string baseDir, params string[] overrides)
+    {
+        var c = TrainConfig.Load(Path.Combine(RepoPaths.Configs, config), [
+            $"model.from={baseDir}", $"data.paths=[{data}]", "data.validation_fraction=0.1", "dpo.epochs=4", "dpo.samples=0",
+            "train.seq_length=32", "train.micro_batch_size=16", "train.global_batch_tokens=512", "schedule.warmup_steps=5",
+            "eval.interval=0", "log.peak_flops=1e11", .. overrides], RunKind.Preference);
+        using var trainer = Trainer.Open(c, _temp.File("run"), resume: false, TextWriter.Null);
+        return trainer.Run();
+    }
+
+    /// <summary>Share of pairs whose chosen answer has the higher summed log-prob after the llama2-rendered prompt.</summary>
+    static double PreferenceAccuracy(string modelDir, string? adapter, IReadOnlyList<PreferenceKanaTask.Pair> pairs)
+    {
+        using var model = PretrainedModel.Load(modelDir, new PretrainedModelOptions { Adapter = adapter });
+        var template = BuiltInChatTemplates.For(ChatPromptFormat.Llama2);
+        using var noGrad = no_grad();
+        double LogProb(string word, string answer)
+        {
+            var prompt = template.Render([new ChatMessage("user", KanaTask.Instruction(word))], addGenerationPrompt: true);
+            var full = template.Render([new ChatMessage("user", KanaTask.Instruction(word)), new ChatMessage("assistant", answer)], addGenerationPrompt: false);
+            var promptIds = model.Tokenizer.Encode(prompt).Count;
+            var ids = model.Tokenizer.Encode(full).Select(i => (long)i).ToArray();
+            using var input = tensor(ids, [1, ids.Length]);
+            using var scores = model.Model.TokenLogProbs(input, input);
+            return scores[0].narrow(0, promptIds - 1, ids.Length - promptIds).sum().item<float>();
+        }
+        return pairs.Count(p => LogProb(p.Word, p.Chosen) > LogProb(p.Word, p.Rejected)) / (double)pairs.Count;
+    }
+}

@@ -1,0 +1,90 @@
+using System.Text.Json.Nodes;
+using Tsumugi.Training.Config;
+using Tsumugi.Training.Online;
+using Tsumugi.Training.Tests.Sft;
+
+namespace Tsumugi.Training.Tests.Online;
+
+/// <summary>
+/// The online loop through the config a user runs: on a verifiable rule the held-out reward rises over three
+/// iterations, every iteration keeps its answers, rewards and pairs, and a reward that cannot score stops the loop
+/// cleanly with everything kept, continuing with --resume once it works.
+/// </summary>
+public sealed class OnlineDpoLoopTests : IDisposable
+{
+    readonly TempDirectory _temp = new();
+    public void Dispose() => _temp.Dispose();
+
+    static TrainConfig Config(params string[] overrides) =>
+        TrainConfig.Load(Path.Combine(RepoPaths.Configs, "dpo-online-tiny.yaml"), overrides, RunKind.OnlinePreference);
+
+    [Fact]
+    public void HeldOutRewardRisesOverThreeIterations()
+    {
+        var model = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128);
+        var prompts = OnlineKanaTask.WritePrompts(_temp.File("prompts.jsonl"), 84, seed: 2);
+        var run = _temp.File("run");
+        var outcome = new OnlineDpoLoop(Config(OnlineKanaTask.Overrides(model, prompts, iterations: 3)), run, TextWriter.Null).Run(resume: false);
+
+        Assert.True(outcome.Completed, outcome.StopReason);
+        var rewards = outcome.Iterations.Select(i => i.HeldOutReward).ToList();
+        Assert.Equal(4, rewards.Count);
+        Assert.True(rewards[3] >= rewards[0] + 0.3, $"held-out reward per iteration: {string.Join(" → ", rewards.Select(r => r.ToString("0.00")))}");
+        Assert.True(rewards[2] > rewards[0] && rewards[3] > rewards[1], $"not rising: {string.Join(" → ", rewards.Select(r => r.ToString("0.00")))}");
+        for (var i = 1; i <= 3; i++)
+        {
+            var dir = OnlineDpoLoop.IterationDirectory(run, i);
+            var pairs = Lines(Path.Combine(dir, "pairs.jsonl"));
+            Assert.Equal(outcome.Iterations[i].Pairs, pairs.Count);
+            Assert.All(pairs, p => Assert.True((double)p["chosen_reward"]! > (double)p["rejected_reward"]!));
+            Assert.Equal(24, Lines(Path.Combine(dir, "samples.jsonl")).Count);
+            Assert.Equal(24 * 4, Lines(Path.Combine(dir, "samples_rewards.jsonl")).Count);
+        }
+        Assert.True(File.Exists(Path.Combine(run, "summary.json")));
+    }
+
+    [Fact]
+    public void AJudgeThatFailsStopsTheLoopWithEverythingKeptAndResumeScoresTheRest()
+    {
+        var model = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128);
+        var prompts = OnlineKanaTask.WritePrompts(_temp.File("prompts.jsonl"), 40, seed: 2);
+        // The script fails the first time it is asked (prints garbage), then scores by the rule.
+        var script = _temp.File("reward.sh");
+        var flag = _temp.File("failed-once");
+        File.WriteAllText(script, $"""
+            #!/usr/bin/env bash
+            if [ ! -e '{flag}' ]; then touch '{flag}'; cat > /dev/null; echo 'not a number'; exit 0; fi
+            python3 -c 'import sys, json, re
+            for line in sys.stdin:
+                r = json.loads(line); print(1 if re.match("{OnlineKanaTask.Rule}", r["response"]) else 0)'
+            """);
+        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string[] overrides = [.. OnlineKanaTask.Overrides(model, prompts, iterations: 1), "online.reward.type=script", $"online.reward.command={script}", "online.reward.pattern="];
+        var run = _temp.File("run");
+
+        var stopped = new OnlineDpoLoop(Config(overrides), run, TextWriter.Null).Run(resume: false);
+        Assert.False(stopped.Completed);
+        Assert.Contains("could not be scored", stopped.StopReason);
+        var first = OnlineDpoLoop.IterationDirectory(run, 0);
+        Assert.NotEmpty(Lines(Path.Combine(first, "held_out_failures.jsonl")));
+        var sampled = File.ReadAllText(Path.Combine(first, "held_out.jsonl"));
+
+        var resumed = new OnlineDpoLoop(Config(overrides), run, TextWriter.Null).Run(resume: true);
+        Assert.True(resumed.Completed, resumed.StopReason);
+        Assert.Equal(sampled, File.ReadAllText(Path.Combine(first, "held_out.jsonl"))); // nothing sampled again
+        Assert.Equal(12 * 4, Lines(Path.Combine(first, "held_out_rewards.jsonl")).Count);
+    }
+
+    [Theory]
+    [InlineData("data.paths=[x.jsonl]", "writes each iteration's pairs itself")]
+    [InlineData("online.reward=", "online.reward")]
+    [InlineData("online.samples_per_prompt=1", "online.samples_per_prompt")]
+    public void BadConfigsNameTheKey(string overrideText, string expected)
+    {
+        var e = Assert.Throws<TrainConfigException>(() => Config("model.from=/nonexistent", overrideText));
+        Assert.Contains(expected, e.Message);
+    }
+
+    internal static List<JsonObject> Lines(string path) =>
+        File.ReadLines(path).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject()).ToList();
+}
