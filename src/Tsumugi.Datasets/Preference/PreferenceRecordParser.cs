@@ -87,7 +87,7 @@ internal sealed class PreferenceRecordParser(PreferenceShape.FileShape shape, Pr
             if (shared == 0)
                 throw new RecordProblem(PreferenceRejectReason.NoSharedPrompt, $"no '{columns.PromptName}' column, and '{columns.ChosenName}' and '{columns.RejectedName}' share no leading message to be the prompt; add the prompt column (or set columns.prompt)");
             if (chosen[shared - 1].Role != SftRoles.User && shared < Math.Min(chosen.Count, rejected.Count))
-                throw new RecordProblem(SftRejectReason.BadRoleOrder, $"'{columns.ChosenName}' and '{columns.RejectedName}' part after a {chosen[shared - 1].Role} turn (message {shared - 1}); the shared prompt must end with a user turn, so that each answer is the assistant's");
+                throw new RecordProblem(SftRejectReason.BadRoleOrder, $"'{columns.ChosenName}' and '{columns.RejectedName}' part after message {shared - 1} ({chosen[shared - 1].Role}); the shared prompt must end with a user turn, so that each answer is the assistant's");
             prompt = chosen[..shared];
             (chosen, rejected) = (chosen[shared..], rejected[shared..]);
         }
@@ -107,7 +107,7 @@ internal sealed class PreferenceRecordParser(PreferenceShape.FileShape shape, Pr
         var completionValue = Present(r, columns.CompletionName);
         var labelValue = Present(r, columns.LabelName);
         if (labelValue.ValueKind is not (JsonValueKind.True or JsonValueKind.False))
-            throw new RecordProblem(PreferenceRejectReason.BadLabel, $"'{columns.LabelName}' is {(labelValue.ValueKind == JsonValueKind.String ? $"the string {labelValue.GetRawText()}" : $"a {Kind(labelValue)} ({labelValue.GetRawText()})")}; a label is true (desirable) or false (undesirable)");
+            throw new RecordProblem(PreferenceRejectReason.BadLabel, $"'{columns.LabelName}' is {(labelValue.ValueKind == JsonValueKind.String ? $"the string {labelValue.GetRawText()}" : $"{AKind(labelValue)} ({labelValue.GetRawText()})")}; a label is true (desirable) or false (undesirable)");
         var plain = SameKind([(columns.PromptName, promptValue), (columns.CompletionName, completionValue)]);
         IReadOnlyList<SftMessage> prompt, completion;
         if (plain)
@@ -137,7 +137,7 @@ internal sealed class PreferenceRecordParser(PreferenceShape.FileShape shape, Pr
         if (values.All(v => v.Value.ValueKind == JsonValueKind.String)) return true;
         if (values.All(v => v.Value.ValueKind == JsonValueKind.Array)) return false;
         throw new RecordProblem(SftRejectReason.WrongType,
-            $"{string.Join(", ", values.Select(v => $"'{v.Field}' is a {Kind(v.Value)}"))}; all must be strings or all message lists");
+            $"{string.Join(", ", values.Select(v => $"'{v.Field}' is {AKind(v.Value)}"))}; all must be strings or all message lists");
     }
 
     /// <summary>A column's value; absent or null is a missing column.</summary>

@@ -85,4 +85,7 @@ internal static class RecordValues
 
     /// <summary>The JSON kind in lower case ("number", "array"…), for messages.</summary>
     public static string Kind(JsonElement e) => e.ValueKind.ToString().ToLowerInvariant();
+
+    /// <summary>The JSON kind with its article ("an array", "a string"), for messages.</summary>
+    public static string AKind(JsonElement e) => Kind(e) is var k && k[0] is 'a' or 'o' or 'u' ? $"an {k}" : $"a {k}";
 }

@@ -50,7 +50,7 @@ public class PreferenceValidationTests
         Assert.Contains("'prompt' is null", report.Samples[SftRejectReason.MissingColumn][1].Detail);
         Assert.Equal("prompt + 'chosen': message 0 (user) is empty", report.Samples[SftRejectReason.EmptyTurn][0].Detail);
         Assert.Contains("'chosen' opens with a user turn", report.Samples[SftRejectReason.BadRoleOrder][0].Detail);
-        Assert.Contains("'prompt' is a string, 'chosen' is a array, 'rejected' is a string; all must be strings or all message lists", report.Samples[SftRejectReason.WrongType][0].Detail);
+        Assert.Contains("'prompt' is a string, 'chosen' is an array, 'rejected' is a string; all must be strings or all message lists", report.Samples[SftRejectReason.WrongType][0].Detail);
         Assert.Equal(9, report.Samples[SftRejectReason.MalformedJson][0].Location.Line);
         Assert.Contains($"  identical_pair: 2\n    {file}:4: 'chosen' and 'rejected' are the same", report.Summary());
         Assert.StartsWith("Preference data (paired): 10 records in 1 file(s); 1 kept (1 train, 0 validation), 9 rejected\n", report.Summary());
@@ -84,7 +84,7 @@ public class PreferenceValidationTests
     [InlineData("""{"chosen": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "rejected": [{"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}]}""", PreferenceRejectReason.NoSharedPrompt, "share no leading message")]
     [InlineData("""{"chosen": "赤い花", "rejected": "青い花"}""", PreferenceRejectReason.NoSharedPrompt, "begin differently")]
     [InlineData("""{"chosen": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "rejected": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}]}""", PreferenceRejectReason.IdenticalPair, "same conversation")]
-    [InlineData("""{"chosen": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}], "rejected": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "e"}, {"role": "assistant", "content": "f"}]}""", SftRejectReason.BadRoleOrder, "part after a assistant turn (message 1)")]
+    [InlineData("""{"chosen": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}, {"role": "assistant", "content": "d"}], "rejected": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "e"}, {"role": "assistant", "content": "f"}]}""", SftRejectReason.BadRoleOrder, "part after message 1 (assistant)")]
     [InlineData("""{"chosen": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}], "rejected": [{"role": "user", "content": "a"}, {"role": "assistant", "content": "b"}, {"role": "user", "content": "c"}]}""", SftRejectReason.EmptyTurn, "'chosen' holds no message after the prompt")]
     public void Read_ImplicitPromptThatCannotBeExtracted_RejectedWithReason(string line, string reason, string detail)
     {
