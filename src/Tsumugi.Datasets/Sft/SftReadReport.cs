@@ -1,51 +1,22 @@
-using System.Globalization;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using Tsumugi.Common;
 
 namespace Tsumugi.Datasets.Sft;
 
 /// <summary>
-/// What reading the SFT data found: records read and kept, every rejected record counted by reason with the first
-/// few kept as examples, and all of them available for <c>rejects.jsonl</c>. The engine adds its own rejects (too
-/// long after tokenization) through <see cref="Reject(SftExample, string, string)"/>.
+/// What reading the SFT data found (<see cref="RecordReadReport"/>), with the format each file was read as. The
+/// engine adds its own rejects (too long after tokenization) through <see cref="Reject(SftExample, string, string)"/>.
 /// </summary>
-public sealed class SftReadReport
+public sealed class SftReadReport : RecordReadReport
 {
-    /// <summary>How many rejects of each reason <see cref="Samples"/> keeps.</summary>
-    public const int SamplesPerReason = 3;
-
-    private readonly SortedDictionary<string, long> _byReason = new(StringComparer.Ordinal);
-    private readonly SortedDictionary<string, List<SftReject>> _samples = new(StringComparer.Ordinal);
-    private readonly List<SftReject> _rejects = [];
     private readonly SortedDictionary<string, SftFormat> _formats = new(StringComparer.Ordinal);
-
-    public long RecordsRead { get; internal set; }
-    public long Accepted { get; internal set; }
-    public long Rejected => _rejects.Count;
-    public int TrainCount { get; internal set; }
-    public int ValidationCount { get; internal set; }
 
     /// <summary>Examples longer than the sequence length that were truncated (set by the packing plan's caller).</summary>
     public long Truncated { get; set; }
-
-    public IReadOnlyDictionary<string, long> RejectedByReason => _byReason;
-    public IReadOnlyDictionary<string, List<SftReject>> Samples => _samples;
-    public IReadOnlyList<SftReject> Rejects => _rejects;
 
     /// <summary>The format each file was read as (detected or configured).</summary>
     public IReadOnlyDictionary<string, SftFormat> Formats => _formats;
 
     internal void AddFile(string path, SftFormat format) => _formats[path] = format;
-
-    public void Reject(SftReject reject)
-    {
-        _rejects.Add(reject);
-        _byReason[reject.Reason] = _byReason.GetValueOrDefault(reject.Reason) + 1;
-        var samples = _samples.TryGetValue(reject.Reason, out var list) ? list : _samples[reject.Reason] = [];
-        if (samples.Count < SamplesPerReason) samples.Add(reject);
-    }
 
     /// <summary>Rejects an example found unusable after reading (e.g. <see cref="SftRejectReason.TooLong"/>).</summary>
     public void Reject(SftExample example, string reason, string detail)
@@ -54,52 +25,5 @@ public sealed class SftReadReport
         Reject(new SftReject(example.Location, reason, detail, new JsonObject { ["messages"] = messages }.ToJsonString()));
     }
 
-    /// <summary>
-    /// Writes every reject as one JSON line <c>{file, line, record, reason, detail, data}</c> (data: the record as read),
-    /// atomically; call again after adding rejects, it rewrites the file.
-    /// </summary>
-    public void WriteRejects(string path)
-    {
-        var text = new StringBuilder();
-        foreach (var r in _rejects)
-        {
-            JsonNode? data;
-            try
-            {
-                data = JsonNode.Parse(r.RecordJson);
-            }
-            catch (JsonException)
-            {
-                data = JsonValue.Create(r.RecordJson); // a malformed line is kept as the text it was
-            }
-            var line = new JsonObject
-            {
-                ["file"] = r.Location.File,
-                ["line"] = r.Location.Line,
-                ["record"] = r.Location.Record,
-                ["reason"] = r.Reason,
-                ["detail"] = r.Detail,
-                ["data"] = data,
-            };
-            text.Append(line.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping })).Append('\n');
-        }
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (directory is not null) Directory.CreateDirectory(directory);
-        AtomicFile.WriteAllText(path, text.ToString());
-    }
-
-    /// <summary>A few lines for the console and the run log: totals, then each reason with its first examples.</summary>
-    public string Summary()
-    {
-        var s = new StringBuilder();
-        s.Append(CultureInfo.InvariantCulture, $"SFT data: {RecordsRead} records in {_formats.Count} file(s); {Accepted} kept ({TrainCount} train, {ValidationCount} validation), {Rejected} rejected");
-        if (Truncated > 0) s.Append(CultureInfo.InvariantCulture, $", {Truncated} truncated to the sequence length");
-        s.Append('\n');
-        foreach (var (reason, count) in _byReason)
-        {
-            s.Append(CultureInfo.InvariantCulture, $"  {reason}: {count}\n");
-            foreach (var sample in _samples[reason]) s.Append(CultureInfo.InvariantCulture, $"    {sample.Location}: {sample.Detail}\n");
-        }
-        return s.ToString();
-    }
+    public override string Summary() => Summary("SFT data", _formats.Count, Truncated);
 }

@@ -1,5 +1,3 @@
-using Tsumugi.Corpus.Reading;
-
 namespace Tsumugi.Datasets.Sft;
 
 /// <summary>
@@ -51,22 +49,6 @@ public static class SftReader
     // Records before the first object can only be rejects (malformed JSON or a non-object): any format reports them.
     private static readonly SftRecordParser MalformedOnly = new(SftFormat.Openai, new SftColumns(), null);
 
-    private static List<string> ExpandPaths(IReadOnlyList<string> paths)
-    {
-        foreach (var path in paths)
-            if (File.Exists(path) && !SftRecordSource.IsSftFile(path))
-                throw new SftDataException($"data.paths: {path} is not an SFT file type (expected .jsonl, .json or .parquet, optionally .gz or .zst)");
-        List<string> files;
-        try
-        {
-            // Folders may hold other files (a README, the rejects of an earlier run as .txt…): only SFT types are read.
-            files = InputFiles.Expand(paths, out _).Where(SftRecordSource.IsSftFile).ToList();
-        }
-        catch (IOException e)
-        {
-            throw new SftDataException($"data.paths: {e.Message}");
-        }
-        if (files.Count == 0) throw new SftDataException($"data.paths: no .jsonl, .json or .parquet files in {string.Join(", ", paths)}");
-        return files;
-    }
+    private static List<string> ExpandPaths(IReadOnlyList<string> paths) =>
+        RecordFiles.Expand(paths, "an SFT", message => new SftDataException(message));
 }

@@ -1,5 +1,5 @@
-using System.Text;
 using System.Text.Json;
+using static Tsumugi.Datasets.Sft.RecordValues;
 
 namespace Tsumugi.Datasets.Sft;
 
@@ -9,12 +9,6 @@ namespace Tsumugi.Datasets.Sft;
 /// </summary>
 internal sealed class SftRecordParser(SftFormat format, SftColumns columns, string? systemPrompt)
 {
-    /// <summary>A problem found while converting; becomes an <see cref="SftReject"/>.</summary>
-    private sealed class RecordProblem(string reason, string detail) : Exception(detail)
-    {
-        public string Reason { get; } = reason;
-    }
-
     public (SftExample? Example, SftReject? Reject) Parse(SftRawRecord record)
     {
         if (record.Error is not null) return (null, new SftReject(record.Location, SftRejectReason.MalformedJson, record.Error, record.Json));
@@ -101,74 +95,5 @@ internal sealed class SftRecordParser(SftFormat format, SftColumns columns, stri
         return messages;
     }
 
-    private List<SftMessage> Messages(JsonElement list, string field)
-    {
-        if (list.ValueKind != JsonValueKind.Array)
-            throw new RecordProblem(SftRejectReason.WrongType, $"'{field}' is a {Kind(list)}, not a list of messages");
-        var result = new List<SftMessage>();
-        var i = 0;
-        foreach (var m in list.EnumerateArray())
-        {
-            if (m.ValueKind != JsonValueKind.Object)
-                throw new RecordProblem(SftRejectReason.WrongType, $"{field}[{i}] is a {Kind(m)}, not a message object");
-            var roleField = columns.Role ?? (m.TryGetProperty("role", out _) ? "role" : "from");
-            var contentField = columns.Content ?? (m.TryGetProperty("content", out _) ? "content" : "value");
-            if (!m.TryGetProperty(roleField, out var roleValue) || roleValue.ValueKind != JsonValueKind.String)
-                throw new RecordProblem(SftRejectReason.MissingColumn, $"{field}[{i}] has no string '{roleField}' (fields: {Fields(m)}); set columns.role");
-            var role = SftRoles.Normalize(roleValue.GetString()!)
-                ?? throw new RecordProblem(SftRejectReason.UnknownRole, $"{field}[{i}] has role '{roleValue.GetString()}'; SFT trains on system, user (human) and assistant (gpt) turns only");
-            if (!m.TryGetProperty(contentField, out var content))
-                throw new RecordProblem(SftRejectReason.MissingColumn, $"{field}[{i}] has no '{contentField}' (fields: {Fields(m)}); set columns.content");
-            result.Add(new SftMessage(role, Text(content, $"{field}[{i}].{contentField}")));
-            i++;
-        }
-        return result;
-    }
-
-    /// <summary>A message's text: a string, or OpenAI's list of parts of which only <c>{type: text, text}</c> is text.</summary>
-    private static string Text(JsonElement content, string where)
-    {
-        switch (content.ValueKind)
-        {
-            case JsonValueKind.String:
-                return content.GetString()!;
-            case JsonValueKind.Null:
-                throw new RecordProblem(SftRejectReason.NonTextContent, $"{where} is null (a tool call?); SFT needs text");
-            case JsonValueKind.Array:
-                var text = new StringBuilder();
-                var k = 0;
-                foreach (var part in content.EnumerateArray())
-                {
-                    var type = part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null;
-                    if (type != "text" || !part.TryGetProperty("text", out var value) || value.ValueKind != JsonValueKind.String)
-                        throw new RecordProblem(SftRejectReason.NonTextContent, $"{where}[{k}] is a '{type ?? Kind(part)}' part; only {{type: text, text}} parts can be trained on");
-                    text.Append(value.GetString());
-                    k++;
-                }
-                return text.ToString();
-            default:
-                throw new RecordProblem(SftRejectReason.WrongType, $"{where} is a {Kind(content)}, not text");
-        }
-    }
-
-    private static JsonElement Required(JsonElement r, string field) =>
-        r.TryGetProperty(field, out var v)
-            ? v
-            : throw new RecordProblem(SftRejectReason.MissingColumn, $"no column '{field}' (columns: {Fields(r)})");
-
-    private static string RequiredString(JsonElement r, string field)
-    {
-        var v = Required(r, field);
-        return v.ValueKind == JsonValueKind.String ? v.GetString()! : throw new RecordProblem(SftRejectReason.WrongType, $"'{field}' is a {Kind(v)}, not text");
-    }
-
-    private static string? OptionalString(JsonElement r, string field)
-    {
-        if (!r.TryGetProperty(field, out var v) || v.ValueKind == JsonValueKind.Null) return null;
-        return v.ValueKind == JsonValueKind.String ? v.GetString() : throw new RecordProblem(SftRejectReason.WrongType, $"'{field}' is a {Kind(v)}, not text");
-    }
-
-    private static string Fields(JsonElement o) => string.Join(", ", o.EnumerateObject().Select(p => p.Name));
-
-    private static string Kind(JsonElement e) => e.ValueKind.ToString().ToLowerInvariant();
+    private List<SftMessage> Messages(JsonElement list, string field) => RecordValues.Messages(list, field, columns.Role, columns.Content);
 }

@@ -54,6 +54,20 @@ public class SftSplitTests
     }
 
     [Fact]
+    public void Split_TinySetAllHashedBelowTheFraction_StillTrainsOnOne()
+    {
+        var examples = Examples(2);
+        // A seed under which both examples hash below one half: without the guard, everything would be held out.
+        var seed = Enumerable.Range(0, 1000).First(s => examples.All(e => SftSplit.Unit(e, s) < 0.5));
+
+        var (train, validation) = SftSplit.Split(examples, 0.5, seed);
+
+        var kept = Assert.Single(train);
+        Assert.Single(validation);
+        Assert.True(SftSplit.Unit(kept, seed) > SftSplit.Unit(validation[0], seed));
+    }
+
+    [Fact]
     public void Read_ValidationFraction_SplitsAndReports()
     {
         using var dir = new TempDirectory();
