@@ -9,8 +9,9 @@ namespace Tsumugi.Evaluation.Judging;
 /// Sends judge prompts to any OpenAI-compatible endpoint through the official OpenAI .NET client and turns every
 /// outcome into a <see cref="JudgeVerdict"/>: a score, or a counted failure with the raw output and error kept —
 /// never an exception, so one bad answer from the judge cannot lose a whole evaluation.
-/// Timeouts, connection failures, 408, 429 and 5xx are retried <see cref="JudgeSettings.Retries"/> times; other 4xx
-/// (bad key, unknown model) fail at once, since repeating them cannot help. Thread-safe (ChatClient is).
+/// Timeouts, connection failures, 408, 429 and 5xx are retried <see cref="JudgeSettings.Retries"/> times (answers
+/// without a verdict too, when <see cref="JudgeSettings.RetryWithoutVerdict"/>); other 4xx (bad key, unknown model)
+/// fail at once, since repeating them cannot help. Thread-safe (ChatClient is).
 /// </summary>
 public sealed class JudgeClient
 {
@@ -34,6 +35,8 @@ public sealed class JudgeClient
         var options = new ChatCompletionOptions { Temperature = (float)_settings.Temperature, MaxOutputTokenCount = _settings.MaxTokens };
         List<ChatMessage> messages = [new SystemChatMessage(prompt.System), new UserChatMessage(prompt.User)];
         string failure = JudgeFailure.Error, error = "";
+        string? output = null;
+        long promptTokens = 0, completionTokens = 0;
         int attempt = 0;
         while (attempt <= _settings.Retries)
         {
@@ -45,10 +48,12 @@ public sealed class JudgeClient
             try
             {
                 var completion = (await _chat.CompleteChatAsync(messages, options, timeout.Token).ConfigureAwait(false)).Value;
-                var text = string.Concat(completion.Content.Select(part => part.Text));
-                return VerdictParser.Parse(text) is { } score
-                    ? new JudgeVerdict(score, text, null, null, attempt)
-                    : new JudgeVerdict(null, text, JudgeFailure.NoVerdict, "the judge's answer has no [[rating]]", attempt);
+                promptTokens += completion.Usage?.InputTokenCount ?? 0;
+                completionTokens += completion.Usage?.OutputTokenCount ?? 0;
+                output = string.Concat(completion.Content.Select(part => part.Text));
+                if (VerdictParser.Parse(output) is { } score)
+                    return new JudgeVerdict(score, output, null, null, attempt, promptTokens, completionTokens);
+                (failure, error, transient) = (JudgeFailure.NoVerdict, "the judge's answer has no [[rating]]", _settings.RetryWithoutVerdict);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -71,7 +76,21 @@ public sealed class JudgeClient
             }
             if (!transient) break;
         }
-        return new JudgeVerdict(null, null, failure, error, attempt);
+        // The output is the last answer the judge gave, kept for auditing only when the last attempt produced it.
+        return new JudgeVerdict(null, failure == JudgeFailure.NoVerdict ? output : null, failure, error, attempt, promptTokens, completionTokens);
+    }
+
+    /// <summary>
+    /// Judges every prompt, at most <see cref="JudgeSettings.Concurrency"/> requests at a time, and returns the verdicts
+    /// in prompt order whatever order they finish in.
+    /// </summary>
+    public async Task<IReadOnlyList<JudgeVerdict>> JudgeAllAsync(IReadOnlyList<JudgePrompt> prompts, CancellationToken cancellationToken = default)
+    {
+        var verdicts = new JudgeVerdict[prompts.Count];
+        await Parallel.ForEachAsync(Enumerable.Range(0, prompts.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = _settings.Concurrency, CancellationToken = cancellationToken },
+            async (i, ct) => verdicts[i] = await JudgeAsync(prompts[i], ct).ConfigureAwait(false)).ConfigureAwait(false);
+        return verdicts;
     }
 
     /// <summary>The client's message (status line plus the response body) on one line, capped: enough to see why.</summary>

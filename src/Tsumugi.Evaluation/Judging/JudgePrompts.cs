@@ -15,14 +15,15 @@ public static class JudgePrompts
 {
     public const string System = "あなたは有益なアシスタントです。";
 
-    const string Rating = "説明の後に、1から10までの点数を必ず「[[評価]]」という形式で書いてください。例：「評価：[[5]]」";
+    // Internal: the reward judge's default templates (Rewards/JudgeRewardTemplate) use the same wording.
+    internal const string Rating = "説明の後に、1から10までの点数を必ず「[[評価]]」という形式で書いてください。例：「評価：[[5]]」";
 
-    const string General =
+    internal const string General =
         "公平な審査員として、AIアシスタントの回答の質を評価してください。有用性、質問との関連性、正確さ、深さ、創造性、"
         + "詳しさを考慮してください。ユーザーと異なる言語で回答している場合は減点してください。"
         + "まず評価の理由を短く説明し、できるだけ客観的に判断してください。";
 
-    const string Math =
+    internal const string Math =
         "公平な審査員として、AIアシスタントの回答の質を評価してください。正しさと有用性を重視してください。"
         + "参照回答と比べてアシスタントの回答の誤りを見つけ、指摘して正してください。ユーザーと異なる言語で回答している場合は減点してください。"
         + "まず評価の理由を短く説明し、できるだけ客観的に判断してください。";

@@ -17,6 +17,13 @@ public sealed record JudgeSettings
     public int MaxTokens { get; init; } = 2048;
     public double Temperature { get; init; }
 
+    /// <summary>
+    /// Whether an answer without a <c>[[rating]]</c> is asked again (counted against <see cref="Retries"/>). Off for
+    /// MT-Bench, which reports such answers as FastChat does; on for reward scoring, where a sampled judge often
+    /// complies on a second try and every missing score loses a preference pair.
+    /// </summary>
+    public bool RetryWithoutVerdict { get; init; }
+
     /// <summary>Pause before retry n (1-based) is n times this: a busy server gets some air.</summary>
     public TimeSpan RetryDelay { get; init; } = TimeSpan.FromSeconds(1);
 
