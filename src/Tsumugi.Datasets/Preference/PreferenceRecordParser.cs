@@ -37,7 +37,10 @@ internal sealed class PreferenceRecordParser(PreferenceShape.FileShape shape, Pr
     {
         var chosen = Present(r, columns.ChosenName);
         var rejected = Present(r, columns.RejectedName);
-        JsonElement? prompt = shape.ExplicitPrompt ? Present(r, columns.PromptName) : null;
+        // A file that opened without a prompt column may still give one record its prompt: that record is explicit.
+        JsonElement? prompt = shape.ExplicitPrompt || (r.TryGetProperty(columns.PromptName, out var own) && own.ValueKind != JsonValueKind.Null)
+            ? Present(r, columns.PromptName)
+            : null;
         var plain = SameKind(prompt is { } p ? [(columns.PromptName, p), (columns.ChosenName, chosen), (columns.RejectedName, rejected)] : [(columns.ChosenName, chosen), (columns.RejectedName, rejected)]);
         var example = plain ? PlainPair(prompt, chosen, rejected, location) : ConversationPair(prompt, chosen, rejected, location);
         Check(example.Prompt, example.Chosen, columns.ChosenName);

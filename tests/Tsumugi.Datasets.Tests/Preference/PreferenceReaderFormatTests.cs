@@ -54,6 +54,20 @@ public class PreferenceReaderFormatTests
         Assert.Equal([new SftMessage(SftRoles.Assistant, "何？")], pair.Rejected);
     }
 
+    [Fact]
+    public void Read_ImplicitPromptFile_RecordWithItsOwnPromptIsExplicit()
+    {
+        using var dir = new TempDirectory();
+        var file = SftFiles.Lines(dir.File("mixed.jsonl"), ImplicitConversationPair, ConversationPair, TextPair.Replace("\"prompt\"", "\"note\""));
+
+        var data = PreferenceReader.Read(Config(file));
+
+        Assert.Equal([true, false], data.Train.Select(p => p.IsImplicitPrompt));
+        Assert.Equal("富士山の高さは？", data.Train[1].Prompt[0].Content);
+        // Without a prompt, "東京です。" and "大阪です。" share no leading text: counted, not guessed.
+        Assert.Equal(PreferenceRejectReason.NoSharedPrompt, Assert.Single(data.Report.Rejects).Reason);
+    }
+
     [Theory]
     [InlineData("The sky is blue.", "The sky is green.", "The sky is", " blue.", " green.")] // TRL's own example: the space goes with the answers
     [InlineData("答えは東京です。", "答えは大阪です。", "答えは", "東京です。", "大阪です。")]
