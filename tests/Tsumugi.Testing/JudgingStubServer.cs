@@ -32,7 +32,12 @@ public sealed class JudgingStubServer : IAsyncDisposable
     readonly Func<JsonObject, Rule> _choose;
     readonly WebApplication _app;
 
+    int _inFlight, _maxInFlight;
+
     public ConcurrentQueue<Request> Requests { get; } = new();
+
+    /// <summary>The most requests the stub was answering at one moment: what a client's concurrency limit must bound.</summary>
+    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
     public string BaseUrl { get; }
 
     JudgingStubServer(Func<JsonObject, Rule> choose, WebApplication app, string baseUrl) => (_choose, _app, BaseUrl) = (choose, app, baseUrl);
@@ -68,6 +73,15 @@ public sealed class JudgingStubServer : IAsyncDisposable
     public List<Request> RequestsContaining(string text) => Requests.Where(r => r.User.Contains(text, StringComparison.Ordinal)).ToList();
 
     async Task Answer(HttpContext ctx)
+    {
+        var now = Interlocked.Increment(ref _inFlight);
+        for (int seen = Volatile.Read(ref _maxInFlight); now > seen; seen = Volatile.Read(ref _maxInFlight))
+            if (Interlocked.CompareExchange(ref _maxInFlight, now, seen) == seen) break;
+        try { await Respond(ctx); }
+        finally { Interlocked.Decrement(ref _inFlight); }
+    }
+
+    async Task Respond(HttpContext ctx)
     {
         var body = (await JsonNode.ParseAsync(ctx.Request.Body))!.AsObject();
         var request = new Request(ctx.Request.Headers.Authorization.ToString(), body);

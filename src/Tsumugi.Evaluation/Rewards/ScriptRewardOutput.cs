@@ -54,7 +54,7 @@ internal static class ScriptRewardOutput
             var reward = obj["reward"] is JsonValue rv && rv.TryGetValue<double>(out var d) && double.IsFinite(d) ? d : (double?)null;
             found[id] = found.ContainsKey(id)
                 ? (null, $"stdout line {number}: id '{Short(id)}' appears twice")
-                : (reward, reward is null ? $"stdout line {number}: \"reward\" is {obj["reward"]?.ToJsonString() ?? "missing"}, not a finite number" : null);
+                : (reward, reward is null ? $"stdout line {number}: \"reward\" is {(obj.ContainsKey("reward") ? obj["reward"]?.ToJsonString() ?? "null" : "missing")}, not a finite number" : null);
         }
         return requests.Select(r => found.TryGetValue(r.Id, out var f)
             ? f.Value is { } v ? RewardScore.Of(r.Id, v) : RewardScore.Failed(r.Id, RewardFailureKinds.ScriptOutput, f.Problem + stderrTail)
