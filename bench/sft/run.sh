@@ -13,9 +13,10 @@
 # Usage: bench/sft/run.sh [ROUNDS=3]   (needs python3, /usr/bin/time, bc)
 #        TSUMUGI=/path/to/tsumugi bench/sft/run.sh 3   (use an already built CLI instead of building one)
 #        STEPS=10 MBS=2 PRESET=125m bench/sft/run.sh   (steps per run incl. the 2 dropped, rows per step, part 1's model)
+#        PART=2 bench/sft/run.sh 2   (only comparison 2: full SFT vs LoRA; PART=1 only comparison 1)
 source "$(dirname "$0")/../lib.sh"
 rounds="${1:-3}"
-steps="${STEPS:-10}"; mbs="${MBS:-2}"; preset="${PRESET:-125m}"; seq=256
+steps="${STEPS:-10}"; mbs="${MBS:-2}"; preset="${PRESET:-125m}"; part="${PART:-all}"; seq=256
 bench_init sftbench
 configs="$root/configs"
 [ -f data/ja.txt ] || python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" data >/dev/null
@@ -51,6 +52,8 @@ echo "start: $(uptime); $(nproc) cores; $steps steps × $mbs rows × $seq tokens
 echo -e "run\twall_s\tpeak_rss_kb\tcpu_s\tload"
 # With PRESET=125m the full-SFT arm serves both comparisons (3 arms a round), else part 1 has its own SFT arm.
 order=(pretrain sft-full-125m sft-lora-125m); [ "$preset" != 125m ] && order=(pretrain "sft-full-$preset" sft-full-125m sft-lora-125m)
+[ "$part" = 1 ] && order=(pretrain "sft-full-$preset")
+[ "$part" = 2 ] && order=(sft-full-125m sft-lora-125m)
 for r in $(seq "$rounds"); do
   for name in "${order[@]}"; do
     case $name in
@@ -78,12 +81,14 @@ for name in proc:
     print(f"{name:18s} tokens/s median {m[name]['speed']:8.1f} (rounds {m[name]['speeds']}), packing {m[name]['eff']:.1f} % → "
           f"{m[name]['speed'] * m[name]['eff'] / 100:8.1f} example tokens/s; peak RSS {m[name]['rss']:7.0f} MB, step RSS "
           f"{m[name]['step_rss']:7.0f} MB; wall {m[name]['wall']:6.1f} s; load after {m[name]['loads']}")
-pre, sft = m[f"pretrain-{sys.argv[3]}"], m[f"sft-full-{sys.argv[3]}"]
-r1 = sft["speed"] / pre["speed"]; r1e = r1 * sft["eff"] / 100
-print(f"1. SFT / pretraining tokens/s ({sys.argv[3]}): {r1:.3f} (row positions), {r1e:.3f} (example tokens only); goal ≥ 0.90: "
-      f"{'met' if r1 >= 0.9 else 'NOT met'}")
-full, lora = m["sft-full-125m"], m["sft-lora-125m"]
-rr, rs = lora["rss"] / full["rss"], lora["speed"] / full["speed"]
-print(f"2. LoRA / full (125m): peak RSS {rr:.3f} (goal ≤ 0.60: {'met' if rr <= 0.6 else 'NOT met'}), step RSS "
-      f"{lora['step_rss'] / full['step_rss']:.3f}; tokens/s {rs:.3f} (goal ≥ 1.25: {'met' if rs >= 1.25 else 'NOT met'})")
+if f"pretrain-{sys.argv[3]}" in m:
+  pre, sft = m[f"pretrain-{sys.argv[3]}"], m[f"sft-full-{sys.argv[3]}"]
+  r1 = sft["speed"] / pre["speed"]; r1e = r1 * sft["eff"] / 100
+  print(f"1. SFT / pretraining tokens/s ({sys.argv[3]}): {r1:.3f} (row positions), {r1e:.3f} (example tokens only); goal ≥ 0.90: "
+        f"{'met' if r1 >= 0.9 else 'NOT met'}")
+if "sft-lora-125m" in m:
+  full, lora = m["sft-full-125m"], m["sft-lora-125m"]
+  rr, rs = lora["rss"] / full["rss"], lora["speed"] / full["speed"]
+  print(f"2. LoRA / full (125m): peak RSS {rr:.3f} (goal ≤ 0.60: {'met' if rr <= 0.6 else 'NOT met'}), step RSS "
+        f"{lora['step_rss'] / full['step_rss']:.3f}; tokens/s {rs:.3f} (goal ≥ 1.25: {'met' if rs >= 1.25 else 'NOT met'})")
 PY

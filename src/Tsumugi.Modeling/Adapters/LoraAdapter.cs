@@ -18,6 +18,7 @@ public sealed partial class LoraAdapter : IDisposable
     readonly List<SavedModuleParameter> _saved;
     readonly List<(Parameter Parameter, bool RequiresGrad)> _frozen = [];
     bool _attached;
+    int _bypassDepth;
 
     LoraAdapter(LlamaForCausalLM model, LoraConfig config, List<LoraLayer> layers, List<SavedModuleParameter> saved)
     {
@@ -100,6 +101,66 @@ public sealed partial class LoraAdapter : IDisposable
         Release(restoreSavedModules: false);
     }
 
+    /// <summary>
+    /// Switches the adapter off until the returned handle is disposed: every wrapped projection computes only W x + b and
+    /// the modules_to_save hold their values from before training, so the model gives the base model's outputs — DPO's
+    /// reference model without a second copy of the weights. Disposing switches it back on (the trained
+    /// modules_to_save values return bit for bit). Nested bypasses are allowed; the outermost one switches.
+    /// </summary>
+    /// <remarks>
+    /// The modules_to_save are switched by copying values into the same parameters (the optimizer holds them), which
+    /// bumps their autograd version: a graph that saved one of them (e.g. the policy forward through a trained lm_head)
+    /// cannot be back-propagated once a bypass began after it was built. Run the reference pass under <c>no_grad</c>
+    /// before the policy forward or after its backward. Without modules_to_save nothing is copied and any order works.
+    /// </remarks>
+    public IDisposable Bypass()
+    {
+        if (!_attached) throw new InvalidOperationException("this LoRA adapter was already merged or detached.");
+        if (_bypassDepth++ == 0)
+        {
+            foreach (var l in _layers) l.Bypassed = true;
+            using (no_grad())
+            {
+                foreach (var s in _saved)
+                {
+                    s.Trained = s.Parameter.detach().clone();
+                    s.Parameter.copy_(s.Original);
+                }
+            }
+        }
+        return new BypassScope(this);
+    }
+
+    /// <summary>True while a <see cref="Bypass"/> is in effect.</summary>
+    public bool IsBypassed => _bypassDepth > 0;
+
+    void EndBypass()
+    {
+        if (_bypassDepth == 0 || --_bypassDepth > 0) return; // 0: the adapter was disposed first and already ended it
+        foreach (var l in _layers) l.Bypassed = false;
+        using (no_grad())
+        {
+            foreach (var s in _saved)
+            {
+                s.Parameter.copy_(s.Trained!);
+                s.Trained!.Dispose();
+                s.Trained = null;
+            }
+        }
+    }
+
+    sealed class BypassScope(LoraAdapter adapter) : IDisposable
+    {
+        bool _ended;
+
+        public void Dispose()
+        {
+            if (_ended) return;
+            _ended = true;
+            adapter.EndBypass();
+        }
+    }
+
     /// <summary>Removes the adapter: projections compute W x again, modules_to_save get their original values back,
     /// requires_grad is as before <see cref="Attach(LlamaForCausalLM, LoraConfig, long)"/>.</summary>
     public void Detach()
@@ -130,11 +191,17 @@ public sealed partial class LoraAdapter : IDisposable
     void EnsureAttached()
     {
         if (!_attached) throw new InvalidOperationException("this LoRA adapter was already merged or detached.");
+        if (_bypassDepth > 0) throw new InvalidOperationException("this LoRA adapter is bypassed; dispose the Bypass() handle before saving, merging or detaching it.");
     }
 
     /// <summary>Detaches the adapter if it is still attached.</summary>
     public void Dispose()
     {
+        if (_bypassDepth > 0)
+        {
+            _bypassDepth = 1;
+            EndBypass();
+        }
         if (_attached) Release(restoreSavedModules: true);
     }
 
@@ -142,6 +209,10 @@ public sealed partial class LoraAdapter : IDisposable
 
     static string PeftKey(string modulePath, string part) => $"{PeftPrefix}{modulePath}.{part}.weight";
 
-    /// <summary>A modules_to_save parameter and a copy of its value before training, for <see cref="Detach"/>.</summary>
-    sealed record SavedModuleParameter(string Name, Parameter Parameter, Tensor Original);
+    /// <summary>A modules_to_save parameter and a copy of its value before training, for <see cref="Detach"/> and
+    /// <see cref="Bypass"/>; <see cref="Trained"/> holds the trained value while a bypass lasts.</summary>
+    sealed record SavedModuleParameter(string Name, Parameter Parameter, Tensor Original)
+    {
+        public Tensor? Trained { get; set; }
+    }
 }

@@ -6,6 +6,7 @@ namespace Tsumugi.Modeling.Layers;
 /// <summary>Something that adds to a projection's output (a LoRA update): gets the base output and the input.</summary>
 public interface ILinearAdapter
 {
+    /// <summary>Returns the adapted output; may add into <paramref name="baseOutput"/> in place (it is the projection's own fresh result).</summary>
     /// <param name="baseOutput">W x + b, already computed.</param>
     /// <param name="input">x, for the adapter's own path.</param>
     /// <param name="training">The projection's mode (dropout only while training).</param>
