@@ -4,7 +4,7 @@ namespace Tsumugi.Datasets.Sampling;
 /// SplitMix64: a tiny generator whose output is fixed by this code, not by the runtime's <see cref="Random"/>, so a
 /// seed gives the same shuffles on every .NET version and machine.
 /// </summary>
-internal struct DeterministicRandom(ulong seed)
+public struct DeterministicRandom(ulong seed)
 {
     private ulong _state = seed;
 

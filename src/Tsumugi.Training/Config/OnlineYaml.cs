@@ -21,7 +21,7 @@ internal static class OnlineYaml
         RewardScorerConfig reward;
         try
         {
-            reward = RewardScorerConfig.Read(s.Node("reward")!, source, baseDirectory, "online.reward");
+            reward = RewardScorerConfig.Read(s.Node("reward")!, source, "online.reward", baseDirectory);
         }
         catch (ConfigException e) when (e is not TrainConfigException)
         {

@@ -30,7 +30,7 @@ internal sealed class DpoObjective(LlamaForCausalLM model, Device device, DpoRun
         var labels = step.Labels[micro].to(device);
         // The reference first: switching the adapter off swaps modules_to_save back to their originals, which must not
         // happen between the policy's forward and its backward.
-        var reference = settings.Loss.RequiresReference ? Reference(ids, labels, batch) : null;
+        (Tensor Chosen, Tensor Rejected)? reference = settings.Loss.RequiresReference ? Reference(ids, labels, batch) : null;
         var scores = Score(model, ids, labels, batch, NeedsWholeSequence);
         _output = Compute(scores, reference, batch);
         var stepPairs = step.Batches.Sum(b => b.BatchSize / 2);
@@ -79,7 +79,7 @@ internal sealed class DpoObjective(LlamaForCausalLM model, Device device, DpoRun
                 using var scope = NewDisposeScope();
                 var batch = new Datasets.Sampling.TrainingBatch(rows);
                 var (ids, labels) = ReferenceLogProbs.Tensors(batch, device);
-                var reference = settings.Loss.RequiresReference ? Reference(ids, labels, batch) : null;
+                (Tensor Chosen, Tensor Rejected)? reference = settings.Loss.RequiresReference ? Reference(ids, labels, batch) : null;
                 _output = Compute(Score(model, ids, labels, batch, NeedsWholeSequence), reference, batch);
                 Record();
             }

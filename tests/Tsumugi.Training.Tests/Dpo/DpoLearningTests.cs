@@ -61,8 +61,8 @@ public sealed class DpoLearningTests : IDisposable
         {
             var prompt = template.Render([new ChatMessage("user", KanaTask.Instruction(word))], addGenerationPrompt: true);
             var full = template.Render([new ChatMessage("user", KanaTask.Instruction(word)), new ChatMessage("assistant", answer)], addGenerationPrompt: false);
-            var promptIds = model.Tokenizer.Encode(prompt).Count;
-            var ids = model.Tokenizer.Encode(full).Select(i => (long)i).ToArray();
+            var promptIds = model.Encode(prompt).Length;
+            var ids = model.Encode(full); // BOS first, as the preference run encodes them
             using var input = tensor(ids, [1, ids.Length]);
             using var scores = model.Model.TokenLogProbs(input, input);
             return scores[0].narrow(0, promptIds - 1, ids.Length - promptIds).sum().item<float>();

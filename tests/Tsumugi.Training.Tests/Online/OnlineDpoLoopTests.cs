@@ -58,8 +58,7 @@ public sealed class OnlineDpoLoopTests : IDisposable
             for line in sys.stdin:
                 r = json.loads(line); print(1 if re.match("{OnlineKanaTask.Rule}", r["response"]) else 0)'
             """);
-        File.SetUnixFileMode(script, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        string[] overrides = [.. OnlineKanaTask.Overrides(model, prompts, iterations: 1), "online.reward.type=script", $"online.reward.command={script}", "online.reward.pattern="];
+        string[] overrides = [.. OnlineKanaTask.Overrides(model, prompts, iterations: 1), "online.reward.type=script", $"online.reward.command=bash {script}", "online.reward.pattern="];
         var run = _temp.File("run");
 
         var stopped = new OnlineDpoLoop(Config(overrides), run, TextWriter.Null).Run(resume: false);
