@@ -40,7 +40,7 @@ internal sealed class DpoObjective(LlamaForCausalLM model, Device device, DpoRun
     public void Record()
     {
         var output = _output ?? throw new InvalidOperationException("Record() follows Forward()");
-        _lossSum += output.Sum().detach().item<double>();
+        _lossSum += output.Sum().detach().to(ScalarType.Float64).item<double>();
         _pairs += output.Losses.shape[0];
         // A metric may cover only some pairs (KTO: rewards/chosen over the desirable examples), so each keeps its own count.
         foreach (var (name, value) in output.Metrics)
