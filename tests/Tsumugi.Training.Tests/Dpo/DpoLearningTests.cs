@@ -22,29 +22,33 @@ public sealed class DpoLearningTests : IDisposable
 
     [Theory]
     [InlineData("dpo-tiny.yaml", "sigmoid", 0.003)]
-    [InlineData("dpo-lora-tiny.yaml", "sigmoid", 0.01)]
+    [InlineData("dpo-lora-tiny.yaml", "sigmoid", 0.02)]
     [InlineData("dpo-tiny.yaml", "orpo", 0.003)]
     [InlineData("dpo-tiny.yaml", "simpo", 0.003)]
+    [InlineData("dpo-tiny.yaml", "ipo", 0.003)]
+    [InlineData("dpo-tiny.yaml", "kto", 0.003)]
     public void Dpo_TrainedOnPreferences_PrefersTheChosenAnswerOnHeldOutPrompts(string config, string loss, double lr)
     {
         var baseDir = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128);
-        var heldOut = PreferenceKanaTask.Pairs(Words.HeldOut, seed: 5);
+        var heldOut = PreferenceKanaTask.Pairs(Words.HeldOut);
         var before = PreferenceAccuracy(baseDir, null, heldOut);
-        Assert.InRange(before, 0.2, 0.8);
+        Assert.True(before is >= 0.2 and <= 0.8, $"before {before:P0}");
 
         var data = _temp.File("pairs.jsonl");
-        PreferenceKanaTask.WriteJsonl(data, PreferenceKanaTask.Pairs(Words.Train, seed: 6));
+        PreferenceKanaTask.WriteJsonl(data, PreferenceKanaTask.Pairs(Words.Train));
         var outcome = Train(config, data, baseDir, $"dpo.loss_type={loss}", $"optimizer.lr={lr}", $"optimizer.min_lr={lr / 10}");
 
         var after = PreferenceAccuracy(config.Contains("lora") ? baseDir : outcome.ModelDirectory!, config.Contains("lora") ? outcome.ModelDirectory : null, heldOut);
         Assert.True(after >= 0.9, $"{loss}: held-out preference accuracy {before:P0} before, {after:P0} after");
-        Assert.True(outcome.HeldOutMetrics!["rewards/accuracies"] >= 0.8, $"the run's own eval_rewards/accuracies is {outcome.HeldOutMetrics["rewards/accuracies"]:P0}");
+        // KTO trains single labelled answers and logs no accuracy; the paired losses measure it on their held-out pairs.
+        if (loss != "kto")
+            Assert.True(outcome.HeldOutMetrics!["rewards/accuracies"] >= 0.9, $"the run's own eval_rewards/accuracies is {outcome.HeldOutMetrics["rewards/accuracies"]:P0}");
     }
 
     TrainingOutcome Train(string config, string data, string baseDir, params string[] overrides)
     {
         var c = TrainConfig.Load(Path.Combine(RepoPaths.Configs, config), [
-            $"model.from={baseDir}", $"data.paths=[{data}]", "data.validation_fraction=0.1", "dpo.epochs=4", "dpo.samples=0",
+            $"model.from={baseDir}", $"data.paths=[{data}]", "data.validation_fraction=0.1", "dpo.epochs=2", "dpo.samples=0",
             "train.seq_length=32", "train.micro_batch_size=16", "train.global_batch_tokens=512", "schedule.warmup_steps=5",
             "eval.interval=0", "log.peak_flops=1e11", .. overrides], RunKind.Preference);
         using var trainer = Trainer.Open(c, _temp.File("run"), resume: false, TextWriter.Null);
@@ -57,16 +61,16 @@ public sealed class DpoLearningTests : IDisposable
         using var model = PretrainedModel.Load(modelDir, new PretrainedModelOptions { Adapter = adapter });
         var template = BuiltInChatTemplates.For(ChatPromptFormat.Llama2);
         using var noGrad = no_grad();
-        double LogProb(string word, string answer)
+        double LogProb(string question, string answer)
         {
-            var prompt = template.Render([new ChatMessage("user", KanaTask.Instruction(word))], addGenerationPrompt: true);
-            var full = template.Render([new ChatMessage("user", KanaTask.Instruction(word)), new ChatMessage("assistant", answer)], addGenerationPrompt: false);
+            var prompt = template.Render([new ChatMessage("user", question)], addGenerationPrompt: true);
+            var full = template.Render([new ChatMessage("user", question), new ChatMessage("assistant", answer)], addGenerationPrompt: false);
             var promptIds = model.Encode(prompt).Length;
             var ids = model.Encode(full); // BOS first, as the preference run encodes them
             using var input = tensor(ids, [1, ids.Length]);
             using var scores = model.Model.TokenLogProbs(input, input);
             return scores[0].narrow(0, promptIds - 1, ids.Length - promptIds).sum().item<float>();
         }
-        return pairs.Count(p => LogProb(p.Word, p.Chosen) > LogProb(p.Word, p.Rejected)) / (double)pairs.Count;
+        return pairs.Count(p => LogProb(p.Prompt, p.Chosen) > LogProb(p.Prompt, p.Rejected)) / (double)pairs.Count;
     }
 }

@@ -4,31 +4,24 @@ using Tsumugi.Training.Tests.Sft;
 namespace Tsumugi.Training.Tests.Dpo;
 
 /// <summary>
-/// The kana task as preferences: for 「かな あいう」 the chosen answer is its katakana 「アイウ」, the rejected one the
-/// katakana of another word of the same length. A random model prefers either about half the time; preferring the
-/// chosen answer on held-out words means it learned the mapping.
+/// The kana task as preferences, in both directions: 「かな あいう」 wants the katakana 「アイウ」 and 「ひら アイウ」 the
+/// hiragana 「あいう」; the rejected answer echoes the word back unchanged. Every other word goes each way, so a model
+/// that merely prefers one script is right half the time (a random model is near 50 %); preferring the chosen answer on
+/// held-out words means it learned to answer in the script the prompt does not use.
 /// </summary>
 public static class PreferenceKanaTask
 {
-    public sealed record Pair(string Word, string Chosen, string Rejected);
+    public sealed record Pair(string Prompt, string Chosen, string Rejected);
 
-    public static List<Pair> Pairs(IReadOnlyList<string> words, int seed)
-    {
-        var random = new Random(seed);
-        return words.Select(w =>
-        {
-            string other;
-            do other = words[random.Next(words.Count)];
-            while (other.Length != w.Length || other == w);
-            return new Pair(w, KanaTask.Answer(w), KanaTask.Answer(other));
-        }).ToList();
-    }
+    public static List<Pair> Pairs(IReadOnlyList<string> words) => words.Select((w, i) => i % 2 == 0
+        ? new Pair(KanaTask.Instruction(w), KanaTask.Answer(w), w)
+        : new Pair("ひら " + KanaTask.Answer(w), w, KanaTask.Answer(w))).ToList();
 
     /// <summary>TRL's conversational preference records: prompt, chosen and rejected as message lists.</summary>
     public static void WriteJsonl(string path, IEnumerable<Pair> pairs) =>
         File.WriteAllLines(path, pairs.Select(p => new JsonObject
         {
-            ["prompt"] = Messages(("user", KanaTask.Instruction(p.Word))),
+            ["prompt"] = Messages(("user", p.Prompt)),
             ["chosen"] = Messages(("assistant", p.Chosen)),
             ["rejected"] = Messages(("assistant", p.Rejected)),
         }.ToJsonString()));
