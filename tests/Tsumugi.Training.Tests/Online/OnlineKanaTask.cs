@@ -4,13 +4,13 @@ using Tsumugi.Training.Tests.Sft;
 namespace Tsumugi.Training.Tests.Online;
 
 /// <summary>
-/// A verifiable toy task for the online loop: answer a kana prompt starting in hiragana. A random tiny model starts its
-/// answers with hiragana only some of the time, so the k answers to a prompt differ in reward and give pairs; the rule
+/// A verifiable toy task for the online loop: answer a kana prompt with kana first, not a stray byte. A random tiny model starts its
+/// answers with a kana piece only some of the time, so the k answers to a prompt differ in reward and give pairs; the rule
 /// needs no model to check.
 /// </summary>
 public static class OnlineKanaTask
 {
-    public const string Rule = "^[ぁ-ゖ]";
+    public const string Rule = "^[ぁ-ゖァ-ヶ]";
 
     public static string WritePrompts(string path, int count, int seed)
     {
@@ -25,7 +25,7 @@ public static class OnlineKanaTask
         $"model.from={model}", $"online.prompts={prompts}", $"online.iterations={iterations}", "online.held_out=12",
         "online.prompts_per_iteration=24", "online.samples_per_prompt=4", "online.held_out_samples=4", "online.max_new_tokens=4",
         "online.decode_batch=16", "online.reward.type=regex", $"online.reward.pattern={Rule}",
-        "dpo.chat_template=llama2", "dpo.epochs=3", "train.seq_length=32", "train.micro_batch_size=8", "train.global_batch_tokens=256",
-        "optimizer.lr=0.003", "optimizer.min_lr=0.0003", "schedule.warmup_steps=1", "log.peak_flops=1e11",
+        "dpo.chat_template=llama2", "dpo.epochs=4", "train.seq_length=32", "train.micro_batch_size=8", "train.global_batch_tokens=256",
+        "optimizer.lr=0.01", "optimizer.min_lr=0.001", "schedule.warmup_steps=1", "log.peak_flops=1e11",
     ];
 }
