@@ -46,34 +46,31 @@ public sealed class OnlineDpoLoopTests : IDisposable
     }
 
     [Fact]
-    public void AJudgeThatFailsStopsTheLoopWithEverythingKeptAndResumeScoresTheRest()
+    public async Task AJudgeThatReturnsGarbageStopsTheLoopWithEverythingKeptAndResumeScoresTheRest()
     {
         var model = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128);
         var prompts = OnlineKanaTask.WritePrompts(_temp.File("prompts.jsonl"), 40, seed: 2);
-        // The script fails the first time it is asked (prints garbage), then scores by the rule.
-        var script = _temp.File("reward.sh");
-        var flag = _temp.File("failed-once");
-        File.WriteAllText(script, $"""
-            #!/usr/bin/env bash
-            if [ ! -e '{flag}' ]; then touch '{flag}'; cat > /dev/null; echo 'not a number'; exit 0; fi
-            python3 -c 'import sys, json, re
-            for line in sys.stdin:
-                r = json.loads(line); print(1 if re.match("{OnlineKanaTask.Rule}", r["response"]) else 0)'
-            """);
-        string[] overrides = [.. OnlineKanaTask.Overrides(model, prompts, iterations: 1), "online.reward.type=script", $"online.reward.command=bash {script}", "online.reward.pattern="];
+        // An OpenAI-compatible judge that answers garbage (no [[score]]) until it is fixed, then scores by answer length.
+        var healthy = false;
+        await using var judge = await JudgingStubServer.StartAsync(prompt => healthy ? (200, $"評価：[[{prompt.Length % 7 + 1}]]") : (200, "I cannot rate this."));
+        string[] overrides = [.. OnlineKanaTask.Overrides(model, prompts, iterations: 1), "online.reward.pattern=", "online.reward.type=judge",
+            $"online.reward.base_url={judge.BaseUrl}", "online.reward.model=stub-judge", "online.reward.retries=1", "online.reward.max_concurrency=4"];
         var run = _temp.File("run");
 
         var stopped = new OnlineDpoLoop(Config(overrides), run, TextWriter.Null).Run(resume: false);
         Assert.False(stopped.Completed);
         Assert.Contains("could not be scored", stopped.StopReason);
         var first = OnlineDpoLoop.IterationDirectory(run, 0);
-        Assert.NotEmpty(Lines(Path.Combine(first, "held_out_failures.jsonl")));
+        Assert.Equal(12 * 4, Lines(Path.Combine(first, "held_out_failures.jsonl")).Count); // every answer, retried then reported
+        Assert.Equal(2 * 12 * 4, judge.Requests.Count); // one retry each
         var sampled = File.ReadAllText(Path.Combine(first, "held_out.jsonl"));
 
+        healthy = true;
         var resumed = new OnlineDpoLoop(Config(overrides), run, TextWriter.Null).Run(resume: true);
         Assert.True(resumed.Completed, resumed.StopReason);
         Assert.Equal(sampled, File.ReadAllText(Path.Combine(first, "held_out.jsonl"))); // nothing sampled again
         Assert.Equal(12 * 4, Lines(Path.Combine(first, "held_out_rewards.jsonl")).Count);
+        Assert.True(File.Exists(Path.Combine(OnlineDpoLoop.IterationDirectory(run, 1), "held_out.json")));
     }
 
     [Theory]
