@@ -10,8 +10,8 @@ namespace Tsumugi.Training.Tests.Dpo;
 /// <summary>
 /// Preference optimisation teaches a tiny random model to prefer the right answer on held-out prompts: the share of
 /// held-out pairs whose chosen answer the model finds likelier rises from about half to ≥ 90 %, for DPO with full
-/// training and with LoRA (reference = the base with the adapter off), and for the reference-free ORPO and SimPO —
-/// through the configs and engine a user runs.
+/// training and with LoRA (reference = the base with the adapter off, also with modules_to_save), on a dense and a
+/// Mixtral model, for IPO and KTO, and for the reference-free ORPO and SimPO — through the configs and engine a user runs.
 /// </summary>
 public sealed class DpoLearningTests : IDisposable
 {
@@ -23,20 +23,23 @@ public sealed class DpoLearningTests : IDisposable
     [Theory]
     [InlineData("dpo-tiny.yaml", "sigmoid", 0.003)]
     [InlineData("dpo-lora-tiny.yaml", "sigmoid", 0.02)]
+    [InlineData("dpo-tiny.yaml", "sigmoid", 0.003, true)]
+    // LoRA with modules_to_save: the adapter_off reference must switch the fully trained embeddings back for its pass.
+    [InlineData("dpo-lora-tiny.yaml", "sigmoid", 0.01, false, "lora.modules_to_save=[embed_tokens]")]
     [InlineData("dpo-tiny.yaml", "orpo", 0.003)]
     [InlineData("dpo-tiny.yaml", "simpo", 0.003)]
     [InlineData("dpo-tiny.yaml", "ipo", 0.003)]
     [InlineData("dpo-tiny.yaml", "kto", 0.003)]
-    public void Dpo_TrainedOnPreferences_PrefersTheChosenAnswerOnHeldOutPrompts(string config, string loss, double lr)
+    public void Dpo_TrainedOnPreferences_PrefersTheChosenAnswerOnHeldOutPrompts(string config, string loss, double lr, bool mixtral = false, string? extra = null)
     {
-        var baseDir = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128);
+        var baseDir = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128, mixtral ? TinyModelDirectory.Mixtral : null);
         var heldOut = PreferenceKanaTask.Pairs(Words.HeldOut);
         var before = PreferenceAccuracy(baseDir, null, heldOut);
         Assert.True(before is >= 0.2 and <= 0.8, $"before {before:P0}");
 
         var data = _temp.File("pairs.jsonl");
         PreferenceKanaTask.WriteJsonl(data, PreferenceKanaTask.Pairs(Words.Train));
-        var outcome = Train(config, data, baseDir, $"dpo.loss_type={loss}", $"optimizer.lr={lr}", $"optimizer.min_lr={lr / 10}");
+        var outcome = Train(config, data, baseDir, $"dpo.loss_type={loss}", $"optimizer.lr={lr}", $"optimizer.min_lr={lr / 10}", extra ?? "seed=1234");
 
         var after = PreferenceAccuracy(config.Contains("lora") ? baseDir : outcome.ModelDirectory!, config.Contains("lora") ? outcome.ModelDirectory : null, heldOut);
         Assert.True(after >= 0.9, $"{loss}: held-out preference accuracy {before:P0} before, {after:P0} after");
