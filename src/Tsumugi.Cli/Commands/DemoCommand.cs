@@ -28,19 +28,20 @@ public static class DemoCommand
         var vocab = new Option<int>("--vocab-size") { Description = "Tokenizer vocabulary size.", DefaultValueFactory = _ => 8000 };
         var steps = new Option<int>("--train-steps") { Description = "Pretraining steps (configs/demo.yaml: 300, a few minutes on 2 cores).", DefaultValueFactory = _ => 300 };
         var sftSteps = new Option<int>("--sft-steps") { Description = "SFT steps (configs/sft-tiny.yaml: 12 epochs = 96 steps, about a minute on 2 cores).", DefaultValueFactory = _ => 96 };
-        var questions = new Option<int>("--sft-questions") { Description = "Held-out questions the pretrained and the SFT model answer (of 12).", DefaultValueFactory = _ => 12 };
-        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples → eval → SFT → answers before/after; writes report.md and report.html.")
+        var questions = new Option<int>("--sft-questions") { Description = "Held-out questions the pretrained, SFT and DPO models answer (of 12).", DefaultValueFactory = _ => 12 };
+        var dpoSteps = new Option<int>("--dpo-steps") { Description = "DPO steps after SFT (configs/dpo-tiny.yaml: 4 pairs a step; 40 ≈ one pass over the pairs).", DefaultValueFactory = _ => 40 };
+        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples → eval → SFT → DPO → answers before/after; writes report.md and report.html.")
         {
-            output, corpus, vocab, steps, sftSteps, questions,
+            output, corpus, vocab, steps, sftSteps, questions, dpoSteps,
         };
-        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps), parse.GetValue(sftSteps), parse.GetValue(questions)));
+        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps), parse.GetValue(sftSteps), parse.GetValue(questions), parse.GetValue(dpoSteps)));
         return command;
     }
 
     /// <summary>New tokens per held-out answer: the references are one or two sentences.</summary>
     const int SftAnswerTokens = 48;
 
-    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps, int sftSteps, int sftQuestions)
+    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps, int sftSteps, int sftQuestions, int dpoSteps)
     {
         // Absolute: `train --set` paths are resolved against the config file's folder, not the working directory.
         output = Path.GetFullPath(output);
@@ -177,6 +178,27 @@ public static class DemoCommand
             int n = comparison.Answers.Count;
             return $"{n} questions; loss on the reference answers' tokens {comparison.BaseAnswerLoss:F2} (pretrained) → {comparison.SftAnswerLoss:F2} (SFT); " +
                    $"answers that end the turn (EOS) before the limit: {comparison.Answers.Count(a => a.BaseEnded)}/{n} pretrained, {comparison.Answers.Count(a => a.SftEnded)}/{n} SFT — side by side below";
+        });
+        string sftModel = Path.Combine(sftDir, "model"), dpoDir = Path.Combine(output, "dpo"), dpoModel = Path.Combine(dpoDir, "model");
+        Stage(report, $"dpo (configs/dpo-tiny.yaml, {dpoSteps} steps from the SFT model, Debian Q&A preference pairs: chosen = the answer, rejected = another question's)", () =>
+        {
+            if (Directory.Exists(dpoDir)) Directory.Delete(dpoDir, recursive: true);
+            Cli(["dpo", "--config", ConfigPath("dpo-tiny.yaml"), "--output", dpoDir, "--set", $"model.from={sftModel}",
+                 "--set", $"train.max_steps={dpoSteps}", "--set", $"schedule.warmup_steps={Math.Min(5, Math.Max(1, dpoSteps / 4))}"]);
+            var accuracy = DemoDpo.HeldOutPreferenceAccuracy(ConfigPath("dpo-tiny.yaml"), sftModel, dpoModel);
+            return TrainingSummary(dpoDir) + $"; held-out preference accuracy (chosen answer likelier than rejected, {accuracy.Pairs} pairs never trained on) " +
+                   $"{accuracy.Sft:P0} SFT → {accuracy.Dpo:P0} DPO";
+        });
+        Stage(report, $"held-out questions answered by the SFT and the DPO model (same chat template and system prompt, greedy, {SftAnswerTokens} new tokens)", () =>
+        {
+            var comparison = DemoSftAnswers.Run(sftModel, dpoModel, ConfigPath("sft-tiny.yaml"),
+                ConfigPath(Path.Combine("sft", "debian-qa-ja-heldout.jsonl")), sftQuestions, SftAnswerTokens);
+            static string Cell(string answer, bool ended) => (answer.Length == 0 ? "(no text)" : answer) + (ended ? "" : " …");
+            report.AddTable("Held-out questions: SFT vs DPO",
+                "The same prompts as above; the DPO model is the SFT model after preference optimisation on pairs whose rejected answer belongs to another question.",
+                ["question", "SFT answer", "DPO answer", "reference"],
+                comparison.Answers.Select(a => (IReadOnlyList<string>)[a.Question, Cell(a.Base, a.BaseEnded), Cell(a.Sft, a.SftEnded), a.Reference]).ToList());
+            return $"{comparison.Answers.Count} questions; loss on the reference answers' tokens {comparison.BaseAnswerLoss:F2} (SFT) → {comparison.SftAnswerLoss:F2} (DPO) — side by side below";
         });
         report.Image("training loss and held-out loss", Path.GetRelativePath(output, Path.Combine(runDir, "loss.png")));
         foreach (var (prompt, text) in samples) report.Sample(prompt, text);
