@@ -17,6 +17,9 @@ public static class CpuAllocator
     [DllImport("libc", EntryPoint = "mallopt")]
     static extern int Mallopt(int param, int value);
 
+    [DllImport("libc", EntryPoint = "malloc_trim")]
+    static extern int MallocTrim(nuint pad);
+
     /// <summary>Call once before training or inference; safe to call again, harmless where glibc is absent.</summary>
     public static void Tune()
     {
@@ -30,6 +33,24 @@ public static class CpuAllocator
         catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
         {
             // musl or another libc: keep its defaults.
+        }
+    }
+
+    /// <summary>
+    /// glibc's <c>malloc_trim(0)</c>: hands every free page of every malloc arena back to the kernel (the trimming that
+    /// <see cref="Tune"/> switches off for the steady state). The next allocations that land on those pages fault them in
+    /// again, so call it at a few chosen points, not every step. Returns false where nothing was released or glibc is absent.
+    /// </summary>
+    public static bool Trim()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        try
+        {
+            return MallocTrim(0) != 0;
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            return false; // musl or another libc
         }
     }
 }

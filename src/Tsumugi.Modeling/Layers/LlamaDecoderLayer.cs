@@ -23,12 +23,22 @@ public sealed class LlamaDecoderLayer : nn.Module
     }
 
     /// <param name="routerLogits">Set for MoE layers, null for dense ones.</param>
+    /// <remarks>
+    /// The layer's temporaries that autograd does not keep (the q/k projections before rotary, the attention and MLP
+    /// outputs before their residual adds…) are freed when the layer returns rather than at the end of a training
+    /// step's dispose scope, where they would stay resident through the whole backward. What the backward needs is
+    /// held by the graph itself.
+    /// </remarks>
     public Tensor Forward(Tensor x, AttentionContext ctx, out Tensor? routerLogits)
     {
+        using var scope = NewDisposeScope();
         var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), ctx, _index)); // Plus, not +: see StableScalars
         var normed = post_attention_layernorm.forward(h);
         routerLogits = null;
-        if (block_sparse_moe is not null) return h.Plus(block_sparse_moe.Forward(normed, out routerLogits));
-        return h.Plus(mlp!.forward(normed));
+        Tensor output;
+        if (block_sparse_moe is not null) output = h.Plus(block_sparse_moe.Forward(normed, out routerLogits));
+        else output = h.Plus(mlp!.forward(normed));
+        routerLogits?.MoveToOuterDisposeScope();
+        return output.MoveToOuterDisposeScope();
     }
 }

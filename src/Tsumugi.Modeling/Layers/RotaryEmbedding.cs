@@ -72,11 +72,17 @@ public sealed class RotaryEmbedding : IDisposable
     }
 
     /// <summary>x·cos + rotate_half(x)·sin, with rotate_half(x) = cat(−x[d/2:], x[:d/2]).</summary>
+    /// <remarks>
+    /// The four temporaries (−x half, the rotated copy, both products) are freed here: autograd needs none of them (the
+    /// products save only cos and sin), and left in a training step's dispose scope they would stay resident through the
+    /// backward — four q/k-sized tensors per layer.
+    /// </remarks>
     public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
     {
+        using var scope = NewDisposeScope();
         long half = x.shape[^1] / 2;
         var rotated = cat([-x[TensorIndex.Ellipsis, TensorIndex.Slice(half)], x[TensorIndex.Ellipsis, TensorIndex.Slice(0, half)]], -1);
-        return (x * cos).Plus(rotated * sin); // Plus, not +: see StableScalars
+        return (x * cos).Plus(rotated * sin).MoveToOuterDisposeScope(); // Plus, not +: see StableScalars
     }
 
     public void Dispose()
