@@ -10,7 +10,7 @@ public sealed class DemoCommandTests : IDisposable
     [Fact]
     public void DemoRunsThePipelineOnTheSharedCorpusAndWritesAReport()
     {
-        var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3");
+        var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8");
         Assert.True(code == 0, err);
         var report = File.ReadAllText(Path.Combine(_dir, "report.md"));
         foreach (var stage in new[] { "corpus clean", "corpus dedup", "tokenizer train", "model init", "held-out perplexity", "data tokenize", "train (", "generate" })
@@ -27,6 +27,30 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "model", "tokenizer.model")));
         Assert.Contains("\"vocab_size\": 4000", File.ReadAllText(Path.Combine(_dir, "model", "config.json")));
         AssertSftStages(report);
+        AssertDpoStages(report);
+    }
+
+    /// <summary>The Markdown table under a "## title" heading: its header row and data rows, up to the next section.</summary>
+    static List<string> Table(string report, string title)
+    {
+        var start = report.IndexOf($"## {title}", StringComparison.Ordinal);
+        Assert.True(start >= 0, $"no '{title}' table");
+        var end = report.IndexOf("\n## ", start + 3, StringComparison.Ordinal);
+        return report[start..(end < 0 ? report.Length : end)].Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+    }
+
+    /// <summary>DPO ran from the SFT model, reports held-out preference accuracy for both, and answers the same questions.</summary>
+    void AssertDpoStages(string report)
+    {
+        Assert.Contains("| dpo (configs/dpo-tiny.yaml, 8 steps from the SFT model", report);
+        Assert.Contains(Path.Combine(_dir, "sft", "model"), File.ReadAllText(Path.Combine(_dir, "dpo", "config.yaml")));
+        Assert.True(File.Exists(Path.Combine(_dir, "dpo", "reference_logps.tsv")));
+        var accuracy = System.Text.RegularExpressions.Regex.Match(report, @"held-out preference accuracy \(chosen answer likelier than rejected, (\d+) pairs never trained on\) (\d+) ?% SFT → (\d+) ?% DPO");
+        Assert.True(accuracy.Success, "no preference accuracy in the report");
+        Assert.True(int.Parse(accuracy.Groups[1].Value) > 0);
+        var rows = Table(report, "Held-out questions: SFT vs DPO");
+        Assert.Equal("| question | SFT answer | DPO answer | reference |", rows[0]);
+        Assert.Equal(1 + 3, rows.Count);
     }
 
     /// <summary>SFT ran from the pretrained model, and its table holds one row per held-out question, base vs SFT.</summary>
@@ -35,8 +59,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("| sft (configs/sft-tiny.yaml, 16 steps, Japanese Debian Q&A) | 16 steps", report);
         Assert.True(File.Exists(Path.Combine(_dir, "sft", "model", "chat_template.jinja")));
         Assert.Contains(Path.Combine(_dir, "train", "model"), File.ReadAllText(Path.Combine(_dir, "sft", "config.yaml"))); // the pretrained model is the base
-        var table = report[report.IndexOf("## Held-out questions: pretrained vs SFT", StringComparison.Ordinal)..];
-        var rows = table.Split('\n').Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        var rows = Table(report, "Held-out questions: pretrained vs SFT");
         Assert.Equal("| question | pretrained answer | SFT answer | reference |", rows[0]);
         Assert.Equal(1 + 3, rows.Count);
         var heldOut = File.ReadLines(Path.Combine(RepoPaths.Configs, "sft", "debian-qa-ja-heldout.jsonl")).Take(3)

@@ -34,7 +34,7 @@ public static class TrainCommands
         "The reference model's log-probs are scored once before step 1 and cached in the run directory (or, under LoRA with " +
         "dpo.reference: adapter_off, taken from the model with its adapter off). Logs TRL's rewards/* and logps/* metrics and " +
         "the held-out preference accuracy (eval_rewards/accuracies). Keys: docs/dpo.md; examples: configs/dpo-tiny.yaml, " +
-        "configs/dpo-lora-tiny.yaml (--set model.from=DIR picks the SFT model).");
+        "configs/dpo-lora-tiny.yaml (--set model.from=DIR picks the SFT model). `tsumugi dpo online` runs the online iterative loop.");
 
     static Command Build(string name, RunKind kind, string description)
     {
