@@ -180,7 +180,7 @@ public static class DemoCommand
                    $"answers that end the turn (EOS) before the limit: {comparison.Answers.Count(a => a.BaseEnded)}/{n} pretrained, {comparison.Answers.Count(a => a.SftEnded)}/{n} SFT — side by side below";
         });
         string sftModel = Path.Combine(sftDir, "model"), dpoDir = Path.Combine(output, "dpo"), dpoModel = Path.Combine(dpoDir, "model");
-        Stage(report, $"dpo (configs/dpo-tiny.yaml, {dpoSteps} steps from the SFT model, Debian Q&A preference pairs: chosen = the answer, rejected = another question's)", () =>
+        Stage(report, $"dpo (configs/dpo-tiny.yaml, {dpoSteps} steps from the SFT model, Debian Q&A preference pairs: chosen = the answer, rejected = an evasive non-answer)", () =>
         {
             if (Directory.Exists(dpoDir)) Directory.Delete(dpoDir, recursive: true);
             Cli(["dpo", "--config", ConfigPath("dpo-tiny.yaml"), "--output", dpoDir, "--set", $"model.from={sftModel}",
@@ -195,7 +195,7 @@ public static class DemoCommand
                 ConfigPath(Path.Combine("sft", "debian-qa-ja-heldout.jsonl")), sftQuestions, SftAnswerTokens);
             static string Cell(string answer, bool ended) => (answer.Length == 0 ? "(no text)" : answer) + (ended ? "" : " …");
             report.AddTable("Held-out questions: SFT vs DPO",
-                "The same prompts as above; the DPO model is the SFT model after preference optimisation on pairs whose rejected answer belongs to another question.",
+                "The same prompts as above; the DPO model is the SFT model after preference optimisation on pairs whose rejected answer is an evasive non-answer (「わかりません。」…).",
                 ["question", "SFT answer", "DPO answer", "reference"],
                 comparison.Answers.Select(a => (IReadOnlyList<string>)[a.Question, Cell(a.Base, a.BaseEnded), Cell(a.Sft, a.SftEnded), a.Reference]).ToList());
             return $"{comparison.Answers.Count} questions; loss on the reference answers' tokens {comparison.BaseAnswerLoss:F2} (SFT) → {comparison.SftAnswerLoss:F2} (DPO) — side by side below";
