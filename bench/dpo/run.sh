@@ -6,9 +6,10 @@
 #      same chosen+rejected tokens through the same geometry. Goal: DPO step time ≤ 2.2× SFT's.
 #      Step time = global batch tokens ÷ the median per-step tokens_per_s (metrics.jsonl) without the first 2 steps; the
 #      reference pass runs before step 1 and is reported apart.
-#   2. the online loop's sampling phase (`tsumugi dpo online`): 8 held-out prompts × 1 answer, 64 new tokens, decoded
-#      8 together (online.decode_batch: 8) vs one at a time (decode_batch: 1); aggregate tokens/s from the loop's own
-#      "sampled N answers in X s (T tokens/s …)" line for iteration 000. Goal: ≥ 3×.
+#   2. the online loop's sampling phase (`tsumugi dpo online`): 8 held-out prompts × 4 answers (k), 64 new tokens,
+#      decoded 8 together (online.decode_batch: 8; the k answers to one prompt share its prefill) vs one at a time
+#      (decode_batch: 1); aggregate tokens/s from the loop's own "sampled N answers in X s (T tokens/s …)" line for
+#      iteration 000. Goal: ≥ 3×.
 # Base model: `model init --preset $PRESET` (125m by default, random weights) with a 32,000-piece tokenizer trained on
 # ../shared/corpus/ja; llama2 chat template; seq_length 256, 8 rows a step, 2 threads.
 # Usage: bench/dpo/run.sh [ROUNDS=3]   TSUMUGI=/path/to/tsumugi bench/dpo/run.sh 3   STEPS=8 PART=1|2 PRESET=125m
@@ -53,7 +54,7 @@ decode_arm() { # name, decode_batch
   local run="$work/run-$1"
   rm -rf "$run"; head -16 "$configs/dpo/debian-questions-ja.jsonl" > prompts16.jsonl
   measure "$1" "$T" dpo online --config "$configs/dpo-online-tiny.yaml" --output "$run" --set model.from="$work/base-$preset" \
-    --set online.prompts="$work/prompts16.jsonl" --set online.held_out=8 --set online.held_out_samples=1 --set online.iterations=1 \
+    --set online.prompts="$work/prompts16.jsonl" --set online.held_out=8 --set online.held_out_samples=4 --set online.iterations=1 \
     --set online.samples_per_prompt=2 --set online.max_new_tokens=64 --set online.decode_batch="$2" --set train.max_steps=1 \
     --set online.reward.pattern=. || true
   grep -m1 -o 'sampled [0-9]* answers in [0-9.]* s ([0-9]* tokens/s' "$work/measure.log" | grep -o '[0-9]* tokens/s' | grep -o '[0-9]*' \

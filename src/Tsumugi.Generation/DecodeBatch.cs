@@ -50,6 +50,13 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
     readonly Device _device = model.parameters().First().device;
     KVCache? _cache;
 
+    /// <summary>
+    /// The prompt prefilled last, its last position's logits and the sequence whose row holds its keys and values. Online
+    /// DPO and best-of-k sampling add k sequences with one prompt in a row: each repeat copies the cached prompt from that
+    /// row instead of running the prefill again — the same numbers, k − 1 prefills fewer.
+    /// </summary>
+    (int[] Prompt, float[] Logits, Sequence Source)? _lastPrefill;
+
     public int MaxRows { get; } = maxRows > 0 ? maxRows : throw new ArgumentOutOfRangeException(nameof(maxRows), "at least one row");
     public int Count => _rows.Count;
     public IReadOnlyList<Sequence> Live => _rows;
@@ -65,12 +72,22 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         if (options.MaxNewTokens == 0) return sequence;
         if (_rows.Count == MaxRows) throw new InvalidOperationException($"The batch is full ({MaxRows} rows).");
         EnsureCapacity(prompt.Count + options.MaxNewTokens);
-        using var scope = NewDisposeScope();
-        using var noGrad = no_grad();
-        using var row = _cache!.Row(_rows.Count);
-        var ids = tensor(prompt.Select(i => (long)i).ToArray(), [1, prompt.Count], device: _device);
-        var logits = model.Forward(ids, cache: row, lastTokenLogitsOnly: true).Logits[0, -1, ..vocab];
-        Sample(sequence, logits.to_type(ScalarType.Float32).cpu().data<float>().ToArray());
+        var promptIds = prompt.ToArray();
+        if (_lastPrefill is { } last && last.Source.Row >= 0 && last.Logits.Length == vocab && last.Prompt.AsSpan().SequenceEqual(promptIds))
+        {
+            _cache!.MoveRow(last.Source.Row, _rows.Count, promptIds.Length);
+            Sample(sequence, (float[])last.Logits.Clone());
+        }
+        else
+        {
+            using var scope = NewDisposeScope();
+            using var noGrad = no_grad();
+            using var row = _cache!.Row(_rows.Count);
+            var ids = tensor(promptIds.Select(i => (long)i).ToArray(), [1, promptIds.Length], device: _device);
+            var logits = model.Forward(ids, cache: row, lastTokenLogitsOnly: true).Logits[0, -1, ..vocab].to_type(ScalarType.Float32).cpu().data<float>().ToArray();
+            _lastPrefill = (promptIds, (float[])logits.Clone(), sequence);
+            Sample(sequence, logits);
+        }
         if (!sequence.Finished)
         {
             sequence.Row = _rows.Count;

@@ -41,6 +41,24 @@ public sealed class BatchGenerationTests(TinyModelFixture fx) : IClassFixture<Ti
         for (int i = 0; i < Prompts.Length; i++) Assert.Equal(g.Generate(Prompts[i], options).TokenIds, batched[i].TokenIds);
     }
 
+    /// <summary>
+    /// k answers to each prompt, added one after another with their own seeds (online DPO's sampling): every repeat of a
+    /// prompt reuses the first one's prefill, and each answer is still the one its seed gives alone — also when rows run
+    /// out mid-prompt, so the row holding the prompt has moved or finished.
+    /// </summary>
+    [Theory]
+    [InlineData(8)]
+    [InlineData(3)]
+    public void RepeatedPromptsWithTheirOwnSeedsEqualEachDecodedAlone(int batchSize)
+    {
+        var g = NewGenerator();
+        var prompts = Encoded(g).SelectMany(p => Enumerable.Repeat(p, 4)).ToList();
+        var options = prompts.Select((_, i) => new SamplingOptions { Temperature = 1.0, MaxNewTokens = 1 + i % 7, Seed = 100 + i }).ToList();
+        var batched = g.GenerateBatch(prompts, options, batchSize);
+        for (int i = 0; i < prompts.Count; i++) Assert.Equal(g.Generate(prompts[i], options[i]).TokenIds, batched[i].TokenIds);
+        Assert.True(batched.Where((_, i) => i % 4 > 0).Any(r => !r.TokenIds.SequenceEqual(batched[0].TokenIds)), "the seeds should give different answers");
+    }
+
     [Fact]
     public void StopIdsStopStringsAndZeroTokensEndRowsIndependently()
     {
