@@ -45,7 +45,22 @@ public sealed class DpoLearningTests : IDisposable
         Assert.True(after >= 0.9, $"{loss}: held-out preference accuracy {before:P0} before, {after:P0} after");
         // KTO trains single labelled answers and logs no accuracy; the paired losses measure it on their held-out pairs.
         if (loss != "kto")
+        {
             Assert.True(outcome.HeldOutMetrics!["rewards/accuracies"] >= 0.9, $"the run's own eval_rewards/accuracies is {outcome.HeldOutMetrics["rewards/accuracies"]:P0}");
+            AssertTrlMetricsLogged(_temp.File("run"));
+        }
+    }
+
+    /// <summary>TRL's metric names in every metrics.jsonl line, their eval_ twins at the last step, and both in TensorBoard.</summary>
+    static void AssertTrlMetricsLogged(string run)
+    {
+        string[] names = ["rewards/chosen", "rewards/rejected", "rewards/accuracies", "rewards/margins", "logps/chosen", "logps/rejected"];
+        var lines = Loop.JsonLinesLog.Read(Path.Combine(run, "metrics.jsonl"));
+        Assert.All(lines, line => Assert.All(names, n => Assert.NotNull(line[n])));
+        Assert.All(names.Append("loss"), n => Assert.NotNull(lines[^1]["eval_" + n]));
+        var events = System.Text.Encoding.ASCII.GetString(File.ReadAllBytes(Directory.GetFiles(Path.Combine(run, "tensorboard"), "events.out.tfevents.*").Single()));
+        Assert.Contains("train/rewards/accuracies", events);
+        Assert.Contains("eval/rewards/accuracies", events);
     }
 
     TrainingOutcome Train(string config, string data, string baseDir, params string[] overrides)
