@@ -24,7 +24,9 @@ internal static class DpoFamilyLosses
         switch (s.LossType)
         {
             case PreferenceLossType.Sigmoid:
-                return LogSigmoid(z).neg();
+                // With label_smoothing ε this is conservative DPO (cDPO), as TRL's sigmoid computed it before ε moved
+                // to robust/exo/aot only; RLHFlow's online recipe trains sigmoid with ε = 0.1. ε = 0 is plain DPO.
+                return eps == 0 ? LogSigmoid(z).neg() : m.SmoothedLogistic(z, eps);
             case PreferenceLossType.Hinge:
                 return Sub(one, z).relu();
             case PreferenceLossType.Ipo:

@@ -58,7 +58,7 @@ public sealed class PreferenceLossSettings
     };
 
     /// <summary>Losses that take ε.</summary>
-    internal bool UsesLabelSmoothing => LossType is Robust or ExoPair or Aot or AotUnpaired or Cpo or Simpo;
+    internal bool UsesLabelSmoothing => LossType is Sigmoid or Robust or ExoPair or Aot or AotUnpaired or Cpo or Simpo;
 
     /// <summary>Losses built on the f-divergence scores (the rest use the log-ratios or log-probs directly).</summary>
     internal bool UsesScores => LossType is Sigmoid or Hinge or Ipo or Robust or ExoPair or BcoPair or SppoHard or NcaPair
@@ -72,7 +72,7 @@ public sealed class PreferenceLossSettings
         Require(LabelSmoothing is >= 0 and < 0.5,
             $"label_smoothing must be in [0, 0.5), not {LabelSmoothing}: it is the rate of flipped labels (above 0.5, swap chosen and rejected)");
         Require(LabelSmoothing == 0 || UsesLabelSmoothing,
-            $"label_smoothing {LabelSmoothing} has no effect with {loss}; only robust, exo_pair, aot, aot_unpaired, cpo and simpo use it" +
+            $"label_smoothing {LabelSmoothing} has no effect with {loss}; only sigmoid (cDPO), robust, exo_pair, aot, aot_unpaired, cpo and simpo use it" +
             (LossType == Sigmoid ? " (TRL's sigmoid dropped its cDPO smoothing; use robust for noisy labels)" : ""));
         Require(LossType != ExoPair || LabelSmoothing > 0, "loss_type exo_pair needs label_smoothing > 0 (the EXO paper uses 1e-3)");
         Require(FDivergence == FDivergenceType.ReverseKl || UsesScores,

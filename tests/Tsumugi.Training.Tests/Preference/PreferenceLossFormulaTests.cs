@@ -31,7 +31,7 @@ public class PreferenceLossFormulaTests
         Beta = 0.3,
         FDivergence = f,
         FAlphaDivergenceCoef = f == FDivergenceType.AlphaDivergence ? 0.3 : 0.5,
-        LabelSmoothing = type switch { Robust => 0.2, ExoPair => 0.1, Aot or AotUnpaired => 0.15, Cpo => 0.1, Simpo => 0.05, _ => 0 },
+        LabelSmoothing = type switch { Sigmoid => 0.1, Robust => 0.2, ExoPair => 0.1, Aot or AotUnpaired => 0.15, Cpo => 0.1, Simpo => 0.05, _ => 0 },
         SimpoGamma = type == Simpo ? 0.8 : 0.5,
         CpoAlpha = type switch { Simpo => 0.7, Cpo => 0.4, _ => null },
         DiscopopTau = type == Discopop ? 0.2 : 0.05,
@@ -53,6 +53,18 @@ public class PreferenceLossFormulaTests
         for (var i = 0; i < expected.Length; i++)
             Assert.True(Math.Abs(expected[i] - actual[i]) <= 1e-9 * (1 + Math.Abs(expected[i])), $"pair {i}: formula {expected[i]}, tensors {actual[i]}");
         Assert.Equal(expected.Sum(), output.Sum().item<double>(), 8);
+    }
+
+    /// <summary>Plain DPO (ε = 0) is −log σ(βΔ); the cDPO cases above use ε = 0.1.</summary>
+    [Fact]
+    public void Sigmoid_WithoutLabelSmoothing_IsPlainDpo()
+    {
+        using var scope = NewDisposeScope();
+        var s = new PreferenceLossSettings { LossType = Sigmoid, Beta = 0.3 };
+        var sample = PairSample.Random(seed: 7);
+        var actual = PairSample.Values(PreferenceLoss.Compute(s, sample.Tensors()).Losses);
+        var expected = ScalarPreferenceLosses.Losses(s, sample);
+        for (var i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 9);
     }
 
     [Theory]

@@ -62,7 +62,7 @@ public class PreferenceLossSettingsTests
         ["beta NaN"] = (new() { Beta = double.NaN }, "beta must be > 0"),
         ["label_smoothing 0.5"] = (new() { LossType = Robust, LabelSmoothing = 0.5 }, "label_smoothing must be in [0, 0.5)"),
         ["label_smoothing negative"] = (new() { LossType = Robust, LabelSmoothing = -0.1 }, "label_smoothing must be in [0, 0.5)"),
-        ["label_smoothing on sigmoid"] = (new() { LabelSmoothing = 0.1 }, "has no effect with loss_type sigmoid"),
+        ["label_smoothing on hinge"] = (new() { LossType = Hinge, LabelSmoothing = 0.1 }, "has no effect with loss_type hinge"),
         ["label_smoothing on orpo"] = (new() { LossType = Orpo, LabelSmoothing = 0.1 }, "has no effect with loss_type orpo"),
         ["exo_pair without smoothing"] = (new() { LossType = ExoPair }, "exo_pair needs label_smoothing > 0"),
         ["f-divergence on aot"] = (new() { LossType = Aot, FDivergence = FDivergenceType.ForwardKl }, "f_divergence_type forward_kl has no effect with loss_type aot"),

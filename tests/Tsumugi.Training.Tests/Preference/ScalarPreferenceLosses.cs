@@ -45,7 +45,7 @@ static class ScalarPreferenceLosses
             double avgC = b.PolicyChosen[i] / lc, avgR = b.PolicyRejected[i] / lr;
             result[i] = s.LossType switch
             {
-                PreferenceLossType.Sigmoid => -LogSigmoid(beta * delta),
+                PreferenceLossType.Sigmoid => -(1 - eps) * LogSigmoid(beta * delta) - eps * LogSigmoid(-beta * delta),
                 PreferenceLossType.Hinge => Math.Max(0, 1 - beta * delta),
                 PreferenceLossType.Ipo => Math.Pow(sc / lc - sr / lr - 1 / (2 * beta), 2),
                 PreferenceLossType.Robust => (-(1 - eps) * LogSigmoid(beta * delta) + eps * LogSigmoid(-beta * delta)) / (1 - 2 * eps),
