@@ -26,7 +26,7 @@ public sealed class DpoCommandTests : IDisposable
         lines.Insert(7, Pair("質問 y", "答え", null));            // line 8: no rejected
         File.WriteAllLines(pairs, lines);
         var (code, output, err) = CliRunner.Run("dpo", "plan", "--config", Path.Combine(RepoPaths.Configs, "dpo-tiny.yaml"),
-            "--set", $"model.from={model}", "--set", $"data.paths=[{pairs}]", "--set", "train.seq_length=64");
+            "--set", $"model.from={model}", "--set", $"data.paths=[{pairs}]", "--set", "train.seq_length=64", "--set", "schedule.warmup_steps=1");
         Assert.True(code == 0, err + output);
         Assert.Contains("pairs.jsonl:4", output);
         Assert.Contains("pairs.jsonl:8", output);
