@@ -39,7 +39,7 @@ public sealed class DpoLearningTests : IDisposable
 
         var data = _temp.File("pairs.jsonl");
         PreferenceKanaTask.WriteJsonl(data, PreferenceKanaTask.Pairs(Words.Train));
-        var outcome = Train(config, data, baseDir, $"dpo.loss_type={loss}", $"optimizer.lr={lr}", $"optimizer.min_lr={lr / 10}", extra ?? "seed=1234");
+        var outcome = Train(config, data, baseDir, [$"dpo.loss_type={loss}", $"optimizer.lr={lr}", $"optimizer.min_lr={lr / 10}", .. extra?.Split(' ') ?? []]);
 
         var after = PreferenceAccuracy(config.Contains("lora") ? baseDir : outcome.ModelDirectory!, config.Contains("lora") ? outcome.ModelDirectory : null, heldOut);
         Assert.True(after >= 0.9, $"{loss}: held-out preference accuracy {before:P0} before, {after:P0} after");
