@@ -221,6 +221,7 @@ public sealed class Trainer : IDisposable
         if (settings.ReferenceModel is { } other)
         {
             identity = $"{dpo.Identity} model={other}";
+            // A complete cache is only read (the model argument goes unused); otherwise the other model is loaded for the pass alone.
             if (ReferenceLogProbs.IsComplete(runDirectory, identity, dpo.AllRows.Count))
                 return ReferenceLogProbs.LoadOrCompute(runDirectory, identity, dpo.AllRows, model, device, batchRows, log);
             using var reference = HfModelDirectory.Load(other, ScalarType.Float32);

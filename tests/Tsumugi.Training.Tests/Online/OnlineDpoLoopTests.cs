@@ -73,6 +73,22 @@ public sealed class OnlineDpoLoopTests : IDisposable
         Assert.True(File.Exists(Path.Combine(OnlineDpoLoop.IterationDirectory(run, 1), "held_out.json")));
     }
 
+    /// <summary>move_reference: false keeps the first policy as every iteration's reference; true moves it to the iteration's start.</summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void TheReferenceMovesOnlyWhenAskedTo(bool move)
+    {
+        var model = TinyModelDirectory.Write(_temp.File("base"), KanaTask.Words, seed: 3, contextLength: 128);
+        var prompts = OnlineKanaTask.WritePrompts(_temp.File("prompts.jsonl"), 40, seed: 2);
+        var run = _temp.File("run");
+        var outcome = new OnlineDpoLoop(Config([.. OnlineKanaTask.Overrides(model, prompts, iterations: 2), $"online.move_reference={move}"]), run, TextWriter.Null).Run(resume: false);
+        Assert.True(outcome.Completed, outcome.StopReason);
+        var header = File.ReadLines(Path.Combine(OnlineDpoLoop.IterationDirectory(run, 2), "train", "reference_logps.tsv")).First();
+        var scoredBy = move ? Path.Combine(OnlineDpoLoop.IterationDirectory(run, 1), "train", "model") : Path.GetFullPath(model);
+        Assert.Contains($"model={scoredBy}", header);
+    }
+
     [Theory]
     [InlineData("data.paths=[x.jsonl]", "writes each iteration's pairs itself")]
     [InlineData("online.reward=", "online.reward")]
