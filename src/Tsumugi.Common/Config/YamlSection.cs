@@ -139,6 +139,15 @@ public sealed class YamlSection
     /// <summary>A path, resolved against the config file's directory.</summary>
     public string? PathValue(string key, string baseDirectory) => String(key) is { Length: > 0 } p ? System.IO.Path.GetFullPath(p, baseDirectory) : null;
 
+    /// <summary>A required, non-empty list of paths (files, folders or globs) resolved against <paramref name="baseDirectory"/>.</summary>
+    /// <param name="example">What the list holds, for the error, e.g. "the SFT files, folders or globs (e.g. data/sft/*.jsonl)".</param>
+    public List<string> RequiredPaths(string key, string baseDirectory, string example)
+    {
+        var paths = List(key) ?? throw Error(key, $"missing '{key}': {example}");
+        if (paths.Count == 0 || paths.Any(string.IsNullOrWhiteSpace)) throw Error(key, $"'{key}' holds an empty entry");
+        return paths.Select(p => System.IO.Path.GetFullPath(p, baseDirectory)).ToList();
+    }
+
     /// <summary>Refuses keys no reader asked for (for sections read without an allowed list).</summary>
     public void EnsureAllUsed()
     {

@@ -10,12 +10,11 @@ internal sealed class PreferenceDataYamlReader(string source, string baseDirecto
     {
         var top = Section(node, path, PreferenceDataConfig.YamlKeys);
         var defaults = new PreferenceDataConfig { Source = source };
-        var paths = top.List("paths") ?? throw top.Error("paths", "missing 'paths': the preference files, folders or globs (e.g. data/dpo/*.jsonl)");
-        if (paths.Count == 0 || paths.Any(string.IsNullOrWhiteSpace)) throw top.Error("paths", "'paths' holds an empty entry");
+        var paths = top.RequiredPaths("paths", baseDirectory, "the preference files, folders or globs (e.g. data/dpo/*.jsonl)");
         var columns = top.Section("columns", ConfigKeys.Of<PreferenceColumns>());
         return defaults with
         {
-            Paths = paths.Select(p => Path.GetFullPath(p, baseDirectory)).ToList(),
+            Paths = paths,
             Format = top.Enum("format", defaults.Format),
             Columns = new PreferenceColumns
             {

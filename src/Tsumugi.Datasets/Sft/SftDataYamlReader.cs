@@ -10,13 +10,12 @@ internal sealed class SftDataYamlReader(string source, string baseDirectory, str
     {
         var top = Section(node, path, SftDataConfig.YamlKeys);
         var defaults = new SftDataConfig { Source = source };
-        var paths = top.List("paths") ?? throw top.Error("paths", "missing 'paths': the SFT files, folders or globs (e.g. data/sft/*.jsonl)");
-        if (paths.Count == 0 || paths.Any(string.IsNullOrWhiteSpace)) throw top.Error("paths", "'paths' holds an empty entry");
+        var paths = top.RequiredPaths("paths", baseDirectory, "the SFT files, folders or globs (e.g. data/sft/*.jsonl)");
         var fraction = top.Double("validation_fraction", defaults.ValidationFraction, 0, 0.5);
         var columns = top.Section("columns", ConfigKeys.Of<SftColumns>());
         return defaults with
         {
-            Paths = paths.Select(p => Path.GetFullPath(p, baseDirectory)).ToList(),
+            Paths = paths,
             Format = top.Enum("format", defaults.Format),
             Columns = new SftColumns
             {

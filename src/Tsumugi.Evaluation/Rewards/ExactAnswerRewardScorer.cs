@@ -7,24 +7,12 @@ namespace Tsumugi.Evaluation.Rewards;
 /// without a usable reference is a <see cref="RewardFailureKinds.BadReference"/> failure, since scoring it 0 would
 /// teach the model that a right answer is wrong.
 /// </summary>
-public sealed class ExactAnswerRewardScorer : IRewardScorer
+public sealed class ExactAnswerRewardScorer : SynchronousRewardScorer
 {
-    public string Name => "exact_answer";
-    public RewardTally Tally { get; } = new("exact_answer");
+    public override string Name => "exact_answer";
+    public override RewardTally Tally { get; } = new("exact_answer");
 
-    public Task<IReadOnlyList<RewardScore>> ScoreAsync(IReadOnlyList<RewardRequest> requests, CancellationToken ct = default)
-    {
-        var scores = new RewardScore[requests.Count];
-        for (int i = 0; i < requests.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            scores[i] = Score(requests[i]);
-            Tally.Record(scores[i]);
-        }
-        return Task.FromResult<IReadOnlyList<RewardScore>>(scores);
-    }
-
-    static RewardScore Score(RewardRequest r)
+    protected override RewardScore Score(RewardRequest r)
     {
         if (string.IsNullOrWhiteSpace(r.Reference))
             return RewardScore.Failed(r.Id, RewardFailureKinds.BadReference, "the request has no reference answer; exact_answer needs one per prompt");

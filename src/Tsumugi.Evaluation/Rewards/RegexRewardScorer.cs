@@ -8,7 +8,7 @@ namespace Tsumugi.Evaluation.Rewards;
 /// must match, as Python's <c>re.fullmatch</c>. A match that runs past the regex timeout (catastrophic backtracking on
 /// a long sample) is a failure, not a stalled iteration.
 /// </summary>
-public sealed class RegexRewardScorer : IRewardScorer
+public sealed class RegexRewardScorer : SynchronousRewardScorer
 {
     static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
 
@@ -26,22 +26,10 @@ public sealed class RegexRewardScorer : IRewardScorer
 
     public string Pattern { get; }
     public bool FullMatch { get; }
-    public string Name => "regex";
-    public RewardTally Tally { get; }
+    public override string Name => "regex";
+    public override RewardTally Tally { get; }
 
-    public Task<IReadOnlyList<RewardScore>> ScoreAsync(IReadOnlyList<RewardRequest> requests, CancellationToken ct = default)
-    {
-        var scores = new RewardScore[requests.Count];
-        for (int i = 0; i < requests.Count; i++)
-        {
-            ct.ThrowIfCancellationRequested();
-            scores[i] = Score(requests[i]);
-            Tally.Record(scores[i]);
-        }
-        return Task.FromResult<IReadOnlyList<RewardScore>>(scores);
-    }
-
-    RewardScore Score(RewardRequest request)
+    protected override RewardScore Score(RewardRequest request)
     {
         try
         {
