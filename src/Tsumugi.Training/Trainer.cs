@@ -16,6 +16,7 @@ using Tsumugi.Training.Loop;
 using Tsumugi.Training.Metrics;
 using Tsumugi.Training.Objectives;
 using Tsumugi.Training.Parallel;
+using Tsumugi.Training.Provenance;
 using Tsumugi.Training.Sft;
 using Parameter = TorchSharp.Modules.Parameter;
 using AdamW = Tsumugi.Training.Optim.AdamW;
@@ -524,7 +525,28 @@ public sealed class Trainer : IDisposable
             HfModelDirectory.Save(_model, target, _config.Model.Tokenizer ?? TokenizerOf(_config.Model.From));
         }
         if (_plan.Chat?.Template is { } template) AtomicFile.WriteAllText(Path.Combine(target, "chat_template.jinja"), template.Source);
+        Record().Write(target);
         return target;
+    }
+
+    /// <summary>What produced these weights (training.json beside them), with the starting model's lineage.</summary>
+    private TrainingRecord Record()
+    {
+        var m = _config.Model;
+        var (stages, datasets) = TrainingRecord.Mixture(_plan.Data);
+        return new TrainingRecord
+        {
+            Kind = (_config.Dpo is not null ? "dpo" : _config.Sft is not null ? "sft" : "pretrain") + (_adapter is not null ? "+lora" : ""),
+            Init = m.From is { } from ? $"model:{from}" : m.ConfigPath is { } config ? $"config:{config}" : $"preset:{m.Preset}",
+            Steps = _state.Step,
+            Tokens = _state.Tokens,
+            FinalLoss = _state.LastLoss is { } loss && double.IsFinite(loss) ? loss : null,
+            HeldOutLoss = _lastHeldOut.Count > 0 ? _lastHeldOut : null,
+            Stages = stages,
+            Datasets = datasets,
+            Finished = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            History = TrainingRecord.Read(m.From)?.Lineage() ?? [],
+        };
     }
 
     private static string? TokenizerOf(string? modelDirectory) =>
