@@ -15,8 +15,8 @@ public sealed class ReadAhead<T> : IDisposable
     /// <summary>One tensor's buffers: its inputs and its result (float32, at least the tensor's element count each).</summary>
     public sealed class Set(int inputs, long elements)
     {
-        public float[][] Inputs { get; } = Enumerable.Range(0, inputs).Select(_ => GC.AllocateUninitializedArray<float>((int)elements)).ToArray();
-        public float[] Result { get; } = GC.AllocateUninitializedArray<float>((int)elements);
+        public float[][] Inputs { get; } = Enumerable.Range(0, inputs).Select(_ => EarlyWriteback.Allocate((int)elements)).ToArray();
+        public float[] Result { get; } = EarlyWriteback.Allocate((int)elements);
         public long Elements => elements;
         internal SemaphoreSlim Free { get; } = new(1, 1);
     }
