@@ -98,8 +98,8 @@ public static class Merger
         int done = 0;
         ShardedSafetensorsWriter.Write(directory, infos, options.MaxShardBytes, (info, stream) =>
         {
-            var p = byName[info.Name];
-            var set = readAhead.Next();
+            var (p, set) = readAhead.Next();
+            if (p.Name != info.Name) throw new InvalidOperationException($"read ahead '{p.Name}' but the writer asks for '{info.Name}'");
             var tensorInputs = new TensorInputs
             {
                 TensorName = p.Name, Shape = p.Shape, Length = (int)p.Elements, Values = set.Inputs[..p.Inputs.Count], BaseIndex = p.BaseIndex,

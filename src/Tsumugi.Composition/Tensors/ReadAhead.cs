@@ -71,14 +71,14 @@ public sealed class ReadAhead<T> : IDisposable
         }
     }
 
-    /// <summary>The next tensor's set, its inputs read; errors of the reader surface here. Give it back with
+    /// <summary>The next tensor and its set, its inputs read; errors of the reader surface here. Give the set back with
     /// <see cref="Release"/> once its result is written.</summary>
-    public Set Next()
+    public (T Item, Set Set) Next()
     {
         var (index, error) = _ready.Take();
         if (error is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(error).Throw(); // as the reader threw it
         if (index != _next++) throw new InvalidOperationException("read-ahead out of order");
-        return _assigned[index];
+        return (_items[index], _assigned[index]);
     }
 
     public void Release(Set set) => set.Free.Release();
