@@ -16,9 +16,11 @@ public sealed record MergeResult(string Directory, int Tensors, int Layers, long
 
 /// <summary>
 /// <c>tsumugi merge</c>: runs a mergekit config over local HF model directories and writes an HF model directory
-/// (config.json, safetensors, tokenizer files, <c>merge_config.yaml</c>). Streams one output tensor at a time — its
-/// inputs and result in float32 buffers sized for the largest tensor and reused — so memory is about the largest
-/// tensor × (inputs + 1), not the models. The directory appears whole or not at all (built aside, then renamed).
+/// (config.json, safetensors, tokenizer files, <c>merge_config.yaml</c>). Streams one output tensor at a time, the next
+/// one's inputs read ahead while the current one is merged and written (<see cref="ReadAhead{T}"/>: float32 buffers
+/// allocated once, at most the largest tensor × (inputs + 1) and a third more), so memory does not grow with the
+/// models. With a tokenizer named, embedding rows are first mapped to the output vocabulary (<see cref="VocabularyRemap"/>).
+/// The directory appears whole or not at all (built aside, then renamed).
 /// </summary>
 public static class Merger
 {
