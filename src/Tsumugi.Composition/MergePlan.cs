@@ -2,6 +2,7 @@ using Tsumugi.Common.Config;
 using Tsumugi.Composition.Config;
 using Tsumugi.Composition.Methods;
 using Tsumugi.Composition.Tensors;
+using Tsumugi.Composition.Tokenizers;
 using Tsumugi.Modeling.Checkpoints;
 
 namespace Tsumugi.Composition;
@@ -10,11 +11,17 @@ namespace Tsumugi.Composition;
 public sealed record TensorSourceRef(ModelSource Model, string Tensor);
 
 /// <summary>An output tensor: its inputs (base first when there is one), the slice it belongs to (for parameter
-/// lookup) and its layer position t ∈ [0, 1] (mergekit: idx/(L−1) within the slice; 0 outside the layers).</summary>
+/// lookup) and its layer position t ∈ [0, 1] (mergekit: idx/(L−1) within the slice; 0 outside the layers).
+/// <see cref="RemapRows"/>: an embedding matrix whose rows the inputs hold in their own vocabularies, laid out in the
+/// output's by <see cref="VocabularyRemap.Fill"/> before merging.</summary>
 public sealed record PlannedTensor(string Name, long[] Shape, string OutDType, IReadOnlyList<TensorSourceRef> Inputs, int BaseIndex,
-    SliceConfig Slice, IReadOnlyList<SourceConfig?> SourceConfigs, double T)
+    SliceConfig Slice, IReadOnlyList<SourceConfig?> SourceConfigs, double T, bool RemapRows = false)
 {
     public long Elements => Shape.Aggregate(1L, (a, d) => a * d);
+
+    /// <summary>The most elements a buffer holds for this tensor: the output's, or an input's when it is larger (an
+    /// embedding matrix read in a larger vocabulary before remapping).</summary>
+    public long BufferElements => Math.Max(Elements, Inputs.Max(i => i.Model.Entry(i.Tensor)!.Shape.Aggregate(1L, (a, d) => a * d)));
 }
 
 /// <summary>
@@ -24,7 +31,10 @@ public sealed record PlannedTensor(string Name, long[] Shape, string OutDType, I
 /// </summary>
 public static class MergePlan
 {
-    public static (List<PlannedTensor> Tensors, int Layers) Build(MergeConfig config, MergeMethodInfo method, IReadOnlyDictionary<string, ModelSource> models)
+    /// <param name="remap">The output vocabulary when the config names a tokenizer: embedding matrices may then differ in
+    /// rows between models and take its row count.</param>
+    public static (List<PlannedTensor> Tensors, int Layers) Build(MergeConfig config, MergeMethodInfo method, IReadOnlyDictionary<string, ModelSource> models,
+        VocabularyRemap? remap = null)
     {
         var template = models[config.BaseModel ?? config.Slices[0].Sources[0].Model];
         CheckArchitectures(models.Values, template);
@@ -45,11 +55,11 @@ public static class MergePlan
                 double t = length == 1 ? 1 : (double)i / (length - 1);
                 foreach (var (prefix, suffix) in names.Layer)
                     result.Add(Plan(config, method, models, slice, TensorNames.Layer(prefix, outLayer, suffix), t,
-                        s => TensorNames.Layer(prefix, s.LayerRange!.Value.Start + i, suffix)));
+                        s => TensorNames.Layer(prefix, s.LayerRange!.Value.Start + i, suffix), remap));
             }
         }
-        foreach (var name in names.Pre) result.Add(Plan(config, method, models, slices[0], name, 0, _ => name));
-        foreach (var name in names.Post) result.Add(Plan(config, method, models, slices[^1], name, 0, _ => name));
+        foreach (var name in names.Pre) result.Add(Plan(config, method, models, slices[0], name, 0, _ => name, remap));
+        foreach (var name in names.Post) result.Add(Plan(config, method, models, slices[^1], name, 0, _ => name, remap));
         return (result, outLayer);
     }
 
@@ -113,8 +123,9 @@ public static class MergePlan
     }
 
     static PlannedTensor Plan(MergeConfig config, MergeMethodInfo method, IReadOnlyDictionary<string, ModelSource> models, SliceConfig slice,
-        string outName, double t, Func<SourceConfig, string> inputName)
+        string outName, double t, Func<SourceConfig, string> inputName, VocabularyRemap? remap)
     {
+        bool remapRows = remap is not null && VocabularyRemap.IsEmbedding(outName);
         string? baseRef = slice.BaseModel ?? config.BaseModel;
         var inputs = new List<TensorSourceRef>();
         var sourceConfigs = new List<SourceConfig?>();
@@ -128,7 +139,9 @@ public static class MergePlan
                 $"model '{model.Reference}' has no tensor '{name}'" + (firstRef is null ? "" : $" (model '{firstRef.Model.Reference}' has it)") +
                 "; the models differ in architecture or the layer_range reaches past the last layer.");
             FloatCodec.SizeOf(entry.DType);
-            if (first is not null && !entry.Shape.SequenceEqual(first.Shape))
+            if (remapRows && (entry.Shape.Length != 2 || entry.Shape[0] != remap!.VocabRows(model)))
+                throw new CheckpointException($"tensor '{name}' of model '{model.Reference}' has shape [{string.Join(", ", entry.Shape)}], not [vocab_size {remap!.VocabRows(model)}, hidden]; its rows cannot be mapped to the merged vocabulary.");
+            if (first is not null && !entry.Shape.AsSpan(remapRows ? 1 : 0).SequenceEqual(first.Shape.AsSpan(remapRows ? 1 : 0)))
                 throw new CheckpointException($"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] in model '{model.Reference}' but [{string.Join(", ", first.Shape)}] in '{firstRef!.Model.Reference}'; the models differ in size (vocabulary?) and cannot be merged tensor by tensor.");
             first ??= entry;
             var reference = new TensorSourceRef(model, name);
@@ -140,6 +153,7 @@ public static class MergePlan
         if (method.NeedsBase && baseIndex < 0)
             throw new ConfigException($"{config.Path}:{config.MethodLine}: merge_method {method.Name} needs base_model.");
         string outDType = config.OutDtype ?? config.Dtype ?? first!.DType;
-        return new PlannedTensor(outName, first!.Shape, outDType, inputs, baseIndex, slice, sourceConfigs, t);
+        long[] shape = remapRows ? [remap!.Rows, first!.Shape[1]] : first!.Shape;
+        return new PlannedTensor(outName, shape, outDType, inputs, baseIndex, slice, sourceConfigs, t, remapRows);
     }
 }

@@ -6,6 +6,7 @@ using Tsumugi.Common.Config;
 using Tsumugi.Composition.Config;
 using Tsumugi.Composition.Methods;
 using Tsumugi.Composition.Tensors;
+using Tsumugi.Composition.Tokenizers;
 using Tsumugi.Modeling.Checkpoints;
 
 namespace Tsumugi.Composition;
@@ -15,9 +16,11 @@ public sealed record MergeResult(string Directory, int Tensors, int Layers, long
 
 /// <summary>
 /// <c>tsumugi merge</c>: runs a mergekit config over local HF model directories and writes an HF model directory
-/// (config.json, safetensors, tokenizer files, <c>merge_config.yaml</c>). Streams one output tensor at a time — its
-/// inputs and result in float32 buffers sized for the largest tensor and reused — so memory is about the largest
-/// tensor × (inputs + 1), not the models. The directory appears whole or not at all (built aside, then renamed).
+/// (config.json, safetensors, tokenizer files, <c>merge_config.yaml</c>). Streams one output tensor at a time, the next
+/// one's inputs read ahead while the current one is merged and written (<see cref="ReadAhead{T}"/>: float32 buffers
+/// allocated once, at most the largest tensor × (inputs + 1) and a third more), so memory does not grow with the
+/// models. With a tokenizer named, embedding rows are first mapped to the output vocabulary (<see cref="VocabularyRemap"/>).
+/// The directory appears whole or not at all (built aside, then renamed).
 /// </summary>
 public static class Merger
 {
@@ -34,9 +37,9 @@ public static class Merger
         try
         {
             foreach (var reference in References(config)) models[reference] = Open(reference);
-            var (plan, layers) = MergePlan.Build(config, method, models);
             var template = models[config.BaseModel ?? config.Slices[0].Sources[0].Model];
-            var tokenizerFiles = ChooseTokenizer(config, models, template);
+            var remap = config.Tokenizer is { } tokenizer ? VocabularyRemap.Build(config, tokenizer, models.Values.ToList(), template) : null;
+            var (plan, layers) = MergePlan.Build(config, method, models, remap);
 
             string staging = output.TrimEnd(Path.DirectorySeparatorChar) + ".partial";
             if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); // an earlier run killed mid-write
@@ -44,9 +47,9 @@ public static class Merger
             long peak;
             try
             {
-                peak = WriteTensors(config, method, plan, staging, options);
-                WriteConfig(config, template, layers, staging);
-                foreach (var (name, path) in tokenizerFiles) AtomicFile.WriteAllBytes(Path.Combine(staging, name), File.ReadAllBytes(path));
+                peak = WriteTensors(config, method, plan, remap, staging, options);
+                WriteConfig(config, template, layers, remap, staging);
+                WriteTokenizer(template, remap, staging);
                 if (config.ChatTemplate is { } chat) SetChatTemplate(config, staging, chat);
                 AtomicFile.WriteAllText(Path.Combine(staging, "merge_config.yaml"), config.Text);
                 FileSync.SyncDirectory(staging);
@@ -81,40 +84,51 @@ public static class Merger
         return ModelSource.Open(reference, directory);
     }
 
-    static long WriteTensors(MergeConfig config, MergeMethodInfo method, List<PlannedTensor> plan, string directory, Options options)
+    static long WriteTensors(MergeConfig config, MergeMethodInfo method, List<PlannedTensor> plan, VocabularyRemap? remap, string directory, Options options)
     {
-        long maxElements = plan.Max(p => p.Elements);
-        if (maxElements > Array.MaxLength)
-            throw new CheckpointException($"tensor '{plan.First(p => p.Elements == maxElements).Name}' has {maxElements} elements, more than one float array holds; not supported.");
+        var largest = plan.MaxBy(p => p.BufferElements)!;
+        if (largest.BufferElements > Array.MaxLength)
+            throw new CheckpointException($"tensor '{largest.Name}' has {largest.BufferElements} elements, more than one float array holds; not supported.");
         int maxInputs = plan.Max(p => p.Inputs.Count);
-        // One set of buffers for the whole run: the inputs and the result.
-        var inputs = Enumerable.Range(0, maxInputs).Select(_ => new float[maxElements]).ToArray();
-        var result = new float[maxElements];
-        var encoded = new byte[Math.Min(maxElements * 2, 8 << 20)];
-        long peak = (maxInputs + 1) * maxElements * 4L;
+        var encoded = new byte[Math.Min(plan.Max(p => p.Elements) * 2, 8 << 20)];
 
         var byName = plan.ToDictionary(p => p.Name, StringComparer.Ordinal);
         var infos = plan.Select(p => new SafetensorsTensorInfo(p.Name, p.OutDType, p.Shape)).ToList();
+        // The writer asks for tensors in file order; the reader reads them ahead in that order.
+        var order = SafetensorsStreamWriter.FileOrder(infos).Select(i => byName[i.Name]).ToList();
+        using var readAhead = new ReadAhead<PlannedTensor>(order, p => p.BufferElements, maxInputs, (p, set) => ReadInputs(p, set, remap));
         int done = 0;
         ShardedSafetensorsWriter.Write(directory, infos, options.MaxShardBytes, (info, stream) =>
         {
-            var p = byName[info.Name];
-            int n = (int)p.Elements;
-            for (int k = 0; k < p.Inputs.Count; k++) p.Inputs[k].Model.ReadFloats(p.Inputs[k].Tensor, inputs[k].AsSpan(0, n));
+            var (p, set) = readAhead.Next();
+            if (p.Name != info.Name) throw new InvalidOperationException($"read ahead '{p.Name}' but the writer asks for '{info.Name}'");
             var tensorInputs = new TensorInputs
             {
-                TensorName = p.Name, Shape = p.Shape, Length = n, Values = inputs[..p.Inputs.Count], BaseIndex = p.BaseIndex,
+                TensorName = p.Name, Shape = p.Shape, Length = (int)p.Elements, Values = set.Inputs[..p.Inputs.Count], BaseIndex = p.BaseIndex,
                 Parameters = Parameters(config, method.Global, p, model: null),
                 ModelParameters = Enumerable.Range(0, p.Inputs.Count).Select(k => Parameters(config, method.PerModel, p, model: k)).ToList(),
                 Seed = options.Seed,
             };
-            var output = result.AsSpan(0, n);
+            var output = set.Result.AsSpan(0, (int)p.Elements);
             try { MergeKernels.Merge(method, tensorInputs, output); }
             catch (InvalidDataException e) { throw new CheckpointException($"merge_method {method.Name}: {e.Message}", e); }
             Write(output, p.OutDType, stream, encoded);
+            readAhead.Release(set);
             options.Progress?.Invoke(++done, plan.Count);
         });
-        return peak;
+        return readAhead.BufferBytes + encoded.Length;
+    }
+
+    /// <summary>Reads a tensor's inputs (reader thread); embedding matrices are then laid out in the output vocabulary.</summary>
+    static void ReadInputs(PlannedTensor p, ReadAhead<PlannedTensor>.Set set, VocabularyRemap? remap)
+    {
+        for (int k = 0; k < p.Inputs.Count; k++)
+        {
+            var entry = p.Inputs[k].Model.Entry(p.Inputs[k].Tensor)!;
+            p.Inputs[k].Model.ReadFloats(p.Inputs[k].Tensor, set.Inputs[k].AsSpan(0, (int)entry.Shape.Aggregate(1L, (a, d) => a * d)));
+        }
+        if (p.RemapRows)
+            remap!.Fill(p.Name, p.Inputs.Select(i => i.Model).ToList(), p.BaseIndex, set.Inputs, (int)p.Shape[1], set.Result);
     }
 
     static void Write(ReadOnlySpan<float> values, string dtype, Stream stream, byte[] encoded)
@@ -149,10 +163,11 @@ public static class Merger
         return result;
     }
 
-    static void WriteConfig(MergeConfig config, ModelSource template, int layers, string directory)
+    static void WriteConfig(MergeConfig config, ModelSource template, int layers, VocabularyRemap? remap, string directory)
     {
         var json = (JsonObject)template.Config.DeepClone();
         json["num_hidden_layers"] = layers;
+        if (remap is not null) json["vocab_size"] = remap.Rows;
         if ((config.OutDtype ?? config.Dtype) is { } dtype) json["torch_dtype"] = FloatCodec.TorchName(dtype);
         AtomicFile.WriteAllText(Path.Combine(directory, "config.json"), json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
         string generation = Path.Combine(template.Directory, "generation_config.json");
@@ -160,32 +175,27 @@ public static class Merger
     }
 
     /// <summary>
-    /// The output's tokenizer: tokenizer_source null or <c>base</c> → the base model's files, a model reference → that
-    /// model's. Tsumugi merges embeddings row by row without remapping, so an explicit source must be the tokenizer
-    /// every input shares (same tokenizer.model / tokenizer.json bytes); mergekit's row permutation is not implemented.
+    /// The output's tokenizer files: with no tokenizer named, the base model's (embedding rows were merged by id, as
+    /// mergekit does); with one, the files of the model it equals, or else the new vocabulary written as tokenizer.model +
+    /// tokenizer.json + tokenizer_config.json (keeping the base's chat template).
     /// </summary>
-    static Dictionary<string, string> ChooseTokenizer(MergeConfig config, Dictionary<string, ModelSource> models, ModelSource template)
+    static void WriteTokenizer(ModelSource template, VocabularyRemap? remap, string directory)
     {
-        if (config.TokenizerSource is null or "base") return Check(template, explicitSource: config.TokenizerSource is not null);
-        string directory = Path.GetFullPath(config.TokenizerSource);
-        if (models.TryGetValue(config.TokenizerSource, out var model)) return Check(model, explicitSource: true);
-        using var other = ModelSource.Open(config.TokenizerSource, directory);
-        return Check(other, explicitSource: true);
-
-        Dictionary<string, string> Check(ModelSource source, bool explicitSource)
+        if (remap is null || remap.CopiedFrom is not null)
         {
-            var files = source.TokenizerFiles();
-            if (!explicitSource) return files;
-            foreach (var m in models.Values)
-                foreach (var name in new[] { "tokenizer.model", "tokenizer.json" })
-                {
-                    string mine = Path.Combine(m.Directory, name);
-                    bool same = files.TryGetValue(name, out var theirs) ? File.Exists(mine) && File.ReadAllBytes(mine).AsSpan().SequenceEqual(File.ReadAllBytes(theirs)) : !File.Exists(mine);
-                    if (!same)
-                        throw new ConfigException($"{config.Path}: tokenizer_source '{config.TokenizerSource}': model '{m.Reference}' has a different {name} than '{source.Reference}'; Tsumugi does not remap embedding rows between vocabularies — merge models that share a tokenizer.");
-                }
-            return files;
+            foreach (var (name, path) in (remap?.CopiedFrom ?? template).TokenizerFiles())
+                AtomicFile.WriteAllBytes(Path.Combine(directory, name), File.ReadAllBytes(path));
+            return;
         }
+        string baseConfig = Path.Combine(template.Directory, "tokenizer_config.json");
+        string? chatTemplate = File.Exists(baseConfig) && JsonNode.Parse(File.ReadAllText(baseConfig)) is JsonObject o && o["chat_template"] is JsonValue v
+            && v.TryGetValue<string>(out var text) ? text : null;
+        // TokenizerDirectory writes plainly; each file is then published (fsynced) like every other output file.
+        string aside = Path.Combine(directory, ".tokenizer");
+        Tokenization.HuggingFace.TokenizerDirectory.Save(remap.Tokenizer, aside, chatTemplate);
+        foreach (var file in Directory.GetFiles(aside))
+            AtomicFile.WriteAllBytes(Path.Combine(directory, Path.GetFileName(file)), File.ReadAllBytes(file));
+        Directory.Delete(aside, recursive: true);
     }
 
     static void SetChatTemplate(MergeConfig config, string directory, string template)

@@ -110,6 +110,22 @@ public class MergeConfigReaderTests
         Assert.Equal(0.5 + (0.3 - 0.5) * 0.2, (double)uneven.Evaluate("w", 0.3)!, 9); // scaled 1.2 → between 0.5 and 0.3
     }
 
+    [Fact]
+    public void Parse_TokenizerSection_ReadsSourceTokensAndPadding()
+    {
+        var config = MergeConfigReader.Parse("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\ntokenizer:\n  pad_to_multiple_of: 64\n  tokens:\n" +
+            "    <|im_start|>:\n      source: a\n      force: true\n    <pad>:\n      source: {kind: zero}\n    x:\n      source: {kind: model_token, model: a, token_id: 5}\n", "cfg.yaml");
+        var t = config.Tokenizer!;
+        Assert.Equal("union", t.Source); // mergekit's default for the section
+        Assert.Equal(64, t.PadToMultipleOf);
+        Assert.Equal(new TokenEmbeddingSetting(new ModelEmbeddingSource("a"), true, 8), t.Tokens["<|im_start|>"]);
+        Assert.IsType<ZeroEmbeddingSource>(t.Tokens["<pad>"].Source);
+        Assert.Equal(new ModelTokenEmbeddingSource("a", 5, null), t.Tokens["x"].Source);
+        var plain = MergeConfigReader.Parse("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\ntokenizer_source: base\n", "cfg.yaml");
+        Assert.Equal(("base", 0, (int?)null), (plain.Tokenizer!.Source, plain.Tokenizer.Tokens.Count, plain.Tokenizer.PadToMultipleOf));
+        Assert.Null(MergeConfigReader.Parse("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\n", "cfg.yaml").Tokenizer);
+    }
+
     [Theory]
     [InlineData("merge_method: linear\nmodels:\n  - model: a\n    parameters: {weight: 1}\nseed: 3\n", "cfg.yaml:5:", "unknown key 'seed'")]
     [InlineData("merge_method: linear\nmodels:\n  - model: a\n    weight: 1\n", "cfg.yaml:4:", "unknown key 'weight' in a models entry")]
@@ -117,7 +133,12 @@ public class MergeConfigReaderTests
     [InlineData("merge_method: lerp\nmodels:\n  - model: a\n", "cfg.yaml:1:", "unknown merge_method 'lerp'")]
     [InlineData("merge_method: della\nmodels:\n  - model: a\n", "cfg.yaml:1:", "Tsumugi does not implement")]
     [InlineData("merge_method: ties\nmodels:\n  - model: a\nslices: []\n", "cfg.yaml:1:", "exactly one of models or slices")]
-    [InlineData("merge_method: linear\nmodels:\n  - model: a\ntokenizer_source: union\n", "cfg.yaml:4:", "union is not supported")]
+    [InlineData("merge_method: linear\nmodels:\n  - model: a\ntokenizer_source: union\ntokenizer:\n  source: base\n", "cfg.yaml:6:", "not both")]
+    [InlineData("merge_method: linear\nmodels:\n  - model: a\ntokenizer:\n  tokens:\n    x: {force: true}\n", "cfg.yaml:6:", "tokens entry 'x' needs source")]
+    [InlineData("merge_method: linear\nmodels:\n  - model: a\ntokenizer:\n  tokens:\n    x: {source: {kind: mean}}\n", "cfg.yaml:6:", "unknown source kind 'mean'")]
+    [InlineData("merge_method: linear\nmodels:\n  - model: a\ntokenizer:\n  tokens:\n    x: {source: {kind: model_token, model: a}}\n", "cfg.yaml:6:", "exactly one of token_id or token")]
+    [InlineData("merge_method: linear\nmodels:\n  - model: a\ntokenizer:\n  pad_to_multiple_of: 0\n", "cfg.yaml:5:", "pad_to_multiple_of must be a positive integer")]
+    [InlineData("merge_method: linear\nmodels:\n  - model: a\ntokenizer:\n  padding: 8\n", "cfg.yaml:5:", "unknown key 'padding' in the tokenizer section")]
     [InlineData("merge_method: linear\nmodels:\n  - model: a\ndtype: int8\n", "cfg.yaml:4:", "dtype 'int8' is not supported")]
     [InlineData("merge_method: passthrough\nslices:\n  - sources:\n      - model: a\n        layer_range: [4, 2]\n", "cfg.yaml:5:", "layer_range must be")]
     public void Parse_BadConfig_NamesLineAndKey(string yaml, string location, string message)

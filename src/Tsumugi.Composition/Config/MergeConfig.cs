@@ -15,7 +15,9 @@ public sealed record SliceConfig(IReadOnlyList<SourceConfig> Sources, string? Ba
 
 /// <summary>
 /// A mergekit merge config (<c>mergekit/config.py</c> <c>MergeConfiguration</c>) as read from YAML. The <c>models:</c>
-/// form is kept as one slice whose sources have no layer range (<see cref="FromModels"/>).
+/// form is kept as one slice whose sources have no layer range (<see cref="FromModels"/>). <see cref="Tokenizer"/> is set by
+/// either <c>tokenizer_source</c> (kept in <see cref="TokenizerSource"/> too) or the <c>tokenizer:</c> section; null
+/// means neither: the base model's tokenizer files are copied and embedding rows merged by id, as mergekit does.
 /// </summary>
 public sealed record MergeConfig(
     string Path,
@@ -29,4 +31,5 @@ public sealed record MergeConfig(
     string? OutDtype,
     string? TokenizerSource,
     string? ChatTemplate,
-    string Text);
+    string Text,
+    TokenizerSettings? Tokenizer = null);

@@ -17,6 +17,9 @@ public static class MergeConfigReader
     static readonly string[] SliceKeys = ["sources", "base_model", "residual_weight", "parameters"];
     static readonly string[] SourceKeys = ["model", "layer_range", "parameters"];
     static readonly string[] ConditionKeys = ["filter", "value"];
+    static readonly string[] TokenizerKeys = ["source", "tokens", "pad_to_multiple_of"];
+    static readonly string[] TokenKeys = ["source", "force"];
+    static readonly string[] EmbeddingSourceKeys = ["kind", "model", "token_id", "token"];
 
     public static MergeConfig Load(string path)
     {
@@ -43,8 +46,6 @@ public static class MergeConfigReader
 
         if (top.TryGetValue("modules", out var modules))
             throw reader.Error(modules, "modules (multi-module merges) are not supported by Tsumugi; use models or slices");
-        if (top.TryGetValue("tokenizer", out var tokenizer))
-            throw reader.Error(tokenizer, "the tokenizer section (extra tokens, padding) is not supported; use tokenizer_source: base or a model");
         bool hasModels = top.TryGetValue("models", out var modelsNode);
         bool hasSlices = top.TryGetValue("slices", out var slicesNode);
         if (hasModels == hasSlices)
@@ -56,14 +57,69 @@ public static class MergeConfigReader
         if (slices.Count == 0) throw reader.Error(hasModels ? modelsNode! : slicesNode!, "needs at least one entry");
 
         string? tokenizerSource = reader.OptionalScalar(top, "tokenizer_source");
-        if (tokenizerSource == "union")
-            throw reader.Error(top["tokenizer_source"], "tokenizer_source: union is not supported (Tsumugi does not remap embedding rows); use base or one model whose tokenizer all inputs share");
+        TokenizerSettings? tokenizer = tokenizerSource is null ? null
+            : new TokenizerSettings(tokenizerSource, new Dictionary<string, TokenEmbeddingSetting>(), null, top["tokenizer_source"].Start.Line);
+        if (top.TryGetValue("tokenizer", out var tokenizerNode) && tokenizerNode is not YamlScalarNode { Value: null or "" })
+        {
+            if (tokenizer is not null)
+                throw reader.Error(tokenizerNode, "give tokenizer_source or a tokenizer section, not both (mergekit refuses both)");
+            tokenizer = ReadTokenizer(reader, tokenizerNode);
+        }
 
         return new MergeConfig(
             path, method, methodNode.Start.Line, reader.OptionalScalar(top, "base_model"), slices, hasModels,
             top.TryGetValue("parameters", out var p) ? ReadParameters(reader, p, info, "parameters") : new ParameterMap(),
             ReadDtype(reader, top, "dtype"), ReadDtype(reader, top, "out_dtype"), tokenizerSource,
-            reader.OptionalScalar(top, "chat_template"), text);
+            reader.OptionalScalar(top, "chat_template"), text, tokenizer);
+    }
+
+    static TokenizerSettings ReadTokenizer(Reader reader, YamlNode node)
+    {
+        var map = reader.Mapping(node, TokenizerKeys, "the tokenizer section");
+        string source = reader.OptionalScalar(map, "source") ?? "union"; // mergekit's default
+        var tokens = new Dictionary<string, TokenEmbeddingSetting>(StringComparer.Ordinal);
+        if (map.TryGetValue("tokens", out var tokensNode) && tokensNode is not YamlScalarNode { Value: null or "" })
+        {
+            if (tokensNode is not YamlMappingNode tokenMap) throw reader.Error(tokensNode, "tokens must be a mapping of token: {source, force}");
+            foreach (var (k, v) in tokenMap.Children)
+            {
+                string token = (k as YamlScalarNode)?.Value is { Length: > 0 } t ? t : throw reader.Error(k, "a tokens key must be a non-empty token");
+                var entry = reader.Mapping(v, TokenKeys, $"tokens entry '{token}'");
+                var sourceNode = entry.GetValueOrDefault("source")
+                    ?? throw reader.Error(v, $"tokens entry '{token}' needs source (a model, {{kind: zero}} or {{kind: model_token, model, token_id | token}})");
+                bool force = entry.TryGetValue("force", out var f) && reader.Bool(f, "force");
+                tokens[token] = new TokenEmbeddingSetting(ReadEmbeddingSource(reader, sourceNode, token), force, k.Start.Line);
+            }
+        }
+        int? pad = null;
+        if (reader.OptionalScalar(map, "pad_to_multiple_of") is not null)
+        {
+            pad = reader.Int(map["pad_to_multiple_of"], "pad_to_multiple_of");
+            if (pad <= 0) throw reader.Error(map["pad_to_multiple_of"], "pad_to_multiple_of must be a positive integer");
+        }
+        return new TokenizerSettings(source, tokens, pad, node.Start.Line);
+    }
+
+    static TokenEmbeddingSource ReadEmbeddingSource(Reader reader, YamlNode node, string token)
+    {
+        if (node is YamlScalarNode) return new ModelEmbeddingSource(reader.Scalar(node, "source"));
+        var map = reader.Mapping(node, EmbeddingSourceKeys, $"the source of token '{token}'");
+        string kind = map.TryGetValue("kind", out var k) ? reader.Scalar(k, "kind") : throw reader.Error(node, $"the source of token '{token}' needs kind: zero or model_token");
+        switch (kind)
+        {
+            case "zero":
+                if (map.Count > 1) throw reader.Error(node, "kind: zero takes no other keys");
+                return new ZeroEmbeddingSource();
+            case "model_token":
+                string model = map.TryGetValue("model", out var m) ? reader.Scalar(m, "model") : throw reader.Error(node, "kind: model_token needs model");
+                int? id = map.TryGetValue("token_id", out var idNode) ? reader.Int(idNode, "token_id") : null;
+                string? text = map.TryGetValue("token", out var textNode) ? reader.Scalar(textNode, "token") : null;
+                if ((id is null) == (text is null)) throw reader.Error(node, "kind: model_token needs exactly one of token_id or token");
+                if (id < 0) throw reader.Error(idNode!, "token_id must be ≥ 0");
+                return new ModelTokenEmbeddingSource(model, id, text);
+            default:
+                throw reader.Error(k, $"unknown source kind '{kind}' (mergekit has zero and model_token; a plain model reference needs no kind)");
+        }
     }
 
     static SourceConfig ReadModel(Reader reader, YamlNode node, MergeMethodInfo info)
@@ -191,6 +247,9 @@ public static class MergeConfigReader
         public string? OptionalScalar(Dictionary<string, YamlNode> map, string key) =>
             map.TryGetValue(key, out var node) && node is not YamlScalarNode { Value: null or "" } && !(node is YamlScalarNode { Value: "null" or "~", Style: ScalarStyle.Plain })
                 ? Scalar(node, key) : null;
+
+        public bool Bool(YamlNode node, string key) => node is YamlScalarNode scalar && Value(scalar) is bool b
+            ? b : throw Error(node, $"{key} must be true or false");
 
         public int Int(YamlNode node, string key) =>
             node is YamlScalarNode { Value: { } v } && int.TryParse(v, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i)

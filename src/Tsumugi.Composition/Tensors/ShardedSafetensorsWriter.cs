@@ -8,7 +8,8 @@ namespace Tsumugi.Composition.Tensors;
 /// <summary>
 /// Writes an HF directory's weights from tensors produced one at a time: <c>model.safetensors</c>, or
 /// <c>model-0000k-of-0000n.safetensors</c> + <c>model.safetensors.index.json</c> above <c>maxShardBytes</c> (HF's greedy
-/// split, as <see cref="StateDictIO.Save"/> does). Every file is published atomically. Reusable by MoE assembly.
+/// split, as <see cref="StateDictIO.Save"/> does). Every file is published atomically; write-back to disk starts after
+/// each tensor (<see cref="EarlyWriteback"/>). Reusable by MoE assembly.
 /// </summary>
 public static class ShardedSafetensorsWriter
 {
@@ -25,6 +26,9 @@ public static class ShardedSafetensorsWriter
             size += t.ByteLength;
         }
         var metadata = new Dictionary<string, string> { ["format"] = "pt" };
+        var inner = produce;
+        // Each tensor's pages go to disk while the next ones are computed, not all at the publishing fsync.
+        produce = (info, stream) => { inner(info, stream); EarlyWriteback.Start(stream); };
         if (shards.Count == 1)
         {
             SafetensorsStreamWriter.Write(Path.Combine(directory, CheckpointDirectory.SingleFile), shards[0], produce, metadata);
