@@ -18,7 +18,9 @@ public static partial class StateDictIO
     /// into <paramref name="module"/>. Everything is checked before any parameter changes: with <paramref name="strict"/>,
     /// one error lists every missing and every unexpected key (<c>*.rotary_emb.inv_freq</c> is ignored, as HF does);
     /// a shape mismatch names the tensor and both shapes. Values are converted to each parameter's dtype and copied
-    /// under no_grad onto the parameter's device.
+    /// under no_grad onto the parameter's device. A Mixtral saved in the transformers-v5 fused layout
+    /// (<c>mlp.gate</c>, <c>mlp.experts.gate_up_proj</c>, <c>mlp.experts.down_proj</c>; <see cref="FusedMoeLayout"/>)
+    /// loads into the classic per-expert parameters, one fused tensor in memory at a time.
     /// </summary>
     public static StateDictLoadResult Load(nn.Module module, string directory, bool strict = true)
     {
