@@ -26,31 +26,41 @@ internal static class DropUpcycling
     }
 
     /// <summary>Re-draws the channels of one expert matrix in place. <paramref name="channelsAreRows"/>: w1/w3 [I, h]
-    /// (rows); otherwise w2 [h, I] (columns). μ and σ (unbiased, as torch.std) are those of the replaced elements.</summary>
+    /// (rows); otherwise w2 [h, I] (columns). μ and σ (unbiased, as torch.std) are those of the replaced elements.
+    /// Visits the chosen elements in place (no index arrays), so the only memory is the matrix being written.</summary>
     public static void Reinitialise(Span<float> matrix, int rows, int columns, int[] channels, bool channelsAreRows, ulong seed, string tensorName)
     {
         if (channels.Length == 0) return;
-        var indices = Elements(rows, columns, channels, channelsAreRows).ToArray();
-        double sum = 0, squares = 0;
-        foreach (long i in indices) sum += matrix[(int)i];
-        double mean = sum / indices.Length;
-        foreach (long i in indices) squares += (matrix[(int)i] - mean) * (matrix[(int)i] - mean);
-        double std = indices.Length > 1 ? Math.Sqrt(squares / (indices.Length - 1)) : 0;
+        long count = (long)channels.Length * (channelsAreRows ? columns : rows);
+        double sum = 0;
+        ForEach(matrix, columns, rows, channels, channelsAreRows, (ref float v) => sum += v);
+        double mean = sum / count, squares = 0;
+        ForEach(matrix, columns, rows, channels, channelsAreRows, (ref float v) => squares += (v - mean) * (v - mean));
+        double std = count > 1 ? Math.Sqrt(squares / (count - 1)) : 0;
         var random = new SeededRandom(seed, tensorName, 1);
-        foreach (long i in indices) matrix[(int)i] = (float)(mean + std * random.NextNormal());
+        ForEach(matrix, columns, rows, channels, channelsAreRows, (ref float v) => v = (float)(mean + std * random.NextNormal()));
     }
 
-    static IEnumerable<long> Elements(int rows, int columns, int[] channels, bool channelsAreRows)
+    delegate void ElementAction(ref float value);
+
+    // Rows: each chosen row is a contiguous run. Columns: row by row, the chosen columns (sorted) of that row.
+    static void ForEach(Span<float> matrix, int columns, int rows, int[] channels, bool channelsAreRows, ElementAction action)
     {
         if (channelsAreRows)
         {
             foreach (int r in channels)
-                for (int c = 0; c < columns; c++) yield return (long)r * columns + c;
+            {
+                var row = matrix.Slice(r * columns, columns);
+                for (int c = 0; c < row.Length; c++) action(ref row[c]);
+            }
         }
         else
         {
             for (int r = 0; r < rows; r++)
-                foreach (int c in channels) yield return (long)r * columns + c;
+            {
+                var row = matrix.Slice(r * columns, columns);
+                foreach (int c in channels) action(ref row[c]);
+            }
         }
     }
 }
