@@ -19,7 +19,8 @@ public static class HfModelDirectory
 
     /// <summary>
     /// Loads config and weights. Parameters are created in <paramref name="dtype"/> (default fp32: bf16 matmuls are
-    /// about 100× slower on CPU; pass BFloat16 on CUDA); files in F32/F16/BF16 are converted on load.
+    /// about 100× slower on CPU; pass BFloat16 on CUDA); files in F32/F16/BF16 are converted on load. Mixtral weights
+    /// may use the classic per-expert names or the transformers-v5 fused layout (docs/moe.md).
     /// </summary>
     public static LlamaForCausalLM Load(string directory, ScalarType dtype = ScalarType.Float32, Device? device = null, bool strict = true)
     {

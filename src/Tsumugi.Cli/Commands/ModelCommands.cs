@@ -11,7 +11,7 @@ using static TorchSharp.torch;
 
 namespace Tsumugi.Cli.Commands;
 
-/// <summary>`tsumugi model init | info | score | extend-vocab | merge-adapter | card`.</summary>
+/// <summary>`tsumugi model init | info | score | extend-vocab | merge-adapter | upcycle | card`.</summary>
 public static class ModelCommands
 {
     public static Command Create()
@@ -22,6 +22,7 @@ public static class ModelCommands
         model.Add(Score());
         model.Add(ExtendVocabCommand.Create());
         model.Add(MergeAdapter());
+        model.Add(ModelUpcycleCommand.Create());
         model.Add(ModelCardCommand.Create());
         return model;
     }

@@ -18,33 +18,53 @@ public static partial class StateDictIO
     /// into <paramref name="module"/>. Everything is checked before any parameter changes: with <paramref name="strict"/>,
     /// one error lists every missing and every unexpected key (<c>*.rotary_emb.inv_freq</c> is ignored, as HF does);
     /// a shape mismatch names the tensor and both shapes. Values are converted to each parameter's dtype and copied
-    /// under no_grad onto the parameter's device.
+    /// under no_grad onto the parameter's device. A Mixtral saved in the transformers-v5 fused layout
+    /// (<c>mlp.gate</c>, <c>mlp.experts.gate_up_proj</c>, <c>mlp.experts.down_proj</c>; <see cref="FusedMoeLayout"/>)
+    /// loads into the classic per-expert parameters, one fused tensor in memory at a time.
     /// </summary>
     public static StateDictLoadResult Load(nn.Module module, string directory, bool strict = true)
     {
         using var checkpoint = CheckpointDirectory.Open(directory);
         var target = module.state_dict();
-        var missing = target.Keys.Where(k => !IsIgnored(k) && !checkpoint.Locations.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
-        var unexpected = checkpoint.Locations.Keys.Where(k => !IsIgnored(k) && !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
+        // transformers-v5 fused Mixtral tensors (mergekit HEAD writes them) stand for the classic per-expert names.
+        var fused = FusedMoeLayout.ClassicView(checkpoint.Locations.Select(kv => kv.Value.Entries[kv.Key]));
+        foreach (var name in fused.Keys.Where(checkpoint.Locations.ContainsKey))
+            throw new CheckpointException($"{directory}: tensor '{name}' is stored both under its own name and inside '{fused[name].FusedName}'; keep one layout.");
+        var fusedNames = fused.Values.Select(p => p.FusedName).ToHashSet(StringComparer.Ordinal);
+        var available = checkpoint.Locations.Keys.Where(k => !fusedNames.Contains(k)).Concat(fused.Keys).ToHashSet(StringComparer.Ordinal);
+        var missing = target.Keys.Where(k => !IsIgnored(k) && !available.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        var unexpected = available.Where(k => !IsIgnored(k) && !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         if (strict && (missing.Count > 0 || unexpected.Count > 0))
             throw new CheckpointException(
                 $"{directory}: checkpoint does not match the model — missing {missing.Count} key(s): [{string.Join(", ", missing)}]; " +
                 $"unexpected {unexpected.Count} key(s): [{string.Join(", ", unexpected)}]. Check that config.json describes these weights, or load with strict=false.");
 
-        var toLoad = target.Where(kv => checkpoint.Locations.ContainsKey(kv.Key) && !IsIgnored(kv.Key)).ToList();
+        var toLoad = target.Where(kv => available.Contains(kv.Key) && !IsIgnored(kv.Key)).ToList();
         foreach (var (name, parameter) in toLoad)
         {
-            var file = checkpoint.Locations[name];
-            long[] fileShape = file.Entries[name].Shape;
+            bool isPart = fused.TryGetValue(name, out var part);
+            var file = checkpoint.Locations[isPart ? part!.FusedName : name];
+            long[] fileShape = isPart ? part!.Shape : file.Entries[name].Shape;
             if (!fileShape.SequenceEqual(parameter.shape))
                 throw new CheckpointException(
-                    $"{file.Path}: tensor '{name}' has shape [{string.Join(", ", fileShape)}] in the file but [{string.Join(", ", parameter.shape)}] in the model; " +
+                    $"{file.Path}: tensor '{name}'{(isPart ? $" (inside '{part!.FusedName}')" : "")} has shape [{string.Join(", ", fileShape)}] in the file but [{string.Join(", ", parameter.shape)}] in the model; " +
                     "config.json probably contradicts the weights (hidden_size, intermediate_size, num_key_value_heads, vocab_size?).");
         }
 
         using (no_grad())
         {
-            foreach (var (name, parameter) in toLoad) checkpoint.Locations[name].ReadInto(name, parameter);
+            foreach (var (name, parameter) in toLoad.Where(kv => !fused.ContainsKey(kv.Key))) checkpoint.Locations[name].ReadInto(name, parameter);
+            // One fused tensor in memory at a time: read it, then copy each expert's contiguous slice into its parameter.
+            foreach (var group in toLoad.Where(kv => fused.ContainsKey(kv.Key)).GroupBy(kv => fused[kv.Key].FusedName))
+            {
+                using var scope = NewDisposeScope();
+                var whole = checkpoint.Locations[group.Key].Read(group.Key).reshape(-1);
+                foreach (var (name, parameter) in group)
+                {
+                    var part = fused[name];
+                    parameter.copy_(whole.narrow(0, part.ElementOffset, part.ElementCount).view(part.Shape));
+                }
+            }
         }
         return new StateDictLoadResult(missing, unexpected);
     }
