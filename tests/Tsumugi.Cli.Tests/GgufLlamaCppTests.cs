@@ -134,7 +134,7 @@ public sealed class GgufLlamaCppTests : IDisposable
         Assert.Contains("no tokenizer.model", err);
         Assert.Contains("model init --tokenizer", err);
         Assert.False(File.Exists(Sub("bare.gguf")));
-        Assert.Equal(2, CliRunner.Run("export", "gguf", "--model", Sub("bare"), "--output", Sub("x.gguf"), "--type", "q4_0").ExitCode);
+        Assert.Equal(2, CliRunner.Run("export", "gguf", "--model", Sub("bare"), "--output", Sub("x.gguf"), "--type", "q3_k_s").ExitCode);
     }
 
     JsonElement RunLlamaCpp(IReadOnlyList<string> files, int[] prompt, string text, Dictionary<string, int[]> ours)
