@@ -80,6 +80,10 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
             files.Add(file);
         }
 
+        var keys = ReadKeys(Sub("mixtral-q4_k_m.gguf"));
+        Assert.Equal(4u, keys["llama.expert_count"]);
+        Assert.Equal(2u, keys["llama.expert_used_count"]);
+        Assert.Equal(15u, keys["general.file_type"]);                        // LLAMA_FTYPE_MOSTLY_Q4_K_M
         var results = GgufLlamaCpp.Run(_dir, files, prompt, NewTokens, expected, scored);
         foreach (var file in files)
         {
@@ -111,6 +115,82 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
                 Assert.All(clear.Where(i => margins[file][i] > 2f), i => Assert.True(r.Forced[i] == want[i], $"step {i}: llama.cpp {r.Forced[i]}, ours {want[i]}\n{summary}"));
             }
             if (exact) Assert.True(prefix == NewTokens, summary);
+        }
+    }
+
+    [Fact]
+    public void MistralExportsAsLlamaWithTheSlidingWindowAsContextAndContinuesLikeTsumugi()
+    {
+        var tok = Tokenizer(1500);
+        var tokenizer = TokenizerDirectory.Load(tok);
+        int[] prompt = [tokenizer.BosId, .. tokenizer.Encode("吾輩は猫である。名前はまだ無い。")];
+        // The mistral-7b preset's kind of config (model_type mistral, GQA, sliding window) at test size; the
+        // window is longer than prompt + continuation, where llama.cpp's full attention is exact.
+        var config = ModelPresets.Get("tiny");
+        TokenizerInfo.Apply(tok, config);
+        config.ModelType = "mistral";
+        config.Architectures = ["MistralForCausalLM"];
+        config.SlidingWindow = 128;
+        config.TieWordEmbeddings = false;
+        config.InitializerRange = 0.3;
+        using (var model = new LlamaForCausalLM(config))
+        {
+            model.InitializeWeights(5);
+            HfModelDirectory.Save(model, Sub("mistral"), tok);
+        }
+        Assert.Equal("mistral", LlamaConfig.Load(Sub("mistral")).ModelType);
+        var files = new List<string>();
+        var expected = new Dictionary<string, int[]>();
+        foreach (var quant in new[] { "f32", "f16" })
+        {
+            var file = Sub($"mistral-{quant}.gguf");
+            using (var model = HfModelDirectory.Load(Sub("mistral")))
+            {
+                StoredWeights.RoundTrip(model, GgufFileTypes.Parse(quant));
+                expected[file] = TokenSampler.Generate(model, prompt, new SamplingOptions { Temperature = 0, MaxNewTokens = NewTokens }, []).ToArray();
+            }
+            Ok("export", "gguf", "--model", Sub("mistral"), "--output", file, "--quant", quant);
+            files.Add(file);
+        }
+        var results = GgufLlamaCpp.Run(_dir, files, prompt, NewTokens, expected);
+        foreach (var file in files)
+            Assert.Equal(expected[file], results[file].Tokens);
+        var keys = ReadKeys(files[0]);
+        Assert.Equal(128u, keys["llama.context_length"]);                    // min(sliding window, max positions)
+    }
+
+    /// <summary>The metadata keys of a GGUF file with their uint32 values where they are one (enough for these checks).</summary>
+    static Dictionary<string, uint?> ReadKeys(string path)
+    {
+        using var r = new BinaryReader(File.OpenRead(path));
+        r.ReadBytes(8);
+        r.ReadUInt64();
+        ulong count = r.ReadUInt64();
+        var keys = new Dictionary<string, uint?>();
+        for (ulong i = 0; i < count; i++)
+        {
+            var key = System.Text.Encoding.UTF8.GetString(r.ReadBytes((int)r.ReadUInt64()));
+            var type = (GgufValueType)r.ReadUInt32();
+            keys[key] = type == GgufValueType.UInt32 ? r.ReadUInt32() : null;
+            if (type != GgufValueType.UInt32) Skip(r, type);
+        }
+        return keys;
+    }
+
+    static void Skip(BinaryReader r, GgufValueType type)
+    {
+        switch (type)
+        {
+            case GgufValueType.UInt8 or GgufValueType.Int8 or GgufValueType.Bool: r.ReadByte(); break;
+            case GgufValueType.UInt16 or GgufValueType.Int16: r.ReadUInt16(); break;
+            case GgufValueType.UInt32 or GgufValueType.Int32 or GgufValueType.Float32: r.ReadUInt32(); break;
+            case GgufValueType.UInt64 or GgufValueType.Int64 or GgufValueType.Float64: r.ReadUInt64(); break;
+            case GgufValueType.String: r.ReadBytes((int)r.ReadUInt64()); break;
+            case GgufValueType.Array:
+                var element = (GgufValueType)r.ReadUInt32();
+                ulong n = r.ReadUInt64();
+                for (ulong i = 0; i < n; i++) Skip(r, element);
+                break;
         }
     }
 
