@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
 # GGUF quantisation benchmark: every `export gguf --quant` type of one model — file size, export wall time (median
 # over ROUNDS), and llama.cpp's perplexity of held-out corpus text relative to f16.
-#   bench/gguf/run.sh [MODEL_DIR]          (ROUNDS=3, STEPS=150, CONTEXT=512)
-# Without MODEL_DIR a model is trained first: a 4,000-piece tokenizer and the 11m preset (8 layers, width 256, so the
-# k-quants apply; ffn_down rows of 704 take llama.cpp's fallbacks) trained STEPS steps of configs/tiny.yaml on
-# ../shared/corpus/ja, the last HELD_OUT lines of which are held out. With MODEL_DIR the held-out text is the same
-# tail of the corpus (the model may have seen it). llama.cpp is node-llama-cpp from scripts/install-test-deps.sh.
+#   bench/gguf/run.sh [MODEL_DIR]          (ROUNDS=3, STEPS=60, CONTEXT=512)
+# Without MODEL_DIR a model is trained first: a 2,000-piece tokenizer and a Llama of 4 layers, width 256, n_ff 768,
+# GQA 4/2 heads, untied (every row a multiple of 256, so the k-quants apply everywhere), trained STEPS steps of
+# configs/tiny.yaml on ../shared/corpus/ja, the last HELD_OUT lines of which are held out. With MODEL_DIR the held-out
+# text is the same tail of the corpus (the model may have seen it). llama.cpp is node-llama-cpp from
+# scripts/install-test-deps.sh.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
 W=${W:-/tmp/tsumugi-bench-gguf}
 ART=${ART:-/tmp/art-gguf-bench}
 ROUNDS=${ROUNDS:-3}
-STEPS=${STEPS:-150}
+STEPS=${STEPS:-60}
 CONTEXT=${CONTEXT:-512}
 HELD_OUT=${HELD_OUT:-200}
 QUANTS=${QUANTS:-"f16 q8_0 q6_k q5_k_m q4_k_m q4_0"}
@@ -39,10 +40,17 @@ if [ -z "$MODEL" ]; then
   MODEL=$W/run/model
   if [ ! -f "$MODEL/config.json" ]; then
     rm -rf "$W/tok" "$W/data" "$W/run"
-    "$T" tokenizer train --input "$W/train.txt" --output "$W/tok" --vocab-size 4000 --threads 2 >/dev/null
+    "$T" tokenizer train --input "$W/train.txt" --output "$W/tok" --vocab-size 2000 --threads 2 >/dev/null
     "$T" data tokenize --input "$W/train.txt" --tokenizer "$W/tok" --output "$W/data" >/dev/null
-    "$T" train --config "$ROOT/configs/tiny.yaml" --output "$W/run" --set "data.path=$W/data" --set model.preset=11m \
-      --set model.vocab_size= --set "model.tokenizer=$W/tok" --set data.validation_fraction=0 --set "train.max_steps=$STEPS" \
+    "$T" model init --preset tiny --tokenizer "$W/tok" --output "$W/shape" >/dev/null
+    python3 - "$W/shape/config.json" <<'PY'
+import json, sys
+c = json.load(open(sys.argv[1]))
+c.update(hidden_size=256, intermediate_size=768, num_hidden_layers=4, num_attention_heads=4, num_key_value_heads=2, tie_word_embeddings=False)
+json.dump(c, open(sys.argv[1], "w"), indent=2)
+PY
+    "$T" train --config "$ROOT/configs/tiny.yaml" --output "$W/run" --set "data.path=$W/data" --set model.preset= \
+      --set "model.config=$W/shape/config.json" --set model.vocab_size= --set "model.tokenizer=$W/tok" --set data.validation_fraction=0 --set "train.max_steps=$STEPS" \
       --set checkpoint.interval=0 --set eval.interval=0 --set log.tensorboard=false | tail -n 3
   fi
 fi
