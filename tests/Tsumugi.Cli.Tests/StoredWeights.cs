@@ -4,23 +4,24 @@ using static TorchSharp.torch;
 
 namespace Tsumugi.Cli.Tests;
 
-/// <summary>Replaces a model's matrices by what a GGUF export of the given type stores (norms stay f32, as exported).</summary>
+/// <summary>
+/// Replaces a model's weights by what a GGUF export of the given file type stores, decoded as llama.cpp reads them
+/// (each HF weight gets the type of the GGUF tensor it goes into; quantization is per row, so stacking experts or
+/// permuting Wq/Wk rows does not change a weight's stored values).
+/// </summary>
 public static class StoredWeights
 {
-    public static void RoundTrip(LlamaForCausalLM model, GgufTensorType type)
+    public static void RoundTrip(LlamaForCausalLM model, GgufFileType fileType)
     {
+        var types = LlamaGgufExporter.Plan(model.Config, fileType)
+            .SelectMany(t => t.Sources.Select(s => (Source: s, t.Type))).ToDictionary(p => p.Source, p => p.Type);
         using var noGrad = no_grad();
-        foreach (var (_, p) in model.named_parameters())
+        foreach (var (name, p) in model.named_parameters())
         {
             using var scope = NewDisposeScope();
-            var values = p.detach().cpu().contiguous().data<float>().ToArray();
-            var stored = LlamaGgufExporter.StorageType(p.shape, type) switch
-            {
-                GgufTensorType.F16 => values.Select(v => (float)(Half)v).ToArray(),
-                GgufTensorType.Q8_0 => GgufQuantizer.DequantizeQ8_0(GgufQuantizer.QuantizeQ8_0(values)),
-                _ => values,
-            };
-            p.copy_(tensor(stored, p.shape));
+            if (!types.TryGetValue(name, out var type)) throw new InvalidOperationException($"{name} is not exported");
+            var values = p.detach().cpu().to(ScalarType.Float32).contiguous().data<float>().ToArray();
+            p.copy_(tensor(GgufQuantizer.RoundTrip(type, values), p.shape));
         }
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Diagnostics;
 using Tsumugi.Export.Gguf;
 
 namespace Tsumugi.Cli.Commands;
@@ -17,23 +18,25 @@ public static class ExportCommands
     {
         var model = CommonOptions.Model("HF model directory with config.json, weights and tokenizer.model.");
         var output = CommonOptions.Output("GGUF file to write.");
-        var type = new Option<string>("--type") { Description = "Type of the weight matrices: f32, f16 or q8_0 (norms stay f32).", DefaultValueFactory = _ => "f16" };
-        type.AcceptOnlyFromAmong("f32", "f16", "q8_0");
-        var command = new Command("gguf", "Write a llama.cpp GGUF file (llama architecture, SentencePiece vocabulary, chat template).")
+        var quant = new Option<string>("--quant", "--type")
         {
-            model, output, type,
+            Description = "Quantisation, as llama-quantize names it: q4_k_m, q5_k_m, q6_k, q4_0, q8_0, f16 or f32 " +
+                "(norms and the MoE router stay f32; the *_m mixtures give attn_v/ffn_down of some layers and the output Q6_K). " +
+                "--type is the older name.",
+            DefaultValueFactory = _ => "f16",
+        };
+        quant.AcceptOnlyFromAmong([.. GgufFileTypes.Names]);
+        var command = new Command("gguf", "Write a llama.cpp GGUF file (llama architecture, dense or Mixtral, SentencePiece vocabulary, chat template).")
+        {
+            model, output, quant,
         };
         command.SetAction(parse =>
         {
-            var tensorType = parse.GetValue(type) switch
-            {
-                "f32" => GgufTensorType.F32,
-                "q8_0" => GgufTensorType.Q8_0,
-                _ => GgufTensorType.F16,
-            };
+            var name = parse.GetValue(quant)!;
             var path = parse.GetValue(output)!;
-            LlamaGgufExporter.Export(parse.GetValue(model)!, path, tensorType);
-            CliApp.Info($"Wrote {path} ({parse.GetValue(type)}, {new FileInfo(path).Length:N0} bytes)");
+            var watch = Stopwatch.StartNew();
+            var plan = LlamaGgufExporter.Export(parse.GetValue(model)!, path, GgufFileTypes.Parse(name));
+            CliApp.Info($"Wrote {path} ({name}, {new FileInfo(path).Length:N0} bytes, {watch.Elapsed.TotalSeconds:0.0} s; tensors {LlamaGgufExporter.TypeCounts(plan)})");
             return 0;
         });
         return command;

@@ -68,8 +68,9 @@ public sealed class GgufWriter
     {
         if (Encoding.UTF8.GetByteCount(name) is 0 or > 64) throw new ArgumentException($"GGUF tensor name '{name}' must be 1–64 bytes");
         if (shape.Length is 0 or > 4) throw new ArgumentException($"{name}: GGUF tensors have 1–4 dimensions, got {shape.Length}");
-        if (type == GgufTensorType.Q8_0 && shape[^1] % GgufQuantizer.Q8BlockSize != 0)
-            throw new ArgumentException($"{name}: Q8_0 needs the innermost dimension ({shape[^1]}) to be a multiple of {GgufQuantizer.Q8BlockSize}");
+        // ggml quantizes rows: a block never spans two rows.
+        if (shape[^1] % GgufQuantizer.BlockSize(type) != 0)
+            throw new ArgumentException($"{name}: {type} needs the innermost dimension ({shape[^1]}) to be a multiple of {GgufQuantizer.BlockSize(type)}");
         if (!_names.Add(name)) throw new ArgumentException($"GGUF tensor '{name}' is already added");
         _tensors.Add((name, (long[])shape.Clone(), type, values));
     }

@@ -7,34 +7,44 @@ using static TorchSharp.torch;
 
 namespace Tsumugi.Export.Gguf;
 
+/// <summary>One tensor of the GGUF file: its name, PyTorch-order shape, stored type and the HF weights it is made of.</summary>
+/// <param name="Sources">The HF state-dict names, one per slice of the first dimension when several are stacked
+/// (Mixtral's experts), else one.</param>
+public sealed record GgufTensorPlan(string Name, long[] Shape, GgufTensorType Type, IReadOnlyList<string> Sources);
+
 /// <summary>
-/// Exports a Llama model directory (config.json, safetensors, tokenizer files) as a GGUF file that llama.cpp loads
-/// with <c>general.architecture = "llama"</c>: tensor names and metadata as convert_hf_to_gguf.py writes them,
-/// Wq/Wk rows permuted from HF's rotate_half layout (<see cref="RopePermutation"/>), 1-D tensors (norms) in F32 and
-/// the matrices in the requested type.
+/// Exports a Llama/Mistral/Mixtral model directory (config.json, safetensors, tokenizer files) as a GGUF file that
+/// llama.cpp loads with <c>general.architecture = "llama"</c>: tensor names and metadata as convert_hf_to_gguf.py
+/// writes them, Wq/Wk rows permuted from HF's rotate_half layout (<see cref="RopePermutation"/>), Mixtral's experts
+/// stacked into 3-D <c>ffn_{gate,up,down}_exps</c> tensors, and each tensor in the type
+/// <see cref="GgufTensorTypeRules"/> picks for the file type.
 /// </summary>
 public static class LlamaGgufExporter
 {
-    public static void Export(string modelDirectory, string outputPath, GgufTensorType type)
+    /// <summary>Writes the file and returns its tensors (their stored types for reporting).</summary>
+    public static IReadOnlyList<GgufTensorPlan> Export(string modelDirectory, string outputPath, GgufFileType fileType)
     {
         if (!Directory.Exists(modelDirectory)) throw new DirectoryNotFoundException($"{modelDirectory}: model directory not found.");
         var tokenizer = LoadTokenizer(modelDirectory);
         var tokenizerConfig = ReadTokenizerConfig(modelDirectory);
         using var model = HfModelDirectory.Load(modelDirectory);
         var name = new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
-        Build(model, tokenizer, tokenizerConfig, type, name).WriteFile(outputPath);
+        var writer = Build(model, tokenizer, tokenizerConfig, fileType, name, out var plan);
+        writer.WriteFile(outputPath);
+        return plan;
     }
 
     /// <summary>The writer with all metadata and tensors; tensor data is read from <paramref name="model"/> when written.</summary>
-    public static GgufWriter Build(LlamaForCausalLM model, SpmModel tokenizer, JsonObject? tokenizerConfig, GgufTensorType type, string name)
+    public static GgufWriter Build(LlamaForCausalLM model, SpmModel tokenizer, JsonObject? tokenizerConfig, GgufFileType fileType, string name,
+        out IReadOnlyList<GgufTensorPlan> plan)
     {
         var c = model.Config;
         CheckSupported(c);
         var writer = new GgufWriter();
         writer.AddString("general.architecture", "llama");
         writer.AddString("general.name", name);
-        writer.AddUInt32("general.file_type", type switch { GgufTensorType.F32 => 0u, GgufTensorType.F16 => 1u, _ => 7u });
-        if (type == GgufTensorType.Q8_0) writer.AddUInt32("general.quantization_version", 2);
+        writer.AddUInt32("general.file_type", (uint)fileType);
+        if (GgufFileTypes.IsQuantized(fileType)) writer.AddUInt32("general.quantization_version", 2);
         // llama.cpp attends to the whole context; a Mistral sliding window is exact only within the window.
         int context = c.SlidingWindow is { } window ? Math.Min(window, c.MaxPositionEmbeddings) : c.MaxPositionEmbeddings;
         writer.AddUInt32("llama.context_length", (uint)context);
@@ -56,63 +66,107 @@ public static class LlamaGgufExporter
             writer.AddString("llama.rope.scaling.type", "linear");
             writer.AddFloat32("llama.rope.scaling.factor", (float)linear.Factor);
         }
+        if (c.IsMoE)
+        {
+            writer.AddUInt32("llama.expert_count", (uint)c.NumLocalExperts);
+            writer.AddUInt32("llama.expert_used_count", (uint)c.NumExpertsPerTok);
+        }
         writer.AddUInt32("llama.vocab_size", (uint)c.VocabSize);
         GgufVocabulary.Write(writer, tokenizer, c.VocabSize, tokenizerConfig);
-        AddTensors(writer, model, type);
+        plan = Plan(c, fileType);
+        AddTensors(writer, model, plan);
         return writer;
     }
 
     static void CheckSupported(LlamaConfig c)
     {
-        if (c.IsMoE) throw new InvalidDataException("GGUF export supports dense Llama/Mistral models; Mixtral (MoE) export is not implemented.");
         if (c.AttentionBias || c.MlpBias) throw new InvalidDataException("GGUF export does not write attention_bias/mlp_bias tensors yet.");
         if (c.RopeScaling is { Type: not ("default" or "linear") } scaling)
             throw new InvalidDataException($"GGUF export supports rope_scaling default and linear, not '{scaling.Type}'.");
     }
 
-    static void AddTensors(GgufWriter writer, LlamaForCausalLM model, GgufTensorType type)
+    /// <summary>
+    /// Every tensor of the file in convert_hf_to_gguf.py's order and naming, with the type it is stored in. Shapes
+    /// are PyTorch order; stacked experts are [n_expert, n_ff, n_embd] (gate, up) and [n_expert, n_embd, n_ff]
+    /// (down), i.e. ggml ne = (n_embd, n_ff, n_expert) and (n_ff, n_embd, n_expert).
+    /// </summary>
+    public static IReadOnlyList<GgufTensorPlan> Plan(LlamaConfig c, GgufFileType fileType)
     {
-        var c = model.Config;
-        var state = model.state_dict();
-        void Add(string gguf, string hf, Func<float[], float[]>? transform = null)
-        {
-            if (!state.TryGetValue(hf, out var tensor)) throw new InvalidDataException($"the model has no weight '{hf}'.");
-            var shape = tensor.shape;
-            var tensorType = StorageType(shape, type);
-            writer.AddTensor(gguf, shape, tensorType, () =>
-            {
-                var values = ToFloats(tensor);
-                return transform is null ? values : transform(values);
-            });
-        }
+        var shape = new GgufModelShape(c.NumHiddenLayers, c.NumLocalExperts, c.TieWordEmbeddings);
+        long h = c.HiddenSize, f = c.IntermediateSize, q = (long)c.NumAttentionHeads * c.HeadDim, kv = (long)c.NumKeyValueHeads * c.HeadDim;
+        var plan = new List<GgufTensorPlan>();
+        void Add(string gguf, long[] dims, params string[] sources) =>
+            plan.Add(new GgufTensorPlan(gguf, dims, GgufTensorTypeRules.Choose(gguf, dims, fileType, shape), sources));
 
-        Add("token_embd.weight", "model.embed_tokens.weight");
+        Add("token_embd.weight", [c.VocabSize, h], "model.embed_tokens.weight");
         for (int i = 0; i < c.NumHiddenLayers; i++)
         {
             string hf = $"model.layers.{i}.", blk = $"blk.{i}.";
-            Add(blk + "attn_norm.weight", hf + "input_layernorm.weight");
-            Add(blk + "attn_q.weight", hf + "self_attn.q_proj.weight", w => RopePermutation.HfToGguf(w, c.NumAttentionHeads, c.HiddenSize));
-            Add(blk + "attn_k.weight", hf + "self_attn.k_proj.weight", w => RopePermutation.HfToGguf(w, c.NumKeyValueHeads, c.HiddenSize));
-            Add(blk + "attn_v.weight", hf + "self_attn.v_proj.weight");
-            Add(blk + "attn_output.weight", hf + "self_attn.o_proj.weight");
-            Add(blk + "ffn_norm.weight", hf + "post_attention_layernorm.weight");
-            Add(blk + "ffn_gate.weight", hf + "mlp.gate_proj.weight");
-            Add(blk + "ffn_up.weight", hf + "mlp.up_proj.weight");
-            Add(blk + "ffn_down.weight", hf + "mlp.down_proj.weight");
+            Add(blk + "attn_norm.weight", [h], hf + "input_layernorm.weight");
+            Add(blk + "attn_q.weight", [q, h], hf + "self_attn.q_proj.weight");
+            Add(blk + "attn_k.weight", [kv, h], hf + "self_attn.k_proj.weight");
+            Add(blk + "attn_v.weight", [kv, h], hf + "self_attn.v_proj.weight");
+            Add(blk + "attn_output.weight", [h, q], hf + "self_attn.o_proj.weight");
+            Add(blk + "ffn_norm.weight", [h], hf + "post_attention_layernorm.weight");
+            if (c.IsMoE)
+            {
+                string moe = hf + "block_sparse_moe.";
+                long e = c.NumLocalExperts;
+                string[] Experts(string w) => Enumerable.Range(0, c.NumLocalExperts).Select(x => $"{moe}experts.{x}.{w}.weight").ToArray();
+                Add(blk + "ffn_gate_inp.weight", [e, h], moe + "gate.weight");
+                Add(blk + "ffn_gate_exps.weight", [e, f, h], Experts("w1"));
+                Add(blk + "ffn_down_exps.weight", [e, h, f], Experts("w2"));
+                Add(blk + "ffn_up_exps.weight", [e, f, h], Experts("w3"));
+            }
+            else
+            {
+                Add(blk + "ffn_gate.weight", [f, h], hf + "mlp.gate_proj.weight");
+                Add(blk + "ffn_up.weight", [f, h], hf + "mlp.up_proj.weight");
+                Add(blk + "ffn_down.weight", [h, f], hf + "mlp.down_proj.weight");
+            }
         }
-        Add("output_norm.weight", "model.norm.weight");
+        Add("output_norm.weight", [h], "model.norm.weight");
         // Tied embeddings: no output.weight; llama.cpp then uses token_embd for the output projection.
-        if (!c.TieWordEmbeddings) Add("output.weight", "lm_head.weight");
+        if (!c.TieWordEmbeddings) Add("output.weight", [c.VocabSize, h], "lm_head.weight");
+        return plan;
     }
 
-    /// <summary>The type a tensor of PyTorch <paramref name="shape"/> is stored in when <paramref name="requested"/> is asked for.</summary>
-    public static GgufTensorType StorageType(long[] shape, GgufTensorType requested)
+    /// <summary>"q4_k: 10, q6_k: 4, f32: 9": how many tensors the file stores in each type, most first.</summary>
+    public static string TypeCounts(IEnumerable<GgufTensorPlan> plan) =>
+        string.Join(", ", plan.GroupBy(t => t.Type).OrderByDescending(g => g.Count()).ThenBy(g => g.Key)
+            .Select(g => $"{g.Key.ToString().ToLowerInvariant()}: {g.Count()}"));
+
+    static void AddTensors(GgufWriter writer, LlamaForCausalLM model, IReadOnlyList<GgufTensorPlan> plan)
     {
-        // Norms and other vectors stay F32 (llama.cpp expects them so).
-        if (shape.Length == 1) return GgufTensorType.F32;
-        if (requested != GgufTensorType.Q8_0) return requested;
-        // Q8_0 rows need whole blocks of 32; otherwise F16, as gguf-py falls back.
-        return shape[^1] % GgufQuantizer.Q8BlockSize != 0 ? GgufTensorType.F16 : GgufTensorType.Q8_0;
+        var c = model.Config;
+        var state = model.state_dict();
+        foreach (var tensor in plan)
+        {
+            var sources = tensor.Sources.Select(s => state.TryGetValue(s, out var t) ? t : throw new InvalidDataException($"the model has no weight '{s}'.")).ToArray();
+            long count = tensor.Shape.Aggregate(1L, (a, b) => a * b);
+            if (sources.Sum(s => s.numel()) != count)
+                throw new InvalidDataException($"{tensor.Name}: {string.Join(", ", tensor.Sources)} hold {sources.Sum(s => s.numel())} values, the config implies {count}.");
+            Func<float[], float[]> transform = tensor.Name switch
+            {
+                var n when n.EndsWith("attn_q.weight") => w => RopePermutation.HfToGguf(w, c.NumAttentionHeads, c.HiddenSize),
+                var n when n.EndsWith("attn_k.weight") => w => RopePermutation.HfToGguf(w, c.NumKeyValueHeads, c.HiddenSize),
+                _ => w => w,
+            };
+            writer.AddTensor(tensor.Name, tensor.Shape, tensor.Type, () =>
+            {
+                if (sources.Length == 1) return transform(ToFloats(sources[0]));
+                // Stacked experts: expert e's rows follow expert e−1's (ne2 = expert index).
+                var values = new float[count];
+                long offset = 0;
+                foreach (var source in sources)
+                {
+                    var part = ToFloats(source);
+                    part.CopyTo(values, offset);
+                    offset += part.Length;
+                }
+                return values;
+            });
+        }
     }
 
     static float[] ToFloats(Tensor tensor)
