@@ -128,9 +128,10 @@ public sealed class BtmCommandTests : IDisposable
     [InlineData("  method: stack", "btm.yaml:18: combine.method: 'stack' is not one of merge, ensemble, btx")]
     public void ACombineThatCannotRunFailsBeforeAnyExpertTrains(string combine, string expected)
     {
+        Seed();
         var result = SpectreOutput.Run("btm", "--config", Config(combine), "--output", Sub("run"));
         Assert.Equal(1, result.ExitCode);
-        Assert.Contains(expected, result.Err);
+        Assert.True(result.Err.Contains(expected, StringComparison.Ordinal), result.Err);
         Assert.False(Directory.Exists(Sub("run/experts")));
     }
 }
