@@ -56,6 +56,16 @@ public sealed class BtmConfigTests : IDisposable
     }
 
     [Fact]
+    public void TheShippedExampleParses()
+    {
+        var c = BtmConfig.Load(Path.Combine(RepoPaths.Configs, "btm-tiny.yaml"));
+        Assert.Equal(["ja", "en"], c.Experts.Select(e => e.Name));
+        Assert.Equal(["ja_faq"], c.Experts[0].Datasets.Select(d => d.Name)); // picked by its domain
+        Assert.Equal(BtmCombineMethod.Ensemble, c.Combine.Method);
+        Assert.All(c.Combine.PriorData, p => Assert.True(File.Exists(p), $"{p}: prior_data of configs/btm-tiny.yaml must name shared corpus files"));
+    }
+
+    [Fact]
     public void EachExpertTrainsFromTheSeedWithItsOverridesOverTheSharedSection()
     {
         var data = SyntheticDatasets.Counting(_temp.File("data"));
