@@ -35,6 +35,7 @@ public static class CliApp
         yield return Commands.ChatTemplateCommands.Create();
         yield return Commands.ExportCommands.Create();
         yield return Commands.MergeCommand.Create();
+        yield return Commands.BtmCommand.Create();
         yield return Commands.ServeCommand.Create();
         yield return Commands.DemoCommand.Create();
     }

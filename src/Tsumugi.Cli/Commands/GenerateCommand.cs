@@ -1,16 +1,20 @@
 using System.CommandLine;
 using Tsumugi.Generation;
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Ensemble;
 using Tsumugi.Modeling;
 
 namespace Tsumugi.Cli.Commands;
 
-/// <summary>`tsumugi generate`: one prompt in, one completion out (or streamed as it is generated). Thin over <see cref="TextGenerator"/>.</summary>
+/// <summary>
+/// `tsumugi generate`: one prompt in, one completion out (or streamed as it is generated). Thin over <see cref="TextGenerator"/>,
+/// or <see cref="EnsembleGenerator"/> for a BTM ensemble directory (ensemble.json).
+/// </summary>
 public static class GenerateCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = CommonOptions.Model("Model directory, or a BTM ensemble directory (ensemble.json, written by `tsumugi btm`).");
         var prompt = new Option<string>("--prompt") { Description = "Prompt text; BOS is prepended, control tokens written as text (<s>, </s>) become their ids.", Required = true };
         var sampling = new SamplingFlags(new SamplingOptions().MaxNewTokens);
         var stream = new Option<bool>("--stream") { Description = "Print text as it is generated." };
@@ -22,10 +26,15 @@ public static class GenerateCommand
         command.SetAction(parse =>
         {
             var options = sampling.Read(parse); // validated before loading the model: a typo costs nothing
-            using var llm = Load(parse.GetValue(model)!, parse.GetValue(dtype)!, adapter: parse.GetValue(adapter));
-            var generator = llm.CreateGenerator();
+            var dir = parse.GetValue(model)!;
+            using var ensemble = EnsembleManifest.IsEnsembleDirectory(dir)
+                ? ExpertEnsemble.Load(dir, new PretrainedModelOptions { Dtype = HfModelDirectory.ParseDtype(parse.GetValue(dtype)!), Adapter = parse.GetValue(adapter) })
+                : null;
+            using var llm = ensemble is null ? Load(dir, parse.GetValue(dtype)!, adapter: parse.GetValue(adapter)) : null;
+            var mixture = ensemble?.CreateGenerator();
+            var deltas = mixture?.Stream(parse.GetValue(prompt)!, options) ?? llm!.CreateGenerator().Stream(parse.GetValue(prompt)!, options);
             GenerationResult? result = null;
-            foreach (var delta in generator.Stream(parse.GetValue(prompt)!, options))
+            foreach (var delta in deltas)
             {
                 if (parse.GetValue(stream)) { Console.Write(delta.Text); Console.Out.Flush(); }
                 result = delta.Final ?? result;
@@ -33,6 +42,8 @@ public static class GenerateCommand
             if (!parse.GetValue(stream)) Console.Write(result!.Text);
             Console.WriteLine();
             Console.Error.WriteLine($"[finish_reason={result!.FinishReasonText} prompt_tokens={result.PromptTokens} completion_tokens={result.CompletionTokens}]");
+            if (mixture is { Posteriors.Count: > 0 } m)
+                Console.Error.WriteLine("[posterior at the last token: " + string.Join(" ", ensemble!.ExpertNames.Select((n, j) => $"{n}={m.Posteriors[^1][j]:0.###}")) + "]");
             return 0;
         });
         return command;
