@@ -112,6 +112,20 @@ public sealed class BtmCommandTests : IDisposable
         Assert.Contains("[posterior at the last token: ja=", generated.Err);
         Assert.Equal(generated.Out, CliRunner.Run("generate", "--model", Sub("run/ensemble"), "--prompt", "東京は", "--max-tokens", "6", "--temperature", "0").Out);
 
+        // BTX from the same experts: one Mixtral whose experts are the two MLPs and whose other weights are their mean.
+        var btx = SpectreOutput.Run("btm", "--config", Config("  method: btx\n  top_k: 1"), "--output", Sub("run"));
+        Assert.True(btx.ExitCode == 0, btx.Err + btx.Out);
+        Assert.Contains("expert ja: already trained", btx.Out);
+        var moe = Tsumugi.Modeling.LlamaConfig.Load(Sub("run/model/config.json"));
+        Assert.Equal((true, 2, 1), (moe.IsMoE, moe.NumLocalExperts, moe.NumExpertsPerTok));
+        var jaExpert = Tsumugi.Modeling.Checkpoints.StateDictIO.ReadAll(Sub("run/experts/ja/model"), TorchSharp.torch.ScalarType.Float32);
+        var enExpert = Tsumugi.Modeling.Checkpoints.StateDictIO.ReadAll(Sub("run/experts/en/model"), TorchSharp.torch.ScalarType.Float32);
+        var mixed = Tsumugi.Modeling.Checkpoints.StateDictIO.ReadAll(Sub("run/model"), TorchSharp.torch.ScalarType.Float32);
+        const string q = "model.layers.0.self_attn.q_proj.weight", w1 = "model.layers.0.block_sparse_moe.experts.1.w1.weight";
+        Assert.True(mixed[q].allclose((jaExpert[q] + enExpert[q]) / 2, rtol: 1e-5, atol: 1e-6));
+        Assert.True(mixed[w1].eq(enExpert["model.layers.0.mlp.gate_proj.weight"]).all().item<bool>()); // expert 1 = the second expert's MLP
+        foreach (var t in jaExpert.Values.Concat(enExpert.Values).Concat(mixed.Values)) t.Dispose();
+
         // An ensemble whose experts do not share a tokenizer is refused, naming the file and the expert.
         TinyModelDirectory.Write(Sub("stranger"), ["▁", "x", "y"], seed: 1);
         Directory.CreateDirectory(Sub("mixed"));
@@ -123,7 +137,7 @@ public sealed class BtmCommandTests : IDisposable
     }
 
     [Theory]
-    [InlineData("  method: btx", "btm.yaml:18: combine.method: btx (Branch-Train-MiX: the experts' FFNs as one MoE) is not available in this build")]
+    [InlineData("  method: merge\n  merge_method: linear\n  top_k: 2", "btm.yaml:20: combine.top_k: applies to method: ensemble or btx, not merge")]
     [InlineData("  method: merge\n  merge_method: averaging", "btm.yaml:19: combine.merge_method: 'averaging' is not a merge method (available: linear")]
     [InlineData("  method: stack", "btm.yaml:18: combine.method: 'stack' is not one of merge, ensemble, btx")]
     public void ACombineThatCannotRunFailsBeforeAnyExpertTrains(string combine, string expected)

@@ -10,7 +10,7 @@ public sealed class DemoCommandTests : IDisposable
     [Fact]
     public void DemoRunsThePipelineOnTheSharedCorpusAndWritesAReport()
     {
-        var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8");
+        var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8", "--moe-steps", "6");
         Assert.True(code == 0, err);
         var report = File.ReadAllText(Path.Combine(_dir, "report.md"));
         foreach (var stage in new[] { "corpus clean", "corpus dedup", "tokenizer train", "model init", "held-out perplexity", "data tokenize", "train (", "generate" })
@@ -28,6 +28,22 @@ public sealed class DemoCommandTests : IDisposable
         Assert.Contains("\"vocab_size\": 4000", File.ReadAllText(Path.Combine(_dir, "model", "config.json")));
         AssertSftStages(report);
         AssertDpoStages(report);
+        AssertMoeStages(report);
+    }
+
+    /// <summary>The upcycled MoE starts as the dense model, trains with expert shares logged, runs in llama.cpp as Q4_K_M, and gets a card.</summary>
+    void AssertMoeStages(string report)
+    {
+        var difference = System.Text.RegularExpressions.Regex.Match(report, @"logits equal the dense model's \(max \|Δ\| ([\d.E+-]+) ");
+        Assert.True(difference.Success, "no logit check in the report");
+        Assert.True(double.Parse(difference.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 1e-3, difference.Value);
+        Assert.Matches(@"expert share of the top-2 choices: layer 0: [\d.]+/[\d.]+/[\d.]+/[\d.]+; layer 1:", report);
+        Assert.True(File.Exists(Path.Combine(_dir, "moe-train", "model", "model-q4_k_m.gguf")));
+        Assert.Contains("llama.cpp greedy: 日本の歴史は→", report); // the tests install node-llama-cpp, so llama.cpp really ran the file
+        var card = File.ReadAllText(Path.Combine(_dir, "moe-train", "model", "README.md"));
+        Assert.Contains("license: apache-2.0", card);
+        Assert.Contains("| experts | 4, top-2 routing |", card);
+        Assert.Contains("## Evaluation", card);
     }
 
     /// <summary>The Markdown table under a "## title" heading: its header row and data rows, up to the next section.</summary>

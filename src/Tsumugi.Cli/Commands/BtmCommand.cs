@@ -6,6 +6,7 @@ using Spectre.Console;
 using Tsumugi.Composition;
 using Tsumugi.Composition.Config;
 using Tsumugi.Composition.Methods;
+using Tsumugi.Composition.Moe;
 using Tsumugi.Training;
 using Tsumugi.Training.Btm;
 using Tsumugi.Training.Config;
@@ -61,23 +62,22 @@ public static class BtmCommand
             string combined = method switch
             {
                 BtmCombineMethod.Merge => Merge(run),
+                BtmCombineMethod.Btx => Btx(run),
                 _ => run.BuildEnsemble(Console.Out),
             };
             WriteSummary(run, results, combined);
-            CliApp.Info(method == BtmCombineMethod.Merge
-                ? $"done: merged model in {combined}"
+            CliApp.Info(method != BtmCombineMethod.Ensemble
+                ? $"done: {(method == BtmCombineMethod.Btx ? "BTX mixture-of-experts" : "merged")} model in {combined}"
                 : $"done: ensemble in {combined} (use it with `tsumugi eval perplexity --model {combined}` or `tsumugi generate --model {combined}`)");
             return 0;
         });
         return command;
     }
 
-    /// <summary>What cannot run is refused before any expert trains: btx (not in this build) and unknown merge methods.</summary>
+    /// <summary>What cannot run is refused before any expert trains: unknown merge methods.</summary>
     static BtmCombineMethod CheckCombine(BtmConfig c)
     {
         var combine = c.Combine;
-        if (combine.Method == BtmCombineMethod.Btx)
-            throw new TrainConfigException($"{c.Source}:{combine.MethodLine}: combine.method: btx (Branch-Train-MiX: the experts' FFNs as one MoE) is not available in this build; use merge or ensemble");
         if (combine.Method == BtmCombineMethod.Merge && !MergeMethodInfo.All.ContainsKey(combine.MergeMethod!))
         {
             var why = MergeMethodInfo.NotImplemented.Contains(combine.MergeMethod) ? "is a mergekit method Tsumugi does not implement" : "is not a merge method";
@@ -128,6 +128,21 @@ public static class BtmCommand
         if (Directory.Exists(target)) Directory.Delete(target, recursive: true); // derived from the experts; rebuilt on every run
         var result = Merger.Run(merge, new Merger.Options(target, unchecked((ulong)run.Config.Seed)));
         CliApp.Info($"merged {run.Experts.Count} experts with {merge.Method} ({result.Tensors} tensors, {result.Bytes:N0} bytes); config {path}");
+        return result.Directory;
+    }
+
+    /// <summary>
+    /// Branch-Train-MiX: each expert's MLP becomes one MoE expert per layer, attention/embeddings/norms the experts'
+    /// mean, a new router (top_k, default 2) — into DIR/model, to be trained further with `tsumugi train`.
+    /// </summary>
+    static string Btx(BtmRun run)
+    {
+        var target = Path.Combine(run.OutputDirectory, BtmRun.ModelDirectoryName);
+        if (Directory.Exists(target)) Directory.Delete(target, recursive: true); // derived from the experts; rebuilt on every run
+        int topK = run.Config.Combine.TopK ?? Math.Min(2, run.Experts.Count);
+        var result = BranchTrainMix.Assemble(new BtxOptions(run.Experts.Select(e => e.ModelDirectory).ToList(), target, 1, topK,
+            Seed: unchecked((ulong)run.Config.Seed)));
+        CliApp.Info($"BTX: {result.Experts} experts × {result.Layers} layers, top-{topK} ({result.Tensors} tensors, {result.Bytes:N0} bytes); continue training it with `tsumugi train --set model.from={target}`");
         return result.Directory;
     }
 

@@ -30,18 +30,20 @@ public static class DemoCommand
         var sftSteps = new Option<int>("--sft-steps") { Description = "SFT steps (configs/sft-tiny.yaml: 12 epochs = 96 steps, about a minute on 2 cores).", DefaultValueFactory = _ => 96 };
         var questions = new Option<int>("--sft-questions") { Description = "Held-out questions the pretrained, SFT and DPO models answer (of 12).", DefaultValueFactory = _ => 12 };
         var dpoSteps = new Option<int>("--dpo-steps") { Description = "DPO steps after SFT (configs/dpo-tiny.yaml: 4 pairs a step; 40 ≈ one pass over the pairs).", DefaultValueFactory = _ => 40 };
-        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples → eval → SFT → DPO → answers before/after; writes report.md and report.html.")
+        var moeSteps = new Option<int>("--moe-steps") { Description = "Continued-pretraining steps of the upcycled 4-expert MoE (configs/demo.yaml).", DefaultValueFactory = _ => 60 };
+        var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples → eval → SFT → DPO → answers before/after → MoE upcycling → Q4_K_M GGUF → model card; writes report.md and report.html.")
         {
-            output, corpus, vocab, steps, sftSteps, questions, dpoSteps,
+            output, corpus, vocab, steps, sftSteps, questions, dpoSteps, moeSteps,
         };
-        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps), parse.GetValue(sftSteps), parse.GetValue(questions), parse.GetValue(dpoSteps)));
+        command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps), parse.GetValue(sftSteps),
+            parse.GetValue(questions), parse.GetValue(dpoSteps), parse.GetValue(moeSteps)));
         return command;
     }
 
     /// <summary>New tokens per held-out answer: the references are one or two sentences.</summary>
     const int SftAnswerTokens = 48;
 
-    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps, int sftSteps, int sftQuestions, int dpoSteps)
+    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps, int sftSteps, int sftQuestions, int dpoSteps, int moeSteps)
     {
         // Absolute: `train --set` paths are resolved against the config file's folder, not the working directory.
         output = Path.GetFullPath(output);
@@ -199,6 +201,38 @@ public static class DemoCommand
                 ["question", "SFT answer", "DPO answer", "reference"],
                 comparison.Answers.Select(a => (IReadOnlyList<string>)[a.Question, Cell(a.Base, a.BaseEnded), Cell(a.Sft, a.SftEnded), a.Reference]).ToList());
             return $"{comparison.Answers.Count} questions; loss on the reference answers' tokens {comparison.BaseAnswerLoss:F2} (SFT) → {comparison.SftAnswerLoss:F2} (DPO) — side by side below";
+        });
+        string moeDir = Path.Combine(output, "moe"), moeRun = Path.Combine(output, "moe-train"), moeModel = Path.Combine(moeRun, "model");
+        Stage(report, "model upcycle (the pretrained model → Mixtral, 4 experts, top-2; every expert a copy of the MLP)", () =>
+        {
+            if (Directory.Exists(moeDir)) Directory.Delete(moeDir, recursive: true);
+            Cli(["model", "upcycle", "--model", trainedModel, "--experts", "4", "--top-k", "2", "--output", moeDir]);
+            var a = ModelAccounting.For(LlamaConfig.Load(moeDir));
+            var difference = DemoMoe.MaxLogitDifference(trainedModel, moeDir, jaHeldOut[0]);
+            return $"{a.TotalParameters:N0} parameters, {a.ActiveParameters:N0} active per token; before training its logits equal the dense model's (max |Δ| {difference:E1} on a held-out text)";
+        });
+        Stage(report, $"train the MoE (configs/demo.yaml from the upcycled model, {moeSteps} steps, load-balancing loss)", () =>
+        {
+            if (Directory.Exists(moeRun)) Directory.Delete(moeRun, recursive: true);
+            Cli(["train", "--config", ConfigPath("demo.yaml"), "--output", moeRun, "--set", $"data.path={dataDir}", "--set", "model.preset=", "--set", $"model.from={moeDir}",
+                 "--set", $"train.max_steps={moeSteps}", "--set", $"schedule.warmup_steps={Math.Max(1, moeSteps / 10)}", "--set", $"eval.interval={Math.Max(1, moeSteps / 2)}"]);
+            return TrainingSummary(moeRun) + "; expert share of the top-2 choices: " + DemoMoe.ExpertShares(moeRun);
+        });
+        string gguf = Path.Combine(moeModel, "model-q4_k_m.gguf");
+        Stage(report, "export gguf (Q4_K_M) and run it in llama.cpp", () =>
+        {
+            Cli(["export", "gguf", "--model", moeModel, "--output", gguf, "--quant", "q4_k_m"]);
+            var size = $"{new FileInfo(gguf).Length:N0} bytes (the width-64 demo model's rows are shorter than a 256-value k-quant block, so llama.cpp's fallbacks apply: see docs/export.md)";
+            var llama = DemoMoe.LlamaCpp(RepositoryRoot() ?? ".", gguf, "日本の歴史は", 16);
+            return llama is null
+                ? $"{size}; llama.cpp not installed here (scripts/install-test-deps.sh installs node-llama-cpp), so it was not run"
+                : $"{size}; llama.cpp greedy: 日本の歴史は→{Short((string)llama["text"]!)} ({(double)llama["tokens_per_s"]!:N0} tokens/s, 1 thread)";
+        });
+        Stage(report, "model card (README.md: architecture, training lineage and data mixture, eval results, licence)", () =>
+        {
+            Cli(["model", "card", "--model", moeModel, "--license", "apache-2.0", "--name", "tsumugi-demo-moe", "--eval", Path.Combine(evalDir, "trained")]);
+            var lineage = Training.Provenance.TrainingRecord.Read(moeModel)!.Lineage();
+            return $"{Path.GetRelativePath(output, Path.Combine(moeModel, "README.md"))}: lineage {string.Join(" → ", lineage.Select(r => $"{r.Kind} ({r.Steps} steps)"))}";
         });
         report.Image("training loss and held-out loss", Path.GetRelativePath(output, Path.Combine(runDir, "loss.png")));
         foreach (var (prompt, text) in samples) report.Sample(prompt, text);

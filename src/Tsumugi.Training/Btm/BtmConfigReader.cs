@@ -26,7 +26,7 @@ internal sealed partial class BtmConfigReader(string source, string baseDirector
     static readonly string[] ExpertKeys = ["name", "datasets", "steps", "lr", "train", "merge"];
     static readonly string[] CombineKeys = ["method", "merge_method", "parameters", "dtype", "top_k", "prior_ema_rate", "prior_data", "prior_documents"];
     static readonly string[] MergeOnly = ["merge_method", "parameters", "dtype"];
-    static readonly string[] EnsembleOnly = ["top_k", "prior_ema_rate", "prior_data", "prior_documents"];
+    static readonly string[] EnsembleOnly = ["prior_ema_rate", "prior_data", "prior_documents"];
 
     [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9_.-]*$")]
     private static partial Regex NamePattern();
@@ -200,6 +200,7 @@ internal sealed partial class BtmConfigReader(string source, string baseDirector
         if (parameters is not (null or YamlMappingNode or YamlScalarNode { Value: null or "" })) throw s.Error("parameters", "must be a mapping (mergekit's global parameters)");
         var mergeMethod = s.String("merge_method");
         if (method == BtmCombineMethod.Merge && mergeMethod is null) throw s.Error("merge_method", "missing: a mergekit merge_method (linear, task_arithmetic, ties, dare_ties, …; docs/merging.md)");
+        if (method == BtmCombineMethod.Merge && s.Has("top_k")) throw s.Error("top_k", "applies to method: ensemble or btx, not merge");
         int? topK = s.Has("top_k") ? s.Int("top_k", experts, 1, experts) : null;
         return new BtmCombine
         {
