@@ -41,27 +41,15 @@ public static class Merger
             var remap = config.Tokenizer is { } tokenizer ? VocabularyRemap.Build(config, tokenizer, models.Values.ToList(), template) : null;
             var (plan, layers) = MergePlan.Build(config, method, models, remap);
 
-            string staging = output.TrimEnd(Path.DirectorySeparatorChar) + ".partial";
-            if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); // an earlier run killed mid-write
-            Directory.CreateDirectory(staging);
-            long peak;
-            try
+            long peak = StagedDirectory.Publish(output, staging =>
             {
-                peak = WriteTensors(config, method, plan, remap, staging, options);
+                long peak = WriteTensors(config, method, plan, remap, staging, options);
                 WriteConfig(config, template, layers, remap, staging);
                 WriteTokenizer(template, remap, staging);
                 if (config.ChatTemplate is { } chat) SetChatTemplate(config, staging, chat);
                 AtomicFile.WriteAllText(Path.Combine(staging, "merge_config.yaml"), config.Text);
-                FileSync.SyncDirectory(staging);
-            }
-            catch
-            {
-                Directory.Delete(staging, recursive: true);
-                throw;
-            }
-            if (Directory.Exists(output)) Directory.Delete(output);
-            Directory.Move(staging, output);
-            FileSync.SyncDirectory(Path.GetDirectoryName(output)!);
+                return peak;
+            });
             long bytes = Directory.EnumerateFiles(output, "*.safetensors").Sum(f => new FileInfo(f).Length);
             return new MergeResult(output, plan.Count, layers, bytes, peak);
         }
@@ -112,7 +100,7 @@ public static class Merger
             var output = set.Result.AsSpan(0, (int)p.Elements);
             try { MergeKernels.Merge(method, tensorInputs, output); }
             catch (InvalidDataException e) { throw new CheckpointException($"merge_method {method.Name}: {e.Message}", e); }
-            Write(output, p.OutDType, stream, encoded);
+            FloatCodec.Write(output, p.OutDType, stream, encoded);
             readAhead.Release(set);
             options.Progress?.Invoke(++done, plan.Count);
         });
@@ -129,19 +117,6 @@ public static class Merger
         }
         if (p.RemapRows)
             remap!.Fill(p.Name, p.Inputs.Select(i => i.Model).ToList(), p.BaseIndex, set.Inputs, (int)p.Shape[1], set.Result);
-    }
-
-    static void Write(ReadOnlySpan<float> values, string dtype, Stream stream, byte[] encoded)
-    {
-        if (dtype == "F32") { stream.Write(MemoryMarshal.AsBytes(values)); return; }
-        int size = FloatCodec.SizeOf(dtype);
-        int perChunk = encoded.Length / size;
-        for (int start = 0; start < values.Length; start += perChunk)
-        {
-            int count = Math.Min(perChunk, values.Length - start);
-            FloatCodec.Encode(values.Slice(start, count), dtype, encoded.AsSpan(0, count * size));
-            stream.Write(encoded, 0, count * size);
-        }
     }
 
     /// <summary>mergekit's lookup (<c>ConfigReader.parameter</c>): the source's own parameters, then the slice's, then

@@ -22,28 +22,16 @@ internal static class MixtralWriter
         if (Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any())
             throw new IOException($"{output}: output directory exists and is not empty; choose a new directory or delete it.");
         if (maxShardBytes <= 0) throw new ArgumentOutOfRangeException(nameof(maxShardBytes), "the shard size must be positive.");
-        string staging = output.TrimEnd(Path.DirectorySeparatorChar) + ".partial";
-        if (Directory.Exists(staging)) Directory.Delete(staging, recursive: true); // an earlier run killed mid-write
-        Directory.CreateDirectory(staging);
-        long peak;
-        try
+        long peak = StagedDirectory.Publish(output, staging =>
         {
-            peak = WriteTensors(staging, tensors, maxShardBytes, progress);
+            long peak = WriteTensors(staging, tensors, maxShardBytes, progress);
             AtomicFile.WriteAllText(Path.Combine(staging, "config.json"), config.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
             foreach (var (name, path) in donor.TokenizerFiles()) AtomicFile.WriteAllBytes(Path.Combine(staging, name), File.ReadAllBytes(path));
             string generation = Path.Combine(donor.Directory, "generation_config.json");
             if (File.Exists(generation)) AtomicFile.WriteAllBytes(Path.Combine(staging, "generation_config.json"), File.ReadAllBytes(generation));
             if (recipe is { } r) AtomicFile.WriteAllText(Path.Combine(staging, r.Name), r.Text);
-            FileSync.SyncDirectory(staging);
-        }
-        catch
-        {
-            Directory.Delete(staging, recursive: true);
-            throw;
-        }
-        if (Directory.Exists(output)) Directory.Delete(output);
-        Directory.Move(staging, output);
-        FileSync.SyncDirectory(Path.GetDirectoryName(output)!);
+            return peak;
+        });
         long bytes = Directory.EnumerateFiles(output, "*.safetensors").Sum(f => new FileInfo(f).Length);
         return new MoeResult(output, layers, experts, tensors.Count, bytes, peak);
     }
@@ -64,23 +52,9 @@ internal static class MixtralWriter
             int n = (int)t.Elements;
             var values = result.AsSpan(0, n);
             t.Fill(values, scratch.AsSpan(0, n));
-            Encode(values, t.DType, stream, encoded);
+            FloatCodec.Write(values, t.DType, stream, encoded);
             progress?.Invoke(++done, tensors.Count);
         });
         return 2 * maxElements * 4L;
-    }
-
-    // The same chunked encoding as Merger's private writer (kept private there; Merger.cs is not ours to change).
-    static void Encode(ReadOnlySpan<float> values, string dtype, Stream stream, byte[] encoded)
-    {
-        if (dtype == "F32") { stream.Write(MemoryMarshal.AsBytes(values)); return; }
-        int size = FloatCodec.SizeOf(dtype);
-        int perChunk = encoded.Length / size;
-        for (int start = 0; start < values.Length; start += perChunk)
-        {
-            int count = Math.Min(perChunk, values.Length - start);
-            FloatCodec.Encode(values.Slice(start, count), dtype, encoded.AsSpan(0, count * size));
-            stream.Write(encoded, 0, count * size);
-        }
     }
 }

@@ -121,4 +121,19 @@ public static class FloatCodec
         uint roundingBias = 0x7FFF + ((bits >> 16) & 1);
         return (ushort)((bits + roundingBias) >> 16);
     }
+
+    /// <summary>Encodes <paramref name="values"/> as <paramref name="dtype"/> onto <paramref name="stream"/> through the
+    /// <paramref name="encoded"/> chunk buffer (F32 is written as is).</summary>
+    public static void Write(ReadOnlySpan<float> values, string dtype, Stream stream, byte[] encoded)
+    {
+        if (dtype == "F32") { stream.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values)); return; }
+        int size = SizeOf(dtype);
+        int perChunk = encoded.Length / size;
+        for (int start = 0; start < values.Length; start += perChunk)
+        {
+            int count = Math.Min(perChunk, values.Length - start);
+            Encode(values.Slice(start, count), dtype, encoded.AsSpan(0, count * size));
+            stream.Write(encoded, 0, count * size);
+        }
+    }
 }
