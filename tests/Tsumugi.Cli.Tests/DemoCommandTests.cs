@@ -34,7 +34,7 @@ public sealed class DemoCommandTests : IDisposable
     /// <summary>The upcycled MoE starts as the dense model, trains with expert shares logged, runs in llama.cpp as Q4_K_M, and gets a card.</summary>
     void AssertMoeStages(string report)
     {
-        var difference = System.Text.RegularExpressions.Regex.Match(report, @"logits equal the dense model's \(max \|Δ\| ([\d.E+-]+) ");
+        var difference = System.Text.RegularExpressions.Regex.Match(report, @"logits equal the dense model's \(largest difference ([\d.E+-]+) ");
         Assert.True(difference.Success, "no logit check in the report");
         Assert.True(double.Parse(difference.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 1e-3, difference.Value);
         Assert.Matches(@"expert share of the top-2 choices: layer 0: [\d.]+/[\d.]+/[\d.]+/[\d.]+; layer 1:", report);

@@ -209,7 +209,7 @@ public static class DemoCommand
             Cli(["model", "upcycle", "--model", trainedModel, "--experts", "4", "--top-k", "2", "--output", moeDir]);
             var a = ModelAccounting.For(LlamaConfig.Load(moeDir));
             var difference = DemoMoe.MaxLogitDifference(trainedModel, moeDir, jaHeldOut[0]);
-            return $"{a.TotalParameters:N0} parameters, {a.ActiveParameters:N0} active per token; before training its logits equal the dense model's (max |Δ| {difference:E1} on a held-out text)";
+            return $"{a.TotalParameters:N0} parameters, {a.ActiveParameters:N0} active per token; before training its logits equal the dense model's (largest difference {difference:E1} on a held-out text)";
         });
         Stage(report, $"train the MoE (configs/demo.yaml from the upcycled model, {moeSteps} steps, load-balancing loss)", () =>
         {
