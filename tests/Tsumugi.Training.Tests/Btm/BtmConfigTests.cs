@@ -87,7 +87,7 @@ public sealed class BtmConfigTests : IDisposable
     [InlineData("    datasets: [ja]\n", "    steps: 3\n", "btm.yaml:11: experts[0] ('ja').datasets: missing or empty")]
     [InlineData("datasets: [ja]", "datasets: [nope]", "btm.yaml:12: experts[0] ('ja').datasets: 'nope' is not a dataset name or domain (known names: ja_a, ja_b; domains: ja)")]
     [InlineData("  method: merge", "  method: average", "btm.yaml:20: combine.method: 'average' is not one of merge, ensemble, btx")]
-    [InlineData("  parameters: {lambda: 0.5}", "  parameters: {lambda: 0.5}\n  top_k: 2", "btm.yaml:23: combine.top_k: applies to method: ensemble, not merge")]
+    [InlineData("  parameters: {lambda: 0.5}", "  parameters: {lambda: 0.5}\n  top_k: 2", "btm.yaml:23: combine.top_k: applies to method: ensemble or btx, not merge")]
     [InlineData("  - name: counting", "  - name: ja", "btm.yaml:13: experts[1].name: 'ja' is already the name of another expert")]
     [InlineData("    lr: 0.001", "    learning_rate: 0.001", "btm.yaml:16: unknown key 'experts[1].learning_rate'")]
     public void ABadConfigNamesTheFileLineAndField(string from, string to, string expected)
