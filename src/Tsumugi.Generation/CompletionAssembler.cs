@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using System.Text;
 using Tsumugi.Tokenization.Encoding;
 
@@ -5,12 +6,12 @@ namespace Tsumugi.Generation;
 
 /// <summary>
 /// Turns sampled ids, one at a time, into streamable text and the final <see cref="GenerationResult"/>: UTF-8-safe
-/// detokenising (<see cref="IncrementalDetokenizer"/>), stop strings (<see cref="StopSequenceMatcher"/>), stop ids and
+/// detokenising (<see cref="IIncrementalDecoder"/>), stop strings (<see cref="StopSequenceMatcher"/>), stop ids and
 /// the usage counts. The same bookkeeping serves one-at-a-time, batched and continuously batched decoding.
 /// </summary>
-public sealed class CompletionAssembler(SpmTokenizer tokenizer, IReadOnlyCollection<int> stopIds, SamplingOptions options, int promptTokens)
+public sealed class CompletionAssembler(ITokenizer tokenizer, IReadOnlyCollection<int> stopIds, SamplingOptions options, int promptTokens)
 {
-    readonly IncrementalDetokenizer _detokenizer = new(tokenizer);
+    readonly IIncrementalDecoder _detokenizer = tokenizer.CreateIncrementalDecoder();
     readonly StopSequenceMatcher _stops = new(options.Stop);
     readonly List<int> _ids = [];
     readonly StringBuilder _text = new();

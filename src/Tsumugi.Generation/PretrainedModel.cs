@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using Tsumugi.Generation.Chat;
 using Tsumugi.Generation.Chat.Templates;
 using Tsumugi.Modeling;
@@ -17,7 +18,7 @@ namespace Tsumugi.Generation;
 public sealed class PretrainedModel : IDisposable
 {
     public LlamaForCausalLM Model { get; }
-    public SpmTokenizer Tokenizer { get; }
+    public ITokenizer Tokenizer { get; }
 
     /// <summary>
     /// The built-in format the model's chat template is recognised as (<see cref="ChatPrompt.Inspect"/>), or the one
@@ -44,12 +45,12 @@ public sealed class PretrainedModel : IDisposable
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
 
     /// <param name="chatFormat">Default: the instruction format, which a directory without a chat_template gets too.</param>
-    public PretrainedModel(LlamaForCausalLM model, SpmTokenizer tokenizer, string name, ChatPromptFormat chatFormat = ChatPromptFormat.Instruction)
+    public PretrainedModel(LlamaForCausalLM model, ITokenizer tokenizer, string name, ChatPromptFormat chatFormat = ChatPromptFormat.Instruction)
         : this(model, tokenizer, name, chatFormat, null)
     {
     }
 
-    PretrainedModel(LlamaForCausalLM model, SpmTokenizer tokenizer, string name, ChatPromptFormat chatFormat, string? templateDirectory)
+    PretrainedModel(LlamaForCausalLM model, ITokenizer tokenizer, string name, ChatPromptFormat chatFormat, string? templateDirectory)
     {
         CheckVocabulary(tokenizer.VocabSize, model.Config.VocabSize, name);
         (Model, Tokenizer, Name, ChatFormat) = (model, tokenizer, name, chatFormat);

@@ -1,6 +1,4 @@
-using System.Runtime.CompilerServices;
-using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Spm;
+using Tsumugi.Tokenization;
 
 namespace Tsumugi.Generation;
 
@@ -12,14 +10,10 @@ namespace Tsumugi.Generation;
 /// </summary>
 public static class PromptEncoding
 {
-    static readonly ConditionalWeakTable<SpmTokenizer, (string Text, int Id)[]> Controls = [];
-
     /// <param name="addBos">Prepend BOS unless the text already starts with it (a rendered Llama-2 prompt does).</param>
-    public static IReadOnlyList<int> Encode(SpmTokenizer tokenizer, string text, bool addBos)
+    public static IReadOnlyList<int> Encode(ITokenizer tokenizer, string text, bool addBos)
     {
-        var controls = Controls.GetValue(tokenizer, t => t.Model.Pieces
-            .Select((p, id) => (p, id)).Where(x => x.p.Type == PieceType.Control && x.p.Piece.Length > 0)
-            .Select(x => (x.p.Piece, x.id)).OrderByDescending(x => x.Piece.Length).ToArray());
+        var controls = tokenizer.SpecialTokens;
         var ids = new List<int>();
         int pos = 0;
         while (pos < text.Length)

@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using System.Runtime.CompilerServices;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
@@ -6,11 +7,11 @@ namespace Tsumugi.Generation;
 
 /// <summary>
 /// Text in, text out: encodes the prompt (BOS first), decodes with the KV cache (<see cref="TokenSampler"/>), streams
-/// UTF-8-safe deltas (<see cref="IncrementalDetokenizer"/>) and cuts at stop strings (<see cref="StopSequenceMatcher"/>),
+/// UTF-8-safe deltas (<see cref="IIncrementalDecoder"/>) and cuts at stop strings (<see cref="StopSequenceMatcher"/>),
 /// EOS or the token limit. Named TextGenerator rather than Generator so it never collides with torch.Generator under
 /// <c>using static TorchSharp.torch</c>. One sequence at a time; not thread-safe (the model is shared state).
 /// </summary>
-public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer)
+public sealed class TextGenerator(LlamaForCausalLM model, ITokenizer tokenizer)
 {
     /// <summary>Ids that end generation (not part of the output). Default: the tokenizer's EOS.</summary>
     public IReadOnlyCollection<int> StopIds { get; init; } = [tokenizer.EosId];
@@ -18,7 +19,7 @@ public sealed class TextGenerator(LlamaForCausalLM model, SpmTokenizer tokenizer
     /// <summary>Prepend BOS to encoded prompts, as Llama-family models were trained.</summary>
     public bool AddBos { get; init; } = true;
 
-    public SpmTokenizer Tokenizer => tokenizer;
+    public ITokenizer Tokenizer => tokenizer;
 
     /// <summary>Control tokens written as text (a rendered chat template's &lt;s&gt;) become their ids; see <see cref="PromptEncoding"/>.</summary>
     public IReadOnlyList<int> EncodePrompt(string prompt) => PromptEncoding.Encode(tokenizer, prompt, AddBos);

@@ -43,7 +43,7 @@ public sealed class ExtendVocabCommandTests : IDisposable
         using var after = HfModelDirectory.Load(Sub("extended"));
         Assert.Equal(700, after.Config.VocabSize);
         Assert.Equal(File.ReadAllBytes(Path.Combine(newTokenizer, "tokenizer.model")), File.ReadAllBytes(Path.Combine(Sub("extended"), "tokenizer.model")));
-        Assert.Equal(700, TokenizerDirectory.Load(Sub("extended")).VocabSize);
+        Assert.Equal(700, TokenizerDirectory.LoadSentencePiece(Sub("extended")).VocabSize);
 
         var (oldRows, newRows) = (before.state_dict()["model.embed_tokens.weight"], after.state_dict()["model.embed_tokens.weight"]);
         Assert.True((oldRows == newRows.narrow(0, 0, 600)).all().item<bool>());
@@ -66,7 +66,7 @@ public sealed class ExtendVocabCommandTests : IDisposable
     public void ATokenizerThatDropsOldPiecesIsRefusedWithOneLineUnlessAllowed()
     {
         var (model, _, newTokenizer) = Prepare();
-        var pieces = TokenizerDirectory.Load(newTokenizer).Model;
+        var pieces = TokenizerDirectory.LoadSentencePiece(newTokenizer).Model;
         var dropped = pieces.Pieces[400].Piece;
         pieces.Pieces.RemoveAt(400);
         pieces.TrainerSpec.VocabSize = pieces.Pieces.Count;

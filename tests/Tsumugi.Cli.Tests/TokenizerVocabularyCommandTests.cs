@@ -50,8 +50,8 @@ public sealed class TokenizerVocabularyCommandTests : IDisposable
         var stdout = Ok("tokenizer", "extend", "--tokenizer", baseDir, "--input", ja, "--add", "80", "--output", Sub("ext"));
         Assert.Contains("500 → 580 pieces", stdout);
 
-        var old = TokenizerDirectory.Load(baseDir);
-        var ext = TokenizerDirectory.Load(Sub("ext"));
+        var old = TokenizerDirectory.LoadSentencePiece(baseDir);
+        var ext = TokenizerDirectory.LoadSentencePiece(Sub("ext"));
         Assert.Equal(580, ext.VocabSize);
         for (int i = 0; i < old.VocabSize; i++) Assert.Equal(old.Model.Pieces[i], ext.Model.Pieces[i]); // piece, score, type
         var added = ext.Model.Pieces.Skip(500).ToList();
@@ -87,7 +87,7 @@ public sealed class TokenizerVocabularyCommandTests : IDisposable
         var baseDir = Train("en", 30_000, 500, "en-bpe", "bpe");
         var ja = CorpusSample.Write("ja", 30_000, Sub("ja.txt"));
         Ok("tokenizer", "extend", "--tokenizer", Path.Combine(baseDir, "tokenizer.model"), "--input", ja, "--add", "40", "--output", Sub("ext"));
-        var ext = TokenizerDirectory.Load(Sub("ext"));
+        var ext = TokenizerDirectory.LoadSentencePiece(Sub("ext"));
         Assert.Equal(SpmModelType.Bpe, ext.Model.TrainerSpec.ModelType);
         float oldMin = ext.Model.Pieces.Take(500).Where(p => p.Type == PieceType.Normal).Min(p => p.Score);
         var added = ext.Model.Pieces.Skip(500).ToList();
@@ -137,7 +137,7 @@ public sealed class TokenizerVocabularyCommandTests : IDisposable
         File.WriteAllLines(Sub("mixed.txt"), File.ReadAllLines(Sub("ja.txt")).Concat(File.ReadAllLines(Sub("en.txt"))));
         Ok("tokenizer", "merge", "--tokenizer", jaDir, enDir, "--input", Sub("mixed.txt"), "--output", Sub("all"), "--threads", "2");
 
-        var (jaTok, enTok, all) = (TokenizerDirectory.Load(jaDir), TokenizerDirectory.Load(enDir), TokenizerDirectory.Load(Sub("all")));
+        var (jaTok, enTok, all) = (TokenizerDirectory.LoadSentencePiece(jaDir), TokenizerDirectory.LoadSentencePiece(enDir), TokenizerDirectory.LoadSentencePiece(Sub("all")));
         var pieces = all.Model.Pieces.Select(p => p.Piece).ToList();
         Assert.Equal(pieces.Count, pieces.Distinct().Count());
         var normal = all.Model.Pieces.Where(p => p.Type == PieceType.Normal).Select(p => p.Piece).ToHashSet();
@@ -149,7 +149,7 @@ public sealed class TokenizerVocabularyCommandTests : IDisposable
         AssertSpmParity(Sub("all"), lines);
 
         Ok("tokenizer", "merge", "--tokenizer", jaDir, enDir, "--input", Sub("mixed.txt"), "--output", Sub("small"), "--vocab-size", "1300", "--threads", "2");
-        var small = TokenizerDirectory.Load(Sub("small"));
+        var small = TokenizerDirectory.LoadSentencePiece(Sub("small"));
         Assert.Equal(1300, small.VocabSize);
         Assert.True(small.Model.Pieces.Where(p => p.Type == PieceType.Normal).All(p => normal.Contains(p.Piece)));
         AssertSpmParity(Sub("small"), lines);
@@ -185,8 +185,8 @@ public sealed class TokenizerVocabularyCommandTests : IDisposable
     static void AssertSpmParity(string dir, IReadOnlyList<string> lines)
     {
         var spm = SpmEncode(Path.Combine(dir, "tokenizer.model"), lines);
-        var fromModel = TokenizerDirectory.Load(Path.Combine(dir, "tokenizer.model"));
-        var fromJson = TokenizerDirectory.Load(Path.Combine(dir, "tokenizer.json"));
+        var fromModel = TokenizerDirectory.LoadSentencePiece(Path.Combine(dir, "tokenizer.model"));
+        var fromJson = TokenizerDirectory.LoadSentencePiece(Path.Combine(dir, "tokenizer.json"));
         for (int i = 0; i < lines.Count; i++)
         {
             Assert.True(spm[i].SequenceEqual(fromModel.Encode(lines[i])), $"spm_encode differs on line {i}: {lines[i]}");

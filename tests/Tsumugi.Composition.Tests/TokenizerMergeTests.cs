@@ -40,7 +40,7 @@ public sealed class TokenizerMergeTests : IDisposable
         });
     }
 
-    static int Id(string directory, string piece) => TokenizerDirectory.Load(directory).PieceToId(piece);
+    static int Id(string directory, string piece) => TokenizerDirectory.LoadSentencePiece(directory).PieceToId(piece);
     static float[] Row(float[] matrix, int row) => matrix.AsSpan(row * Width, Width).ToArray();
     static float[] Combine(Func<int, float> f) => Enumerable.Range(0, Width).Select(f).ToArray();
 
@@ -55,8 +55,8 @@ public sealed class TokenizerMergeTests : IDisposable
     public void Union_Vocabulary_IsBaseThenOtherModelsMissingPiecesInOrder()
     {
         var result = Merge("merge_method: linear\nmodels:\n  - model: {A}\n    parameters: {weight: 0.5}\n  - model: {B}\n    parameters: {weight: 0.5}\ntokenizer_source: union\n");
-        var a = TokenizerDirectory.Load(_a).Model.Pieces.Select(p => p.Piece).ToList();
-        var merged = TokenizerDirectory.Load(result.Directory).Model.Pieces.Select(p => p.Piece).ToList();
+        var a = TokenizerDirectory.LoadSentencePiece(_a).Model.Pieces.Select(p => p.Piece).ToList();
+        var merged = TokenizerDirectory.LoadSentencePiece(result.Directory).Model.Pieces.Select(p => p.Piece).ToList();
         Assert.Equal([.. a, "うま", "しか"], merged);
         Assert.True(File.Exists(Path.Combine(result.Directory, "tokenizer.json")));
         Assert.Equal(merged.Count, JsonNode.Parse(File.ReadAllText(Path.Combine(result.Directory, "config.json")))!["vocab_size"]!.GetValue<int>());
@@ -137,7 +137,7 @@ public sealed class TokenizerMergeTests : IDisposable
                            "    いぬ:\n      source: {kind: model_token, model: {B}, token: しか}\n      force: true\n");
         var (a, b, m) = (ReadAll(_a), ReadAll(_b), ReadAll(result.Directory));
         string o = result.Directory;
-        var pieces = TokenizerDirectory.Load(o).Model.Pieces;
+        var pieces = TokenizerDirectory.LoadSentencePiece(o).Model.Pieces;
         Assert.Equal("<|im_start|>", pieces[^1].Piece);
         Assert.Equal(PieceType.UserDefined, pieces[^1].Type);
         int rows = (pieces.Count + 7) / 8 * 8;

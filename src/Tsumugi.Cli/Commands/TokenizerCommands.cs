@@ -97,7 +97,7 @@ public static class TokenizerCommands
         c.SetAction(r =>
         {
             if (r.GetValue(vocab) < 0) throw new ArgumentException($"--vocab-size must be 0 (keep every piece) or positive (got {r.GetValue(vocab)}).");
-            var models = r.GetValue(toks)!.Select(t => TokenizerDirectory.Load(t).Model).ToList();
+            var models = r.GetValue(toks)!.Select(t => TokenizerDirectory.LoadSentencePiece(t).Model).ToList();
             var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Threads = r.GetValue(threads), Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var merged = VocabularyTools.Merge(models, text, r.GetValue(vocab), o);
@@ -121,7 +121,7 @@ public static class TokenizerCommands
             var baseDir = Directory.Exists(r.GetValue(tok)!) ? r.GetValue(tok)! : Path.GetDirectoryName(Path.GetFullPath(r.GetValue(tok)!))!;
             if (Path.GetFullPath(baseDir).TrimEnd('/') == Path.GetFullPath(r.GetValue(output)!).TrimEnd('/'))
                 throw new ArgumentException($"--output {r.GetValue(output)} would overwrite the base tokenizer; pass a new directory.");
-            var baseModel = TokenizerDirectory.Load(r.GetValue(tok)!).Model;
+            var baseModel = TokenizerDirectory.LoadSentencePiece(r.GetValue(tok)!).Model;
             var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var (model, idMap) = VocabularyTools.Extend(baseModel, text, r.GetValue(count), o);

@@ -115,7 +115,7 @@ public sealed class VocabularyRemap
     {
         if (!File.Exists(Path.Combine(directory, "tokenizer.model")) && !File.Exists(Path.Combine(directory, "tokenizer.json")))
             throw new ConfigException($"{config.Path}: model '{reference}' has no tokenizer.model or tokenizer.json in {directory}; a merge that names a tokenizer maps every model's embedding rows by its tokens, so each model needs its tokenizer.");
-        try { return TokenizerDirectory.Load(directory).Model; }
+        try { return TokenizerDirectory.LoadSentencePiece(directory).Model; }
         catch (Exception e) when (e is InvalidDataException or NotSupportedException or FormatException or System.Text.Json.JsonException)
         {
             throw new ConfigException($"{config.Path}: model '{reference}': its tokenizer cannot be read ({e.Message}); merging with a tokenizer needs SentencePiece tokenizers (tokenizer.model, or tokenizer.json of one).");

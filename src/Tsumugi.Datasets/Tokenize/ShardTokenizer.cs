@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using Tsumugi.Corpus.Reading;
 using Tsumugi.Tokenization.Encoding;
 
@@ -9,7 +10,7 @@ namespace Tsumugi.Datasets.Tokenize;
 /// run can spare (all of them when this is the only shard left), so one huge file still uses every core. Ids never
 /// depend on the thread count.
 /// </summary>
-internal sealed class ShardTokenizer(SpmTokenizer tokenizer, TokenizeOptions options, string tempDirectory)
+internal sealed class ShardTokenizer(ITokenizer tokenizer, TokenizeOptions options, string tempDirectory)
 {
     // A batch is bounded by documents and by characters: enough work to spread over the threads, little memory.
     const int MaxBatchDocuments = 1024;

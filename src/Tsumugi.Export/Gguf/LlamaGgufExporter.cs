@@ -182,7 +182,7 @@ public static class LlamaGgufExporter
         if (!hasModel && !hasJson)
             throw new FileNotFoundException($"{modelDirectory}: no tokenizer.model (or tokenizer.json); a GGUF file carries the vocabulary. " +
                 "Create the model with `tsumugi model init --tokenizer DIR`, or copy the tokenizer files into the model directory.");
-        return TokenizerDirectory.Load(modelDirectory).Model;
+        return TokenizerDirectory.LoadSentencePiece(modelDirectory).Model;
     }
 
     static JsonObject? ReadTokenizerConfig(string modelDirectory)

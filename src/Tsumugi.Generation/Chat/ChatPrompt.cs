@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -110,7 +111,7 @@ public static class ChatPrompt
     /// plus the template's eos_token (tokenizer_config.json) when the vocabulary does not hold it as one piece, so
     /// it arrives as text (as one piece it is a stop id, <see cref="StopIds"/>). What serve, chat and eval judge stop at.
     /// </summary>
-    public static IReadOnlyList<string> Stops(ChatPromptFormat format, ChatTemplate template, SpmTokenizer tokenizer)
+    public static IReadOnlyList<string> Stops(ChatPromptFormat format, ChatTemplate template, ITokenizer tokenizer)
     {
         var stops = TurnEndStops(format).ToList();
         if (template.SpecialTokens.TryGetValue("eos_token", out var eos) && eos.Length > 0 && SinglePiece(tokenizer, eos) is null && !stops.Contains(eos))
@@ -124,7 +125,7 @@ public static class ChatPrompt
     /// when it is one piece (e.g. &lt;|im_end|&gt; in our ChatML tokenizer_config.json, &lt;|eot_id|&gt; in Llama-3's).
     /// The id matters where the piece is a control symbol, which decodes to no text, so the stop string never sees it.
     /// </summary>
-    public static IReadOnlyCollection<int> StopIds(ChatPromptFormat format, SpmTokenizer tokenizer, ChatTemplate? template = null)
+    public static IReadOnlyCollection<int> StopIds(ChatPromptFormat format, ITokenizer tokenizer, ChatTemplate? template = null)
     {
         var ids = new List<int> { tokenizer.EosId };
         if (format == ChatPromptFormat.ChatMl && SinglePiece(tokenizer, "<|im_end|>") is { } end) ids.Add(end);
@@ -134,6 +135,6 @@ public static class ChatPrompt
     }
 
     /// <summary>The id of <paramref name="piece"/> when the vocabulary holds it as one piece (PieceToId answers unk otherwise).</summary>
-    static int? SinglePiece(SpmTokenizer tokenizer, string piece) =>
+    static int? SinglePiece(ITokenizer tokenizer, string piece) =>
         piece.Length > 0 && tokenizer.PieceToId(piece) is var id && tokenizer.IdToPiece(id) == piece ? id : null;
 }

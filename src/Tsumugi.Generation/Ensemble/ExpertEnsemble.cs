@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 
@@ -19,7 +20,7 @@ public sealed class ExpertEnsemble : IDisposable
     public int TopK => Manifest.TopK;
 
     /// <summary>The shared tokenizer (the first expert's; every other one is identical).</summary>
-    public SpmTokenizer Tokenizer => Experts[0].Tokenizer;
+    public ITokenizer Tokenizer => Experts[0].Tokenizer;
 
     /// <summary>The ensemble directory's name, as results know it.</summary>
     public string Name { get; }
@@ -76,7 +77,7 @@ public sealed class ExpertEnsemble : IDisposable
     }
 
     /// <summary>Every expert's tokenizer must have the same pieces in the same order (ids mean the same text).</summary>
-    public static void CheckTokenizers(IReadOnlyList<(string Name, SpmTokenizer Tokenizer)> experts, string where)
+    public static void CheckTokenizers(IReadOnlyList<(string Name, ITokenizer Tokenizer)> experts, string where)
     {
         var (firstName, first) = experts[0];
         foreach (var (name, tokenizer) in experts.Skip(1))

@@ -19,7 +19,7 @@ public static class IdLineEncoder
     /// Encodes <paramref name="input"/> to <paramref name="output"/> on <paramref name="threads"/> threads
     /// (≤ 0 = all cores). A line that is not valid UTF-8 stops the run with an error naming the line (1-based).
     /// </summary>
-    public static Stats Run(SpmTokenizer tokenizer, Stream input, Stream output, int threads)
+    public static Stats Run(ITokenizer tokenizer, Stream input, Stream output, int threads)
     {
         if (threads <= 0) threads = Environment.ProcessorCount;
         int inFlight = threads == 1 ? 1 : threads * 4;
@@ -57,7 +57,7 @@ public static class IdLineEncoder
 
         // Fully optimized from the first call: a CLI run is too short to wait for tiered JIT.
         [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-        public void Encode(SpmTokenizer tok)
+        public void Encode(ITokenizer tok)
         {
             BadLine = 0;
             OutputLength = 0;

@@ -7,7 +7,7 @@ namespace Tsumugi.Tokenization.Encoding;
 /// (byte fallback included), same decode. Thread-safe after construction; use <see cref="EncodeBatch"/> for
 /// parallel encoding.
 /// </summary>
-public sealed class SpmTokenizer
+public sealed class SpmTokenizer : ITokenizer
 {
     readonly SpmVocab _vocab;
     readonly SpmNormalizer _normalizer;
@@ -21,6 +21,20 @@ public sealed class SpmTokenizer
     public int BosId { get; }
     public int EosId { get; }
     public bool ByteFallback => Model.TrainerSpec.ByteFallback;
+    public string Kind => Model.TrainerSpec.ModelType == SpmModelType.Bpe ? "sentencepiece-bpe" : "sentencepiece-unigram";
+
+    /// <summary>
+    /// The CONTROL pieces (&lt;s&gt;, &lt;/s&gt;, chat markers), longest first. sentencepiece itself never matches them in
+    /// text; HF tokenizers and llama.cpp's server do, which is what a rendered chat template needs.
+    /// </summary>
+    public IReadOnlyList<(string Text, int Id)> SpecialTokens => _specialTokens ??= Model.Pieces
+        .Select((p, id) => (p, id)).Where(x => x.p.Type == PieceType.Control && x.p.Piece.Length > 0)
+        .Select(x => (x.p.Piece, x.id)).OrderByDescending(x => x.Piece.Length).ToArray();
+    (string Text, int Id)[]? _specialTokens;
+
+    public IIncrementalDecoder CreateIncrementalDecoder() => new SpmIncrementalDecoder(this);
+
+    public bool IsByteFallback(int id) => Model.Pieces[id].Type == PieceType.Byte;
 
     public SpmTokenizer(SpmModel model)
     {

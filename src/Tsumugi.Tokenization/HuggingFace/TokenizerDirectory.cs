@@ -19,8 +19,17 @@ public static class TokenizerDirectory
             () => HfTokenizerConfig.Write(model, dir, chatTemplate));
     }
 
-    /// <summary>Loads a directory (tokenizer.model, else tokenizer.json), a `.model` file or a `tokenizer.json`.</summary>
-    public static SpmTokenizer Load(string pathOrDir)
+    /// <summary>
+    /// Loads any supported tokenizer: a directory (tokenizer.model, else tokenizer.json), a `.model` file or a
+    /// `tokenizer.json`.
+    /// </summary>
+    public static ITokenizer Load(string pathOrDir) => LoadSentencePiece(pathOrDir);
+
+    /// <summary>
+    /// Loads a SentencePiece tokenizer, for the work only SentencePiece models support (merging, spm-style
+    /// extension, GGUF's llama vocabulary).
+    /// </summary>
+    public static SpmTokenizer LoadSentencePiece(string pathOrDir)
     {
         if (Directory.Exists(pathOrDir))
         {
@@ -38,7 +47,7 @@ public static class TokenizerDirectory
     /// The tokenizer inside a model directory (tokenizer.model, else tokenizer.json, as Hugging Face checkpoints ship one
     /// or both), for the commands that run a model on text: evaluation, generation, serving, scoring.
     /// </summary>
-    public static SpmTokenizer LoadForModel(string modelDirectory)
+    public static ITokenizer LoadForModel(string modelDirectory)
     {
         if (!File.Exists(Path.Combine(modelDirectory, "tokenizer.model")) && !File.Exists(Path.Combine(modelDirectory, "tokenizer.json")))
             throw new FileNotFoundException($"{modelDirectory}: no tokenizer.model or tokenizer.json; a model directory carries its own tokenizer " +

@@ -1,5 +1,3 @@
-using Tsumugi.Tokenization.Encoding;
-using Tsumugi.Tokenization.Spm;
 using Tsumugi.Tokenization.Trainers;
 
 namespace Tsumugi.Tokenization.Metrics;
@@ -30,11 +28,10 @@ public static class TokenizerEvaluator
         return new Dictionary<string, List<string>>(domains);
     }
 
-    public static EvalStats Evaluate(SpmTokenizer tok, string domain, IReadOnlyList<string> lines)
+    public static EvalStats Evaluate(ITokenizer tok, string domain, IReadOnlyList<string> lines)
     {
         var ids = tok.EncodeBatch(lines);
         long chars = 0, bytes = 0, tokens = 0, byteTokens = 0, unk = 0;
-        var pieces = tok.Model.Pieces;
         for (int i = 0; i < lines.Count; i++)
         {
             chars += lines[i].EnumerateRunes().Count();
@@ -42,8 +39,8 @@ public static class TokenizerEvaluator
             tokens += ids[i].Length;
             foreach (int id in ids[i])
             {
-                if (pieces[id].Type == PieceType.Byte) byteTokens++;
-                else if (pieces[id].Type == PieceType.Unknown) unk++;
+                if (tok.IsByteFallback(id)) byteTokens++;
+                else if (id == tok.UnkId) unk++;
             }
         }
         return new EvalStats(domain, lines.Count, chars, bytes, tokens, byteTokens, unk);

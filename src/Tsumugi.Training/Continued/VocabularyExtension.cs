@@ -74,7 +74,7 @@ public static class VocabularyExtension
     {
         if (!Directory.Exists(tokenizerDirectory))
             throw new DirectoryNotFoundException($"{tokenizerDirectory}: tokenizer directory not found; give the directory `tsumugi tokenizer extend` wrote.");
-        var newTokenizer = TokenizerDirectory.Load(tokenizerDirectory);
+        var newTokenizer = TokenizerDirectory.LoadSentencePiece(tokenizerDirectory);
         var oldTokenizer = LoadOldTokenizer(modelDirectory, oldTokenizerPath);
         var idMapPath = Path.Combine(tokenizerDirectory, VocabularyIdMap.FileName);
         options ??= new VocabularyExtensionOptions();
@@ -88,11 +88,11 @@ public static class VocabularyExtension
 
     static SpmTokenizer LoadOldTokenizer(string modelDirectory, string? oldTokenizerPath)
     {
-        if (oldTokenizerPath is not null) return TokenizerDirectory.Load(oldTokenizerPath);
+        if (oldTokenizerPath is not null) return TokenizerDirectory.LoadSentencePiece(oldTokenizerPath);
         if (!HfModelDirectory.TokenizerFiles.Take(2).Any(f => File.Exists(Path.Combine(modelDirectory, f))))
             throw new FileNotFoundException(
                 $"{modelDirectory}: no tokenizer.model or tokenizer.json, so new rows cannot be initialised from the old pieces; pass the model's tokenizer with --old-tokenizer.");
-        return TokenizerDirectory.Load(modelDirectory);
+        return TokenizerDirectory.LoadSentencePiece(modelDirectory);
     }
 
     static LlamaConfig GrownConfig(LlamaConfig old, RowPlan plan)

@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using System.Globalization;
 using System.Text;
 using Tsumugi.Datasets.Curriculum;
@@ -53,7 +54,7 @@ internal static class SftDataBuilder
     }
 
     /// <summary>The base model's tokenizer (model.tokenizer, else model.from), checked against the model's vocabulary.</summary>
-    internal static (string Directory, SpmTokenizer Tokenizer) Tokenizer(TrainConfig config, int vocabularySize, string run)
+    internal static (string Directory, ITokenizer Tokenizer) Tokenizer(TrainConfig config, int vocabularySize, string run)
     {
         var directory = config.Model.Tokenizer ?? config.Model.From
             ?? throw new TrainConfigException($"{config.Source}: model: {run} needs the base model's tokenizer; start from an HF model directory (model.from) or give model.tokenizer");
@@ -64,14 +65,14 @@ internal static class SftDataBuilder
     }
 
     /// <summary>A built-in name, a .jinja file, or (null) the model directory's own template.</summary>
-    internal static ChatTemplate? ResolveTemplate(string? setting, string tokenizerDirectory, SpmTokenizer tokenizer, string baseDirectory)
+    internal static ChatTemplate? ResolveTemplate(string? setting, string tokenizerDirectory, ITokenizer tokenizer, string baseDirectory)
     {
         if (setting is null) return ModelChatTemplate.Load(tokenizerDirectory);
         var file = Path.GetFullPath(setting, baseDirectory);
         if (!File.Exists(file)) return BuiltInChatTemplates.For(ChatPrompt.ParseFormat(setting));
         var special = new Dictionary<string, string>();
-        if (tokenizer.BosId >= 0) special["bos_token"] = tokenizer.Model.Pieces[tokenizer.BosId].Piece;
-        if (tokenizer.EosId >= 0) special["eos_token"] = tokenizer.Model.Pieces[tokenizer.EosId].Piece;
+        if (tokenizer.BosId >= 0) special["bos_token"] = tokenizer.IdToPiece(tokenizer.BosId);
+        if (tokenizer.EosId >= 0) special["eos_token"] = tokenizer.IdToPiece(tokenizer.EosId);
         return ChatTemplate.Parse(File.ReadAllText(file), special, file);
     }
 

@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using Tsumugi.Datasets.Sft;
 using Tsumugi.Generation;
 using Tsumugi.Generation.Chat;
@@ -14,7 +15,7 @@ namespace Tsumugi.Training.Sft;
 /// ends a turn without one, so the model learns to stop (TRL appends it the same way). Plain prompt/completion text
 /// is BOS + prompt + completion + EOS, trained on the completion.
 /// </summary>
-internal sealed class SftEncoder(SpmTokenizer tokenizer, ChatTemplate? template, SftLossOn lossOn)
+internal sealed class SftEncoder(ITokenizer tokenizer, ChatTemplate? template, SftLossOn lossOn)
 {
     public SftTokenizedExample Encode(SftExample example)
     {

@@ -24,7 +24,7 @@ internal sealed class SftSampleLog(string path, SftRunData data, int maxTokens, 
     public void Write(long step, LlamaForCausalLM model)
     {
         var tokenizer = data.Tokenizer;
-        var stops = TurnEnds.Select(t => tokenizer.Model.Pieces.FindIndex(p => p.Piece == t)).Where(id => id >= 0).Append(tokenizer.EosId).ToHashSet();
+        var stops = TurnEnds.Select(t => tokenizer.PieceToId(t) is var id && id >= 0 && tokenizer.IdToPiece(id) == t ? id : -1).Where(id => id >= 0).Append(tokenizer.EosId).ToHashSet();
         var generator = new TextGenerator(model, tokenizer) { StopIds = stops };
         var options = new SamplingOptions { MaxNewTokens = maxTokens, Temperature = 0 };
         var wasTraining = model.training;

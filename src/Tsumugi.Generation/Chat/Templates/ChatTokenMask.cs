@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Generation.Chat.Templates;
@@ -16,7 +17,7 @@ public sealed record MaskedTokens(IReadOnlyList<int> Ids, IReadOnlyList<bool> Tr
 public static class ChatTokenMask
 {
     /// <param name="trains">Which spans are trained (default: all of them — every assistant turn).</param>
-    public static MaskedTokens Encode(SpmTokenizer tokenizer, RenderedChat chat, Func<MessageSpan, bool>? trains = null)
+    public static MaskedTokens Encode(ITokenizer tokenizer, RenderedChat chat, Func<MessageSpan, bool>? trains = null)
     {
         var ids = PromptEncoding.Encode(tokenizer, chat.Text, addBos: false);
         var trained = new bool[ids.Count];
@@ -33,7 +34,7 @@ public static class ChatTokenMask
     }
 
     /// <summary>Tokens of <paramref name="whole"/> that lie entirely before character <paramref name="at"/>.</summary>
-    static int TokenBoundary(SpmTokenizer tokenizer, string text, int at, IReadOnlyList<int> whole)
+    static int TokenBoundary(ITokenizer tokenizer, string text, int at, IReadOnlyList<int> whole)
     {
         if (at <= 0) return 0;
         if (at >= text.Length) return whole.Count;

@@ -4,11 +4,11 @@ using Tsumugi.Tokenization.Encoding;
 
 namespace Tsumugi.Generation.Tests;
 
-public sealed class IncrementalDetokenizerTests
+public sealed class SpmIncrementalDecoderTests
 {
     static List<string> Deltas(SpmTokenizer t, IEnumerable<int> ids)
     {
-        var d = new IncrementalDetokenizer(t);
+        var d = new SpmIncrementalDecoder(t);
         var deltas = ids.Select(d.Add).ToList();
         deltas.Add(d.Finish());
         return deltas;

@@ -1,9 +1,8 @@
 using System.Buffers;
 using System.Text;
-using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
 
-namespace Tsumugi.Generation;
+namespace Tsumugi.Tokenization.Encoding;
 
 /// <summary>
 /// Turns token ids into text deltas as they are generated, so that the concatenated deltas always equal
@@ -13,7 +12,7 @@ namespace Tsumugi.Generation;
 /// valid UTF-8 character, so a delta never ends in half a character; bytes that can no longer become one turn into
 /// U+FFFD immediately, exactly as Decode does.
 /// </summary>
-public sealed class IncrementalDetokenizer
+public sealed class SpmIncrementalDecoder : IIncrementalDecoder
 {
     readonly SpmModel _model;
     readonly bool _strip, _suffix;
@@ -21,7 +20,7 @@ public sealed class IncrementalDetokenizer
     bool _atStart = true;
     bool _heldSpace;
 
-    public IncrementalDetokenizer(SpmTokenizer tokenizer)
+    public SpmIncrementalDecoder(SpmTokenizer tokenizer)
     {
         _model = tokenizer.Model;
         _strip = _model.NormalizerSpec.AddDummyPrefix || _model.NormalizerSpec.RemoveExtraWhitespaces;
