@@ -106,8 +106,8 @@ public sealed class PretrainedModel : IDisposable
         return Tokenizer.BosId >= 0 ? [Tokenizer.BosId, .. ids.Select(i => (long)i)] : ids.Select(i => (long)i).ToArray();
     }
 
-    /// <summary>Plain completion: generation ends at the tokenizer's EOS. <paramref name="batcher"/> must wrap <see cref="Model"/>.</summary>
-    public TextGenerator CreateGenerator(ContinuousBatcher? batcher = null) => new(Model, Tokenizer) { Batcher = batcher };
+    /// <summary>Plain completion: generation ends at the tokenizer's EOS (or another of config.json's eos_token_id). <paramref name="batcher"/> must wrap <see cref="Model"/>.</summary>
+    public TextGenerator CreateGenerator(ContinuousBatcher? batcher = null) => new(Model, Tokenizer) { Batcher = batcher, StopIds = ModelStopIds([Tokenizer.EosId]) };
 
     /// <summary>
     /// For answers to chat prompts: generation also ends at the chat format's turn-end token and the chat template's
@@ -115,7 +115,13 @@ public sealed class PretrainedModel : IDisposable
     /// <paramref name="batcher"/> must wrap <see cref="Model"/>.
     /// </summary>
     public TextGenerator CreateChatGenerator(ContinuousBatcher? batcher = null) =>
-        new(Model, Tokenizer) { Batcher = batcher, StopIds = ChatPrompt.StopIds(ChatFormat, Tokenizer, ChatTemplate) };
+        new(Model, Tokenizer) { Batcher = batcher, StopIds = ModelStopIds(ChatPrompt.StopIds(ChatFormat, Tokenizer, ChatTemplate)) };
+
+    /// <summary>
+    /// <paramref name="ids"/> plus config.json's eos_token_id list: Llama 3.1 lists &lt;|eot_id|&gt; and
+    /// &lt;|eom_id|&gt; beside &lt;|end_of_text|&gt;, and transformers stops at any of them.
+    /// </summary>
+    IReadOnlyCollection<int> ModelStopIds(IEnumerable<int> ids) => ids.Concat(Model.Config.EosTokenIds).Where(id => id >= 0).Distinct().ToArray();
 
     /// <summary>A tokenizer with more pieces than the model's vocab_size would index past the embedding table.</summary>
     static void CheckVocabulary(int tokenizerPieces, int modelVocab, string where)

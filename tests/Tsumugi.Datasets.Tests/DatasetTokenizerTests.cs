@@ -193,11 +193,11 @@ public sealed class DatasetTokenizerTests : IDisposable
         Assert.Contains(_dir.File("absent"), noTokenizer.Message);
         Assert.Contains("tokenizer train", noTokenizer.Message);
         var noModel = Assert.Throws<FileNotFoundException>(() => Run([input], tokenizer: _dir.File("in")));
-        Assert.Contains("has no tokenizer.model", noModel.Message);
+        Assert.Contains("has neither tokenizer.model nor tokenizer.json", noModel.Message);
         var noInput = Assert.Throws<FileNotFoundException>(() => Run([_dir.File("nope.jsonl")]));
         Assert.Contains(_dir.File("nope.jsonl"), noInput.Message);
         var noEos = TestTokenizer.Write(_dir.File("noeos"), withEos: false);
-        Assert.Contains("no EOS piece '</s>'", Assert.Throws<InvalidDataException>(() => Run([input], tokenizer: noEos)).Message);
+        Assert.Contains("no end-of-sequence token", Assert.Throws<InvalidDataException>(() => Run([input], tokenizer: noEos)).Message);
         Assert.Contains("--name '../x'", Assert.Throws<ArgumentException>(() => Run([input], name: "../x")).Message);
         Assert.False(Directory.Exists(_dir.File("out")));
     }

@@ -98,6 +98,10 @@ public sealed class ChatPromptTests
             Assert.Equal(ChatPromptFormat.Instruction, unknown.Format);
             Assert.Contains("tokenizer_config.json", unknown.Warning);
             Assert.Contains("--chat-format", unknown.Warning);
+            // Gemma's own turn end: rendered as written, no warning, stopped at <end_of_turn> (StopIds).
+            Config(Template("{% for m in messages %}<start_of_turn>{{ m.role }}\n{{ m.content }}<end_of_turn>\n{% endfor %}"));
+            Assert.Null(ChatPrompt.Inspect(dir).Warning);
+            Assert.Contains("Gemma", ChatPrompt.Inspect(dir).Source);
             Config("{ not json");
             Assert.Contains("tokenizer_config.json", Assert.Throws<InvalidDataException>(() => ChatPrompt.Inspect(dir)).Message);
         }
@@ -169,6 +173,15 @@ public sealed class ChatPromptTests
         Assert.Equal(["### 指示:"], ChatPrompt.Stops(ChatPromptFormat.Instruction, llama3, withEot));
         Assert.Equal([plain.EosId], ChatPrompt.StopIds(ChatPromptFormat.Instruction, plain, llama3));
         Assert.Equal(["### 指示:", "<|eot_id|>"], ChatPrompt.Stops(ChatPromptFormat.Instruction, llama3, plain));
+        // A template that ends turns in <end_of_turn> (Gemma) stops at that piece even though its eos_token is <eos>.
+        var withTurnEnd = new SpmTokenizer(new SpmModel
+        {
+            Pieces = [.. model.Pieces, new SpmPiece("<end_of_turn>", 0, PieceType.Control)],
+            TrainerSpec = model.TrainerSpec, NormalizerSpec = model.NormalizerSpec,
+        });
+        var gemma = ChatTemplate.Parse("{% for m in messages %}{{ m['content'] }}<end_of_turn>\n{% endfor %}", new Dictionary<string, string> { ["eos_token"] = "</s>" });
+        Assert.Equal([withTurnEnd.EosId, withTurnEnd.PieceToId("<end_of_turn>")], ChatPrompt.StopIds(ChatPromptFormat.Instruction, withTurnEnd, gemma));
+        Assert.Equal([plain.EosId], ChatPrompt.StopIds(ChatPromptFormat.Instruction, plain, gemma));
         // The tokenizer's own EOS as eos_token (the built-in Llama-2 template): nothing added.
         Assert.Equal([plain.EosId], ChatPrompt.StopIds(ChatPromptFormat.Llama2, plain, BuiltInChatTemplates.For(ChatPromptFormat.Llama2)));
         Assert.Empty(ChatPrompt.Stops(ChatPromptFormat.Llama2, BuiltInChatTemplates.For(ChatPromptFormat.Llama2), plain));

@@ -28,7 +28,8 @@ public static class ChatPrompt
     /// <c>[INST]</c> with <c>&lt;&lt;SYS&gt;&gt;</c> → Llama-2; <c>### 指示</c> / <c>### 応答</c> → the instruction format.
     /// The template itself is rendered as written (<see cref="PretrainedModel.ChatTemplate"/>); the format picks the
     /// turn-end stops, and is what a directory without a template is rendered in. No file or no template → the
-    /// instruction format, which base and llm-jp-style models follow best. Any other template (Llama-3 headers,
+    /// instruction format, which base and llm-jp-style models follow best. Llama-3 and Gemma templates stop at their own
+    /// turn-end token (&lt;|eot_id|&gt;, &lt;end_of_turn&gt;). Any other template (
     /// Mistral's [INST] without &lt;&lt;SYS&gt;&gt;, …) gets the instruction format's stops, with a warning naming the override.
     /// </summary>
     public static ChatPromptDetection Inspect(string modelDirectory)
@@ -54,11 +55,20 @@ public static class ChatPrompt
             return new(ChatPromptFormat.Llama2, "chat_template: Llama-2");
         if (template.Contains("### 指示", StringComparison.Ordinal) || template.Contains("### 応答", StringComparison.Ordinal))
             return new(ChatPromptFormat.Instruction, "chat_template: llm-jp/Tanuki instruction");
+        // Templates whose turns end in a marker of their own: rendered as written, stopped at that marker (StopIds).
+        foreach (var (marker, name) in OwnTurnEnds)
+            if (template.Contains(marker, StringComparison.Ordinal)) return new(ChatPromptFormat.Instruction, $"chat_template: {name} (stops at {marker})");
         return new(ChatPromptFormat.Instruction, "unrecognised chat_template: instruction-format stops",
             $"{path}: the chat_template matches none of the built-in formats (ChatML '<|im_start|>', Llama-2 '[INST]' + '<<SYS>>', "
             + "llm-jp/Tanuki '### 指示:'); it is rendered as written, but answers stop only at EOS, its eos_token and the instruction "
             + "format's '### 指示:'. Pass --chat-format chatml|llama2|instruction to render a built-in format instead.");
     }
+
+    /// <summary>
+    /// Turn-end markers of the templates today's base models ship (Llama 3.x, Gemma 2), which no built-in format
+    /// renders: a template that writes one ends the assistant's turn there, as a single special token.
+    /// </summary>
+    static readonly (string Marker, string Name)[] OwnTurnEnds = [("<|eot_id|>", "Llama-3"), ("<end_of_turn>", "Gemma")];
 
     /// <summary>Parses a <c>--chat-format</c> value (case-insensitive; llm-jp and tanuki are aliases of instruction).</summary>
     public static ChatPromptFormat ParseFormat(string name) => name.Trim().ToLowerInvariant() switch
@@ -131,6 +141,9 @@ public static class ChatPrompt
         if (format == ChatPromptFormat.ChatMl && SinglePiece(tokenizer, "<|im_end|>") is { } end) ids.Add(end);
         if (template is not null && template.SpecialTokens.TryGetValue("eos_token", out var eos) && SinglePiece(tokenizer, eos) is { } id && !ids.Contains(id))
             ids.Add(id);
+        foreach (var (marker, _) in OwnTurnEnds)
+            if (template is not null && template.Source.Contains(marker, StringComparison.Ordinal) && SinglePiece(tokenizer, marker) is { } turnEnd && !ids.Contains(turnEnd))
+                ids.Add(turnEnd);
         return ids;
     }
 
