@@ -25,17 +25,17 @@ public static class LlamaGgufExporter
     public static IReadOnlyList<GgufTensorPlan> Export(string modelDirectory, string outputPath, GgufFileType fileType)
     {
         if (!Directory.Exists(modelDirectory)) throw new DirectoryNotFoundException($"{modelDirectory}: model directory not found.");
-        var tokenizer = LoadTokenizer(modelDirectory);
-        var tokenizerConfig = ReadTokenizerConfig(modelDirectory);
+        var vocabulary = VocabularyWriter(modelDirectory);
         using var model = HfModelDirectory.Load(modelDirectory);
         var name = new DirectoryInfo(Path.GetFullPath(modelDirectory)).Name;
-        var writer = Build(model, tokenizer, tokenizerConfig, fileType, name, out var plan);
+        var writer = Build(model, vocabulary, fileType, name, out var plan);
         writer.WriteFile(outputPath);
         return plan;
     }
 
     /// <summary>The writer with all metadata and tensors; tensor data is read from <paramref name="model"/> when written.</summary>
-    public static GgufWriter Build(LlamaForCausalLM model, SpmModel tokenizer, JsonObject? tokenizerConfig, GgufFileType fileType, string name,
+    /// <param name="vocabulary">Writes the tokenizer.* keys for the model's vocabulary size (<see cref="VocabularyWriter"/>).</param>
+    public static GgufWriter Build(LlamaForCausalLM model, Action<GgufWriter, int> vocabulary, GgufFileType fileType, string name,
         out IReadOnlyList<GgufTensorPlan> plan)
     {
         var c = model.Config;
@@ -72,7 +72,7 @@ public static class LlamaGgufExporter
             writer.AddUInt32("llama.expert_used_count", (uint)c.NumExpertsPerTok);
         }
         writer.AddUInt32("llama.vocab_size", (uint)c.VocabSize);
-        GgufVocabulary.Write(writer, tokenizer, c.VocabSize, tokenizerConfig);
+        vocabulary(writer, c.VocabSize);
         plan = Plan(c, fileType);
         AddTensors(writer, model, plan);
         return writer;
@@ -175,14 +175,21 @@ public static class LlamaGgufExporter
         return tensor.detach().to(ScalarType.Float32).cpu().contiguous().data<float>().ToArray();
     }
 
-    static SpmModel LoadTokenizer(string modelDirectory)
+    /// <summary>
+    /// The model directory's vocabulary as GGUF keys: a SentencePiece tokenizer.model (or a tokenizer.json converted
+    /// from one) as "llama", a byte-level BPE tokenizer.json (Llama 3, Qwen2) as "gpt2".
+    /// </summary>
+    public static Action<GgufWriter, int> VocabularyWriter(string modelDirectory)
     {
-        bool hasModel = File.Exists(Path.Combine(modelDirectory, "tokenizer.model"));
-        bool hasJson = File.Exists(Path.Combine(modelDirectory, "tokenizer.json"));
-        if (!hasModel && !hasJson)
+        string model = Path.Combine(modelDirectory, "tokenizer.model"), json = Path.Combine(modelDirectory, "tokenizer.json");
+        if (!File.Exists(model) && !File.Exists(json))
             throw new FileNotFoundException($"{modelDirectory}: no tokenizer.model (or tokenizer.json); a GGUF file carries the vocabulary. " +
                 "Create the model with `tsumugi model init --tokenizer DIR`, or copy the tokenizer files into the model directory.");
-        return TokenizerDirectory.LoadSentencePiece(modelDirectory).Model;
+        var tokenizerConfig = ReadTokenizerConfig(modelDirectory);
+        if (!File.Exists(model) && GgufBpeVocabulary.IsByteLevel(json))
+            return (writer, vocabSize) => GgufBpeVocabulary.Write(writer, json, vocabSize, tokenizerConfig);
+        var spm = TokenizerDirectory.LoadSentencePiece(modelDirectory).Model;
+        return (writer, vocabSize) => GgufVocabulary.Write(writer, spm, vocabSize, tokenizerConfig);
     }
 
     static JsonObject? ReadTokenizerConfig(string modelDirectory)
