@@ -25,7 +25,7 @@ public static class ModelFactory
                 throw new TrainConfigException($"model.from: {from} has no tokenizer.model or tokenizer.json, so the new vocabulary rows of model.tokenizer cannot be initialised from the old pieces; copy the base model's tokenizer into it");
             try
             {
-                return Continued.VocabularyExtension.ExtendedConfig(config, TokenizerDirectory.LoadSentencePiece(from), TokenizerDirectory.LoadSentencePiece(tokenizer));
+                return Continued.VocabularyExtension.ExtendedConfig(config, TokenizerDirectory.Load(from), TokenizerDirectory.Load(tokenizer));
             }
             catch (ArgumentException e)
             {

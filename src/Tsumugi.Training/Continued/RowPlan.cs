@@ -1,4 +1,4 @@
-using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization;
 
 namespace Tsumugi.Training.Continued;
 
@@ -25,7 +25,8 @@ internal sealed class RowPlan
     public required int NewTokenizerSize { get; init; }
     public required VocabularyExtensionReport Report { get; init; }
 
-    public static RowPlan Build(int oldModelVocab, SpmTokenizer oldTokenizer, SpmTokenizer newTokenizer, VocabularyExtensionOptions options)
+    /// <param name="split">The old ids a new token's row is averaged from (<see cref="OldTokenSplit.For"/>); empty = the mean of all old rows.</param>
+    public static RowPlan Build(int oldModelVocab, ITokenizer oldTokenizer, ITokenizer newTokenizer, Func<int, int[]> split, VocabularyExtensionOptions options)
     {
         int oldSize = oldTokenizer.VocabSize, newSize = newTokenizer.VocabSize;
         if (oldSize > oldModelVocab)
@@ -62,25 +63,25 @@ internal sealed class RowPlan
         var fallbackPieces = new List<string>();
         for (int j = 0; j < newSize; j++)
         {
-            var piece = newTokenizer.Model.Pieces[j];
-            if (oldIds.TryGetValue(piece.Piece, out int i))
+            var piece = newTokenizer.IdToPiece(j);
+            if (oldIds.TryGetValue(piece, out int i))
             {
                 copyTargets.Add(j);
                 copySources.Add(i);
                 continue;
             }
-            var split = options.IdMap is { } map && map.NewTokens.TryGetValue(j, out var listed)
-                ? OldPieceSplit.Usable(listed, oldTokenizer)
-                : OldPieceSplit.Of(piece, oldTokenizer);
-            if (split.Length > 0)
+            var sources = options.IdMap is { } map && map.NewTokens.TryGetValue(j, out var listed)
+                ? OldTokenSplit.Usable(listed, oldTokenizer)
+                : split(j);
+            if (sources.Length > 0)
             {
                 meanTargets.Add(j);
-                meanSources.Add(split);
+                meanSources.Add(sources);
             }
             else
             {
                 fallbackTargets.Add(j);
-                fallbackPieces.Add(piece.Piece);
+                fallbackPieces.Add(piece);
             }
         }
         int copiedPieces = copyTargets.Count;
@@ -110,7 +111,7 @@ internal sealed class RowPlan
         return oldId >= NewTokenizerSize && oldId < NewVocabSize ? oldId : null;
     }
 
-    static Dictionary<string, int> IdsByPiece(SpmTokenizer tokenizer)
+    static Dictionary<string, int> IdsByPiece(ITokenizer tokenizer)
     {
         var ids = new Dictionary<string, int>(tokenizer.VocabSize, StringComparer.Ordinal);
         for (int i = 0; i < tokenizer.VocabSize; i++) ids[tokenizer.IdToPiece(i)] = i;
@@ -118,7 +119,7 @@ internal sealed class RowPlan
     }
 
     /// <summary>An id map written for another pair of tokenizers would average the wrong rows: refuse it.</summary>
-    static void CheckIdMap(VocabularyIdMap? map, int oldSize, int newSize, Dictionary<string, int> oldIds, SpmTokenizer newTokenizer)
+    static void CheckIdMap(VocabularyIdMap? map, int oldSize, int newSize, Dictionary<string, int> oldIds, ITokenizer newTokenizer)
     {
         if (map is null) return;
         const string name = VocabularyIdMap.FileName;

@@ -1,6 +1,6 @@
 using TorchSharp;
 using Tsumugi.Modeling;
-using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization;
 using Tsumugi.Tokenization.HuggingFace;
 using static TorchSharp.torch;
 
@@ -25,10 +25,10 @@ public static class VocabularyExtension
     /// </summary>
     /// <exception cref="ArgumentException">The old tokenizer does not fit the model, the new tokenizer drops old
     /// pieces (unless allowed), or the id map belongs to other tokenizers.</exception>
-    public static (LlamaForCausalLM Model, VocabularyExtensionReport Report) Extend(LlamaForCausalLM model, SpmTokenizer oldTokenizer,
-        SpmTokenizer newTokenizer, VocabularyExtensionOptions? options = null)
+    public static (LlamaForCausalLM Model, VocabularyExtensionReport Report) Extend(LlamaForCausalLM model, ITokenizer oldTokenizer,
+        ITokenizer newTokenizer, VocabularyExtensionOptions? options = null)
     {
-        var plan = RowPlan.Build(model.Config.VocabSize, oldTokenizer, newTokenizer, options ?? new VocabularyExtensionOptions());
+        var plan = Plan(model.Config.VocabSize, oldTokenizer, newTokenizer, options);
         var config = GrownConfig(model.Config, plan);
         var oldState = model.state_dict();
         var embedding = oldState[EmbeddingKey];
@@ -59,9 +59,12 @@ public static class VocabularyExtension
     /// The config <see cref="Extend"/> will produce, without touching weights (for a run's preflight): vocab_size
     /// and bos/eos/pad ids following their pieces into the new tokenizer.
     /// </summary>
-    public static LlamaConfig ExtendedConfig(LlamaConfig config, SpmTokenizer oldTokenizer, SpmTokenizer newTokenizer,
+    public static LlamaConfig ExtendedConfig(LlamaConfig config, ITokenizer oldTokenizer, ITokenizer newTokenizer,
         VocabularyExtensionOptions? options = null) =>
-        GrownConfig(config, RowPlan.Build(config.VocabSize, oldTokenizer, newTokenizer, options ?? new VocabularyExtensionOptions()));
+        GrownConfig(config, Plan(config.VocabSize, oldTokenizer, newTokenizer, options));
+
+    static RowPlan Plan(int oldModelVocab, ITokenizer oldTokenizer, ITokenizer newTokenizer, VocabularyExtensionOptions? options) =>
+        RowPlan.Build(oldModelVocab, oldTokenizer, newTokenizer, OldTokenSplit.For(oldTokenizer, newTokenizer), options ?? new VocabularyExtensionOptions());
 
     /// <summary>
     /// Loads an HF model directory and extends it to the tokenizer in <paramref name="tokenizerDirectory"/>. The old
@@ -74,7 +77,7 @@ public static class VocabularyExtension
     {
         if (!Directory.Exists(tokenizerDirectory))
             throw new DirectoryNotFoundException($"{tokenizerDirectory}: tokenizer directory not found; give the directory `tsumugi tokenizer extend` wrote.");
-        var newTokenizer = TokenizerDirectory.LoadSentencePiece(tokenizerDirectory);
+        var newTokenizer = TokenizerDirectory.Load(tokenizerDirectory);
         var oldTokenizer = LoadOldTokenizer(modelDirectory, oldTokenizerPath);
         var idMapPath = Path.Combine(tokenizerDirectory, VocabularyIdMap.FileName);
         options ??= new VocabularyExtensionOptions();
@@ -86,13 +89,13 @@ public static class VocabularyExtension
         return Extend(model, oldTokenizer, newTokenizer, options);
     }
 
-    static SpmTokenizer LoadOldTokenizer(string modelDirectory, string? oldTokenizerPath)
+    static ITokenizer LoadOldTokenizer(string modelDirectory, string? oldTokenizerPath)
     {
-        if (oldTokenizerPath is not null) return TokenizerDirectory.LoadSentencePiece(oldTokenizerPath);
+        if (oldTokenizerPath is not null) return TokenizerDirectory.Load(oldTokenizerPath);
         if (!HfModelDirectory.TokenizerFiles.Take(2).Any(f => File.Exists(Path.Combine(modelDirectory, f))))
             throw new FileNotFoundException(
                 $"{modelDirectory}: no tokenizer.model or tokenizer.json, so new rows cannot be initialised from the old pieces; pass the model's tokenizer with --old-tokenizer.");
-        return TokenizerDirectory.LoadSentencePiece(modelDirectory);
+        return TokenizerDirectory.Load(modelDirectory);
     }
 
     static LlamaConfig GrownConfig(LlamaConfig old, RowPlan plan)

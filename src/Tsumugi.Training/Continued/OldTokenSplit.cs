@@ -1,3 +1,4 @@
+using Tsumugi.Tokenization;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
 
@@ -6,8 +7,16 @@ namespace Tsumugi.Training.Continued;
 /// <summary>
 /// The old-tokenizer ids whose embedding rows a new piece's row is averaged from (Swallow's initialisation).
 /// </summary>
-internal static class OldPieceSplit
+internal static class OldTokenSplit
 {
+    /// <summary>For each new id, the old ids its row is averaged from, by the tokenizers' kind.</summary>
+    public static Func<int, int[]> For(ITokenizer oldTokenizer, ITokenizer newTokenizer) => (oldTokenizer, newTokenizer) switch
+    {
+        (SpmTokenizer oldSpm, SpmTokenizer newSpm) => id => Of(newSpm.Model.Pieces[id], oldSpm),
+        _ => throw new ArgumentException(
+            $"extending a {oldTokenizer.Kind} tokenizer's model to a {newTokenizer.Kind} tokenizer is not supported; extend the model's own tokenizer with `tsumugi tokenizer extend`."),
+    };
+
     /// <summary>
     /// The ids the old tokenizer segments the new piece's text into, or an empty array when it has no text the old
     /// tokenizer can speak for (the caller then falls back to the mean of all old rows).
@@ -18,7 +27,7 @@ internal static class OldPieceSplit
     /// those of "東京" inside a word. Encoding "東京" as raw text instead would add the dummy prefix and average the
     /// wrong rows. This is the same split `tsumugi tokenizer extend` writes to id-map.json.
     /// </remarks>
-    public static int[] Of(SpmPiece piece, SpmTokenizer oldTokenizer) => piece.Type switch
+    static int[] Of(SpmPiece piece, SpmTokenizer oldTokenizer) => piece.Type switch
     {
         PieceType.Normal or PieceType.UserDefined => Usable(oldTokenizer.EncodeNormalized(piece.Piece), oldTokenizer),
         PieceType.Byte => OfByte(piece.Piece, oldTokenizer),
@@ -27,10 +36,9 @@ internal static class OldPieceSplit
         _ => [],
     };
 
-    /// <summary>Drops ids that carry no meaning of the text: the unknown piece (and anything not NORMAL-like).</summary>
-    public static int[] Usable(IReadOnlyList<int> ids, SpmTokenizer oldTokenizer) =>
-        ids.Where(id => id >= 0 && id < oldTokenizer.VocabSize && oldTokenizer.Model.Pieces[id].Type is not (PieceType.Unknown or PieceType.Control or PieceType.Unused))
-            .ToArray();
+    /// <summary>Drops ids that carry no meaning of the text: the unknown token and the special ones.</summary>
+    public static int[] Usable(IReadOnlyList<int> ids, ITokenizer oldTokenizer) =>
+        ids.Where(id => id >= 0 && id < oldTokenizer.VocabSize && id != oldTokenizer.UnkId && oldTokenizer.SpecialTokens.All(t => t.Id != id)).ToArray();
 
     /// <summary>
     /// A new byte piece (the old tokenizer had no byte fallback): an ASCII byte is the character itself; a byte of a
