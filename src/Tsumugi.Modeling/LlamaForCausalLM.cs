@@ -15,6 +15,8 @@ public sealed class LlamaForCausalLM : nn.Module
     readonly LlamaModel model;
     readonly Linear? lm_head;
     readonly RotaryEmbedding _rope;
+    /// <summary>Gemma 2's final logit softcap (a long-lived Scalar, see StableScalars), or null.</summary>
+    readonly Scalar? _logitCap;
 
     public LlamaConfig Config { get; }
 
@@ -25,10 +27,11 @@ public sealed class LlamaForCausalLM : nn.Module
         model = new LlamaModel(config);
         if (!config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
         _rope = new RotaryEmbedding(config);
+        _logitCap = config.LogitSoftcap?.ToScalar();
         RegisterComponents();
     }
 
-    /// <summary>HF initialisation: every Linear and Embedding weight ~ N(0, initializer_range), biases 0, norms 1.</summary>
+    /// <summary>HF initialisation: every Linear and Embedding weight ~ N(0, initializer_range), biases 0, norms 1 (0 for Gemma's 1 + w norms).</summary>
     public void InitializeWeights(long seed)
     {
         using var scope = NewDisposeScope();
@@ -36,7 +39,11 @@ public sealed class LlamaForCausalLM : nn.Module
         var generator = new Generator((ulong)seed);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(StableScalars.One);
+            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight")
+            {
+                if (Config.NormAddsOne) p.zero_();
+                else p.fill_(StableScalars.One);
+            }
             else if (name.EndsWith(".bias")) p.zero_();
             else p.normal_(0, Config.InitializerRange, generator);
         }
@@ -125,13 +132,14 @@ public sealed class LlamaForCausalLM : nn.Module
         long keyLength = rowLengths.Max() + 1;
         var key = arange(keyLength, dtype: ScalarType.Int64, device: device).unsqueeze(0);
         var allowed = key <= positions;
-        if (Config.SlidingWindow is { } w)
+        Tensor? windowed = null;
+        if (Config.SlidingWindow is { } w && Config.HasWindowedLayers)
         {
             using var window = w.ToScalar(); // kept alive by the using: see StableScalars
-            allowed = allowed & (key > positions.sub(window));
+            windowed = (allowed & (key > positions.sub(window))).view(n, 1, 1, keyLength);
         }
         var writeIndex = positions.view(n, 1, 1, 1).expand(n, Config.NumKeyValueHeads, 1, Config.HeadDim);
-        var ctx = new AttentionContext(cos, sin, allowed.view(n, 1, 1, keyLength), false, cache, writeIndex, keyLength);
+        var ctx = new AttentionContext(cos, sin, allowed.view(n, 1, 1, keyLength), false, cache, writeIndex, keyLength, windowed);
         var hidden = model.Forward(inputIds, ctx, Config.IsMoE ? [] : null);
         return Head(hidden).squeeze(1);
     }
@@ -175,18 +183,25 @@ public sealed class LlamaForCausalLM : nn.Module
         var device = inputIds.device;
         var positions = documentIds is null ? null : AttentionMasks.PositionsFromDocuments(documentIds);
         var (cos, sin) = _rope.Table(positions, past, t, model.WeightFormat().DType, device);
-        var ctx = new AttentionContext(cos, sin, Mask(t, past, documentIds, device, out bool causal), causal, cache);
+        var ctx = new AttentionContext(cos, sin, Mask(t, past, documentIds, device, out bool causal), causal, cache,
+            WindowMask: WindowMask(t, past, documentIds, device));
         var routerLogits = Config.IsMoE ? new List<Tensor>() : null;
         var hidden = model.Forward(inputIds, ctx, routerLogits);
         cache?.Advance(t);
         return (hidden, routerLogits);
     }
 
+    /// <summary>The vocabulary projection (tied or lm_head), then Gemma 2's tanh(l/cap)·cap where configured.</summary>
     Tensor Head(Tensor hidden)
     {
-        if (lm_head is not null) return lm_head.forward(hidden);
-        using var scope = NewDisposeScope(); // frees the handle the tied-weight getter creates; autograd keeps its own reference
-        return nn.functional.linear(hidden, model.EmbeddingWeight).MoveToOuterDisposeScope();
+        Tensor logits;
+        if (lm_head is not null) logits = lm_head.forward(hidden);
+        else
+        {
+            using var scope = NewDisposeScope(); // frees the handle the tied-weight getter creates; autograd keeps its own reference
+            logits = nn.functional.linear(hidden, model.EmbeddingWeight).MoveToOuterDisposeScope();
+        }
+        return _logitCap is null ? logits : logits.div(_logitCap).tanh().mul(_logitCap);
     }
 
     /// <summary>Total = cross-entropy + z-loss term + router aux-loss term (MoE).</summary>
@@ -205,11 +220,14 @@ public sealed class LlamaForCausalLM : nn.Module
         return (loss, ce, aux);
     }
 
-    /// <summary>Picks the cheapest correct attention pattern: SDPA's built-in causal path when it suffices.</summary>
+    /// <summary>
+    /// The pattern of the globally attending layers, the cheapest correct one: SDPA's built-in causal path when it
+    /// suffices. Where every layer has a window shorter than the keys (Mistral), that is the only pattern, built here.
+    /// </summary>
     Tensor? Mask(long t, long past, Tensor? documentIds, Device device, out bool causal)
     {
         causal = false;
-        int? window = Config.SlidingWindow is { } w && w < past + t ? w : null;
+        int? window = !Config.HasGlobalLayers && Config.SlidingWindow is { } w && w < past + t ? w : null;
         if (documentIds is not null) return AttentionMasks.DocumentCausal(documentIds, window);
         if (t == 1 && window is null) return null; // one new token attends to everything cached
         if (past == 0 && window is null)
@@ -218,6 +236,18 @@ public sealed class LlamaForCausalLM : nn.Module
             return null;
         }
         return AttentionMasks.Causal(past, t, window, device).unsqueeze(0).unsqueeze(0);
+    }
+
+    /// <summary>
+    /// The pattern of the sliding-window layers when the model mixes them with global ones (Gemma 2, Qwen2 with
+    /// use_sliding_window) and the window is shorter than the keys; null otherwise (they then share <see cref="Mask"/>).
+    /// </summary>
+    Tensor? WindowMask(long t, long past, Tensor? documentIds, Device device)
+    {
+        if (!Config.HasGlobalLayers || !Config.HasWindowedLayers || Config.SlidingWindow is not { } w || w >= past + t) return null;
+        return documentIds is not null
+            ? AttentionMasks.DocumentCausal(documentIds, w)
+            : AttentionMasks.Causal(past, t, w, device).unsqueeze(0).unsqueeze(0);
     }
 
     /// <remarks>
@@ -234,7 +264,11 @@ public sealed class LlamaForCausalLM : nn.Module
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _rope.Dispose();
+        if (disposing)
+        {
+            _rope.Dispose();
+            _logitCap?.Dispose();
+        }
         base.Dispose(disposing);
     }
 }
