@@ -10,7 +10,7 @@ namespace Tsumugi.Modeling;
 /// `lm_head.weight`, absent when embeddings are tied). Training forward, KV-cached inference and packed sequences
 /// with per-document attention go through the one <see cref="Forward"/> method.
 /// </summary>
-public sealed class LlamaForCausalLM : nn.Module
+public sealed class LlamaForCausalLM : nn.Module, Checkpoints.ICheckpointExplainer
 {
     readonly LlamaModel model;
     readonly Linear? lm_head;
@@ -47,6 +47,26 @@ public sealed class LlamaForCausalLM : nn.Module
             else if (name.EndsWith(".bias")) p.zero_();
             else p.normal_(0, Config.InitializerRange, generator);
         }
+    }
+
+    /// <summary>Names the config value that makes <paramref name="tensor"/> expected (missing) or not (unexpected).</summary>
+    public string? ExplainMismatch(string tensor, bool missing)
+    {
+        var c = Config;
+        string type = $"config model_type {c.ModelType}";
+        string? Expects(bool expected, string what, string because) => expected == missing ? (missing ? $"{because} expects {what}" : $"{because} has no {what}") : null;
+        if (tensor == "lm_head.weight") return Expects(!c.TieWordEmbeddings, "an untied lm_head", $"config tie_word_embeddings {(c.TieWordEmbeddings ? "true" : "false")}");
+        if (tensor.EndsWith("_layernorm.weight") && tensor.Contains("feedforward_layernorm"))
+            return Expects(c.SandwichNorms, "pre/post-feedforward norms (Gemma 2's sandwich norms)", type);
+        if (tensor.EndsWith("self_attn.o_proj.bias")) return Expects(c.OProjBias, "an o_proj bias", $"{type}, attention_bias {(c.AttentionBias ? "true" : "false")}");
+        if (tensor.Contains("self_attn.") && tensor.EndsWith("_proj.bias"))
+            return Expects(c.QkvBias, "q/k/v biases", c.ModelType == "qwen2" ? type : $"{type}, attention_bias {(c.AttentionBias ? "true" : "false")}");
+        if (tensor.Contains(".mlp.") && tensor.EndsWith(".bias")) return Expects(c.MlpProjBias, "MLP biases", $"{type}, mlp_bias {(c.MlpBias ? "true" : "false")}");
+        if (tensor.Contains("block_sparse_moe") || tensor.Contains(".mlp.experts") || tensor.EndsWith(".mlp.gate.weight"))
+            return $"{type}, num_local_experts {c.NumLocalExperts}";
+        if (tensor.StartsWith("model.layers.") && int.TryParse(tensor.Split('.')[2], out var layer) && layer >= c.NumHiddenLayers)
+            return $"config num_hidden_layers is {c.NumHiddenLayers}";
+        return null;
     }
 
     /// <summary>NEFTune noise on the embeddings while training (<see cref="LlamaModel.NeftuneAlpha"/>).</summary>
