@@ -10,11 +10,13 @@ namespace Tsumugi.Modeling;
 /// `lm_head.weight`, absent when embeddings are tied). Training forward, KV-cached inference and packed sequences
 /// with per-document attention go through the one <see cref="Forward"/> method.
 /// </summary>
-public sealed class LlamaForCausalLM : nn.Module
+public sealed class LlamaForCausalLM : nn.Module, Checkpoints.ICheckpointExplainer
 {
     readonly LlamaModel model;
     readonly Linear? lm_head;
     readonly RotaryEmbedding _rope;
+    /// <summary>Gemma 2's final logit softcap (a long-lived Scalar, see StableScalars), or null.</summary>
+    readonly Scalar? _logitCap;
 
     public LlamaConfig Config { get; }
 
@@ -25,10 +27,11 @@ public sealed class LlamaForCausalLM : nn.Module
         model = new LlamaModel(config);
         if (!config.TieWordEmbeddings) lm_head = nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
         _rope = new RotaryEmbedding(config);
+        _logitCap = config.LogitSoftcap?.ToScalar();
         RegisterComponents();
     }
 
-    /// <summary>HF initialisation: every Linear and Embedding weight ~ N(0, initializer_range), biases 0, norms 1.</summary>
+    /// <summary>HF initialisation: every Linear and Embedding weight ~ N(0, initializer_range), biases 0, norms 1 (0 for Gemma's 1 + w norms).</summary>
     public void InitializeWeights(long seed)
     {
         using var scope = NewDisposeScope();
@@ -36,10 +39,34 @@ public sealed class LlamaForCausalLM : nn.Module
         var generator = new Generator((ulong)seed);
         foreach (var (name, p) in named_parameters())
         {
-            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight") p.fill_(StableScalars.One);
+            if (name.EndsWith("layernorm.weight") || name == "model.norm.weight")
+            {
+                if (Config.NormAddsOne) p.zero_();
+                else p.fill_(StableScalars.One);
+            }
             else if (name.EndsWith(".bias")) p.zero_();
             else p.normal_(0, Config.InitializerRange, generator);
         }
+    }
+
+    /// <summary>Names the config value that makes <paramref name="tensor"/> expected (missing) or not (unexpected).</summary>
+    public string? ExplainMismatch(string tensor, bool missing)
+    {
+        var c = Config;
+        string type = $"config model_type {c.ModelType}";
+        string? Expects(bool expected, string what, string because) => expected == missing ? (missing ? $"{because} expects {what}" : $"{because} has no {what}") : null;
+        if (tensor == "lm_head.weight") return Expects(!c.TieWordEmbeddings, "an untied lm_head", $"config tie_word_embeddings {(c.TieWordEmbeddings ? "true" : "false")}");
+        if (tensor.EndsWith("_layernorm.weight") && tensor.Contains("feedforward_layernorm"))
+            return Expects(c.SandwichNorms, "pre/post-feedforward norms (Gemma 2's sandwich norms)", type);
+        if (tensor.EndsWith("self_attn.o_proj.bias")) return Expects(c.OProjBias, "an o_proj bias", $"{type}, attention_bias {(c.AttentionBias ? "true" : "false")}");
+        if (tensor.Contains("self_attn.") && tensor.EndsWith("_proj.bias"))
+            return Expects(c.QkvBias, "q/k/v biases", c.ModelType == "qwen2" ? type : $"{type}, attention_bias {(c.AttentionBias ? "true" : "false")}");
+        if (tensor.Contains(".mlp.") && tensor.EndsWith(".bias")) return Expects(c.MlpProjBias, "MLP biases", $"{type}, mlp_bias {(c.MlpBias ? "true" : "false")}");
+        if (tensor.Contains("block_sparse_moe") || tensor.Contains(".mlp.experts") || tensor.EndsWith(".mlp.gate.weight"))
+            return $"{type}, num_local_experts {c.NumLocalExperts}";
+        if (tensor.StartsWith("model.layers.") && int.TryParse(tensor.Split('.')[2], out var layer) && layer >= c.NumHiddenLayers)
+            return $"config num_hidden_layers is {c.NumHiddenLayers}";
+        return null;
     }
 
     /// <summary>NEFTune noise on the embeddings while training (<see cref="LlamaModel.NeftuneAlpha"/>).</summary>
@@ -125,13 +152,14 @@ public sealed class LlamaForCausalLM : nn.Module
         long keyLength = rowLengths.Max() + 1;
         var key = arange(keyLength, dtype: ScalarType.Int64, device: device).unsqueeze(0);
         var allowed = key <= positions;
-        if (Config.SlidingWindow is { } w)
+        Tensor? windowed = null;
+        if (Config.SlidingWindow is { } w && Config.HasWindowedLayers)
         {
             using var window = w.ToScalar(); // kept alive by the using: see StableScalars
-            allowed = allowed & (key > positions.sub(window));
+            windowed = (allowed & (key > positions.sub(window))).view(n, 1, 1, keyLength);
         }
         var writeIndex = positions.view(n, 1, 1, 1).expand(n, Config.NumKeyValueHeads, 1, Config.HeadDim);
-        var ctx = new AttentionContext(cos, sin, allowed.view(n, 1, 1, keyLength), false, cache, writeIndex, keyLength);
+        var ctx = new AttentionContext(cos, sin, allowed.view(n, 1, 1, keyLength), false, cache, writeIndex, keyLength, windowed);
         var hidden = model.Forward(inputIds, ctx, Config.IsMoE ? [] : null);
         return Head(hidden).squeeze(1);
     }
@@ -175,18 +203,25 @@ public sealed class LlamaForCausalLM : nn.Module
         var device = inputIds.device;
         var positions = documentIds is null ? null : AttentionMasks.PositionsFromDocuments(documentIds);
         var (cos, sin) = _rope.Table(positions, past, t, model.WeightFormat().DType, device);
-        var ctx = new AttentionContext(cos, sin, Mask(t, past, documentIds, device, out bool causal), causal, cache);
+        var ctx = new AttentionContext(cos, sin, Mask(t, past, documentIds, device, out bool causal), causal, cache,
+            WindowMask: WindowMask(t, past, documentIds, device));
         var routerLogits = Config.IsMoE ? new List<Tensor>() : null;
         var hidden = model.Forward(inputIds, ctx, routerLogits);
         cache?.Advance(t);
         return (hidden, routerLogits);
     }
 
+    /// <summary>The vocabulary projection (tied or lm_head), then Gemma 2's tanh(l/cap)·cap where configured.</summary>
     Tensor Head(Tensor hidden)
     {
-        if (lm_head is not null) return lm_head.forward(hidden);
-        using var scope = NewDisposeScope(); // frees the handle the tied-weight getter creates; autograd keeps its own reference
-        return nn.functional.linear(hidden, model.EmbeddingWeight).MoveToOuterDisposeScope();
+        Tensor logits;
+        if (lm_head is not null) logits = lm_head.forward(hidden);
+        else
+        {
+            using var scope = NewDisposeScope(); // frees the handle the tied-weight getter creates; autograd keeps its own reference
+            logits = nn.functional.linear(hidden, model.EmbeddingWeight).MoveToOuterDisposeScope();
+        }
+        return _logitCap is null ? logits : logits.div(_logitCap).tanh().mul(_logitCap);
     }
 
     /// <summary>Total = cross-entropy + z-loss term + router aux-loss term (MoE).</summary>
@@ -205,11 +240,14 @@ public sealed class LlamaForCausalLM : nn.Module
         return (loss, ce, aux);
     }
 
-    /// <summary>Picks the cheapest correct attention pattern: SDPA's built-in causal path when it suffices.</summary>
+    /// <summary>
+    /// The pattern of the globally attending layers, the cheapest correct one: SDPA's built-in causal path when it
+    /// suffices. Where every layer has a window shorter than the keys (Mistral), that is the only pattern, built here.
+    /// </summary>
     Tensor? Mask(long t, long past, Tensor? documentIds, Device device, out bool causal)
     {
         causal = false;
-        int? window = Config.SlidingWindow is { } w && w < past + t ? w : null;
+        int? window = !Config.HasGlobalLayers && Config.SlidingWindow is { } w && w < past + t ? w : null;
         if (documentIds is not null) return AttentionMasks.DocumentCausal(documentIds, window);
         if (t == 1 && window is null) return null; // one new token attends to everything cached
         if (past == 0 && window is null)
@@ -218,6 +256,18 @@ public sealed class LlamaForCausalLM : nn.Module
             return null;
         }
         return AttentionMasks.Causal(past, t, window, device).unsqueeze(0).unsqueeze(0);
+    }
+
+    /// <summary>
+    /// The pattern of the sliding-window layers when the model mixes them with global ones (Gemma 2, Qwen2 with
+    /// use_sliding_window) and the window is shorter than the keys; null otherwise (they then share <see cref="Mask"/>).
+    /// </summary>
+    Tensor? WindowMask(long t, long past, Tensor? documentIds, Device device)
+    {
+        if (!Config.HasGlobalLayers || !Config.HasWindowedLayers || Config.SlidingWindow is not { } w || w >= past + t) return null;
+        return documentIds is not null
+            ? AttentionMasks.DocumentCausal(documentIds, w)
+            : AttentionMasks.Causal(past, t, w, device).unsqueeze(0).unsqueeze(0);
     }
 
     /// <remarks>
@@ -234,7 +284,11 @@ public sealed class LlamaForCausalLM : nn.Module
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _rope.Dispose();
+        if (disposing)
+        {
+            _rope.Dispose();
+            _logitCap?.Dispose();
+        }
         base.Dispose(disposing);
     }
 }

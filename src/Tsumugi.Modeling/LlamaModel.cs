@@ -11,12 +11,14 @@ public sealed class LlamaModel : nn.Module
     readonly Embedding embed_tokens;
     readonly ModuleList<LlamaDecoderLayer> layers;
     readonly RMSNorm norm;
+    readonly double? _embeddingScale;
 
     public LlamaModel(LlamaConfig c) : base(nameof(LlamaModel))
     {
         embed_tokens = nn.Embedding(c.VocabSize, c.HiddenSize);
         layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, c.NumHiddenLayers).Select(i => new LlamaDecoderLayer(c, i)).ToArray());
-        norm = new RMSNorm(c.HiddenSize, c.RmsNormEps);
+        norm = new RMSNorm(c.HiddenSize, c.RmsNormEps, c.NormAddsOne);
+        _embeddingScale = c.EmbeddingScale;
         RegisterComponents();
     }
 
@@ -48,13 +50,21 @@ public sealed class LlamaModel : nn.Module
     public Tensor Forward(Tensor inputIds, AttentionContext ctx, List<Tensor>? routerLogits)
     {
         var h = embed_tokens.forward(inputIds);
-        if (training && NeftuneAlpha > 0) h = h.Plus(NeftuneNoise(h));
+        if (training && NeftuneAlpha > 0) h = h.Plus(NeftuneNoise(h)); // before Gemma's scale, as HF's hook on the embedding
+        if (_embeddingScale is { } scale) h = Scaled(h, scale);
         foreach (var layer in layers)
         {
             h = layer.Forward(h, ctx, out var logits);
             if (logits is not null) routerLogits?.Add(logits);
         }
         return norm.forward(h);
+    }
+
+    /// <summary>Gemma: h · √hidden_size, the factor rounded to h's dtype first (HF's <c>torch.tensor(normalizer, dtype=h.dtype)</c>).</summary>
+    static Tensor Scaled(Tensor h, double scale)
+    {
+        using var normalizer = tensor(scale, dtype: h.dtype, device: h.device);
+        return h.mul(normalizer);
     }
 
     Tensor NeftuneNoise(Tensor embeddings)

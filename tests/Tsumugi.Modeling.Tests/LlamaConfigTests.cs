@@ -110,6 +110,9 @@ public class LlamaConfigTests
         Assert.Equal(46_702_792_704, mixtral.TotalParameters);
         Assert.InRange(mixtral.ActiveParameters, 12_800_000_000, 13_000_000_000);
         Assert.Equal(7_241_732_096, ModelAccounting.For(ModelPresets.Get("mistral-7b")).TotalParameters);
+        // HF num_parameters(): Qwen2.5-0.5B 494,032,768 (q/k/v biases, tied); gemma-2-2b 2,614,341,888 (four norms a layer, tied).
+        Assert.Equal(494_032_768, ModelAccounting.For(ModelPresets.Get("qwen2.5-0.5b")).TotalParameters);
+        Assert.Equal(2_614_341_888, ModelAccounting.For(ModelPresets.Get("gemma2-2b")).TotalParameters);
     }
 
     [Fact]

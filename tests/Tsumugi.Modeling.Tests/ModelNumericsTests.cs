@@ -16,7 +16,7 @@ public class ModelNumericsTests
 
     static Tensor Ids(long[,] ids) => tensor(ids.Cast<long>().ToArray(), [ids.GetLength(0), ids.GetLength(1)]);
 
-    public static TheoryData<string> Architectures() => new() { "gqa", "mha", "tied", "bias", "mistral-window", "mixtral" };
+    public static TheoryData<string> Architectures() => new() { "gqa", "mha", "tied", "bias", "mistral-window", "mixtral", "qwen2", "qwen2-window", "gemma2", "llama3" };
 
     static LlamaConfig ConfigFor(string name) => name switch
     {
@@ -26,6 +26,10 @@ public class ModelNumericsTests
         "bias" => TestModels.Dense(bias: true),
         "mistral-window" => TestModels.Mistral(window: 5),
         "mixtral" => TestModels.Mixtral(),
+        "qwen2" => TestModels.Qwen2(),
+        "qwen2-window" => TestModels.Qwen2(window: 4),
+        "gemma2" => TestModels.Gemma2(),
+        "llama3" => TestModels.Llama3(),
         _ => throw new ArgumentException(name),
     };
 
@@ -68,6 +72,8 @@ public class ModelNumericsTests
     [InlineData("gqa")]
     [InlineData("mistral-window")]
     [InlineData("mixtral")]
+    [InlineData("gemma2")]
+    [InlineData("qwen2-window")]
     public void CachedDecodeEqualsFullForward(string architecture)
     {
         using var scope = NewDisposeScope();

@@ -36,7 +36,7 @@ public static partial class StateDictIO
         var unexpected = available.Where(k => !IsIgnored(k) && !target.ContainsKey(k)).Order(StringComparer.Ordinal).ToList();
         if (strict && (missing.Count > 0 || unexpected.Count > 0))
             throw new CheckpointException(
-                $"{directory}: checkpoint does not match the model — missing {missing.Count} key(s): [{string.Join(", ", missing)}]; " +
+                $"{directory}: {FirstDifference(module, target.Keys, missing, unexpected)}; checkpoint does not match the model — missing {missing.Count} key(s): [{string.Join(", ", missing)}]; " +
                 $"unexpected {unexpected.Count} key(s): [{string.Join(", ", unexpected)}]. Check that config.json describes these weights, or load with strict=false.");
 
         var toLoad = target.Where(kv => available.Contains(kv.Key) && !IsIgnored(kv.Key)).ToList();
@@ -120,6 +120,17 @@ public static partial class StateDictIO
             foreach (var t in result.Values) t.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The first differing tensor in the model's order (then the first unexpected one), with the module's explanation.</summary>
+    static string FirstDifference(nn.Module module, IEnumerable<string> order, List<string> missing, List<string> unexpected)
+    {
+        var missingSet = missing.ToHashSet(StringComparer.Ordinal);
+        var first = order.FirstOrDefault(missingSet.Contains);
+        bool isMissing = first is not null;
+        first ??= unexpected[0];
+        var why = (module as ICheckpointExplainer)?.ExplainMismatch(first, isMissing);
+        return $"{first}: {(isMissing ? "missing" : "unexpected")}{(why is null ? "" : $" ({why})")}";
     }
 
     static bool IsIgnored(string key) => key.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal) || key == "rotary_emb.inv_freq";

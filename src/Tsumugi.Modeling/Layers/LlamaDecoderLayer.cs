@@ -2,10 +2,15 @@ using static TorchSharp.torch;
 
 namespace Tsumugi.Modeling.Layers;
 
-/// <summary>Pre-norm block: h = x + attn(norm(x)); out = h + ffn(norm(h)). The FFN is a SwiGLU MLP or a sparse MoE.</summary>
+/// <summary>
+/// Pre-norm block: h = x + attn(norm(x)); out = h + ffn(norm(h)). The FFN is a gated MLP or a sparse MoE. With
+/// sandwich norms (Gemma 2) the attention and MLP outputs are normalised before their residual adds:
+/// h = x + post_attention_layernorm(attn(input_layernorm(x))); out = h + post_feedforward_layernorm(mlp(pre_feedforward_layernorm(h))).
+/// </summary>
 public sealed class LlamaDecoderLayer : nn.Module
 {
     readonly RMSNorm input_layernorm, post_attention_layernorm;
+    readonly RMSNorm? pre_feedforward_layernorm, post_feedforward_layernorm;
     readonly LlamaAttention self_attn;
     readonly LlamaMLP? mlp;
     readonly MixtralSparseMoeBlock? block_sparse_moe;
@@ -14,9 +19,14 @@ public sealed class LlamaDecoderLayer : nn.Module
     public LlamaDecoderLayer(LlamaConfig c, int index) : base(nameof(LlamaDecoderLayer))
     {
         _index = index;
-        input_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps);
-        post_attention_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps);
-        self_attn = new LlamaAttention(c);
+        input_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, c.NormAddsOne);
+        post_attention_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, c.NormAddsOne);
+        if (c.SandwichNorms)
+        {
+            pre_feedforward_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, c.NormAddsOne);
+            post_feedforward_layernorm = new RMSNorm(c.HiddenSize, c.RmsNormEps, c.NormAddsOne);
+        }
+        self_attn = new LlamaAttention(c, index);
         if (c.IsMoE) block_sparse_moe = new MixtralSparseMoeBlock(c);
         else mlp = new LlamaMLP(c);
         RegisterComponents();
@@ -32,12 +42,14 @@ public sealed class LlamaDecoderLayer : nn.Module
     public Tensor Forward(Tensor x, AttentionContext ctx, out Tensor? routerLogits)
     {
         using var scope = NewDisposeScope();
-        var h = x.Plus(self_attn.Forward(input_layernorm.forward(x), ctx, _index)); // Plus, not +: see StableScalars
-        var normed = post_attention_layernorm.forward(h);
+        var attention = self_attn.Forward(input_layernorm.forward(x), ctx, _index);
+        if (post_feedforward_layernorm is not null) attention = post_attention_layernorm.forward(attention);
+        var h = x.Plus(attention); // Plus, not +: see StableScalars
+        var normed = (pre_feedforward_layernorm ?? post_attention_layernorm).forward(h);
         routerLogits = null;
         Tensor output;
         if (block_sparse_moe is not null) output = h.Plus(block_sparse_moe.Forward(normed, out routerLogits));
-        else output = h.Plus(mlp!.forward(normed));
+        else output = h.Plus(post_feedforward_layernorm is { } post ? post.forward(mlp!.forward(normed)) : mlp!.forward(normed));
         routerLogits?.MoveToOuterDisposeScope();
         return output.MoveToOuterDisposeScope();
     }

@@ -20,24 +20,40 @@ public static class ReferenceLlama
         int heads = c.NumAttentionHeads, kvHeads = c.NumKeyValueHeads, d = c.HeadDim;
         var positions = new long[b, t];
         var allowed = new bool[b, t, t];
+        var windowed = new bool[b, t, t];
+        bool gemma = c.ModelType == "gemma2";
         for (int r = 0; r < b; r++)
             for (int i = 0; i < t; i++)
             {
                 bool newDoc = i == 0 || documents is null || documents[r, i] != documents[r, i - 1];
                 positions[r, i] = newDoc ? (documents is null ? i : 0) : positions[r, i - 1] + 1;
                 for (int j = 0; j <= i; j++)
-                    allowed[r, i, j] = (documents is null || documents[r, i] == documents[r, j])
-                                       && (c.SlidingWindow is not { } win || j > i - win);
+                {
+                    allowed[r, i, j] = documents is null || documents[r, i] == documents[r, j];
+                    windowed[r, i, j] = allowed[r, i, j] && (c.SlidingWindow is not { } win || j > i - win);
+                }
             }
 
         var idTensor = tensor(Flatten(ids), [b, t]);
         var x = w["model.embed_tokens.weight"].index_select(0, idTensor.reshape(-1)).reshape(b, t, c.HiddenSize);
+        // Gemma 2: the normalizer is rounded to the model dtype (float32 here) before it multiplies.
+        if (gemma) x = x * (double)(float)Math.Sqrt(c.HiddenSize);
         var (cos, sin) = RopeTables(c, positions);
-        var mask = tensor(FlattenMask(allowed), [b, 1, t, t]);
+        var fullMask = tensor(FlattenMask(allowed), [b, 1, t, t]);
+        var windowMask = tensor(FlattenMask(windowed), [b, 1, t, t]);
+        Tensor Norm(Tensor v, string name) => gemma ? RmsNorm(v, 1.0 + w[name], c.RmsNormEps) : RmsNorm(v, w[name], c.RmsNormEps);
         for (int l = 0; l < c.NumHiddenLayers; l++)
         {
             string p = $"model.layers.{l}.";
-            var h = RmsNorm(x, w[p + "input_layernorm.weight"], c.RmsNormEps);
+            // HF: Gemma 2 windows its even layers, Qwen2 the layers from max_window_layers on (if enabled), Mistral all.
+            bool hasWindow = c.ModelType switch
+            {
+                "gemma2" => l % 2 == 0,
+                "qwen2" => c.UseSlidingWindow && l >= c.MaxWindowLayers,
+                _ => true,
+            };
+            var mask = hasWindow ? windowMask : fullMask;
+            var h = Norm(x, p + "input_layernorm.weight");
             var q = Linear(h, w, p + "self_attn.q_proj").reshape(b, t, heads, d).transpose(1, 2);
             var k = Linear(h, w, p + "self_attn.k_proj").reshape(b, t, kvHeads, d).transpose(1, 2);
             var v = Linear(h, w, p + "self_attn.v_proj").reshape(b, t, kvHeads, d).transpose(1, 2);
@@ -46,16 +62,26 @@ public static class ReferenceLlama
             var kvIndex = tensor(Enumerable.Range(0, heads).Select(hh => (long)(hh / (heads / kvHeads))).ToArray());
             k = k.index_select(1, kvIndex);
             v = v.index_select(1, kvIndex);
-            var scores = matmul(q, k.transpose(2, 3)) / Math.Sqrt(d);
+            var scores = matmul(q, k.transpose(2, 3)) / Math.Sqrt(gemma ? c.QueryPreAttnScalar!.Value : d);
+            if (gemma && c.AttnLogitSoftcapping is { } cap) scores = (scores / cap).tanh() * cap;
             scores = scores.masked_fill(mask.logical_not(), double.NegativeInfinity);
             var attn = matmul(scores.softmax(-1), v).transpose(1, 2).reshape(b, t, heads * d);
-            x = x + Linear(attn, w, p + "self_attn.o_proj");
-            var h2 = RmsNorm(x, w[p + "post_attention_layernorm.weight"], c.RmsNormEps);
+            var o = Linear(attn, w, p + "self_attn.o_proj");
+            if (gemma)
+            {
+                x = x + Norm(o, p + "post_attention_layernorm.weight");
+                var g = Norm(x, p + "pre_feedforward_layernorm.weight");
+                x = x + Norm(Mlp(g, w, p + "mlp.", "gate_proj", "up_proj", "down_proj", gelu: true), p + "post_feedforward_layernorm.weight");
+                continue;
+            }
+            x = x + o;
+            var h2 = Norm(x, p + "post_attention_layernorm.weight");
             x = x + (c.IsMoE ? Moe(h2, w, p + "block_sparse_moe.", c) : Mlp(h2, w, p + "mlp.", "gate_proj", "up_proj", "down_proj"));
         }
-        x = RmsNorm(x, w["model.norm.weight"], c.RmsNormEps);
+        x = Norm(x, "model.norm.weight");
         var head = c.TieWordEmbeddings ? w["model.embed_tokens.weight"] : w["lm_head.weight"];
-        return matmul(x, head.t());
+        var logits = matmul(x, head.t());
+        return gemma && c.FinalLogitSoftcapping is { } final ? (logits / final).tanh() * final : logits;
     }
 
     static Tensor Linear(Tensor x, Dictionary<string, Tensor> w, string name)
@@ -67,10 +93,12 @@ public static class ReferenceLlama
     static Tensor RmsNorm(Tensor x, Tensor weight, double eps) =>
         x / (x.pow(2).mean([-1], keepdim: true) + eps).sqrt() * weight;
 
-    static Tensor Mlp(Tensor x, Dictionary<string, Tensor> w, string p, string gate, string up, string down)
+    static Tensor Mlp(Tensor x, Dictionary<string, Tensor> w, string p, string gate, string up, string down, bool gelu = false)
     {
         var g = Linear(x, w, p + gate);
-        return Linear(g * g.sigmoid() * Linear(x, w, p + up), w, p + down);
+        // gelu_pytorch_tanh: 0.5·g·(1 + tanh(√(2/π)·(g + 0.044715·g³)))
+        var act = gelu ? 0.5 * g * (1.0 + (Math.Sqrt(2.0 / Math.PI) * (g + 0.044715 * g.pow(3))).tanh()) : g * g.sigmoid();
+        return Linear(act * Linear(x, w, p + up), w, p + down);
     }
 
     /// <summary>Per token: softmax over experts, keep the top k, renormalise, mix the chosen experts' outputs.</summary>
@@ -105,11 +133,22 @@ public static class ReferenceLlama
                 {
                     double freq = 1.0 / Math.Pow(c.RopeTheta, 2.0 * (j % (d / 2)) / d);
                     if (c.RopeScaling is { Type: "linear" } s) freq /= s.Factor;
+                    if (c.RopeScaling is { Type: "llama3" } l3) freq = Llama3(freq, l3);
                     double angle = positions[r, i] * freq;
                     cos[(r * t + i) * d + j] = Math.Cos(angle);
                     sin[(r * t + i) * d + j] = Math.Sin(angle);
                 }
         return (tensor(cos, [b, 1, t, d]), tensor(sin, [b, 1, t, d]));
+    }
+
+    /// <summary>HF `_compute_llama3_parameters`: wavelengths above old_context/low_freq_factor are divided by factor, those below old_context/high_freq_factor kept, a linear blend in between.</summary>
+    static double Llama3(double freq, RopeScaling s)
+    {
+        double wavelength = 2 * Math.PI / freq;
+        if (wavelength < s.OriginalMaxPositionEmbeddings / s.HighFreqFactor) return freq;
+        if (wavelength > s.OriginalMaxPositionEmbeddings / s.LowFreqFactor) return freq / s.Factor;
+        double smooth = (s.OriginalMaxPositionEmbeddings / wavelength - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
+        return (1 - smooth) * freq / s.Factor + smooth * freq;
     }
 
     /// <summary>Rotates each pair (i, i + D/2): (a, b) → (a·cos − b·sin, b·cos + a·sin).</summary>
