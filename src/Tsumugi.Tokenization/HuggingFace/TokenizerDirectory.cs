@@ -1,3 +1,5 @@
+using System.Text.Json;
+using Tsumugi.Tokenization.ByteLevel;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
 
@@ -21,26 +23,54 @@ public static class TokenizerDirectory
 
     /// <summary>
     /// Loads any supported tokenizer: a directory (tokenizer.model, else tokenizer.json), a `.model` file or a
-    /// `tokenizer.json`.
+    /// `tokenizer.json` — SentencePiece Unigram/BPE, or Hugging Face byte-level BPE (GPT-2, Llama 3, Qwen2).
     /// </summary>
-    public static ITokenizer Load(string pathOrDir) => LoadSentencePiece(pathOrDir);
+    public static ITokenizer Load(string pathOrDir)
+    {
+        var json = Directory.Exists(pathOrDir) && !File.Exists(Path.Combine(pathOrDir, "tokenizer.model")) ? Path.Combine(pathOrDir, "tokenizer.json")
+            : pathOrDir.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? pathOrDir : null;
+        if (json != null && File.Exists(json))
+        {
+            if (ByteLevelBpeJson.IsByteLevelBpe(json)) return ByteLevelBpeTokenizer.Load(json);
+            var type = ModelType(json);
+            if (type is not ("BPE" or "Unigram"))
+                throw new NotSupportedException($"{json}: model.type {type ?? "(missing)"} is not supported; supported are SentencePiece Unigram/BPE " +
+                                                "(tokenizer.model, or a tokenizer.json of that family) and byte-level BPE (GPT-2, Llama 3, Qwen2 tokenizer.json).");
+        }
+        return LoadSentencePiece(pathOrDir);
+    }
+
+    static string? ModelType(string json)
+    {
+        using var doc = JsonDocument.Parse(File.ReadAllText(json));
+        return doc.RootElement.TryGetProperty("model", out var m) && m.TryGetProperty("type", out var t) ? t.GetString() : null;
+    }
 
     /// <summary>
     /// Loads a SentencePiece tokenizer, for the work only SentencePiece models support (merging, spm-style
-    /// extension, GGUF's llama vocabulary).
+    /// extension, GGUF's llama vocabulary); <paramref name="purpose"/> ("tokenizer merge") names that work in the
+    /// error a byte-level BPE tokenizer.json gets.
     /// </summary>
-    public static SpmTokenizer LoadSentencePiece(string pathOrDir)
+    public static SpmTokenizer LoadSentencePiece(string pathOrDir, string purpose = "this operation")
     {
         if (Directory.Exists(pathOrDir))
         {
             var model = Path.Combine(pathOrDir, "tokenizer.model");
             if (File.Exists(model)) return SpmTokenizer.Load(model);
             var json = Path.Combine(pathOrDir, "tokenizer.json");
-            if (File.Exists(json)) return new SpmTokenizer(HfTokenizerJsonReader.Read(json));
+            if (File.Exists(json)) return ReadSentencePieceJson(json, purpose);
             throw new FileNotFoundException($"{pathOrDir} has neither tokenizer.model nor tokenizer.json; pass a tokenizer directory or a .model file.", model);
         }
-        if (pathOrDir.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return new SpmTokenizer(HfTokenizerJsonReader.Read(pathOrDir));
+        if (pathOrDir.EndsWith(".json", StringComparison.OrdinalIgnoreCase)) return ReadSentencePieceJson(pathOrDir, purpose);
         return SpmTokenizer.Load(pathOrDir);
+    }
+
+    static SpmTokenizer ReadSentencePieceJson(string json, string purpose)
+    {
+        if (File.Exists(json) && ByteLevelBpeJson.IsByteLevelBpe(json))
+            throw new NotSupportedException($"{json} is a byte-level BPE tokenizer (GPT-2/Llama 3/Qwen2 style); {purpose} supports SentencePiece models only " +
+                                            "(tokenizer.model, or a SentencePiece-family tokenizer.json).");
+        return new SpmTokenizer(HfTokenizerJsonReader.Read(json));
     }
 
     /// <summary>
