@@ -68,6 +68,19 @@ public class ModelNumericsTests
         Assert.True(MaxRelativeError(unpacked, single.to_type(ScalarType.Float64)) > 1e-3);
     }
 
+    /// <summary>Gemma 2's windowed layers and global layers each keep to their document inside a pack.</summary>
+    [Fact]
+    public void GemmaPackedDocumentsMatchReference()
+    {
+        using var scope = NewDisposeScope();
+        var model = TestModels.Build(TestModels.Gemma2(window: 3));
+        var ids = TestModels.RandomIds(1, 12, model.Config.VocabSize, seed: 2);
+        var docs = new int[1, 12] { { 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1 } };
+        using var _ = no_grad();
+        var packed = model.Forward(Ids(ids), documentIds: tensor(docs.Cast<int>().ToArray(), [1, 12])).Logits;
+        Assert.True(MaxRelativeError(packed, ReferenceLlama.Logits(model, ids, docs)) < 1e-5);
+    }
+
     [Theory]
     [InlineData("gqa")]
     [InlineData("mistral-window")]

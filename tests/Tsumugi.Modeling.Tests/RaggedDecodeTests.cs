@@ -15,6 +15,7 @@ public class RaggedDecodeTests
     [InlineData("mha")]
     [InlineData("mistral-window")]
     [InlineData("mixtral")]
+    [InlineData("gemma2")]
     public void RowsOfDifferentLengthsDecodeAsIfAlone(string architecture)
     {
         using var scope = NewDisposeScope();
@@ -23,6 +24,7 @@ public class RaggedDecodeTests
             "gqa" => TestModels.Dense(),
             "mha" => TestModels.Dense(kvHeads: 4),
             "mistral-window" => TestModels.Mistral(window: 4),
+            "gemma2" => TestModels.Gemma2(window: 4),
             _ => TestModels.Mixtral(),
         };
         var model = TestModels.Build(config);
