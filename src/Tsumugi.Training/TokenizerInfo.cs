@@ -1,5 +1,6 @@
 using Tsumugi.Modeling;
-using Tsumugi.Tokenization.Spm;
+using Tsumugi.Tokenization.Encoding;
+using Tsumugi.Tokenization.HuggingFace;
 
 namespace Tsumugi.Training;
 
@@ -8,14 +9,15 @@ public static class TokenizerInfo
 {
     public static void Apply(string tokenizerDirectory, LlamaConfig config)
     {
-        var path = Path.Combine(tokenizerDirectory, "tokenizer.model");
-        if (!File.Exists(path))
-            throw new FileNotFoundException($"{tokenizerDirectory}: no tokenizer.model; pass a directory written by `tsumugi tokenizer train`.", path);
-        var model = SpmModel.Load(path);
-        var spec = model.TrainerSpec;
-        config.VocabSize = model.Pieces.Count;
-        config.BosTokenId = spec.BosId >= 0 ? spec.BosId : null;
-        config.EosTokenIds = spec.EosId >= 0 ? [spec.EosId] : [];
-        config.PadTokenId = spec.PadId >= 0 ? spec.PadId : null;
+        if (!HfModelDirectory.TokenizerFiles.Take(2).Any(f => File.Exists(Path.Combine(tokenizerDirectory, f))))
+            throw new FileNotFoundException($"{tokenizerDirectory}: no tokenizer.model or tokenizer.json; pass a directory written by `tsumugi tokenizer train` (or a Hugging Face model's).",
+                Path.Combine(tokenizerDirectory, "tokenizer.model"));
+        var tokenizer = TokenizerDirectory.Load(tokenizerDirectory);
+        config.VocabSize = tokenizer.VocabSize;
+        config.BosTokenId = tokenizer.BosId >= 0 ? tokenizer.BosId : null;
+        config.EosTokenIds = tokenizer.EosId >= 0 ? [tokenizer.EosId] : [];
+        // Only SentencePiece models name a padding piece; a byte-level tokenizer has none unless tokenizer_config.json says so.
+        int pad = tokenizer is SpmTokenizer spm ? spm.Model.TrainerSpec.PadId : -1;
+        config.PadTokenId = pad >= 0 ? pad : null;
     }
 }

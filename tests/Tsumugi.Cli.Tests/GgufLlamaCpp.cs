@@ -92,12 +92,7 @@ public static class GgufLlamaCpp
         var input = Path.Combine(workDir, "llama-cpp-quant-in.json");
         var output = Path.Combine(workDir, "llama-cpp-quant-out.json");
         File.WriteAllText(input, JsonSerializer.Serialize(new { files, prompt, newTokens, ours, scored = scored ?? [] }));
-        var psi = new ProcessStartInfo("node", [script, input, output]) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var p = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEndAsync();
-        p.WaitForExit();
-        Assert.True(p.ExitCode == 0, $"node-llama-cpp failed ({p.ExitCode}): {stderr.Result}{stdout.Result}");
+        RunNode(script, input, output);
         var root = JsonDocument.Parse(File.ReadAllText(output)).RootElement;
         int scoredCount = Math.Max(0, (scored?.Length ?? 0) - 1);
         return files.ToDictionary(f => f, f =>
@@ -109,5 +104,36 @@ public static class GgufLlamaCpp
                 r.GetProperty("forced").EnumerateArray().Select(t => t.GetInt32()).ToArray(),
                 nll.ValueKind == JsonValueKind.Number ? nll.GetDouble() : double.NaN, scoredCount);
         });
+    }
+
+    /// <summary>llama.cpp's own tokenization of <paramref name="text"/> with the file's vocabulary (no BOS, specials as text).</summary>
+    public static int[] Tokenize(string workDir, string file, string text)
+    {
+        var script = Path.Combine(workDir, "llama-cpp-tokenize.mjs");
+        File.WriteAllText(script, $$"""
+            import { getLlama } from {{JsonSerializer.Serialize(new Uri(NodeLlamaCpp).AbsoluteUri)}};
+            import fs from "fs";
+            const [file, input, output] = process.argv.slice(2);
+            const llama = await getLlama({ gpu: false, build: "never", logLevel: "error" });
+            const model = await llama.loadModel({ modelPath: file, vocabOnly: true });
+            fs.writeFileSync(output, JSON.stringify(Array.from(model.tokenize(JSON.parse(fs.readFileSync(input, "utf8")), false))));
+            await model.dispose();
+            await llama.dispose();
+            """);
+        var input = Path.Combine(workDir, "llama-cpp-tokenize-in.json");
+        var output = Path.Combine(workDir, "llama-cpp-tokenize-out.json");
+        File.WriteAllText(input, JsonSerializer.Serialize(text));
+        RunNode(script, file, input, output);
+        return JsonSerializer.Deserialize<int[]>(File.ReadAllText(output))!;
+    }
+
+    static void RunNode(params string[] args)
+    {
+        var psi = new ProcessStartInfo("node", args) { RedirectStandardOutput = true, RedirectStandardError = true };
+        using var p = Process.Start(psi) ?? throw new InvalidOperationException("node did not start");
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEndAsync();
+        p.WaitForExit();
+        Assert.True(p.ExitCode == 0, $"node-llama-cpp failed ({p.ExitCode}): {stderr.Result}{stdout.Result}");
     }
 }

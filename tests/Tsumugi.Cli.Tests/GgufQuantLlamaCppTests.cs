@@ -80,10 +80,10 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
             files.Add(file);
         }
 
-        var keys = ReadKeys(Sub("mixtral-q4_k_m.gguf"));
-        Assert.Equal(4u, keys["llama.expert_count"]);
-        Assert.Equal(2u, keys["llama.expert_used_count"]);
-        Assert.Equal(15u, keys["general.file_type"]);                        // LLAMA_FTYPE_MOSTLY_Q4_K_M
+        var keys = GgufKeys.Read(Sub("mixtral-q4_k_m.gguf"));
+        Assert.Equal("4", keys["llama.expert_count"]);
+        Assert.Equal("2", keys["llama.expert_used_count"]);
+        Assert.Equal("15", keys["general.file_type"]);                        // LLAMA_FTYPE_MOSTLY_Q4_K_M
         var results = GgufLlamaCpp.Run(_dir, files, prompt, NewTokens, expected, scored);
         foreach (var file in files)
         {
@@ -155,43 +155,8 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
         var results = GgufLlamaCpp.Run(_dir, files, prompt, NewTokens, expected);
         foreach (var file in files)
             Assert.Equal(expected[file], results[file].Tokens);
-        var keys = ReadKeys(files[0]);
-        Assert.Equal(128u, keys["llama.context_length"]);                    // min(sliding window, max positions)
-    }
-
-    /// <summary>The metadata keys of a GGUF file with their uint32 values where they are one (enough for these checks).</summary>
-    static Dictionary<string, uint?> ReadKeys(string path)
-    {
-        using var r = new BinaryReader(File.OpenRead(path));
-        r.ReadBytes(8);
-        r.ReadUInt64();
-        ulong count = r.ReadUInt64();
-        var keys = new Dictionary<string, uint?>();
-        for (ulong i = 0; i < count; i++)
-        {
-            var key = System.Text.Encoding.UTF8.GetString(r.ReadBytes((int)r.ReadUInt64()));
-            var type = (GgufValueType)r.ReadUInt32();
-            keys[key] = type == GgufValueType.UInt32 ? r.ReadUInt32() : null;
-            if (type != GgufValueType.UInt32) Skip(r, type);
-        }
-        return keys;
-    }
-
-    static void Skip(BinaryReader r, GgufValueType type)
-    {
-        switch (type)
-        {
-            case GgufValueType.UInt8 or GgufValueType.Int8 or GgufValueType.Bool: r.ReadByte(); break;
-            case GgufValueType.UInt16 or GgufValueType.Int16: r.ReadUInt16(); break;
-            case GgufValueType.UInt32 or GgufValueType.Int32 or GgufValueType.Float32: r.ReadUInt32(); break;
-            case GgufValueType.UInt64 or GgufValueType.Int64 or GgufValueType.Float64: r.ReadUInt64(); break;
-            case GgufValueType.String: r.ReadBytes((int)r.ReadUInt64()); break;
-            case GgufValueType.Array:
-                var element = (GgufValueType)r.ReadUInt32();
-                ulong n = r.ReadUInt64();
-                for (ulong i = 0; i < n; i++) Skip(r, element);
-                break;
-        }
+        var keys = GgufKeys.Read(files[0]);
+        Assert.Equal("128", keys["llama.context_length"]);                    // min(sliding window, max positions)
     }
 
     [Fact]
@@ -259,7 +224,7 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
         Assert.True(new FileInfo(Sub("dense-q4_k_m.gguf")).Length < new FileInfo(Sub("dense-q8_0.gguf")).Length * 0.7, report);
     }
 
-    static double Nll(LlamaForCausalLM model, int[] ids)
+    internal static double Nll(LlamaForCausalLM model, int[] ids)
     {
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();

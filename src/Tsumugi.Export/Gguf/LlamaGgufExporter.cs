@@ -13,9 +13,10 @@ namespace Tsumugi.Export.Gguf;
 public sealed record GgufTensorPlan(string Name, long[] Shape, GgufTensorType Type, IReadOnlyList<string> Sources);
 
 /// <summary>
-/// Exports a Llama/Mistral/Mixtral model directory (config.json, safetensors, tokenizer files) as a GGUF file that
-/// llama.cpp loads with <c>general.architecture = "llama"</c>: tensor names and metadata as convert_hf_to_gguf.py
-/// writes them, Wq/Wk rows permuted from HF's rotate_half layout (<see cref="RopePermutation"/>), Mixtral's experts
+/// Exports a Llama/Mistral/Mixtral, Qwen2 or Gemma 2 model directory (config.json, safetensors, tokenizer files) as a
+/// GGUF file that llama.cpp loads with <c>general.architecture</c> "llama", "qwen2" or "gemma2": tensor names and
+/// metadata as convert_hf_to_gguf.py writes them, the llama architecture's Wq/Wk rows permuted from HF's rotate_half
+/// layout (<see cref="RopePermutation"/>), Gemma's norm weights stored as 1 + w, Mixtral's experts
 /// stacked into 3-D <c>ffn_{gate,up,down}_exps</c> tensors, and each tensor in the type
 /// <see cref="GgufTensorTypeRules"/> picks for the file type.
 /// </summary>
@@ -39,50 +40,76 @@ public static class LlamaGgufExporter
         out IReadOnlyList<GgufTensorPlan> plan)
     {
         var c = model.Config;
+        var arch = Architecture(c);
         CheckSupported(c);
         var writer = new GgufWriter();
-        writer.AddString("general.architecture", "llama");
+        writer.AddString("general.architecture", arch);
         writer.AddString("general.name", name);
         writer.AddUInt32("general.file_type", (uint)fileType);
         if (GgufFileTypes.IsQuantized(fileType)) writer.AddUInt32("general.quantization_version", 2);
-        // llama.cpp attends to the whole context; a Mistral sliding window is exact only within the window.
-        int context = c.SlidingWindow is { } window ? Math.Min(window, c.MaxPositionEmbeddings) : c.MaxPositionEmbeddings;
-        writer.AddUInt32("llama.context_length", (uint)context);
-        writer.AddUInt32("llama.embedding_length", (uint)c.HiddenSize);
-        writer.AddUInt32("llama.block_count", (uint)c.NumHiddenLayers);
-        writer.AddUInt32("llama.feed_forward_length", (uint)c.IntermediateSize);
-        writer.AddUInt32("llama.rope.dimension_count", (uint)c.HeadDim);
-        writer.AddUInt32("llama.attention.head_count", (uint)c.NumAttentionHeads);
-        writer.AddUInt32("llama.attention.head_count_kv", (uint)c.NumKeyValueHeads);
-        if (c.HeadDimOverride is not null)
+        // llama.cpp's llama and qwen2 attend to the whole context; a window on every layer (Mistral) is exact only
+        // within it. Gemma 2 windows alternate layers, and llama.cpp does the same (attention.sliding_window).
+        int context = arch != "gemma2" && c.HasWindowedLayers && c.LayerSlidingWindow(0) is { } window ? Math.Min(window, c.MaxPositionEmbeddings) : c.MaxPositionEmbeddings;
+        writer.AddUInt32($"{arch}.context_length", (uint)context);
+        writer.AddUInt32($"{arch}.embedding_length", (uint)c.HiddenSize);
+        writer.AddUInt32($"{arch}.block_count", (uint)c.NumHiddenLayers);
+        writer.AddUInt32($"{arch}.feed_forward_length", (uint)c.IntermediateSize);
+        if (arch == "llama") writer.AddUInt32("llama.rope.dimension_count", (uint)c.HeadDim);
+        writer.AddUInt32($"{arch}.attention.head_count", (uint)c.NumAttentionHeads);
+        writer.AddUInt32($"{arch}.attention.head_count_kv", (uint)c.NumKeyValueHeads);
+        if (c.HeadDimOverride is not null || arch == "gemma2")
         {
-            writer.AddUInt32("llama.attention.key_length", (uint)c.HeadDim);
-            writer.AddUInt32("llama.attention.value_length", (uint)c.HeadDim);
+            writer.AddUInt32($"{arch}.attention.key_length", (uint)c.HeadDim);
+            writer.AddUInt32($"{arch}.attention.value_length", (uint)c.HeadDim);
         }
-        writer.AddFloat32("llama.attention.layer_norm_rms_epsilon", (float)c.RmsNormEps);
-        writer.AddFloat32("llama.rope.freq_base", (float)c.RopeTheta);
+        writer.AddFloat32($"{arch}.attention.layer_norm_rms_epsilon", (float)c.RmsNormEps);
+        writer.AddFloat32($"{arch}.rope.freq_base", (float)c.RopeTheta);
         if (c.RopeScaling is { Type: "linear" } linear)
         {
-            writer.AddString("llama.rope.scaling.type", "linear");
-            writer.AddFloat32("llama.rope.scaling.factor", (float)linear.Factor);
+            writer.AddString($"{arch}.rope.scaling.type", "linear");
+            writer.AddFloat32($"{arch}.rope.scaling.factor", (float)linear.Factor);
+        }
+        if (arch == "gemma2")
+        {
+            if (c.AttnLogitSoftcapping is { } attnCap) writer.AddFloat32("gemma2.attn_logit_softcapping", (float)attnCap);
+            if (c.FinalLogitSoftcapping is { } finalCap) writer.AddFloat32("gemma2.final_logit_softcapping", (float)finalCap);
+            if (c.LayerSlidingWindow(0) is { } gemmaWindow) writer.AddUInt32("gemma2.attention.sliding_window", (uint)gemmaWindow);
         }
         if (c.IsMoE)
         {
             writer.AddUInt32("llama.expert_count", (uint)c.NumLocalExperts);
             writer.AddUInt32("llama.expert_used_count", (uint)c.NumExpertsPerTok);
         }
-        writer.AddUInt32("llama.vocab_size", (uint)c.VocabSize);
+        writer.AddUInt32($"{arch}.vocab_size", (uint)c.VocabSize);
         vocabulary(writer, c.VocabSize);
         plan = Plan(c, fileType);
         AddTensors(writer, model, plan);
         return writer;
     }
 
+    /// <summary>
+    /// llama.cpp's architecture for the model type: Llama, Mistral and Mixtral are all "llama"; Qwen2 and Gemma 2
+    /// have their own (HF's rotate_half rope layout, so their Wq/Wk rows are written unpermuted).
+    /// </summary>
+    public static string Architecture(LlamaConfig c) => c.ModelType switch
+    {
+        "qwen2" => "qwen2",
+        "gemma2" => "gemma2",
+        _ => "llama",
+    };
+
     static void CheckSupported(LlamaConfig c)
     {
-        if (c.AttentionBias || c.MlpBias) throw new InvalidDataException("GGUF export does not write attention_bias/mlp_bias tensors yet.");
+        var arch = Architecture(c);
+        if (c.MlpProjBias || (arch != "qwen2" && c.QkvBias) || c.OProjBias)
+            throw new InvalidDataException($"GGUF export writes q/k/v biases for qwen2 only; this {c.ModelType} model has attention_bias/mlp_bias tensors llama.cpp's {arch} architecture does not read.");
         if (c.RopeScaling is { Type: not ("default" or "linear") } scaling)
             throw new InvalidDataException($"GGUF export supports rope_scaling default and linear, not '{scaling.Type}'.");
+        // llama.cpp scales Gemma 2's queries by 1/√head_dim (1/√(hidden/heads) for the 27B); another scalar would change every score.
+        if (arch == "gemma2" && c.QueryPreAttnScalar is { } scalar && scalar != c.HeadDim)
+            throw new InvalidDataException($"query_pre_attn_scalar ({scalar}) differs from head_dim ({c.HeadDim}); llama.cpp's gemma2 scales queries by 1/√head_dim, so the GGUF would compute other attention.");
+        if (arch == "qwen2" && c.HasWindowedLayers)
+            throw new InvalidDataException("use_sliding_window is true; llama.cpp's qwen2 attends to the whole context, so the GGUF would compute other attention.");
     }
 
     /// <summary>
@@ -104,10 +131,19 @@ public static class LlamaGgufExporter
             string hf = $"model.layers.{i}.", blk = $"blk.{i}.";
             Add(blk + "attn_norm.weight", [h], hf + "input_layernorm.weight");
             Add(blk + "attn_q.weight", [q, h], hf + "self_attn.q_proj.weight");
+            if (c.QkvBias) Add(blk + "attn_q.bias", [q], hf + "self_attn.q_proj.bias");
             Add(blk + "attn_k.weight", [kv, h], hf + "self_attn.k_proj.weight");
+            if (c.QkvBias) Add(blk + "attn_k.bias", [kv], hf + "self_attn.k_proj.bias");
             Add(blk + "attn_v.weight", [kv, h], hf + "self_attn.v_proj.weight");
+            if (c.QkvBias) Add(blk + "attn_v.bias", [kv], hf + "self_attn.v_proj.bias");
             Add(blk + "attn_output.weight", [h, q], hf + "self_attn.o_proj.weight");
-            Add(blk + "ffn_norm.weight", [h], hf + "post_attention_layernorm.weight");
+            if (c.SandwichNorms)
+            {
+                // Gemma 2: the attention output is normed before its residual add; the FFN is normed on both sides.
+                Add(blk + "post_attention_norm.weight", [h], hf + "post_attention_layernorm.weight");
+                Add(blk + "ffn_norm.weight", [h], hf + "pre_feedforward_layernorm.weight");
+            }
+            else Add(blk + "ffn_norm.weight", [h], hf + "post_attention_layernorm.weight");
             if (c.IsMoE)
             {
                 string moe = hf + "block_sparse_moe.";
@@ -124,6 +160,7 @@ public static class LlamaGgufExporter
                 Add(blk + "ffn_up.weight", [f, h], hf + "mlp.up_proj.weight");
                 Add(blk + "ffn_down.weight", [h, f], hf + "mlp.down_proj.weight");
             }
+            if (c.SandwichNorms) Add(blk + "post_ffw_norm.weight", [h], hf + "post_feedforward_layernorm.weight");
         }
         Add("output_norm.weight", [h], "model.norm.weight");
         // Tied embeddings: no output.weight; llama.cpp then uses token_embd for the output projection.
@@ -146,10 +183,13 @@ public static class LlamaGgufExporter
             long count = tensor.Shape.Aggregate(1L, (a, b) => a * b);
             if (sources.Sum(s => s.numel()) != count)
                 throw new InvalidDataException($"{tensor.Name}: {string.Join(", ", tensor.Sources)} hold {sources.Sum(s => s.numel())} values, the config implies {count}.");
+            bool permute = Architecture(c) == "llama";
             Func<float[], float[]> transform = tensor.Name switch
             {
-                var n when n.EndsWith("attn_q.weight") => w => RopePermutation.HfToGguf(w, c.NumAttentionHeads, c.HiddenSize),
-                var n when n.EndsWith("attn_k.weight") => w => RopePermutation.HfToGguf(w, c.NumKeyValueHeads, c.HiddenSize),
+                var n when permute && n.EndsWith("attn_q.weight") => w => RopePermutation.HfToGguf(w, c.NumAttentionHeads, c.HiddenSize),
+                var n when permute && n.EndsWith("attn_k.weight") => w => RopePermutation.HfToGguf(w, c.NumKeyValueHeads, c.HiddenSize),
+                // Gemma's norms scale by (1 + w); llama.cpp's by w, so the file stores 1 + w (convert_hf_to_gguf.py does the same).
+                var n when c.NormAddsOne && n.EndsWith("norm.weight") => w => Array.ConvertAll(w, x => x + 1f),
                 _ => w => w,
             };
             writer.AddTensor(tensor.Name, tensor.Shape, tensor.Type, () =>
