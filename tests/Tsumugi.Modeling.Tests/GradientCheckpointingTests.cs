@@ -94,12 +94,12 @@ public sealed class GradientCheckpointingTests
     }
 
     /// <summary>Heap bytes held between the forward and the backward (glibc's in-use count), i.e. what autograd keeps.</summary>
-    static long KeptForBackward(LlamaConfig c, bool checkpointing)
+    internal static long KeptForBackward(LlamaConfig c, bool checkpointing, int seq = 256)
     {
         using var model = TestModels.Build(c);
         model.train();
         model.GradientCheckpointing = checkpointing;
-        using var ids = tensor(TestModels.RandomIds(2, 256, c.VocabSize, seed: 5));
+        using var ids = tensor(TestModels.RandomIds(2, seq, c.VocabSize, seed: 5));
         using var scope = NewDisposeScope();
         GC.Collect();
         GC.WaitForPendingFinalizers();
