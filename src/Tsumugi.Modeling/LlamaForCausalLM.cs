@@ -76,6 +76,20 @@ public sealed class LlamaForCausalLM : nn.Module, Checkpoints.ICheckpointExplain
         set => model.NeftuneAlpha = value;
     }
 
+    /// <summary>
+    /// Activation checkpointing per decoder layer while training (<see cref="LlamaModel.GradientCheckpointing"/>).
+    /// MoE models are refused: their router logits would lose the aux loss's gradient.
+    /// </summary>
+    public bool GradientCheckpointing
+    {
+        get => model.GradientCheckpointing;
+        set
+        {
+            if (value && Config.IsMoE) throw new NotSupportedException(Layers.CheckpointedLayer.MoENotSupported);
+            model.GradientCheckpointing = value;
+        }
+    }
+
     /// <param name="inputIds">[B, T] token ids.</param>
     /// <param name="labels">[B, T] targets = the input ids (−100 to ignore); shifted inside, never pass them pre-shifted.</param>
     /// <param name="cache">KV cache for inference: this call's tokens follow the cached ones.</param>

@@ -46,14 +46,30 @@ public sealed class LlamaModel : nn.Module
     /// </summary>
     public double NeftuneAlpha { get; set; }
 
+    /// <summary>
+    /// Activation checkpointing (HF's <c>gradient_checkpointing</c>): in training with grad enabled, each decoder
+    /// layer keeps only its input and is recomputed in backward (<see cref="CheckpointedLayer"/>). Costs about one
+    /// extra forward per step; refused for MoE models.
+    /// </summary>
+    public bool GradientCheckpointing { get; set; }
+
     /// <summary>Returns the final hidden states; collects each MoE layer's router logits into <paramref name="routerLogits"/>.</summary>
     public Tensor Forward(Tensor inputIds, AttentionContext ctx, List<Tensor>? routerLogits)
     {
         var h = embed_tokens.forward(inputIds);
         if (training && NeftuneAlpha > 0) h = h.Plus(NeftuneNoise(h)); // before Gemma's scale, as HF's hook on the embedding
         if (_embeddingScale is { } scale) h = Scaled(h, scale);
+        var checkpoint = GradientCheckpointing && training && is_grad_enabled();
+        // With frozen embeddings (LoRA) the stack's input needs no grad, and a checkpointed layer whose inputs need
+        // none records no backward at all, so the adapters inside would get nothing (HF's enable_input_require_grads).
+        if (checkpoint && !h.requires_grad) h = h.detach().requires_grad_(true);
         foreach (var layer in layers)
         {
+            if (checkpoint)
+            {
+                h = CheckpointedLayer.Run(layer, h, ctx);
+                continue;
+            }
             h = layer.Forward(h, ctx, out var logits);
             if (logits is not null) routerLogits?.Add(logits);
         }

@@ -26,6 +26,8 @@ internal static class ModelMemory
         {
             throw new TrainConfigException(e.Message);
         }
+        if (config.Train.GradientCheckpointing && model.IsMoE)
+            throw new TrainConfigException($"{config.Source}: train.gradient_checkpointing is not supported for MoE models (model num_local_experts {model.NumLocalExperts}): the router logits would carry no gradient to the aux loss; set gradient_checkpointing: false.");
         var parameters = ModelAccounting.For(model).TotalParameters; // Validate guarantees this does not overflow
         var onCpu = config.Train.Device == TrainDevice.Cpu || (config.Train.Device == TrainDevice.Auto && !cuda.is_available());
         var perParameter = onCpu ? CpuTrainingBytesPerParameter + (config.Model.Dtype == ParameterDtype.Bfloat16 ? 4 : 0) : 4;

@@ -297,6 +297,23 @@ public sealed class RunPlan : IDisposable
         _ => (bytes / 1024).ToString("0", CultureInfo.InvariantCulture) + " KiB",
     };
 
+    /// <summary>
+    /// Weights + gradients + AdamW moments (+ fp32 master weights under bf16) of the trainable parameters, and one
+    /// micro-batch's activation peak (<see cref="ActivationMemory"/>) as configured and with the other checkpointing
+    /// setting, so the saving (or the cost) is visible before a run starts.
+    /// </summary>
+    public string MemoryText()
+    {
+        var total = Accounting.TotalParameters;
+        var trainable = TrainableParameters ?? total;
+        var states = (double)total * WeightBytes + (double)trainable * (WeightBytes + 8 + (MasterWeights ? 4 : 0));
+        var on = Config.Train.GradientCheckpointing;
+        var activations = ActivationMemory.PeakBytes(Model, MicroBatchSize, SeqLength, WeightBytes, on);
+        var other = ActivationMemory.PeakBytes(Model, MicroBatchSize, SeqLength, WeightBytes, !on);
+        return $"{Bytes(states)} weights, gradients and AdamW moments + {Bytes(activations)} activations per micro-batch " +
+               $"(gradient_checkpointing {(on ? "on" : "off")}; {Bytes(other)} {(on ? "without" : "with")} it) = {Bytes(states + activations)}";
+    }
+
     /// <summary>The plan as printed before step 1 and by <c>tsumugi train plan</c>.</summary>
     public string ToText(string device, string dtype)
     {
@@ -308,6 +325,7 @@ public sealed class RunPlan : IDisposable
         sb.AppendLine(ci, $"  model      {Model.ModelType}: {a.TotalParameters:N0} parameters ({a.ActiveParameters:N0} active), vocab {Model.VocabSize:N0}, {flops / 1e6:0.#} MFLOPs/token; {device}, {dtype}{(MasterWeights ? " with fp32 master weights" : "")}");
         if (TrainableParameters is { } trainable && trainable != a.TotalParameters)
             sb.AppendLine(ci, $"  trains     {trainable:N0} parameters ({(double)trainable / a.TotalParameters:P2}){(Config.Lora is { } l ? $": LoRA r {l.Rank}, alpha {l.Alpha:0.##}{(l.UseRsLora ? " (rsLoRA)" : "")}" : "")}");
+        sb.AppendLine(ci, $"  memory     {MemoryText()}");
         sb.AppendLine(ci, $"  batch      {MicroBatchSize} rows × {SeqLength} tokens × {AccumulationSteps} accumulation × {WorldSize} process(es) = {GlobalBatchTokens:N0} tokens/step");
         sb.AppendLine(ci, $"  length     {Steps:N0} steps = {TokenCounts.Format(Tokens)} tokens; schedule {YamlSection.SnakeCase(Config.Schedule.Type.ToString())}, lr {Config.Optimizer.Lr:G3} → {Config.Optimizer.MinLr:G3}, warm-up {Config.Schedule.WarmupSteps:N0} steps");
         sb.AppendLine(ci, $"  checkpoint every {(Config.Checkpoint.Interval > 0 ? Config.Checkpoint.Interval.ToString("N0", ci) + " steps" : "— (end and signals only)")}, {Bytes(CheckpointBytes)} each, up to {CheckpointsKept} on disk + final model = {Bytes(DiskNeeded)} of {Bytes(DiskFree)} free{(DiskReclaimable > 0 ? $" + {Bytes(DiskReclaimable)} held by this run's checkpoints" : "")}");

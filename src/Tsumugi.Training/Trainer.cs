@@ -154,6 +154,7 @@ public sealed class Trainer : IDisposable
             model.to(device);
             model.train();
             model.NeftuneAlpha = config.Sft?.NeftuneAlpha ?? 0;
+            model.GradientCheckpointing = config.Train.GradientCheckpointing;
             adapter = AttachAdapter(config, model, latest?.Path);
             var named = Trainable(model, adapter);
             plan.TrainableParameters = named.Sum(p => p.Parameter.numel());

@@ -96,11 +96,13 @@ public static class ModelCommands
         var dir = new Argument<string?>("DIR") { Description = "Model directory (or omit and give --preset).", Arity = ArgumentArity.ZeroOrOne };
         var preset = new Option<string?>("--preset") { Description = "Describe a preset instead of a directory." };
         var seqLength = new Option<int?>("--seq-length") { Description = "Sequence length for the FLOP and KV-cache figures (default: min(max_position_embeddings, 4096))." };
-        var command = new Command("info", "Architecture, parameters (total/active), FLOPs per token and a memory table.") { dir, preset, seqLength };
+        var batch = new Option<int>("--batch") { Description = "Rows per micro-batch for the activation figures.", DefaultValueFactory = _ => 1 };
+        var command = new Command("info", "Architecture, parameters (total/active), FLOPs per token and a memory table (training states, activations with and without gradient checkpointing, KV cache).") { dir, preset, seqLength, batch };
         command.SetAction(parse =>
         {
             var c = parse.GetValue(dir) is { } d ? LlamaConfig.Load(d) : LoadConfig(parse.GetValue(preset), null);
-            ModelReport.Print(c, parse.GetValue(seqLength) ?? Math.Min(c.MaxPositionEmbeddings, 4096));
+            if (parse.GetValue(batch) < 1) throw new ArgumentException($"--batch must be at least 1 (got {parse.GetValue(batch)}).");
+            ModelReport.Print(c, parse.GetValue(seqLength) ?? Math.Min(c.MaxPositionEmbeddings, 4096), parse.GetValue(batch));
             return 0;
         });
         return command;

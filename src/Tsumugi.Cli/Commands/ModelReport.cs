@@ -6,7 +6,7 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>The `model info` tables: architecture, parameters, FLOPs per token and memory.</summary>
 public static class ModelReport
 {
-    public static void Print(LlamaConfig c, int seqLength)
+    public static void Print(LlamaConfig c, int seqLength, int batch = 1)
     {
         var a = ModelAccounting.For(c);
         var arch = new Table().Title("architecture").AddColumns("key", "value");
@@ -32,8 +32,13 @@ public static class ModelReport
         memory.AddRow("weights", Bytes(a.TotalParameters * 4), Bytes(a.TotalParameters * 2));
         var fp32 = a.TrainingMemory(4, fp32Master: false);
         var bf16 = a.TrainingMemory(2, fp32Master: true);
-        memory.AddRow("training: weights + grads + AdamW (no activations)",
+        memory.AddRow("training: weights + grads + AdamW, 16 B/param (no activations)",
             Bytes(fp32.Weights + fp32.Gradients + fp32.OptimizerStates), Bytes(bf16.Weights + bf16.Gradients + bf16.OptimizerStates) + " (fp32 master)");
+        // Activations: ActivationMemory's count of what our layers keep for backward (CPU SDPA: no T×T matrix).
+        foreach (var checkpointing in new[] { false, true })
+            memory.AddRow($"activations, {batch} × {seqLength:N0} tokens{(checkpointing ? ", gradient_checkpointing" : "")}",
+                Bytes((long)ActivationMemory.PeakBytes(c, batch, seqLength, 4, checkpointing)),
+                Bytes((long)ActivationMemory.PeakBytes(c, batch, seqLength, 2, checkpointing)));
         memory.AddRow("KV cache per token", Bytes(ModelAccounting.KVCacheBytesPerToken(c, 4)), Bytes(ModelAccounting.KVCacheBytesPerToken(c, 2)));
         memory.AddRow($"KV cache at {seqLength:N0} tokens", Bytes(ModelAccounting.KVCacheBytesPerToken(c, 4) * seqLength), Bytes(ModelAccounting.KVCacheBytesPerToken(c, 2) * seqLength));
         AnsiConsole.Write(memory);

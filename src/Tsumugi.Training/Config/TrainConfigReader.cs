@@ -181,6 +181,7 @@ internal sealed class TrainConfigReader(string source, string baseDirectory, Run
             GradClip = s.Double("grad_clip", d.GradClip, 0),
             ZLoss = s.Double("z_loss", d.ZLoss, 0),
             AttentionReset = s.Bool("attention_reset", d.AttentionReset),
+            GradientCheckpointing = s.Bool("gradient_checkpointing", d.GradientCheckpointing),
             Device = s.Enum("device", d.Device),
             Threads = s.Int("threads", d.Threads, 0, 1024),
         };

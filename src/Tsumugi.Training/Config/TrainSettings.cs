@@ -20,6 +20,12 @@ public sealed record TrainSettings
     /// <summary>Per-document attention (Megatron reset_attention_mask + reset_position_ids) on packed rows.</summary>
     public bool AttentionReset { get; init; }
 
+    /// <summary>
+    /// <c>gradient_checkpointing</c> (HF/TRL's name): each decoder layer keeps only its input and is recomputed in
+    /// backward — activation memory drops to one layer's worth plus a hidden state per layer, for about one extra forward.
+    /// </summary>
+    public bool GradientCheckpointing { get; init; }
+
     public TrainDevice Device { get; init; } = TrainDevice.Auto;
 
     /// <summary>Intra-op threads (0 = libtorch's default). Bit-exact resume on CPU needs the same value.</summary>
