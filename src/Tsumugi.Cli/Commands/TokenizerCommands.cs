@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Text;
 using Spectre.Console;
+using Tsumugi.Tokenization.ByteLevel;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Metrics;
@@ -53,10 +54,30 @@ public static class TokenizerCommands
         normalization.AcceptOnlyFromAmong(NormalizationRules.Names);
         var allowSmaller = new Option<bool>("--allow-smaller-vocab") { Description = "When the text supports fewer pieces than --vocab-size, write them (with a warning) instead of failing (spm_train's --hard_vocab_limit=false)." };
         var chat = new Option<string?>("--chat-template") { Description = "File with a Jinja chat template for tokenizer_config.json (default: ChatML when <|im_start|>/<|im_end|> exist)." };
-        var c = new Command("train", "Train a Unigram or BPE tokenizer (SentencePiece algorithms) and write a tokenizer directory.")
-        { input, output, type, vocab, coverage, noBytes, splitDigits, maxLen, userDefined, control, required, sample, seed, threads, wsCollapse, normalization, allowSmaller, chat };
+        var kind = new Option<string>("--kind") { Description = "sentencepiece (Unigram/BPE, tokenizer.model) or byte-level-bpe (Hugging Face GPT-2/Llama 3/Qwen2 tokenizer.json).", DefaultValueFactory = _ => "sentencepiece" };
+        kind.AcceptOnlyFromAmong("sentencepiece", "byte-level-bpe");
+        var preTokenizer = new Option<string>("--pre-tokenizer") { Description = "Byte-level BPE only: gpt2, llama3 (digits in threes, ignore_merges) or qwen2 (single digits, NFC).", DefaultValueFactory = _ => "llama3" };
+        preTokenizer.AcceptOnlyFromAmong("gpt2", "llama3", "qwen2");
+        var specials = new Option<string[]>("--special-tokens") { Description = "Byte-level BPE only: special tokens, ids 0, 1, … (the first is the EOS token).", AllowMultipleArgumentsPerToken = true, DefaultValueFactory = _ => ["<|endoftext|>"] };
+        var minFreq = new Option<int>("--min-frequency") { Description = "Byte-level BPE only: pairs seen fewer times are not merged.", DefaultValueFactory = _ => 2 };
+        var c = new Command("train", "Train a tokenizer (SentencePiece Unigram/BPE, or Hugging Face byte-level BPE) and write a tokenizer directory.")
+        { input, output, type, vocab, coverage, noBytes, splitDigits, maxLen, userDefined, control, required, sample, seed, threads, wsCollapse, normalization, allowSmaller, chat, kind, preTokenizer, specials, minFreq };
         c.SetAction(r =>
         {
+            if (r.GetValue(kind) == "byte-level-bpe")
+            {
+                var sw0 = Stopwatch.StartNew();
+                var special = r.GetValue(specials) ?? [];
+                var bbpe = ByteLevelBpeTrainer.Train(TrainingInput.ReadSentences(r.GetValue(input)!, 1 << 16), new ByteLevelTrainerOptions
+                {
+                    VocabSize = r.GetValue(vocab), MinFrequency = r.GetValue(minFreq), Flavor = ByteLevelBpeModel.ParseFlavor(r.GetValue(preTokenizer)!),
+                    SpecialTokens = special, EosToken = special.FirstOrDefault(), Threads = r.GetValue(threads),
+                    Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"),
+                });
+                bbpe.Save(r.GetValue(output)!);
+                CliApp.Info($"wrote {r.GetValue(output)} (byte-level BPE, {bbpe.Vocab.Count} tokens, {bbpe.Merges.Count} merges) in {sw0.Elapsed.TotalSeconds:F1} s");
+                return 0;
+            }
             var modelType = r.GetValue(type)?.ToLowerInvariant() switch
             {
                 "unigram" => SpmModelType.Unigram,
@@ -97,7 +118,7 @@ public static class TokenizerCommands
         c.SetAction(r =>
         {
             if (r.GetValue(vocab) < 0) throw new ArgumentException($"--vocab-size must be 0 (keep every piece) or positive (got {r.GetValue(vocab)}).");
-            var models = r.GetValue(toks)!.Select(t => TokenizerDirectory.LoadSentencePiece(t).Model).ToList();
+            var models = r.GetValue(toks)!.Select(t => TokenizerDirectory.LoadSentencePiece(t, "tokenizer merge").Model).ToList();
             var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Threads = r.GetValue(threads), Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var merged = VocabularyTools.Merge(models, text, r.GetValue(vocab), o);
@@ -110,7 +131,7 @@ public static class TokenizerCommands
 
     static Command Extend()
     {
-        var tok = CommonOptions.Tokenizer("Base tokenizer directory or .model (e.g. a Llama-2/Mistral 32k).");
+        var tok = CommonOptions.Tokenizer("Base tokenizer directory or .model (e.g. a Llama-2/Mistral 32k, or a byte-level Llama 3 tokenizer.json).");
         var input = CommonOptions.Inputs("New-domain text to learn pieces from.");
         var count = new Option<int>("--add") { Description = "Number of pieces to add.", Required = true };
         var output = OutputOption();
@@ -121,7 +142,17 @@ public static class TokenizerCommands
             var baseDir = Directory.Exists(r.GetValue(tok)!) ? r.GetValue(tok)! : Path.GetDirectoryName(Path.GetFullPath(r.GetValue(tok)!))!;
             if (Path.GetFullPath(baseDir).TrimEnd('/') == Path.GetFullPath(r.GetValue(output)!).TrimEnd('/'))
                 throw new ArgumentException($"--output {r.GetValue(output)} would overwrite the base tokenizer; pass a new directory.");
-            var baseModel = TokenizerDirectory.LoadSentencePiece(r.GetValue(tok)!).Model;
+            if (TokenizerDirectory.Load(r.GetValue(tok)!) is ByteLevelBpeTokenizer byteLevel)
+            {
+                var extended = ByteLevelBpeTrainer.Extend(byteLevel.Model, ReadText(r.GetValue(input)!), r.GetValue(count),
+                    log: msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]"));
+                var outDir = r.GetValue(output)!;
+                extended.Save(outDir);
+                VocabularyTools.WriteIdMap(ByteLevelBpeTrainer.IdMap(byteLevel.Model, extended), Path.Combine(outDir, "id-map.json"), byteLevel.VocabSize);
+                CliApp.Info($"wrote {outDir}: {byteLevel.VocabSize} → {extended.IdCount} ids (byte-level BPE), id-map.json");
+                return 0;
+            }
+            var baseModel = TokenizerDirectory.LoadSentencePiece(r.GetValue(tok)!, "tokenizer extend").Model;
             var text = ReadText(r.GetValue(input)!);
             var o = new TrainerOptions { Log = msg => AnsiConsole.MarkupLine($"[grey]{Markup.Escape(msg)}[/]") };
             var (model, idMap) = VocabularyTools.Extend(baseModel, text, r.GetValue(count), o);

@@ -74,6 +74,24 @@ public static class ByteLevelBpeTrainer
         return model;
     }
 
+    /// <summary>
+    /// New id → the base tokenizer's ids for its bytes, for id-map.json (new embedding rows start as the mean of
+    /// the old rows of the pieces they replace).
+    /// </summary>
+    public static SortedDictionary<int, int[]> IdMap(ByteLevelBpeModel baseModel, ByteLevelBpeModel extended)
+    {
+        var baseTok = new ByteLevelBpeTokenizer(baseModel, "base tokenizer");
+        var map = new SortedDictionary<int, int[]>();
+        foreach (var (token, id) in extended.Vocab)
+        {
+            if (baseModel.Vocab.ContainsKey(token)) continue;
+            var bytes = new List<byte>();
+            ByteLevelAlphabet.AppendBytes(token, bytes);
+            map[id] = baseTok.MergeBytes([.. bytes]);
+        }
+        return map;
+    }
+
     /// <summary>Pre-token → count over all lines, counted in parallel chunks.</summary>
     static Dictionary<string, long> CountWords(ByteLevelBpeTokenizer tokenizer, IEnumerable<string> lines, int threads)
     {
@@ -132,27 +150,16 @@ public static class ByteLevelBpeTrainer
                 added++;
             }
             model.Merges.Add((idToToken[a], idToToken[b]));
-            var changed = new HashSet<long>();
+            // Net count change per pair; only pairs that gained are queued again (one that lost is refreshed when popped).
+            var delta = new Dictionary<long, long>();
             foreach (int w in where[pair].ToArray())
-            {
-                var word = words[w];
-                if (!Contains(word, a, b)) continue;
-                RemovePairs(word, counts[w], pairCount, changed);
-                words[w] = word = MergeWord(word, a, b, newId);
-                AddPairs(word, counts[w], w, pairCount, where, changed);
-            }
-            foreach (var p in changed)
-                if (pairCount.GetValueOrDefault(p) is > 0 and var c) queue.Enqueue(p, (-c, p));
+                words[w] = MergeWord(words[w], a, b, newId, counts[w], w, pairCount, where, delta);
+            foreach (var (p, d) in delta)
+                if (d > 0 && pairCount[p] is > 0 and var c) queue.Enqueue(p, (-c, p));
         }
     }
 
-    static bool Contains(int[] word, int a, int b)
-    {
-        for (int i = 0; i + 1 < word.Length; i++) if (word[i] == a && word[i + 1] == b) return true;
-        return false;
-    }
-
-    static void AddPairs(int[] word, long count, int w, Dictionary<long, long> pairCount, Dictionary<long, HashSet<int>> where, HashSet<long>? changed = null)
+    static void AddPairs(int[] word, long count, int w, Dictionary<long, long> pairCount, Dictionary<long, HashSet<int>> where)
     {
         for (int i = 0; i + 1 < word.Length; i++)
         {
@@ -160,29 +167,45 @@ public static class ByteLevelBpeTrainer
             pairCount[p] = pairCount.GetValueOrDefault(p) + count;
             if (!where.TryGetValue(p, out var set)) where[p] = set = [];
             set.Add(w);
-            changed?.Add(p);
         }
     }
 
-    static void RemovePairs(int[] word, long count, Dictionary<long, long> pairCount, HashSet<long> changed)
+    /// <summary>
+    /// Merges (a, b) left to right, non-overlapping ("a a a" with (a, a) → "aa a"), and updates the pair counts
+    /// around each occurrence only, as trainer.rs's Word::merge does; the word unchanged when it lacks the pair.
+    /// </summary>
+    static int[] MergeWord(int[] word, int a, int b, int merged, long count, int w,
+        Dictionary<long, long> pairCount, Dictionary<long, HashSet<int>> where, Dictionary<long, long> delta)
     {
-        for (int i = 0; i + 1 < word.Length; i++)
-        {
-            long p = Key(word[i], word[i + 1]);
-            pairCount[p] -= count;
-            changed.Add(p);
-        }
-    }
-
-    /// <summary>Left to right, non-overlapping: "a a a" with (a, a) → "aa a" (trainer.rs's Word::merge).</summary>
-    static int[] MergeWord(int[] word, int a, int b, int merged)
-    {
+        int first = -1;
+        for (int i = 0; i + 1 < word.Length; i++) if (word[i] == a && word[i + 1] == b) { first = i; break; }
+        if (first < 0) return word;
         var result = new List<int>(word.Length);
-        for (int i = 0; i < word.Length; i++)
+        for (int i = 0; i < first; i++) result.Add(word[i]);
+        for (int i = first; i < word.Length; i++)
         {
-            if (i + 1 < word.Length && word[i] == a && word[i + 1] == b) { result.Add(merged); i++; }
+            if (i + 1 < word.Length && word[i] == a && word[i + 1] == b)
+            {
+                if (result.Count > 0) { Bump(result[^1], a, -count); Bump(result[^1], merged, count); }
+                Bump(a, b, -count);
+                if (i + 2 < word.Length) { Bump(b, word[i + 2], -count); Bump(merged, word[i + 2], count); }
+                result.Add(merged);
+                i++;
+            }
             else result.Add(word[i]);
         }
         return [.. result];
+
+        void Bump(int l, int r, long c)
+        {
+            long p = Key(l, r);
+            pairCount[p] = pairCount.GetValueOrDefault(p) + c;
+            delta[p] = delta.GetValueOrDefault(p) + c;
+            if (c > 0)
+            {
+                if (!where.TryGetValue(p, out var set)) where[p] = set = [];
+                set.Add(w);
+            }
+        }
     }
 }
