@@ -152,7 +152,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     int[] MergePreToken(ReadOnlySpan<char> preToken) => MergeBytes(System.Text.Encoding.UTF8.GetBytes(preToken.ToArray()));
 
     /// <summary>The ids of one pre-token's UTF-8 bytes (ignore_merges, then the merges).</summary>
-    internal int[] MergeBytes(byte[] bytes)
+    public int[] MergeBytes(byte[] bytes)
     {
         if (Model.IgnoreMerges && _pieceToId.TryGetValue(ByteLevelAlphabet.Encode(bytes), out int whole)) return [whole];
         int n = bytes.Length;

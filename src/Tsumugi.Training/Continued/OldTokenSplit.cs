@@ -1,4 +1,5 @@
 using Tsumugi.Tokenization;
+using Tsumugi.Tokenization.ByteLevel;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.Spm;
 
@@ -13,6 +14,7 @@ internal static class OldTokenSplit
     public static Func<int, int[]> For(ITokenizer oldTokenizer, ITokenizer newTokenizer) => (oldTokenizer, newTokenizer) switch
     {
         (SpmTokenizer oldSpm, SpmTokenizer newSpm) => id => Of(newSpm.Model.Pieces[id], oldSpm),
+        (ByteLevelBpeTokenizer oldBpe, ByteLevelBpeTokenizer newBpe) => id => OfByteLevel(id, oldBpe, newBpe),
         _ => throw new ArgumentException(
             $"extending a {oldTokenizer.Kind} tokenizer's model to a {newTokenizer.Kind} tokenizer is not supported; extend the model's own tokenizer with `tsumugi tokenizer extend`."),
     };
@@ -35,6 +37,19 @@ internal static class OldTokenSplit
         // their literal spelling says nothing about their meaning, so averaging "<", "|", "im"… would be noise.
         _ => [],
     };
+
+    /// <summary>
+    /// A new byte-level token stands for its bytes ("Ġæĸ°" = " 新"); the old merges applied to exactly those bytes give
+    /// the old tokens (the same split `tsumugi tokenizer extend` writes to id-map.json). A special added token has no
+    /// text the old tokens could speak for.
+    /// </summary>
+    static int[] OfByteLevel(int id, ByteLevelBpeTokenizer oldTokenizer, ByteLevelBpeTokenizer newTokenizer)
+    {
+        if (newTokenizer.SpecialTokens.Any(t => t.Id == id)) return [];
+        var bytes = new List<byte>();
+        ByteLevelAlphabet.AppendBytes(newTokenizer.IdToPiece(id), bytes);
+        return Usable(oldTokenizer.MergeBytes([.. bytes]), oldTokenizer);
+    }
 
     /// <summary>Drops ids that carry no meaning of the text: the unknown token and the special ones.</summary>
     public static int[] Usable(IReadOnlyList<int> ids, ITokenizer oldTokenizer) =>
