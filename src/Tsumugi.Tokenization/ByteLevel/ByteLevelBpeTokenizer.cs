@@ -23,6 +23,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     readonly AddedTokenMatcher _rawAdded, _normalizedAdded;
     readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    int _cacheCount;
 
     public ByteLevelBpeModel Model { get; }
     public string Kind => "byte-level-bpe";
@@ -142,9 +143,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         var result = MergePreToken(preToken);
         if (preToken.Length < MaxCachedPreTokenChars)
         {
-            // Bounded: a corpus of unique long words must not grow the cache without end.
-            if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-            _cacheLookup.TryAdd(preToken, result);
+            // Bounded: a corpus of unique long words must not grow the cache without end. Counted here because
+            // ConcurrentDictionary.Count takes every lock (it serialised the encoding threads).
+            if (Volatile.Read(ref _cacheCount) >= MaxCacheEntries) { _cache.Clear(); Volatile.Write(ref _cacheCount, 0); }
+            if (_cacheLookup.TryAdd(preToken, result)) Interlocked.Increment(ref _cacheCount);
         }
         ids.AddRange(result);
     }
