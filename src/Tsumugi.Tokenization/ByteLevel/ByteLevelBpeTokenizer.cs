@@ -23,6 +23,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
     readonly AddedTokenMatcher _rawAdded, _normalizedAdded;
     readonly ConcurrentDictionary<string, int[]> _cache = new(StringComparer.Ordinal);
     readonly ConcurrentDictionary<string, int[]>.AlternateLookup<ReadOnlySpan<char>> _cacheLookup;
+    int _cacheCount;
 
     public ByteLevelBpeModel Model { get; }
     public string Kind => "byte-level-bpe";
@@ -142,9 +143,10 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         var result = MergePreToken(preToken);
         if (preToken.Length < MaxCachedPreTokenChars)
         {
-            // Bounded: a corpus of unique long words must not grow the cache without end.
-            if (_cache.Count >= MaxCacheEntries) _cache.Clear();
-            _cacheLookup.TryAdd(preToken, result);
+            // Bounded: a corpus of unique long words must not grow the cache without end. Counted here because
+            // ConcurrentDictionary.Count takes every lock (it serialised the encoding threads).
+            if (Volatile.Read(ref _cacheCount) >= MaxCacheEntries) { _cache.Clear(); Volatile.Write(ref _cacheCount, 0); }
+            if (_cacheLookup.TryAdd(preToken, result)) Interlocked.Increment(ref _cacheCount);
         }
         ids.AddRange(result);
     }
@@ -159,6 +161,7 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         var sym = new int[n];
         for (int i = 0; i < n; i++) sym[i] = _byteIds[bytes[i]];
         if (n < 2) return sym;
+        if (n <= ShortWord) return MergeShort(sym);
         var next = new int[n];
         var prev = new int[n];
         for (int i = 0; i < n; i++) { next[i] = i + 1 < n ? i + 1 : -1; prev[i] = i - 1; }
@@ -182,6 +185,40 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         var result = new int[alive];
         for (int i = 0, k = 0; i >= 0 && k < alive; i = next[i]) result[k++] = sym[i];
         return result;
+    }
+
+    const int ShortWord = 96;
+
+    /// <summary>
+    /// The same merge order for a short word without a heap: the rank of each adjacent pair in an array, the lowest
+    /// (leftmost on ties) found by a scan; only the two pairs beside a merge are looked up again.
+    /// </summary>
+    int[] MergeShort(int[] sym)
+    {
+        int n = sym.Length;
+        Span<int> ranks = stackalloc int[n];
+        Span<int> results = stackalloc int[n];
+        for (int i = 0; i + 1 < n; i++) Rank(sym, i, ranks, results);
+        while (n > 1)
+        {
+            int best = -1, bestRank = int.MaxValue;
+            for (int i = 0; i + 1 < n; i++)
+                if (ranks[i] < bestRank) { bestRank = ranks[i]; best = i; }
+            if (best < 0) break;
+            sym[best] = results[best];
+            // Close the gap left by the right symbol.
+            for (int i = best + 1; i + 1 < n; i++) { sym[i] = sym[i + 1]; ranks[i] = ranks[i + 1]; results[i] = results[i + 1]; }
+            n--;
+            if (best > 0) Rank(sym, best - 1, ranks, results);
+            if (best + 1 < n) Rank(sym, best, ranks, results);
+        }
+        return n == sym.Length ? sym : sym[..n];
+
+        void Rank(int[] s, int i, Span<int> r, Span<int> res)
+        {
+            if (_merges.TryGetValue(Key(s[i], s[i + 1]), out var m)) { r[i] = m.Rank; res[i] = m.Result; }
+            else r[i] = int.MaxValue;
+        }
     }
 
     void Push(PriorityQueue<int, long> queue, int[] sym, int left, int right)

@@ -8,7 +8,8 @@ public sealed class ByteLevelFixture : IDisposable
     public const int TrainChars = 200_000;
     public static readonly string[] Specials = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"];
 
-    public string Dir { get; } = SpmTools.TempDir("bbpe");
+    // One directory per fixture instance: each test class has its own and deletes it when done.
+    public string Dir { get; } = SpmTools.TempDir("bbpe-" + Guid.NewGuid().ToString("N")[..8]);
     readonly Dictionary<ByteLevelFlavor, string> _dirs = [];
 
     /// <summary>Training text: the first <see cref="TrainChars"/> characters of each domain.</summary>
