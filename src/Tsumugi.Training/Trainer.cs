@@ -550,8 +550,9 @@ public sealed class Trainer : IDisposable
         };
     }
 
+    /// <summary>The starting model's directory when it carries a tokenizer (tokenizer.model, or tokenizer.json alone as Llama 3 and Qwen2 ship).</summary>
     private static string? TokenizerOf(string? modelDirectory) =>
-        modelDirectory is not null && File.Exists(Path.Combine(modelDirectory, "tokenizer.model")) ? modelDirectory : null;
+        modelDirectory is not null && HfModelDirectory.TokenizerFiles.Take(2).Any(f => File.Exists(Path.Combine(modelDirectory, f))) ? modelDirectory : null;
 
     private TrainingOutcome Stop()
     {
