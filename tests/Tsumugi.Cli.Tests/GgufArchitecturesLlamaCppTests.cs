@@ -9,7 +9,8 @@ using Tsumugi.Training;
 namespace Tsumugi.Cli.Tests;
 
 /// <summary>
-/// `export gguf` of today's base-model architectures in real llama.cpp: a tiny Qwen2 (q/k/v biases, tied embeddings,
+/// `export gguf` of today's base-model architectures in real llama.cpp: a tiny Llama 3 (llama3 rope scaling as
+/// rope_freqs, a byte-level vocabulary with Llama 3's pre-tokenizer), a tiny Qwen2 (q/k/v biases, tied embeddings,
 /// a byte-level BPE vocabulary as llama.cpp's "gpt2" model) and a tiny Gemma 2 (sandwich norms stored as 1 + w,
 /// softcaps, alternating sliding windows shorter than the text) continue greedily exactly as Tsumugi does, and
 /// llama.cpp's own tokenizer reads the byte-level vocabulary as ours encodes.
@@ -45,6 +46,28 @@ public sealed class GgufArchitecturesLlamaCppTests : IDisposable
     }
 
     [Fact]
+    public void Llama3WithLlama3RopeScalingAndAByteLevelVocabularyContinuesInLlamaCppLikeTsumugi()
+    {
+        var lines = File.ReadAllLines(CorpusSample.Write("ja", 40_000, Sub("ja.txt")));
+        var bpe = ByteLevelBpeTrainer.Train(lines, new ByteLevelTrainerOptions
+        {
+            VocabSize = 800, Flavor = ByteLevelFlavor.Llama3, SpecialTokens = ["<|begin_of_text|>", "<|end_of_text|>"],
+            BosToken = "<|begin_of_text|>", EosToken = "<|end_of_text|>",
+        });
+        bpe.Save(Sub("tok"));
+        // Llama 3.1's scaling with the original context shrunk to 64 positions, so the tiny model's head_dim 16 has
+        // frequencies in all three regimes: kept (wavelength < 16), ramped (16–64) and divided by the factor.
+        var export = Export("tiny", Sub("tok"), seed: 9, llama3Rope: true);
+        var keys = GgufKeys.Read(export.File);
+        Assert.Equal("llama", keys["general.architecture"]);
+        Assert.Equal("llama-bpe", keys["tokenizer.ggml.pre"]);
+        Assert.Equal("true", keys["tokenizer.ggml.add_bos_token"]);
+        AssertSameAsTsumugi(export);
+        var text = string.Join("\n", lines.Take(20));
+        Assert.Equal(TokenizerDirectory.Load(Sub("tok")).Encode(text), GgufLlamaCpp.Tokenize(_dir, export.File, text));
+    }
+
+    [Fact]
     public void Gemma2WithWindowsShorterThanTheTextContinuesInLlamaCppLikeTsumugi()
     {
         Ok("tokenizer", "train", "--input", CorpusSample.Write("ja", 30_000, Sub("ja.txt")), "--output", Sub("tok"),
@@ -57,7 +80,7 @@ public sealed class GgufArchitecturesLlamaCppTests : IDisposable
         AssertSameAsTsumugi(export);
     }
 
-    (string File, int[] Prompt, int[] Ours, int[] Scored, double Nll) Export(string preset, string tok, int seed, int? window = null)
+    (string File, int[] Prompt, int[] Ours, int[] Scored, double Nll) Export(string preset, string tok, int seed, int? window = null, bool llama3Rope = false)
     {
         var tokenizer = TokenizerDirectory.Load(tok);
         int[] prompt = tokenizer.BosId >= 0 ? [tokenizer.BosId, .. tokenizer.Encode(Prompt)] : tokenizer.Encode(Prompt);
@@ -65,6 +88,7 @@ public sealed class GgufArchitecturesLlamaCppTests : IDisposable
         TokenizerInfo.Apply(tok, config);
         config.InitializerRange = 0.3;
         if (window is { } w) config.SlidingWindow = w;
+        if (llama3Rope) config.RopeScaling = new RopeScaling("llama3", Factor: 8, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPositionEmbeddings: 64);
         if (config.QueryPreAttnScalar is not null) config.QueryPreAttnScalar = config.HeadDim; // what llama.cpp's gemma2 computes
         int[] ours, scored = [.. prompt, .. tokenizer.Encode(string.Join("\n", File.ReadLines(Sub("ja.txt")).Take(8))).Take(90)];
         double nll;

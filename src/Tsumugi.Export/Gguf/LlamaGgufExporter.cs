@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tsumugi.Modeling;
+using Tsumugi.Modeling.Layers;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Spm;
 using static TorchSharp.torch;
@@ -10,7 +11,9 @@ namespace Tsumugi.Export.Gguf;
 /// <summary>One tensor of the GGUF file: its name, PyTorch-order shape, stored type and the HF weights it is made of.</summary>
 /// <param name="Sources">The HF state-dict names, one per slice of the first dimension when several are stacked
 /// (Mixtral's experts), else one.</param>
-public sealed record GgufTensorPlan(string Name, long[] Shape, GgufTensorType Type, IReadOnlyList<string> Sources);
+/// <param name="Computed">The values of a tensor derived from the config rather than read from the weights
+/// (Llama 3.1's <c>rope_freqs.weight</c>); its <paramref name="Sources"/> are empty.</param>
+public sealed record GgufTensorPlan(string Name, long[] Shape, GgufTensorType Type, IReadOnlyList<string> Sources, Func<float[]>? Computed = null);
 
 /// <summary>
 /// Exports a Llama/Mistral/Mixtral, Qwen2 or Gemma 2 model directory (config.json, safetensors, tokenizer files) as a
@@ -103,8 +106,10 @@ public static class LlamaGgufExporter
         var arch = Architecture(c);
         if (c.MlpProjBias || (arch != "qwen2" && c.QkvBias) || c.OProjBias)
             throw new InvalidDataException($"GGUF export writes q/k/v biases for qwen2 only; this {c.ModelType} model has attention_bias/mlp_bias tensors llama.cpp's {arch} architecture does not read.");
-        if (c.RopeScaling is { Type: not ("default" or "linear") } scaling)
-            throw new InvalidDataException($"GGUF export supports rope_scaling default and linear, not '{scaling.Type}'.");
+        if (c.RopeScaling is { Type: not ("default" or "linear" or "llama3") } scaling)
+            throw new InvalidDataException($"GGUF export supports rope_scaling default, linear and llama3, not '{scaling.Type}'.");
+        if (c.RopeScaling is { Type: "llama3" } && arch != "llama")
+            throw new InvalidDataException($"llama3 rope_scaling is exported for the llama architecture only, not {arch}.");
         // llama.cpp scales Gemma 2's queries by 1/√head_dim (1/√(hidden/heads) for the 27B); another scalar would change every score.
         if (arch == "gemma2" && c.QueryPreAttnScalar is { } scalar && scalar != c.HeadDim)
             throw new InvalidDataException($"query_pre_attn_scalar ({scalar}) differs from head_dim ({c.HeadDim}); llama.cpp's gemma2 scales queries by 1/√head_dim, so the GGUF would compute other attention.");
@@ -125,6 +130,14 @@ public static class LlamaGgufExporter
         void Add(string gguf, long[] dims, params string[] sources) =>
             plan.Add(new GgufTensorPlan(gguf, dims, GgufTensorTypeRules.Choose(gguf, dims, fileType, shape), sources));
 
+        if (c.RopeScaling is { Type: "llama3" })
+        {
+            // llama.cpp divides each rotary frequency by rope_freqs[i] (convert_hf_to_gguf.py's llama3 factors): the
+            // ratio of the unscaled to the scaled inverse frequency, computed exactly as our rotary tables are.
+            var plain = RotaryEmbedding.InverseFrequencies(c.HeadDim, c.RopeTheta, null);
+            var scaled = RotaryEmbedding.InverseFrequencies(c.HeadDim, c.RopeTheta, c.RopeScaling);
+            plan.Add(new GgufTensorPlan("rope_freqs.weight", [plain.Length], GgufTensorType.F32, [], () => plain.Zip(scaled, (p, q) => p / q).ToArray()));
+        }
         Add("token_embd.weight", [c.VocabSize, h], "model.embed_tokens.weight");
         for (int i = 0; i < c.NumHiddenLayers; i++)
         {
@@ -179,6 +192,11 @@ public static class LlamaGgufExporter
         var state = model.state_dict();
         foreach (var tensor in plan)
         {
+            if (tensor.Computed is { } computed)
+            {
+                writer.AddTensor(tensor.Name, tensor.Shape, tensor.Type, computed);
+                continue;
+            }
             var sources = tensor.Sources.Select(s => state.TryGetValue(s, out var t) ? t : throw new InvalidDataException($"the model has no weight '{s}'.")).ToArray();
             long count = tensor.Shape.Aggregate(1L, (a, b) => a * b);
             if (sources.Sum(s => s.numel()) != count)
