@@ -25,44 +25,31 @@ public sealed class GgufArchitecturesLlamaCppTests : IDisposable
 
     string Sub(string name) => Path.Combine(_dir, name);
 
-    [Fact]
-    public void Qwen2WithAByteLevelVocabularyContinuesInLlamaCppLikeTsumugi()
+    /// <remarks>
+    /// Llama 3's rope: 3.1's llama3 scaling with the original context shrunk to 64 positions, so the tiny model's
+    /// head_dim 16 has frequencies in all three regimes: kept (wavelength &lt; 16), ramped (16–64) and divided by the factor.
+    /// </remarks>
+    [Theory]
+    [InlineData("tiny-qwen2", ByteLevelFlavor.Qwen2, "qwen2", "qwen2")]
+    [InlineData("tiny", ByteLevelFlavor.Llama3, "llama", "llama-bpe")]
+    public void AByteLevelModelContinuesInLlamaCppLikeTsumugiAndLlamaCppTokenizesAsWeDo(string preset, ByteLevelFlavor flavor, string architecture, string pre)
     {
+        bool llama3 = flavor == ByteLevelFlavor.Llama3;
         var lines = File.ReadAllLines(CorpusSample.Write("ja", 40_000, Sub("ja.txt")));
-        var bpe = ByteLevelBpeTrainer.Train(lines, new ByteLevelTrainerOptions
+        ByteLevelBpeTrainer.Train(lines, new ByteLevelTrainerOptions
         {
-            VocabSize = 800, Flavor = ByteLevelFlavor.Qwen2, SpecialTokens = ["<|endoftext|>", "<|im_start|>", "<|im_end|>"], EosToken = "<|endoftext|>",
-        });
-        bpe.Save(Sub("tok"));
-        var export = Export("tiny-qwen2", Sub("tok"), seed: 3);
+            VocabSize = 800, Flavor = flavor,
+            SpecialTokens = llama3 ? ["<|begin_of_text|>", "<|end_of_text|>"] : ["<|endoftext|>", "<|im_start|>", "<|im_end|>"],
+            BosToken = llama3 ? "<|begin_of_text|>" : null, EosToken = llama3 ? "<|end_of_text|>" : "<|endoftext|>",
+        }).Save(Sub("tok"));
+        var export = Export(preset, Sub("tok"), seed: llama3 ? 9 : 3, llama3Rope: llama3);
         var keys = GgufKeys.Read(export.File);
-        Assert.Equal("qwen2", keys["general.architecture"]);
+        Assert.Equal(architecture, keys["general.architecture"]);
         Assert.Equal("gpt2", keys["tokenizer.ggml.model"]);
-        Assert.Equal("qwen2", keys["tokenizer.ggml.pre"]);
+        Assert.Equal(pre, keys["tokenizer.ggml.pre"]);
+        Assert.Equal(llama3 ? "true" : "false", keys["tokenizer.ggml.add_bos_token"]);
         AssertSameAsTsumugi(export);
-        // llama.cpp's own qwen2 pre-tokenizer and BPE over our vocabulary and merges: the same ids as ours.
-        var text = string.Join("\n", lines.Take(20));
-        Assert.Equal(TokenizerDirectory.Load(Sub("tok")).Encode(text), GgufLlamaCpp.Tokenize(_dir, export.File, text));
-    }
-
-    [Fact]
-    public void Llama3WithLlama3RopeScalingAndAByteLevelVocabularyContinuesInLlamaCppLikeTsumugi()
-    {
-        var lines = File.ReadAllLines(CorpusSample.Write("ja", 40_000, Sub("ja.txt")));
-        var bpe = ByteLevelBpeTrainer.Train(lines, new ByteLevelTrainerOptions
-        {
-            VocabSize = 800, Flavor = ByteLevelFlavor.Llama3, SpecialTokens = ["<|begin_of_text|>", "<|end_of_text|>"],
-            BosToken = "<|begin_of_text|>", EosToken = "<|end_of_text|>",
-        });
-        bpe.Save(Sub("tok"));
-        // Llama 3.1's scaling with the original context shrunk to 64 positions, so the tiny model's head_dim 16 has
-        // frequencies in all three regimes: kept (wavelength < 16), ramped (16–64) and divided by the factor.
-        var export = Export("tiny", Sub("tok"), seed: 9, llama3Rope: true);
-        var keys = GgufKeys.Read(export.File);
-        Assert.Equal("llama", keys["general.architecture"]);
-        Assert.Equal("llama-bpe", keys["tokenizer.ggml.pre"]);
-        Assert.Equal("true", keys["tokenizer.ggml.add_bos_token"]);
-        AssertSameAsTsumugi(export);
+        // llama.cpp's own pre-tokenizer and BPE over our vocabulary and merges: the same ids as ours.
         var text = string.Join("\n", lines.Take(20));
         Assert.Equal(TokenizerDirectory.Load(Sub("tok")).Encode(text), GgufLlamaCpp.Tokenize(_dir, export.File, text));
     }
