@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Tsumugi.Tokenization.ByteLevel;
 
 namespace Tsumugi.Export.Gguf;
 
@@ -21,22 +22,12 @@ public static class GgufBpeVocabulary
         (@"\p{N}|", "qwen2"),
     ];
 
-    /// <summary>True when <paramref name="tokenizerJson"/> is a byte-level BPE tokenizer.json (its decoder or pre-tokenizer is ByteLevel).</summary>
-    public static bool IsByteLevel(string tokenizerJson)
-    {
-        var root = Read(tokenizerJson);
-        return (string?)root["model"]?["type"] == "BPE" && root.ToJsonString().Contains("\"ByteLevel\"", StringComparison.Ordinal);
-    }
-
     public static void Write(GgufWriter writer, string tokenizerJson, int modelVocabSize, JsonObject? tokenizerConfig)
     {
-        var root = Read(tokenizerJson);
-        var model = root["model"] as JsonObject ?? throw new InvalidDataException($"{tokenizerJson}: no \"model\" object.");
-        var vocab = model["vocab"] as JsonObject ?? throw new InvalidDataException($"{tokenizerJson}: model.vocab must be a {{token: id}} object.");
+        var bpe = ByteLevelBpeModel.Load(tokenizerJson);
         var tokens = new Dictionary<int, (string Token, int Type)>();
-        foreach (var (token, id) in vocab) tokens[(int)id!] = (token, 1);
-        foreach (var added in (root["added_tokens"] as JsonArray ?? []).OfType<JsonObject>())
-            tokens[(int)added["id"]!] = ((string)added["content"]!, (bool?)added["special"] == true ? 3 : 4);
+        foreach (var (token, id) in bpe.Vocab) tokens[id] = (token, 1);
+        foreach (var added in bpe.AddedTokens) tokens[added.Id] = (added.Content, added.Special ? 3 : 4);
         int count = tokens.Count == 0 ? 0 : tokens.Keys.Max() + 1;
         if (count > modelVocabSize)
             throw new InvalidDataException($"{tokenizerJson}: the tokenizer has ids up to {count - 1:N0} but the model only {modelVocabSize:N0} embedding rows; it is not this model's tokenizer.");
@@ -49,14 +40,10 @@ public static class GgufBpeVocabulary
             list.Add(token);
             types.Add(type);
         }
-        var merges = (model["merges"] as JsonArray ?? []).Select(m => m switch
-        {
-            JsonArray pair => $"{(string)pair[0]!} {(string)pair[1]!}",
-            _ => (string)m!,
-        }).ToList();
+        var merges = bpe.Merges.Select(m => $"{m.Left} {m.Right}").ToList();
 
         writer.AddString("tokenizer.ggml.model", "gpt2");
-        writer.AddString("tokenizer.ggml.pre", PreTokenizer(root));
+        writer.AddString("tokenizer.ggml.pre", PreTokenizer(bpe.SplitPattern));
         writer.AddArray("tokenizer.ggml.tokens", list);
         writer.AddArray("tokenizer.ggml.token_type", types);
         writer.AddArray("tokenizer.ggml.merges", merges);
@@ -65,26 +52,16 @@ public static class GgufBpeVocabulary
         if (Id("bos_token") is { } bos) writer.AddUInt32("tokenizer.ggml.bos_token_id", (uint)bos);
         if (Id("eos_token") is { } eos) writer.AddUInt32("tokenizer.ggml.eos_token_id", (uint)eos);
         if (Id("pad_token") is { } pad) writer.AddUInt32("tokenizer.ggml.padding_token_id", (uint)pad);
-        writer.AddBool("tokenizer.ggml.add_bos_token", tokenizerConfig?["add_bos_token"] is JsonValue v && v.TryGetValue<bool>(out var add) ? add : AddsBos(root));
+        writer.AddBool("tokenizer.ggml.add_bos_token", tokenizerConfig?["add_bos_token"] is JsonValue v && v.TryGetValue<bool>(out var add) ? add : AddsBos(Read(tokenizerJson)));
         if (GgufVocabulary.ChatTemplate(tokenizerConfig) is { } template) writer.AddString("tokenizer.chat_template", template);
     }
 
-    static string PreTokenizer(JsonObject root)
+    /// <summary>The pre-tokenizer's split regex (null: GPT-2's, built into the ByteLevel pre-tokenizer).</summary>
+    static string PreTokenizer(string? splitPattern)
     {
         foreach (var (marker, name) in PreTokenizers)
-            if (root["pre_tokenizer"] is { } pre && PatternsOf(pre).Any(p => p.Contains(marker, StringComparison.Ordinal))) return name;
+            if (splitPattern?.Contains(marker, StringComparison.Ordinal) == true) return name;
         return "gpt-2";
-    }
-
-    /// <summary>Every Split pattern's regex string inside a pre_tokenizer (a Sequence or a single Split).</summary>
-    static IEnumerable<string> PatternsOf(JsonNode node)
-    {
-        if (node is JsonObject o)
-        {
-            if ((string?)o["type"] == "Split" && o["pattern"]?["Regex"] is JsonValue r && r.TryGetValue<string>(out var regex)) yield return regex;
-            foreach (var child in (o["pretokenizers"] as JsonArray ?? []).OfType<JsonNode>())
-                foreach (var p in PatternsOf(child)) yield return p;
-        }
     }
 
     /// <summary>A TemplateProcessing post-processor that starts single sequences with a special token adds BOS (Llama 3).</summary>

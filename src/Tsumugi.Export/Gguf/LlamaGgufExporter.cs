@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Tsumugi.Modeling;
 using Tsumugi.Modeling.Layers;
+using Tsumugi.Tokenization.ByteLevel;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Spm;
 using static TorchSharp.torch;
@@ -244,7 +245,7 @@ public static class LlamaGgufExporter
             throw new FileNotFoundException($"{modelDirectory}: no tokenizer.model (or tokenizer.json); a GGUF file carries the vocabulary. " +
                 "Create the model with `tsumugi model init --tokenizer DIR`, or copy the tokenizer files into the model directory.");
         var tokenizerConfig = ReadTokenizerConfig(modelDirectory);
-        if (!File.Exists(model) && GgufBpeVocabulary.IsByteLevel(json))
+        if (!File.Exists(model) && ByteLevelBpeJson.IsByteLevelBpe(json))
             return (writer, vocabSize) => GgufBpeVocabulary.Write(writer, json, vocabSize, tokenizerConfig);
         var spm = TokenizerDirectory.LoadSentencePiece(modelDirectory).Model;
         return (writer, vocabSize) => GgufVocabulary.Write(writer, spm, vocabSize, tokenizerConfig);
