@@ -76,7 +76,7 @@ public sealed class DataCommandTests(CleanedCorpusFixture corpus) : IClassFixtur
         var absent = Path.Combine(_dir, "no-such-tokenizer");
         var noTokenizer = CliRunner.Run("data", "tokenize", "--input", corpus.Clean, "--tokenizer", absent, "--output", Path.Combine(_dir, "x"));
         Assert.Equal(1, noTokenizer.ExitCode);
-        Assert.Equal($"error: tokenizer '{absent}' not found; pass the directory written by `tsumugi tokenizer train` (it holds tokenizer.model) or a .model file",
+        Assert.Equal($"error: tokenizer '{absent}' not found; pass a tokenizer directory (tokenizer.model or tokenizer.json, as `tsumugi tokenizer train` or a Hugging Face model writes it), a .model file or a tokenizer.json",
             noTokenizer.Err.Trim());
 
         var noInput = CliRunner.Run("data", "tokenize", "--input", Path.Combine(_dir, "nope"), "--tokenizer", corpus.Tokenizer, "--output", Path.Combine(_dir, "x"));

@@ -19,7 +19,7 @@ public static class DataCommands
         var input = CommonOptions.Inputs(
             "Corpus shards (.jsonl.zst from `corpus clean`/`dedup`), JSONL/JSON(.gz/.zst) with a text field, Parquet, " +
             "text or HTML files, folders or globs. A folder holding .jsonl.zst shards is read as a corpus output (shards only).", helpName: "PATH");
-        var tokenizer = CommonOptions.Tokenizer("Tokenizer directory written by `tsumugi tokenizer train` (its tokenizer.model is used), or a .model file.", "DIR");
+        var tokenizer = CommonOptions.Tokenizer("Tokenizer directory (tokenizer.model, else a SentencePiece or byte-level BPE tokenizer.json, e.g. a Llama 3 or Qwen2 model's), a .model file or a tokenizer.json.", "DIR");
         var output = CommonOptions.Output("Output folder for NAME.bin / NAME.idx and manifest.json (created; datasets of the same name are replaced).", "DIR");
         var name = new Option<string?>("--name") { Description = "Write every document into one dataset NAME.bin/NAME.idx (default: one dataset per domain, named after it).", HelpName = "NAME" };
         var domain = new Option<string?>("--domain") { Description = "Domain of documents whose record has no `domain` field (default: 'default'); with --name, the domain recorded in manifest.json.", HelpName = "DOMAIN" };
