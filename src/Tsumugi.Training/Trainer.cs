@@ -9,6 +9,7 @@ using Tsumugi.Modeling;
 using Tsumugi.Modeling.Adapters;
 using Tsumugi.Modeling.Checkpoints;
 using Tsumugi.Training.Checkpointing;
+using Tsumugi.Training.TaskEval;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Dpo;
 using Tsumugi.Training.Guard;
@@ -43,6 +44,7 @@ public sealed class Trainer : IDisposable
     private readonly LoraAdapter? _adapter;
     private readonly IReadOnlyList<Parameter> _parameters;
     private readonly SftSampleLog? _samples;
+    private readonly CheckpointTaskEval? _taskEval;
     private readonly AdamW _optimizer;
     private readonly ITrainingObjective _objective;
     private readonly SpikeGuard _guard;
@@ -91,6 +93,10 @@ public sealed class Trainer : IDisposable
         _heldOut = new HeldOutEvaluator(plan.Data, config.Eval.MaxRows, config.Train.MicroBatchSize, DocumentIds);
         if (plan.Chat is { SamplePrompts.Count: > 0 } chat && parallel.Rank == 0)
             _samples = new SftSampleLog(Path.Combine(runDirectory, SftSampleLog.FileName), chat, config.Sft?.SampleMaxTokens ?? config.Dpo!.SampleMaxTokens, truncateMetricsTo is not null);
+        if (parallel.Rank == 0)
+            _taskEval = CheckpointTaskEval.Open(config, runDirectory, config.Model.Tokenizer ?? TokenizerOf(config.Model.From), log);
+        if (_taskEval is { Mode: TaskEvalMode.Queue })
+            checkpoints.Pinned = step => !File.Exists(CheckpointTaskEval.ResultPath(runDirectory, step)); // still waiting for `eval sweep`
         var sampler = plan.Data.CreateSampler().GetState();
         _state = new TrainerState { ConfigFingerprint = Fingerprint(config, sampler.Fingerprint), Sampler = sampler, Guard = _guard.GetState() };
         _peakFlops = peakFlops;
@@ -278,8 +284,10 @@ public sealed class Trainer : IDisposable
                 if (evaluate && !_heldOut.IsEmpty) _lastHeldOut = _heldOut.Evaluate(_model, _device);
                 if (evaluate && _objective is DpoObjective preference) _lastHeldOutMetrics = preference.Evaluate(Math.Max(1, _config.Train.MicroBatchSize / 2));
                 if (evaluate) _samples?.Write(_state.Step, _model);
+                var checkpointStep = _state.Step == _plan.Steps || (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0);
+                var taskScores = checkpointStep && _taskEval is { Mode: TaskEvalMode.Inline } tasks ? tasks.Evaluate(_state.Step, _model, _log) : null;
                 _state.ElapsedSeconds += clock.Elapsed.TotalSeconds;
-                Log(result, batch, seconds, evaluate ? _lastHeldOut : null, evaluate ? _lastHeldOutMetrics : null);
+                Log(result, batch, seconds, evaluate ? _lastHeldOut : null, evaluate ? _lastHeldOutMetrics : null, taskScores);
                 if (_config.Checkpoint.Interval > 0 && _state.Step % _config.Checkpoint.Interval == 0 && _state.Step < _plan.Steps)
                 {
                     // Weights that just gave a non-finite loss or gradient may be destroyed: a checkpoint of them would become the
@@ -448,7 +456,8 @@ public sealed class Trainer : IDisposable
         _plan.SecondsPerStep = seconds * _plan.AccumulationSteps;
     }
 
-    private void Log(StepResult r, StepBatch batch, double seconds, IReadOnlyDictionary<string, double>? heldOut, IReadOnlyDictionary<string, double>? heldOutMetrics)
+    private void Log(StepResult r, StepBatch batch, double seconds, IReadOnlyDictionary<string, double>? heldOut, IReadOnlyDictionary<string, double>? heldOutMetrics,
+        IReadOnlyDictionary<string, double>? taskScores)
     {
         if (_parallel.Rank != 0) return;
         var tokensPerSecond = _plan.GlobalBatchTokens / seconds;
@@ -473,6 +482,7 @@ public sealed class Trainer : IDisposable
             ExpertShare = r.Loss.ExpertShare,
             Metrics = r.Loss.Metrics,
             HeldOutMetrics = heldOutMetrics,
+            TaskScores = taskScores,
         };
         _metrics.Log(report);
         StepCompleted?.Invoke(report);
@@ -486,6 +496,7 @@ public sealed class Trainer : IDisposable
         {
             var path = _checkpoints.Save(_state.Step, WriteCheckpoint);
             _events.Append("checkpoint", _state.Step, path);
+            if (_taskEval is { Mode: TaskEvalMode.Queue }) _events.Append("eval_queued", _state.Step, $"{path}: waiting for `tsumugi eval sweep {_runDirectory}`");
             return true;
         }
         catch (CheckpointWriteException e)

@@ -33,6 +33,12 @@ public sealed partial class CheckpointStore
 
     public string Directory { get; }
 
+    /// <summary>
+    /// Checkpoints pruning must leave alone for now, whatever keep_last says: in <c>eval.mode: queue</c>, those the
+    /// separate `eval sweep` process has not evaluated yet. Pruned by a later save once the predicate lets go.
+    /// </summary>
+    public Func<long, bool>? Pinned { get; set; }
+
     public static string NameOf(long step) => $"step-{step}";
 
     /// <summary>Complete checkpoints, oldest first.</summary>
@@ -138,6 +144,7 @@ public sealed partial class CheckpointStore
         {
             var (step, path) = all[i];
             if (_keepEvery > 0 && step % _keepEvery == 0) continue;
+            if (Pinned?.Invoke(step) == true) continue;
             TryDelete(path);
         }
     }

@@ -20,7 +20,7 @@ namespace Tsumugi.Training.Config;
 public sealed partial class ConfigOverrides
 {
     /// <summary>The keys the config reads as paths (<see cref="YamlSection.PathValue"/>).</summary>
-    static readonly HashSet<string> PathKeys = ["path", "from", "tokenizer", "config", "curriculum"];
+    static readonly HashSet<string> PathKeys = ["path", "from", "tokenizer", "config", "curriculum", "tasks"];
 
     private readonly string _source;
     private readonly IReadOnlyList<string> _assignments;
@@ -69,6 +69,8 @@ public sealed partial class ConfigOverrides
             var value = ParseValue(text, assignment, line);
             if (PathKeys.Contains(path[^1]) && value is YamlScalarNode { Value: { Length: > 0 } p } && !Path.IsPathRooted(p))
                 value = Marked($"v: {Quote(Path.GetFullPath(p))}", line).Value;
+            if (PathKeys.Contains(path[^1]) && value is YamlSequenceNode list) // eval.tasks=[a.json,dir]
+                value = Marked($"v: [{string.Join(", ", list.Children.Select(c => Quote(c is YamlScalarNode { Value: { Length: > 0 } e } ? Path.GetFullPath(e) : c.ToString())))}]", line).Value;
             node.Children.Remove(new YamlScalarNode(path[^1]));
             node.Children[Key(path[^1], line)] = value;
         }

@@ -226,14 +226,29 @@ internal sealed class TrainConfigReader(string source, string baseDirectory, Run
         };
     }
 
-    static EvalSettings ReadEval(YamlSection s)
+    EvalSettings ReadEval(YamlSection s)
     {
         var d = new EvalSettings();
         return new EvalSettings
         {
             Interval = s.Long("interval", d.Interval),
             MaxRows = s.Int("max_rows", d.MaxRows),
+            Tasks = ReadTaskPaths(s),
+            Shots = s.Has("shots") ? s.Int("shots", 0) : null,
+            MaxSamples = s.OptionalLong("max_samples") is { } n ? (int)Math.Min(n, int.MaxValue) : null,
+            BatchSize = s.Int("batch_size", d.BatchSize, 1),
+            Mode = s.Enum("mode", d.Mode),
         };
+    }
+
+    /// <summary>eval.tasks: files or folders, relative to the config; a missing one fails now, not at the first checkpoint.</summary>
+    List<string> ReadTaskPaths(YamlSection s)
+    {
+        var paths = (s.List("tasks") ?? []).Select(p => Path.GetFullPath(p, baseDirectory)).ToList();
+        foreach (var path in paths)
+            if (!File.Exists(path) && !Directory.Exists(path))
+                throw s.Error("tasks", $"{path}: no such task file or folder (llm-jp-eval-format *.json; see docs/evaluation.md)");
+        return paths;
     }
 
     static GuardSettings ReadGuard(YamlSection s)

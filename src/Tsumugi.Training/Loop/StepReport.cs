@@ -44,4 +44,7 @@ public sealed record StepReport
     public IReadOnlyDictionary<string, double>? Metrics { get; init; }
     /// <summary>The same values on the held-out data, on evaluation steps only (logged with TRL's <c>eval_</c> prefix).</summary>
     public IReadOnlyDictionary<string, double>? HeldOutMetrics { get; init; }
+
+    /// <summary>eval.tasks scores (<c>task/metric</c>, <c>avg</c>) on checkpoint steps of a run that evaluates inline.</summary>
+    public IReadOnlyDictionary<string, double>? TaskScores { get; init; }
 }

@@ -49,6 +49,7 @@ public sealed class MetricsJsonlSink : IMetricsSink
         if (r.RouterAuxLoss is { } aux) line["router_aux_loss"] = aux;
         foreach (var (name, value) in r.Metrics ?? new Dictionary<string, double>()) line[name] = value;
         foreach (var (name, value) in r.HeldOutMetrics ?? new Dictionary<string, double>()) line["eval_" + name] = value;
+        if (r.TaskScores is { Count: > 0 } tasks) line["tasks"] = ToJson(tasks);
         if (r.ExpertShare is { } share)
             line["expert_share"] = new JsonArray(share.Select(layer => (JsonNode)new JsonArray(layer.Select(v => (JsonNode)Math.Round(v, 4)).ToArray())).ToArray());
         _log.Append(line);

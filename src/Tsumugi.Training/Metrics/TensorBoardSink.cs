@@ -23,6 +23,7 @@ public sealed class TensorBoardSink(string logDirectory) : IMetricsSink
             for (var e = 0; e < r.ExpertShare![layer].Length; e++) _writer.AddScalar($"moe/expert_share/layer{layer}/expert{e}", r.ExpertShare[layer][e], r.Step);
         foreach (var (name, value) in r.Metrics ?? new Dictionary<string, double>()) _writer.AddScalar($"train/{name}", value, r.Step);
         foreach (var (name, value) in r.HeldOutMetrics ?? new Dictionary<string, double>()) _writer.AddScalar($"eval/{name}", value, r.Step);
+        foreach (var (name, value) in r.TaskScores ?? new Dictionary<string, double>()) _writer.AddScalar($"tasks/{name}", value, r.Step);
         _writer.AddScalar("perf/tokens_per_s", r.TokensPerSecond, r.Step);
         _writer.AddScalar("perf/mfu", r.Mfu, r.Step);
         _writer.AddScalar("perf/memory_mb", r.MemoryMb, r.Step);
