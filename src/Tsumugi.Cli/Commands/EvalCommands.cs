@@ -17,6 +17,7 @@ public static partial class EvalCommands
         AddTasks(group);
         AddJudge(group);
         AddReport(group);
+        AddPrepare(group);
         return group;
     }
 
@@ -24,6 +25,7 @@ public static partial class EvalCommands
     static partial void AddTasks(Command group);
     static partial void AddJudge(Command group);
     static partial void AddReport(Command group);
+    static partial void AddPrepare(Command group);
 
     /// <summary>A model directory (with its --adapter, if any) on the --device the scoring subcommands run on.</summary>
     static PretrainedModel LoadForEval(string directory, string device, string? adapter) =>
