@@ -28,9 +28,15 @@ public static class LlmJpEvalJson
         return sb.ToString();
     }
 
-    /// <summary>Writes <c>&lt;directory&gt;/&lt;split&gt;/&lt;name&gt;.json</c> for train, dev and test; returns the paths.</summary>
+    /// <summary>
+    /// Writes <c>&lt;directory&gt;/&lt;split&gt;/&lt;name&gt;.json</c> for train, dev and test; returns the paths. An empty
+    /// split is refused before anything is written, as llm-jp-eval's <c>assert saved_output_info.samples != []</c> does.
+    /// </summary>
     public static IReadOnlyList<string> WriteSplits(string directory, string name, EvalSplits splits)
     {
+        if (EvalSplits.SplitNames.FirstOrDefault(s => splits.Split(s).Count == 0) is { } empty)
+            throw new InvalidDataException($"{name}: the {empty} split has no samples (train {splits.Train.Count}, dev {splits.Dev.Count}, test {splits.Test.Count}); " +
+                "llm-jp-eval refuses to write an empty split too. Check that --raw holds the complete files.");
         var paths = new List<string>();
         foreach (var split in EvalSplits.SplitNames)
         {
