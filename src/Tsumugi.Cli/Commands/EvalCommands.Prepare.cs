@@ -18,7 +18,8 @@ public static partial class EvalCommands
         var output = new Option<string?>("--output") { Description = "Evaluation folder: writes OUTPUT/train/NAME.json, OUTPUT/dev/NAME.json and OUTPUT/test/NAME.json (the layout `eval tasks --tasks OUTPUT/test` reads).", HelpName = "DIR" };
         var list = new Option<bool>("--list") { Description = "List the supported datasets and the raw files each expects, then exit." };
         var command = new Command("prepare", "Convert a dataset's downloaded raw files into llm-jp-eval (v1.3) evaluation JSON: same instruction, metrics, samples and seed-42 train/dev split. " +
-            "Nothing is downloaded: fetch the raw files from each dataset's own repository (`--list` names them).")
+            "Nothing is downloaded: fetch the raw files from each dataset's own repository first. Datasets and the raw files each reads:\n" +
+            string.Join("\n", DatasetPreprocessors.All.Select(p => $"  {p.Name}: {p.RawFilesHelp}")))
         {
             dataset, raw, output, list,
         };
@@ -43,7 +44,7 @@ public static partial class EvalCommands
             {
                 var paths = LlmJpEvalJson.WriteSplits(outputDir, outputName, splits);
                 foreach (var (split, path) in EvalSplits.SplitNames.Zip(paths))
-                    CliApp.Info($"{outputName} {split}: {splits.Split(split).Count:N0} samples → {path}");
+                    Console.WriteLine($"{outputName} {split}: {splits.Split(split).Count:N0} samples → {path}");
             }
             Console.Error.WriteLine($"[{preprocessor.Name}: {prepared.Count} task(s) prepared in {clock.Elapsed.TotalSeconds:F1}s]");
             return 0;

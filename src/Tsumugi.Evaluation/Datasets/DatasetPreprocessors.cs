@@ -5,7 +5,7 @@ public static class DatasetPreprocessors
 {
     public static IReadOnlyList<IDatasetPreprocessor> All { get; } =
     [
-        new JCommonsenseQA(), new JemhopQA(), new Niilc(), new JSquad(), new Jnli(), new Janli(), new Jsick(),
+        new JCommonsenseQA(), new JemhopQA(), new Niilc(), new JSquad(), new Jnli(), new Janli(), new Jsick(), new Jamp(),
     ];
 
     public static IDatasetPreprocessor? Find(string name) =>

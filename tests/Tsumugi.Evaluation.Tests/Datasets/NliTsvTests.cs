@@ -4,7 +4,8 @@ using static Tsumugi.Evaluation.Tests.Datasets.RawDir;
 namespace Tsumugi.Evaluation.Tests.Datasets;
 
 /// <summary>The TSV NLI sets: llm-jp-eval jaster/jsick.py (columns sentence_A_Ja, sentence_B_Ja, entailment_label_Ja;
-/// train.tsv / test.tsv) and jaster/janli.py (one janli.tsv whose split column marks the test rows).</summary>
+/// train.tsv / test.tsv) jaster/janli.py (one janli.tsv whose split column marks the test rows) and jaster/jamp.py
+/// (premise, hypothesis, gold_label; train_all.tsv / test.tsv).</summary>
 public sealed class NliTsvTests : IDisposable
 {
     readonly RawDir _raw = new();
@@ -53,5 +54,20 @@ public sealed class NliTsvTests : IDisposable
         Assert.Equal("前提：猫が鳥を見る。\n仮説：鳥が猫を見る。", Assert.Single(splits.Dev).Input);
         Assert.Equal([S("前提：子供が犬を追う。\n仮説：子供が犬を追う。", "entailment")], splits.Test);
         Assert.Equal(7, splits.Info.OutputLength);
+    }
+
+    [Fact]
+    public void JampReadsPremiseHypothesisAndGoldLabel()
+    {
+        const string header = "num\tpremise\thypothesis\tgold_label\ttemplate_num\ttime_format\ttime_span\tcategory\n";
+        _raw.Write("train_all.tsv", header + "0\t太郎は昨日東京に行った。\t太郎は今日より前に東京に行った。\tentailment\t1\t日\t点\t時制\n"
+            + "1\t花子は明日出発する。\t花子は昨日出発した。\tcontradiction\t2\t日\t点\t時制\n");
+        _raw.Write("test.tsv", header + "2\t会議は三時間続いた。\t会議は一時間で終わった。\tcontradiction\t3\t時間\t区間\t期間\n");
+        var splits = _raw.Prepare(new Jamp());
+        // shuffle(range(2)) with seed 42 == [1, 0]; int(2 * 0.9) == 1.
+        Assert.Equal([S("前提：花子は明日出発する。\n仮説：花子は昨日出発した。", "contradiction")], splits.Train);
+        Assert.Equal("entailment", Assert.Single(splits.Dev).Output);
+        Assert.Equal([S("前提：会議は三時間続いた。\n仮説：会議は一時間で終わった。", "contradiction")], splits.Test);
+        Assert.Contains("時間関係上導出可能", splits.Info.Instruction);
     }
 }
