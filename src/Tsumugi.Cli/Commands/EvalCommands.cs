@@ -18,6 +18,7 @@ public static partial class EvalCommands
         AddJudge(group);
         AddReport(group);
         AddSweep(group);
+        AddPrepare(group);
         return group;
     }
 
@@ -26,6 +27,7 @@ public static partial class EvalCommands
     static partial void AddJudge(Command group);
     static partial void AddReport(Command group);
     static partial void AddSweep(Command group);
+    static partial void AddPrepare(Command group);
 
     /// <summary>A model directory (with its --adapter, if any) on the --device the scoring subcommands run on.</summary>
     static PretrainedModel LoadForEval(string directory, string device, string? adapter) =>
