@@ -25,7 +25,8 @@ public static partial class MeCabTagger
 
     public const string InstallHint = "install it with: sudo apt-get install libmecab2 mecab-ipadic-utf8 (scripts/install-test-deps.sh does)";
 
-    static readonly Lazy<(IntPtr Tagger, string? Error, string Signature)> Instance = new(Open);
+    static readonly Lazy<(IntPtr Tagger, string? Error, string Signature)> Instance = new(() =>
+        Open(Environment.GetEnvironmentVariable("TSUMUGI_MECAB_DICDIR") is { Length: > 0 } d ? d : DefaultDictionary));
     static readonly object Gate = new();
 
     /// <summary>Null when MeCab with IPADIC can be used, else why not and how to install it.</summary>
@@ -50,9 +51,16 @@ public static partial class MeCabTagger
         return PythonText.Split(output);
     }
 
-    static (IntPtr, string?, string) Open()
+    /// <summary>Why the dictionary folder <paramref name="dictionary"/> cannot serve bleu_ja/rouge, or null when it can.</summary>
+    public static string? Probe(string dictionary)
     {
-        var dictionary = Environment.GetEnvironmentVariable("TSUMUGI_MECAB_DICDIR") is { Length: > 0 } d ? d : DefaultDictionary;
+        var (tagger, error, _) = Open(dictionary);
+        if (tagger != IntPtr.Zero) mecab_destroy(tagger);
+        return error;
+    }
+
+    static (IntPtr, string?, string) Open(string dictionary)
+    {
         IntPtr tagger;
         try
         {

@@ -44,9 +44,9 @@ public static class EvalTaskFile
         }
         else if (!multipleChoice) throw Error(path, "output_length", "missing (the most tokens to generate)");
 
+        var (fewShots, fewShotSource) = FewShots(path, root, multipleChoice);
         var samples = Array(path, root, "samples").Select((e, i) => Example(path, $"samples[{i}]", e, multipleChoice, choicesRequired: true)).ToList();
         if (samples.Count == 0) throw Error(path, "samples", "is empty; a task needs at least one sample");
-        var (fewShots, fewShotSource) = FewShots(path, root, multipleChoice);
 
         var name = root.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : TaskName(path);
         var notComputed = metrics.Where(GenerationMetrics.NotComputable.ContainsKey).ToList();
