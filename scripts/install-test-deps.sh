@@ -14,7 +14,11 @@
 #     (bench/datasets/interop/megatron_interop.py). It serves /usr/bin/python3, which the tests fall back to when
 #     the python3 first on PATH (pyenv, a venv) has no numpy;
 #   - Debian `python3-fuzzywuzzy` and `python3-levenshtein`: char_f1 is checked against the real fuzzywuzzy
-#     (tests/Tsumugi.Evaluation.Tests/FuzzywuzzyParityTests.cs), as llm-jp-eval computes it.
+#     (tests/Tsumugi.Evaluation.Tests/FuzzywuzzyParityTests.cs), as llm-jp-eval computes it;
+#   - Debian `libmecab2` and `mecab-ipadic-utf8` (plus `mecab`, the command-line tool): bleu_ja and rouge2 tokenize with
+#     MeCab + IPADIC as sacrebleu's ja-mecab does (Tsumugi calls libmecab.so.2 by P/Invoke; not only a test dependency);
+#   - Debian `python3-mecab` and `python3-scipy`: tests/Tsumugi.Evaluation.Tests/python/llm_jp_eval_metrics.py recomputes
+#     every llm-jp-eval metric with the real MeCab and scipy (LlmJpEvalMetricsParityTests.cs).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=()
@@ -28,6 +32,14 @@ if ! python3 -c 'import fuzzywuzzy, Levenshtein' >/dev/null 2>&1 && ! /usr/bin/p
   packages+=(python3-fuzzywuzzy python3-levenshtein)
   [ -x /usr/bin/python3 ] || packages+=(python3)
 fi
+{ ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libmecab\.so\.2 ' || packages+=(libmecab2)
+[ -f /var/lib/mecab/dic/ipadic-utf8/sys.dic ] || packages+=(mecab-ipadic-utf8)
+command -v mecab >/dev/null 2>&1 || packages+=(mecab)
+if ! /usr/bin/python3 -c 'import MeCab' >/dev/null 2>&1; then
+  packages+=(python3-mecab)
+  [ -x /usr/bin/python3 ] || packages+=(python3)
+fi
+/usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || packages+=(python3-scipy)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "Installing test dependencies: ${packages[*]}"

@@ -93,11 +93,11 @@ public sealed class EvalTasksCommandTests : IDisposable
         var qaTask = EvalTaskFile.Load(Example("qa_ja.json"));
         Assert.Equal(qaTask.Samples[0].Input, first.GetProperty("input").GetString());
         Assert.Equal(qaTask.Samples[0].Output, first.GetProperty("gold").GetString());
-        // The prediction is the first line of what `tsumugi generate` produces greedily from the same prompt.
+        // The prediction is llm-jp-eval's extraction (up to the first blank line) of what `tsumugi generate` produces greedily.
         var prompt = PromptTemplate.Build(qaTask.Instruction, qaTask.FewShots.Take(1), qaTask.Samples[0].Input);
         var generated = CliRunner.Run("generate", "--model", model, "--prompt", prompt, "--max-tokens", qaTask.OutputLength.ToString(), "--temperature", "0");
         Assert.True(generated.ExitCode == 0, generated.Err);
-        Assert.Equal(TaskRunner.Prediction(generated.Out[..^1], multiLine: false), first.GetProperty("prediction").GetString());
+        Assert.Equal(TaskRunner.Prediction(generated.Out[..^1], qaTask.AnswerExtractPattern), first.GetProperty("prediction").GetString());
         Assert.Equal(Evaluation.Metrics.CharF1.Score(first.GetProperty("prediction").GetString()!, qaTask.Samples[0].Output),
             first.GetProperty("scores").GetProperty("char_f1").GetDouble(), 1e-12);
     }
@@ -113,12 +113,12 @@ public sealed class EvalTasksCommandTests : IDisposable
         File.WriteAllText(Sub("metric.json"), """{"instruction": "i", "output_length": 4, "metrics": ["f1"], "samples": [{"input": "a", "output": "b"}]}""");
         var metric = CliRunner.Run("eval", "tasks", "--model", Sub("absent"), "--tasks", Sub("metric.json"));
         Assert.Equal(1, metric.ExitCode);
-        Assert.Contains("metrics[0] unknown metric 'f1'; known: exact_match, char_f1, set_f1", metric.Err);
+        Assert.Contains("metrics[0] unknown metric 'f1'; known: exact_match, exact_match_figure, char_f1, set_f1", metric.Err);
 
         // Fields Tsumugi ignores are named once per file, before the model is loaded.
-        File.WriteAllText(Sub("v2.json"), """{"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "label_list": ["b"], "samples": [{"input": "a", "output": "b"}]}""");
+        File.WriteAllText(Sub("v2.json"), """{"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "answer_pattern_id": 2, "samples": [{"input": "a", "output": "b"}]}""");
         var v2 = CliRunner.Run("eval", "tasks", "--model", Sub("absent"), "--tasks", Sub("v2.json"));
-        Assert.StartsWith($"warning: {Sub("v2.json")}: ignoring fields Tsumugi does not use: label_list (", v2.Err);
+        Assert.StartsWith($"warning: {Sub("v2.json")}: ignoring fields Tsumugi does not use: answer_pattern_id (", v2.Err);
 
         // A model directory whose tokenizer.model has more pieces than config.json's vocab_size.
         var model = TinyModel();
@@ -132,5 +132,41 @@ public sealed class EvalTasksCommandTests : IDisposable
         var badPpl = CliRunner.Run("eval", "perplexity", "--model", mismatched, "--input", Sub("ja.txt"));
         Assert.Equal(1, badPpl.ExitCode);
         Assert.Contains("1200 pieces", badPpl.Err);
+    }
+
+    /// <summary>
+    /// Tasks named as llm-jp-eval's datasets get its category averages (printed and in the output's details); a task
+    /// asking for comet_wmt22 runs, warns that COMET is not available, and reports no comet value rather than a 0.
+    /// </summary>
+    [Fact]
+    public void LlmJpEvalDatasetsGetCategoryAveragesAndCometIsANoteNotAZero()
+    {
+        var model = TinyModel();
+        var tasks = Sub("llm-jp-eval/test");
+        Directory.CreateDirectory(tasks);
+        File.Copy(Example("nli_ja.json"), Path.Combine(tasks, "jnli.json"));
+        File.Copy(Example("qa_ja.json"), Path.Combine(tasks, "jemhopqa.json"));
+        var mt = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Example("mt_en_ja.json")))!;
+        mt["metrics"] = new System.Text.Json.Nodes.JsonArray("bleu_ja", "comet_wmt22");
+        File.WriteAllText(Path.Combine(tasks, "alt-e-to-j.json"), mt.ToJsonString());
+
+        var run = CliRunner.Run("eval", "tasks", "--model", model, "--tasks", tasks, "--shots", "1", "--output", Sub("llm.json"));
+        Assert.True(run.ExitCode == 0, run.Err);
+        Assert.Contains($"warning: {Path.Combine(tasks, "alt-e-to-j.json")}: metric comet_wmt22 is not available", run.Err);
+        Assert.Contains("AVG over 2 of 11 categories", run.Err);
+
+        var root = Details(Sub("llm.json"));
+        var metrics = root.GetProperty("metrics");
+        Assert.False(metrics.TryGetProperty("alt-e-to-j/comet_wmt22", out _));
+        Assert.InRange(metrics.GetProperty("alt-e-to-j/bleu_ja").GetDouble(), 0, 1);
+        var categories = root.GetProperty("details").GetProperty("llm_jp_eval_categories");
+        double nli = metrics.GetProperty("jnli/exact_match").GetDouble(), qa = metrics.GetProperty("jemhopqa/char_f1").GetDouble();
+        Assert.Equal(nli, categories.GetProperty("averages").GetProperty("NLI").GetDouble(), 1e-12);
+        Assert.Equal((nli + qa) / 2, categories.GetProperty("avg").GetDouble(), 1e-12);
+        Assert.Contains("MT", categories.GetProperty("missing").EnumerateArray().Select(m => m.GetString()));
+
+        var report = CliRunner.Run("eval", "report", Sub("llm.json"));
+        Assert.True(report.ExitCode == 0, report.Err);
+        Assert.Contains("| model | AVG | NLI | QA |", report.Out);
     }
 }

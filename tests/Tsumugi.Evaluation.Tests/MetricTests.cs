@@ -44,10 +44,19 @@ public sealed class MetricTests
     }
 
     [Fact]
-    public void JapaneseTokensAreCharactersForCjkAndWordsForLatinAndDigits()
+    public void JapaneseTokensAreMeCabIpadicWords()
     {
-        Assert.Equal(["GPT", "-", "4", "は", "2023", "年", "に", "発", "表", "。"], MetricTokenizer.Japanese("GPT-4は2023年に 発表。"));
-        Assert.Equal(["ｶ", "ﾅ", "abc"], MetricTokenizer.Japanese("ｶﾅ abc"));
+        Assert.Equal(["GPT", "-", "4", "は", "2023", "年", "に", "発表", "。"], MetricTokenizer.Japanese(" GPT-4は2023年に 発表。\n"));
+        Assert.Equal(["令和", "元年"], MetricTokenizer.Japanese("令和元年")); // Debian's IPADIC has 令和 as one word
+        Assert.Empty(MetricTokenizer.Japanese("　"));                        // MeCab emits U+3000 as a token; sacrebleu's split drops it
+    }
+
+    [Fact]
+    public void MeCabRefusesAMissingOrNonIpadicDictionary()
+    {
+        Assert.Null(MeCabTagger.Probe(MeCabTagger.DefaultDictionary));
+        Assert.Contains("sudo apt-get install libmecab2 mecab-ipadic-utf8", MeCabTagger.Probe("/nonexistent/ipadic"));
+        Assert.Contains("is not IPADIC", MeCabTagger.Probe("/var/lib/mecab/dic/juman-utf8")); // installed beside IPADIC by Debian's mecab
     }
 
     [Fact]
@@ -57,12 +66,14 @@ public sealed class MetricTests
     [Fact]
     public void BleuMatchesSacrebleuWithEffectiveOrder()
     {
-        // 猫が寝ています。 vs 猫は寝ています。 (8 tokens each): precisions 7/8, 5/7, 4/6, 3/5; product 1/4; BP 1 → (1/4)^(1/4)
-        Assert.Equal(Math.Pow(0.25, 0.25), GenerationMetrics.Score("bleu_ja", "猫が寝ています。", "猫は寝ています。"), 1e-12);
-        // 東京 vs 東京都: only orders 1–2 exist (effective order 2), both precisions 1; BP exp(1 − 3/2)
-        Assert.Equal(Math.Exp(-0.5), GenerationMetrics.Score("bleu_ja", "東京", "東京都"), 1e-12);
+        // 猫 が 寝 て い ます 。 vs 猫 は 寝 て い ます 。: precisions 6/7, 4/6, 3/5, 2/4; BP 1 → (6/35)^(1/4)
+        Assert.Equal(Math.Pow(6.0 / 35, 0.25), GenerationMetrics.Score("bleu_ja", "猫が寝ています。", "猫は寝ています。"), 1e-12);
+        // 東京 vs 東京 都: only order 1 exists (effective order 1), precision 1; BP exp(1 − 2/1)
+        Assert.Equal(Math.Exp(-1), GenerationMetrics.Score("bleu_ja", "東京", "東京都"), 1e-12);
         // a b c d vs a b x d: 3/4, 1/3, then no 3- or 4-gram match: exp smoothing 1/(2·2), 1/(4·1)
         Assert.Equal(Math.Pow(0.75 / 3 * 0.25 * 0.25, 0.25), GenerationMetrics.Score("bleu_en", "a b c d", "a b x d"), 1e-12);
+        // no n-gram matches at all: sacrebleu stops at 0 (smoothing would otherwise give 1/2 here)
+        Assert.Equal(0.0, GenerationMetrics.Score("bleu_ja", "大阪", "東京"));
         Assert.Equal(0.0, GenerationMetrics.Score("bleu_ja", "", "東京"));
         Assert.Equal(1.0, GenerationMetrics.Score("bleu_ja", "今日は晴れです。", "今日は晴れです。"), 1e-12);
     }
@@ -70,12 +81,44 @@ public sealed class MetricTests
     [Fact]
     public void RougeFMeasures()
     {
-        // bigrams: 5 of 7 shared on both sides → 5/7; LCS 7 of 8 tokens on both sides → 7/8
-        Assert.Equal(5.0 / 7, GenerationMetrics.Score("rouge2", "猫が寝ています。", "猫は寝ています。"), 1e-12);
-        Assert.Equal(7.0 / 8, GenerationMetrics.Score("rougeL", "猫が寝ています。", "猫は寝ています。"), 1e-12);
-        // LCS 2: P = 1, R = 2/3 → F = 0.8
-        Assert.Equal(0.8, GenerationMetrics.Score("rougeL", "東京", "東京都"), 1e-12);
-        Assert.Equal(0.0, GenerationMetrics.Score("rouge2", "東", "東京"));
+        // bigrams: 4 of 6 shared on both sides → 2/3; unigrams 6 of 7 → 6/7; LCS 6 of 7 → 6/7
+        Assert.Equal(2.0 / 3, GenerationMetrics.Score("rouge2", "猫が寝ています。", "猫は寝ています。"), 1e-12);
+        Assert.Equal(6.0 / 7, GenerationMetrics.Score("rouge1", "猫が寝ています。", "猫は寝ています。"), 1e-12);
+        Assert.Equal(6.0 / 7, GenerationMetrics.Score("rougeL", "猫が寝ています。", "猫は寝ています。"), 1e-12);
+        // 東京 vs 東京 都: LCS 1, P = 1, R = 1/2 → F = 2/3; no bigram in the prediction → 0
+        Assert.Equal(2.0 / 3, GenerationMetrics.Score("rougeL", "東京", "東京都"), 1e-12);
+        Assert.Equal(0.0, GenerationMetrics.Score("rouge2", "東京", "東京都"));
+    }
+
+    [Theory]
+    [InlineData("12", "12", 1.0)]
+    [InlineData("12.0", "12", 1.0)]     // compared as floats
+    [InlineData(" 7 ", "7", 1.0)]       // Python's float() allows surrounding whitespace
+    [InlineData("1_000", "1000", 1.0)]  // and '_' between digits
+    [InlineData("12個", "12", 0.0)]     // unparsable: 0, not an error
+    [InlineData("nan", "nan", 0.0)]     // NaN equals nothing
+    [InlineData("", "3", 0.0)]
+    public void ExactMatchFigureComparesPythonFloats(string prediction, string gold, double expected) =>
+        Assert.Equal(expected, GenerationMetrics.Score("exact_match_figure", prediction, gold));
+
+    [Theory]
+    [InlineData("3.2", 3.2)]
+    [InlineData("点数は1.5点", 1.5)]  // everything but digits and '.' deleted
+    [InlineData("-0.5", 0.5)]          // the minus sign too, as llm-jp-eval's parse_float does
+    [InlineData("わからない", -2.0)]   // nothing left: −2
+    [InlineData("1.2.3", -2.0)]        // not a float after cleaning: −2
+    public void ParseFloatFollowsLlmJpEval(string prediction, double expected) =>
+        Assert.Equal(expected, Correlation.ParseFloat(prediction));
+
+    [Fact]
+    public void CorrelationsScoreTheWholeTask()
+    {
+        // ranks of golds [1,2,3,4] against predictions [1,2,4,3]: Spearman 1 − 6·2/(4·15) = 0.8
+        Assert.Equal(0.8, GenerationMetrics.ScoreTask("spearman", ["1", "2", "4", "3"], ["1", "2", "3", "4"]), 1e-12);
+        Assert.Equal(1.0, GenerationMetrics.ScoreTask("pearson", ["2", "4", "6"], ["1", "2", "3"]), 1e-12);
+        Assert.Equal(0.0, GenerationMetrics.ScoreTask("pearson", ["1", "1", "1"], ["1", "2", "3"]));    // constant: NaN → 0
+        Assert.Equal(2.0 / 3, GenerationMetrics.ScoreTask("exact_match", ["a", "b", "c"], ["a", "b", "x"]), 1e-12); // per-sample mean
+        Assert.Throws<ArgumentException>(() => GenerationMetrics.Score("pearson", "1", "1"));
     }
 
     [Theory]

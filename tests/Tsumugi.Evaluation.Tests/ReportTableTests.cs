@@ -56,6 +56,41 @@ public sealed class ReportTableTests : IDisposable
     }
 
     [Fact]
+    public void LlmJpEvalCategoriesAverageDatasetsThenCategories()
+    {
+        var scores = LlmJpEvalCategories.Compute(new Dictionary<string, double>
+        {
+            ["jnli/exact_match"] = 0.6, ["jamp/exact_match"] = 0.4,    // NLI 0.5
+            ["jemhopqa/char_f1"] = 0.3, ["niilc/char_f1"] = 0.5,      // QA 0.4
+            ["xlsum_ja/rouge2"] = 0.1,                                 // SUM (rouge2 on 0..1 = llm-jp-eval's rouge2_scaling)
+            ["jsts/pearson"] = 0.8,                                    // STS: shown, not averaged
+            ["jsquad/exact_match"] = 0.9, ["jnli/char_f1"] = 0.2,      // not the metric that counts for their datasets
+        });
+        Assert.Equal(0.5, scores.Averages["NLI"], 1e-12);
+        Assert.Equal(0.4, scores.Averages["QA"], 1e-12);
+        Assert.Equal(0.8, scores.Averages["STS"], 1e-12);
+        Assert.False(scores.Averages.ContainsKey("RC"));
+        Assert.Equal((0.5 + 0.4 + 0.1) / 3, scores.Avg!.Value, 1e-12);
+        Assert.Equal(3, scores.AveragedCount);
+        Assert.Contains("MT (comet_wmt22 is not computed)", scores.Note);
+        Assert.Equal(["jamp/exact_match", "jnli/exact_match"], scores.Counted["NLI"]); // in llm-jp-eval's order
+    }
+
+    [Fact]
+    public void MarkdownReportPrintsCategoryAveragesPerModel()
+    {
+        Result("a/tasks.json", "tasks", "a", ("jnli/exact_match", 0.5), ("jsquad/char_f1", 0.7));
+        Result("b/tasks.json", "tasks", "b", ("jnli/exact_match", 0.25));
+        Result("c/ppl.json", "perplexity", "c", ("ppl/ja", 12));
+        var md = MarkdownReport.Render(ComparisonTable.Build(EvalResultFinder.Find([P("a"), P("b"), P("c")])));
+        Assert.Contains("| model | AVG | NLI | QA | RC | MC | EL | FA | MR | MT | HE | CG | SUM | STS |", md);
+        Assert.Contains("| a | 0.6 | 0.5 |  | 0.7 |  |  |  |  |  |  |  |  |  |", md);
+        Assert.Contains("| b | 0.25 | 0.25 |", md);
+        Assert.DoesNotContain(md.Split('\n'), l => l.StartsWith("| c |", StringComparison.Ordinal)); // no llm-jp-eval dataset: no row
+        Assert.Contains("- a: AVG over 2 of 11 categories", md);
+    }
+
+    [Fact]
     public void HtmlIsSelfContainedAndMarksTheSameCells()
     {
         WriteRun();

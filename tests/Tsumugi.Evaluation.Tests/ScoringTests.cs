@@ -116,7 +116,7 @@ public sealed class ScoringTests(TinyEvalModel tiny) : IClassFixture<TinyEvalMod
             var prompt = PromptTemplate.Build(task.Instruction, [], task.Samples[i].Input);
             var greedy = generator.Generate(prompt, new SamplingOptions { MaxNewTokens = 6, Temperature = 0, TopP = 1 });
             Assert.Equal(greedy.Text, sample.Generated);
-            Assert.Equal(TaskRunner.Prediction(greedy.Text, false), sample.Prediction);
+            Assert.Equal(TaskRunner.Prediction(greedy.Text), sample.Prediction);
             Assert.Equal(Metrics.CharF1.Score(sample.Prediction, task.Samples[i].Output), sample.Scores["char_f1"], 1e-12);
         }
         Assert.Equal(result.Generations!.Average(g => g.Scores["char_f1"]), result.Metrics["char_f1"], 1e-12);

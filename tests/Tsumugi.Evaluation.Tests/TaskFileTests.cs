@@ -41,7 +41,7 @@ public sealed class TaskFileTests : IDisposable
     [Theory]
     [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["exact_match"], "samples": [{"input": "a", "output": "b"}, {"input": "c"}]}""", "samples[1].output missing")]
     [InlineData("""{"instruction": "i", "metrics": ["exact_match"], "samples": [{"input": "a", "output": "b"}]}""", "output_length missing")]
-    [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["bleu"], "samples": [{"input": "a", "output": "b"}]}""", "metrics[0] unknown metric 'bleu'; known: exact_match, char_f1")]
+    [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["bleu"], "samples": [{"input": "a", "output": "b"}]}""", "metrics[0] unknown metric 'bleu'; known: exact_match, exact_match_figure, char_f1")]
     [InlineData("""{"instruction": "i", "output_length": 5, "metrics": ["acc", "char_f1"], "samples": []}""", "metrics mixes multiple-choice metrics")]
     [InlineData("""{"instruction": "i", "metrics": ["acc"], "samples": [{"input": "a", "output": "b"}]}""", "samples[0].choices missing")]
     [InlineData("""{"instruction": "i", "metrics": ["acc", "acc"], "samples": []}""", "metrics lists 'acc' twice")]
@@ -58,19 +58,83 @@ public sealed class TaskFileTests : IDisposable
     }
 
     [Fact]
-    public void Load_LlmJpEvalV2Fields_OneWarningNamingEach()
+    public void Load_UnusedFields_OneWarningNamingEach()
     {
         var path = Write("v2.json", """
-            {"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "answer_extract_pattern": "(.*)", "label_list": ["A", "B"],
-             "num_few_shots": 4, "language": "ja", "source": "x",
+            {"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "answer_pattern_id": 3, "source": "x",
              "samples": [{"input": "a", "output": "b", "id": 1}, {"input": "c", "output": "d", "id": 2, "choices": ["x", "y"]}]}
             """);
         var warning = EvalTaskFile.Load(path).Warning;
         Assert.NotNull(warning);
         Assert.StartsWith(path + ": ", warning);
-        foreach (var field in new[] { "answer_extract_pattern (", "label_list (", "num_few_shots (", "language (", "source", "samples[].id", "samples[].choices" })
+        foreach (var field in new[] { "answer_pattern_id (", "source", "samples[].id", "samples[].choices" })
             Assert.Contains(field, warning);
         Assert.Single(System.Text.RegularExpressions.Regex.Matches(warning, "samples\\[\\]\\.id")); // once per file, not per sample
+    }
+
+    [Fact]
+    public void Load_V2Fields_AreHonoured()
+    {
+        var task = EvalTaskFile.Load(Write("v2.json", """
+            {"instruction": "i", "output_length": 4, "metrics": ["exact_match"], "answer_extract_pattern": "<a>(.*?)</a>",
+             "label_list": ["A", "B"], "num_few_shots": 2, "language": "en", "custom_prompt_template": "{instruction}|{input}",
+             "few_shots": [{"input": "1", "output": "A"}, {"input": "2", "output": "B"}, {"input": "3", "output": "A"}],
+             "samples": [{"input": "a", "output": "B"}]}
+            """));
+        Assert.Null(task.Warning);
+        Assert.Equal("en", task.Language);
+        Assert.Equal(["A", "B"], task.LabelList!);
+        Assert.Equal(2, new TaskRunOptions().ShotsFor(task));            // num_few_shots when --shots is not given
+        Assert.Equal(1, new TaskRunOptions(Shots: 1).ShotsFor(task));    // --shots wins
+        Assert.Equal("x", TaskRunner.Prediction("<a>x</a>", task.AnswerExtractPattern));
+        Assert.Equal("{instruction}|{input}", task.CustomPromptTemplate);
+    }
+
+    [Theory]
+    [InlineData(""" "language": "fr" """, "language must be \"ja\" or \"en\"")]
+    [InlineData(""" "num_few_shots": -1 """, "num_few_shots must be a non-negative integer")]
+    [InlineData(""" "answer_extract_pattern": "(" """, "answer_extract_pattern is not a usable regular expression")]
+    [InlineData(""" "custom_prompt_template": "{instruction} {question}" """, "custom_prompt_template unknown field '{question}'")]
+    [InlineData(""" "custom_prompt_template": "{instruction}" """, "custom_prompt_template has no {input}")]
+    [InlineData(""" "label_list": ["A", 1] """, "label_list[1] must be a string")]
+    [InlineData(""" "metrics": ["comet_wmt22"] """, "metrics names only metrics Tsumugi cannot compute (comet_wmt22: not available")]
+    public void Load_BadV2Field_NamesFileAndField(string field, string expected)
+    {
+        var path = Write("bad.json", "{\"instruction\": \"i\", \"output_length\": 4, \"metrics\": [\"exact_match\"], \"samples\": [{\"input\": \"a\", \"output\": \"b\"}]}");
+        var json = File.ReadAllText(path);
+        File.WriteAllText(path, field.TrimStart().StartsWith("\"metrics\"")
+            ? json.Replace("\"metrics\": [\"exact_match\"]", field.Trim()) : json.Replace("{\"instruction\"", "{" + field.Trim() + ", \"instruction\""));
+        var e = Assert.Throws<InvalidDataException>(() => EvalTaskFile.Load(path));
+        Assert.StartsWith(path + ": ", e.Message);
+        Assert.Contains(expected, e.Message);
+    }
+
+    [Fact]
+    public void Load_CometBesideAnotherMetric_WarnsAndIsNotScored()
+    {
+        var task = EvalTaskFile.Load(Write("alt-e-to-j.json", """
+            {"instruction": "訳して", "output_length": 4, "metrics": ["bleu_ja", "comet_wmt22"], "samples": [{"input": "a", "output": "b"}]}
+            """));
+        Assert.Contains("comet_wmt22 is not available", task.Warning);
+        Assert.Equal(["bleu_ja"], task.ScoredMetrics);
+    }
+
+    [Fact]
+    public void Load_NoFewShots_TakesTheTrainSplitSamples()
+    {
+        Directory.CreateDirectory(Path.Combine(_dir, "test"));
+        Directory.CreateDirectory(Path.Combine(_dir, "train"));
+        Write("train/jnli.json", """{"instruction": "i", "output_length": 3, "metrics": ["exact_match"], "samples": [{"input": "t1", "output": "x"}, {"input": "t2", "output": "y"}]}""");
+        var task = EvalTaskFile.Load(Write("test/jnli.json", """{"instruction": "i", "output_length": 3, "metrics": ["exact_match"], "samples": [{"input": "s", "output": "z"}]}"""));
+        Assert.Equal(["t1", "t2"], task.FewShots.Select(s => s.Input));
+        Assert.EndsWith(Path.Combine("train", "jnli.json"), task.FewShotSource);
+
+        var lone = EvalTaskFile.Load(Write("test/jsick.json", """{"instruction": "i", "output_length": 3, "metrics": ["exact_match"], "samples": [{"input": "s", "output": "z"}]}"""));
+        Assert.Empty(lone.FewShots); // no train file: zero-shot
+
+        Write("train/jamp.json", """{"samples": [{"input": "t1"}]}""");
+        var e = Assert.Throws<InvalidDataException>(() => EvalTaskFile.Load(Write("test/jamp.json", """{"instruction": "i", "output_length": 3, "metrics": ["exact_match"], "samples": [{"input": "s", "output": "z"}]}""")));
+        Assert.Contains(Path.Combine("train", "jamp.json") + ": samples[0].output missing", e.Message);
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
 using Tsumugi.Evaluation;
+using Tsumugi.Evaluation.Reports;
 using Tsumugi.Evaluation.Tasks;
 
 namespace Tsumugi.Cli.Commands;
@@ -18,11 +19,11 @@ public static partial class EvalCommands
             Required = true, AllowMultipleArgumentsPerToken = true, HelpName = "FILE",
         };
         var output = CommonOptions.OptionalOutput("Write metrics per task and every sample's input, gold, prediction and score to this JSON file.", "FILE.json");
-        var shots = new Option<int?>("--shots") { Description = $"Few-shot examples per prompt, taken from the file's few_shots (default {TaskRunOptions.DefaultShots}, as Swallow; capped by what the file has)." };
+        var shots = new Option<int?>("--shots") { Description = $"Few-shot examples per prompt, from the file's few_shots or else its train split's samples (default: the file's num_few_shots, else {TaskRunOptions.DefaultShots} as Swallow; capped by what there is)." };
         var batchSize = CommonOptions.BatchSize("Rows per forward pass for multiple-choice scoring; prompts per generation batch.");
         var device = CommonOptions.Device();
         var adapter = CommonOptions.Adapter();
-        var command = new Command("tasks", "Run llm-jp-eval-format tasks: greedy generation scored by exact_match, char_f1, set_f1, BLEU, ROUGE, numbers; or multiple choice by log-likelihood (acc, acc_norm).")
+        var command = new Command("tasks", "Run llm-jp-eval-format tasks: greedy generation scored as llm-jp-eval scores it (exact_match, char_f1, set_f1, BLEU and ROUGE on MeCab tokens, numbers, pearson/spearman), with its category averages; or multiple choice by log-likelihood (acc, acc_norm).")
         {
             model, adapter, tasks, output, shots, batchSize, device,
         };
@@ -34,7 +35,7 @@ public static partial class EvalCommands
             // Read every task file before loading the model: a typo in the last file costs nothing.
             var loaded = TaskFiles(parse.GetValue(tasks)!).Select(EvalTaskFile.Load).ToList();
             foreach (var task in loaded)
-                if (task.Warning is { } warning) Console.Error.WriteLine($"warning: {warning}");
+                foreach (var warning in task.Warning?.Split('\n') ?? []) Console.Error.WriteLine($"warning: {warning}");
             var duplicate = loaded.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
             if (duplicate is not null) throw new ArgumentException($"two task files are both named '{duplicate.Key}': {string.Join(", ", duplicate.Select(t => t.File))}.");
             using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter));
@@ -56,15 +57,28 @@ public static partial class EvalCommands
             });
             AnsiConsole.Write(table);
             var metrics = results.SelectMany(r => r.Metrics.Select(m => (Name: $"{r.Name}/{m.Key}", m.Value))).ToDictionary(m => m.Name, m => m.Value);
+            var categories = LlmJpEvalCategories.Compute(metrics);
+            if (categories.Avg is not null) WriteCategories(categories);
             if (metrics.Count > 1) metrics["avg"] = metrics.Values.Average();
             if (parse.GetValue(output) is { } path)
             {
-                new EvalSummary("tasks", evalModel.Name, DateTimeOffset.UtcNow, metrics).Write(path, new { options.BatchSize, Tasks = results });
+                new EvalSummary("tasks", evalModel.Name, DateTimeOffset.UtcNow, metrics).Write(path, new { options.BatchSize, Tasks = results, LlmJpEvalCategories = categories });
                 CliApp.Info($"Wrote {path}");
             }
             return 0;
         });
         group.Add(command);
+    }
+
+    /// <summary>llm-jp-eval's category averages, one column each, with what AVG covers underneath.</summary>
+    static void WriteCategories(CategoryScores scores)
+    {
+        var shown = LlmJpEvalCategories.Averaged.Concat(LlmJpEvalCategories.Extra).Where(scores.Averages.ContainsKey).ToList();
+        var table = new Table().Title("llm-jp-eval categories").AddColumn("AVG");
+        foreach (var c in shown) table.AddColumn(c);
+        table.AddRow([scores.Avg!.Value.ToString("F4"), .. shown.Select(c => scores.Averages[c].ToString("F4"))]);
+        AnsiConsole.Write(table);
+        Console.Error.WriteLine(scores.Note);
     }
 
     /// <summary>Task files as given; a folder contributes its *.json files in name order.</summary>

@@ -1,15 +1,19 @@
 namespace Tsumugi.Evaluation.Metrics;
 
 /// <summary>
-/// ROUGE F-measures as Google's rouge_score computes them (0..1), over <see cref="MetricTokenizer"/> tokens:
-/// ROUGE-2 from clipped bigram overlap, ROUGE-L from the longest common subsequence; F = 2PR/(P+R), 0 when either is 0.
+/// ROUGE F-measures as Google's rouge_score computes them (0..1) over MeCab tokens, which is how llm-jp-eval's
+/// <c>RougeJa</c> scores XL-Sum (rouge_score with sacrebleu's ja-mecab word tokenizer): ROUGE-N from clipped n-gram
+/// overlap, P = overlap / max(prediction n-grams, 1), R = overlap / max(reference n-grams, 1); ROUGE-L from the longest
+/// common subsequence; F = 2PR/(P+R), 0 when P + R = 0. llm-jp-eval reports rouge2 × 100 as the bootstrap mid of these
+/// F values and its category table divides it by 100 again (rouge2_scaling); Tsumugi's task score is their plain mean
+/// (the centre the bootstrap estimates; see docs/evaluation.md).
 /// </summary>
 public static class Rouge
 {
-    public static double Rouge2(IReadOnlyList<string> prediction, IReadOnlyList<string> reference)
+    public static double RougeN(IReadOnlyList<string> prediction, IReadOnlyList<string> reference, int n)
     {
-        var refGrams = NGrams.Count(reference, 2);
-        var predGrams = NGrams.Count(prediction, 2);
+        var refGrams = NGrams.Count(reference, n);
+        var predGrams = NGrams.Count(prediction, n);
         int overlap = predGrams.Sum(kv => Math.Min(kv.Value, refGrams.GetValueOrDefault(kv.Key)));
         return FMeasure(overlap, predGrams.Values.Sum(), refGrams.Values.Sum());
     }
@@ -19,8 +23,7 @@ public static class Rouge
 
     static double FMeasure(int matches, int predictionCount, int referenceCount)
     {
-        if (matches == 0 || predictionCount == 0 || referenceCount == 0) return 0;
-        double precision = (double)matches / predictionCount, recall = (double)matches / referenceCount;
-        return 2 * precision * recall / (precision + recall);
+        double precision = (double)matches / Math.Max(predictionCount, 1), recall = (double)matches / Math.Max(referenceCount, 1);
+        return precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
     }
 }

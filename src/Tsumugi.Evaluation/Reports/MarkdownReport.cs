@@ -20,9 +20,36 @@ public static class MarkdownReport
             }
             sb.Append('\n');
         }
-        sb.Append('\n').Append(ReportNumber.Rule.Replace("marked", "in **bold**", StringComparison.Ordinal)).Append("\n\nSources:\n");
+        sb.Append('\n').Append(ReportNumber.Rule.Replace("marked", "in **bold**", StringComparison.Ordinal)).Append("\n\n");
+        AppendCategories(sb, table);
+        sb.Append("Sources:\n");
         foreach (var c in table.Columns) sb.Append("- ").Append(Escape(c.Label)).Append(": ").AppendJoin(", ", c.Sources.Select(s => $"`{s}`")).Append('\n');
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// llm-jp-eval's category averages per model, one row each as leaderboards print them, from the columns' tasks
+    /// results (<see cref="LlmJpEvalCategories"/>); nothing when no column has an llm-jp-eval dataset.
+    /// </summary>
+    static void AppendCategories(StringBuilder sb, ComparisonTable table)
+    {
+        var scores = table.Columns.Select((_, i) => LlmJpEvalCategories.Compute(table.Rows
+            .Where(r => r.Kind == "tasks" && r.Values[i] is not null).ToDictionary(r => r.Metric, r => r.Values[i]!.Value))).ToList();
+        if (scores.All(s => s.Avg is null)) return;
+        var categories = LlmJpEvalCategories.Averaged.Concat(LlmJpEvalCategories.Extra).ToList();
+        sb.Append("## llm-jp-eval categories\n\n| model | AVG | ").AppendJoin(" | ", categories).Append(" |\n| --- | ---: |")
+            .Append(string.Concat(categories.Select(_ => " ---: |"))).Append('\n');
+        for (int i = 0; i < scores.Count; i++)
+        {
+            if (scores[i].Avg is null) continue;
+            sb.Append("| ").Append(Escape(table.Columns[i].Label)).Append(" | ").Append(ReportNumber.Format(scores[i].Avg)).Append(" |");
+            foreach (var c in categories) sb.Append(' ').Append(ReportNumber.Format(scores[i].Averages.TryGetValue(c, out var v) ? v : null)).Append(" |");
+            sb.Append('\n');
+        }
+        sb.Append('\n');
+        for (int i = 0; i < scores.Count; i++)
+            if (scores[i].Avg is not null) sb.Append("- ").Append(Escape(table.Columns[i].Label)).Append(": ").Append(scores[i].Note).Append('\n');
+        sb.Append('\n');
     }
 
     /// <summary>Pipes would split a cell; newlines would end the row.</summary>

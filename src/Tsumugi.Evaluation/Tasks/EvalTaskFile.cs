@@ -44,17 +44,86 @@ public static class EvalTaskFile
         }
         else if (!multipleChoice) throw Error(path, "output_length", "missing (the most tokens to generate)");
 
-        var fewShots = root.TryGetProperty("few_shots", out _)
-            ? Array(path, root, "few_shots").Select((e, i) => Example(path, $"few_shots[{i}]", e, multipleChoice, choicesRequired: false)).ToList()
-            : [];
+        var (fewShots, fewShotSource) = FewShots(path, root, multipleChoice);
         var samples = Array(path, root, "samples").Select((e, i) => Example(path, $"samples[{i}]", e, multipleChoice, choicesRequired: true)).ToList();
         if (samples.Count == 0) throw Error(path, "samples", "is empty; a task needs at least one sample");
 
         var name = root.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : TaskName(path);
+        var notComputed = metrics.Where(GenerationMetrics.NotComputable.ContainsKey).ToList();
+        if (notComputed.Count == metrics.Count)
+            throw Error(path, "metrics", $"names only metrics Tsumugi cannot compute ({string.Join("; ", notComputed.Select(m => $"{m}: {GenerationMetrics.NotComputable[m]}"))}); add one it can, e.g. bleu_ja");
+        var warnings = notComputed.Select(m => $"{path}: metric {m} is {GenerationMetrics.NotComputable[m]}; it is reported as missing.")
+            .Append(UnusedTaskFields.Warning(path, root, multipleChoice)).OfType<string>().ToList();
         return new EvalTask(name, path, String(path, root, "instruction", ""), outputLength, metrics, fewShots, samples)
         {
-            Warning = UnusedTaskFields.Warning(path, root, multipleChoice),
+            Warning = warnings.Count == 0 ? null : string.Join("\n", warnings),
+            Language = Language(path, root),
+            CustomPromptTemplate = CustomPromptTemplate(path, root),
+            AnswerExtractPattern = ExtractPattern(path, root),
+            NumFewShots = NumFewShots(path, root),
+            LabelList = root.TryGetProperty("label_list", out _) ? Array(path, root, "label_list").Select((l, i) => l.ValueKind == JsonValueKind.String
+                ? l.GetString()! : throw Error(path, $"label_list[{i}]", "must be a string")).ToList() : null,
+            FewShotSource = fewShotSource,
         };
+    }
+
+    /// <summary>
+    /// The file's few_shots; without them, llm-jp-eval's (v1.3+) source: the samples of the same-named file in the train
+    /// split next to this file's split (<c>&lt;root&gt;/test/x.json</c> → <c>&lt;root&gt;/train/x.json</c>), in file order.
+    /// </summary>
+    static (List<TaskExample>, string) FewShots(string path, JsonElement root, bool multipleChoice)
+    {
+        if (root.TryGetProperty("few_shots", out _))
+            return (Array(path, root, "few_shots").Select((e, i) => Example(path, $"few_shots[{i}]", e, multipleChoice, choicesRequired: false)).ToList(), "few_shots");
+        var split = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        var train = Path.Combine(Path.GetDirectoryName(split) ?? split, "train", Path.GetFileName(path));
+        if (Path.GetFullPath(train) == Path.GetFullPath(path) || !File.Exists(train)) return ([], "none");
+        JsonElement trainRoot;
+        try
+        {
+            using var doc = JsonDocument.Parse(File.ReadAllText(train), new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            trainRoot = doc.RootElement.Clone();
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{train} (few-shot source of {path}): not valid JSON (line {e.LineNumber + 1}): {e.Message}");
+        }
+        if (trainRoot.ValueKind != JsonValueKind.Object) throw Error(train, "", "the few-shot source must be a task file with samples");
+        return (Array(train, trainRoot, "samples").Select((e, i) => Example(train, $"samples[{i}]", e, multipleChoice, choicesRequired: false)).ToList(), train);
+    }
+
+    static string Language(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("language", out var value)) return "ja";
+        return value.ValueKind == JsonValueKind.String && value.GetString() is "ja" or "en" ? value.GetString()!
+            : throw Error(path, "language", $"must be \"ja\" or \"en\" (got {value.GetRawText()})");
+    }
+
+    static string? CustomPromptTemplate(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("custom_prompt_template", out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        if (value.ValueKind != JsonValueKind.String) throw Error(path, "custom_prompt_template", "must be a string with {instruction} and {input}");
+        var template = value.GetString()!;
+        try { PromptTemplate.Format(template, "", ""); }
+        catch (FormatException e) { throw Error(path, "custom_prompt_template", e.Message); }
+        if (!template.Contains("{input}")) throw Error(path, "custom_prompt_template", "has no {input}: the sample would never reach the model");
+        return template;
+    }
+
+    static System.Text.RegularExpressions.Regex ExtractPattern(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("answer_extract_pattern", out var value) || value.ValueKind == JsonValueKind.Null
+            || value.ValueKind == JsonValueKind.String && value.GetString()!.Length == 0) return AnswerPattern.Default; // llm-jp-eval: `pattern or default`
+        if (value.ValueKind != JsonValueKind.String) throw Error(path, "answer_extract_pattern", "must be a regular expression string");
+        try { return AnswerPattern.Compile(value.GetString()!); }
+        catch (ArgumentException e) { throw Error(path, "answer_extract_pattern", $"is not a usable regular expression: {e.Message}"); }
+    }
+
+    static int? NumFewShots(string path, JsonElement root)
+    {
+        if (!root.TryGetProperty("num_few_shots", out var value) || value.ValueKind == JsonValueKind.Null) return null;
+        return value.ValueKind == JsonValueKind.Number && value.TryGetInt32(out var shots) && shots >= 0 ? shots
+            : throw Error(path, "num_few_shots", "must be a non-negative integer");
     }
 
     /// <summary>The file name without .json: "jemhopqa.json" → "jemhopqa".</summary>

@@ -6,9 +6,10 @@ using Tsumugi.Generation;
 namespace Tsumugi.Evaluation.Tasks;
 
 /// <summary>
-/// Runs one task. Generation: greedy decoding of at most output_length tokens per prompt; the prediction is the
-/// generated text NFKC-normalised, with leading whitespace dropped and cut at the first newline (at the first blank
-/// line for set_f1, whose answers span lines), compared with the NFKC-normalised gold answer. Multiple choice: each
+/// Runs one task. Generation: greedy decoding of at most output_length tokens per prompt; the prediction is what
+/// llm-jp-eval scores: the task's answer_extract_pattern groups (default: the text before the first blank line),
+/// NFKC-normalised and stripped, compared with the NFKC-normalised gold answer (<see cref="Prediction"/>). Per-sample
+/// metrics are averaged over the task, corpus-level ones (pearson, spearman) computed over it. Multiple choice: each
 /// choice's continuation log-likelihood given the prompt (see <see cref="ChoiceTokens"/>); acc picks the largest sum,
 /// acc_norm the largest sum per character of the choice.
 /// </summary>
@@ -18,9 +19,12 @@ public static class TaskRunner
     public static TaskResult Run(PretrainedModel model, EvalTask task, TaskRunOptions options, Action<int, int>? onProgress = null)
     {
         if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
+        // Before any generation: a metric that cannot run here (MeCab missing) would otherwise fail after the work is done.
+        foreach (var metric in task.Metrics)
+            if (GenerationMetrics.Unavailable(metric) is { } why) throw new InvalidOperationException($"{task.File}: metric {metric}: {why}");
         int shots = options.ShotsFor(task);
         var fewShots = task.FewShots.Take(shots).ToList();
-        var prompts = task.Samples.Select(s => PromptTemplate.Build(task.Instruction, fewShots, s.Input)).ToList();
+        var prompts = task.Samples.Select(s => PromptTemplate.Build(task.Instruction, fewShots, s.Input, task.Language, task.CustomPromptTemplate)).ToList();
         return task.IsMultipleChoice ? RunMultipleChoice(model, task, prompts, shots, options, onProgress)
             : RunGeneration(model, task, prompts, shots, options, onProgress);
     }
@@ -37,25 +41,28 @@ public static class TaskRunner
         int done = 0;
         var generated = generator.GenerateBatch(ids, sampling, options.BatchSize, // continuous: a finished row takes the next prompt
             onProgress is null ? null : () => onProgress(++done, ids.Count));
-        bool multiLine = task.Metrics.Contains("set_f1");
+        var predictions = generated.Select(g => Prediction(g.Text, task.AnswerExtractPattern)).ToList();
+        var golds = task.Samples.Select(s => Gold(s.Output)).ToList();
+        var perSample = task.ScoredMetrics.Where(GenerationMetrics.IsPerSample).ToList();
         var samples = task.Samples.Select((s, i) =>
         {
-            var prediction = Prediction(generated[i].Text, multiLine);
-            var gold = s.Output.Normalize(NormalizationForm.FormKC).Trim();
-            var scores = task.Metrics.ToDictionary(m => m, m => GenerationMetrics.Score(m, prediction, gold));
-            return new GenerationSampleResult(i, s.Input, s.Output, generated[i].Text, prediction, scores, encoded[i].Length > limit);
+            var scores = perSample.ToDictionary(m => m, m => GenerationMetrics.Score(m, predictions[i], golds[i]));
+            return new GenerationSampleResult(i, s.Input, s.Output, generated[i].Text, predictions[i], scores, encoded[i].Length > limit);
         }).ToList();
-        var metrics = task.Metrics.ToDictionary(m => m, m => samples.Average(s => s.Scores[m]));
+        var metrics = task.ScoredMetrics.ToDictionary(m => m, m => GenerationMetrics.ScoreTask(m, predictions, golds,
+            GenerationMetrics.IsPerSample(m) ? samples.Select(s => s.Scores[m]) : null));
         return new TaskResult(task.Name, task.File, shots, samples.Count, metrics, samples, null);
     }
 
-    /// <summary>llm-jp-eval's answer extraction: NFKC, drop leading whitespace, keep the first line (or the first block).</summary>
-    public static string Prediction(string generated, bool multiLine)
-    {
-        var text = generated.Normalize(NormalizationForm.FormKC).TrimStart();
-        int cut = multiLine ? text.IndexOf("\n\n", StringComparison.Ordinal) : text.IndexOf('\n');
-        return (cut >= 0 ? text[..cut] : text).Trim();
-    }
+    /// <summary>
+    /// llm-jp-eval's prediction: the answer groups of <paramref name="pattern"/> (default: up to the first blank line),
+    /// NFKC-normalised, then stripped (Python's str.strip).
+    /// </summary>
+    public static string Prediction(string generated, System.Text.RegularExpressions.Regex? pattern = null) =>
+        PythonText.Strip(AnswerPattern.Extract(pattern ?? AnswerPattern.Default, generated).Normalize(NormalizationForm.FormKC));
+
+    /// <summary>llm-jp-eval's gold answer: the sample's output NFKC-normalised (not stripped).</summary>
+    public static string Gold(string output) => output.Normalize(NormalizationForm.FormKC);
 
     static TaskResult RunMultipleChoice(PretrainedModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)
     {

@@ -3,23 +3,19 @@ using System.Text.Json;
 namespace Tsumugi.Evaluation.Tasks;
 
 /// <summary>
-/// The fields of a task file that Tsumugi reads, and one warning per file naming every other field, so a file written
-/// for llm-jp-eval v2 (answer_extract_pattern, label_list, num_few_shots, …) is not scored differently in silence.
+/// The fields of a task file that Tsumugi reads, and one warning per file naming every other field, so a field Tsumugi
+/// does not honour (answer_pattern_id, …) never changes a score in silence.
 /// </summary>
 public static class UnusedTaskFields
 {
     /// <summary>Top-level fields <see cref="EvalTaskFile.Load"/> reads.</summary>
-    public static readonly IReadOnlySet<string> TopLevel = new HashSet<string> { "name", "instruction", "output_length", "metrics", "few_shots", "samples" };
+    public static readonly IReadOnlySet<string> TopLevel = new HashSet<string> { "name", "instruction", "output_length", "metrics", "few_shots", "samples",
+        "answer_extract_pattern", "custom_prompt_template", "num_few_shots", "label_list", "language" };
 
     /// <summary>What llm-jp-eval v2 does with its newer fields, and what Tsumugi does instead.</summary>
     static readonly Dictionary<string, string> LlmJpEvalV2 = new()
     {
-        ["answer_extract_pattern"] = "llm-jp-eval extracts the answer with this regex; Tsumugi scores the first line of the output (up to a blank line for set_f1)",
-        ["label_list"] = "llm-jp-eval checks answers against these labels; Tsumugi compares the text as is",
-        ["num_few_shots"] = "Tsumugi takes --shots (default 4) from few_shots",
-        ["answer_pattern_id"] = "Tsumugi uses its own prompt and answer format",
-        ["language"] = "Tsumugi's prompt template is Japanese",
-        ["custom_prompt_template"] = "Tsumugi uses its own prompt template",
+        ["answer_pattern_id"] = "llm-jp-eval picks a predefined answer format and extraction regex by this id; Tsumugi extracts with answer_extract_pattern (or the default: up to the first blank line)",
     };
 
     /// <summary>The warning for <paramref name="root"/>'s unused fields, or null when every field is used.</summary>
