@@ -78,4 +78,12 @@ public sealed class JCommonsenseQATests : IDisposable
         Assert.Contains("valid-v1.1.json not found", e.Message);
         Assert.Contains("github.com/yahoojapan/JGLUE", e.Message);
     }
+
+    [Fact]
+    public void AFileForATwoFileDatasetAsksForTheFolder()
+    {
+        var train = _raw.Write("train-v1.1.json", Line(0, "問", ["a", "b", "c", "d", "e"], 0) + "\n");
+        var e = Assert.Throws<FileNotFoundException>(() => new JCommonsenseQA().Prepare(train));
+        Assert.StartsWith($"jcommonsenseqa: --raw {train} is a file, but jcommonsenseqa reads several files; pass the folder holding JGLUE's", e.Message);
+    }
 }
