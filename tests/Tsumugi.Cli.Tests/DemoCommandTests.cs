@@ -13,7 +13,7 @@ public sealed class DemoCommandTests : IDisposable
         var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8", "--moe-steps", "6");
         Assert.True(code == 0, err);
         var report = File.ReadAllText(Path.Combine(_dir, "report.md"));
-        foreach (var stage in new[] { "corpus clean", "corpus dedup", "tokenizer train", "model init", "held-out perplexity", "data tokenize", "train (", "generate" })
+        foreach (var stage in new[] { "corpus clean", "corpus dedup", "tokenizer train", "model init", "held-out perplexity", "data tokenize", "train (", "generate", "eval sweep" })
             Assert.Contains(stage, report);
         // Training lowered the held-out perplexity the report states before and after.
         var perplexities = System.Text.RegularExpressions.Regex.Matches(report, @"perplexity (\d+) over").Select(m => int.Parse(m.Groups[1].Value)).ToArray();
@@ -22,6 +22,7 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_dir, "train", "loss.png")));
         Assert.Contains("<img src=\"train/loss.png\"", File.ReadAllText(Path.Combine(_dir, "report.html")));
         Assert.Contains("## Generated samples", report);
+        Assert.Matches(@"step-30 avg [\d.]+ \(first 4 samples per task\)", report); // eval.tasks scored the final checkpoint during training
         Assert.Contains("books balance: True", report);
         Assert.True(File.Exists(Path.Combine(_dir, "tokenizer", "tokenizer.model")));
         Assert.True(File.Exists(Path.Combine(_dir, "model", "tokenizer.model")));

@@ -120,8 +120,10 @@ public static class DemoCommand
         });
         Stage(report, $"train (configs/demo.yaml, {trainSteps} steps)", () =>
         {
+            // eval.tasks: the task set on every checkpoint between steps (first 4 samples each), as Swallow chose learning rates.
             Cli(["train", "--config", ConfigPath("demo.yaml"), "--output", runDir, "--set", $"data.path={dataDir}", "--set", $"model.tokenizer={tokenizerDir}",
-                 "--set", $"train.max_steps={trainSteps}", "--set", $"schedule.warmup_steps={Math.Max(1, trainSteps / 10)}"]);
+                 "--set", $"train.max_steps={trainSteps}", "--set", $"schedule.warmup_steps={Math.Max(1, trainSteps / 10)}",
+                 "--set", $"eval.tasks={ConfigPath("eval")}", "--set", "eval.max_samples=4"]);
             return TrainingSummary(runDir);
         });
         Stage(report, "held-out perplexity of the trained model (Japanese)", () =>
@@ -156,6 +158,13 @@ public static class DemoCommand
             Cli(["eval", "report", evalDir, "--output", Path.Combine(evalDir, "report.md"), "--html", Path.Combine(evalDir, "report.html")]);
             var trained = Evaluation.EvalSummary.Read(Path.Combine(evalDir, "trained", "tasks.json"));
             return $"trained model: {string.Join(", ", trained.Metrics.Select(m => $"{m.Key} {m.Value:F2}"))} — side by side in eval/report.md";
+        });
+        Stage(report, "eval sweep: the task scores of every checkpoint, logged during training (eval.tasks)", () =>
+        {
+            Cli(["eval", "sweep", runDir, "--output", Path.Combine(evalDir, "sweep.md")]);
+            var checkpoints = Training.TaskEval.CheckpointSweep.Results(runDir);
+            return string.Join(" → ", checkpoints.Select(c => $"{c.Summary.Model.Split('/')[^1]} avg {c.Summary.Metrics.GetValueOrDefault("avg"):F3}"))
+                + " (first 4 samples per task) — table in eval/sweep.md";
         });
         string trainedModel = Path.Combine(runDir, "model"), sftDir = Path.Combine(output, "sft");
         Stage(report, $"sft (configs/sft-tiny.yaml, {sftSteps} steps, Japanese Debian Q&A)", () =>

@@ -56,8 +56,7 @@ public static partial class EvalCommands
                 Thread.Sleep(TimeSpan.FromSeconds(parse.GetValue(poll)));
             }
 
-            var files = sweeps.SelectMany(s => CheckpointSweep.Points(s.Run, s.Spec)).Where(p => File.Exists(p.ResultPath))
-                .Select(p => new EvalResultFile(p.ResultPath, Evaluation.EvalSummary.Read(p.ResultPath))).ToList();
+            var files = sweeps.SelectMany(s => CheckpointSweep.Results(s.Run)).ToList();
             if (files.Count == 0) throw new InvalidDataException($"no checkpoints to evaluate in {string.Join(", ", sweeps.Select(s => s.Run))}; runs write checkpoints every checkpoint.interval steps.");
             var table = ComparisonTable.Build(files);
             var markdown = MarkdownReport.Render(table);

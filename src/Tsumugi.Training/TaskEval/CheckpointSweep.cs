@@ -1,4 +1,5 @@
 using Tsumugi.Evaluation;
+using Tsumugi.Evaluation.Reports;
 using Tsumugi.Evaluation.Suites;
 using Tsumugi.Training.Checkpointing;
 using YamlDotNet.RepresentationModel;
@@ -45,6 +46,22 @@ public static class CheckpointSweep
             else throw new InvalidDataException($"{path}: neither model/ nor {Trainer.AdapterDirectory}/ inside; the checkpoint cannot be evaluated.");
         }
         return points;
+    }
+
+    /// <summary>
+    /// Every checkpoint score on disk for the run, oldest step first: those of checkpoints since pruned by keep_last
+    /// too, since the scores outlive the weights.
+    /// </summary>
+    public static IReadOnlyList<EvalResultFile> Results(string runDirectory)
+    {
+        var directory = Path.Combine(Path.GetFullPath(runDirectory), CheckpointTaskEval.Directory);
+        if (!Directory.Exists(directory)) return [];
+        return Directory.EnumerateDirectories(directory, "step-*")
+            .Select(d => (Step: long.TryParse(Path.GetFileName(d)["step-".Length..], out var step) ? step : -1, File: Path.Combine(d, CheckpointTaskEval.ResultFile)))
+            .Where(x => x.Step >= 0 && File.Exists(x.File))
+            .OrderBy(x => x.Step)
+            .Select(x => new EvalResultFile(x.File, EvalSummary.Read(x.File)))
+            .ToList();
     }
 
     /// <summary>A finished run has its final model (or adapter) beside its checkpoints: `--follow` stops there.</summary>
