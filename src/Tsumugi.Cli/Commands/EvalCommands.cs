@@ -16,6 +16,7 @@ public static partial class EvalCommands
         AddPerplexity(group);
         AddTasks(group);
         AddJudge(group);
+        AddArena(group);
         AddReport(group);
         return group;
     }
@@ -23,6 +24,7 @@ public static partial class EvalCommands
     static partial void AddPerplexity(Command group);
     static partial void AddTasks(Command group);
     static partial void AddJudge(Command group);
+    static partial void AddArena(Command group);
     static partial void AddReport(Command group);
 
     /// <summary>A model directory (with its --adapter, if any) on the --device the scoring subcommands run on.</summary>
