@@ -67,6 +67,7 @@ public static partial class EvalCommands
             var settings = judge.Settings(parse);
             var answers = ReadAnswers(parse.GetValue(answerFiles)!);
             var pairs = Pairs(answers, parse.GetValue(baseline));
+            foreach (var file in answers.Values) foreach (var q in questions) file.For(q); // a missing answer fails before any output
             var pairwise = new PairwiseJudge(new JudgeClient(settings), settings.Concurrency, templates);
             int total = pairs.Count * questions.Sum(q => q.Turns.Count), done = 0;
             Console.Error.WriteLine($"Judging {total} matches ({total * 2} judge requests) with '{settings.Model}' at {settings.Endpoint} ({settings.Concurrency} at a time) …");
@@ -78,7 +79,7 @@ public static partial class EvalCommands
             int counted = judgments.Count(j => j.Winner is not null), noVerdict = judgments.Sum(j => j.NoVerdictReplies);
             if (parse.GetValue(battles) is { } battlePath)
             {
-                File.Delete(battlePath);
+                if (File.Exists(battlePath)) File.Delete(battlePath); // this run's battles only; the votes file is the one that accumulates
                 BattleFile.Append(battlePath, BattleFile.FromJudgments(judgments, settings.Model));
                 Console.Error.WriteLine($"Wrote {counted} battles to {battlePath}");
             }
