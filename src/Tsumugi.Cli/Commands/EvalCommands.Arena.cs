@@ -71,8 +71,10 @@ public static partial class EvalCommands
             var pairwise = new PairwiseJudge(new JudgeClient(settings), settings.Concurrency, templates);
             int total = pairs.Count * questions.Sum(q => q.Turns.Count), done = 0;
             Console.Error.WriteLine($"Judging {total} matches ({total * 2} judge requests) with '{settings.Model}' at {settings.Endpoint} ({settings.Concurrency} at a time) …");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var judgments = await pairwise.JudgeAsync(questions, answers, pairs, j => Console.Error.WriteLine(
                 $"  [{++done}/{total}] {j.Model1} vs {j.Model2}, {j.QuestionId} turn {j.Turn}: {j.Winner ?? $"{j.Failure} ({j.Error})"}"), cancellationToken);
+            Console.Error.WriteLine(Throughput(judgments.Sum(j => j.JudgeAttempts), clock.Elapsed));
 
             var records = PairwiseScores.Compute(judgments, parse.GetValue(baseline));
             var failures = JudgeFailure.All.ToDictionary(k => k, k => judgments.Count(j => j.Failure == k));
@@ -97,6 +99,10 @@ public static partial class EvalCommands
         });
         return command;
     }
+
+    /// <summary>The judging throughput line both judging commands print (bench/eval/judge_concurrency.sh reads it).</summary>
+    static string Throughput(int requests, TimeSpan elapsed) =>
+        string.Create(CultureInfo.InvariantCulture, $"Judged: {requests} judge requests in {elapsed.TotalSeconds:0.000} s ({requests / elapsed.TotalSeconds:0.00} judgments/s)");
 
     static void WritePairwise(string path, JudgeSettings settings, string? baseline, IReadOnlyList<PairwiseRecord> records,
         IReadOnlyDictionary<string, int> failures, IReadOnlyList<PairwiseJudgment> judgments)

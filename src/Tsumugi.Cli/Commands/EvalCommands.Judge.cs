@@ -67,10 +67,12 @@ public static partial class EvalCommands
 
             int total = answers.Sum(a => a.Turns.Count), done = 0;
             Console.Error.WriteLine($"Judging {total} answers with '{settings.Model}' at {settings.Endpoint} ({settings.Concurrency} at a time) …");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
             var samples = await new MtBenchJudge(client, settings.Concurrency, templates).JudgeAsync(answers, s =>
                 Console.Error.WriteLine($"  [{++done}/{total}] {s.QuestionId} turn {s.Turn}: "
                     + (s.Score is { } score ? score.ToString(CultureInfo.InvariantCulture) : $"{s.Failure} ({s.Error})")), cancellationToken);
 
+            Console.Error.WriteLine(Throughput(samples.Sum(s => s.JudgeAttempts), clock.Elapsed));
             var metrics = MtBenchScores.Compute(samples);
             var failures = MtBenchScores.Failures(samples);
             if (parse.GetValue(output) is { } path)
