@@ -78,7 +78,7 @@ public static partial class EvalCommands
             if (parse.GetValue(output) is { } path)
             {
                 var details = new MtBenchDetails(questionPath, dir, served.ChatFormat.ToString(), served.ChatTemplate.Origin, generator.MaxNewTokens, generator.Seed, generator.Temperature,
-                    MtBenchDetails.JudgeInfo.From(settings), failures, samples);
+                    MtBenchDetails.JudgeInfo.From(settings), failures, samples, judge.PromptsPath(parse), judge.ReferencesPath(parse));
                 new EvalSummary("judge", served.Name, DateTimeOffset.UtcNow, metrics).Write(path, details);
                 Console.Error.WriteLine($"Wrote {path}");
             }
@@ -130,6 +130,9 @@ public static partial class EvalCommands
             if (parse.GetValue(_references) is { } references) questions = ModelAnswerFile.Read(references).AsReferences(questions);
             return (path, questions, parse.GetValue(_prompts) is { } prompts ? JudgePromptFile.Read(prompts) : null);
         }
+
+        public string? PromptsPath(ParseResult parse) => parse.GetValue(_prompts);
+        public string? ReferencesPath(ParseResult parse) => parse.GetValue(_references);
 
         public JudgeSettings Settings(ParseResult parse)
         {
