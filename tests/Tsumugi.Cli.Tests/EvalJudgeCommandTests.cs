@@ -99,6 +99,44 @@ public sealed class EvalJudgeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Judge_PromptFileReferenceAnswersRetriesAndAnswerFileInFastChatFormats()
+    {
+        var model = TinyModel(Sub("model"));
+        File.WriteAllText(Sub("q.jsonl"), """
+            {"question_id": 1, "category": "math", "turns": ["1+1は？", "その2倍は？"]}
+            {"question_id": 2, "category": "writing", "turns": ["詩を書いて"]}
+            """);
+        File.WriteAllText(Sub("gpt-4.jsonl"), """{"question_id": 1, "model_id": "gpt-4", "choices": [{"index": 0, "turns": ["REF-ONE 2", "REF-TWO 4"]}]}""");
+        File.WriteAllText(Sub("judge_ja_prompts.jsonl"), """
+            {"name": "single-math-v1", "type": "single", "system_prompt": "FILE-SYS", "prompt_template": "FILE-MATH q={question} ref={ref_answer_1} a={answer}", "output_format": "[[rating]]"}
+            """);
+        // Each distinct prompt is answered without a verdict the first time, with 4 the second.
+        var asked = new System.Collections.Concurrent.ConcurrentDictionary<string, int>();
+        await using var judge = await JudgingStubServer.StartAsync(user => (200, asked.AddOrUpdate(user, 1, (_, n) => n + 1) == 1 ? "うーん" : "評価：[[4]]"));
+        var run = CliRunner.Run("eval", "judge", "--model", model, "--questions", Sub("q.jsonl"), "--reference-answers", Sub("gpt-4.jsonl"),
+            "--judge-prompts", Sub("judge_ja_prompts.jsonl"), "--judge-url", judge.BaseUrl, "--judge-model", "j", "--judge-retry-no-verdict",
+            "--concurrency", "2", "--max-new-tokens", "2", "--model-name", "tiny", "--answers-output", Sub("answers/tiny.jsonl"), "--output", Sub("r.json"));
+        Assert.True(run.ExitCode == 0, run.Err);
+        Assert.Matches(@"mt_bench/overall\s+4\n", run.Out);
+        Assert.Matches(@"mt_bench/math/turn2\s+4\n", run.Out);
+        Assert.Matches(@"mt_bench/no_verdict_replies\s+3\n", run.Out);
+        Assert.Contains("note: 3 judge answers had no [[rating]] and were asked again.", run.Err);
+        Assert.Equal(6, judge.Requests.Count);
+
+        var fromFile = Assert.Single(judge.RequestsContaining("FILE-MATH").Select(r => r.User).Distinct());
+        Assert.StartsWith("FILE-MATH q=1+1は？ ref=REF-ONE 2 a=", fromFile); // turn 1 from the file, with the reference file's answer
+        Assert.Contains("REF-TWO 4", Assert.Single(judge.RequestsContaining("その2倍は？").Select(r => r.User).Distinct())); // turn 2 built in
+        var samples = JsonNode.Parse(File.ReadAllText(Sub("r.json")))!["details"]!["samples"]!.AsArray();
+        Assert.All(samples, s => Assert.Equal((2, 1), (s!["judge_attempts"]!.GetValue<int>(), s["no_verdict_replies"]!.GetValue<int>())));
+
+        // The answers file is FastChat's model_answer format: `eval arena` and FastChat read it.
+        var answers = File.ReadAllLines(Sub("answers/tiny.jsonl")).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal([1, 2], answers.Select(a => a["question_id"]!.GetValue<int>()));
+        Assert.Equal(samples[1]!["answer"]!.GetValue<string>(), answers[0]["choices"]![0]!["turns"]![1]!.GetValue<string>());
+        Assert.Equal("tiny", answers[0]["model_id"]!.GetValue<string>());
+    }
+
+    [Fact]
     public void MalformedQuestionsAndBadOptionsFailWithOneClearLineBeforeLoadingAnything()
     {
         File.WriteAllText(Sub("q.jsonl"), """

@@ -64,12 +64,14 @@ public sealed class JudgingVerdictTests
             new("1", cat, turn, "q", null, "a", 0, 0, 1, 1, "stop", "single-v1", "", "", null, score, failure, null, 1);
         var none = MtBenchScores.Compute([S("writing", 1, null, JudgeFailure.NoVerdict), S("writing", 2, null, JudgeFailure.Timeout)]);
         Assert.Equal(["mt_bench/judged", "mt_bench/failures", "mt_bench/failures/judge_timeout", "mt_bench/failures/judge_error",
-            "mt_bench/failures/no_verdict", "mt_bench/failures/context_overflow"], none.Keys);
-        Assert.Equal([0, 2, 1, 0, 1, 0], none.Values);
+            "mt_bench/failures/no_verdict", "mt_bench/failures/context_overflow", "mt_bench/no_verdict_replies"], none.Keys);
+        Assert.Equal([0, 2, 1, 0, 1, 0, 0], none.Values);
         // Nejumi averages category means; FastChat averages all judgments: they differ when categories are unbalanced.
         var m = MtBenchScores.Compute([S("writing", 1, 10, null), S("writing", 2, 8, null), S("math", 1, 3, null)]);
         Assert.Equal(7, m["mt_bench/overall"], 12);
         Assert.Equal((9 + 3) / 2.0 / 10, m["mt_bench/nejumi_score"], 12);
         Assert.Equal(["mt_bench/overall", "mt_bench/nejumi_score", "mt_bench/turn1", "mt_bench/turn2", "mt_bench/writing", "mt_bench/math"], m.Keys.Take(6));
+        Assert.Equal([10.0, 8, 3], new[] { "writing/turn1", "writing/turn2", "math/turn1" }.Select(k => m["mt_bench/" + k]));
+        Assert.False(m.ContainsKey("mt_bench/math/turn2"));
     }
 }

@@ -16,14 +16,8 @@ public static partial class EvalCommands
     static partial void AddJudge(Command group)
     {
         var model = CommonOptions.Model("Model directory to evaluate (HF layout with tokenizer.model).");
-        var questions = new Option<string>("--questions") { Description = "MT-Bench question file (JSONL: question_id, category, turns, optional reference).", Required = true };
-        var judgeUrl = new Option<string>("--judge-url") { Description = "Judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.", Required = true };
-        var judgeModel = new Option<string>("--judge-model") { Description = "Model name to send to the judge endpoint.", Required = true };
-        var judgeKey = new Option<string?>("--judge-api-key") { Description = "Judge API key (default: $OPENAI_API_KEY, else a placeholder)." };
-        var judgeTimeout = new Option<double>("--judge-timeout") { Description = "Seconds to wait for one judge answer.", DefaultValueFactory = _ => 120 };
-        var judgeRetries = new Option<int>("--judge-retries") { Description = "Retries after a timeout, connection failure, 429 or 5xx.", DefaultValueFactory = _ => 2 };
-        var judgeConcurrency = new Option<int>("--judge-concurrency") { Description = "Judge requests in flight at once.", DefaultValueFactory = _ => 4 };
-        var judgeMaxTokens = new Option<int>("--judge-max-tokens") { Description = "max_tokens for each judge answer (MT-Bench: 2048).", DefaultValueFactory = _ => 2048 };
+        var judge = new JudgeOptions();
+        var answersOutput = new Option<string?>("--answers-output") { Description = "Also write the model's answers as a FastChat model_answer JSONL file (for eval arena, FastChat, llm-jp-judge)." };
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Most tokens the model may generate per turn.", DefaultValueFactory = _ => MtBenchAnswerGenerator.DefaultMaxNewTokens };
         var temperature = new Option<double?>("--temperature") { Description = "One temperature for all categories instead of MT-Bench's per-category table (0 = greedy)." };
         var seed = new Option<long>("--seed") { Description = "Base sampling seed; each (question, turn) derives its own from it.", DefaultValueFactory = _ => 0 };
@@ -33,24 +27,14 @@ public static partial class EvalCommands
         var output = CommonOptions.OptionalOutput("Write metrics and every sample (answer, judge prompt and output, score) to this JSON file.");
         var command = new Command("judge", "MT-Bench-style judging: the model answers multi-turn questions, an OpenAI-compatible judge rates each answer.")
         {
-            model, adapter, questions, judgeUrl, judgeModel, judgeKey, judgeTimeout, judgeRetries, judgeConcurrency, judgeMaxTokens,
-            maxNewTokens, temperature, seed, chatFormat, modelName, output,
+            model, adapter, maxNewTokens, temperature, seed, chatFormat, modelName, output, answersOutput,
         };
+        judge.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var questionPath = parse.GetValue(questions)!;
-            var items = MtBenchQuestionReader.Read(questionPath); // before loading the model: a bad line costs nothing
-            double timeoutSeconds = parse.GetValue(judgeTimeout);
-            if (!(double.IsFinite(timeoutSeconds) && timeoutSeconds is > 0 and <= 86_400))
-                throw new ArgumentException($"--judge-timeout must be a number of seconds in (0, 86400] (got {timeoutSeconds}).");
-            var key = parse.GetValue(judgeKey) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY");
-            var settings = new JudgeSettings
-            {
-                Url = parse.GetValue(judgeUrl)!, Model = parse.GetValue(judgeModel)!, ApiKey = string.IsNullOrEmpty(key) ? "none" : key,
-                Timeout = TimeSpan.FromSeconds(timeoutSeconds), Retries = parse.GetValue(judgeRetries),
-                Concurrency = parse.GetValue(judgeConcurrency), MaxTokens = parse.GetValue(judgeMaxTokens),
-            };
-            settings.Validate();
+            // Questions, references and templates before loading the model: a bad line costs nothing.
+            var (questionPath, items, templates) = judge.ReadQuestions(parse);
+            var settings = judge.Settings(parse);
             if (parse.GetValue(maxNewTokens) < 1) throw new ArgumentException($"--max-new-tokens must be ≥ 1 (got {parse.GetValue(maxNewTokens)}).");
             if (parse.GetValue(temperature) is { } t && !(double.IsFinite(t) && t is >= 0 and <= 100))
                 throw new ArgumentException($"--temperature must be in [0, 100] (got {t}); 0 means greedy.");
@@ -75,18 +59,26 @@ public static partial class EvalCommands
                     + string.Join(", ", answer.Turns.Select(a => $"{a.CompletionTokens} tokens, {a.FinishReason}")));
             }
 
+            if (parse.GetValue(answersOutput) is { } answersPath)
+            {
+                ModelAnswerFile.Write(answersPath, served.Name, answers);
+                Console.Error.WriteLine($"Wrote {answersPath}");
+            }
+
             int total = answers.Sum(a => a.Turns.Count), done = 0;
             Console.Error.WriteLine($"Judging {total} answers with '{settings.Model}' at {settings.Endpoint} ({settings.Concurrency} at a time) …");
-            var samples = await new MtBenchJudge(client, settings.Concurrency).JudgeAsync(answers, s =>
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var samples = await new MtBenchJudge(client, settings.Concurrency, templates).JudgeAsync(answers, s =>
                 Console.Error.WriteLine($"  [{++done}/{total}] {s.QuestionId} turn {s.Turn}: "
                     + (s.Score is { } score ? score.ToString(CultureInfo.InvariantCulture) : $"{s.Failure} ({s.Error})")), cancellationToken);
 
+            Console.Error.WriteLine(Throughput(samples.Sum(s => s.JudgeAttempts), clock.Elapsed));
             var metrics = MtBenchScores.Compute(samples);
             var failures = MtBenchScores.Failures(samples);
             if (parse.GetValue(output) is { } path)
             {
                 var details = new MtBenchDetails(questionPath, dir, served.ChatFormat.ToString(), served.ChatTemplate.Origin, generator.MaxNewTokens, generator.Seed, generator.Temperature,
-                    MtBenchDetails.JudgeInfo.From(settings), failures, samples);
+                    MtBenchDetails.JudgeInfo.From(settings), failures, samples, judge.PromptsPath(parse), judge.ReferencesPath(parse));
                 new EvalSummary("judge", served.Name, DateTimeOffset.UtcNow, metrics).Write(path, details);
                 Console.Error.WriteLine($"Wrote {path}");
             }
@@ -100,8 +92,62 @@ public static partial class EvalCommands
                 return 1;
             }
             if (failed > 0) Console.Error.WriteLine($"warning: {failed} of {samples.Count} answers have no score and are left out of the averages.");
+            if (samples.Sum(s => s.NoVerdictReplies) is var retried and > 0)
+                Console.Error.WriteLine($"note: {retried} judge answers had no [[rating]]{(settings.RetryWithoutVerdict ? " and were asked again" : "; --judge-retry-no-verdict asks again")}.");
             return 0;
         });
         group.Add(command);
+    }
+
+    /// <summary>
+    /// The judge options `eval judge` and `eval arena judge` share — questions, references, templates and the endpoint —
+    /// and the checks that turn them into <see cref="JudgeSettings"/> with one clear error each.
+    /// </summary>
+    sealed class JudgeOptions
+    {
+        readonly Option<string> _questions = new("--questions") { Description = "MT-Bench question file (FastChat question.jsonl: question_id, category, turns, optional reference).", Required = true };
+        readonly Option<string?> _references = new("--reference-answers") { Description = "FastChat reference_answer JSONL (e.g. reference_answer/gpt-4.jsonl): references for math, reasoning and coding, replacing inline ones." };
+        readonly Option<string?> _prompts = new("--judge-prompts") { Description = "FastChat judge prompt file (judge_prompts.jsonl / judge_ja_prompts.jsonl); templates it names replace the built-in ones." };
+        readonly Option<string> _url = new("--judge-url") { Description = "Judge's OpenAI-compatible API base, e.g. http://localhost:8000/v1.", Required = true };
+        readonly Option<string> _model = new("--judge-model") { Description = "Model name to send to the judge endpoint.", Required = true };
+        readonly Option<string?> _key = new("--judge-api-key") { Description = "Judge API key (default: $OPENAI_API_KEY, else a placeholder)." };
+        readonly Option<double> _timeout = new("--judge-timeout") { Description = "Seconds to wait for one judge answer.", DefaultValueFactory = _ => 120 };
+        readonly Option<int> _retries = new("--judge-retries") { Description = "Retries after a timeout, connection failure, 429 or 5xx (and a missing verdict with --judge-retry-no-verdict).", DefaultValueFactory = _ => 2 };
+        readonly Option<bool> _retryNoVerdict = new("--judge-retry-no-verdict") { Description = "Ask again when the judge's answer has no verdict (counted either way; off: reported as no_verdict, as FastChat does)." };
+        readonly Option<int> _concurrency = new("--judge-concurrency", "--concurrency") { Description = "Judge requests in flight at once.", DefaultValueFactory = _ => 4 };
+        readonly Option<int> _maxTokens = new("--judge-max-tokens") { Description = "max_tokens for each judge answer (MT-Bench: 2048).", DefaultValueFactory = _ => 2048 };
+
+        public void AddTo(Command command)
+        {
+            foreach (var option in new Option[] { _questions, _references, _prompts, _url, _model, _key, _timeout, _retries, _retryNoVerdict, _concurrency, _maxTokens })
+                command.Add(option);
+        }
+
+        public (string Path, IReadOnlyList<MtBenchQuestion> Questions, IReadOnlyDictionary<string, JudgePromptTemplate>? Templates) ReadQuestions(ParseResult parse)
+        {
+            var path = parse.GetValue(_questions)!;
+            var questions = MtBenchQuestionReader.Read(path);
+            if (parse.GetValue(_references) is { } references) questions = ModelAnswerFile.Read(references).AsReferences(questions);
+            return (path, questions, parse.GetValue(_prompts) is { } prompts ? JudgePromptFile.Read(prompts) : null);
+        }
+
+        public string? PromptsPath(ParseResult parse) => parse.GetValue(_prompts);
+        public string? ReferencesPath(ParseResult parse) => parse.GetValue(_references);
+
+        public JudgeSettings Settings(ParseResult parse)
+        {
+            double timeoutSeconds = parse.GetValue(_timeout);
+            if (!(double.IsFinite(timeoutSeconds) && timeoutSeconds is > 0 and <= 86_400))
+                throw new ArgumentException($"--judge-timeout must be a number of seconds in (0, 86400] (got {timeoutSeconds}).");
+            var key = parse.GetValue(_key) ?? Environment.GetEnvironmentVariable("OPENAI_API_KEY");
+            var settings = new JudgeSettings
+            {
+                Url = parse.GetValue(_url)!, Model = parse.GetValue(_model)!, ApiKey = string.IsNullOrEmpty(key) ? "none" : key,
+                Timeout = TimeSpan.FromSeconds(timeoutSeconds), Retries = parse.GetValue(_retries), RetryWithoutVerdict = parse.GetValue(_retryNoVerdict),
+                Concurrency = parse.GetValue(_concurrency), MaxTokens = parse.GetValue(_maxTokens),
+            };
+            settings.Validate();
+            return settings;
+        }
     }
 }

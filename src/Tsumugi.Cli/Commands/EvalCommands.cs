@@ -16,6 +16,7 @@ public static partial class EvalCommands
         AddPerplexity(group);
         AddTasks(group);
         AddJudge(group);
+        AddArena(group);
         AddReport(group);
         AddSweep(group);
         AddPrepare(group);
@@ -25,6 +26,7 @@ public static partial class EvalCommands
     static partial void AddPerplexity(Command group);
     static partial void AddTasks(Command group);
     static partial void AddJudge(Command group);
+    static partial void AddArena(Command group);
     static partial void AddReport(Command group);
     static partial void AddSweep(Command group);
     static partial void AddPrepare(Command group);

@@ -30,14 +30,27 @@ public sealed class JudgeClient
         });
     }
 
+    /// <summary>Asks for a 1–10 rating (<see cref="VerdictParser"/>).</summary>
     public async Task<JudgeVerdict> JudgeAsync(JudgePrompt prompt, CancellationToken cancellationToken = default)
+    {
+        var reply = await AskAsync(prompt, text => VerdictParser.Parse(text) is not null, "[[rating]]", cancellationToken).ConfigureAwait(false);
+        return reply.Failure is null ? reply with { Score = VerdictParser.Parse(reply.Output) } : reply;
+    }
+
+    /// <summary>
+    /// Asks the judge and accepts the first answer <paramref name="hasVerdict"/> approves (the caller parses it from
+    /// <see cref="JudgeVerdict.Output"/>; <see cref="JudgeVerdict.Score"/> stays null). An answer without a verdict is a
+    /// <see cref="JudgeFailure.NoVerdict"/>, retried when <see cref="JudgeSettings.RetryWithoutVerdict"/>; every such
+    /// answer is counted in <see cref="JudgeVerdict.NoVerdictReplies"/>, also when a retry then succeeds.
+    /// </summary>
+    public async Task<JudgeVerdict> AskAsync(JudgePrompt prompt, Func<string, bool> hasVerdict, string verdictFormat, CancellationToken cancellationToken = default)
     {
         var options = new ChatCompletionOptions { Temperature = (float)_settings.Temperature, MaxOutputTokenCount = _settings.MaxTokens };
         List<ChatMessage> messages = [new SystemChatMessage(prompt.System), new UserChatMessage(prompt.User)];
         string failure = JudgeFailure.Error, error = "";
         string? output = null;
         long promptTokens = 0, completionTokens = 0;
-        int attempt = 0;
+        int attempt = 0, noVerdict = 0;
         while (attempt <= _settings.Retries)
         {
             if (attempt > 0) await Task.Delay(_settings.RetryDelay * attempt, cancellationToken).ConfigureAwait(false);
@@ -51,9 +64,10 @@ public sealed class JudgeClient
                 promptTokens += completion.Usage?.InputTokenCount ?? 0;
                 completionTokens += completion.Usage?.OutputTokenCount ?? 0;
                 output = string.Concat(completion.Content.Select(part => part.Text));
-                if (VerdictParser.Parse(output) is { } score)
-                    return new JudgeVerdict(score, output, null, null, attempt, promptTokens, completionTokens);
-                (failure, error, transient) = (JudgeFailure.NoVerdict, "the judge's answer has no [[rating]]", _settings.RetryWithoutVerdict);
+                if (hasVerdict(output))
+                    return new JudgeVerdict(null, output, null, null, attempt, promptTokens, completionTokens, noVerdict);
+                noVerdict++;
+                (failure, error, transient) = (JudgeFailure.NoVerdict, $"the judge's answer has no {verdictFormat}", _settings.RetryWithoutVerdict);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
             {
@@ -77,7 +91,7 @@ public sealed class JudgeClient
             if (!transient) break;
         }
         // The output is the last answer the judge gave, kept for auditing only when the last attempt produced it.
-        return new JudgeVerdict(null, failure == JudgeFailure.NoVerdict ? output : null, failure, error, attempt, promptTokens, completionTokens);
+        return new JudgeVerdict(null, failure == JudgeFailure.NoVerdict ? output : null, failure, error, attempt, promptTokens, completionTokens, noVerdict);
     }
 
     /// <summary>

@@ -30,14 +30,43 @@ public static class JudgePrompts
 
     const string FocusOnLast = "評価するのは、ユーザーの最後の質問に対するアシスタントの回答だけです。";
 
-    /// <summary>The prompt that rates <paramref name="answers"/>[turn-1] (1-based <paramref name="turn"/>), with the earlier turns as context.</summary>
-    public static JudgePrompt Build(MtBenchQuestion question, IReadOnlyList<string> answers, int turn)
+    /// <summary>
+    /// The prompt that rates <paramref name="answers"/>[turn-1] (1-based <paramref name="turn"/>), with the earlier turns
+    /// as context. A template of the chosen name in <paramref name="templates"/> (a judge prompt file) replaces the
+    /// built-in one; it is filled with FastChat's placeholders (<see cref="Values"/>).
+    /// </summary>
+    public static JudgePrompt Build(MtBenchQuestion question, IReadOnlyList<string> answers, int turn,
+        IReadOnlyDictionary<string, JudgePromptTemplate>? templates = null)
     {
         if (turn < 1 || turn > question.Turns.Count || turn > answers.Count)
             throw new ArgumentOutOfRangeException(nameof(turn), $"turn {turn} outside the question's {question.Turns.Count} turns / {answers.Count} answers.");
-        bool math = MtBenchCategories.NeedReference.Contains(question.Category)
-            && Enumerable.Range(1, turn).All(t => question.ReferenceFor(t) is not null);
+        bool math = UsesReference(question, turn);
+        var name = (math ? "single-math-v1" : "single-v1") + (turn == 1 ? "" : "-multi-turn");
+        if (templates is not null && templates.TryGetValue(name, out var fromFile))
+            return fromFile.Render(Values(question, turn, [("answer", answers)]));
         return turn == 1 ? Single(question, answers[0], math) : MultiTurn(question, answers, turn, math);
+    }
+
+    /// <summary>Whether turns 1…<paramref name="turn"/> are judged against references (FastChat's NEED_REF_CATS, references given).</summary>
+    public static bool UsesReference(MtBenchQuestion question, int turn) =>
+        MtBenchCategories.NeedReference.Contains(question.Category) && Enumerable.Range(1, turn).All(t => question.ReferenceFor(t) is not null);
+
+    /// <summary>
+    /// FastChat's template values: for turn 1 <c>question</c>, <c>ref_answer_1</c> and each answer set under its own
+    /// name (<c>answer</c>, or <c>answer_a</c> / <c>answer_b</c>); for every turn t so far also <c>question_t</c>,
+    /// <c>ref_answer_t</c> and <c>NAME_t</c> (<c>answer_1</c>, <c>answer_a_2</c>, …), which the multi-turn templates use.
+    /// </summary>
+    public static Dictionary<string, string> Values(MtBenchQuestion question, int turn, IReadOnlyList<(string Name, IReadOnlyList<string> Answers)> answerSets)
+    {
+        var values = new Dictionary<string, string>(StringComparer.Ordinal) { ["question"] = question.Turns[0] };
+        foreach (var (name, answers) in answerSets) values[name] = answers[0];
+        for (int t = 1; t <= turn; t++)
+        {
+            values[$"question_{t}"] = question.Turns[t - 1];
+            if (question.ReferenceFor(t) is { } reference) values[$"ref_answer_{t}"] = reference;
+            foreach (var (name, answers) in answerSets) values[$"{name}_{t}"] = answers[t - 1];
+        }
+        return values;
     }
 
     static JudgePrompt Single(MtBenchQuestion question, string answer, bool math)
