@@ -30,6 +30,8 @@ public static partial class EvalCommands
         var output = CommonOptions.OptionalOutput("Write metrics per task and every document's choices or generation to this JSON file (read by `eval report`).", "FILE.json");
         var device = CommonOptions.Device();
         var adapter = CommonOptions.Adapter();
+        tasks.Validators.Add(result => PairErrors(result, "--task"));
+        fewShot.Validators.Add(result => PairErrors(result, "--fewshot"));
         var command = new Command("english", "Run English tasks as lm-evaluation-harness v0.4 does (hellaswag, arc_easy, arc_challenge, mmlu: log-likelihood acc/acc_norm; gsm8k, triviaqa: greedy generation, exact match) on raw dataset files.")
         {
             model, adapter, tasks, fewShot, shots, limit, maxGen, addBos, batchSize, output, device,
@@ -72,6 +74,13 @@ public static partial class EvalCommands
             return 0;
         });
         group.Add(command);
+    }
+
+    /// <summary>A malformed NAME=PATH or an unknown task name is a usage error (exit 2), reported before anything runs.</summary>
+    static void PairErrors(System.CommandLine.Parsing.OptionResult result, string option)
+    {
+        try { Pairs(option, result.GetValueOrDefault<string[]>() ?? []); }
+        catch (ArgumentException e) { result.AddError(e.Message); }
     }
 
     /// <summary>NAME=PATH values: a known task name each, each name once.</summary>

@@ -17,15 +17,11 @@ public static class EnglishPrompts
         options.Validate();
         int shots = options.ShotsFor(task);
         if (task.Name == "mmlu") return Mmlu(task, path, fewShotPath ?? path, shots, options.Limit);
+        if (shots > 0 && fewShotPath is null)
+            throw new ArgumentException($"{task.Name}: {shots}-shot needs the split the harness draws few-shot examples from: pass --fewshot {task.Name}=TRAIN_FILE (or --shots 0).");
         var docs = Take(EnglishDatasets.Read(task, path), options.Limit);
         if (docs.Count == 0) throw new InvalidDataException($"{task.Name}: {path}: no documents.");
-        IReadOnlyList<EnglishDoc> pool = [];
-        if (shots > 0)
-        {
-            if (fewShotPath is null)
-                throw new ArgumentException($"{task.Name}: {shots}-shot needs the split the harness draws few-shot examples from: pass --fewshot {task.Name}=TRAIN_FILE (or --shots 0).");
-            pool = EnglishDatasets.Read(task, fewShotPath).ToList();
-        }
+        IReadOnlyList<EnglishDoc> pool = shots > 0 ? EnglishDatasets.Read(task, fewShotPath!).ToList() : [];
         var sampler = new FewShotSampler(task, pool, shots);
         return docs.Select(d => new EnglishPrompt(d, HarnessPrompt.Build("", sampler.Next(d), d.Text))).ToList();
     }
