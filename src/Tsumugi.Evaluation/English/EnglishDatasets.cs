@@ -121,7 +121,7 @@ public static class EnglishDatasets
         {
             var question = String(task.Name, r.Value, r.Where, task.Layout, "question");
             var answer = String(task.Name, r.Value, r.Where, task.Layout, "answer");
-            yield return new EnglishDoc($"Question: {question}\nAnswer:", [], -1, [answer], answer, r.Where);
+            yield return new EnglishDoc($"Question: {question}\nAnswer:", [], -1, [answer], answer, r.Where) { TextTarget = true };
         }
     }
 

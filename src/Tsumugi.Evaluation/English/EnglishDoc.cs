@@ -12,6 +12,12 @@ public sealed record EnglishDoc(string Text, IReadOnlyList<string> Choices, int 
     /// <summary>MMLU's subject (file name without _test.csv / _dev.csv); null for the other tasks.</summary>
     public string? Subject { get; init; }
 
+    /// <summary>
+    /// The few-shot target is doc_to_target's own string (GSM8K's answer), not a choice index or an alias list: only then
+    /// does the harness's <c>if doc_target != ""</c> leave an empty target out of a few-shot example.
+    /// </summary>
+    public bool TextTarget { get; init; }
+
     /// <summary>The harness drops a sampled few-shot document equal to the evaluated one (Python dict equality).</summary>
     public bool SameContent(EnglishDoc other) => Text == other.Text && FewShotTarget == other.FewShotTarget
         && Choices.SequenceEqual(other.Choices) && Answers.SequenceEqual(other.Answers) && Gold == other.Gold;

@@ -24,7 +24,7 @@ public sealed record HarnessExactMatch(bool IgnoreCase, bool IgnorePunctuation, 
     public string Normalize(string text)
     {
         foreach (var regex in _ignore) text = regex.Replace(text, "");
-        if (IgnoreCase) text = text.ToLowerInvariant();
+        if (IgnoreCase) text = PythonCase.Lower(text); // np.char.lower is str.lower
         if (IgnorePunctuation) text = string.Concat(text.Where(c => !Punctuation.Contains(c)));
         return text;
     }

@@ -4,7 +4,7 @@ namespace Tsumugi.Evaluation.English;
 
 /// <summary>
 /// lm-evaluation-harness's HellaSwag text processing (lm_eval/tasks/hellaswag/utils.py): the query is
-/// <c>preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize())</c> and each ending is preprocessed alone.
+/// <c>preprocess(activity_label + ": " + ctx_a + " " + ctx_b.capitalize())</c> (Python's capitalize lower-cases all but the first character: <see cref="PythonCase"/>) and each ending is preprocessed alone.
 /// </summary>
 public static partial class HellaSwagText
 {
@@ -20,10 +20,6 @@ public static partial class HellaSwagText
         return text.Replace("  ", " ", StringComparison.Ordinal);
     }
 
-    /// <summary>Python's str.capitalize(): first character upper case, <em>every other character lower case</em>.</summary>
-    public static string Capitalize(string text) =>
-        text.Length == 0 ? text : char.ToUpperInvariant(text[0]) + text[1..].ToLowerInvariant();
-
     public static string Query(string activityLabel, string ctxA, string ctxB) =>
-        Preprocess(activityLabel + ": " + ctxA + " " + Capitalize(ctxB));
+        Preprocess(activityLabel + ": " + ctxA + " " + PythonCase.Capitalize(ctxB));
 }

@@ -26,7 +26,7 @@ public sealed class EnglishPromptTests : IDisposable
         // ctx_b.capitalize() lower-cases everything after the first character ("USES a Brush" → "uses a brush").
         Assert.Equal("Removing ice from car: A man. scrapes ice. He Then uses a brush.",
             HellaSwagText.Query("Removing ice from car", "A man [title] scrapes  ice. [step] He", "then USES a Brush."));
-        Assert.Equal("", HellaSwagText.Capitalize(""));
+        Assert.Equal("", PythonCase.Capitalize(""));
     }
 
     [Fact]
@@ -119,5 +119,15 @@ public sealed class EnglishPromptTests : IDisposable
         Assert.EndsWith("line 3", prompts[1].Doc.Where); // the blank line 2 is skipped, but counted
         var e = Assert.Throws<ArgumentException>(() => EnglishPrompts.Build(EnglishTasks.Gsm8k, test, null, new EnglishRunOptions()));
         Assert.Contains("--fewshot gsm8k=", e.Message);
+    }
+
+    [Fact]
+    public void AnEmptyTextTargetDropsItsDelimitersButAnEmptyChoiceDoesNot()
+    {
+        // samplers.py: `if doc_target != ""` — for multiple choice doc_target is the gold index, never "".
+        var emptyAnswer = new EnglishDoc("Question: Q\nAnswer:", [], -1, [""], "", "f: line 1") { TextTarget = true };
+        var emptyChoice = new EnglishDoc("Ctx", ["", "x"], 0, [], "", "f: line 2");
+        Assert.Equal("Question: Q\nAnswer:Next", HarnessPrompt.Build("", [emptyAnswer], "Next"));
+        Assert.Equal("Ctx \n\nNext", HarnessPrompt.Build("", [emptyChoice], "Next"));
     }
 }
