@@ -15,6 +15,7 @@ public static partial class EvalCommands
         var group = new Command("eval", "Evaluate models: perplexity, llm-jp-eval-format tasks, multiple choice, MT-Bench-style judging, side-by-side reports.");
         AddPerplexity(group);
         AddTasks(group);
+        AddEnglish(group);
         AddJudge(group);
         AddArena(group);
         AddReport(group);
@@ -25,6 +26,7 @@ public static partial class EvalCommands
 
     static partial void AddPerplexity(Command group);
     static partial void AddTasks(Command group);
+    static partial void AddEnglish(Command group);
     static partial void AddJudge(Command group);
     static partial void AddArena(Command group);
     static partial void AddReport(Command group);
