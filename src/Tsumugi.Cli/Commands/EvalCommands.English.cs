@@ -22,9 +22,9 @@ public static partial class EvalCommands
             Description = "NAME=PATH, repeatable: the split few-shot examples are drawn from (train; MMLU: the dev folder, by default searched under its --task folder).",
             AllowMultipleArgumentsPerToken = true, HelpName = "NAME=PATH",
         };
-        var shots = new Option<int?>("--shots") { Description = "Few-shot examples per prompt for every task (default: each task's harness num_fewshot: 5 for gsm8k, else 0)." };
-        var limit = new Option<int?>("--limit") { Description = "Evaluate only the first N documents of each task (of each MMLU subject), as the harness's --limit." };
-        var maxGen = new Option<int>("--max-gen-tokens") { Description = "Most tokens generated per answer (the harness's max_gen_toks).", DefaultValueFactory = _ => 256 };
+        var shots = new Option<int?>("--shots") { HelpName = "N", Description = "Few-shot examples per prompt for every task (default: each task's harness num_fewshot: 5 for gsm8k, else 0)." };
+        var limit = new Option<int?>("--limit") { HelpName = "N", Description = "Evaluate only the first N documents of each task (of each MMLU subject), as the harness's --limit." };
+        var maxGen = new Option<int>("--max-gen-tokens") { HelpName = "N", Description = "Most tokens generated per answer (the harness's max_gen_toks).", DefaultValueFactory = _ => 256 };
         var addBos = new Option<bool>("--add-bos") { Description = "Prefix BOS to every context, as the harness's add_bos_token=True (off by default there, and here)." };
         var batchSize = CommonOptions.BatchSize("Rows per forward pass for multiple-choice scoring; prompts per generation batch.");
         var output = CommonOptions.OptionalOutput("Write metrics per task and every document's choices or generation to this JSON file (read by `eval report`).", "FILE.json");
