@@ -1,41 +1,47 @@
-namespace Tsumugi.Evaluation.English;
+namespace Tsumugi.Evaluation;
 
 /// <summary>
-/// CPython's <c>random.Random(seed)</c> (MT19937 seeded by <c>init_by_array</c>) and the two methods the harness's
-/// few-shot sampler uses: <c>getrandbits</c>/<c>_randbelow</c> and <c>sample(population, k)</c>. lm-evaluation-harness
-/// draws few-shot examples with <c>random.Random(1234).sample(fewshot_docs, n)</c>, one call per evaluated document in
-/// order, so matching CPython bit for bit is what makes our few-shot prompts the harness's prompts.
+/// CPython's <c>random</c> module reduced to what the tools we reproduce call: <c>random.seed(int)</c> and
+/// <c>random.shuffle(list)</c> (llm-jp-eval's train/dev splits), <c>random.Random(1234).sample</c> (lm-evaluation-harness's
+/// few-shot draws). The generator is the Mersenne Twister MT19937 seeded by <c>init_by_array</c> with the
+/// seed's 32-bit words (Modules/_randommodule.c); <c>shuffle</c> is Fisher–Yates from the end, drawing each index with
+/// <c>_randbelow</c> = rejection sampling on <c>getrandbits(n.bit_length())</c> (Lib/random.py). Same seed, same list,
+/// same order as Python 3 — which is what makes our splits and few-shot prompts identical to theirs.
 /// </summary>
 public sealed class PythonRandom
 {
     const int N = 624, M = 397;
     readonly uint[] _mt = new uint[N];
-    int _index = N + 1;
+    int _index;
 
-    /// <summary><c>random.Random(seed)</c> for a non-negative integer seed below 2^32.</summary>
-    public PythonRandom(uint seed)
+    /// <summary>Equivalent of <c>random.seed(seed)</c> for a non-negative int seed.</summary>
+    public PythonRandom(long seed)
     {
-        // random.seed(int) passes abs(seed) as 32-bit words (least significant first) to init_by_array.
-        InitByArray([seed]);
+        ArgumentOutOfRangeException.ThrowIfNegative(seed);
+        // CPython splits abs(seed) into little-endian 32-bit words; 0 becomes the one-word key [0].
+        var key = new List<uint>();
+        for (ulong s = (ulong)seed; s > 0; s >>= 32) key.Add((uint)s);
+        if (key.Count == 0) key.Add(0);
+        InitByArray(key);
     }
 
-    void InitGenrand(uint s)
+    void InitGenRand(uint s)
     {
         _mt[0] = s;
         for (int i = 1; i < N; i++) _mt[i] = 1812433253u * (_mt[i - 1] ^ (_mt[i - 1] >> 30)) + (uint)i;
         _index = N;
     }
 
-    void InitByArray(uint[] key)
+    void InitByArray(IReadOnlyList<uint> key)
     {
-        InitGenrand(19650218u);
+        InitGenRand(19650218u);
         int i = 1, j = 0;
-        for (int k = Math.Max(N, key.Length); k > 0; k--)
+        for (int k = Math.Max(N, key.Count); k > 0; k--)
         {
             _mt[i] = (_mt[i] ^ ((_mt[i - 1] ^ (_mt[i - 1] >> 30)) * 1664525u)) + key[j] + (uint)j;
             i++; j++;
             if (i >= N) { _mt[0] = _mt[N - 1]; i = 1; }
-            if (j >= key.Length) j = 0;
+            if (j >= key.Count) j = 0;
         }
         for (int k = N - 1; k > 0; k--)
         {
@@ -46,7 +52,7 @@ public sealed class PythonRandom
         _mt[0] = 0x80000000u;
     }
 
-    /// <summary>The next 32-bit output (genrand_uint32).</summary>
+    /// <summary>The next raw 32-bit output (<c>genrand_uint32</c>).</summary>
     public uint NextUInt32()
     {
         if (_index >= N)
@@ -54,7 +60,7 @@ public sealed class PythonRandom
             for (int k = 0; k < N; k++)
             {
                 uint y = (_mt[k] & 0x80000000u) | (_mt[(k + 1) % N] & 0x7fffffffu);
-                _mt[k] = _mt[(k + M) % N] ^ (y >> 1) ^ ((y & 1) != 0 ? 0x9908b0dfu : 0u);
+                _mt[k] = _mt[(k + M) % N] ^ (y >> 1) ^ ((y & 1u) != 0 ? 0x9908b0dfu : 0u);
             }
             _index = 0;
         }
@@ -66,21 +72,38 @@ public sealed class PythonRandom
         return x;
     }
 
-    /// <summary><c>getrandbits(k)</c> for 1 ≤ k ≤ 32: the top k bits of one output.</summary>
+    /// <summary><c>random.getrandbits(k)</c> for 1 ≤ k ≤ 32: the top k bits of one output.</summary>
     public uint GetRandBits(int k)
     {
-        if (k is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(k), "1..32 bits");
+        if (k is < 1 or > 32) throw new ArgumentOutOfRangeException(nameof(k), k, "1..32 bits");
         return NextUInt32() >> (32 - k);
     }
 
-    /// <summary><c>_randbelow(n)</c>: rejection sampling on n.bit_length() bits.</summary>
+    /// <summary><c>random.random()</c>: 53-bit float from two outputs, as CPython's <c>genrand_res53</c>.</summary>
+    public double NextDouble()
+    {
+        uint a = NextUInt32() >> 5, b = NextUInt32() >> 6;
+        return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0);
+    }
+
+    /// <summary><c>Random._randbelow_with_getrandbits(n)</c>: uniform in [0, n), drawing bit_length(n) bits until below n.</summary>
     public int RandBelow(int n)
     {
-        if (n < 1) throw new ArgumentOutOfRangeException(nameof(n), "n must be ≥ 1");
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(n);
         int k = 32 - System.Numerics.BitOperations.LeadingZeroCount((uint)n);
         uint r = GetRandBits(k);
         while (r >= (uint)n) r = GetRandBits(k);
         return (int)r;
+    }
+
+    /// <summary><c>random.shuffle(x)</c>: for i from len-1 down to 1, swap x[i] with x[_randbelow(i + 1)].</summary>
+    public void Shuffle<T>(IList<T> items)
+    {
+        for (int i = items.Count - 1; i > 0; i--)
+        {
+            int j = RandBelow(i + 1);
+            (items[i], items[j]) = (items[j], items[i]);
+        }
     }
 
     /// <summary>
