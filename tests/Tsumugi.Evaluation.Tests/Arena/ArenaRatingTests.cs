@@ -53,6 +53,17 @@ public sealed class ArenaRatingTests
     }
 
     [Fact]
+    public void AnUnbeatenModelStaysFiniteAndFirstAndAModelWithoutBattlesAgainstOthersDoesNotBreakTheFit()
+    {
+        var mle = BradleyTerry.Compute([new("top", "mid", Battle.WinnerA), new("mid", "low", Battle.WinnerA), new("low", "mid", Battle.WinnerA),
+            new("x", "y", Battle.WinnerA), new("y", "x", Battle.WinnerA)]); // x–y never meet the others
+        Assert.All(mle.Values, v => Assert.True(double.IsFinite(v)));
+        Assert.True(mle["top"] > mle["mid"] + 1000, $"top {mle["top"]}, mid {mle["mid"]}"); // no finite maximum: far above
+        Assert.Equal(mle["mid"], mle["low"], 6);
+        Assert.Equal(mle["x"], mle["y"], 6);
+    }
+
+    [Fact]
     public void BootstrapIsSeededAndItsIntervalsHoldThePointEstimates()
     {
         var many = Enumerable.Range(0, 30).SelectMany(_ => Battles).ToList();
