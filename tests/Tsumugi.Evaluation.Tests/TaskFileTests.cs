@@ -98,6 +98,7 @@ public sealed class TaskFileTests : IDisposable
     [InlineData(""" "custom_prompt_template": "{instruction}" """, "custom_prompt_template has no {input}")]
     [InlineData(""" "label_list": ["A", 1] """, "label_list[1] must be a string")]
     [InlineData(""" "metrics": ["comet_wmt22"] """, "metrics names only metrics Tsumugi cannot compute (comet_wmt22: not available")]
+    [InlineData(""" "metrics": ["pearson", "spearman"] """, "samples[0].output 'b' is not a number; pearson compares numeric answers")]
     public void Load_BadV2Field_NamesFileAndField(string field, string expected)
     {
         var path = Write("bad.json", "{\"instruction\": \"i\", \"output_length\": 4, \"metrics\": [\"exact_match\"], \"samples\": [{\"input\": \"a\", \"output\": \"b\"}]}");

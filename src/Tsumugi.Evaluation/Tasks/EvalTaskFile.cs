@@ -47,6 +47,10 @@ public static class EvalTaskFile
         var (fewShots, fewShotSource) = FewShots(path, root, multipleChoice);
         var samples = Array(path, root, "samples").Select((e, i) => Example(path, $"samples[{i}]", e, multipleChoice, choicesRequired: true)).ToList();
         if (samples.Count == 0) throw Error(path, "samples", "is empty; a task needs at least one sample");
+        if (metrics.FirstOrDefault(m => m is "pearson" or "spearman") is { } correlation)
+            foreach (var (sample, i) in samples.Select((x, i) => (x, i)))
+                if (PythonText.Float(sample.Output.Normalize(System.Text.NormalizationForm.FormKC)) is null)
+                    throw Error(path, $"samples[{i}].output", $"'{sample.Output}' is not a number; {correlation} compares numeric answers");
 
         var name = root.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()! : TaskName(path);
         var notComputed = metrics.Where(GenerationMetrics.NotComputable.ContainsKey).ToList();
