@@ -1,7 +1,6 @@
 using System.CommandLine;
-using System.Diagnostics;
 using Spectre.Console;
-using Tsumugi.Evaluation;
+using Tsumugi.Evaluation.Suites;
 using Tsumugi.Evaluation.Reports;
 using Tsumugi.Evaluation.Tasks;
 
@@ -32,37 +31,25 @@ public static partial class EvalCommands
             var options = new TaskRunOptions(parse.GetValue(shots), parse.GetValue(batchSize));
             if (options.BatchSize < 1) throw new ArgumentException($"--batch-size must be ≥ 1 (got {options.BatchSize}).");
             if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
-            // Read every task file before loading the model: a typo in the last file costs nothing.
-            var loaded = TaskFiles(parse.GetValue(tasks)!).Select(EvalTaskFile.Load).ToList();
-            foreach (var task in loaded)
-                foreach (var warning in task.Warning?.Split('\n') ?? []) Console.Error.WriteLine($"warning: {warning}");
-            var duplicate = loaded.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1);
-            if (duplicate is not null) throw new ArgumentException($"two task files are both named '{duplicate.Key}': {string.Join(", ", duplicate.Select(t => t.File))}.");
+            var suite = TaskSuite.Load(parse.GetValue(tasks)!); // every file read and checked before the model loads
+            foreach (var warning in suite.Warnings.SelectMany(w => w.Split('\n'))) Console.Error.WriteLine($"warning: {warning}");
             using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter));
 
-            var results = new List<TaskResult>();
             var table = new Table().AddColumns("task", "shots", "samples", "metric", "score", "seconds");
-            Progress().Start(ctx =>
+            TaskSuiteResult result = null!;
+            Progress().Start(ctx => result = suite.Run(evalModel, options, task =>
             {
-                foreach (var task in loaded)
-                {
-                    var bar = ctx.AddTask(Markup.Escape(task.Name), maxValue: 1);
-                    var clock = Stopwatch.StartNew();
-                    var result = TaskRunner.Run(evalModel, task, options, (done, total) => (bar.MaxValue, bar.Value) = (total, done));
-                    bar.Value = bar.MaxValue;
-                    results.Add(result);
-                    foreach (var (metric, value) in result.Metrics)
-                        table.AddRow(Markup.Escape(task.Name), result.Shots.ToString(), result.Samples.ToString(), metric, value.ToString("F4"), clock.Elapsed.TotalSeconds.ToString("F1"));
-                }
-            });
+                var bar = ctx.AddTask(Markup.Escape(task.Name), maxValue: 1);
+                return (done, total) => (bar.MaxValue, bar.Value) = (total, done);
+            }));
+            foreach (var (task, seconds) in result.Tasks.Zip(result.Seconds))
+                foreach (var (metric, value) in task.Metrics)
+                    table.AddRow(Markup.Escape(task.Name), task.Shots.ToString(), task.Samples.ToString(), metric, value.ToString("F4"), seconds.ToString("F1"));
             AnsiConsole.Write(table);
-            var metrics = results.SelectMany(r => r.Metrics.Select(m => (Name: $"{r.Name}/{m.Key}", m.Value))).ToDictionary(m => m.Name, m => m.Value);
-            var categories = LlmJpEvalCategories.Compute(metrics);
-            if (categories.Avg is not null) WriteCategories(categories);
-            if (metrics.Count > 1) metrics["avg"] = metrics.Values.Average();
+            if (result.Categories.Avg is not null) WriteCategories(result.Categories);
             if (parse.GetValue(output) is { } path)
             {
-                new EvalSummary("tasks", evalModel.Name, DateTimeOffset.UtcNow, metrics).Write(path, new { options.BatchSize, Tasks = results, LlmJpEvalCategories = categories });
+                result.Write(path, evalModel.Name, options.BatchSize);
                 CliApp.Info($"Wrote {path}");
             }
             return 0;
@@ -80,9 +67,4 @@ public static partial class EvalCommands
         AnsiConsole.Write(table);
         Console.Error.WriteLine(scores.Note);
     }
-
-    /// <summary>Task files as given; a folder contributes its *.json files in name order.</summary>
-    static IEnumerable<string> TaskFiles(IEnumerable<string> paths) => paths.SelectMany<string, string>(p => Directory.Exists(p)
-        ? Directory.GetFiles(p, "*.json").Order(StringComparer.Ordinal)
-        : File.Exists(p) ? [p] : throw new FileNotFoundException($"{p}: task file or folder not found."));
 }

@@ -9,7 +9,7 @@ namespace Tsumugi.Evaluation.Reports;
 /// the same-named columns share added when names repeat ("ckpt (iter_1000)"). Columns keep the argument order, directories in natural path order.
 /// </para>
 /// <para>
-/// Rows: grouped by kind (perplexity, tasks, judge, then others as first seen), within a kind by task (the metric
+/// Rows: grouped by kind (perplexity, tasks, english, judge, then others as first seen), within a kind by task (the metric
 /// name up to its first '/'), then in the order the writers emitted them. Missing cells are null.
 /// </para>
 /// </summary>
@@ -19,7 +19,7 @@ public sealed class ComparisonTable
 
     public sealed record Row(string Kind, string Metric, Better Better, IReadOnlyList<double?> Values, IReadOnlyList<int> Best);
 
-    static readonly string[] KnownKinds = ["perplexity", "tasks", "judge"];
+    static readonly string[] KnownKinds = ["perplexity", "tasks", "english", "judge"];
 
     public IReadOnlyList<Column> Columns { get; }
     public IReadOnlyList<Row> Rows { get; }

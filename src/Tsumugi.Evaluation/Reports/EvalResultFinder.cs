@@ -44,7 +44,7 @@ public static class EvalResultFinder
         catch (InvalidDataException e) when (!LooksLikeEvalResult(path))
         {
             throw new InvalidDataException($"{e.Message.TrimEnd('.')}. This is not an eval result: `eval report` reads the files written by "
-                + "`tsumugi eval perplexity|tasks|judge --output FILE.json`.", e);
+                + "`tsumugi eval perplexity|tasks|english|judge --output FILE.json`.", e);
         }
     }
 

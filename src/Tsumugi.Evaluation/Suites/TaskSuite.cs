@@ -1,3 +1,4 @@
+using Tsumugi.Evaluation.Reports;
 using Tsumugi.Evaluation.Tasks;
 using Tsumugi.Generation;
 
@@ -22,7 +23,7 @@ public sealed class TaskSuite
     public static TaskSuite Load(IEnumerable<string> paths, int? maxSamples = null)
     {
         if (maxSamples is < 1) throw new ArgumentException($"the sample cap must be ≥ 1 (got {maxSamples}).");
-        var tasks = Files(paths).Select(EvalTaskFile.Load)
+        var tasks = Files(paths).Select(EvalTaskFile.Load).Select(TaskRunner.CheckRunnable)
             .Select(t => maxSamples is { } n && t.Samples.Count > n ? t with { Samples = t.Samples.Take(n).ToList() } : t)
             .ToList();
         if (tasks.Count == 0) throw new ArgumentException("no task files given: name task files (*.json) or folders holding them.");
@@ -42,15 +43,27 @@ public sealed class TaskSuite
     /// <param name="onTask">Called as each task starts, with the task and a (done, total) progress callback to use for it.</param>
     public TaskSuiteResult Run(PretrainedModel model, TaskRunOptions options, Func<EvalTask, Action<int, int>?>? onTask = null)
     {
-        var results = Tasks.Select(task => TaskRunner.Run(model, task, options, onTask?.Invoke(task))).ToList();
-        return new TaskSuiteResult(results);
+        var results = new List<TaskResult>();
+        var seconds = new List<double>();
+        foreach (var task in Tasks)
+        {
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            results.Add(TaskRunner.Run(model, task, options, onTask?.Invoke(task)));
+            seconds.Add(clock.Elapsed.TotalSeconds);
+        }
+        return new TaskSuiteResult(results, seconds);
     }
 }
 
-/// <summary>A suite's per-task results and the flat <c>task/metric</c> scores, with their plain mean as <c>avg</c>.</summary>
-public sealed record TaskSuiteResult(IReadOnlyList<TaskResult> Tasks)
+/// <summary>
+/// A suite's per-task results (and seconds each took), the flat <c>task/metric</c> scores with their plain mean as
+/// <c>avg</c>, and llm-jp-eval's category averages over them.
+/// </summary>
+public sealed record TaskSuiteResult(IReadOnlyList<TaskResult> Tasks, IReadOnlyList<double> Seconds)
 {
     public IReadOnlyDictionary<string, double> Metrics { get; } = Flatten(Tasks);
+
+    public CategoryScores Categories => LlmJpEvalCategories.Compute(Metrics);
 
     static Dictionary<string, double> Flatten(IReadOnlyList<TaskResult> tasks)
     {
@@ -63,6 +76,6 @@ public sealed record TaskSuiteResult(IReadOnlyList<TaskResult> Tasks)
     public void Write(string path, string modelName, int batchSize)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        new EvalSummary(TaskSuite.Kind, modelName, DateTimeOffset.UtcNow, Metrics).Write(path, new { BatchSize = batchSize, Tasks });
+        new EvalSummary(TaskSuite.Kind, modelName, DateTimeOffset.UtcNow, Metrics).Write(path, new { BatchSize = batchSize, Tasks, LlmJpEvalCategories = Categories });
     }
 }

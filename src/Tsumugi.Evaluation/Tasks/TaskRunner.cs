@@ -19,14 +19,20 @@ public static class TaskRunner
     public static TaskResult Run(PretrainedModel model, EvalTask task, TaskRunOptions options, Action<int, int>? onProgress = null)
     {
         if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
-        // Before any generation: a metric that cannot run here (MeCab missing) would otherwise fail after the work is done.
-        foreach (var metric in task.Metrics)
-            if (GenerationMetrics.Unavailable(metric) is { } why) throw new InvalidOperationException($"{task.File}: metric {metric}: {why}");
+        CheckRunnable(task); // before any generation: a metric that cannot run would otherwise fail after the work is done
         int shots = options.ShotsFor(task);
         var fewShots = task.FewShots.Take(shots).ToList();
         var prompts = task.Samples.Select(s => PromptTemplate.Build(task.Instruction, fewShots, s.Input, task.Language, task.CustomPromptTemplate)).ToList();
         return task.IsMultipleChoice ? RunMultipleChoice(model, task, prompts, shots, options, onProgress)
             : RunGeneration(model, task, prompts, shots, options, onProgress);
+    }
+
+    /// <summary>The task, if every metric can be computed on this machine; else which one cannot and why (MeCab missing).</summary>
+    public static EvalTask CheckRunnable(EvalTask task)
+    {
+        foreach (var metric in task.Metrics)
+            if (GenerationMetrics.Unavailable(metric) is { } why) throw new InvalidOperationException($"{task.File}: metric {metric}: {why}");
+        return task;
     }
 
     static TaskResult RunGeneration(PretrainedModel model, EvalTask task, List<string> prompts, int shots, TaskRunOptions options, Action<int, int>? onProgress)

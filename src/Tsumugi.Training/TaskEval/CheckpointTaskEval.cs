@@ -39,7 +39,7 @@ internal sealed class CheckpointTaskEval
         var spec = new TaskEvalSpec(eval.Tasks, eval.Shots, eval.MaxSamples, eval.BatchSize, config.Lora is null ? null : config.Model.From);
         TaskSuite suite;
         try { suite = spec.LoadSuite(); }
-        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException)
+        catch (Exception e) when (e is InvalidDataException or FileNotFoundException or ArgumentException or InvalidOperationException)
         {
             throw new TrainConfigException($"eval.tasks: {e.Message}");
         }
