@@ -1,5 +1,6 @@
 using System.Text;
 using Tsumugi.Evaluation.Scoring;
+using Tsumugi.Evaluation.Tasks;
 using Tsumugi.Generation;
 
 namespace Tsumugi.Evaluation.English;
@@ -52,9 +53,9 @@ public static class EnglishTaskRunner
     /// <summary>acc, acc_norm and acc_bytes of one document from its choices' log-likelihoods.</summary>
     public static EnglishChoiceSample Score(int index, EnglishDoc doc, IReadOnlyList<EnglishChoice> choices)
     {
-        int chosen = ArgMax(choices.Select(c => c.LogLikelihood));
-        int chosenNorm = ArgMax(choices.Select(c => c.LogLikelihood / c.Characters));
-        int chosenBytes = ArgMax(choices.Select(c => c.LogLikelihood / c.Bytes));
+        int chosen = TaskRunner.ArgMax(choices.Select(c => c.LogLikelihood));
+        int chosenNorm = TaskRunner.ArgMax(choices.Select(c => c.LogLikelihood / c.Characters));
+        int chosenBytes = TaskRunner.ArgMax(choices.Select(c => c.LogLikelihood / c.Bytes));
         var scores = new Dictionary<string, double>
         {
             ["acc"] = chosen == doc.Gold ? 1 : 0, ["acc_norm"] = chosenNorm == doc.Gold ? 1 : 0, ["acc_bytes"] = chosenBytes == doc.Gold ? 1 : 0,
@@ -107,17 +108,4 @@ public static class EnglishTaskRunner
     };
 
     static int ShotsOf(EnglishTask task, EnglishRunOptions options) => options.ShotsFor(task);
-
-    /// <summary>First index of the largest value (numpy argmax: ties go to the earlier choice).</summary>
-    static int ArgMax(IEnumerable<double> values)
-    {
-        int best = 0, i = 0;
-        double max = double.NegativeInfinity;
-        foreach (var v in values)
-        {
-            if (v > max) (max, best) = (v, i);
-            i++;
-        }
-        return best;
-    }
 }

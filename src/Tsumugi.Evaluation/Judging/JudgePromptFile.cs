@@ -12,18 +12,9 @@ public static class JudgePromptFile
 {
     public static IReadOnlyDictionary<string, JudgePromptTemplate> Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: judge prompt file not found.", path);
         var templates = new Dictionary<string, JudgePromptTemplate>(StringComparer.Ordinal);
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (root, where) in JsonLinesObjects.Read(path, "judge prompt file", "name, type, system_prompt, prompt_template"))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var where = $"{path}:{lineNumber}";
-            JsonElement root;
-            try { root = JsonDocument.Parse(line).RootElement; }
-            catch (JsonException e) { throw new InvalidDataException($"{where}: not valid JSON ({e.Message})."); }
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: expected a JSON object with name, type, system_prompt, prompt_template.");
             string Field(string name, string? fallback = null) =>
                 root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString()!
                 : fallback ?? throw new InvalidDataException($"{where}: field '{name}' missing or not a string.");

@@ -13,18 +13,9 @@ public static class ModelAnswerFile
 {
     public static ModelAnswers Read(string path)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: model answer file not found.", path);
         var turns = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var (root, where) in JsonLinesObjects.Read(path, "model answer file", "question_id and choices"))
         {
-            lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
-            var where = $"{path}:{lineNumber}";
-            JsonElement root;
-            try { root = JsonDocument.Parse(line).RootElement; }
-            catch (JsonException e) { throw new InvalidDataException($"{where}: not valid JSON ({e.Message})."); }
-            if (root.ValueKind != JsonValueKind.Object) throw new InvalidDataException($"{where}: expected a JSON object with question_id and choices.");
             var id = root.TryGetProperty("question_id", out var idElement) ? idElement.ValueKind switch
             {
                 JsonValueKind.Number => idElement.GetRawText(),

@@ -95,7 +95,7 @@ public static class TaskRunner
     }
 
     /// <summary>First index of the largest value (numpy argmax: ties go to the earlier choice).</summary>
-    static int ArgMax(IEnumerable<double> values)
+    public static int ArgMax(IEnumerable<double> values)
     {
         int best = 0, i = 0;
         double max = double.NegativeInfinity;
