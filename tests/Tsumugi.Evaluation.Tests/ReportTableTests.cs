@@ -37,7 +37,7 @@ public sealed class ReportTableTests : IDisposable
         Assert.Equal(3, table.Columns[0].Sources.Count);
 
         var md = MarkdownReport.Render(table);
-        var lines = md.Split('\n').Where(l => l.StartsWith('|')).ToList();
+        var lines = md[..md.IndexOf("## MT-Bench", StringComparison.Ordinal)].Split('\n').Where(l => l.StartsWith('|')).ToList();
         Assert.Equal(
         [
             "| kind | metric | ckpt (iter_900) | ckpt (iter_1000) | base |",
@@ -88,6 +88,19 @@ public sealed class ReportTableTests : IDisposable
         Assert.Contains("| b | 0.25 | 0.25 |", md);
         Assert.DoesNotContain(md.Split('\n'), l => l.StartsWith("| c |", StringComparison.Ordinal)); // no llm-jp-eval dataset: no row
         Assert.Contains("- a: AVG over 2 of 11 categories", md);
+    }
+
+    [Fact]
+    public void MarkdownReportPrintsMtBenchPerModelAsLeaderboardsDo()
+    {
+        Result("a/judge.json", "judge", "a", ("mt_bench/overall", 6.5), ("mt_bench/nejumi_score", 0.62), ("mt_bench/turn1", 7), ("mt_bench/turn2", 6),
+            ("mt_bench/writing", 8), ("mt_bench/math", 3.5));
+        Result("b/tasks.json", "tasks", "b", ("jnli/exact_match", 0.25));
+        var md = MarkdownReport.Render(ComparisonTable.Build(EvalResultFinder.Find([P("a"), P("b")])));
+        Assert.Contains("| model | overall | nejumi_score | turn1 | turn2 | writing | roleplay | reasoning | math | coding | extraction | stem | humanities |", md);
+        Assert.Contains("| a | 6.5 | 0.62 | 7 | 6 | 8 |  |  | 3.5 |  |  |  |  |", md);
+        var mtBench = md[md.IndexOf("## MT-Bench", StringComparison.Ordinal)..];
+        Assert.DoesNotContain("| b |", mtBench[..mtBench.IndexOf("Sources:", StringComparison.Ordinal)]); // no judge results: no row
     }
 
     [Fact]

@@ -6,6 +6,9 @@ namespace Tsumugi.Evaluation.Judging;
 /// </summary>
 public static class MtBenchCategories
 {
+    /// <summary>The 8 categories of (Japanese) MT-Bench, 10 questions each, in the order leaderboards print them.</summary>
+    public static readonly IReadOnlyList<string> Standard = ["writing", "roleplay", "reasoning", "math", "coding", "extraction", "stem", "humanities"];
+
     /// <summary>Creative categories sample more freely; categories with one right answer almost greedily.</summary>
     static readonly Dictionary<string, double> Temperatures = new(StringComparer.OrdinalIgnoreCase)
     {

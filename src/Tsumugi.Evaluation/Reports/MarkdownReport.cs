@@ -22,6 +22,7 @@ public static class MarkdownReport
         }
         sb.Append('\n').Append(ReportNumber.Rule.Replace("marked", "in **bold**", StringComparison.Ordinal)).Append("\n\n");
         AppendCategories(sb, table);
+        AppendMtBench(sb, table);
         sb.Append("Sources:\n");
         foreach (var c in table.Columns) sb.Append("- ").Append(Escape(c.Label)).Append(": ").AppendJoin(", ", c.Sources.Select(s => $"`{s}`")).Append('\n');
         return sb.ToString();
@@ -50,6 +51,28 @@ public static class MarkdownReport
         for (int i = 0; i < scores.Count; i++)
             if (scores[i].Avg is not null) sb.Append("- ").Append(Escape(table.Columns[i].Label)).Append(": ").Append(scores[i].Note).Append('\n');
         sb.Append('\n');
+    }
+
+    /// <summary>
+    /// Japanese MT-Bench per model as leaderboards print it: the overall mean (1–10), Nejumi's 0–1 score, the per-turn
+    /// means and the 8 categories; nothing when no column has judge results.
+    /// </summary>
+    static void AppendMtBench(StringBuilder sb, ComparisonTable table)
+    {
+        const string prefix = Judging.MtBenchScores.Prefix;
+        var judged = Enumerable.Range(0, table.Columns.Count)
+            .Where(i => table.Rows.Any(r => r.Kind == "judge" && r.Metric == prefix + "overall" && r.Values[i] is not null)).ToList();
+        if (judged.Count == 0) return;
+        string[] columns = ["overall", "nejumi_score", "turn1", "turn2", .. Judging.MtBenchCategories.Standard];
+        sb.Append("## MT-Bench\n\n| model | ").AppendJoin(" | ", columns).Append(" |\n| --- |").Append(string.Concat(columns.Select(_ => " ---: |"))).Append('\n');
+        foreach (var i in judged)
+        {
+            sb.Append("| ").Append(Escape(table.Columns[i].Label)).Append(" |");
+            foreach (var c in columns)
+                sb.Append(' ').Append(ReportNumber.Format(table.Rows.FirstOrDefault(r => r.Kind == "judge" && r.Metric == prefix + c)?.Values[i])).Append(" |");
+            sb.Append('\n');
+        }
+        sb.Append("\noverall: mean of all judged turns (FastChat); nejumi_score: mean of the category means / 10 (Nejumi leaderboard).\n\n");
     }
 
     /// <summary>Pipes would split a cell; newlines would end the row.</summary>
