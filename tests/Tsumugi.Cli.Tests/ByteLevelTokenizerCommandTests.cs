@@ -1,6 +1,7 @@
 using Tsumugi.Datasets;
 using Tsumugi.Tokenization.ByteLevel;
 using Tsumugi.Tokenization.HuggingFace;
+using static Tsumugi.Cli.Tests.SpectreOutput;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -40,12 +41,5 @@ public sealed class ByteLevelTokenizerCommandTests : IDisposable
         var first = dataset.GetSequence(0);
         Assert.Equal(tokenizer.EosId, first[^1]); // every document ends in the tokenizer's EOS
         Assert.Contains(first, id => id >= old.IdCount); // and uses the extension's tokens
-    }
-
-    static string Ok(params string[] args)
-    {
-        var (code, stdout, err) = SpectreOutput.Run(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)} failed: {err}");
-        return stdout;
     }
 }

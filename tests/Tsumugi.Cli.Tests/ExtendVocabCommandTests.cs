@@ -2,6 +2,7 @@ using System.Text.Json;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.HuggingFace;
 using static TorchSharp.torch;
+using static Tsumugi.Cli.Tests.SpectreOutput;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -24,12 +25,6 @@ public sealed class ExtendVocabCommandTests : IDisposable
         return (Sub("model"), Sub("tok-old"), Sub("tok-new"));
     }
 
-    static string Ok(params string[] args)
-    {
-        var (code, stdout, err) = SpectreOutput.Run(args); // the report is printed through Spectre.Console
-        Assert.True(code == 0, $"{string.Join(' ', args)} failed: {err}");
-        return stdout;
-    }
 
     [Fact]
     public void ExtendVocabWritesAModelWithTheNewTokenizerCopiedRowsAndMeanRows()

@@ -5,6 +5,7 @@ using Tsumugi.Tokenization.ByteLevel;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Trainers;
 using Tsumugi.Training;
+using static Tsumugi.Cli.Tests.SpectreOutput;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -108,12 +109,5 @@ public sealed class GgufArchitecturesLlamaCppTests : IDisposable
         Assert.True(r.Forced.SequenceEqual(e.Ours), summary);
         Assert.True(r.Tokens.SequenceEqual(e.Ours), summary);
         Assert.True(Math.Abs(r.Nll - e.Nll) < 1e-3 * e.Nll, summary);
-    }
-
-    static string Ok(params string[] args)
-    {
-        var (code, stdout, err) = SpectreOutput.Run(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)} failed: {err}");
-        return stdout;
     }
 }

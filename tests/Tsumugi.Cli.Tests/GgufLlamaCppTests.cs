@@ -7,6 +7,7 @@ using Tsumugi.Generation;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Training;
 using static TorchSharp.torch;
+using static Tsumugi.Cli.Tests.SpectreOutput;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -193,12 +194,5 @@ public sealed class GgufLlamaCppTests : IDisposable
         p.WaitForExit();
         Assert.True(p.ExitCode == 0, $"node-llama-cpp failed ({p.ExitCode}): {stderr.Result}{stdout.Result}");
         return JsonDocument.Parse(File.ReadAllText(output)).RootElement.Clone();
-    }
-
-    static string Ok(params string[] args)
-    {
-        var (code, stdout, err) = SpectreOutput.Run(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)} failed: {err}");
-        return stdout;
     }
 }

@@ -4,6 +4,7 @@ using Tsumugi.Modeling;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Training;
 using static TorchSharp.torch;
+using static Tsumugi.Cli.Tests.SpectreOutput;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -243,12 +244,5 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
         var logits = model.Forward(tensor(ids, [1, ids.Length])).Logits[0].narrow(0, prompt.Length - 1, continuation.Length);
         var top = logits.topk(2).values.to_type(ScalarType.Float32);
         return (top[.., 0] - top[.., 1]).data<float>().ToArray();
-    }
-
-    static string Ok(params string[] args)
-    {
-        var (code, stdout, err) = SpectreOutput.Run(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)} failed: {err}");
-        return stdout;
     }
 }

@@ -24,6 +24,14 @@ public static class SpectreOutput
         finally { AnsiConsole.Console = previous; }
     }
 
+    /// <summary>Runs the command, which must succeed (else the test fails with its stderr), and returns its stdout.</summary>
+    public static string Ok(params string[] args)
+    {
+        var (code, stdout, err) = Run(args);
+        Assert.True(code == 0, $"{string.Join(' ', args)} failed: {err}");
+        return stdout;
+    }
+
     sealed class CurrentConsoleOut : TextWriter
     {
         public override Encoding Encoding => Encoding.UTF8;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Tsumugi.Tokenization.Encoding;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Tokenization.Spm;
+using static Tsumugi.Cli.Tests.SpectreOutput;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -27,12 +28,6 @@ public sealed class TokenizerVocabularyCommandTests : IDisposable
         "日本語と English の mixed テキスト123", "<|im_start|>user こんにちは<|im_end|>",
     ];
 
-    static string Ok(params string[] args)
-    {
-        var (code, stdout, err) = SpectreOutput.Run(args);
-        Assert.True(code == 0, $"{string.Join(' ', args)} failed: {err}");
-        return stdout;
-    }
 
     string Train(string language, int chars, int vocab, string name, string modelType = "unigram")
     {
