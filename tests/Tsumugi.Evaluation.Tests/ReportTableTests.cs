@@ -101,6 +101,19 @@ public sealed class ReportTableTests : IDisposable
         Assert.Contains("| a | 6.5 | 0.62 | 7 | 6 | 8 |  |  | 3.5 |  |  |  |  |", md);
         var mtBench = md[md.IndexOf("## MT-Bench", StringComparison.Ordinal)..];
         Assert.DoesNotContain("| b |", mtBench[..mtBench.IndexOf("Sources:", StringComparison.Ordinal)]); // no judge results: no row
+
+        // The HTML and JSON reports carry the same views: b's llm-jp-eval row, a's MT-Bench row.
+        var table = ComparisonTable.Build(EvalResultFinder.Find([P("a"), P("b")]));
+        var html = HtmlReport.Render(table);
+        Assert.Contains("<h2>MT-Bench</h2>", html);
+        Assert.Contains("<h2>llm-jp-eval categories</h2>", html);
+        var views = System.Text.Json.Nodes.JsonNode.Parse(JsonReport.Render(table))!["leaderboards"]!.AsArray();
+        Assert.Equal(["llm-jp-eval categories", "MT-Bench"], views.Select(v => (string)v!["title"]!));
+        var mt = views[1]!;
+        Assert.Equal("a", (string)mt["rows"]![0]!["model"]!);
+        Assert.Equal(3.5, (double)mt["rows"]![0]!["values"]![7]!); // headers: overall, nejumi_score, turn1, turn2, writing, roleplay, reasoning, math
+        Assert.Null(mt["rows"]![0]!["values"]![5]);
+        Assert.Equal(0.25, (double)views[0]!["rows"]![0]!["values"]![0]!); // b's AVG
     }
 
     [Fact]

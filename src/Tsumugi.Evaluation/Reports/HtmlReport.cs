@@ -38,7 +38,17 @@ public static class HtmlReport
             }
             sb.Append("</tbody>\n");
         }
-        sb.Append("</table>\n<p class=\"rule\">").Append(H(ReportNumber.Rule)).Append("</p>\n<ul class=\"sources\">\n");
+        sb.Append("</table>\n<p class=\"rule\">").Append(H(ReportNumber.Rule)).Append("</p>\n");
+        foreach (var view in LeaderboardViews.Of(table))
+        {
+            sb.Append("<h2>").Append(H(view.Title)).Append("</h2>\n<table>\n<thead><tr><th>model</th>")
+                .Append(string.Concat(view.Headers.Select(h => $"<th>{H(h)}</th>"))).Append("</tr></thead>\n<tbody>\n");
+            foreach (var row in view.Rows)
+                sb.Append("<tr><td>").Append(H(row.Model)).Append("</td>")
+                    .Append(string.Concat(row.Values.Select(v => $"<td class=\"num\">{H(ReportNumber.Format(v))}</td>"))).Append("</tr>\n");
+            sb.Append("</tbody>\n</table>\n").Append(string.Concat(view.Notes.Select(n => $"<p class=\"rule\">{H(n)}</p>\n")));
+        }
+        sb.Append("<ul class=\"sources\">\n");
         foreach (var c in table.Columns) sb.Append("<li>").Append(H(c.Label)).Append(": ").Append(H(string.Join(", ", c.Sources))).Append("</li>\n");
         return sb.Append("</ul>\n</body>\n</html>\n").ToString();
     }
