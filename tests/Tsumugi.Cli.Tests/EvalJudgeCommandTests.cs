@@ -137,6 +137,39 @@ public sealed class EvalJudgeCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task GradesAnswersFromAFastChatFileWithoutLoadingAModel()
+    {
+        // Another tool's answers (FastChat model_answer JSONL): one line per question, both turns, distinct texts.
+        var questions = Tsumugi.Evaluation.Judging.MtBenchQuestionReader.Read(SampleQuestions());
+        var answers = Sub("answers/other-tool.jsonl");
+        Directory.CreateDirectory(Sub("answers"));
+        File.WriteAllLines(answers, questions.Select(q => new JsonObject
+        {
+            ["question_id"] = q.QuestionId, ["model_id"] = "other-tool",
+            ["choices"] = new JsonArray(new JsonObject { ["index"] = 0, ["turns"] = new JsonArray($"答え{q.QuestionId}-1", $"答え{q.QuestionId}-2") }),
+        }.ToJsonString()));
+        await using var judge = await JudgingStubServer.StartAsync(user => (200, user.Contains("-2", StringComparison.Ordinal) ? "評価：[[4]]" : "評価：[[8]]"));
+        string[] args = ["eval", "judge", "--answers", answers, "--questions", SampleQuestions(), "--judge-url", judge.BaseUrl, "--judge-model", "stub"];
+        var run = CliRunner.Run([.. args, "--output", Sub("judge.json")]);
+        Assert.True(run.ExitCode == 0, run.Err);
+        Assert.Equal(2 * questions.Count, judge.Requests.Count);
+        Assert.Single(judge.RequestsContaining($"答え{questions[0].QuestionId}-1"), r => !r.User.Contains($"答え{questions[0].QuestionId}-2", StringComparison.Ordinal));
+        Assert.Matches(@"mt_bench/turn1\s+8\n", run.Out);
+        Assert.Matches(@"mt_bench/turn2\s+4\n", run.Out);
+        var result = JsonNode.Parse(File.ReadAllText(Sub("judge.json")))!;
+        Assert.Equal("other-tool", (string)result["model"]!); // named after the file, as FastChat names it
+        Assert.Equal(answers, (string)result["details"]!["model_directory"]!);
+
+        // Exactly one source of answers; a file missing a question names the file and the question.
+        var both = CliRunner.Run([.. args, "--model", Sub("m")]);
+        Assert.Contains("give either --model DIR", both.Err);
+        File.WriteAllLines(answers, File.ReadAllLines(answers).Skip(1));
+        var missing = CliRunner.Run(args);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Contains($"{answers}: no answer for question_id {questions[0].QuestionId}", missing.Err);
+    }
+
+    [Fact]
     public void MalformedQuestionsAndBadOptionsFailWithOneClearLineBeforeLoadingAnything()
     {
         File.WriteAllText(Sub("q.jsonl"), """

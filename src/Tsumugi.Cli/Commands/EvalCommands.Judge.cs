@@ -8,14 +8,16 @@ namespace Tsumugi.Cli.Commands;
 
 /// <summary>
 /// `tsumugi eval judge`: MT-Bench-style evaluation. The model answers every turn of every question (per-category
-/// temperatures), an OpenAI-compatible judge rates each answer 1–10, and the averages plus every sample go to --output.
+/// temperatures) — or the answers come from a FastChat model_answer file (--answers) — an OpenAI-compatible judge rates
+/// each answer 1–10, and the averages plus every sample go to --output.
 /// Judge failures are counted, never fatal; the exit code is 1 only when not one answer could be judged.
 /// </summary>
 public static partial class EvalCommands
 {
     static partial void AddJudge(Command group)
     {
-        var model = CommonOptions.Model("Model directory to evaluate (HF layout with tokenizer.model).");
+        var model = new Option<string?>("--model") { Description = "Model directory to evaluate (HF layout with tokenizer.model); it answers every question." };
+        var answersInput = new Option<string?>("--answers") { Description = "Grade these answers instead of generating them: a FastChat model_answer JSONL from any tool (instead of --model)." };
         var judge = new JudgeOptions();
         var answersOutput = new Option<string?>("--answers-output") { Description = "Also write the model's answers as a FastChat model_answer JSONL file (for eval arena, FastChat, llm-jp-judge)." };
         var maxNewTokens = new Option<int>("--max-new-tokens") { Description = "Most tokens the model may generate per turn.", DefaultValueFactory = _ => MtBenchAnswerGenerator.DefaultMaxNewTokens };
@@ -27,7 +29,7 @@ public static partial class EvalCommands
         var output = CommonOptions.OptionalOutput("Write metrics and every sample (answer, judge prompt and output, score) to this JSON file.");
         var command = new Command("judge", "MT-Bench-style judging: the model answers multi-turn questions, an OpenAI-compatible judge rates each answer.")
         {
-            model, adapter, maxNewTokens, temperature, seed, chatFormat, modelName, output, answersOutput,
+            model, answersInput, adapter, maxNewTokens, temperature, seed, chatFormat, modelName, output, answersOutput,
         };
         judge.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -40,28 +42,17 @@ public static partial class EvalCommands
                 throw new ArgumentException($"--temperature must be in [0, 100] (got {t}); 0 means greedy.");
             var client = new JudgeClient(settings);
 
-            var dir = parse.GetValue(model)!;
-            var (served, description) = ChatModelLoader.Load(dir, parse.GetValue(chatFormat), forced =>
-                PretrainedModel.Load(dir, new PretrainedModelOptions { Name = parse.GetValue(modelName), ChatFormat = forced, Adapter = parse.GetValue(adapter) }));
-            using var owned = served;
-            var generator = new MtBenchAnswerGenerator(served)
-            {
-                MaxNewTokens = parse.GetValue(maxNewTokens), Seed = parse.GetValue(seed), Temperature = parse.GetValue(temperature),
-            };
-            Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Name}' (chat template: {description}) …");
-            var answers = new List<MtBenchAnswer>();
-            foreach (var q in items)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                var answer = generator.Answer(q);
-                answers.Add(answer);
-                Console.Error.WriteLine($"  [{answers.Count}/{items.Count}] {q.QuestionId} ({q.Category}): "
-                    + string.Join(", ", answer.Turns.Select(a => $"{a.CompletionTokens} tokens, {a.FinishReason}")));
-            }
+            if ((parse.GetValue(model) is null) == (parse.GetValue(answersInput) is null))
+                throw new ArgumentException("give either --model DIR (the model answers the questions) or --answers FILE (answers from a FastChat model_answer file).");
+            var generated = parse.GetValue(model) is { } dir ? GenerateAnswers(dir, parse.GetValue(chatFormat), parse.GetValue(modelName), parse.GetValue(adapter),
+                (parse.GetValue(maxNewTokens), parse.GetValue(seed), parse.GetValue(temperature)), items, cancellationToken) : null;
+            var external = parse.GetValue(answersInput) is { } answersFile ? ModelAnswerFile.Read(answersFile) : null;
+            var answers = generated?.Answers ?? external!.ToMtBenchAnswers(items);
+            var modelLabel = generated?.Name ?? parse.GetValue(modelName) ?? external!.ModelId;
 
             if (parse.GetValue(answersOutput) is { } answersPath)
             {
-                ModelAnswerFile.Write(answersPath, served.Name, answers);
+                ModelAnswerFile.Write(answersPath, modelLabel, answers);
                 Console.Error.WriteLine($"Wrote {answersPath}");
             }
 
@@ -77,9 +68,10 @@ public static partial class EvalCommands
             var failures = MtBenchScores.Failures(samples);
             if (parse.GetValue(output) is { } path)
             {
-                var details = new MtBenchDetails(questionPath, dir, served.ChatFormat.ToString(), served.ChatTemplate.Origin, generator.MaxNewTokens, generator.Seed, generator.Temperature,
+                var details = new MtBenchDetails(questionPath, generated?.Directory ?? external!.Source, generated?.ChatFormat ?? ModelAnswers.ExternalFinish,
+                    generated?.ChatTemplate ?? "FastChat model_answer file", generated is null ? 0 : parse.GetValue(maxNewTokens), parse.GetValue(seed), parse.GetValue(temperature),
                     MtBenchDetails.JudgeInfo.From(settings), failures, samples, judge.PromptsPath(parse), judge.ReferencesPath(parse));
-                new EvalSummary("judge", served.Name, DateTimeOffset.UtcNow, metrics).Write(path, details);
+                new EvalSummary("judge", modelLabel, DateTimeOffset.UtcNow, metrics).Write(path, details);
                 Console.Error.WriteLine($"Wrote {path}");
             }
             foreach (var (name, value) in metrics) Console.WriteLine($"{name,-34} {value.ToString("0.####", CultureInfo.InvariantCulture)}");
@@ -97,6 +89,29 @@ public static partial class EvalCommands
             return 0;
         });
         group.Add(command);
+    }
+
+    /// <summary>The model's answers to every question (per-category temperatures), and how they were made.</summary>
+    sealed record GeneratedAnswers(IReadOnlyList<MtBenchAnswer> Answers, string Name, string Directory, string ChatFormat, string ChatTemplate);
+
+    static GeneratedAnswers GenerateAnswers(string dir, string? chatFormat, string? name, string? adapter,
+        (int MaxNewTokens, long Seed, double? Temperature) sampling, IReadOnlyList<MtBenchQuestion> items, CancellationToken cancellationToken)
+    {
+        var (served, description) = ChatModelLoader.Load(dir, chatFormat, forced =>
+            PretrainedModel.Load(dir, new PretrainedModelOptions { Name = name, ChatFormat = forced, Adapter = adapter }));
+        using var owned = served;
+        var generator = new MtBenchAnswerGenerator(served) { MaxNewTokens = sampling.MaxNewTokens, Seed = sampling.Seed, Temperature = sampling.Temperature };
+        Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Name}' (chat template: {description}) …");
+        var answers = new List<MtBenchAnswer>();
+        foreach (var q in items)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var answer = generator.Answer(q);
+            answers.Add(answer);
+            Console.Error.WriteLine($"  [{answers.Count}/{items.Count}] {q.QuestionId} ({q.Category}): "
+                + string.Join(", ", answer.Turns.Select(a => $"{a.CompletionTokens} tokens, {a.FinishReason}")));
+        }
+        return new GeneratedAnswers(answers, served.Name, dir, served.ChatFormat.ToString(), served.ChatTemplate.Origin);
     }
 
     /// <summary>

@@ -25,4 +25,16 @@ public sealed record ModelAnswers(string ModelId, string Source, IReadOnlyDictio
             throw new InvalidDataException($"{Source}: question_id {question.QuestionId} has {turns.Count} answer turns for {question.Turns.Count} question turns.");
         return turns;
     }
+
+    /// <summary>
+    /// These answers as what `eval judge` grades, one per question in question order (turns beyond the question's are
+    /// dropped). How they were generated is not in the file: temperature and token counts are unknown (NaN, 0) and the
+    /// finish reason is <see cref="ExternalFinish"/>.
+    /// </summary>
+    public IReadOnlyList<MtBenchAnswer> ToMtBenchAnswers(IReadOnlyList<MtBenchQuestion> questions) =>
+        questions.Select(q => new MtBenchAnswer(q, For(q).Take(q.Turns.Count)
+            .Select(text => new TurnAnswer(text, double.NaN, 0, 0, 0, ExternalFinish)).ToList())).ToList();
+
+    /// <summary>The finish reason of an answer read from a file rather than generated.</summary>
+    public const string ExternalFinish = "external";
 }
