@@ -18,7 +18,9 @@
 #   - Debian `libmecab2` and `mecab-ipadic-utf8` (plus `mecab`, the command-line tool): bleu_ja and rouge2 tokenize with
 #     MeCab + IPADIC as sacrebleu's ja-mecab does (Tsumugi calls libmecab.so.2 by P/Invoke; not only a test dependency);
 #   - Debian `python3-mecab` and `python3-scipy`: tests/Tsumugi.Evaluation.Tests/python/llm_jp_eval_metrics.py recomputes
-#     every llm-jp-eval metric with the real MeCab and scipy (LlmJpEvalMetricsParityTests.cs).
+#     every llm-jp-eval metric with the real MeCab and scipy (LlmJpEvalMetricsParityTests.cs);
+#   - Debian `openmpi-bin` (mpirun, and libopenmpi3's libmpi.so.40 that Tsumugi calls by P/Invoke): the data-parallel
+#     tests launch `mpirun -np 2 tsumugi train` (tests/Tsumugi.Cli.Tests/Distributed*).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=()
@@ -40,6 +42,7 @@ if ! /usr/bin/python3 -c 'import MeCab' >/dev/null 2>&1; then
   [ -x /usr/bin/python3 ] || packages+=(python3)
 fi
 /usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || packages+=(python3-scipy)
+command -v mpirun >/dev/null 2>&1 || packages+=(openmpi-bin)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "Installing test dependencies: ${packages[*]}"
