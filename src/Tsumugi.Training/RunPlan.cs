@@ -304,14 +304,34 @@ public sealed class RunPlan : IDisposable
     /// </summary>
     public string MemoryText()
     {
-        var total = Accounting.TotalParameters;
-        var trainable = TrainableParameters ?? total;
-        var states = (double)total * WeightBytes + (double)trainable * (WeightBytes + 8 + (MasterWeights ? 4 : 0));
+        var states = StateBytes();
         var on = Config.Train.GradientCheckpointing;
         var activations = ActivationMemory.PeakBytes(Model, MicroBatchSize, SeqLength, WeightBytes, on);
         var other = ActivationMemory.PeakBytes(Model, MicroBatchSize, SeqLength, WeightBytes, !on);
         return $"{Bytes(states)} weights, gradients and AdamW moments + {Bytes(activations)} activations per micro-batch " +
                $"(gradient_checkpointing {(on ? "on" : "off")}; {Bytes(other)} {(on ? "without" : "with")} it) = {Bytes(states + activations)}";
+    }
+
+    /// <summary>
+    /// Data parallelism: what each rank computes and holds. Every rank keeps the weights, gradients and activations;
+    /// ZeRO-1 divides the optimizer state (AdamW moments, fp32 masters) by the world size.
+    /// </summary>
+    public string ParallelText()
+    {
+        var trainable = TrainableParameters ?? Accounting.TotalParameters;
+        var optimizer = (double)trainable * (8 + (MasterWeights ? 4 : 0));
+        var whole = StateBytes() + ActivationMemory.PeakBytes(Model, MicroBatchSize, SeqLength, WeightBytes, Config.Train.GradientCheckpointing);
+        var zero = Config.Parallel.Zero >= 1;
+        return $"{WorldSize} ranks, each {MicroBatchSize} rows × {AccumulationSteps} micro-batches per step; per-rank memory {Bytes(whole)} with plain data parallelism, " +
+               $"{Bytes(whole - optimizer + optimizer / WorldSize)} with ZeRO-1 (optimizer state {Bytes(optimizer)} → {Bytes(optimizer / WorldSize)}); parallel.zero: {(zero ? "1" : "0")}, " +
+               $"gradients in {Config.Parallel.BucketMb:0.##} MiB fp32 buckets";
+    }
+
+    /// <summary>Weights, gradients, AdamW moments and (bf16) fp32 masters with their fp32 gradient accumulators.</summary>
+    private double StateBytes()
+    {
+        var trainable = (double)(TrainableParameters ?? Accounting.TotalParameters);
+        return (double)Accounting.TotalParameters * WeightBytes + trainable * (WeightBytes + 8 + (MasterWeights ? 8 : 0));
     }
 
     /// <summary>The plan as printed before step 1 and by <c>tsumugi train plan</c>.</summary>
@@ -327,6 +347,7 @@ public sealed class RunPlan : IDisposable
             sb.AppendLine(ci, $"  trains     {trainable:N0} parameters ({(double)trainable / a.TotalParameters:P2}){(Config.Lora is { } l ? $": LoRA r {l.Rank}, alpha {l.Alpha:0.##}{(l.UseRsLora ? " (rsLoRA)" : "")}" : "")}");
         sb.AppendLine(ci, $"  memory     {MemoryText()}");
         sb.AppendLine(ci, $"  batch      {MicroBatchSize} rows × {SeqLength} tokens × {AccumulationSteps} accumulation × {WorldSize} process(es) = {GlobalBatchTokens:N0} tokens/step");
+        if (WorldSize > 1) sb.AppendLine(ci, $"  ranks      {ParallelText()}");
         sb.AppendLine(ci, $"  length     {Steps:N0} steps = {TokenCounts.Format(Tokens)} tokens; schedule {YamlSection.SnakeCase(Config.Schedule.Type.ToString())}, lr {Config.Optimizer.Lr:G3} → {Config.Optimizer.MinLr:G3}, warm-up {Config.Schedule.WarmupSteps:N0} steps");
         sb.AppendLine(ci, $"  checkpoint every {(Config.Checkpoint.Interval > 0 ? Config.Checkpoint.Interval.ToString("N0", ci) + " steps" : "— (end and signals only)")}, {Bytes(CheckpointBytes)} each, up to {CheckpointsKept} on disk + final model = {Bytes(DiskNeeded)} of {Bytes(DiskFree)} free{(DiskReclaimable > 0 ? $" + {Bytes(DiskReclaimable)} held by this run's checkpoints" : "")}");
         if (SecondsPerStep is { } sps)

@@ -61,6 +61,8 @@ public sealed class Trainer : IDisposable
     private readonly List<string> _problems = new();
     private readonly RunLock _lock;
     private TrainerState _state;
+    private long? _lastCheckpointStep;
+    private double _communicationSeconds;
     private IReadOnlyDictionary<string, double> _lastHeldOut = new Dictionary<string, double>();
     private IReadOnlyDictionary<string, double>? _lastHeldOutMetrics;
 
@@ -84,12 +86,18 @@ public sealed class Trainer : IDisposable
         _device = device;
         _log = log;
         _guard = new SpikeGuard(config.Guard);
-        _metricsFile = new MetricsJsonlSink(Path.Combine(runDirectory, "metrics.jsonl"), truncateMetricsTo ?? 0);
-        var sinks = new List<IMetricsSink> { _metricsFile };
-        if (config.Log.TensorBoard && parallel.Rank == 0) sinks.Add(new TensorBoardSink(Path.Combine(runDirectory, "tensorboard")));
-        sinks.Add(new LossPlotSink(_metricsFile.Path, Path.Combine(runDirectory, "loss.png")));
+        // Other ranks keep their own events (and an unused metrics file) in RUN_DIR/ranks/rank-N; rank 0 logs the run.
+        var rankDirectory = RankDirectory(runDirectory, parallel);
+        _metricsFile = new MetricsJsonlSink(Path.Combine(rankDirectory, "metrics.jsonl"), parallel.Rank == 0 ? truncateMetricsTo ?? 0 : 0);
+        var sinks = new List<IMetricsSink>();
+        if (parallel.Rank == 0)
+        {
+            sinks.Add(_metricsFile);
+            if (config.Log.TensorBoard) sinks.Add(new TensorBoardSink(Path.Combine(runDirectory, "tensorboard")));
+            sinks.Add(new LossPlotSink(_metricsFile.Path, Path.Combine(runDirectory, "loss.png")));
+        }
         _metrics = new CompositeMetricsSink(sinks);
-        _events = new EventLog(Path.Combine(runDirectory, "events.jsonl"));
+        _events = new EventLog(Path.Combine(rankDirectory, "events.jsonl"));
         _heldOut = new HeldOutEvaluator(plan.Data, config.Eval.MaxRows, config.Train.MicroBatchSize, DocumentIds);
         if (plan.Chat is { SamplePrompts.Count: > 0 } chat && parallel.Rank == 0)
             _samples = new SftSampleLog(Path.Combine(runDirectory, SftSampleLog.FileName), chat, config.Sft?.SampleMaxTokens ?? config.Dpo!.SampleMaxTokens, truncateMetricsTo is not null);
@@ -121,7 +129,7 @@ public sealed class Trainer : IDisposable
         parallel ??= SingleProcess.Instance;
         runDirectory = Path.GetFullPath(runDirectory);
         if (File.Exists(runDirectory)) throw new TrainConfigException($"--output {runDirectory} is a file; give a directory for the run");
-        var runLock = RunLock.Acquire(runDirectory, log); // before anything reads or writes the run's files
+        var runLock = RunLock.Acquire(RankDirectory(runDirectory, parallel), log); // before anything reads or writes the run's files
         try
         {
             return Open(config, runDirectory, resume, log, parallel, runLock);
@@ -137,12 +145,12 @@ public sealed class Trainer : IDisposable
     {
         var checkpoints = new CheckpointStore(Path.Combine(runDirectory, "checkpoints"), config.Checkpoint.KeepLast, config.Checkpoint.KeepEvery);
         var notes = new List<string>();
-        var latest = resume ? checkpoints.NewestUsable(notes) : checkpoints.Latest();
-        foreach (var note in notes) log.WriteLine($"warning: {note}");
-        if (!resume && latest is not null)
-            throw new TrainConfigException($"{runDirectory} already holds checkpoints (newest {CheckpointStore.NameOf(latest.Value.Step)}); pass --resume to continue that run, or choose a new --output");
-        if (!resume && File.Exists(Path.Combine(runDirectory, "metrics.jsonl")))
+        if (parallel.Rank == 0 && !resume && checkpoints.Latest() is { } existing)
+            throw new TrainConfigException($"{runDirectory} already holds checkpoints (newest {CheckpointStore.NameOf(existing.Step)}); pass --resume to continue that run, or choose a new --output");
+        if (parallel.Rank == 0 && !resume && File.Exists(Path.Combine(runDirectory, "metrics.jsonl")))
             throw new TrainConfigException($"{runDirectory} already holds a run (metrics.jsonl); choose a new --output, or pass --resume to continue it");
+        var latest = resume ? ChooseCheckpoint(checkpoints, parallel, notes) : null;
+        foreach (var note in notes) log.WriteLine($"warning: {note}");
         if (config.Train.Threads > 0) set_num_threads(config.Train.Threads);
         var device = ResolveDevice(config.Train.Device);
         var bf16 = (config.Model.Dtype ?? (device.type == DeviceType.CUDA ? ParameterDtype.Bfloat16 : ParameterDtype.Float32)) == ParameterDtype.Bfloat16;
@@ -153,7 +161,7 @@ public sealed class Trainer : IDisposable
         AdamW? optimizer = null;
         try
         {
-            checkpoints.CleanPartials();
+            if (parallel.Rank == 0) checkpoints.CleanPartials();
             // A full run's checkpoint holds the model; a LoRA run's holds only the adapter, over the unchanged base.
             model = latest is { } l && config.Lora is null ? HfModelDirectory.Load(Path.Combine(l.Path, "model"), ScalarType.Float32) : ModelFactory.Build(config.Model, modelConfig, config.Seed, log);
             if (bf16) model.to(ScalarType.BFloat16);
@@ -164,24 +172,32 @@ public sealed class Trainer : IDisposable
             adapter = AttachAdapter(config, model, latest?.Path);
             var named = Trainable(model, adapter);
             plan.TrainableParameters = named.Sum(p => p.Parameter.numel());
-            optimizer = new AdamW(parallel.OptimizerShard(named), config.Optimizer);
+            optimizer = new AdamW(named, config.Optimizer, parallel.OptimizerShard(named));
             var peak = config.Log.PeakFlops > 0 ? config.Log.PeakFlops : PeakFlops.Measure(device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
             TrainerState? saved = null;
             if (latest is { } ckpt)
             {
                 saved = TrainerState.Load(Path.Combine(ckpt.Path, CheckpointStore.StateFile));
-                optimizer.Load(Path.Combine(ckpt.Path, "optimizer.safetensors"));
+                optimizer.Load(OptimizerFiles(ckpt.Path));
             }
             Directory.CreateDirectory(runDirectory);
+            // Rank 0 scores (or checks) the reference cache first; the other ranks then read the complete file.
+            if (parallel.Rank != 0) parallel.Barrier();
             var reference = ReferencePass(config, plan, model, adapter, device, runDirectory, resumed: latest is not null, log);
+            if (parallel.Rank == 0) parallel.Barrier();
             var trainer = new Trainer(config, runDirectory, plan, model, adapter, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak, runLock, reference);
             foreach (var note in notes) trainer._events.Append("checkpoint_verification", latest?.Step ?? 0, note);
             if (resume) trainer.ReportTornLines();
             if (saved is not null) trainer.Resume(saved, latest!.Value.Path);
             else trainer._events.Append("start", 0, $"{plan.Steps} steps planned");
-            AtomicFile.WriteAllText(Path.Combine(runDirectory, "config.yaml"), config.EffectiveYaml);
+            // Preflight across ranks: one config, one data manifest, one world size, one starting checkpoint — or no step 1.
+            parallel.Agree("config and data (fingerprint of model, data manifest, train, optimizer, schedule and guard settings)", trainer._state.ConfigFingerprint);
+            parallel.Agree("plan (world size, steps, global batch)", $"{parallel.WorldSize} ranks, {plan.Steps} steps, {plan.GlobalBatchTokens} tokens/step");
+            parallel.Agree("starting checkpoint", latest is { } l2 ? CheckpointStore.NameOf(l2.Step) : "none");
+            trainer._lastCheckpointStep = latest?.Step;
+            if (parallel.Rank == 0) AtomicFile.WriteAllText(Path.Combine(runDirectory, "config.yaml"), config.EffectiveYaml);
             trainer.MeasureWarmup();
-            AtomicFile.WriteAllText(Path.Combine(runDirectory, "plan.txt"), plan.ToText(DeviceName(device), bf16 ? "bfloat16" : "float32"));
+            if (parallel.Rank == 0) AtomicFile.WriteAllText(Path.Combine(runDirectory, "plan.txt"), plan.ToText(DeviceName(device), bf16 ? "bfloat16" : "float32"));
             return trainer;
         }
         catch
@@ -245,6 +261,40 @@ public sealed class Trainer : IDisposable
         ? model.named_parameters().Select(p => (p.name, p.parameter)).ToList()
         : adapter.NamedParameters().Zip(adapter.Parameters, (named, parameter) => (named.Key, parameter)).ToList();
 
+    /// <summary>Where a rank keeps its own lock and logs: the run directory for rank 0, RUN_DIR/ranks/rank-N for the others.</summary>
+    private static string RankDirectory(string runDirectory, IDataParallel parallel) =>
+        parallel.Rank == 0 ? runDirectory : Path.Combine(runDirectory, "ranks", $"rank-{parallel.Rank:D5}");
+
+    /// <summary>
+    /// The checkpoint every rank loads: rank 0 verifies and picks (moving corrupt ones aside), the others take its choice,
+    /// so no two ranks can start from different steps.
+    /// </summary>
+    private static (long Step, string Path)? ChooseCheckpoint(CheckpointStore checkpoints, IDataParallel parallel, ICollection<string> notes)
+    {
+        var chosen = parallel.Rank == 0 ? checkpoints.NewestUsable(notes) : null;
+        var step = parallel.BroadcastFromRankZero(chosen?.Step ?? -1);
+        return step < 0 ? null : (step, Path.Combine(checkpoints.Directory, CheckpointStore.NameOf(step)));
+    }
+
+    /// <summary>A checkpoint's optimizer state: one file, or one shard per rank of a ZeRO-1 run (all of them, or it is incomplete).</summary>
+    private static IReadOnlyList<string> OptimizerFiles(string checkpoint)
+    {
+        var single = Path.Combine(checkpoint, OptimizerFile);
+        if (File.Exists(single)) return [single];
+        var shards = Directory.EnumerateFiles(checkpoint, "optimizer-rank-*.safetensors").Order(StringComparer.Ordinal).ToList();
+        var expected = shards.Select(OptimizerShardCount).Distinct().ToList();
+        if (shards.Count == 0 || expected.Count != 1 || expected[0] != shards.Count)
+            throw new Modeling.Checkpoints.CheckpointException($"{checkpoint}: optimizer state is missing or incomplete ({shards.Count} of {(expected.Count == 1 ? expected[0] : "?")} rank shards); resume from an earlier checkpoint");
+        return shards;
+    }
+
+    private const string OptimizerFile = "optimizer.safetensors";
+
+    private static string OptimizerShardFile(int rank, int world) => $"optimizer-rank-{rank:D5}-of-{world:D5}.safetensors";
+
+    private static int OptimizerShardCount(string path) =>
+        int.TryParse(Path.GetFileNameWithoutExtension(path).Split("-of-").LastOrDefault(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
+
     /// <summary>Where a LoRA run writes its adapter: RUN_DIR/adapter at the end, checkpoints/step-N/adapter on the way.</summary>
     public const string AdapterDirectory = "adapter";
 
@@ -261,9 +311,14 @@ public sealed class Trainer : IDisposable
         {
             while (_state.Step < _plan.Steps)
             {
-                if (stop.IsCancellationRequested) return Stop();
                 var clock = Stopwatch.StartNew();
                 using var batch = prefetcher.Next();
+                // One reduction per step: the loss denominator of the whole global batch, and whether any rank was asked to
+                // stop (a signal reaches ranks at different steps; they must all stop at the same one).
+                var sums = _parallel.SumAcrossRanks([batch.ScoredTokens, stop.IsCancellationRequested ? 1 : 0]);
+                if (sums[1] > 0) return Stop();
+                batch.GlobalScoredTokens = (long)sums[0];
+                batch.WorldSize = _parallel.WorldSize;
                 var result = TrainStep(batch);
                 if (result.Spike is { } reason)
                 {
@@ -320,9 +375,11 @@ public sealed class Trainer : IDisposable
             _objective.Record(); // host reads of the logged values, once the backward is queued
         }
         var stepLoss = _objective.TakeStepLoss();
-        stepLoss = stepLoss with { Loss = _parallel.SumAcrossRanks(stepLoss.Loss) / _parallel.WorldSize }; // reduce
-        _parallel.ReduceGradients(_parameters);
-        var gradNorm = Math.Sqrt(_parallel.SumAcrossRanks(_optimizer.GradientNormSquared()));
+        // reduce: each rank's loss is its share of the global mean, so the shares add up
+        var shares = _parallel.SumAcrossRanks([stepLoss.Loss, stepLoss.ZLoss ?? 0]);
+        stepLoss = stepLoss with { Loss = shares[0], ZLoss = stepLoss.ZLoss is null ? null : shares[1] };
+        _parallel.ReduceGradients(_optimizer.Gradients());
+        var gradNorm = Math.Sqrt(_parallel.GradientNormSquared(_optimizer.GradientNormSquared()));
         var lr = _plan.Schedule.At(_state.Step);
         if (_guard.EnterStage(batch.StageIndex)) // a new domain raises the loss by design: fresh statistics, a grace window
             _events.Append("guard_reset", _state.Step + 1, $"stage {_plan.Data.Stages[batch.StageIndex].Name} begins: spike statistics reset, the next {_config.Guard.StageGraceSteps ?? _config.Guard.MinHistory} steps are not judged");
@@ -356,7 +413,7 @@ public sealed class Trainer : IDisposable
     {
         var spikeStep = _state.Step + 1;
         var notes = new List<string>();
-        var newest = _checkpoints.NewestUsable(notes);
+        var newest = ChooseCheckpoint(_checkpoints, _parallel, notes);
         foreach (var note in notes)
         {
             _events.Append("checkpoint_verification", spikeStep, note);
@@ -372,7 +429,7 @@ public sealed class Trainer : IDisposable
         var saved = TrainerState.Load(Path.Combine(latest.Path, CheckpointStore.StateFile));
         if (_adapter is not null) _adapter.ReloadWeights(Path.Combine(latest.Path, AdapterDirectory));
         else StateDictIO.Load(_model, Path.Combine(latest.Path, "model"));
-        _optimizer.Load(Path.Combine(latest.Path, "optimizer.safetensors"));
+        _optimizer.Load(OptimizerFiles(latest.Path));
         var sampler = _plan.Data.CreateSampler();
         sampler.Restore(saved.Sampler);
         var skipRows = Math.Max(_config.Guard.SkipSteps * _plan.RowsPerStep, spikeBatch.SamplerAfter.Position - saved.Sampler.Position);
@@ -382,7 +439,7 @@ public sealed class Trainer : IDisposable
         saved.Rollbacks = _state.Rollbacks;
         saved.SkippedSteps = _state.SkippedSteps;
         Restore(saved);
-        _metricsFile.TruncateTo(saved.MetricsBytes); // the rolled-back steps are trained again; their old lines go (the plot reads this file)
+        if (_parallel.Rank == 0) _metricsFile.TruncateTo(saved.MetricsBytes); // the rolled-back steps are trained again; their old lines go (the plot reads this file)
         _samples?.TruncateAfter(saved.Step);
         _events.Append("rollback", saved.Step, $"{reason}; reloaded {CheckpointStore.NameOf(saved.Step)} and skipped {skipRows:N0} rows of data",
             new JsonObject { ["spike_step"] = spikeStep, ["skipped_rows"] = skipRows, ["sampler_position"] = saved.Sampler.Position });
@@ -459,6 +516,8 @@ public sealed class Trainer : IDisposable
     private void Log(StepResult r, StepBatch batch, double seconds, IReadOnlyDictionary<string, double>? heldOut, IReadOnlyDictionary<string, double>? heldOutMetrics,
         IReadOnlyDictionary<string, double>? taskScores)
     {
+        var communication = _parallel.CommunicationSeconds - _communicationSeconds; // this step's share of the collectives
+        _communicationSeconds = _parallel.CommunicationSeconds;
         if (_parallel.Rank != 0) return;
         var tokensPerSecond = _plan.GlobalBatchTokens / seconds;
         var report = new StepReport
@@ -474,6 +533,7 @@ public sealed class Trainer : IDisposable
             GradNorm = r.GradNorm,
             TokensPerSecond = tokensPerSecond,
             Mfu = tokensPerSecond * _flopsPerToken / _peakFlops / _parallel.WorldSize,
+            CommunicationSeconds = _parallel.WorldSize > 1 ? communication : null,
             MemoryMb = Environment.WorkingSet / 1048576.0,
             Stage = _plan.Data.Stages[batch.StageIndex].Name,
             Skipped = r.Spike is not null,
@@ -488,13 +548,47 @@ public sealed class Trainer : IDisposable
         StepCompleted?.Invoke(report);
     }
 
-    /// <summary>Saves a checkpoint; a failure (disk full) is reported and the run goes on with the earlier ones intact.</summary>
+    /// <summary>
+    /// Saves a checkpoint; a failure (disk full) is reported and the run goes on with the earlier ones intact. Every rank
+    /// calls it at the same step. With a sharded optimizer each rank first writes (and syncs) its shard beside the
+    /// checkpoint; only when every rank succeeded does rank 0 write the rest and publish the checkpoint with the shards
+    /// in it — so a checkpoint is complete on all ranks or does not exist.
+    /// </summary>
     private bool TrySaveCheckpoint()
     {
+        string? shards = null;
+        if (_parallel.ShardsOptimizer)
+        {
+            shards = Path.Combine(_checkpoints.Directory, $".{CheckpointStore.NameOf(_state.Step)}.shards");
+            string? failure = null;
+            try
+            {
+                Directory.CreateDirectory(shards);
+                var file = Path.Combine(shards, OptimizerShardFile(_parallel.Rank, _parallel.WorldSize));
+                _optimizer.Save(file);
+                FileSync.SyncFile(file);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                failure = e.Message;
+            }
+            var failedRanks = _parallel.SumAcrossRanks(failure is null ? 0 : 1);
+            if (failedRanks > 0)
+            {
+                var message = $"checkpoint {CheckpointStore.NameOf(_state.Step)} could not be written: {(failure is not null ? $"rank {_parallel.Rank}: {failure}" : $"{failedRanks} rank(s) could not write their optimizer shard")}; nothing was lost, the previous checkpoint is still the newest";
+                if (_parallel.Rank == 0) TryDeleteDirectory(shards);
+                _problems.Add(message);
+                _events.Append("checkpoint_failed", _state.Step, message);
+                _log.WriteLine($"warning: {message}");
+                return false;
+            }
+            _lastCheckpointStep = _state.Step; // what every rank knows; rank 0's own failure below is its alone to report
+        }
         if (_parallel.Rank != 0) return true;
         try
         {
-            var path = _checkpoints.Save(_state.Step, WriteCheckpoint);
+            var path = _checkpoints.Save(_state.Step, directory => WriteCheckpoint(directory, shards));
+            _lastCheckpointStep = _state.Step;
             _events.Append("checkpoint", _state.Step, path);
             if (_taskEval is { Mode: TaskEvalMode.Queue }) _events.Append("eval_queued", _state.Step, $"{path}: waiting for `tsumugi eval sweep {_runDirectory}`");
             return true;
@@ -508,10 +602,28 @@ public sealed class Trainer : IDisposable
         }
     }
 
-    private void WriteCheckpoint(string directory)
+    private static void TryDeleteDirectory(string path)
+    {
+        try
+        {
+            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left behind: CheckpointStore.CleanPartials removes hidden .step-* directories on the next start.
+        }
+    }
+
+    /// <param name="shards">With a sharded optimizer: the directory where every rank wrote its shard, moved in here.</param>
+    private void WriteCheckpoint(string directory, string? shards)
     {
         SaveWeights(directory);
-        _optimizer.Save(Path.Combine(directory, "optimizer.safetensors"));
+        if (shards is null) _optimizer.Save(Path.Combine(directory, OptimizerFile));
+        else
+        {
+            foreach (var file in Directory.EnumerateFiles(shards)) File.Move(file, Path.Combine(directory, Path.GetFileName(file)));
+            Directory.Delete(shards);
+        }
         AtomicFile.WriteAllText(Path.Combine(directory, "config.yaml"), _config.EffectiveYaml);
         _metricsFile.CopyTo(Path.Combine(directory, "metrics.jsonl"));
         _state.Capture(_guard, _metricsFile.Length);
@@ -578,9 +690,9 @@ public sealed class Trainer : IDisposable
         if (_guard.ConsecutiveSkips > 0 && !WeightsFinite())
             throw Diverged($"step {_state.Step}: the weights are not finite at the end of the run");
         string? modelDirectory = null;
+        var saved = _lastCheckpointStep == _state.Step || TrySaveCheckpoint(); // every rank: a sharded checkpoint needs them all
         if (_parallel.Rank == 0)
         {
-            var saved = _checkpoints.List().Any(c => c.Step == _state.Step) || TrySaveCheckpoint();
             try
             {
                 modelDirectory = SaveWeights(_runDirectory);

@@ -1,17 +1,20 @@
 using System.CommandLine;
 using System.Runtime.InteropServices;
 using Spectre.Console;
+using Tsumugi.Common;
 using Tsumugi.Common.Config;
 using Tsumugi.Training;
 using Tsumugi.Training.Config;
 using Tsumugi.Training.Loop;
+using Tsumugi.Training.Parallel;
 
 namespace Tsumugi.Cli.Commands;
 
 /// <summary>
 /// `tsumugi train`, `tsumugi sft` and `tsumugi dpo` (run or resume) with their `plan` subcommands (preflight only): one
 /// engine, three kinds of data — tokenized pretraining datasets, instruction files, or preference pairs (the last two
-/// rendered with a chat template).
+/// rendered with a chat template). Under <c>mpirun</c>/<c>srun</c> the same commands run data-parallel, one rank per
+/// process (docs/cluster.md): rank 0 prints and writes the run, and an error on any rank ends every rank.
 /// </summary>
 public static class TrainCommands
 {
@@ -52,22 +55,48 @@ public static class TrainCommands
         cmd.SetAction(parse =>
         {
             var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), kind);
-            using var stop = new CancellationTokenSource();
-            string? signal = null;
-            void OnSignal(PosixSignalContext ctx)
+            var cluster = ClusterEnvironment.Detect();
+            if (!cluster.IsDistributed) return Train(c, parse.GetValue(output)!, parse.GetValue(resume), null);
+            using var parallel = MpiDataParallel.Start(cluster, c.Parallel.Zero, c.Parallel.BucketMb);
+            try
             {
-                ctx.Cancel = true; // let the loop finish its step and save
-                signal ??= ctx.Signal.ToString();
-                stop.Cancel();
+                return Train(c, parse.GetValue(output)!, parse.GetValue(resume), parallel);
             }
-            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-            using var trainer = Trainer.Open(c, parse.GetValue(output)!, parse.GetValue(resume), Console.Out);
-            Console.Out.Write(trainer.DescribePlan());
-            var outcome = RunWithProgress(trainer, c.Log.Interval, stop.Token);
-            return Report(outcome, parse.GetValue(output)!, signal);
+            catch (Exception e)
+            {
+                // The other ranks would wait in their next collective forever: end the whole job (mpirun reports the rank).
+                if (e is not DistributedException { Secondary: true })
+                    Console.Error.WriteLine($"error: rank {parallel.Rank} of {parallel.WorldSize}: {(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e).Message}");
+                Console.Error.Flush();
+                parallel.Abort(1);
+                return 1;
+            }
         });
         return cmd;
+    }
+
+    /// <summary>Runs (or resumes) one training run; <paramref name="parallel"/> is null in a single process.</summary>
+    static int Train(TrainConfig c, string output, bool resume, MpiDataParallel? parallel)
+    {
+        using var stop = new CancellationTokenSource();
+        string? signal = null;
+        void OnSignal(PosixSignalContext ctx)
+        {
+            ctx.Cancel = true; // let the loop finish its step and save
+            signal ??= ctx.Signal.ToString();
+            stop.Cancel();
+        }
+        using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+        using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
+        using var trainer = Trainer.Open(c, output, resume, Console.Out, parallel);
+        if (parallel is { Rank: > 0 })
+        {
+            var quiet = trainer.Run(stop.Token); // rank 0 prints the plan, the progress and the outcome
+            return quiet.Completed ? 0 : 130;
+        }
+        Console.Out.Write(trainer.DescribePlan());
+        var outcome = RunWithProgress(trainer, c.Log.Interval, stop.Token);
+        return Report(outcome, output, signal);
     }
 
     static Command Plan(RunKind kind)
@@ -75,6 +104,12 @@ public static class TrainCommands
         var config = ConfigOption(kind);
         var set = SetOption();
         var output = CommonOptions.OptionalOutput("Where the run would be written (checked for free disk space; default: current directory).", "RUN_DIR");
+        var ranks = new Option<int?>("--ranks")
+        {
+            Description = "Plan for N data-parallel ranks (mpirun -np N): per-rank micro-batches, accumulation and memory with and without ZeRO-1 (parallel.zero). Default: the launcher's world size, else 1.",
+            HelpName = "N",
+        };
+        ranks.Validators.Add(r => { if (r.GetValueOrDefault<int?>() is < 1) r.AddError("--ranks: at least 1"); });
         var cmd = new Command("plan", kind switch
         {
             RunKind.Sft => "Preflight only: read, check and tokenize the instruction data (rejects counted with file:line), pack it and print the plan (examples, packing efficiency, steps, epochs, checkpoint sizes). Trains nothing.",
@@ -82,12 +117,13 @@ public static class TrainCommands
             _ => "Preflight only: check the config, data and disk and print the plan (tokens per stage and dataset, steps, epochs, checkpoint sizes). Trains nothing.",
         })
         {
-            config, set, output,
+            config, set, output, ranks,
         };
         cmd.SetAction(parse =>
         {
             var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), kind);
-            using var plan = RunPlan.Create(c, ModelFactory.Config(c.Model), 1, bf16: c.Model.Dtype == ParameterDtype.Bfloat16, parse.GetValue(output) ?? Directory.GetCurrentDirectory());
+            var world = parse.GetValue(ranks) ?? ClusterEnvironment.Detect().Size;
+            using var plan = RunPlan.Create(c, ModelFactory.Config(c.Model), world, bf16: c.Model.Dtype == ParameterDtype.Bfloat16, parse.GetValue(output) ?? Directory.GetCurrentDirectory());
             Console.Out.Write(plan.ToText(YamlSection.SnakeCase(c.Train.Device.ToString()), c.Model.Dtype is { } dtype ? YamlSection.SnakeCase(dtype.ToString()) : "float32 on cpu, bfloat16 on cuda"));
             CliApp.Info($"plan OK (the speed and ETA are measured at the start of `tsumugi {CommandName(kind)}`)");
             return 0;

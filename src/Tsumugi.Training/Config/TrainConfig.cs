@@ -29,6 +29,7 @@ public sealed record TrainConfig
     public EvalSettings Eval { get; init; } = new();
     public GuardSettings Guard { get; init; } = new();
     public LogSettings Log { get; init; } = new();
+    public ParallelSettings Parallel { get; init; } = new();
 
     /// <summary><c>sft:</c> set for <c>tsumugi sft</c> runs (null for pretraining).</summary>
     public SftSettings? Sft { get; init; }

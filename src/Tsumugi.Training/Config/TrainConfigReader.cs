@@ -58,6 +58,7 @@ internal sealed class TrainConfigReader(string source, string baseDirectory, Run
             Eval = ReadEval(top.Section("eval", ConfigKeys.Of<EvalSettings>())),
             Guard = ReadGuard(top.Section("guard", ConfigKeys.Of<GuardSettings>())),
             Log = ReadLog(top.Section("log", ConfigKeys.Of<LogSettings>())),
+            Parallel = ReadParallel(top.Section("parallel", ConfigKeys.Of<ParallelSettings>())),
             Sft = kind == RunKind.Sft ? ReadSft(top.Section("sft", ConfigKeys.Of<SftSettings>())) : null,
             Dpo = preference ? DpoYaml.Read(top.Section("dpo", DpoYaml.Keys), baseDirectory) : null,
             Online = online ? OnlineYaml.Read(top.Section("online", OnlineYaml.Keys), source, baseDirectory) : null,
@@ -267,6 +268,14 @@ internal sealed class TrainConfigReader(string source, string baseDirectory, Run
             MaxSkips = s.Int("max_skips", d.MaxSkips, 1),
             StageGraceSteps = s.Has("stage_grace_steps") ? s.Int("stage_grace_steps", 0) : d.StageGraceSteps,
         };
+    }
+
+    static ParallelSettings ReadParallel(YamlSection s)
+    {
+        var d = new ParallelSettings();
+        var zero = s.Int("zero", d.Zero, 0);
+        if (zero > 1) throw s.Error("zero", $"zero: {zero} is not supported; 0 (plain data parallelism) or 1 (optimizer state sharded across ranks)");
+        return new ParallelSettings { Zero = zero, BucketMb = s.Double("bucket_mb", d.BucketMb, 0.001) };
     }
 
     static LogSettings ReadLog(YamlSection s)

@@ -21,6 +21,7 @@ internal sealed class DpoObjective(LlamaForCausalLM model, Device device, DpoRun
     private readonly Dictionary<string, (double Sum, long Count)> _metricSums = new();
     private double _lossSum;
     private long _pairs;
+    private int _worldSize = 1;
     private PreferenceLossOutput? _output;
 
     public Tensor Forward(StepBatch step, int micro)
@@ -33,7 +34,8 @@ internal sealed class DpoObjective(LlamaForCausalLM model, Device device, DpoRun
         (Tensor Chosen, Tensor Rejected)? reference = settings.Loss.RequiresReference ? Reference(ids, labels, batch) : null;
         var scores = Score(model, ids, labels, batch, NeedsWholeSequence);
         _output = Compute(scores, reference, batch);
-        var stepPairs = step.Batches.Sum(b => b.BatchSize / 2);
+        _worldSize = step.WorldSize;
+        var stepPairs = step.Batches.Sum(b => b.BatchSize / 2) * step.WorldSize; // every rank holds as many pairs
         return _output.Sum() / stepPairs;
     }
 
@@ -55,7 +57,8 @@ internal sealed class DpoObjective(LlamaForCausalLM model, Device device, DpoRun
     {
         var n = Math.Max(1, _pairs);
         var metrics = _metricSums.Where(kv => kv.Value.Count > 0).ToDictionary(kv => kv.Key, kv => kv.Value.Sum / kv.Value.Count);
-        var loss = new StepLoss(_lossSum / n, null, new Dictionary<string, double>()) { Metrics = metrics };
+        // The loss is this rank's share of the global mean (ranks' shares are summed); metrics stay this rank's means.
+        var loss = new StepLoss(_lossSum / n / _worldSize, null, new Dictionary<string, double>()) { Metrics = metrics };
         _metricSums.Clear();
         _lossSum = 0;
         _pairs = 0;

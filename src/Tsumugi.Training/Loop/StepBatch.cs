@@ -21,7 +21,17 @@ public sealed class StepBatch : IDisposable
     /// <summary>[rows, seq_length + 1] document segment ids per micro-batch, when attention reset is on.</summary>
     public IReadOnlyList<Tensor>? DocumentIds { get; init; }
 
+    /// <summary>This rank's scored tokens.</summary>
     public required long ScoredTokens { get; init; }
+
+    /// <summary>
+    /// The loss denominator: scored tokens of the whole global batch, all ranks together (set by the trainer before the
+    /// forward), so each rank's loss is its share of the global mean and summed gradients equal one process's.
+    /// </summary>
+    public long GlobalScoredTokens { get; set; }
+
+    /// <summary>Data-parallel ranks sharing this step (objectives whose denominator is a row count scale by it).</summary>
+    public int WorldSize { get; set; } = 1;
     public required SamplerState SamplerAfter { get; init; }
     public required int StageIndex { get; init; }
 

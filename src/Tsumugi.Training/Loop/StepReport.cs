@@ -28,6 +28,9 @@ public sealed record StepReport
     public required double GradNorm { get; init; }
     public required double TokensPerSecond { get; init; }
     public required double Mfu { get; init; }
+
+    /// <summary>Seconds this step spent in data-parallel collectives (null in one process).</summary>
+    public double? CommunicationSeconds { get; init; }
     public required double MemoryMb { get; init; }
     public required string Stage { get; init; }
 

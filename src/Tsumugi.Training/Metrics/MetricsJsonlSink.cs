@@ -43,6 +43,7 @@ public sealed class MetricsJsonlSink : IMetricsSink
             ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
         };
         if (r.ZLoss is { } z) line["z_loss"] = z;
+        if (r.CommunicationSeconds is { } comm) line["comm_s"] = Math.Round(comm, 4);
         if (r.Skipped) line["skipped"] = true;
         if (r.DomainLoss.Count > 1) line["domain_loss"] = ToJson(r.DomainLoss);
         if (r.HeldOutLoss is { Count: > 0 } heldOut) line["val_loss"] = ToJson(heldOut);

@@ -26,7 +26,7 @@ public sealed class CausalLmObjective(LlamaForCausalLM model, Device device, dou
         var labels = step.Labels[micro].to(device);
         var documents = step.DocumentIds?[micro].to(device);
         _rows = step.Batches[micro];
-        _output = model.TrainingLoss(ids, labels, documents, zLoss, step.ScoredTokens, rowSums: true);
+        _output = model.TrainingLoss(ids, labels, documents, zLoss, Math.Max(step.GlobalScoredTokens, step.ScoredTokens), rowSums: true);
         return _output.Loss;
     }
 
