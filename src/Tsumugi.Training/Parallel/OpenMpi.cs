@@ -13,7 +13,8 @@ namespace Tsumugi.Training.Parallel;
 /// </summary>
 internal sealed unsafe class OpenMpi : IDisposable
 {
-    public const string LibraryName = "libmpi.so.40";
+    /// <summary>Debian's libopenmpi3; <c>TSUMUGI_MPI_LIBRARY</c> names another OpenMPI 4 build (a path or a soname).</summary>
+    public static string LibraryName => Environment.GetEnvironmentVariable("TSUMUGI_MPI_LIBRARY") is { Length: > 0 } name ? name : "libmpi.so.40";
     private static readonly IntPtr InPlace = 1; // OpenMPI's MPI_IN_PLACE
 
     private readonly IntPtr _world, _float, _double, _byte, _sum;

@@ -19,6 +19,36 @@ public sealed class TsumugiProcess : IDisposable
         if (wrapper is not null) info.ArgumentList.Add(Executable);
         foreach (var a in args) info.ArgumentList.Add(a);
         foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        return Launch(info);
+    }
+
+    /// <summary>
+    /// <c>mpirun -np <paramref name="ranks"/> tsumugi ARGS</c> on this machine, as root in CI, one thread per rank, unbound;
+    /// <paramref name="mpiArgs"/> go to mpirun (e.g. <c>--mca btl tcp,self</c>).
+    /// </summary>
+    public static TsumugiProcess StartMpi(int ranks, IEnumerable<string> args, IEnumerable<string>? mpiArgs = null, IDictionary<string, string>? environment = null) =>
+        StartMpmd([(ranks, args.ToList())], mpiArgs, environment);
+
+    /// <summary>Several programs in one MPI job (<c>mpirun -np 1 A : -np 1 B</c>): ranks that start differently.</summary>
+    public static TsumugiProcess StartMpmd(IEnumerable<(int Ranks, List<string> Args)> programs, IEnumerable<string>? mpiArgs = null, IDictionary<string, string>? environment = null)
+    {
+        if (!File.Exists("/usr/bin/mpirun") && !File.Exists("/usr/local/bin/mpirun"))
+            throw new InvalidOperationException("mpirun is not installed: scripts/install-test-deps.sh installs Debian's openmpi-bin");
+        var info = new ProcessStartInfo("mpirun") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in new[] { "--allow-run-as-root", "--oversubscribe", "--bind-to", "none", "-x", "OMP_NUM_THREADS=1" }.Concat(mpiArgs ?? [])) info.ArgumentList.Add(a);
+        var first = true;
+        foreach (var (ranks, args) in programs)
+        {
+            if (!first) info.ArgumentList.Add(":");
+            first = false;
+            foreach (var a in new[] { "-np", ranks.ToString(System.Globalization.CultureInfo.InvariantCulture), Executable }.Concat(args)) info.ArgumentList.Add(a);
+        }
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        return Launch(info);
+    }
+
+    private static TsumugiProcess Launch(ProcessStartInfo info)
+    {
         var p = new TsumugiProcess(new Process { StartInfo = info });
         p._process.OutputDataReceived += (_, e) => p.Append(e.Data);
         p._process.ErrorDataReceived += (_, e) => p.Append(e.Data);
@@ -27,6 +57,22 @@ public sealed class TsumugiProcess : IDisposable
         p._process.BeginErrorReadLine();
         return p;
     }
+
+    /// <summary>The pids of this process's direct children (mpirun's ranks).</summary>
+    public IReadOnlyList<int> Children() =>
+        Directory.EnumerateDirectories("/proc").Select(d => int.TryParse(Path.GetFileName(d), out var pid) ? pid : 0).Where(pid => pid > 0)
+            .Where(pid =>
+            {
+                try
+                {
+                    var stat = File.ReadAllText($"/proc/{pid}/stat");
+                    return int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], System.Globalization.CultureInfo.InvariantCulture) == _process.Id;
+                }
+                catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+                {
+                    return false; // gone while reading
+                }
+            }).ToList();
 
     public string Output
     {
