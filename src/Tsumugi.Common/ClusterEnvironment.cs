@@ -19,15 +19,18 @@ public sealed record ClusterEnvironment(int Rank, int Size, int LocalRank, strin
 {
     public static readonly ClusterEnvironment Single = new(0, 1, 0, "single process");
 
+    /// <summary>Ranks on this node (they share its cores); 1 when the launcher does not say.</summary>
+    public int LocalSize { get; init; } = 1;
+
     public bool IsDistributed => Size > 1;
 
     /// <summary>The ranks of this process's parallel step; <see cref="Single"/> when it was not launched as one.</summary>
     public static ClusterEnvironment Detect(IDictionary? environment = null)
     {
         var env = Read(environment);
-        return From(env, "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK", "mpirun (OpenMPI)")
-            ?? From(env, "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPICH (Hydra)")
-            ?? From(env, "SLURM_PROCID", "SLURM_STEP_NUM_TASKS", "SLURM_LOCALID", "srun (Slurm)")
+        return From(env, "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK", "OMPI_COMM_WORLD_LOCAL_SIZE", "mpirun (OpenMPI)")
+            ?? From(env, "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "MPI_LOCALNRANKS", "MPICH (Hydra)")
+            ?? From(env, "SLURM_PROCID", "SLURM_STEP_NUM_TASKS", "SLURM_LOCALID", "SLURM_NTASKS_PER_NODE", "srun (Slurm)")
             ?? Single;
     }
 
@@ -50,12 +53,12 @@ public sealed record ClusterEnvironment(int Rank, int Size, int LocalRank, strin
         return ranks.IsDistributed ? (ranks.Rank, ranks.Size) : null;
     }
 
-    private static ClusterEnvironment? From(Dictionary<string, string> env, string rankKey, string sizeKey, string localKey, string launcher)
+    private static ClusterEnvironment? From(Dictionary<string, string> env, string rankKey, string sizeKey, string localKey, string localSizeKey, string launcher)
     {
         if (Int(env, rankKey) is not { } rank || Int(env, sizeKey) is not { } size) return null;
         if (size < 1 || rank < 0 || rank >= size)
             throw new InvalidOperationException($"{launcher}: {rankKey}={rank} is not a rank of {sizeKey}={size}");
-        return new ClusterEnvironment(rank, size, Int(env, localKey) ?? 0, launcher);
+        return new ClusterEnvironment(rank, size, Int(env, localKey) ?? 0, launcher) { LocalSize = Math.Max(1, Int(env, localSizeKey) ?? 1) };
     }
 
     private static int? Int(Dictionary<string, string> env, string key) =>

@@ -15,8 +15,8 @@ public class ClusterEnvironmentTests
     public void OpenMpiRanksComeFromOmpiVariables()
     {
         var c = ClusterEnvironment.Detect(Env(("OMPI_COMM_WORLD_RANK", "3"), ("OMPI_COMM_WORLD_SIZE", "4"), ("OMPI_COMM_WORLD_LOCAL_RANK", "1"),
-            ("SLURM_PROCID", "0"), ("SLURM_STEP_NUM_TASKS", "1")));
-        Assert.Equal((3, 4, 1), (c.Rank, c.Size, c.LocalRank));
+            ("OMPI_COMM_WORLD_LOCAL_SIZE", "2"), ("SLURM_PROCID", "0"), ("SLURM_STEP_NUM_TASKS", "1")));
+        Assert.Equal((3, 4, 1, 2), (c.Rank, c.Size, c.LocalRank, c.LocalSize));
         Assert.True(c.IsDistributed);
         Assert.Contains("OpenMPI", c.Launcher);
     }

@@ -57,6 +57,8 @@ public static class TrainCommands
             var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), kind);
             var cluster = ClusterEnvironment.Detect();
             if (!cluster.IsDistributed) return Train(c, parse.GetValue(output)!, parse.GetValue(resume), null);
+            // Ranks on one node share its cores: without train.threads each would start a thread per core.
+            if (c.Train.Threads == 0) c = c with { Train = c.Train with { Threads = Math.Max(1, Environment.ProcessorCount / cluster.LocalSize) } };
             using var parallel = MpiDataParallel.Start(cluster, c.Parallel.Zero, c.Parallel.BucketMb);
             try
             {

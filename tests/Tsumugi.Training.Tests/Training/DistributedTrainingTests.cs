@@ -145,6 +145,23 @@ public class DistributedTrainingTests(ITestOutputHelper output)
         Assert.Contains("apt install openmpi-bin", process.Output);
     }
 
+    [Fact]
+    public void PlanForNRanksShowsEachRanksShareAndItsMemoryWithAndWithoutZeroOne()
+    {
+        using var temp = new TempDirectory();
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 100);
+        string[] plan = ["train", "plan", "--config", TinyRuns.TinyConfig, "--set", $"data.path={data}", "--set", "parallel.zero=1"];
+        using (var two = TsumugiProcess.Start([.. plan, "--ranks", "2"]))
+        {
+            Assert.True(two.WaitForExit(Limit) == 0, two.Output);
+            Assert.Contains("8 rows × 128 tokens × 1 accumulation × 2 process(es) = 2,048 tokens/step", two.Output);
+            Assert.Matches(@"ranks +2 ranks, each 8 rows × 1 micro-batches per step; per-rank memory .+ with plain data parallelism, .+ with ZeRO-1 \(optimizer state .+ → .+\); parallel\.zero: 1", two.Output);
+        }
+        using var three = TsumugiProcess.Start([.. plan, "--ranks", "3"]);
+        Assert.Equal(1, three.WaitForExit(Limit));
+        Assert.Contains("micro_batch_size × seq_length × processes = 8 × 128 × 3", three.Output);
+    }
+
     static void CopyDirectory(string from, string to)
     {
         foreach (var dir in Directory.GetDirectories(from, "*", SearchOption.AllDirectories)) Directory.CreateDirectory(dir.Replace(from, to));
