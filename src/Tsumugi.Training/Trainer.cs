@@ -190,10 +190,9 @@ public sealed class Trainer : IDisposable
             if (resume) trainer.ReportTornLines();
             if (saved is not null) trainer.Resume(saved, latest!.Value.Path);
             else trainer._events.Append("start", 0, $"{plan.Steps} steps planned");
-            // Preflight across ranks: one config, one data manifest, one world size, one starting checkpoint — or no step 1.
+            // Preflight across ranks: one config, one data manifest, one world size — or no step 1 (the starting checkpoint is rank 0's choice).
             parallel.Agree("config and data (fingerprint of model, data manifest, train, optimizer, schedule and guard settings)", trainer._state.ConfigFingerprint);
             parallel.Agree("plan (world size, steps, global batch)", $"{parallel.WorldSize} ranks, {plan.Steps} steps, {plan.GlobalBatchTokens} tokens/step");
-            parallel.Agree("starting checkpoint", latest is { } l2 ? CheckpointStore.NameOf(l2.Step) : "none");
             trainer._lastCheckpointStep = latest?.Step;
             if (parallel.Rank == 0) AtomicFile.WriteAllText(Path.Combine(runDirectory, "config.yaml"), config.EffectiveYaml);
             trainer.MeasureWarmup();

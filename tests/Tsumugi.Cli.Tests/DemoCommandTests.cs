@@ -10,7 +10,7 @@ public sealed class DemoCommandTests : IDisposable
     [Fact]
     public void DemoRunsThePipelineOnTheSharedCorpusAndWritesAReport()
     {
-        var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8", "--moe-steps", "6");
+        var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8", "--moe-steps", "6", "--dp-steps", "6");
         Assert.True(code == 0, err);
         var report = File.ReadAllText(Path.Combine(_dir, "report.md"));
         foreach (var stage in new[] { "corpus clean", "corpus dedup", "tokenizer train", "model init", "held-out perplexity", "data tokenize", "train (", "generate", "eval sweep" })
@@ -30,6 +30,17 @@ public sealed class DemoCommandTests : IDisposable
         AssertSftStages(report);
         AssertDpoStages(report);
         AssertMoeStages(report);
+        AssertDataParallelStage(report);
+    }
+
+    /// <summary>Two MPI ranks with ZeRO-1 follow one process's curve and each hold half the optimizer state (the tests install mpirun).</summary>
+    static void AssertDataParallelStage(string report)
+    {
+        var m = System.Text.RegularExpressions.Regex.Match(report, @"2 ranks × ZeRO-1 follow it to ([\d.e+-]+) \(max relative difference\); optimizer state per rank ([\d.]+) → ([\d.]+) MiB");
+        Assert.True(m.Success, "no data-parallel check in the report");
+        var invariant = System.Globalization.CultureInfo.InvariantCulture;
+        Assert.True(double.Parse(m.Groups[1].Value, invariant) < 1e-5, m.Value);
+        Assert.InRange(double.Parse(m.Groups[3].Value, invariant) / double.Parse(m.Groups[2].Value, invariant), 0.45, 0.55);
     }
 
     /// <summary>The upcycled MoE starts as the dense model, trains with expert shares logged, runs in llama.cpp as Q4_K_M, and gets a card.</summary>

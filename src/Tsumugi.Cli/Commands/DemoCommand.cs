@@ -31,19 +31,20 @@ public static class DemoCommand
         var questions = new Option<int>("--sft-questions") { Description = "Held-out questions the pretrained, SFT and DPO models answer (of 12).", DefaultValueFactory = _ => 12 };
         var dpoSteps = new Option<int>("--dpo-steps") { Description = "DPO steps after SFT (configs/dpo-tiny.yaml: 4 pairs a step; 40 ≈ one pass over the pairs).", DefaultValueFactory = _ => 40 };
         var moeSteps = new Option<int>("--moe-steps") { Description = "Continued-pretraining steps of the upcycled 4-expert MoE (configs/demo.yaml).", DefaultValueFactory = _ => 60 };
+        var dpSteps = new Option<int>("--dp-steps") { Description = "Steps of the data-parallel check (1 process vs 2 MPI ranks; skipped without mpirun).", DefaultValueFactory = _ => 20 };
         var command = new Command("demo", "Run the pipeline on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → perplexity → samples → eval → SFT → DPO → answers before/after → MoE upcycling → Q4_K_M GGUF → model card; writes report.md and report.html.")
         {
-            output, corpus, vocab, steps, sftSteps, questions, dpoSteps, moeSteps,
+            output, corpus, vocab, steps, sftSteps, questions, dpoSteps, moeSteps, dpSteps,
         };
         command.SetAction(parse => Run(parse.GetValue(output)!, parse.GetValue(corpus), parse.GetValue(vocab), parse.GetValue(steps), parse.GetValue(sftSteps),
-            parse.GetValue(questions), parse.GetValue(dpoSteps), parse.GetValue(moeSteps)));
+            parse.GetValue(questions), parse.GetValue(dpoSteps), parse.GetValue(moeSteps), parse.GetValue(dpSteps)));
         return command;
     }
 
     /// <summary>New tokens per held-out answer: the references are one or two sentences.</summary>
     const int SftAnswerTokens = 48;
 
-    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps, int sftSteps, int sftQuestions, int dpoSteps, int moeSteps)
+    static int Run(string output, string? corpusOption, int vocabSize, int trainSteps, int sftSteps, int sftQuestions, int dpoSteps, int moeSteps, int dpSteps)
     {
         // Absolute: `train --set` paths are resolved against the config file's folder, not the working directory.
         output = Path.GetFullPath(output);
@@ -127,6 +128,8 @@ public static class DemoCommand
                  "--set", $"eval.tasks=[{string.Join(',', evalTasks)}]", "--set", "eval.max_samples=4"]);
             return TrainingSummary(runDir);
         });
+        Stage(report, $"data parallelism: the same {dpSteps}-step run on 1 process and on 2 MPI ranks with ZeRO-1 (mpirun, same global batch)", () =>
+            DemoDataParallel.Run(ConfigPath("demo.yaml"), dataDir, tokenizerDir, output, dpSteps, Cli));
         Stage(report, "held-out perplexity of the trained model (Japanese)", () =>
         {
             var trained = Perplexity(Path.Combine(runDir, "model"), jaHeldOut, out var detail);
