@@ -37,6 +37,7 @@ mpi=(mpirun --allow-run-as-root --oversubscribe --bind-to none -np 2 -x OMP_NUM_
 # UCX, when installed, is OpenMPI's default pml and ignores the btl list, hence pml ob1; OpenMPI's TCP transport
 # leaves out the loopback interface unless told to include it.
 tcp=(--mca pml ob1 --mca btl tcp,self --mca btl_tcp_if_include lo)
+cores=$(nproc) # before OMP_NUM_THREADS=1, which nproc would report instead
 export OMP_NUM_THREADS=1
 arms_jsonl="$work/arms.jsonl"; : > "$arms_jsonl"
 train() { # preset, arm, round
@@ -70,11 +71,13 @@ print(json.dumps({
     "losses": [r["loss"] for r in rows],
     "optimizer_bytes": {os.path.basename(p): os.path.getsize(p) for p in optimizer},
 }))
+print(f"  steps: {statistics.median(r['tokens_per_s'] for r in timed):.1f} tokens/s, comm {statistics.median(comm) if comm else '-'} s/step, "
+      f"last loss {rows[-1]['loss']:.6f}, optimizer {', '.join(f'{os.path.basename(p)} {os.path.getsize(p) / 2**20:.1f} MiB' for p in optimizer)}",
+      file=sys.stderr)
 PY
-  tail -1 "$arms_jsonl" | python3 -c 'import json,sys; a=json.load(sys.stdin); print(f"  steps: {a[\"tokens_per_s\"]:.1f} tokens/s, comm {a[\"comm_s\"]} s/step, last loss {a[\"losses\"][-1]:.6f}, optimizer files {a[\"optimizer_bytes\"]}")'
   rm -rf "$run"
 }
-echo "start: $(uptime); $(nproc) cores; presets $presets; $steps steps × $global tokens ($accum × $mbs rows × $seq tokens)"
+echo "start: $(uptime); $cores cores; presets $presets; $steps steps × $global tokens ($accum × $mbs rows × $seq tokens)"
 echo -e "run\twall_s\tpeak_rss_kb\tcpu_s\tload"
 order=(1x1 2x1 2x1-zero1 2x1-tcp)
 for preset in $presets; do
