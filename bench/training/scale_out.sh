@@ -2,7 +2,8 @@
 # Data-parallel scale-out benchmark (issue 22): `tsumugi train` on the $PRESETS presets (11m, 40m; vocab 8192) at
 # seq_length $SEQ (256), every arm with the same global batch G = $MBS (2) rows × $ACCUM (2) micro-batches × $SEQ:
 #   1x1        one process, 1 thread, $MBS rows × $ACCUM accumulation;
-#   2x1        mpirun -np 2, 1 thread per rank, each rank $MBS rows × $ACCUM/2 accumulation (mpirun's own transport);
+#   2x1        mpirun -np 2, 1 thread per rank, each rank $MBS rows × $ACCUM/2 accumulation (mpirun's default
+#              transport: shared memory between ranks of one node, vader under OpenMPI 4's pml ob1);
 #   2x1-zero1  as 2x1 with parallel.zero=1 (AdamW state sharded over the ranks);
 #   2x1-tcp    as 2x1 over TCP on the loopback interface (pml ob1, btl tcp,self), standing in for two nodes.
 # Arms alternate within each round and the order is reversed every round, so a noisy neighbour hurts all arms alike.
