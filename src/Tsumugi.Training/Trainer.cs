@@ -178,7 +178,7 @@ public sealed class Trainer : IDisposable
             if (latest is { } ckpt)
             {
                 saved = TrainerState.Load(Path.Combine(ckpt.Path, CheckpointStore.StateFile));
-                optimizer.Load(OptimizerFiles(ckpt.Path));
+                optimizer.Load(OptimizerStateFiles.In(ckpt.Path));
             }
             Directory.CreateDirectory(runDirectory);
             // Rank 0 scores (or checks) the reference cache first; the other ranks then read the complete file.
@@ -274,25 +274,6 @@ public sealed class Trainer : IDisposable
         var step = parallel.BroadcastFromRankZero(chosen?.Step ?? -1);
         return step < 0 ? null : (step, Path.Combine(checkpoints.Directory, CheckpointStore.NameOf(step)));
     }
-
-    /// <summary>A checkpoint's optimizer state: one file, or one shard per rank of a ZeRO-1 run (all of them, or it is incomplete).</summary>
-    private static IReadOnlyList<string> OptimizerFiles(string checkpoint)
-    {
-        var single = Path.Combine(checkpoint, OptimizerFile);
-        if (File.Exists(single)) return [single];
-        var shards = Directory.EnumerateFiles(checkpoint, "optimizer-rank-*.safetensors").Order(StringComparer.Ordinal).ToList();
-        var expected = shards.Select(OptimizerShardCount).Distinct().ToList();
-        if (shards.Count == 0 || expected.Count != 1 || expected[0] != shards.Count)
-            throw new Modeling.Checkpoints.CheckpointException($"{checkpoint}: optimizer state is missing or incomplete ({shards.Count} of {(expected.Count == 1 ? expected[0] : "?")} rank shards); resume from an earlier checkpoint");
-        return shards;
-    }
-
-    private const string OptimizerFile = "optimizer.safetensors";
-
-    private static string OptimizerShardFile(int rank, int world) => $"optimizer-rank-{rank:D5}-of-{world:D5}.safetensors";
-
-    private static int OptimizerShardCount(string path) =>
-        int.TryParse(Path.GetFileNameWithoutExtension(path).Split("-of-").LastOrDefault(), System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : -1;
 
     /// <summary>Where a LoRA run writes its adapter: RUN_DIR/adapter at the end, checkpoints/step-N/adapter on the way.</summary>
     public const string AdapterDirectory = "adapter";
@@ -428,7 +409,7 @@ public sealed class Trainer : IDisposable
         var saved = TrainerState.Load(Path.Combine(latest.Path, CheckpointStore.StateFile));
         if (_adapter is not null) _adapter.ReloadWeights(Path.Combine(latest.Path, AdapterDirectory));
         else StateDictIO.Load(_model, Path.Combine(latest.Path, "model"));
-        _optimizer.Load(OptimizerFiles(latest.Path));
+        _optimizer.Load(OptimizerStateFiles.In(latest.Path));
         var sampler = _plan.Data.CreateSampler();
         sampler.Restore(saved.Sampler);
         var skipRows = Math.Max(_config.Guard.SkipSteps * _plan.RowsPerStep, spikeBatch.SamplerAfter.Position - saved.Sampler.Position);
@@ -563,7 +544,7 @@ public sealed class Trainer : IDisposable
             try
             {
                 Directory.CreateDirectory(shards);
-                var file = Path.Combine(shards, OptimizerShardFile(_parallel.Rank, _parallel.WorldSize));
+                var file = Path.Combine(shards, OptimizerStateFiles.Shard(_parallel.Rank, _parallel.WorldSize));
                 _optimizer.Save(file);
                 FileSync.SyncFile(file);
             }
@@ -617,7 +598,7 @@ public sealed class Trainer : IDisposable
     private void WriteCheckpoint(string directory, string? shards)
     {
         SaveWeights(directory);
-        if (shards is null) _optimizer.Save(Path.Combine(directory, OptimizerFile));
+        if (shards is null) _optimizer.Save(Path.Combine(directory, OptimizerStateFiles.Single));
         else
         {
             foreach (var file in Directory.EnumerateFiles(shards)) File.Move(file, Path.Combine(directory, Path.GetFileName(file)));
@@ -679,6 +660,7 @@ public sealed class Trainer : IDisposable
     private TrainingOutcome Stop()
     {
         var saved = TrySaveCheckpoint();
+        _parallel.Barrier(); // no rank exits (130 ends an mpirun job) before rank 0 has published the checkpoint
         _events.Append("stopped", _state.Step, saved ? "checkpoint saved; continue with --resume" : "checkpoint could not be saved");
         return new TrainingOutcome(_state.Step, false, "signal", _state.LastLoss, _lastHeldOut, null, _problems) { HeldOutMetrics = _lastHeldOutMetrics };
     }
@@ -704,6 +686,7 @@ public sealed class Trainer : IDisposable
             _metrics.Finish(_problems);
             _events.Append("finished", _state.Step, modelDirectory ?? "final model not written");
         }
+        _parallel.Barrier(); // the job ends when rank 0 has written the model, not when the first rank returns
         return new TrainingOutcome(_state.Step, true, null, _state.LastLoss, _lastHeldOut, modelDirectory, _problems) { HeldOutMetrics = _lastHeldOutMetrics };
     }
 

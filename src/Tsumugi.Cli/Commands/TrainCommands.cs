@@ -90,7 +90,8 @@ public static class TrainCommands
         }
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
-        using var trainer = Trainer.Open(c, output, resume, Console.Out, parallel);
+        // Rank 0 speaks for the job; the other ranks' notes go to their own events.jsonl, and their errors to stderr.
+        using var trainer = Trainer.Open(c, output, resume, parallel is { Rank: > 0 } ? TextWriter.Null : Console.Out, parallel);
         if (parallel is { Rank: > 0 })
         {
             var quiet = trainer.Run(stop.Token); // rank 0 prints the plan, the progress and the outcome
