@@ -33,6 +33,7 @@ public static class BtmCommand
         };
         command.SetAction(parse =>
         {
+            TrainCommands.RefuseRanks("btm");
             var c = BtmConfig.Load(parse.GetValue(config)!);
             var method = CheckCombine(c);
             using var stop = new CancellationTokenSource();

@@ -29,6 +29,7 @@ public static class OnlineDpoCommand
         };
         cmd.SetAction(parse =>
         {
+            TrainCommands.RefuseRanks("dpo online");
             var c = TrainConfig.Load(parse.GetValue(config)!, parse.GetValue(set), RunKind.OnlinePreference);
             using var stop = new CancellationTokenSource();
             void OnSignal(PosixSignalContext ctx)

@@ -102,6 +102,13 @@ public static class TrainCommands
         return Report(outcome, output, signal);
     }
 
+    /// <summary>Drivers that open several trainers in turn (BTM experts, online DPO iterations) run in one process.</summary>
+    public static void RefuseRanks(string command)
+    {
+        if (ClusterEnvironment.Detect() is { IsDistributed: true } c)
+            throw new ArgumentException($"`tsumugi {command}` runs in one process, but {c.Launcher} started {c.Size} ranks; run it without mpirun/srun (its training steps are single-process)");
+    }
+
     static Command Plan(RunKind kind)
     {
         var config = ConfigOption(kind);
