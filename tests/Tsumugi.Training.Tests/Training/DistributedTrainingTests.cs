@@ -146,6 +146,17 @@ public class DistributedTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void DriversOfSeveralTrainersRefuseToRunAsRanks()
+    {
+        using var temp = new TempDirectory();
+        var ranks = new Dictionary<string, string> { ["OMPI_COMM_WORLD_RANK"] = "0", ["OMPI_COMM_WORLD_SIZE"] = "2" };
+        using var btm = TsumugiProcess.Start(["btm", "--config", Path.Combine(RepoPaths.Configs, "btm-tiny.yaml"), "--output", temp.File("btm")], ranks);
+        Assert.Equal(1, btm.WaitForExit(Limit));
+        Assert.Contains("`tsumugi btm` runs in one process, but mpirun (OpenMPI) started 2 ranks", btm.Output);
+        Assert.False(Directory.Exists(temp.File("btm")));
+    }
+
+    [Fact]
     public void PlanForNRanksShowsEachRanksShareAndItsMemoryWithAndWithoutZeroOne()
     {
         using var temp = new TempDirectory();
