@@ -1,6 +1,5 @@
 using System.Collections;
 using Tsumugi.Common;
-using Tsumugi.Corpus.Pipeline;
 
 namespace Tsumugi.Corpus.Tasks;
 
@@ -24,7 +23,7 @@ public sealed record TaskShard(int Index, int Count, string Source)
     {
         if (spec is not null && !spec.Equals("env", StringComparison.OrdinalIgnoreCase))
         {
-            var (i, n) = PipelineConfig.ParseShard(spec);
+            var (i, n) = TryParse(spec) ?? throw new FormatException($"--shard {Bad(spec)}, or 'env'");
             return new TaskShard(i, n, "--shard");
         }
         var task = ClusterEnvironment.Task(environment);
@@ -34,6 +33,17 @@ public sealed record TaskShard(int Index, int Count, string Source)
                                         "run it as a Slurm array element or under mpirun -np N, or pass --shard i/N");
         return Whole;
     }
+
+    /// <summary>"i/N" with 0 ≤ i &lt; N as (i, N); null when it is not one.</summary>
+    public static (int Index, int Count)? TryParse(string spec)
+    {
+        var parts = spec.Split('/');
+        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n > 0 && i >= 0 && i < n) return (i, n);
+        return null;
+    }
+
+    /// <summary>What is wrong with a shard spec, and an example.</summary>
+    public static string Bad(string spec) => $"'{spec}': expected i/N with 0 ≤ i < N, e.g. 0/4 (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
 
     static string Launcher(IDictionary? environment)
     {
