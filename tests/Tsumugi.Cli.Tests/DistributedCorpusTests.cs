@@ -55,6 +55,23 @@ public sealed class DistributedCorpusTests(CleanedCorpusFixture corpus) : IClass
         foreach (var n in names) Assert.True(File.ReadAllBytes(Path.Combine(expected, n!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actual, n!))), $"{n} differs from the single-process run's");
     }
 
+    [Fact]
+    public void DedupStageOptions_AreChecked()
+    {
+        var settings = CliRunner.Run("corpus", "dedup", "--stage", "buckets", "--work", F("w"), "--bands", "40");
+        Assert.NotEqual(0, settings.ExitCode);
+        Assert.Contains("signatures stage only", settings.Err);
+        var noStage = CliRunner.Run("corpus", "dedup", "--input", corpus.Clean, "--output", F("o"), "--shard", "0/2");
+        Assert.NotEqual(0, noStage.ExitCode);
+        Assert.Contains("--stage", noStage.Err);
+        var notRun = CliRunner.Run("corpus", "dedup", "--stage", "buckets", "--work", F("w"), "--shard", "0/2");
+        Assert.NotEqual(0, notRun.ExitCode);
+        Assert.Contains("signatures", notRun.Err);
+        var badShard = CliRunner.Run("corpus", "dedup", "--stage", "signatures", "--work", F("w"), "--input", corpus.Clean, "--shard", "2/2");
+        Assert.NotEqual(0, badShard.ExitCode);
+        Assert.Contains("0 ≤ i < N", badShard.Err);
+    }
+
     [MpirunFact]
     public void DedupStagesAndTokenize_UnderMpirun_MatchOneProcess()
     {

@@ -31,9 +31,11 @@ public class DistributedCleanTests
         Assert.Equal(single.Rejected.Select(r => (r.Key, r.Value.Docs)).Order(), merged.Rejected.Select(r => (r.Key, r.Value.Docs)).Order());
 
         // Re-submitting a finished task redoes nothing; another task count is refused before any shard is touched.
+        File.Delete(t.File($"split/{PipelineRunner.SummaryFile}")); // as if the merging task died before writing it
         var again = new PipelineRunner(Config(t.File("split"), new TaskShard(1, 3, "test"))).Run();
         Assert.Equal(0, again.ShardsDone);
         Assert.True(again.ShardsSkipped > 0);
+        Assert.Equal(merged.DocsKept, RunStats.FromJson(File.ReadAllText(t.File($"split/{PipelineRunner.SummaryFile}"))).DocsKept);
         var e = Assert.Throws<InvalidOperationException>(() => new PipelineRunner(Config(t.File("split"), new TaskShard(0, 2, "test"))).Run());
         Assert.Contains("3-task run", e.Message);
     }

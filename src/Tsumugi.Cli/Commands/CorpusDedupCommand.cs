@@ -11,8 +11,8 @@ public static class CorpusDedupCommand
 {
     public static Command Create()
     {
-        var input = new Option<string?>("--input") { Description = "Folder written by 'corpus clean' (not needed by --stage buckets or cluster)." };
-        var output = CommonOptions.OptionalOutput("Output folder (same shard names, duplicates removed); for one process and --stage filter.");
+        var input = new Option<string?>("--input") { Description = "Folder written by 'corpus clean' (not needed by --stage buckets or cluster).", HelpName = "DIR" };
+        var output = CommonOptions.OptionalOutput("Output folder (same shard names, duplicates removed); for one process and --stage filter.", "DIR");
         var threshold = new Option<double?>("--threshold") { Description = "Target Jaccard similarity; picks bands × rows (≤ 200 hashes)." };
         var bands = new Option<int?>("--bands") { Description = "LSH bands (default 20; Swallow 40)." };
         var rows = new Option<int?>("--rows") { Description = "Rows per band (default 10; Swallow 20)." };

@@ -49,6 +49,7 @@ public sealed class PipelineRunner(PipelineConfig config)
                 var previous = RunStats.FromJson(ledger.Stats(config.ShardIndex));
                 previous.ShardsSkipped += previous.ShardsDone;
                 previous.ShardsDone = 0;
+                MergeIfComplete(ledger); // in case the task that found them all died before summary.json was written
                 return previous;
             }
         }
@@ -101,6 +102,11 @@ public sealed class PipelineRunner(PipelineConfig config)
     {
         var ledger = Ledger!;
         ledger.MarkDone(config.ShardIndex, mine.ToJson());
+        MergeIfComplete(ledger);
+    }
+
+    void MergeIfComplete(TaskLedger ledger)
+    {
         if (!ledger.Complete) return;
         var all = new RunStats();
         for (int t = 0; t < ledger.Count; t++)
