@@ -2,12 +2,13 @@ using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using Tsumugi.Common;
 
-namespace Tsumugi.Corpus.Dedup.Distributed;
+namespace Tsumugi.Corpus.Dedup;
 
 /// <summary>
-/// Files of fixed-size dedup records (<see cref="ExactRecord"/>, <see cref="BandRecord"/>) as the stages pass them on:
-/// raw little-endian structs, sorted, published atomically. Sorted files allow a binary search for the first record of
-/// a key range, so a buckets task reads only its slice of every signature file.
+/// Files of fixed-size dedup records (<see cref="ExactRecord"/>, <see cref="BandRecord"/>): raw little-endian structs,
+/// sorted — the runs <see cref="ExternalSorter{T}"/> spills and merges, and the files the distributed stages pass on
+/// (published atomically). Sorted files allow a binary search for the first record of a key range, so a buckets task
+/// reads only its slice of every signature file.
 /// </summary>
 public static class RecordFile
 {
@@ -36,17 +37,17 @@ public static class RecordFile
     {
         long bytes = new FileInfo(path).Length;
         int size = Unsafe.SizeOf<T>();
-        if (bytes % size != 0) throw new InvalidDataException($"{path}: {bytes} bytes is not a whole number of {size}-byte records; the stage that wrote it was interrupted — delete its completion marker and rerun it");
+        if (bytes % size != 0) throw new InvalidDataException($"dedup record file '{path}' is truncated ({bytes} bytes is not a whole number of {size}-byte records); rerun the dedup (stage) that wrote it");
         return bytes / size;
     }
 
-    /// <summary>The records from index <paramref name="start"/> on, streamed.</summary>
-    public static IEnumerable<T> Read<T>(string path, long start = 0) where T : unmanaged
+    /// <summary>The records from index <paramref name="start"/> on, streamed through a buffer of <paramref name="bufferRecords"/>.</summary>
+    public static IEnumerable<T> Read<T>(string path, long start = 0, int bufferRecords = BufferRecords) where T : unmanaged
     {
         long count = Count<T>(path);
         using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
         file.Position = start * Unsafe.SizeOf<T>();
-        var buf = new T[(int)Math.Clamp(count - start, 1, BufferRecords)];
+        var buf = new T[(int)Math.Clamp(count - start, 1, Math.Max(1, bufferRecords))];
         while (true)
         {
             int n = Fill(file, buf, path);
@@ -59,7 +60,7 @@ public static class RecordFile
     {
         var bytes = MemoryMarshal.AsBytes(buf.AsSpan());
         int read = file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-        if (read % Unsafe.SizeOf<T>() != 0) throw new InvalidDataException($"{path}: truncated record file; rerun the stage that wrote it");
+        if (read % Unsafe.SizeOf<T>() != 0) throw new InvalidDataException($"dedup record file '{path}' is truncated; rerun the dedup (stage) that wrote it");
         return read / Unsafe.SizeOf<T>();
     }
 
