@@ -103,14 +103,17 @@ public class DistributedDedupTests(DedupCorpusFixture corpus) : IClassFixture<De
     }
 
     [Fact]
-    public void Stages_WithDifferentTaskCountsAndSlicedBands_KeepTheSame()
+    public void Stages_WithDifferentTaskCountsSlicedBandsAndSpills_KeepTheSame()
     {
         using var t = new TempDirectory();
         // 4 bands + exact = 5 parts; 11 bucket tasks cut each part into 3 key ranges.
+        // 4 KB of record memory: every signatures task spills sorted runs and merges them back.
         var options = Options("both", bands: 4, rows: 3);
+        options.MemoryBytes = 4096;
         new Deduplicator(options).Run(corpus.Clean, t.File("single"));
-        RunStages(corpus.Clean, t.File("work"), t.File("dist"), options, sig: 3, buckets: 11, filter: 2);
+        var summary = RunStages(corpus.Clean, t.File("work"), t.File("dist"), options, sig: 3, buckets: 11, filter: 2);
         AssertSameShards(t.File("single"), t.File("dist"));
+        Assert.True(summary!.SpilledRuns > 3, $"only {summary.SpilledRuns} runs spilled");
     }
 
     [Fact]
