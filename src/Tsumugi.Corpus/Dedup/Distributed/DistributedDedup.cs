@@ -210,10 +210,9 @@ public sealed class DistributedDedup(DedupWork work, DedupOptions local)
             var stats = new RecordTaskStats { DocsKept = kept.Sum(k => k.Docs), CharsKept = kept.Sum(k => k.Chars), Seconds = sw.Elapsed.TotalSeconds };
             ledger.MarkDone(task.Index, JsonSerializer.Serialize(stats, CorpusJson.Options));
         }
-        var result = ledger.IsDone(task.Index) && ledger.Complete
-            ? Finished(DedupStages.Filter, task, ledger, "rewrote its shards") with { Summary = Summarize(settings, signatures, cluster, ledger, output) }
-            : Finished(DedupStages.Filter, task, ledger, "rewrote its shards");
-        return result;
+        var finished = Finished(DedupStages.Filter, task, ledger, "rewrote its shards");
+        // Whichever task finds every filter task done writes the merged books (the same bytes if two do).
+        return ledger.Complete ? finished with { Summary = Summarize(settings, signatures, cluster, ledger, output) } : finished;
     }
 
     /// <summary>The books of all four stages as single-process dedup writes them, published as OUTPUT/dedup-summary.json.</summary>
