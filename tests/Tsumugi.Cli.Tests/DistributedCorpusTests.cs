@@ -73,8 +73,18 @@ public sealed class DistributedCorpusTests(CleanedCorpusFixture corpus) : IClass
     }
 
     [MpirunFact]
-    public void DedupStagesAndTokenize_UnderMpirun_MatchOneProcess()
+    public void CleanDedupStagesAndTokenize_UnderMpirun_MatchOneProcess()
     {
+        // corpus clean as two ranks, no --shard: each rank takes its task from mpirun; the same shards as the fixture's one process.
+        var clean = Mpirun.Run(2, "corpus", "clean", "--config", Path.Combine(RepoPaths.Configs, "corpus-docs.yaml"), "--input", CleanedCorpusFixture.JaPages,
+            Path.Combine(RepoPaths.SharedCorpus, "en", "debian-faq"), "--output", F("clean-mpi"), "--workers", "1");
+        Assert.Contains("from mpirun (OpenMPI)", clean);
+        Assert.Contains("all 2 tasks have finished", clean);
+        AssertSameFiles(corpus.Clean, F("clean-mpi"), "*.jsonl.zst");
+        var books = JsonDocument.Parse(File.ReadAllText(Path.Combine(corpus.Clean, "summary.json"))).RootElement;
+        var merged = JsonDocument.Parse(File.ReadAllText(F("clean-mpi/summary.json"))).RootElement;
+        Assert.Equal(books.GetProperty("docs_kept").GetInt64(), merged.GetProperty("docs_kept").GetInt64());
+
         // The cleaned shards plus one more holding exact (re-spaced) and near (one line changed) copies of six pages.
         var input = Directory.CreateDirectory(F("clean")).FullName;
         foreach (var f in Directory.GetFiles(corpus.Clean, "*.jsonl.zst")) File.Copy(f, Path.Combine(input, Path.GetFileName(f)));
