@@ -1,7 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
 using Tsumugi.Common;
-using Tsumugi.Corpus.Dedup;
 using Tsumugi.Corpus.Pipeline;
 using Tsumugi.Corpus.Sample;
 using Tsumugi.Corpus.Stats;
@@ -15,7 +14,7 @@ public static class CorpusCommands
     {
         var corpus = new Command("corpus", "Read, clean, route and deduplicate raw text into sharded .jsonl.zst (see docs/corpus.md).");
         corpus.Add(Clean());
-        corpus.Add(Dedup());
+        corpus.Add(CorpusDedupCommand.Create());
         corpus.Add(StatsCommand());
         corpus.Add(Sample());
         return corpus;
@@ -28,7 +27,7 @@ public static class CorpusCommands
         var output = CommonOptions.OptionalOutput("Output folder for shard-NNNNN.jsonl.zst, plan.json and summary.json.");
         var lang = new Option<string?>("--lang") { Description = "Domains to keep when no --config is given: ja (default), en, code, 'ja,en', or all." };
         var workers = CommonOptions.Workers("Parallel workers (default: all cores).");
-        var shard = new Option<string?>("--shard") { Description = "Process only shards k with k % N == i, as i/N (Slurm arrays)." };
+        var shard = CorpusTasks.ShardOption("Process only shards k with k % N == i");
         var keepRejected = new Option<string?>("--keep-rejected") { Description = "Folder for rejected and unreadable records, with their reason." };
         var split = new Option<bool>("--split-by-domain") { Description = "Write each domain (ja/en/code/math/other) to its own subfolder." };
         var cmd = new Command("clean", "Clean a raw corpus: read, extract, normalise, route, filter, sign (MinHash); resumable and shardable.")
@@ -43,7 +42,12 @@ public static class CorpusCommands
             if (parse.GetValue(input) is { Length: > 0 } inputs) c.Inputs = [.. inputs];
             if (parse.GetValue(output) is { } o) c.Output = o;
             if (parse.GetValue(workers) is { } w) c.Workers = w;
-            if (parse.GetValue(shard) is { } s) (c.ShardIndex, c.ShardCount) = PipelineConfig.ParseShard(s);
+            // --shard (i/N or env) wins, then the config's 'shard:', then the launcher's task (Slurm array, mpirun ranks).
+            if (parse.GetValue(shard) is { } s || c.ShardCount == 1)
+            {
+                var task = CorpusTasks.Resolve(parse.GetValue(shard));
+                (c.ShardIndex, c.ShardCount) = (task.Index, task.Count);
+            }
             if (parse.GetValue(keepRejected) is { } k) c.KeepRejected = k;
             if (parse.GetValue(split)) c.SplitByDomain = true;
             if (c.Inputs.Count == 0) throw new ArgumentException("no input: pass --input PATH... or set 'input:' in the config");
@@ -66,6 +70,7 @@ public static class CorpusCommands
                     task.Value = task.MaxValue;
                 });
             PrintRun(stats, c.Output);
+            if (c.ShardCount > 1) CorpusTasks.PrintLedger(new PipelineRunner(c).Ledger!, $"task {c.ShardIndex}/{c.ShardCount}", Path.Combine(c.Output, PipelineRunner.SummaryFile));
             if (!stats.Balanced) throw new InvalidOperationException($"the books do not balance (in {stats.DocsIn} ≠ kept {stats.DocsKept} + rejected {stats.DocsRejected} + errored {stats.DocsErrored}); please report this with {c.Output}/summary.json");
             return 0;
         });
@@ -92,60 +97,6 @@ public static class CorpusCommands
             CliApp.Info("issues: " + string.Join(", ", s.Issues.Select(i => $"{i.Key} {i.Value}")) + $" (samples in {Path.Combine(output, PipelineRunner.SummaryFile)})");
         CliApp.Info($"domains: {string.Join(", ", s.Domains.Select(d => $"{d.Key} {d.Value}"))}; tiers: {string.Join(", ", s.Tiers.Select(t => $"{t.Key} {t.Value}"))}");
         CliApp.Info($"{s.BytesIn / 1e6:F1} MB in {s.Seconds:F1} s = {s.BytesIn / 1e6 / Math.Max(1e-9, s.Seconds):F1} MB/s; shards done {s.ShardsDone}, skipped (already done) {s.ShardsSkipped}; books balance: {(s.Balanced ? "yes" : "NO")}");
-    }
-
-    static Command Dedup()
-    {
-        var input = CommonOptions.Input("Folder written by 'corpus clean'.");
-        var output = CommonOptions.Output("Output folder (same shard names, duplicates removed).");
-        var threshold = new Option<double?>("--threshold") { Description = "Target Jaccard similarity; picks bands × rows (≤ 200 hashes)." };
-        var bands = new Option<int?>("--bands") { Description = "LSH bands (default 20; Swallow 40)." };
-        var rows = new Option<int?>("--rows") { Description = "Rows per band (default 10; Swallow 20)." };
-        var newest = new Option<bool>("--keep-newest") { Description = "Keep the last copy in input order instead of the first." };
-        var noExact = new Option<bool>("--no-exact") { Description = "Skip exact-hash dedup." };
-        var noNear = new Option<bool>("--no-near") { Description = "Skip MinHash near-duplicate dedup." };
-        var workers = CommonOptions.Workers("Parallel workers for signatures and rewriting.");
-        var memory = new Option<int>("--memory")
-        {
-            Description = "MB for the hash records (24 bytes per document and band); beyond it they spill to sorted runs on disk in the output folder.",
-            DefaultValueFactory = _ => 1024,
-        };
-        memory.Validators.Add(r => { if (r.GetValueOrDefault<int>() < 1) r.AddError("--memory: at least 1 (MB)"); });
-        var cmd = new Command("dedup", "Global exact + MinHash LSH (char 5-gram) deduplication over all shards, in bounded memory.")
-        {
-            input, output, threshold, bands, rows, newest, noExact, noNear, workers, memory,
-        };
-        cmd.SetAction(parse =>
-        {
-            var t = parse.GetValue(threshold);
-            if (t is not null && (parse.GetValue(bands) is not null || parse.GetValue(rows) is not null))
-                throw new ArgumentException("--threshold picks bands and rows itself; pass either --threshold or --bands/--rows");
-            var d = new MinHashOptions();
-            var mh = t is { } th ? MinHashOptions.ForThreshold(th) : new MinHashOptions(parse.GetValue(bands) ?? d.Bands, parse.GetValue(rows) ?? d.Rows);
-            var o = new DedupOptions
-            {
-                MinHash = mh, KeepNewest = parse.GetValue(newest), Exact = !parse.GetValue(noExact), Near = !parse.GetValue(noNear),
-                Workers = parse.GetValue(workers) ?? Environment.ProcessorCount,
-                MemoryBytes = parse.GetValue(memory) * (1L << 20),
-            };
-            DedupStats s = null!;
-            AnsiConsole.Progress().Start(ctx =>
-            {
-                var task = ctx.AddTask($"dedup {mh.Bands}x{mh.Rows} (≈ J {mh.ApproximateThreshold:F2})", maxValue: 1);
-                s = new Deduplicator(o).Run(parse.GetValue(input)!, parse.GetValue(output)!, new Progress<(int Done, int Total)>(p => { task.MaxValue = p.Total; task.Value = p.Done; }));
-                task.Value = task.MaxValue;
-            });
-            var table = new Table().Title("corpus dedup").AddColumns("", "docs");
-            table.AddRow("in", $"{s.DocsIn:N0}");
-            table.AddRow("exact duplicates", $"{s.ExactDuplicates:N0}");
-            table.AddRow("near duplicates", $"{s.NearDuplicates:N0}");
-            table.AddRow("kept", $"{s.DocsKept:N0}");
-            table.AddRow("clusters (≥ 2 docs)", $"{s.Clusters:N0} (largest {s.LargestCluster})");
-            AnsiConsole.Write(table);
-            CliApp.Info("cluster sizes: " + string.Join(", ", s.ClusterSizes.Select(c => $"{c.Key}×{c.Value}")) + $"; signatures reused from clean: {s.SignaturesReused:N0}; runs spilled to disk: {s.SpilledRuns} (--memory {s.MemoryLimitBytes >> 20} MB); {s.Seconds:F1} s");
-            return 0;
-        });
-        return cmd;
     }
 
     static Command StatsCommand()

@@ -24,6 +24,7 @@ public static class DataCommands
         var name = new Option<string?>("--name") { Description = "Write every document into one dataset NAME.bin/NAME.idx (default: one dataset per domain, named after it).", HelpName = "NAME" };
         var domain = new Option<string?>("--domain") { Description = "Domain of documents whose record has no `domain` field (default: 'default'); with --name, the domain recorded in manifest.json.", HelpName = "DOMAIN" };
         var threads = CommonOptions.Threads("Worker threads (files in parallel, a large file in parallel batches); the output is byte-identical for any value.", "N");
+        var shard = CorpusTasks.ShardOption("Tokenize only this task's shards of the input (shards k with k % N == i) into OUTPUT/.tasks/parts; the task that finds all N finished merges them into the datasets, byte-identical to one process");
         var textField = new Option<string>("--text-field") { Description = "JSON field (and Parquet column) holding the text.", DefaultValueFactory = _ => "text", HelpName = "FIELD" };
         var cmd = new Command("tokenize",
             "Tokenize documents into Megatron indexed datasets (NAME.bin/NAME.idx, readable by Megatron-LM): one sequence per document " +
@@ -32,7 +33,7 @@ public static class DataCommands
             "Corrupt records and empty documents are skipped and counted.\n" +
             "Example: tsumugi data tokenize --input out/corpus/dedup --tokenizer out/tokenizer --output out/data")
         {
-            input, tokenizer, output, name, domain, threads, textField,
+            input, tokenizer, output, name, domain, threads, textField, shard,
         };
         cmd.SetAction(parse =>
         {
@@ -40,6 +41,7 @@ public static class DataCommands
             {
                 Inputs = parse.GetValue(input)!, Tokenizer = parse.GetValue(tokenizer)!, Output = parse.GetValue(output)!,
                 Name = parse.GetValue(name), Domain = parse.GetValue(domain), Threads = parse.GetValue(threads), TextField = parse.GetValue(textField)!,
+                Task = CorpusTasks.Resolve(parse.GetValue(shard)),
             };
             TokenizeResult result = null!;
             AnsiConsole.Progress().AutoClear(false)
@@ -58,6 +60,15 @@ public static class DataCommands
                     result = new DatasetTokenizer(options).Run(progress);
                     task.Value = task.MaxValue;
                 });
+            if (result.Task is { IsPartial: true } task && !result.TasksMerged)
+            {
+                CliApp.Info($"task {task}: {result.TaskShards} shard(s) of the plan, {result.Documents:N0} documents, {result.Tokens:N0} tokens written now " +
+                            "(0 when the task had finished before)");
+                CliApp.Info(result.MissingTasks.Count == 0
+                    ? "all tasks have finished; the datasets are merged (or being merged by another task)"
+                    : $"still missing: {Tsumugi.Corpus.Tasks.TaskLedger.Describe(result.MissingTasks)} of {task.Count}; the last task to finish merges the datasets into {result.OutputDirectory}; re-submit the same job to run only the missing tasks");
+                return 0;
+            }
             Print(result);
             if (result.Documents == 0)
                 throw new InvalidDataException($"no documents were tokenized from {result.Files} input file(s) ({result.ErroredRecords:N0} unreadable records, " +

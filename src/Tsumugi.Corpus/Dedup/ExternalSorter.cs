@@ -123,52 +123,13 @@ public sealed class ExternalSorter<T> : IDisposable where T : unmanaged, ICompar
 
     IEnumerable<T> Merge(List<string> runs)
     {
-        var readers = runs.Select(r => new RunReader(r, ReaderItems(runs.Count))).ToList();
-        try
-        {
-            var queue = new PriorityQueue<int, T>();
-            for (int i = 0; i < readers.Count; i++)
-                if (readers[i].TryRead(out var first)) queue.Enqueue(i, first);
-            while (queue.TryDequeue(out int i, out var item))
-            {
-                yield return item;
-                if (readers[i].TryRead(out var next)) queue.Enqueue(i, next);
-            }
-        }
-        finally
-        {
-            foreach (var r in readers) r.Dispose();
-        }
+        int items = ReaderItems(runs.Count);
+        return RecordFile.Merge(runs.Select(r => RecordFile.Read<T>(r, 0, items)).ToList());
     }
 
     public void Dispose()
     {
         foreach (var r in _runs) try { File.Delete(r); } catch (IOException) { }
         _runs.Clear();
-    }
-
-    sealed class RunReader(string path, int items) : IDisposable
-    {
-        readonly FileStream _file = new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1);
-        readonly T[] _buf = new T[items];
-        int _pos, _len;
-
-        public bool TryRead(out T item)
-        {
-            if (_pos == _len)
-            {
-                var bytes = MemoryMarshal.AsBytes(_buf.AsSpan());
-                int read = _file.ReadAtLeast(bytes, bytes.Length, throwOnEndOfStream: false);
-                int size = Unsafe.SizeOf<T>();
-                if (read % size != 0) throw new InvalidDataException($"dedup spill run '{path}' is truncated ({read} bytes is not a whole number of {size}-byte records); rerun dedup");
-                _len = read / size;
-                _pos = 0;
-                if (_len == 0) { item = default; return false; }
-            }
-            item = _buf[_pos++];
-            return true;
-        }
-
-        public void Dispose() => _file.Dispose();
     }
 }

@@ -1,6 +1,7 @@
 using Tsumugi.Common.Config;
 using Tsumugi.Corpus.Reading;
 using Tsumugi.Corpus.Steps;
+using Tsumugi.Corpus.Tasks;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -98,7 +99,7 @@ public sealed class PipelineConfig
             config.Workers = s.Int("workers", config.Workers);
             config.ShardBytes = s.Long("shard_bytes", config.ShardBytes, min: 1);
             config.MinShards = s.Int("min_shards", config.MinShards);
-            if (s.String("shard") is { } shard) (config.ShardIndex, config.ShardCount) = TryParseShard(shard) ?? throw s.Error("shard", BadShard(shard));
+            if (s.String("shard") is { } shard) (config.ShardIndex, config.ShardCount) = TaskShard.TryParse(shard) ?? throw s.Error("shard", TaskShard.Bad(shard));
             config.KeepRejected = s.String("keep_rejected");
             config.SplitByDomain = s.Bool("split_by_domain", config.SplitByDomain);
             config.ZstdLevel = s.Int("zstd_level", config.ZstdLevel, min: int.MinValue); // zstd takes negative (fast) levels too
@@ -110,16 +111,7 @@ public sealed class PipelineConfig
     }
 
     /// <summary>Parses "i/N" (0-based i).</summary>
-    public static (int Index, int Count) ParseShard(string spec) => TryParseShard(spec) ?? throw new FormatException($"shard {BadShard(spec)}");
-
-    static (int Index, int Count)? TryParseShard(string spec)
-    {
-        var parts = spec.Split('/');
-        if (parts.Length == 2 && int.TryParse(parts[0], out int i) && int.TryParse(parts[1], out int n) && n > 0 && i >= 0 && i < n) return (i, n);
-        return null;
-    }
-
-    static string BadShard(string spec) => $"'{spec}': expected i/N with 0 ≤ i < N, e.g. 0/4 (Slurm: $SLURM_ARRAY_TASK_ID/$SLURM_ARRAY_TASK_COUNT)";
+    public static (int Index, int Count) ParseShard(string spec) => TaskShard.TryParse(spec) ?? throw new FormatException($"shard {TaskShard.Bad(spec)}");
 
     /// <summary>
     /// Runs a config reader, turning <see cref="YamlSection"/>'s <see cref="ConfigException"/> into the

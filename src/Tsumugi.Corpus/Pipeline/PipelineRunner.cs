@@ -3,6 +3,7 @@ using Tsumugi.Common;
 using Tsumugi.Corpus.Reading;
 using Tsumugi.Corpus.Shards;
 using Tsumugi.Corpus.Steps;
+using Tsumugi.Corpus.Tasks;
 
 namespace Tsumugi.Corpus.Pipeline;
 
@@ -10,7 +11,9 @@ namespace Tsumugi.Corpus.Pipeline;
 /// Runs a cleaning pipeline: plans shards, processes the shards assigned to this task (<c>--shard i/N</c>) on
 /// <see cref="PipelineConfig.Workers"/> threads, one shard per thread at a time (streaming: a shard holds one
 /// document in flight), writes each shard aside and publishes it when complete (<see cref="AtomicFile"/>), then a
-/// <c>shard-NNNNN.done.json</c> with the shard's books. A rerun skips shards that have their done file.
+/// <c>shard-NNNNN.done.json</c> with the shard's books. A rerun skips shards that have their done file. A task of a
+/// split run (<c>--shard i/N</c>, a Slurm array element, an mpirun rank) also records its books in <see cref="Ledger"/>;
+/// the last task to finish merges them into summary.json.
 /// </summary>
 public sealed class PipelineRunner(PipelineConfig config)
 {
@@ -37,6 +40,19 @@ public sealed class PipelineRunner(PipelineConfig config)
         }
         else AtomicFile.WriteAllText(planPath, plan.ToJson());
 
+        if (Ledger is { } ledger)
+        {
+            ledger.Open(); // a re-submission with another task count stops here, before touching any shard
+            if (ledger.IsDone(config.ShardIndex))
+            {
+                // A re-submitted array runs only its unfinished tasks: this one's books stay as they were.
+                var previous = RunStats.FromJson(ledger.Stats(config.ShardIndex));
+                previous.ShardsSkipped += previous.ShardsDone;
+                previous.ShardsDone = 0;
+                MergeIfComplete(ledger); // in case the task that found them all died before summary.json was written
+                return previous;
+            }
+        }
         var mine = Enumerable.Range(0, plan.Shards.Count).Where(k => k % config.ShardCount == config.ShardIndex).ToList();
         DeleteLeftovers(mine);
         long bytesTotal = mine.Sum(k => plan.Shards[k].Sum(i => plan.Sizes[i]));
@@ -70,7 +86,37 @@ public sealed class PipelineRunner(PipelineConfig config)
         summary.MostlyRejected = RejectionAdvice.For(summary);
         var name = config.ShardCount == 1 ? SummaryFile : $"summary-{config.ShardIndex}-of-{config.ShardCount}.json";
         AtomicFile.WriteAllText(Path.Combine(config.Output, name), summary.ToJson());
+        if (config.ShardCount > 1) FinishTask(summary);
         return summary;
+    }
+
+    /// <summary>The ledger of a run split into tasks (<c>OUTPUT/.tasks</c>); null for a single-process run.</summary>
+    public TaskLedger? Ledger => config.ShardCount > 1 ? new TaskLedger(config.Output!, config.ShardCount) : null;
+
+    /// <summary>
+    /// Records this task's books in the ledger (datatrove-style completion marker), then, when it finds every task
+    /// finished (it was the last, or the others finished meanwhile), merges their books into summary.json — the file a
+    /// single-process run writes. Two tasks finishing together may both merge: they write the same bytes.
+    /// </summary>
+    void FinishTask(RunStats mine)
+    {
+        var ledger = Ledger!;
+        ledger.MarkDone(config.ShardIndex, mine.ToJson());
+        MergeIfComplete(ledger);
+    }
+
+    void MergeIfComplete(TaskLedger ledger)
+    {
+        if (!ledger.Complete) return;
+        var all = new RunStats();
+        for (int t = 0; t < ledger.Count; t++)
+        {
+            var task = RunStats.FromJson(ledger.Stats(t));
+            all.Merge(task);
+            all.Seconds = Math.Max(all.Seconds, task.Seconds); // tasks run side by side: the longest is the run's time
+        }
+        all.MostlyRejected = RejectionAdvice.For(all);
+        AtomicFile.WriteAllText(Path.Combine(config.Output!, SummaryFile), all.ToJson());
     }
 
     static string ShardName(int k) => $"shard-{k:D5}";

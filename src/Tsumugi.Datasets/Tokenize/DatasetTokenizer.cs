@@ -21,13 +21,14 @@ namespace Tsumugi.Datasets.Tokenize;
 /// the rerun deletes what the killed run left (its work folder, <c>NAME.bin.RANDOM.tmp</c>).
 /// </para>
 /// </summary>
-public sealed class DatasetTokenizer(TokenizeOptions options)
+public sealed partial class DatasetTokenizer(TokenizeOptions options)
 {
     /// <summary>Target input bytes per shard, as in <c>corpus clean</c> (a larger single file is a shard of its own).</summary>
     const long ShardBytes = 64L << 20;
 
     public TokenizeResult Run(IProgress<TokenizeProgress>? progress = null)
     {
+        if (options.Task is { IsPartial: true } task) return RunTask(task, progress);
         var clock = Stopwatch.StartNew();
         Validate();
         var source = TokenizerSource.Load(options.Tokenizer);
@@ -39,7 +40,11 @@ public sealed class DatasetTokenizer(TokenizeOptions options)
         Directory.CreateDirectory(output);
         // Registered in manifest.json before anything is written: until Finish, training refuses the folder.
         using var run = TokenizeRun.Start(output, options.CommandLine());
-        var outcomes = TokenizeFiles(source, files, sizes, run.WorkDirectory, progress);
+        // Consecutive files are grouped into shards balanced by bytes (the corpus stage's plan), at least four per
+        // thread for balance, so a corpus of many small files does not pay for a temporary dataset (two fsyncs) each,
+        // while a corpus of large shards gets one work item per file.
+        var shards = ShardPlan.Create(files, ShardBytes, options.Threads * 4).Shards;
+        var outcomes = TokenizeFiles(source, files, sizes, shards, Enumerable.Range(0, shards.Count).ToList(), run.WorkDirectory, progress);
         var read = new TokenizeProgress(files.Count, files.Count, sizes.Sum(), sizes.Sum(), outcomes.Sum(o => o.Documents), outcomes.Sum(o => o.Tokens));
         var datasets = Merge(source, outcomes, output, run, read, progress);
         run.Finish();
@@ -58,25 +63,24 @@ public sealed class DatasetTokenizer(TokenizeOptions options)
         if (string.IsNullOrWhiteSpace(options.TextField)) throw new ArgumentException("--text-field must name a JSON field");
     }
 
-    ShardOutcome[] TokenizeFiles(TokenizerSource source, List<string> files, long[] sizes, string temp, IProgress<TokenizeProgress>? progress)
+    /// <summary>Tokenizes the <paramref name="selected"/> shards (the others' outcomes stay null) into <paramref name="temp"/>.</summary>
+    ShardOutcome[] TokenizeFiles(TokenizerSource source, List<string> files, long[] sizes, List<List<int>> shards, List<int> selected, string temp,
+        IProgress<TokenizeProgress>? progress)
     {
-        // Consecutive files are grouped into shards balanced by bytes (the corpus stage's plan), at least four per
-        // thread for balance, so a corpus of many small files does not pay for a temporary dataset (two fsyncs) each,
-        // while a corpus of large shards gets one work item per file.
-        var shards = ShardPlan.Create(files, ShardBytes, options.Threads * 4).Shards;
         var shardSizes = shards.Select(s => s.Sum(i => sizes[i])).ToArray();
         var worker = new ShardTokenizer(source.Tokenizer, options, temp);
         var outcomes = new ShardOutcome[shards.Count];
-        long totalBytes = sizes.Sum(), bytesDone = 0, documents = 0, tokens = 0;
+        long totalBytes = selected.Sum(k => shardSizes[k]), bytesDone = 0, documents = 0, tokens = 0;
+        int filesTotal = selected.Sum(k => shards[k].Count);
         int filesDone = 0, active = 0;
-        void Report() => progress?.Report(new TokenizeProgress(Volatile.Read(ref filesDone), files.Count, Interlocked.Read(ref bytesDone),
+        void Report() => progress?.Report(new TokenizeProgress(Volatile.Read(ref filesDone), filesTotal, Interlocked.Read(ref bytesDone),
             totalBytes, Interlocked.Read(ref documents), Interlocked.Read(ref tokens)));
         // Threads a shard may use for its next batch: its share of the run's threads among the shards still running,
         // so the last big shard gets every core once the others are done.
         int Share() => Math.Max(1, options.Threads / Math.Max(1, Volatile.Read(ref active)));
 
         // Biggest shards first, one shard per worker at a time (no chunking), for the best balance at the end.
-        var order = Enumerable.Range(0, shards.Count).OrderByDescending(i => shardSizes[i]).ThenBy(i => i).ToArray();
+        var order = selected.OrderByDescending(i => shardSizes[i]).ThenBy(i => i).ToArray();
         try
         {
             Parallel.ForEach(Partitioner.Create(order, EnumerablePartitionerOptions.NoBuffering),

@@ -31,6 +31,12 @@ public sealed record TokenizeOptions
     /// <summary>JSON field (and Parquet column) holding the text.</summary>
     public string TextField { get; init; } = "text";
 
+    /// <summary>
+    /// This process's task when the run is split over N tasks (<c>--shard</c>, a Slurm array, mpirun ranks); null or
+    /// <see cref="Tsumugi.Corpus.Tasks.TaskShard.Whole"/> for one process.
+    /// </summary>
+    public Tsumugi.Corpus.Tasks.TaskShard? Task { get; init; }
+
     /// <summary>The <c>tsumugi data tokenize</c> command line that repeats this run (recorded while it runs, quoted for a POSIX shell).</summary>
     public string CommandLine()
     {

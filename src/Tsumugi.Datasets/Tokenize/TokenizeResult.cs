@@ -51,5 +51,17 @@ public sealed record TokenizeResult
     /// <summary>Wall time of the run: reading, encoding, writing and merging.</summary>
     public double Seconds { get; init; }
 
+    /// <summary>The task this process ran when the run is split into tasks (<see cref="TokenizeOptions.Task"/>); null for one process.</summary>
+    public Tsumugi.Corpus.Tasks.TaskShard? Task { get; init; }
+
+    /// <summary>Shards of the plan this task tokenized (a split run).</summary>
+    public int TaskShards { get; init; }
+
+    /// <summary>Tasks without a completion marker when this one finished (a split run).</summary>
+    public IReadOnlyList<int> MissingTasks { get; init; } = [];
+
+    /// <summary>This task found every task finished and merged their parts into the datasets (<see cref="Datasets"/>, all documents).</summary>
+    public bool TasksMerged { get; init; }
+
     public double TokensPerSecond => Seconds > 0 ? Tokens / Seconds : 0;
 }
