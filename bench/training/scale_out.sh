@@ -9,7 +9,8 @@
 # Arms alternate within each round and the order is reversed every round, so a noisy neighbour hurts all arms alike.
 # Per arm: tokens/s = median of the per-step figures in metrics.jsonl after step 2 (the first steps pay allocation
 # and start-up), comm s/step = median comm_s and its median share of the step (global batch tokens / tokens_per_s),
-# the loss curve's largest relative difference from 1x1's (data parallelism must not change the curve: > 1e-5 is
+# the loss curve's largest relative difference from 1x1's (data parallelism must not change the curve: > 1e-5 in the
+# first 10 steps, before round-off has grown chaotically, is
 # reported as a mismatch and the script exits 1), wall time and peak RSS of the largest process (/usr/bin/time: for
 # mpirun, the largest rank), and the optimizer state per rank in the final checkpoint (optimizer.safetensors for
 # one process and plain DP; each rank's optimizer-rank-*.safetensors shard with ZeRO-1, ≈ half). Scaling
@@ -99,13 +100,17 @@ by = collections.defaultdict(list)
 for a in arms: by[a["preset"], a["arm"]].append(a)
 # Each arm's loss curve against 1x1's of the same preset and round (the curves do not depend on the round either).
 base = {(a["preset"], a["round"]): a["losses"] for a in arms if a["arm"] == "1x1"}
-def rel_diff(a):
+# fp32 round-off (ZeRO-1 sums its clipping norm from shards) grows chaotically over a run (scale-out.md §5: ~1e-7 at
+# the first differing step, ~1e-4 after 40 steps at lr 3e-3), so the check is on the first 10 steps; the whole
+# curve's difference is printed beside it.
+CHECKED_STEPS = 10
+def rel_diff(a, steps=None):
     ref = base[a["preset"], a["round"]]
     if len(ref) != len(a["losses"]): return float("inf")
-    return max(abs(x - y) / abs(y) for x, y in zip(a["losses"], ref))
+    return max(abs(x - y) / abs(y) for x, y in list(zip(a["losses"], ref))[:steps])
 mismatch = False
 print(f"{'preset':6s} {'arm':10s} {'tokens/s':>9s} {'eff':>5s} {'comm s/step':>11s} {'comm %':>6s} {'opt MiB/rank':>12s} "
-      f"{'loss rel diff':>13s} {'wall s':>7s} {'RSS MB':>7s}")
+      f"{'rel diff ≤10':>12s} {'rel diff all':>12s} {'wall s':>7s} {'RSS MB':>7s}")
 for preset in dict.fromkeys(a["preset"] for a in arms):
     single = med(a["tokens_per_s"] for a in by[preset, "1x1"])
     plain_optimizer = None
@@ -117,14 +122,15 @@ for preset in dict.fromkeys(a["preset"] for a in arms):
         share = [a["comm_share"] for a in runs if a["comm_share"] is not None]
         per_rank = max(runs[-1]["optimizer_bytes"].values())
         if arm == "2x1": plain_optimizer = per_rank
-        diff = max(rel_diff(a) for a in runs)
+        diff = max(rel_diff(a, CHECKED_STEPS) for a in runs)
+        whole = max(rel_diff(a) for a in runs)
         mismatch |= diff > 1e-5
         print(f"{preset:6s} {arm:10s} {speed:9.1f} {eff:>5s} {f'{med(comm):.4f}' if comm else '-':>11s} "
-              f"{f'{100 * med(share):.1f}' if share else '-':>6s} {per_rank / 2**20:12.1f} {diff:13.2e} "
+              f"{f'{100 * med(share):.1f}' if share else '-':>6s} {per_rank / 2**20:12.1f} {diff:12.2e} {whole:12.2e} "
               f"{med(wall[f'{preset}/{arm}']):7.1f} {med(rss[f'{preset}/{arm}']) / 1024:7.1f}")
     shards = by[preset, "2x1-zero1"][-1]["optimizer_bytes"]
     print(f"  {preset} ZeRO-1 optimizer state per rank: " + ", ".join(f"{n} {b / 2**20:.1f} MiB" for n, b in shards.items()) +
           f"; plain DP {plain_optimizer / 2**20:.1f} MiB; ratio {max(shards.values()) / plain_optimizer:.3f}")
 if mismatch:
-    sys.exit("loss curves differ from 1x1 by more than 1e-5 relative: data parallelism changed the training")
+    sys.exit(f"loss curves differ from 1x1 by more than 1e-5 relative in the first {CHECKED_STEPS} steps: data parallelism changed the training")
 PY
