@@ -68,10 +68,7 @@ public sealed partial class DatasetTokenizer
         var clock = Stopwatch.StartNew();
         Validate();
         var source = TokenizerSource.Load(options.Tokenizer);
-        var files = InputSelection.Expand(options.Inputs, out var skippedFiles);
-        if (files.Count == 0)
-            throw new FileNotFoundException($"no input files to read in {string.Join(", ", options.Inputs)}; pass .jsonl.zst shards, JSONL/JSON(.gz/.zst), Parquet, text or HTML files, or folders of them");
-        var sizes = files.Select(f => new FileInfo(f).Length).ToArray();
+        var (files, sizes, skippedFiles) = InputFiles();
         var output = Path.GetFullPath(options.Output);
         Directory.CreateDirectory(output);
         var ledger = new TaskLedger(output, task.Count);

@@ -32,10 +32,7 @@ public sealed partial class DatasetTokenizer(TokenizeOptions options)
         var clock = Stopwatch.StartNew();
         Validate();
         var source = TokenizerSource.Load(options.Tokenizer);
-        var files = InputSelection.Expand(options.Inputs, out var skippedFiles);
-        if (files.Count == 0)
-            throw new FileNotFoundException($"no input files to read in {string.Join(", ", options.Inputs)}; pass .jsonl.zst shards, JSONL/JSON(.gz/.zst), Parquet, text or HTML files, or folders of them");
-        var sizes = files.Select(f => new FileInfo(f).Length).ToArray();
+        var (files, sizes, skippedFiles) = InputFiles();
         var output = Path.GetFullPath(options.Output);
         Directory.CreateDirectory(output);
         // Registered in manifest.json before anything is written: until Finish, training refuses the folder.
@@ -64,6 +61,15 @@ public sealed partial class DatasetTokenizer(TokenizeOptions options)
     }
 
     /// <summary>Tokenizes the <paramref name="selected"/> shards (the others' outcomes stay null) into <paramref name="temp"/>.</summary>
+    /// <summary>The input files in order, their sizes, and how many files were skipped by extension; none is an error.</summary>
+    (List<string> Files, long[] Sizes, int Skipped) InputFiles()
+    {
+        var files = InputSelection.Expand(options.Inputs, out var skipped);
+        if (files.Count == 0)
+            throw new FileNotFoundException($"no input files to read in {string.Join(", ", options.Inputs)}; pass .jsonl.zst shards, JSONL/JSON(.gz/.zst), Parquet, text or HTML files, or folders of them");
+        return (files, files.Select(f => new FileInfo(f).Length).ToArray(), skipped);
+    }
+
     ShardOutcome[] TokenizeFiles(TokenizerSource source, List<string> files, long[] sizes, List<List<int>> shards, List<int> selected, string temp,
         IProgress<TokenizeProgress>? progress)
     {
