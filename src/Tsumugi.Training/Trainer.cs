@@ -556,7 +556,7 @@ public sealed class Trainer : IDisposable
             if (failedRanks > 0)
             {
                 var message = $"checkpoint {CheckpointStore.NameOf(_state.Step)} could not be written: {(failure is not null ? $"rank {_parallel.Rank}: {failure}" : $"{failedRanks} rank(s) could not write their optimizer shard")}; nothing was lost, the previous checkpoint is still the newest";
-                if (_parallel.Rank == 0) TryDeleteDirectory(shards);
+                if (_parallel.Rank == 0) CheckpointStore.TryDelete(shards);
                 _problems.Add(message);
                 _events.Append("checkpoint_failed", _state.Step, message);
                 _log.WriteLine($"warning: {message}");
@@ -579,18 +579,6 @@ public sealed class Trainer : IDisposable
             _events.Append("checkpoint_failed", _state.Step, e.Message);
             _log.WriteLine($"warning: {e.Message}");
             return false;
-        }
-    }
-
-    private static void TryDeleteDirectory(string path)
-    {
-        try
-        {
-            if (Directory.Exists(path)) Directory.Delete(path, recursive: true);
-        }
-        catch (IOException)
-        {
-            // Left behind: CheckpointStore.CleanPartials removes hidden .step-* directories on the next start.
         }
     }
 

@@ -149,7 +149,8 @@ public sealed partial class CheckpointStore
         }
     }
 
-    private static void TryDelete(string path)
+    /// <summary>Removes a directory if it can; a leftover hidden <c>.step-*</c> one goes with the next <see cref="CleanPartials"/>.</summary>
+    internal static void TryDelete(string path)
     {
         try
         {

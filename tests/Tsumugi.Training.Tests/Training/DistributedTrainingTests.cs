@@ -117,6 +117,25 @@ public class DistributedTrainingTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void AShardThatCannotBeWrittenPublishesNoCheckpointAndTheRunGoesOn()
+    {
+        using var temp = new TempDirectory();
+        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 300);
+        var run = temp.File("run");
+        var checkpoints = Path.Combine(run, "checkpoints");
+        Directory.CreateDirectory(checkpoints);
+        File.WriteAllText(Path.Combine(checkpoints, ".step-8.shards"), "a file where the ranks' shard directory must go");
+        using var job = TsumugiProcess.StartMpi(2, Train(run, Overrides(data, 24, "checkpoint.interval=8", "parallel.zero=1")));
+        Assert.Equal(1, job.WaitForExit(Limit)); // finished, but a checkpoint could not be written: not a clean exit
+        Assert.Contains("checkpoint step-8 could not be written: rank 0:", job.Output);
+        Assert.False(Directory.Exists(Path.Combine(checkpoints, "step-8")));
+        foreach (var step in new[] { "step-16", "step-24" })
+            Assert.Equal(2, Directory.GetFiles(Path.Combine(checkpoints, step), "optimizer-rank-*").Length);
+        Assert.True(File.Exists(Path.Combine(run, "model", "model.safetensors")));
+        Assert.Contains("checkpoint_failed", File.ReadAllText(Path.Combine(run, "ranks", "rank-00001", "events.jsonl"))); // every rank knows
+    }
+
+    [Fact]
     public void RanksStartedWithDifferentConfigsStopBeforeStepOneWithOneError()
     {
         using var temp = new TempDirectory();
