@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 namespace Tsumugi.Cli.Tests;
 
 /// <summary>`tsumugi dpo plan` and `tsumugi dpo online --help` as a user runs them.</summary>
+[Collection("cli")] // CliRunner and SpectreOutput swap process-wide consoles: never beside another CLI test
 public sealed class DpoCommandTests : IDisposable
 {
     readonly TempDirectory _temp = new();

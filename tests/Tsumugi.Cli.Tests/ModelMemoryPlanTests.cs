@@ -4,6 +4,7 @@ using Tsumugi.Modeling;
 namespace Tsumugi.Cli.Tests;
 
 /// <summary>`model info`'s memory plan for a real 8B shape (Llama-3.1-8B), checked against a hand count of its tensors.</summary>
+[Collection("cli")] // CliRunner and SpectreOutput swap process-wide consoles: never beside another CLI test
 public sealed class ModelMemoryPlanTests : IDisposable
 {
     readonly string _dir = Directory.CreateTempSubdirectory("tsumugi-plan-").FullName;
