@@ -355,9 +355,7 @@ public sealed class Trainer : IDisposable
             _objective.Record(); // host reads of the logged values, once the backward is queued
         }
         var stepLoss = _objective.TakeStepLoss();
-        // reduce: each rank's loss is its share of the global mean, so the shares add up
-        var shares = _parallel.SumAcrossRanks([stepLoss.Loss, stepLoss.ZLoss ?? 0]);
-        stepLoss = stepLoss with { Loss = shares[0], ZLoss = stepLoss.ZLoss is null ? null : shares[1] };
+        stepLoss = SumAcrossRanks(stepLoss); // reduce
         _parallel.ReduceGradients(_optimizer.Gradients());
         var gradNorm = Math.Sqrt(_parallel.GradientNormSquared(_optimizer.GradientNormSquared()));
         var lr = _plan.Schedule.At(_state.Step);
@@ -463,6 +461,22 @@ public sealed class Trainer : IDisposable
     {
         _state = saved;
         saved.RestoreInto(_guard);
+    }
+
+    /// <summary>
+    /// The step's loss over every rank's rows, in one reduction: each rank's loss and z-loss are its shares of the global
+    /// means, so they add up; per-domain losses are divided again from the ranks' summed losses and token counts.
+    /// </summary>
+    private StepLoss SumAcrossRanks(StepLoss local)
+    {
+        if (_parallel.WorldSize == 1) return local;
+        var domains = local.DomainSums is null ? [] : _plan.Data.Datasets.Select(d => d.Domain).Distinct().Order(StringComparer.Ordinal).ToList();
+        var values = new List<double> { local.Loss, local.ZLoss ?? 0 };
+        foreach (var d in domains) values.AddRange(local.DomainSums!.TryGetValue(d, out var s) ? [s.Loss, s.Tokens] : [0.0, 0.0]);
+        var all = _parallel.SumAcrossRanks(values.ToArray());
+        var domainLoss = local.DomainSums is null ? local.DomainLoss : domains.Select((d, i) => (Domain: d, Loss: all[2 + 2 * i], Tokens: all[3 + 2 * i]))
+            .Where(x => x.Tokens > 0).ToDictionary(x => x.Domain, x => x.Loss / x.Tokens);
+        return local with { Loss = all[0], ZLoss = local.ZLoss is null ? null : all[1], DomainLoss = domainLoss };
     }
 
     private BatchPrefetcher NewPrefetcher()

@@ -46,7 +46,10 @@ public sealed class CausalLmObjective(LlamaForCausalLM model, Device device, dou
     {
         var domainLoss = _domainSums.ToDictionary(kv => kv.Key, kv => kv.Value.Loss / Math.Max(1, kv.Value.Tokens));
         var share = _expertChoices?.Select(layer => layer.Select(c => c / (double)Math.Max(1, layer.Sum())).ToArray()).ToArray();
-        var loss = new StepLoss(_loss, zLoss > 0 ? _zLoss : null, domainLoss, _expertChoices is null ? null : _auxLoss / Math.Max(1, _micro), share);
+        var loss = new StepLoss(_loss, zLoss > 0 ? _zLoss : null, domainLoss, _expertChoices is null ? null : _auxLoss / Math.Max(1, _micro), share)
+        {
+            DomainSums = new Dictionary<string, (double, long)>(_domainSums),
+        };
         _loss = _zLoss = _auxLoss = 0;
         _micro = 0;
         _expertChoices = null;

@@ -14,4 +14,10 @@ public sealed record StepLoss(double Loss, double? ZLoss, IReadOnlyDictionary<st
 {
     /// <summary>Further named values the objective logs (preference runs: TRL's <c>rewards/chosen</c>, <c>logps/rejected</c>, …).</summary>
     public IReadOnlyDictionary<string, double>? Metrics { get; init; }
+
+    /// <summary>
+    /// What <see cref="DomainLoss"/> was divided from: each domain's summed loss and scored tokens, so data-parallel
+    /// ranks can add theirs before dividing (a mean of the ranks' means would weight them wrongly).
+    /// </summary>
+    public IReadOnlyDictionary<string, (double Loss, long Tokens)>? DomainSums { get; init; }
 }

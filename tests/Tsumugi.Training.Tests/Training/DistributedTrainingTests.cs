@@ -26,6 +26,9 @@ public class DistributedTrainingTests(ITestOutputHelper output)
 
     static double[] Losses(string run) => JsonLinesLog.Read(Path.Combine(run, "metrics.jsonl")).Select(l => l["loss"]!.GetValue<double>()).ToArray();
 
+    static List<Dictionary<string, double>> DomainLosses(string run) => JsonLinesLog.Read(Path.Combine(run, "metrics.jsonl"))
+        .Select(l => l["domain_loss"]?.AsObject().ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<double>()) ?? []).ToList();
+
     /// <summary>The largest relative difference between two loss curves of equal length.</summary>
     static double MaxRelativeDifference(string expectedRun, string actualRun)
     {
@@ -38,8 +41,9 @@ public class DistributedTrainingTests(ITestOutputHelper output)
     public void TwoRanksFollowOneAndZeroOneFollowsPlainDataParallelismOver50Steps()
     {
         using var temp = new TempDirectory();
-        var data = SyntheticDatasets.Counting(temp.File("data"), documents: 300);
-        var overrides = Overrides(data, 50, "checkpoint.interval=0");
+        SyntheticDatasets.Counting(temp.File("data"), documents: 300);
+        SyntheticDatasets.Noise(temp.File("data"), documents: 100); // a second domain: per-domain losses must add up across ranks too
+        var overrides = Overrides(temp.File("data"), 50, "checkpoint.interval=0");
         using (var one = TsumugiProcess.StartMpi(1, Train(temp.File("np1"), overrides))) Succeeds(one);
         using (var two = TsumugiProcess.StartMpi(2, Train(temp.File("np2"), overrides))) Succeeds(two);
         using (var zero = TsumugiProcess.StartMpi(2, Train(temp.File("zero1"), [.. overrides, "parallel.zero=1", "parallel.bucket_mb=0.01"]))) Succeeds(zero);
@@ -49,6 +53,11 @@ public class DistributedTrainingTests(ITestOutputHelper output)
         Assert.InRange(twoRanks, 0, Tolerance);
         Assert.InRange(zeroOne, 0, Tolerance);
         Assert.True(Losses(temp.File("np2"))[^1] < Losses(temp.File("np2"))[0] - 1, "the loss falls"); // the runs trained, not just agreed
+        var (oneDomains, twoDomains) = (DomainLosses(temp.File("np1")), DomainLosses(temp.File("np2")));
+        Assert.Equal(["ja", "noise"], twoDomains.SelectMany(step => step.Keys).Distinct().Order());
+        Assert.Equal(oneDomains.Select(step => step.Keys.Order()), twoDomains.Select(step => step.Keys.Order()));
+        foreach (var (one, two) in oneDomains.Zip(twoDomains))
+            foreach (var (domain, loss) in one) Assert.InRange(Math.Abs(loss - two[domain]) / loss, 0, Tolerance);
         // Rank 0 writes the run; the other rank keeps only its own events, and every step logged its communication time.
         Assert.True(File.Exists(Path.Combine(temp.File("np2"), "model", "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(temp.File("np2"), "ranks", "rank-00001", "events.jsonl")));
