@@ -24,6 +24,7 @@ public static class Layering
         ["Tsumugi.Training"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Datasets", "Tsumugi.Modeling", "Tsumugi.Generation", "Tsumugi.Evaluation"],
         ["Tsumugi.Evaluation"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Serving"] = ["Tsumugi.Common", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
+        ["Tsumugi.Synthesis"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Evaluation"],
         ["Tsumugi.Cli"] = ["*"],
     };
 
@@ -40,6 +41,7 @@ public static class Layering
         ["Tsumugi.Composition"] = ([AspNet], "merging works on files and does not serve"),
         ["Tsumugi.Training"] = ([AspNet], "training does not serve"),
         ["Tsumugi.Evaluation"] = ([AspNet], "evaluation loads models through Generation, not the server"),
+        ["Tsumugi.Synthesis"] = ([AspNet], "synthesis is a client of OpenAI-compatible endpoints; it does not serve"),
     };
 
     /// <summary>Every rule the graph breaks, one line each (empty when the layering holds).</summary>
