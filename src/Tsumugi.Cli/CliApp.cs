@@ -29,6 +29,7 @@ public static class CliApp
         yield return Commands.TrainCommands.Create();
         yield return Commands.TrainCommands.CreateSft();
         yield return Commands.TrainCommands.CreateDpo();
+        yield return Commands.SynthCommands.Create();
         yield return Commands.EvalCommands.Create();
         yield return Commands.GenerateCommand.Create();
         yield return Commands.ChatCommand.Create();
@@ -69,7 +70,7 @@ public static class CliApp
         if (verbose) Console.Error.WriteLine(inner.ToString());
         else if (inner is not (IOException or InvalidDataException or ArgumentException or FormatException or UnauthorizedAccessException
                  or Common.Config.ConfigException or Modeling.Checkpoints.CheckpointException or Datasets.IndexedDatasetException
-                 or Training.TrainingDivergedException))
+                 or Training.TrainingDivergedException or Synthesis.Endpoints.EndpointException))
             Console.Error.WriteLine("(run with --verbose for the stack trace)");
     }
 

@@ -137,11 +137,14 @@ public sealed class PipelineConfig
         r.EnsureAllUsed();
     }
 
-    /// <summary>The <c>steps:</c> list: each item is a step name, or a name mapped to its parameters.</summary>
-    static List<StepParams> ReadSteps(YamlSection s, string where)
+    /// <summary>
+    /// The <c>steps:</c> list (or another key's, e.g. synth's <c>gates:</c>): each item is a step name, or a name mapped to
+    /// its parameters.
+    /// </summary>
+    public static List<StepParams> ReadSteps(YamlSection s, string where, string key = "steps")
     {
-        if (s.Node("steps") is not { } node) return [];
-        if (node is not YamlSequenceNode seq) throw s.Error(node, "'steps' must be a list");
+        if (s.Node(key) is not { } node) return [];
+        if (node is not YamlSequenceNode seq) throw s.Error(node, $"'{key}' must be a list");
         var steps = new List<StepParams>();
         foreach (var item in seq.Children)
         {

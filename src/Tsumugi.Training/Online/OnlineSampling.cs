@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using Tsumugi.Common;
 using Tsumugi.Datasets.Sampling;
 using Tsumugi.Evaluation.Rewards;
 using Tsumugi.Generation;

@@ -2,14 +2,15 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace Tsumugi.Training.Online;
+namespace Tsumugi.Common;
 
 /// <summary>
 /// An append-only JSONL file that survives kill -9: each record is one line, flushed as soon as it is written, and on
 /// reopening a torn last line (a record cut by the kill) is cut off, so the file holds whole records only and the work
-/// they stand for is never redone or counted twice.
+/// they stand for is never redone or counted twice. Used by online DPO's samples and by `synth`'s request cache and
+/// record journal.
 /// </summary>
-internal sealed class ResumableJsonl : IDisposable
+public sealed class ResumableJsonl : IDisposable
 {
     private readonly StreamWriter _writer;
 
