@@ -1,13 +1,7 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Logging;
 
 namespace Tsumugi.Testing;
 
@@ -32,12 +26,12 @@ public sealed class JudgingStubServer : IAsyncDisposable
     readonly Func<JsonObject, Rule> _choose;
     readonly WebApplication _app;
 
-    int _inFlight, _maxInFlight;
+    readonly ConcurrencyGauge _inFlight = new();
 
     public ConcurrentQueue<Request> Requests { get; } = new();
 
     /// <summary>The most requests the stub was answering at one moment: what a client's concurrency limit must bound.</summary>
-    public int MaxInFlight => Volatile.Read(ref _maxInFlight);
+    public int MaxInFlight => _inFlight.Max;
     public string BaseUrl { get; }
 
     JudgingStubServer(Func<JsonObject, Rule> choose, WebApplication app, string baseUrl) => (_choose, _app, BaseUrl) = (choose, app, baseUrl);
@@ -58,15 +52,9 @@ public sealed class JudgingStubServer : IAsyncDisposable
 
     static async Task<JudgingStubServer> Start(Func<JsonObject, Rule> choose)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.SetMinimumLevel(LogLevel.None);
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
-        var app = builder.Build();
         JudgingStubServer? stub = null;
-        app.MapPost("/v1/chat/completions", (HttpContext ctx) => stub!.Answer(ctx));
-        await app.StartAsync();
-        var url = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return stub = new JudgingStubServer(choose, app, url + "/v1");
+        var (app, url) = await OpenAiStubs.StartAsync(app => app.MapPost("/v1/chat/completions", (HttpContext ctx) => stub!.Answer(ctx)));
+        return stub = new JudgingStubServer(choose, app, url);
     }
 
     /// <summary>Requests whose user message contains <paramref name="text"/>.</summary>
@@ -74,11 +62,8 @@ public sealed class JudgingStubServer : IAsyncDisposable
 
     async Task Answer(HttpContext ctx)
     {
-        var now = Interlocked.Increment(ref _inFlight);
-        for (int seen = Volatile.Read(ref _maxInFlight); now > seen; seen = Volatile.Read(ref _maxInFlight))
-            if (Interlocked.CompareExchange(ref _maxInFlight, now, seen) == seen) break;
-        try { await Respond(ctx); }
-        finally { Interlocked.Decrement(ref _inFlight); }
+        using var _ = _inFlight.Enter();
+        await Respond(ctx);
     }
 
     async Task Respond(HttpContext ctx)
@@ -100,19 +85,10 @@ public sealed class JudgingStubServer : IAsyncDisposable
             return;
         }
         JsonObject response = rule.Status == 200
-            ? new JsonObject
-            {
-                ["id"] = "chatcmpl-stub", ["object"] = "chat.completion", ["created"] = 1_700_000_000L, ["model"] = request.Model,
-                ["choices"] = new JsonArray(new JsonObject
-                {
-                    ["index"] = 0, ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = rule.Text },
-                    ["finish_reason"] = "stop", ["logprobs"] = null,
-                }),
-                ["usage"] = new JsonObject { ["prompt_tokens"] = 10, ["completion_tokens"] = 5, ["total_tokens"] = 15 },
-            }
-            : new JsonObject { ["error"] = new JsonObject { ["message"] = "stub failure", ["type"] = "server_error" } };
+            ? OpenAiStubs.ChatCompletion(request.Model, rule.Text, 10, 5)
+            : OpenAiStubs.Error("stub failure", "server_error");
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.WriteAsync(response.ToJsonString(new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+        await ctx.Response.WriteAsync(response.ToJsonString(OpenAiStubs.Wire));
     }
 
     public async ValueTask DisposeAsync() => await _app.DisposeAsync();

@@ -57,6 +57,12 @@ public sealed class YamlSection
 
     public YamlSection Section(string key, IReadOnlyCollection<string>? allowed) => new(Node(key), _source, Full(key), allowed, _error);
 
+    /// <summary>
+    /// A mapping found inside this section's values (an item of a list of mappings such as <c>endpoints[2]</c>), read
+    /// with this file's name and error type; <paramref name="path"/> is its full key path.
+    /// </summary>
+    public YamlSection Nested(YamlNode node, string path, IReadOnlyCollection<string>? allowed) => new(node, _source, path, allowed, _error);
+
     /// <summary>The value, or null when the key is absent or empty (<c>key:</c> and <c>--set key=</c> mean "unset").</summary>
     public string? String(string key) => Node(key) is { } n && Scalar(n, key) is { Length: > 0 } v ? v : null;
 
