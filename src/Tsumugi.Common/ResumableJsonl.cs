@@ -25,9 +25,12 @@ public sealed class ResumableJsonl : IDisposable
         _writer = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write), new UTF8Encoding(false));
     }
 
+    /// <summary>Japanese stays readable in the file: only what JSON requires is escaped.</summary>
+    public static JsonSerializerOptions Options { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public void Append(JsonObject record)
     {
-        _writer.Write(record.ToJsonString());
+        _writer.Write(record.ToJsonString(Options));
         _writer.Write('\n');
         _writer.Flush();
     }

@@ -28,11 +28,18 @@ public static class SynthCommands
         var config = new Option<string>("--config") { Description = "Recipe config (YAML; see configs/synth-*.yaml and docs/synth.md).", Required = true };
         var output = CommonOptions.Output("Output directory: records/ (the SFT or DPO shards), rejected/ (with reasons), stats.json, state/ (for --resume).");
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --output: finished items are kept, answered requests are not asked again." };
+        var urls = new Option<string[]>("--endpoint-url")
+        {
+            Description = "NAME=URL: send endpoint NAME's requests to URL instead of the config's (repeatable), e.g. a server on another port.",
+            AllowMultipleArgumentsPerToken = false,
+        };
         var check = new Option<bool>("--check") { Description = "Check the config, inputs, keys and endpoints, print the plan, and stop before the first request." };
-        var command = new Command("run", "Run a synth recipe into --output (resumable; Ctrl-C keeps what is done).") { config, output, resume, check };
+        var command = new Command("run", "Run a synth recipe into --output (resumable; Ctrl-C keeps what is done).") { config, output, resume, urls, check };
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var c = SynthConfig.Load(parse.GetValue(config)!, Environment.GetEnvironmentVariable);
+            var overrides = (parse.GetValue(urls) ?? []).Select(u => u.Split('=', 2) is [var n, var v] && n.Length > 0 ? (n, v)
+                : throw new ArgumentException($"--endpoint-url {u}: expected NAME=URL (the endpoint's name in the config)")).ToDictionary(p => p.n, p => p.v);
+            var c = SynthConfig.Load(parse.GetValue(config)!, Environment.GetEnvironmentVariable, overrides);
             var dir = parse.GetValue(output)!;
             var runner = new SynthRunner(c, dir);
             runner.CheckOutput(parse.GetValue(resume), w => Console.Error.WriteLine($"warning: {w}"));

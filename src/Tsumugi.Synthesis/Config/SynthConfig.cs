@@ -36,7 +36,8 @@ public sealed class SynthConfig
     /// <summary>Items worked on at once (null: the summed concurrency of the endpoints that answer).</summary>
     public int? Concurrency { get; init; }
 
-    public static SynthConfig Load(string path, Func<string, string?> environment)
+    /// <param name="urls">Endpoint URLs to use instead of the config's, by endpoint name (<c>--endpoint-url NAME=URL</c>).</param>
+    public static SynthConfig Load(string path, Func<string, string?> environment, IReadOnlyDictionary<string, string>? urls = null)
     {
         if (!File.Exists(path)) throw new FileNotFoundException($"{path}: synth config not found (see configs/synth-*.yaml for examples).", path);
         var text = File.ReadAllText(path);
@@ -54,7 +55,14 @@ public sealed class SynthConfig
         var paths = input.Has("paths") ? input.RequiredPaths("paths", baseDirectory, "input.paths: [data/seeds.jsonl]") : [];
         var read = InputReader.Read(paths, input.String("id_field"), input.Int("limit", 0));
         input.EnsureAllUsed();
-        var endpoints = EndpointSettings.Read(s, "endpoints", environment);
+        var endpoints = EndpointSettings.Read(s, "endpoints", environment).ToList();
+        foreach (var (name, url) in urls ?? new Dictionary<string, string>())
+        {
+            int i = endpoints.FindIndex(e => e.Name == name);
+            if (i < 0) throw new ArgumentException($"--endpoint-url {name}=…: {path} has no endpoint named '{name}' (it has: {string.Join(", ", endpoints.Select(e => e.Name))})");
+            endpoints[i] = endpoints[i] with { Url = url };
+            endpoints[i].Validate();
+        }
         var answer = Sampling.Read(s.Section("sampling", allowed: null), new Sampling(0.7, 1.0, 1024));
         var setup = new RecipeSetup(read.Records, paths.Count == 0 ? "the inputs (none given)" : string.Join(", ", paths.Select(System.IO.Path.GetFileName)), answer);
 

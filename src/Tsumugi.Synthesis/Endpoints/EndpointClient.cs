@@ -41,7 +41,7 @@ public sealed class EndpointClient : IChatEndpoint
     }
 
     /// <summary>One failed attempt: its tally kind, a one-line reason, whether a retry may help, and the server's Retry-After.</summary>
-    readonly record struct Failure(string Kind, string Message, bool Transient, TimeSpan? RetryAfter = null);
+    readonly record struct Failure(string Kind, string Message, bool Transient, TimeSpan? RetryAfter = null, int Status = 0);
 
     public async Task<ChatReply> CompleteAsync(ChatRequest request, CancellationToken cancellationToken)
     {
@@ -98,7 +98,7 @@ public sealed class EndpointClient : IChatEndpoint
                 Tally.RequestFailed();
                 throw new EndpointException(Settings.Name, failure.Kind, failure.Transient
                     ? $"{failure.Message} — gave up after {attempt} attempt(s) (retries: {Settings.Retries})"
-                    : failure.Message);
+                    : failure.Message, failure.Status);
             }
             try
             {
@@ -133,9 +133,9 @@ public sealed class EndpointClient : IChatEndpoint
             408 => new("timeout", message, true),
             429 => new("http_429", message, true, RetryAfter(e.GetRawResponse())),
             >= 500 => new("http_5xx", message, true, RetryAfter(e.GetRawResponse())),
-            401 or 403 => new("http_4xx", $"{message}; {KeyHint()}", false),
-            404 => new("http_4xx", $"{message}; check url ({Settings.Url}) and model ('{Settings.Model}')", false),
-            _ => new("http_4xx", message, false),
+            401 or 403 => new("http_4xx", $"{message}; {KeyHint()}", false, Status: e.Status),
+            404 => new("http_4xx", $"{message}; check url ({Settings.Url}) and model ('{Settings.Model}')", false, Status: e.Status),
+            _ => new("http_4xx", message, false, Status: e.Status),
         };
     }
 

@@ -87,7 +87,7 @@ public sealed class RecordStore : IDisposable
     static void WriteShard(string directory, IEnumerable<JsonNode> lines)
     {
         var text = new StringBuilder();
-        foreach (var line in lines) text.Append(line.ToJsonString()).Append('\n');
+        foreach (var line in lines) text.Append(line.ToJsonString(ResumableJsonl.Options)).Append('\n');
         if (text.Length == 0) return;
         AtomicFile.WriteAllText(Path.Combine(directory, $"part-{Shards(directory).Count:D5}.jsonl"), text.ToString());
     }
