@@ -81,6 +81,34 @@ public sealed class ServerHttpTests(ServerFixture fx) : IClassFixture<ServerFixt
         Assert.Equal(HttpStatusCode.Unauthorized, models.StatusCode); // /v1 does need it
     }
 
+    async Task<JsonElement> Metrics()
+    {
+        using var response = await _http.GetAsync(fx.BaseUrl + "/metrics"); // no key, like /health
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+    }
+
+    [Fact]
+    public async Task MetricsCountRequestsTokensAndBusyTime()
+    {
+        var before = await Metrics();
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var plain = await Post("/v1/chat/completions", Chat());
+        var streamed = await Post("/v1/chat/completions", Chat(", \"stream\": true, \"stream_options\": {\"include_usage\": true}"));
+        watch.Stop();
+        var after = await Metrics();
+        var usage = JsonDocument.Parse(plain.Body).RootElement.GetProperty("usage");
+        var streamUsage = JsonDocument.Parse(streamed.Body.Split("\n\n", StringSplitOptions.RemoveEmptyEntries)[^2]["data: ".Length..]).RootElement.GetProperty("usage");
+        long Delta(string key) => after.GetProperty(key).GetInt64() - before.GetProperty(key).GetInt64();
+        Assert.Equal(2, Delta("requests"));
+        Assert.Equal(usage.GetProperty("prompt_tokens").GetInt64() + streamUsage.GetProperty("prompt_tokens").GetInt64(), Delta("prompt_tokens"));
+        Assert.Equal(usage.GetProperty("completion_tokens").GetInt64() + streamUsage.GetProperty("completion_tokens").GetInt64(), Delta("completion_tokens"));
+        Assert.True(Delta("completion_tokens") > 0);
+        // Busy while the two requests ran, and never longer than the client waited for them.
+        double busy = after.GetProperty("busy_seconds").GetDouble() - before.GetProperty("busy_seconds").GetDouble();
+        Assert.InRange(busy, 1e-6, watch.Elapsed.TotalSeconds);
+    }
+
     [Fact]
     public async Task LegacyCompletionsAnswerWithTextAndUsage()
     {

@@ -16,8 +16,8 @@ using Tsumugi.Generation;
 namespace Tsumugi.Serving.Server;
 
 /// <summary>
-/// The OpenAI-compatible HTTP server (ASP.NET Core minimal API): /health, /v1/models, /v1/chat/completions and
-/// /v1/completions. Up to <see cref="ServerOptions.MaxBatch"/> requests decode together (continuous batching), more
+/// The OpenAI-compatible HTTP server (ASP.NET Core minimal API): /health, /metrics, /v1/models, /v1/chat/completions
+/// and /v1/completions. Up to <see cref="ServerOptions.MaxBatch"/> requests decode together (continuous batching), more
 /// wait behind <see cref="DecodeGate"/>; every refusal is an OpenAI error body. The model is the caller's; the decode
 /// thread that batches it belongs to the server.
 /// </summary>
@@ -35,6 +35,7 @@ public sealed class OpenAiServer : IAsyncDisposable
     readonly TextGenerator _generator;
     readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
     readonly byte[] _expectedAuthorization;
+    readonly ServerMetrics _metrics = new();
     WebApplication? _app;
 
     public OpenAiServer(PretrainedModel model, ServerOptions options)
@@ -59,6 +60,7 @@ public sealed class OpenAiServer : IAsyncDisposable
         _app = builder.Build();
         _app.Use(Guard);
         _app.MapGet("/health", () => Results.Json(new { status = "ok" }));
+        _app.MapGet("/metrics", () => Results.Json(_metrics.ToJson(), Wire)); // counters only: open like /health
         _app.MapGet("/v1/models", Models);
         _app.MapPost("/v1/chat/completions", ctx => Complete(ctx, chat: true));
         _app.MapPost("/v1/completions", ctx => Complete(ctx, chat: false));
@@ -120,20 +122,23 @@ public sealed class OpenAiServer : IAsyncDisposable
     {
         var json = RequestParser.ParseBody(await RequestParser.ReadBodyAsync(ctx.Request, _options.MaxRequestBytes, ctx.RequestAborted).ConfigureAwait(false));
         var request = chat ? RequestParser.ParseChat(json, _model, _options) : RequestParser.ParseCompletion(json, _model, _options);
+        using var busy = _metrics.Enter();
         using var turn = await _gate.TryEnterAsync(ctx.RequestAborted).ConfigureAwait(false)
             ?? throw new OpenAiException(429, $"The server is busy: {_gate.MaxConcurrent} requests are decoding and {_gate.MaxQueue} waiting. Retry later.", "rate_limit_exceeded", code: "rate_limit_exceeded");
         var response = new CompletionResponseWriter(chat, _model.Name, (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N"), DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         var deltas = _generator.StreamAsync(request.PromptIds, request.Options, ctx.RequestAborted);
-        if (request.Stream) await StreamResponse(ctx, response, deltas, request.IncludeUsage).ConfigureAwait(false);
+        GenerationResult? result = null;
+        if (request.Stream) result = await StreamResponse(ctx, response, deltas, request.IncludeUsage).ConfigureAwait(false);
         else
         {
-            GenerationResult? result = null;
             await foreach (var d in deltas.ConfigureAwait(false)) result = d.Final ?? result;
             await ctx.Response.WriteAsJsonAsync(response.Full(result!), Wire, ctx.RequestAborted).ConfigureAwait(false);
         }
+        _metrics.Completed(result!);
     }
 
-    static async Task StreamResponse(HttpContext ctx, CompletionResponseWriter response, IAsyncEnumerable<GenerationDelta> deltas, bool includeUsage)
+    /// <summary>Sends the deltas as server-sent events; returns the final result (its usage counts in /metrics).</summary>
+    static async Task<GenerationResult> StreamResponse(HttpContext ctx, CompletionResponseWriter response, IAsyncEnumerable<GenerationDelta> deltas, bool includeUsage)
     {
         ctx.Response.ContentType = "text/event-stream";
         ctx.Response.Headers.CacheControl = "no-cache";
@@ -152,5 +157,6 @@ public sealed class OpenAiServer : IAsyncDisposable
         await Send(response.Chunk("", role: false, result!.FinishReasonText).ToJsonString(Wire)).ConfigureAwait(false);
         if (includeUsage) await Send(response.UsageChunk(result).ToJsonString(Wire)).ConfigureAwait(false);
         await Send("[DONE]").ConfigureAwait(false);
+        return result;
     }
 }
