@@ -169,7 +169,7 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
     async Task<string?> JudgeGate(ItemResult result, SynthItem item, RecipeContext context, CancellationToken ct)
     {
         if (config.Gates.Judge is not { } judge) return null;
-        var score = await judge.ScoreAsync(result.Instruction, result.Answer, context, item, "gate_judge", ct).ConfigureAwait(false);
+        var score = await judge.ScoreAsync(result.Instruction, result.Answer, context, "gate_judge", ct).ConfigureAwait(false);
         result.Record["meta"]!["judge_score"] = score;
         if (score is null) return "judge: the judge gave no [[score]]";
         return score < config.Gates.MinJudgeScore ? $"judge: score {score} < min_score {config.Gates.MinJudgeScore}" : null;

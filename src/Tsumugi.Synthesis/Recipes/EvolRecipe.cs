@@ -40,14 +40,14 @@ public sealed class EvolRecipe(string? system, Sampling answer, Sampling invent,
         for (int round = 0; round < rounds; round++)
         {
             var (name, prompt) = operations[(item.Index + round) % operations.Count];
-            var evolved = await context.AskAsync("generate", [ChatTurn.User(prompt.Render(f => f == "instruction" ? instruction : null))], invent, item, $"evol{round}", ct).ConfigureAwait(false);
+            var evolved = await context.AskAsync("generate", [ChatTurn.User(prompt.Render(f => f == "instruction" ? instruction : null))], invent, $"evol{round}", ct).ConfigureAwait(false);
             var text = Gated($"instruction (round {round + 1}, {name})", evolved) with { Text = CleanInvented(evolved.Text) };
             gated.Add(text);
             instruction = text.Text;
             used.Add(name);
         }
         var conversation = Conversation([ChatTurn.User(instruction)]);
-        var reply = await AnswerAsync(conversation, context, item, "answer", ct).ConfigureAwait(false);
+        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
         var answerText = Gated("answer", reply);
         gated.Add(answerText);
         var meta = SynthRecords.Meta(Name, item, reply);

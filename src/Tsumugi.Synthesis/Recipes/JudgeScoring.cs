@@ -17,10 +17,10 @@ public sealed class JudgeScoring(string system, PromptTemplate prompt, Sampling 
         Sampling.Read(s.Section("judge_sampling", allowed: null), Sampling.Judge));
 
     /// <summary>The score, or null when the judge gave no <c>[[N]]</c> (or an out-of-range one).</summary>
-    public async Task<double?> ScoreAsync(string instruction, string answer, RecipeContext context, Recipes.SynthItem item, string step, CancellationToken ct)
+    public async Task<double?> ScoreAsync(string instruction, string answer, RecipeContext context, string step, CancellationToken ct)
     {
         var user = prompt.Render(f => f switch { "instruction" => instruction, "answer" => answer, _ => null });
-        var reply = await context.AskAsync("judge", [ChatTurn.System(system), ChatTurn.User(user)], sampling, item, step, ct).ConfigureAwait(false);
+        var reply = await context.AskAsync("judge", [ChatTurn.System(system), ChatTurn.User(user)], sampling, step, ct).ConfigureAwait(false);
         return VerdictParser.Parse(reply.Text) is { } score && score is >= 1 and <= 10 ? score : null;
     }
 }

@@ -33,12 +33,12 @@ public sealed class MultiTurnRecipe(string? system, Sampling answer, Sampling us
             if (turn > 1)
             {
                 var transcript = Transcript(conversation);
-                var asked = await context.AskAsync("user", [ChatTurn.User(nextTurn.Render(f => f == "conversation" ? transcript : null))], user, item, $"user{turn}", ct).ConfigureAwait(false);
+                var asked = await context.AskAsync("user", [ChatTurn.User(nextTurn.Render(f => f == "conversation" ? transcript : null))], user, $"user{turn}", ct).ConfigureAwait(false);
                 var question = Gated($"user turn {turn}", asked) with { Text = CleanInvented(asked.Text) };
                 gated.Add(question);
                 conversation.Add(ChatTurn.User(question.Text));
             }
-            last = await AnswerAsync(conversation, context, item, $"answer{turn}", ct).ConfigureAwait(false);
+            last = await AnswerAsync(conversation, context, $"answer{turn}", ct).ConfigureAwait(false);
             var reply = Gated($"answer {turn}", last);
             gated.Add(reply);
             conversation.Add(ChatTurn.Assistant(reply.Text));

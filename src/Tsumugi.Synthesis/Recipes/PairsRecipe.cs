@@ -27,8 +27,8 @@ public sealed class PairsRecipe(string? system, Sampling answer, Func<SynthInput
     {
         var conversation = Conversation(prompt(item.Input!).Where(t => t.Role != "system" || System is null));
         var instruction = RegenerateRecipe.LastUser(conversation);
-        var replies = await Task.WhenAll(Enumerable.Range(0, samples).Select(i => AnswerAsync(conversation, context, item, $"sample{i}", ct))).ConfigureAwait(false);
-        var scores = await Task.WhenAll(replies.Select((r, i) => judge.ScoreAsync(instruction, r.Text.Trim(), context, item, $"judge{i}", ct))).ConfigureAwait(false);
+        var replies = await Task.WhenAll(Enumerable.Range(0, samples).Select(i => AnswerAsync(conversation, context, $"sample{i}", ct))).ConfigureAwait(false);
+        var scores = await Task.WhenAll(replies.Select((r, i) => judge.ScoreAsync(instruction, r.Text.Trim(), context, $"judge{i}", ct))).ConfigureAwait(false);
         var rated = Enumerable.Range(0, samples).Where(i => scores[i] is not null).OrderByDescending(i => scores[i]).ThenBy(i => i).ToList();
         int best = rated.Count > 0 ? rated[0] : 0, worst = rated.Count > 0 ? rated[^1] : 0;
         var meta = SynthRecords.Meta(Name, item, replies[best]);

@@ -45,10 +45,10 @@ public sealed class PersonaRecipe(string? system, Sampling answer, Sampling inve
     public override async Task<ItemResult> RunAsync(SynthItem item, RecipeContext context, CancellationToken ct)
     {
         var (id, persona) = personas[item.Index / perPersona];
-        var invented = await context.AskAsync("generate", [ChatTurn.User(generate.Render(f => f == "persona" ? persona : null))], invent, item, "question", ct).ConfigureAwait(false);
+        var invented = await context.AskAsync("generate", [ChatTurn.User(generate.Render(f => f == "persona" ? persona : null))], invent, $"question:{item.Key}", ct).ConfigureAwait(false);
         var question = Gated("question", invented) with { Text = CleanInvented(invented.Text) };
         var conversation = Conversation([ChatTurn.User(question.Text)]);
-        var reply = await AnswerAsync(conversation, context, item, "answer", ct).ConfigureAwait(false);
+        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
         var answerText = Gated("answer", reply);
         var meta = SynthRecords.Meta(Name, item, reply);
         meta["seed_id"] = id;

@@ -47,8 +47,8 @@ public abstract partial class Recipe(string? system, Sampling answer)
         System is null ? [.. turns] : [ChatTurn.System(System), .. turns];
 
     /// <summary>The model's answer to the conversation so far.</summary>
-    protected Task<ChatReply> AnswerAsync(IReadOnlyList<ChatTurn> conversation, RecipeContext context, SynthItem item, string step, CancellationToken ct) =>
-        context.AskAsync("generate", conversation, Answer, item, step, ct);
+    protected Task<ChatReply> AnswerAsync(IReadOnlyList<ChatTurn> conversation, RecipeContext context, string step, CancellationToken ct) =>
+        context.AskAsync("generate", conversation, Answer, step, ct);
 
     /// <summary>The text of a reply, trimmed, as a gated text.</summary>
     protected static GatedText Gated(string what, ChatReply reply) => new(what, reply.Text.Trim(), reply.FinishReason == "length");

@@ -20,7 +20,7 @@ public sealed class RegenerateRecipe(string? system, Sampling answer, Func<Synth
     public override async Task<ItemResult> RunAsync(SynthItem item, RecipeContext context, CancellationToken ct)
     {
         var conversation = Conversation(prompt(item.Input!).Where(t => t.Role != "system" || System is null));
-        var reply = await AnswerAsync(conversation, context, item, "answer", ct).ConfigureAwait(false);
+        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
         var answer = Gated("answer", reply);
         var record = SynthRecords.Sft([.. conversation, ChatTurn.Assistant(answer.Text)], SynthRecords.Meta(Name, item, reply));
         return new ItemResult(record, [answer], LastUser(conversation), answer.Text);

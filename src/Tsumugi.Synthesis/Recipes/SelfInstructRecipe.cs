@@ -37,10 +37,10 @@ public sealed class SelfInstructRecipe(string? system, Sampling answer, Sampling
         for (int i = 0; i < k; i++) { int j = rng.Next(i, order.Length); (order[i], order[j]) = (order[j], order[i]); }
         var shown = order.Take(k).Select(i => seeds[i]).ToList();
         var list = string.Join("\n", shown.Select((s, i) => $"{i + 1}. {example.Render(s.Fields)}"));
-        var invented = await context.AskAsync("generate", [ChatTurn.User(generate.Render(f => f == "examples" ? list : null))], invent, item, "instruction", ct).ConfigureAwait(false);
+        var invented = await context.AskAsync("generate", [ChatTurn.User(generate.Render(f => f == "examples" ? list : null))], invent, $"instruction:{item.Key}", ct).ConfigureAwait(false);
         var instruction = Gated("instruction", invented) with { Text = CleanInvented(invented.Text) };
         var conversation = Conversation([ChatTurn.User(instruction.Text)]);
-        var reply = await AnswerAsync(conversation, context, item, "answer", ct).ConfigureAwait(false);
+        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
         var answerText = Gated("answer", reply);
         var meta = SynthRecords.Meta(Name, item, reply);
         meta["examples"] = new JsonArray(shown.Select(s => (JsonNode)s.Id).ToArray());

@@ -24,14 +24,14 @@ public sealed class TranslateRecipe(string? system, Sampling answer, PromptTempl
     public override async Task<ItemResult> RunAsync(SynthItem item, RecipeContext context, CancellationToken ct)
     {
         var fields = item.Input!.Fields;
-        var userReply = await Translate(user.Render(fields), "user", context, item, ct).ConfigureAwait(false);
-        var assistantReply = await Translate(assistant.Render(fields), "assistant", context, item, ct).ConfigureAwait(false);
+        var userReply = await Translate(user.Render(fields), "user", context, ct).ConfigureAwait(false);
+        var assistantReply = await Translate(assistant.Render(fields), "assistant", context, ct).ConfigureAwait(false);
         var (u, a) = (Gated("translated user turn", userReply), Gated("translated answer", assistantReply));
         var meta = SynthRecords.Meta(Name, item, assistantReply);
         meta["source"] = new JsonObject { ["user"] = user.Render(fields), ["assistant"] = assistant.Render(fields) };
         return new ItemResult(SynthRecords.Sft(Conversation([ChatTurn.User(u.Text), ChatTurn.Assistant(a.Text)]), meta), [u, a], u.Text, a.Text);
     }
 
-    Task<ChatReply> Translate(string text, string step, RecipeContext context, SynthItem item, CancellationToken ct) =>
-        context.AskAsync("generate", [ChatTurn.User(translate.Render(f => f == "text" ? text : null))], Answer, item, step, ct);
+    Task<ChatReply> Translate(string text, string step, RecipeContext context, CancellationToken ct) =>
+        context.AskAsync("generate", [ChatTurn.User(translate.Render(f => f == "text" ? text : null))], Answer, step, ct);
 }
