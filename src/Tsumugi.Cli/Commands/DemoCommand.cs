@@ -195,6 +195,14 @@ public static class DemoCommand
                    $"answers that end the turn (EOS) before the limit: {comparison.Answers.Count(a => a.BaseEnded)}/{n} pretrained, {comparison.Answers.Count(a => a.SftEnded)}/{n} SFT — side by side below";
         });
         string sftModel = Path.Combine(sftDir, "model"), dpoDir = Path.Combine(output, "dpo"), dpoModel = Path.Combine(dpoDir, "model");
+        Stage(report, "synth regenerate (configs/synth-regenerate.yaml): the SFT model, served over the OpenAI API, answers Debian questions again; gates; SFT records", () =>
+        {
+            var (summary, samples) = DemoSynth.Run(sftModel, ConfigPath("synth-regenerate.yaml"), Path.Combine(output, "synth"), Cli);
+            report.AddTable("Synthetic SFT records (synth regenerate)",
+                "Written by the demo's SFT model through `tsumugi synth run` against the OpenAI-compatible server; a real run points the same config at a stronger model.",
+                ["prompt", "synthesized answer"], samples);
+            return summary;
+        });
         Stage(report, $"dpo (configs/dpo-tiny.yaml, {dpoSteps} steps from the SFT model, Debian Q&A preference pairs: chosen = the answer, rejected = an evasive non-answer)", () =>
         {
             if (Directory.Exists(dpoDir)) Directory.Delete(dpoDir, recursive: true);

@@ -107,8 +107,11 @@ public sealed class JudgeClient
         return verdicts;
     }
 
-    /// <summary>The client's message (status line plus the response body) on one line, capped: enough to see why.</summary>
-    static string Compact(string message)
+    /// <summary>
+    /// The client's message (status line plus the response body) on one line, capped: enough to see why. Shared with
+    /// synth's endpoint client, which reports the same client's errors.
+    /// </summary>
+    public static string Compact(string message)
     {
         var line = string.Join(' ', message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
         return line.Length > 500 ? line[..500] + "…" : line;

@@ -218,12 +218,7 @@ public sealed class EndpointClient : IChatEndpoint
         return Compact(e.Message);
     }
 
-    /// <summary>A message on one line, capped: enough to see why, short enough for a log line.</summary>
-    static string Compact(string message)
-    {
-        var line = string.Join(' ', message.Split((char[])['\r', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
-        return line.Length > 500 ? line[..500] + "…" : line;
-    }
+    static string Compact(string message) => Evaluation.Judging.JudgeClient.Compact(message);
 
     public void Dispose() => _http.Dispose();
 }

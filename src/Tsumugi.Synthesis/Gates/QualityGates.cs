@@ -57,7 +57,6 @@ public sealed class QualityGates
         List<StepParams> steps = top.Has("gates")
             ? PipelineConfig.ReadSteps(top, where, "gates")
             : [Default("length", "{min_chars: 1, max_chars: 20000}"), Default("refusal", null), Default("minhash", "{threshold: 0.9}")];
-        if (!top.Has("gates")) top.Node("gates");
         var filters = new List<Func<IPipelineStep?>>();
         NearDuplicates? duplicates = null;
         double? minScore = null;
