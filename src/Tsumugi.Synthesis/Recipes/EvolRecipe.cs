@@ -41,17 +41,11 @@ public sealed class EvolRecipe(string? system, Sampling answer, Sampling invent,
         {
             var (name, prompt) = operations[(item.Index + round) % operations.Count];
             var evolved = await context.AskAsync("generate", [ChatTurn.User(prompt.Render(f => f == "instruction" ? instruction : null))], invent, $"evol{round}", ct).ConfigureAwait(false);
-            var text = Gated($"instruction (round {round + 1}, {name})", evolved) with { Text = CleanInvented(evolved.Text) };
+            var text = Invented($"instruction (round {round + 1}, {name})", evolved);
             gated.Add(text);
             instruction = text.Text;
             used.Add(name);
         }
-        var conversation = Conversation([ChatTurn.User(instruction)]);
-        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
-        var answerText = Gated("answer", reply);
-        gated.Add(answerText);
-        var meta = SynthRecords.Meta(Name, item, reply);
-        meta["operations"] = used;
-        return new ItemResult(SynthRecords.Sft([.. conversation, ChatTurn.Assistant(answerText.Text)], meta), gated, instruction, answerText.Text);
+        return await AnsweredAsync(item, [ChatTurn.User(instruction)], gated, context, ct, meta => meta["operations"] = used).ConfigureAwait(false);
     }
 }

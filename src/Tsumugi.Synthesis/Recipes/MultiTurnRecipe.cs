@@ -25,7 +25,7 @@ public sealed class MultiTurnRecipe(string? system, Sampling answer, Sampling us
 
     public override async Task<ItemResult> RunAsync(SynthItem item, RecipeContext context, CancellationToken ct)
     {
-        var conversation = Conversation(opening(item.Input!).Where(t => t.Role != "system" || System is null));
+        var conversation = Conversation(WithoutOwnSystem(opening(item.Input!)));
         var gated = new List<GatedText>();
         ChatReply? last = null;
         for (int turn = 1; turn <= turns; turn++)
@@ -34,7 +34,7 @@ public sealed class MultiTurnRecipe(string? system, Sampling answer, Sampling us
             {
                 var transcript = Transcript(conversation);
                 var asked = await context.AskAsync("user", [ChatTurn.User(nextTurn.Render(f => f == "conversation" ? transcript : null))], user, $"user{turn}", ct).ConfigureAwait(false);
-                var question = Gated($"user turn {turn}", asked) with { Text = CleanInvented(asked.Text) };
+                var question = Invented($"user turn {turn}", asked);
                 gated.Add(question);
                 conversation.Add(ChatTurn.User(question.Text));
             }

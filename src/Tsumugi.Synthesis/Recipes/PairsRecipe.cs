@@ -25,8 +25,8 @@ public sealed class PairsRecipe(string? system, Sampling answer, Func<SynthInput
 
     public override async Task<ItemResult> RunAsync(SynthItem item, RecipeContext context, CancellationToken ct)
     {
-        var conversation = Conversation(prompt(item.Input!).Where(t => t.Role != "system" || System is null));
-        var instruction = RegenerateRecipe.LastUser(conversation);
+        var conversation = Conversation(WithoutOwnSystem(prompt(item.Input!)));
+        var instruction = LastUser(conversation);
         var replies = await Task.WhenAll(Enumerable.Range(0, samples).Select(i => AnswerAsync(conversation, context, $"sample{i}", ct))).ConfigureAwait(false);
         var scores = await Task.WhenAll(replies.Select((r, i) => judge.ScoreAsync(instruction, r.Text.Trim(), context, $"judge{i}", ct))).ConfigureAwait(false);
         var rated = Enumerable.Range(0, samples).Where(i => scores[i] is not null).OrderByDescending(i => scores[i]).ThenBy(i => i).ToList();

@@ -46,13 +46,11 @@ public sealed class PersonaRecipe(string? system, Sampling answer, Sampling inve
     {
         var (id, persona) = personas[item.Index / perPersona];
         var invented = await context.AskAsync("generate", [ChatTurn.User(generate.Render(f => f == "persona" ? persona : null))], invent, $"question:{item.Key}", ct).ConfigureAwait(false);
-        var question = Gated("question", invented) with { Text = CleanInvented(invented.Text) };
-        var conversation = Conversation([ChatTurn.User(question.Text)]);
-        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
-        var answerText = Gated("answer", reply);
-        var meta = SynthRecords.Meta(Name, item, reply);
-        meta["seed_id"] = id;
-        meta["persona"] = persona;
-        return new ItemResult(SynthRecords.Sft([.. conversation, ChatTurn.Assistant(answerText.Text)], meta), [question, answerText], question.Text, answerText.Text);
+        var question = Invented("question", invented);
+        return await AnsweredAsync(item, [ChatTurn.User(question.Text)], [question], context, ct, meta =>
+        {
+            meta["seed_id"] = id;
+            meta["persona"] = persona;
+        }).ConfigureAwait(false);
     }
 }

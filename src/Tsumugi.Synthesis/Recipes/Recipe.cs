@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Tsumugi.Synthesis.Endpoints;
 using Tsumugi.Synthesis.Inputs;
@@ -49,6 +50,30 @@ public abstract partial class Recipe(string? system, Sampling answer)
     /// <summary>The model's answer to the conversation so far.</summary>
     protected Task<ChatReply> AnswerAsync(IReadOnlyList<ChatTurn> conversation, RecipeContext context, string step, CancellationToken ct) =>
         context.AskAsync("generate", conversation, Answer, step, ct);
+
+    /// <summary>
+    /// The common ending of the SFT recipes: answers <paramref name="prompt"/> (after the system prompt) and builds the
+    /// record, with the <paramref name="invented"/> texts gated alongside the answer; <paramref name="describe"/> adds the
+    /// recipe's facts to the provenance.
+    /// </summary>
+    protected async Task<ItemResult> AnsweredAsync(SynthItem item, IEnumerable<ChatTurn> prompt, IEnumerable<GatedText> invented, RecipeContext context,
+        CancellationToken ct, Action<JsonObject>? describe = null)
+    {
+        var conversation = Conversation(prompt);
+        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
+        var answer = Gated("answer", reply);
+        var meta = SynthRecords.Meta(Name, item, reply);
+        describe?.Invoke(meta);
+        return new ItemResult(SynthRecords.Sft([.. conversation, ChatTurn.Assistant(answer.Text)], meta), [.. invented, answer], LastUser(conversation), answer.Text);
+    }
+
+    /// <summary>The prompt of an input without its own system turn when the recipe sets one (the recipe's wins).</summary>
+    protected IEnumerable<ChatTurn> WithoutOwnSystem(IEnumerable<ChatTurn> prompt) => prompt.Where(t => t.Role != "system" || System is null);
+
+    protected static string LastUser(IReadOnlyList<ChatTurn> conversation) => conversation.Last(t => t.Role == "user").Content;
+
+    /// <summary>A prompt the model invented, cleaned (<see cref="CleanInvented"/>), as a gated text.</summary>
+    protected static GatedText Invented(string what, ChatReply reply) => Gated(what, reply) with { Text = CleanInvented(reply.Text) };
 
     /// <summary>The text of a reply, trimmed, as a gated text.</summary>
     protected static GatedText Gated(string what, ChatReply reply) => new(what, reply.Text.Trim(), reply.FinishReason == "length");

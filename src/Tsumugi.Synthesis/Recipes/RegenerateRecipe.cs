@@ -17,14 +17,6 @@ public sealed class RegenerateRecipe(string? system, Sampling answer, Func<Synth
 
     public override IEnumerable<SynthItem> Items(IReadOnlyList<SynthInput> inputs) => PerInput(inputs);
 
-    public override async Task<ItemResult> RunAsync(SynthItem item, RecipeContext context, CancellationToken ct)
-    {
-        var conversation = Conversation(prompt(item.Input!).Where(t => t.Role != "system" || System is null));
-        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
-        var answer = Gated("answer", reply);
-        var record = SynthRecords.Sft([.. conversation, ChatTurn.Assistant(answer.Text)], SynthRecords.Meta(Name, item, reply));
-        return new ItemResult(record, [answer], LastUser(conversation), answer.Text);
-    }
-
-    internal static string LastUser(IReadOnlyList<ChatTurn> conversation) => conversation.Last(t => t.Role == "user").Content;
+    public override Task<ItemResult> RunAsync(SynthItem item, RecipeContext context, CancellationToken ct) =>
+        AnsweredAsync(item, WithoutOwnSystem(prompt(item.Input!)), [], context, ct);
 }

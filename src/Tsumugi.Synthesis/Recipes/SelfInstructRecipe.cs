@@ -38,13 +38,8 @@ public sealed class SelfInstructRecipe(string? system, Sampling answer, Sampling
         var shown = order.Take(k).Select(i => seeds[i]).ToList();
         var list = string.Join("\n", shown.Select((s, i) => $"{i + 1}. {example.Render(s.Fields)}"));
         var invented = await context.AskAsync("generate", [ChatTurn.User(generate.Render(f => f == "examples" ? list : null))], invent, $"instruction:{item.Key}", ct).ConfigureAwait(false);
-        var instruction = Gated("instruction", invented) with { Text = CleanInvented(invented.Text) };
-        var conversation = Conversation([ChatTurn.User(instruction.Text)]);
-        var reply = await AnswerAsync(conversation, context, "answer", ct).ConfigureAwait(false);
-        var answerText = Gated("answer", reply);
-        var meta = SynthRecords.Meta(Name, item, reply);
-        meta["examples"] = new JsonArray(shown.Select(s => (JsonNode)s.Id).ToArray());
-        var record = SynthRecords.Sft([.. conversation, ChatTurn.Assistant(answerText.Text)], meta);
-        return new ItemResult(record, [instruction, answerText], instruction.Text, answerText.Text);
+        var instruction = Invented("instruction", invented);
+        return await AnsweredAsync(item, [ChatTurn.User(instruction.Text)], [instruction], context, ct,
+            meta => meta["examples"] = new JsonArray(shown.Select(s => (JsonNode)s.Id).ToArray())).ConfigureAwait(false);
     }
 }
