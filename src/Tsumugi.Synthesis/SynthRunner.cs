@@ -27,6 +27,7 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
     public const string ConfigCopy = "synth.yaml";
     public const string StatsFile = "stats.json";
     const int FailureMessagesKept = 10;
+    static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Refuses an output directory that already holds a run unless resuming, and a resume under another recipe.</summary>
     public void CheckOutput(bool resume, Action<string> warn)
@@ -93,6 +94,12 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         Exception? fatal = null;
 
+        var statsPath = Path.Combine(outputDirectory, StatsFile);
+        int runIndex = SynthStats.RunCount(statsPath);
+        var sinceStats = Stopwatch.StartNew();
+        SynthOutcome Outcome(bool cancelled) => new(config.Recipe.Name, items.Count, doneBefore, accepted, rejected, failed, new Dictionary<string, int>(rejectedBy),
+            context.Replayed, [.. failures], pool.Tallies.ToDictionary(t => t.Settings.Name, t => t.Tally.Snapshot()), clock.Elapsed.TotalSeconds, cancelled);
+
         void Report() => progress?.Report(new SynthProgress(doneBefore + accepted + rejected + failed, items.Count, accepted, rejected, failed,
             pool.Tallies.Sum(t => t.Tally.Snapshot().CompletionTokens), clock.Elapsed));
 
@@ -122,6 +129,9 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
                     }
                 }
                 Report();
+                if (sinceStats.Elapsed < StatsInterval) return;
+                SynthStats.Write(statsPath, runIndex, Outcome(cancelled: false), finished: false);
+                sinceStats.Restart();
             }
         }
 
@@ -159,9 +169,8 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
         {
             store.Seal();
         }
-        var outcome = new SynthOutcome(config.Recipe.Name, items.Count, doneBefore, accepted, rejected, failed, rejectedBy, context.Replayed, failures,
-            pool.Tallies.ToDictionary(t => t.Settings.Name, t => t.Tally.Snapshot()), clock.Elapsed.TotalSeconds, cancelled);
-        SynthStats.Append(Path.Combine(outputDirectory, StatsFile), outcome);
+        var outcome = Outcome(cancelled);
+        SynthStats.Write(statsPath, runIndex, outcome, finished: true);
         if (fatal is not null) throw fatal;
         return outcome;
     }

@@ -13,12 +13,21 @@ public static class SynthStats
 {
     static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
 
-    public static void Append(string path, SynthOutcome outcome)
+    /// <summary>How many runs stats.json holds: the index the next run writes its entry at.</summary>
+    public static int RunCount(string path) => Runs(path).Count;
+
+    /// <summary>
+    /// Writes run <paramref name="index"/>'s entry (replacing an earlier snapshot of the same run): the runner writes one
+    /// every few seconds, so a run killed with -9 leaves its tallies up to then, and a final one when it ends.
+    /// </summary>
+    public static void Write(string path, int index, SynthOutcome outcome, bool finished)
     {
         var runs = Runs(path);
         var run = JsonSerializer.SerializeToNode(outcome, Json)!.AsObject();
-        run["finished_at"] = DateTimeOffset.UtcNow.ToString("O");
-        runs.Add(run);
+        run["finished"] = finished;
+        run["updated_at"] = DateTimeOffset.UtcNow.ToString("O");
+        if (index < runs.Count) runs[index] = run;
+        else runs.Add(run);
         AtomicFile.WriteAllText(path, new JsonObject { ["runs"] = runs }.ToJsonString(Json));
     }
 
@@ -41,7 +50,9 @@ public static class SynthStats
         if (journaled > 0) lines.Add($"journal   {journaled} outcomes not yet sealed into shards (an interrupted run: --resume seals them)");
 
         var runs = Runs(Path.Combine(directory, SynthRunner.StatsFile));
-        lines.Add($"runs      {runs.Count} recorded" + (runs.Count == 0 ? "" : $", {runs.Sum(r => (double)r!["seconds"]!):0.#} s in all"));
+        int unfinished = runs.Count(r => r!["finished"] is JsonValue v && !v.GetValue<bool>());
+        lines.Add($"runs      {runs.Count} recorded" + (runs.Count == 0 ? "" : $", {runs.Sum(r => (double)r!["seconds"]!):0.#} s in all")
+            + (unfinished == 0 ? "" : $" ({unfinished} killed: their tallies stop at their last update, up to 5 s before the end)"));
         var endpoints = runs.SelectMany(r => r!["endpoints"]!.AsObject()).GroupBy(e => e.Key, e => e.Value);
         lines.Add($"{"endpoint",-16} {"requests",9} {"ok",7} {"failed",7} {"retries",8} {"prompt tok",11} {"compl. tok",11} {"cost",10}  failures by kind");
         foreach (var g in endpoints)
