@@ -16,7 +16,7 @@ public sealed class SynthResumeTests : IDisposable
 
     /// <summary>
     /// A deterministic function of the conversation, so both runs get the same answers whatever the faults and kills;
-    /// an instruction with 空 gets an empty answer (the length gate rejects it).
+    /// an instruction with 空 gets an empty answer (the empty gate rejects it).
     /// </summary>
     static string Answer(IReadOnlyList<(string Role, string Content)> messages)
     {
@@ -76,7 +76,7 @@ public sealed class SynthResumeTests : IDisposable
         var records = SynthTestKit.ShardLines(whole, "records");
         var rejected = SynthTestKit.ShardLines(whole, "rejected");
         Assert.Equal(60, records.Count);
-        Assert.Equal(6, rejected.Count); // 4 near-copies (minhash), 2 empty answers (length)
+        Assert.Equal(6, rejected.Count); // 4 near-copies (minhash), 2 empty answers (the empty gate)
         Assert.Equal(records.Order(StringComparer.Ordinal), SynthTestKit.ShardLines(killed, "records").Order(StringComparer.Ordinal));
         Assert.Equal(rejected.Order(StringComparer.Ordinal), SynthTestKit.ShardLines(killed, "rejected").Order(StringComparer.Ordinal));
         // Stronger, as SynthRunner promises (outcomes committed in item order, a resume continues after the committed
