@@ -50,6 +50,7 @@ public sealed class SynthResumeTests : IDisposable
         var killed = _dir.File("killed-out");
         var random = new Random(23);
         var log = new StringBuilder();
+        var left = new List<(int Sealed, int Journaled)>(); // what each kill left on disk
         for (int k = 0; k < Kills; k++)
         {
             // Killed once it has sent 2–9 new requests: always mid-run (the cache answers what earlier runs asked).
@@ -60,7 +61,12 @@ public sealed class SynthResumeTests : IDisposable
             Assert.False(p.HasExited, $"run {k} ended before it was killed ({killedServer.Posts - before} requests):\n{log}");
             p.Kill(); // SIGKILL: no finally, no flush, no seal
             await p.WaitForExitAsync();
+            var journal = Path.Combine(killed, "state", "open.jsonl");
+            left.Add((SynthTestKit.ShardLines(killed, "records").Count, File.Exists(journal) ? File.ReadAllLines(journal).Count(l => l.Length > 0) : 0));
         }
+        // The kills left both kinds of state to recover: sealed shards, and outcomes only in the journal.
+        Assert.Contains(left, l => l.Sealed > 0);
+        Assert.Contains(left, l => l.Journaled > 0);
         var resumed = SynthTestKit.Run(TimeSpan.FromSeconds(40), "synth", "run", "--config", _dir.File("killed.yaml"), "--output", killed, "--resume");
         Assert.True(resumed.ExitCode == 0, resumed.Output);
         Assert.Matches(@"items\s+66 \([1-9]\d* done by earlier runs\)", resumed.Output);
