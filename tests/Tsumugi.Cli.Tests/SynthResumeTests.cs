@@ -24,10 +24,10 @@ public sealed class SynthResumeTests : IDisposable
         return question.Contains('空') ? "" : $"「{question}」への答え: {new string(question.Reverse().ToArray())}";
     }
 
-    /// <summary>Every answer takes 20–60 ms; one POST in ten is a fault (429, 5xx, a 2 s answer past the 0.5 s timeout, cut JSON, a dropped connection).</summary>
+    /// <summary>Every answer takes 20–60 ms; one POST in ten is a fault (429, 5xx, a 3 s answer past the 1.5 s timeout, cut JSON, a dropped connection).</summary>
     static Func<int, ChatFault> Plan(int seed)
     {
-        var faults = ChatFault.Random(seed, 0.1, TimeSpan.FromSeconds(2));
+        var faults = ChatFault.Random(seed, 0.1, TimeSpan.FromSeconds(3));
         return ordinal => faults(ordinal) is { Kind: not ChatFault.Kinds.None } f ? f : ChatFault.Slow(TimeSpan.FromMilliseconds(20 + ordinal * 7919 % 41));
     }
 
@@ -43,7 +43,7 @@ public sealed class SynthResumeTests : IDisposable
         questions.AddRange([questions[40] + "ね", questions[50] + "よ", "空の答えが返る質問1", "空の答えが返る質問2"]);
         SynthTestKit.WriteInstructions(_dir.File("inputs.jsonl"), questions);
         const string gates = "  - length: { min_chars: 2, max_chars: 4000 }\n  - minhash: { threshold: 0.7 }\n";
-        const string retries = "    timeout_s: 0.5\n    retries: 12\n    backoff_s: 0.02\n    backoff_max_s: 0.1";
+        const string retries = "    timeout_s: 1.5\n    retries: 12\n    backoff_s: 0.02\n    backoff_max_s: 0.1";
 
         await using var killedServer = await FaultyChatServer.StartAsync(Answer, Plan(seed: 1));
         File.WriteAllText(_dir.File("killed.yaml"), SynthTestKit.RegenerateConfig(killedServer.BaseUrl, "inputs.jsonl", Concurrency, shardRecords: 7, retries, gates: gates));
@@ -98,10 +98,12 @@ public sealed class SynthResumeTests : IDisposable
                 $"{dir}: the journal was not sealed at the end");
         }
 
-        // The cache at work: the uninterrupted run had each answer delivered once (retries re-ask only failed attempts);
-        // the killed runs at most once more for each answer in flight at a kill.
+        // The cache at work: the uninterrupted run had each answer delivered about once (retries re-ask only failed
+        // attempts; an answer the server finished just as the client's timeout fired is delivered twice, which a loaded
+        // machine makes happen now and then); the killed runs at most once more for each answer in flight at a kill.
         Assert.True(wholeServer.Posts > questions.Count && killedServer.Posts > questions.Count, "no request was retried: the fault plan did not bite");
-        Assert.All(questions, q => Assert.Single(wholeServer.Delivered[q]));
+        Assert.All(questions, q => Assert.InRange(wholeServer.Delivered[q].Count, 1, 2));
+        Assert.InRange(wholeServer.Delivered.Values.Sum(a => a.Count), questions.Count, questions.Count + 3);
         var delivered = killedServer.Delivered;
         Assert.Equal(questions.Order(StringComparer.Ordinal), delivered.Keys.Order(StringComparer.Ordinal));
         Assert.True(delivered.Values.Sum(a => a.Count) <= questions.Count + Kills * Concurrency,
