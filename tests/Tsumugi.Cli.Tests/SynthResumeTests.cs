@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 
 namespace Tsumugi.Cli.Tests;
 
@@ -110,5 +112,40 @@ public sealed class SynthResumeTests : IDisposable
             $"{delivered.Values.Sum(a => a.Count)} answers delivered for {questions.Count} questions over {Kills} kills");
         Assert.All(delivered, d => Assert.True(d.Value.Count <= 3, $"'{d.Key}' was answered {d.Value.Count} times"));
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60), $"took {clock.Elapsed.TotalSeconds:0} s");
+    }
+
+    /// <summary>
+    /// Every answer in the request cache was paid for by some run of this directory, so `synth stats` — whose
+    /// stats.json keeps "one entry per run, so tallies and costs add up across resumed runs" — must count at least the
+    /// cache's requests and completion tokens, killed runs included.
+    /// </summary>
+    [Fact]
+    public async Task StatsAfterAKilledRunAndResume_CountTheRequestsAndTokensTheKilledRunPaidFor()
+    {
+        SynthTestKit.WriteInstructions(_dir.File("inputs.jsonl"), Enumerable.Range(0, 24).Select(i => $"質問{i}: パッケージ{i * 7}の入れ方は？"));
+        await using var server = await FaultyChatServer.StartAsync(Answer, _ => ChatFault.Slow(TimeSpan.FromMilliseconds(40)));
+        File.WriteAllText(_dir.File("synth.yaml"), SynthTestKit.RegenerateConfig(server.BaseUrl, "inputs.jsonl", Concurrency));
+        var output = _dir.File("out");
+        var log = new StringBuilder();
+        using (var p = SynthTestKit.Start(log, "synth", "run", "--config", _dir.File("synth.yaml"), "--output", output))
+        {
+            var waited = Stopwatch.StartNew();
+            while (server.Posts < 10 && !p.HasExited && waited.Elapsed < TimeSpan.FromSeconds(20)) await Task.Delay(2);
+            Assert.False(p.HasExited, log.ToString());
+            p.Kill();
+            await p.WaitForExitAsync();
+        }
+        var resumed = SynthTestKit.Run(TimeSpan.FromSeconds(40), "synth", "run", "--config", _dir.File("synth.yaml"), "--output", output, "--resume");
+        Assert.True(resumed.ExitCode == 0, resumed.Output);
+
+        var cache = File.ReadAllLines(Path.Combine(output, "state", "requests.jsonl")).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!).ToList();
+        var (code, stats, err) = CliRunner.Run("synth", "stats", output);
+        Assert.True(code == 0, err);
+        var row = Regex.Match(stats, @"^local\s+(\d+)\s+\d+\s+\d+\s+\d+\s+\d+\s+(\d+)", RegexOptions.Multiline);
+        Assert.True(row.Success, stats);
+        Assert.True(long.Parse(row.Groups[1].Value) >= cache.Count,
+            $"synth stats counts {row.Groups[1].Value} requests; the cache holds {cache.Count} answers and the server got {server.Posts} POSTs:\n{stats}");
+        Assert.True(long.Parse(row.Groups[2].Value) >= cache.Sum(c => (long)c["completion_tokens"]!),
+            $"synth stats counts {row.Groups[2].Value} completion tokens; the cached answers alone hold {cache.Sum(c => (long)c["completion_tokens"]!)}:\n{stats}");
     }
 }
