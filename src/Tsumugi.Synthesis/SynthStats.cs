@@ -52,18 +52,21 @@ public static class SynthStats
         var runs = Runs(Path.Combine(directory, SynthRunner.StatsFile));
         int unfinished = runs.Count(r => r!["finished"] is JsonValue v && !v.GetValue<bool>());
         lines.Add($"runs      {runs.Count} recorded" + (runs.Count == 0 ? "" : $", {runs.Sum(r => (double)r!["seconds"]!):0.#} s in all")
-            + (unfinished == 0 ? "" : $" ({unfinished} killed: their tallies stop at their last update, up to 5 s before the end)"));
-        var endpoints = runs.SelectMany(r => r!["endpoints"]!.AsObject()).GroupBy(e => e.Key, e => e.Value);
+            + (unfinished == 0 ? "" : $" ({unfinished} killed: their failures and retries stop at their last update, up to 5 s before the end)"));
+        // Answers and their tokens and cost come from the request cache, which every answer reaches as it arrives (killed
+        // runs included); failed attempts and retries only from the runs' tallies in stats.json.
+        var paid = RequestCache.PaidByEndpoint(Path.Combine(directory, "state", "requests.jsonl"));
+        var tallies = runs.SelectMany(r => r!["endpoints"]!.AsObject()).GroupBy(e => e.Key, e => e.Value!).ToDictionary(g => g.Key, g => g.ToList());
         lines.Add($"{"endpoint",-16} {"requests",9} {"ok",7} {"failed",7} {"retries",8} {"prompt tok",11} {"compl. tok",11} {"cost",10}  failures by kind");
-        foreach (var g in endpoints)
+        foreach (var name in paid.Keys.Union(tallies.Keys).Order(StringComparer.Ordinal))
         {
-            long Sum(string key) => g.Sum(e => (long)e![key]!);
-            var kinds = g.SelectMany(e => e!["failures"]!.AsObject()).GroupBy(k => k.Key).Select(k => $"{k.Key} {k.Sum(v => (long)v.Value!)}");
-            lines.Add($"{g.Key,-16} {Sum("requests"),9} {Sum("succeeded"),7} {Sum("failed"),7} {Sum("retries"),8} {Sum("prompt_tokens"),11} {Sum("completion_tokens"),11} "
-                + $"{g.Sum(e => (double)e!["cost"]!),10:0.####}  {string.Join(", ", kinds)}");
+            var t = tallies.GetValueOrDefault(name) ?? [];
+            var p = paid.GetValueOrDefault(name) ?? new RequestCache.Paid(0, 0, 0, 0);
+            long failed = t.Sum(e => (long)e["failed"]!), retries = t.Sum(e => (long)e["retries"]!);
+            var kinds = t.SelectMany(e => e["failures"]!.AsObject()).GroupBy(k => k.Key).Select(k => $"{k.Key} {k.Sum(v => (long)v.Value!)}");
+            lines.Add($"{name,-16} {p.Answers + failed + retries,9} {p.Answers,7} {failed,7} {retries,8} {p.PromptTokens,11} {p.CompletionTokens,11} {p.Cost,10:0.####}  {string.Join(", ", kinds)}");
         }
-        var cache = Path.Combine(directory, "state", "requests.jsonl");
-        if (File.Exists(cache)) lines.Add($"cache     {ResumableJsonl.ReadWhole(cache, out _).Count} answers kept for resuming");
+        if (paid.Count > 0) lines.Add($"(ok, tokens and cost: the {paid.Values.Sum(p => p.Answers)} answers in state/requests.jsonl, which --resume replays instead of asking again)");
         return lines;
     }
 }

@@ -46,7 +46,7 @@ public sealed class SynthStatsTests : IDisposable
         Assert.Equal(completion, long.Parse(row.Groups[6].Value));
         Assert.Equal(completion, double.Parse(row.Groups[7].Value, System.Globalization.CultureInfo.InvariantCulture));
         Assert.Equal("bad_response 1, connection 1, http_429 1, http_5xx 2", row.Groups[8].Value.Trim());
-        Assert.Contains($"cache     {questions.Length} answers kept", output);
+        Assert.Contains($"the {questions.Length} answers in state/requests.jsonl", output);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using Spectre.Console;
 using Tsumugi.Synthesis;
 using Tsumugi.Synthesis.Config;
@@ -54,6 +55,16 @@ public static class SynthCommands
                 return 0;
             }
 
+            // Ctrl-C and SIGTERM stop the run between requests: what is committed is sealed, stats are written, and
+            // --resume continues (the default handling would end the process before any of that).
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            void OnSignal(PosixSignalContext ctx)
+            {
+                ctx.Cancel = true;
+                stop.Cancel();
+            }
+            using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, OnSignal);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, OnSignal);
             SynthOutcome outcome = null!;
             await AnsiConsole.Progress().AutoClear(false)
                 .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn(), new RemainingTimeColumn())
@@ -67,7 +78,7 @@ public static class SynthCommands
                         var rate = p.Elapsed.TotalSeconds > 0 ? p.CompletionTokens / p.Elapsed.TotalSeconds : 0;
                         task.Description = $"{c.Recipe.Name} {p.Done}/{p.Total}: {p.Accepted} ok, {p.Rejected} rejected, {p.Failed} failed, {rate:0} tok/s";
                     });
-                    outcome = await runner.RunAsync(progress, cancellationToken);
+                    outcome = await runner.RunAsync(progress, stop.Token);
                     task.Value = task.MaxValue;
                 });
             Print(outcome, dir);

@@ -66,7 +66,7 @@ public sealed class EndpointClient : IChatEndpoint
                     string text = string.Concat(completion.Content.Select(part => part.Text)), finish = FinishReason(completion.FinishReason);
                     long promptTokens = completion.Usage?.InputTokenCount ?? 0, completionTokens = completion.Usage?.OutputTokenCount ?? 0;
                     Tally.Succeeded(promptTokens, completionTokens, Stopwatch.GetElapsedTime(start));
-                    return new ChatReply(text, finish, promptTokens, completionTokens, attempt, Settings.Name, Settings.Model);
+                    return new ChatReply(text, finish, promptTokens, completionTokens, attempt, Settings.Name, Settings.Model, Settings.Cost(promptTokens, completionTokens));
                 }
                 catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
                 {

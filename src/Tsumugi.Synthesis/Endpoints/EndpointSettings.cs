@@ -53,6 +53,9 @@ public sealed partial record EndpointSettings
 
     public IReadOnlySet<string> Roles { get; init; } = DefaultRoles;
 
+    /// <summary>What <paramref name="promptTokens"/> and <paramref name="completionTokens"/> cost at this endpoint's prices.</summary>
+    public double Cost(long promptTokens, long completionTokens) => (promptTokens * PromptPrice + completionTokens * CompletionPrice) / 1e6;
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the endpoint and the first bad field (by its YAML key).</summary>
     public void Validate()
     {

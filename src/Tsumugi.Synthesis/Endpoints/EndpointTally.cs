@@ -40,7 +40,7 @@ public sealed class EndpointTally(EndpointSettings settings)
         return new EndpointTallySnapshot(
             Interlocked.Read(ref _requests), Interlocked.Read(ref _succeeded), Interlocked.Read(ref _failed), Interlocked.Read(ref _retries),
             new SortedDictionary<string, long>(_failures, StringComparer.Ordinal), prompt, completion,
-            (prompt * settings.PromptPrice + completion * settings.CompletionPrice) / 1e6,
+            settings.Cost(prompt, completion),
             TimeSpan.FromTicks(Interlocked.Read(ref _successTicks)).TotalSeconds);
     }
 }

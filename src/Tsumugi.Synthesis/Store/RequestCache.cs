@@ -23,18 +23,22 @@ public sealed class RequestCache : IDisposable
         _file = new ResumableJsonl(path);
         foreach (var entry in _file.Existing)
             _replies[(string)entry["key"]!] = new ChatReply((string)entry["text"]!, (string?)entry["finish"], (long)entry["prompt_tokens"]!,
-                (long)entry["completion_tokens"]!, (int)entry["attempts"]!, (string)entry["endpoint"]!, (string)entry["model"]!);
+                (long)entry["completion_tokens"]!, (int)entry["attempts"]!, (string)entry["endpoint"]!, (string)entry["model"]!, (double?)entry["cost"] ?? 0);
     }
 
     /// <summary>Answers already on file (from earlier runs of this output directory, and this one).</summary>
     public int Count { get { lock (_lock) return _replies.Count; } }
 
-    /// <summary>Tokens billed for every answer on file, per endpoint: the authoritative cost record of the run.</summary>
-    public IReadOnlyDictionary<string, (long Requests, long Prompt, long Completion)> TokensByEndpoint()
-    {
-        lock (_lock)
-            return _replies.Values.GroupBy(r => r.Endpoint).ToDictionary(g => g.Key, g => ((long)g.Count(), g.Sum(r => r.PromptTokens), g.Sum(r => r.CompletionTokens)));
-    }
+    /// <summary>
+    /// What every answer on file was billed, per endpoint: the authoritative record of what a run paid for, since each
+    /// answer is written here as it arrives — also by a run that was killed before it could write its stats.
+    /// </summary>
+    public static IReadOnlyDictionary<string, Paid> PaidByEndpoint(string path) =>
+        ResumableJsonl.ReadWhole(path, out _).GroupBy(e => (string)e["endpoint"]!).ToDictionary(g => g.Key,
+            g => new Paid(g.Count(), g.Sum(e => (long)e["prompt_tokens"]!), g.Sum(e => (long)e["completion_tokens"]!), g.Sum(e => (double?)e["cost"] ?? 0)));
+
+    /// <summary>Answers received from one endpoint and what they were billed.</summary>
+    public sealed record Paid(long Answers, long PromptTokens, long CompletionTokens, double Cost);
 
     public bool TryGet(string key, out ChatReply reply)
     {
@@ -50,6 +54,7 @@ public sealed class RequestCache : IDisposable
             {
                 ["key"] = key, ["text"] = reply.Text, ["finish"] = reply.FinishReason, ["prompt_tokens"] = reply.PromptTokens,
                 ["completion_tokens"] = reply.CompletionTokens, ["attempts"] = reply.Attempts, ["endpoint"] = reply.Endpoint, ["model"] = reply.Model,
+                ["cost"] = reply.Cost,
             });
         }
     }
