@@ -26,7 +26,6 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
 {
     public const string ConfigCopy = "synth.yaml";
     public const string StatsFile = "stats.json";
-    const int FailureMessagesKept = 10;
     static readonly TimeSpan StatsInterval = TimeSpan.FromSeconds(5);
 
     /// <summary>Refuses an output directory that already holds a run unless resuming, and a resume under another recipe.</summary>
@@ -86,59 +85,28 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
         int doneBefore = items.Count - todo.Count;
         var context = new RecipeContext(pool, cache, config.Seed);
         var clock = Stopwatch.StartNew();
-        var rejectedBy = new Dictionary<string, int>(StringComparer.Ordinal);
-        var failures = new List<string>();
-        int accepted = 0, rejected = 0, failed = 0, next = 0;
-        var finished = new Dictionary<int, (JsonObject? Record, string? Rejection, string? Failure)>();
-        var commitLock = new Lock();
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        Exception? fatal = null;
-
         var statsPath = Path.Combine(outputDirectory, StatsFile);
         int runIndex = SynthStats.RunCount(statsPath);
         var sinceStats = Stopwatch.StartNew();
-        SynthOutcome Outcome(bool cancelled) => new(config.Recipe.Name, items.Count, doneBefore, accepted, rejected, failed, new Dictionary<string, int>(rejectedBy),
-            context.Replayed, [.. failures], pool.Tallies.ToDictionary(t => t.Settings.Name, t => t.Tally.Snapshot()), clock.Elapsed.TotalSeconds, cancelled);
+        SynthOutcome Outcome(OrderedCommits c, bool cancelled) => new(config.Recipe.Name, items.Count, doneBefore, c.Accepted, c.Rejected, c.Failed, c.RejectedBy(),
+            context.Replayed, c.Failures(), pool.Tallies.ToDictionary(t => t.Settings.Name, t => t.Tally.Snapshot()), clock.Elapsed.TotalSeconds, cancelled);
 
-        void Report() => progress?.Report(new SynthProgress(doneBefore + accepted + rejected + failed, items.Count, accepted, rejected, failed,
-            pool.Tallies.Sum(t => t.Tally.Snapshot().CompletionTokens), clock.Elapsed));
-
-        // Outcomes wait here until every earlier item has one, then are committed in item order.
-        void Finish(int position, (JsonObject?, string?, string?) outcome)
+        // After every commit: the progress bar, and every few seconds stats.json (what a run killed with -9 leaves).
+        var commits = new OrderedCommits(store, config.Gates.Duplicates, c =>
         {
-            lock (commitLock)
-            {
-                finished[position] = outcome;
-                while (finished.Remove(next, out var o))
-                {
-                    next++;
-                    if (o.Failure is not null)
-                    {
-                        failed++;
-                        if (failures.Count < FailureMessagesKept) failures.Add(o.Failure);
-                        continue;
-                    }
-                    var rejection = o.Rejection ?? NearDuplicate(duplicates, o.Record!);
-                    store.Commit(o.Record!, rejection);
-                    if (rejection is null) accepted++;
-                    else
-                    {
-                        rejected++;
-                        var gate = rejection.Split(':', 2)[0];
-                        rejectedBy[gate] = rejectedBy.GetValueOrDefault(gate) + 1;
-                    }
-                }
-                Report();
-                if (sinceStats.Elapsed < StatsInterval) return;
-                SynthStats.Write(statsPath, runIndex, Outcome(cancelled: false), finished: false);
-                sinceStats.Restart();
-            }
-        }
+            progress?.Report(new SynthProgress(doneBefore + c.Accepted + c.Rejected + c.Failed, items.Count, c.Accepted, c.Rejected, c.Failed,
+                pool.Tallies.Sum(t => t.Tally.Snapshot().CompletionTokens), clock.Elapsed));
+            if (sinceStats.Elapsed < StatsInterval) return;
+            SynthStats.Write(statsPath, runIndex, Outcome(c, cancelled: false), finished: false);
+            sinceStats.Restart();
+        });
 
-        int workers = config.Concurrency ?? Math.Max(1, pool.Capacity("generate"));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        EndpointException? fatal = null;
         bool cancelled = false;
         try
         {
+            int workers = config.Concurrency ?? Math.Max(1, pool.Capacity("generate"));
             await Parallel.ForEachAsync(Enumerable.Range(0, todo.Count), new ParallelOptions { MaxDegreeOfParallelism = workers, CancellationToken = stop.Token },
                 async (position, ct) =>
                 {
@@ -147,16 +115,16 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
                     {
                         var result = await config.Recipe.RunAsync(item, context, ct).ConfigureAwait(false);
                         var rejection = result.Rejection ?? config.Gates.Check(result.Generated, item.Key)
-                            ?? await JudgeGate(result, item, context, ct).ConfigureAwait(false);
-                        Finish(position, (result.Record, rejection, null));
+                            ?? await JudgeGate(result, context, ct).ConfigureAwait(false);
+                        commits.Finish(position, result.Record, rejection);
                     }
                     catch (EndpointException e) when (e.Status is not (401 or 403 or 404))
                     {
-                        Finish(position, (null, null, $"{item.Key}: {e.Message}"));
+                        commits.Fail(position, $"{item.Key}: {e.Message}");
                     }
                     catch (EndpointException e)
                     {
-                        fatal ??= e;
+                        Interlocked.CompareExchange(ref fatal, e, null);
                         await stop.CancelAsync().ConfigureAwait(false);
                     }
                 }).ConfigureAwait(false);
@@ -169,27 +137,19 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
         {
             store.Seal();
         }
-        var outcome = Outcome(cancelled);
+        var outcome = Outcome(commits, cancelled);
         SynthStats.Write(statsPath, runIndex, outcome, finished: true);
         if (fatal is not null) throw fatal;
         return outcome;
     }
 
-    async Task<string?> JudgeGate(ItemResult result, SynthItem item, RecipeContext context, CancellationToken ct)
+    async Task<string?> JudgeGate(ItemResult result, RecipeContext context, CancellationToken ct)
     {
         if (config.Gates.Judge is not { } judge) return null;
         var score = await judge.ScoreAsync(result.Instruction, result.Answer, context, "gate_judge", ct).ConfigureAwait(false);
         result.Record["meta"]!["judge_score"] = score;
         if (score is null) return "judge: the judge gave no [[score]]";
         return score < config.Gates.MinJudgeScore ? $"judge: score {score} < min_score {config.Gates.MinJudgeScore}" : null;
-    }
-
-    /// <summary>The near-duplicate rejection of an accepted record's prompt (and adds it to the index when it is new).</summary>
-    static string? NearDuplicate(NearDuplicates? duplicates, JsonObject record)
-    {
-        if (duplicates is null) return null;
-        var owner = duplicates.FindOrAdd(PromptOf(record), RecordStore.KeyOf(record));
-        return owner is null ? null : $"minhash: prompt: a near-duplicate of {owner} (MinHash {duplicates.Options.Bands}×{duplicates.Options.Rows})";
     }
 
     /// <summary>Seeds (when checked against) and the accepted records of earlier runs, in their order.</summary>
@@ -200,13 +160,6 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
             var prompts = config.Recipe.SeedPrompts(config.Inputs).ToList();
             for (int i = 0; i < prompts.Count; i++) duplicates.FindOrAdd(prompts[i], $"seed {config.Inputs[i].Id}");
         }
-        foreach (var record in store.AcceptedRecords) duplicates.FindOrAdd(PromptOf(record), RecordStore.KeyOf(record));
-    }
-
-    /// <summary>The first user turn of a record (SFT messages or a pair's prompt): what near-duplicates are judged on.</summary>
-    public static string PromptOf(JsonObject record)
-    {
-        var turns = (record["messages"] ?? record["prompt"])!.AsArray();
-        return (string)turns.First(t => (string?)t!["role"] == "user")!["content"]!;
+        foreach (var record in store.AcceptedRecords) duplicates.FindOrAdd(OrderedCommits.PromptOf(record), RecordStore.KeyOf(record));
     }
 }
