@@ -19,8 +19,9 @@ namespace Tsumugi.Synthesis;
 /// <item>answers are cached as they arrive (<see cref="RequestCache"/>) and outcomes journaled (<see cref="RecordStore"/>),
 /// so a resumed run skips finished items and replays finished requests.</item>
 /// </list>
-/// An item whose request fails for good is counted as failed and left for the next <c>--resume</c>; an endpoint that
-/// refuses the key, model or URL (401, 403, 404) stops the run, since every other request would fail the same way.
+/// An item whose request fails for good is counted as failed and left for the next <c>--resume</c>; one the endpoint
+/// refuses as it is (400, 413, 422) is rejected with the endpoint's reason; an endpoint that refuses the key, model or
+/// URL (401, 403, 404) stops the run, since every other request would fail the same way.
 /// </summary>
 public sealed class SynthRunner(SynthConfig config, string outputDirectory)
 {
@@ -117,6 +118,12 @@ public sealed class SynthRunner(SynthConfig config, string outputDirectory)
                         var rejection = result.Rejection ?? config.Gates.Check(result.Generated, item.Key)
                             ?? await JudgeGate(result, context, ct).ConfigureAwait(false);
                         commits.Finish(position, result.Record, rejection);
+                    }
+                    catch (EndpointException e) when (e.Status is 400 or 413 or 422)
+                    {
+                        // The endpoint refuses this request as it is (too long a prompt, a content filter): asking again
+                        // cannot help, so the item is rejected with the endpoint's reason rather than retried on every --resume.
+                        commits.Finish(position, SynthRecords.Refused(config.Recipe.Name, item), $"endpoint: {e.Message}");
                     }
                     catch (EndpointException e) when (e.Status is not (401 or 403 or 404))
                     {

@@ -34,6 +34,12 @@ public static class SynthRecords
         ["model"] = answer.Model,
     };
 
+    /// <summary>The stand-in for an item whose request the endpoint refused (kept in rejected/ with the reason): its provenance only.</summary>
+    public static JsonObject Refused(string recipe, SynthItem item) => new()
+    {
+        ["meta"] = new JsonObject { ["recipe"] = recipe, ["key"] = item.Key, ["seed_id"] = item.Input?.Id },
+    };
+
     static JsonArray Turns(IEnumerable<ChatTurn> turns) =>
         new(turns.Select(t => (JsonNode)new JsonObject { ["role"] = t.Role, ["content"] = t.Content }).ToArray());
 }

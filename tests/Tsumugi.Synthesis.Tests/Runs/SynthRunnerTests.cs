@@ -120,6 +120,25 @@ public sealed class SynthRunnerTests
     }
 
     [Fact]
+    public async Task ARequestTheEndpointRefusesRejectsItsItemOnceAndResumeDoesNotAskAgain()
+    {
+        using var dir = new TempDirectory();
+        WriteInputs(dir, Questions(6));
+        await using var server = await FaultyChatServer.StartAsync(Answer, ordinal => ordinal == 2 ? ChatFault.ServerError(400) : ChatFault.None);
+        var config = WriteConfig(dir, server.BaseUrl, Regenerate);
+        var outcome = await Run(config, dir.File("out"));
+        Assert.Equal((5, 1, 0), (outcome.Accepted, outcome.Rejected, outcome.Failed));
+        Assert.Equal(new Dictionary<string, int> { ["endpoint"] = 1 }, outcome.RejectedBy);
+        var refused = Assert.Single(Rejected(dir.File("out")));
+        Assert.StartsWith("endpoint: endpoint 'local': HTTP 400", (string)refused["reason"]!, StringComparison.Ordinal);
+        Assert.Equal(6, server.Posts); // a 400 is not retried
+
+        var again = await Run(config, dir.File("out"));
+        Assert.Equal((6, 0), (again.DoneBefore, again.Accepted));
+        Assert.Equal(6, server.Posts);
+    }
+
+    [Fact]
     public async Task AnItemThatKeepsFailingIsLeftForResumeAndARejectedKeyStopsTheRun()
     {
         using var dir = new TempDirectory();
