@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Tsumugi.Common.Config;
 using Tsumugi.Synthesis.Config;
 using Tsumugi.Synthesis.Endpoints;

@@ -18,20 +18,23 @@ public sealed class RecordStore : IDisposable
     readonly int _shardRecords;
     readonly List<JsonObject> _open = [];
     readonly HashSet<string> _done = new(StringComparer.Ordinal);
-    readonly List<JsonObject> _accepted = [];
+    readonly List<JsonObject> _acceptedOnOpen = [];
     ResumableJsonl _journal;
     int _openAccepted;
 
     public string RecordsDirectory { get; }
     public string RejectedDirectory { get; }
-    public int Accepted => _accepted.Count;
+    public int Accepted { get; private set; }
     public int Rejected { get; private set; }
 
     /// <summary>Keys of every item with an outcome on file (sealed or journaled): what a resumed run skips.</summary>
     public IReadOnlySet<string> DoneKeys => _done;
 
-    /// <summary>Every accepted record, sealed and journaled, in order (the near-duplicate index is rebuilt from them).</summary>
-    public IReadOnlyList<JsonObject> AcceptedRecords => _accepted;
+    /// <summary>
+    /// The accepted records on file when the store was opened (sealed and journaled, in order): what a resumed run rebuilds
+    /// its near-duplicate index from. Records committed since are not kept in memory.
+    /// </summary>
+    public IReadOnlyList<JsonObject> AcceptedRecords => _acceptedOnOpen;
 
     public RecordStore(string outputDirectory, int shardRecords)
     {
@@ -42,11 +45,11 @@ public sealed class RecordStore : IDisposable
         Directory.CreateDirectory(RecordsDirectory);
         Directory.CreateDirectory(RejectedDirectory);
         Directory.CreateDirectory(Path.GetDirectoryName(_journalPath)!);
-        foreach (var record in ReadShards(RecordsDirectory)) { _accepted.Add(record); _done.Add(KeyOf(record)); }
+        foreach (var record in ReadShards(RecordsDirectory)) { _acceptedOnOpen.Add(record); Accepted++; _done.Add(KeyOf(record)); }
         foreach (var reject in ReadShards(RejectedDirectory)) { Rejected++; _done.Add(KeyOf((JsonObject)reject["record"]!)); }
         _journal = new ResumableJsonl(_journalPath);
         foreach (var entry in _journal.Existing)
-            if (!_done.Contains((string)entry["key"]!)) Remember(entry);
+            if (!_done.Contains((string)entry["key"]!) && Remember(entry) is { } record) _acceptedOnOpen.Add(record);
     }
 
     /// <summary>The key recipes put in every record's <c>meta.key</c>.</summary>
@@ -76,12 +79,15 @@ public sealed class RecordStore : IDisposable
         _openAccepted = 0;
     }
 
-    void Remember(JsonObject entry)
+    /// <summary>Counts a journaled outcome; returns its record when accepted.</summary>
+    JsonObject? Remember(JsonObject entry)
     {
         _open.Add(entry);
         _done.Add((string)entry["key"]!);
-        if (entry["rejected"] is null) { _openAccepted++; _accepted.Add((JsonObject)entry["record"]!); }
-        else Rejected++;
+        if (entry["rejected"] is not null) { Rejected++; return null; }
+        _openAccepted++;
+        Accepted++;
+        return (JsonObject)entry["record"]!;
     }
 
     static void WriteShard(string directory, IEnumerable<JsonNode> lines)
