@@ -6,27 +6,28 @@ public sealed class DemoCommandTests : IDisposable
     readonly string _dir = Directory.CreateTempSubdirectory("tsumugi-demo-").FullName;
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
-    /// <summary>README's first command: the demo runs on ../shared/corpus end to end and reports every stage.</summary>
+    /// <summary>README's first command: the demo pipeline runs on ../shared/corpus end to end and reports every stage.</summary>
     [Fact]
     public void DemoRunsThePipelineOnTheSharedCorpusAndWritesAReport()
     {
         var (code, _, err) = CliRunner.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8", "--moe-steps", "6", "--dp-steps", "6");
         Assert.True(code == 0, err);
-        var report = File.ReadAllText(Path.Combine(_dir, "report.md"));
-        foreach (var stage in new[] { "corpus clean", "corpus dedup", "tokenizer train", "model init", "held-out perplexity", "data tokenize", "train (", "generate", "eval sweep" })
+        var report = File.ReadAllText(Path.Combine(_dir, "report", "report.md"));
+        foreach (var stage in new[] { "clean (corpus-clean)", "dedup (corpus-dedup)", "tokenizer (tokenizer-train)", "untrained (model-init)", "held-out perplexity",
+                                      "data (data-tokenize)", "pretrain (train)", "eval (eval)", "generate", "eval sweep", "synth (synth)", "release (card)" })
             Assert.Contains(stage, report);
         // Training lowered the held-out perplexity the report states before and after.
         var perplexities = System.Text.RegularExpressions.Regex.Matches(report, @"perplexity (\d+) over").Select(m => int.Parse(m.Groups[1].Value)).ToArray();
         Assert.Equal(2, perplexities.Length);
         Assert.True(perplexities[1] < perplexities[0] / 2, $"perplexity {perplexities[0]} → {perplexities[1]}");
-        Assert.True(File.Exists(Path.Combine(_dir, "train", "loss.png")));
-        Assert.Contains("<img src=\"train/loss.png\"", File.ReadAllText(Path.Combine(_dir, "report.html")));
+        Assert.True(File.Exists(Path.Combine(_dir, "pretrain", "loss.png")));
+        Assert.Contains("<img src=\"../pretrain/loss.png\"", File.ReadAllText(Path.Combine(_dir, "report", "report.html")));
         Assert.Contains("## Generated samples", report);
         Assert.Matches(@"step-30 avg [\d.]+ \(first 4 samples per task\)", report); // eval.tasks scored the final checkpoint during training
         Assert.Contains("books balance: True", report);
         Assert.True(File.Exists(Path.Combine(_dir, "tokenizer", "tokenizer.model")));
-        Assert.True(File.Exists(Path.Combine(_dir, "model", "tokenizer.model")));
-        Assert.Contains("\"vocab_size\": 4000", File.ReadAllText(Path.Combine(_dir, "model", "config.json")));
+        Assert.True(File.Exists(Path.Combine(_dir, "untrained", "tokenizer.model")));
+        Assert.Contains("\"vocab_size\": 4000", File.ReadAllText(Path.Combine(_dir, "untrained", "config.json")));
         AssertSftStages(report);
         AssertDpoStages(report);
         AssertMoeStages(report);
@@ -50,9 +51,9 @@ public sealed class DemoCommandTests : IDisposable
         Assert.True(difference.Success, "no logit check in the report");
         Assert.True(double.Parse(difference.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) < 1e-3, difference.Value);
         Assert.Matches(@"expert share of the top-2 choices: layer 0: [\d.]+/[\d.]+/[\d.]+/[\d.]+; layer 1:", report);
-        Assert.True(File.Exists(Path.Combine(_dir, "moe-train", "model", "model-q4_k_m.gguf")));
+        Assert.True(File.Exists(Path.Combine(_dir, "gguf", "model-q4_k_m.gguf")));
         Assert.Contains("llama.cpp greedy: 日本の歴史は→", report); // the tests install node-llama-cpp, so llama.cpp really ran the file
-        var card = File.ReadAllText(Path.Combine(_dir, "moe-train", "model", "README.md"));
+        var card = File.ReadAllText(Path.Combine(_dir, "release", "README.md"));
         Assert.Contains("license: apache-2.0", card);
         Assert.Contains("| experts | 4, top-2 routing |", card);
         Assert.Contains("## Evaluation", card);
@@ -70,7 +71,7 @@ public sealed class DemoCommandTests : IDisposable
     /// <summary>DPO ran from the SFT model, reports held-out preference accuracy for both, and answers the same questions.</summary>
     void AssertDpoStages(string report)
     {
-        Assert.Contains("| dpo (configs/dpo-tiny.yaml, 8 steps from the SFT model", report);
+        Assert.Contains("| dpo (dpo) | 8 steps", report);
         Assert.Contains(Path.Combine(_dir, "sft", "model"), File.ReadAllText(Path.Combine(_dir, "dpo", "config.yaml")));
         Assert.True(File.Exists(Path.Combine(_dir, "dpo", "reference_logps.tsv")));
         var accuracy = System.Text.RegularExpressions.Regex.Match(report, @"held-out preference accuracy \(chosen answer likelier than rejected, (\d+) pairs never trained on\) (\d+) ?% SFT → (\d+) ?% DPO");
@@ -84,9 +85,9 @@ public sealed class DemoCommandTests : IDisposable
     /// <summary>SFT ran from the pretrained model, and its table holds one row per held-out question, base vs SFT.</summary>
     void AssertSftStages(string report)
     {
-        Assert.Contains("| sft (configs/sft-tiny.yaml, 16 steps, Japanese Debian Q&A) | 16 steps", report);
+        Assert.Contains("| sft (sft) | 16 steps", report);
         Assert.True(File.Exists(Path.Combine(_dir, "sft", "model", "chat_template.jinja")));
-        Assert.Contains(Path.Combine(_dir, "train", "model"), File.ReadAllText(Path.Combine(_dir, "sft", "config.yaml"))); // the pretrained model is the base
+        Assert.Contains(Path.Combine(_dir, "pretrain", "model"), File.ReadAllText(Path.Combine(_dir, "sft", "config.yaml"))); // the pretrained model is the base
         var rows = Table(report, "Held-out questions: pretrained vs SFT");
         Assert.Equal("| question | pretrained answer | SFT answer | reference |", rows[0]);
         Assert.Equal(1 + 3, rows.Count);
@@ -97,6 +98,6 @@ public sealed class DemoCommandTests : IDisposable
         var loss = System.Text.RegularExpressions.Regex.Match(report, @"reference answers' tokens ([\d.]+) \(pretrained\) → ([\d.]+) \(SFT\)");
         Assert.True(loss.Success, "no answer loss in the report");
         Assert.True(double.Parse(loss.Groups[2].Value) < double.Parse(loss.Groups[1].Value), loss.Value);
-        Assert.Contains("<h2>Held-out questions: pretrained vs SFT</h2>", File.ReadAllText(Path.Combine(_dir, "report.html")));
+        Assert.Contains("<h2>Held-out questions: pretrained vs SFT</h2>", File.ReadAllText(Path.Combine(_dir, "report", "report.html")));
     }
 }
