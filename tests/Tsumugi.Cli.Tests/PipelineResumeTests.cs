@@ -26,14 +26,14 @@ public sealed class PipelineResumeTests : IDisposable
             stages:
               clean: {"{"}kind: corpus-clean, config: {configs}/corpus-docs.yaml, input: [{corpus}/ja/debian-faq-ja, {corpus}/en/debian-faq]{"}"}
               dedup: {"{"}kind: corpus-dedup, input: clean{"}"}
-              tokenizer: {"{"}kind: tokenizer-train, input: dedup, vocab_size: 1000{"}"}
+              tokenizer: {"{"}kind: tokenizer-train, input: dedup, vocab_size: 2000{"}"}
               data: {"{"}kind: data-tokenize, input: dedup, tokenizer: tokenizer{"}"}
               pretrain:
                 kind: train
                 config: {configs}/tiny.yaml
                 data: data
                 tokenizer: tokenizer
-                set: {"{"}train.max_steps: 16, schedule.warmup_steps: 2, checkpoint.interval: 4, eval.interval: 8, log.tensorboard: false{"}"}
+                set: {"{"}model.vocab_size: "", train.max_steps: 16, schedule.warmup_steps: 2, checkpoint.interval: 4, eval.interval: 8, log.tensorboard: false{"}"}
               sft:
                 kind: sft
                 config: {configs}/sft-tiny.yaml
@@ -58,10 +58,10 @@ public sealed class PipelineResumeTests : IDisposable
     {
         var file = WritePipeline();
         var reference = _dir.File("reference");
-        var (code, _, err) = CliRunner.Run("pipeline", "run", file, "--output", reference);
+        var (code, _, err) = SpectreOutput.Run("pipeline", "run", file, "--output", reference);
         Assert.True(code == 0, err);
         var expected = Products(reference);
-        Assert.Equal(7, expected.Keys.Select(k => k.Split('/')[0]).Distinct().Count());
+        Assert.True(StageNames.All(s => s == "clean" || expected.Keys.Any(k => k.StartsWith(s + "/", StringComparison.Ordinal))), string.Join(", ", expected.Keys));
 
         var output = _dir.File("killed");
         var killedIn = new List<string>();
@@ -92,7 +92,7 @@ public sealed class PipelineResumeTests : IDisposable
         Assert.True(PipelineState.Load(output).Find("pretrain")!.Resumed >= 1, "pretrain was never resumed from its checkpoint");
 
         // One stage's config changed: it and the stages after it run, the rest are skipped.
-        var (changedCode, changedOut, changedErr) = CliRunner.Run("pipeline", "run", file, "--output", reference, "--set", "sft.set.train.max_steps=4");
+        var (changedCode, changedOut, changedErr) = SpectreOutput.Run("pipeline", "run", file, "--output", reference, "--set", "sft.set.train.max_steps=4");
         Assert.True(changedCode == 0, changedErr);
         foreach (var skipped in new[] { "clean", "dedup", "tokenizer", "data", "pretrain" }) Assert.Contains($"{skipped}: skipped", changedOut);
         foreach (var rerun in new[] { "sft", "gguf" }) Assert.Contains($"{rerun} ({(rerun == "sft" ? "sft" : "export")}): rerun", changedOut);

@@ -20,7 +20,7 @@ static class ModelStages
                 run => $"{ModelAccounting.For(LlamaConfig.Load(run.Directory)).TotalParameters:N0} parameters");
         });
         foreach (var verb in new[] { "train", "sft", "dpo" })
-            yield return new CliStage(verb, $"tsumugi {verb} (resumes after an interruption): config, model (from), data, tokenizer, set {{key: value}}", c => Trainer(c, verb), resumable: true);
+            yield return new CliStage(verb, $"tsumugi {verb} (resumes after an interruption): config, model (from), data, tokenizer, eval_tasks, set {{key: value}}", c => Trainer(c, verb), resumable: true);
         yield return new CliStage("merge", "tsumugi merge: config (a mergekit YAML; ${STAGE} in it is that stage's model)", c =>
         {
             var template = c.ConfigFile("config") ?? throw c.Settings.Error("config", "missing: a mergekit merge or mergekit-moe YAML");
@@ -59,6 +59,11 @@ static class ModelStages
         var (tasks, tasksNote) = c.Settings.Has("eval_tasks") ? RunnableTasks.Of(c.Inputs("eval_tasks", "task files or folders")) : ([], "");
         if (tasks.Count > 0) sets.Add($"eval.tasks=[{string.Join(", ", tasks)}]");
         sets.AddRange(c.Sets());
+        // The training config with every override, read now: its errors show in `pipeline plan` with the other stages'.
+        // (It names paths only; the data and models upstream stages will write are opened when the stage runs.)
+        var kind = verb switch { "sft" => Training.Config.RunKind.Sft, "dpo" => Training.Config.RunKind.Preference, _ => Training.Config.RunKind.Pretrain };
+        try { Training.Config.TrainConfig.Load(config, sets, kind); }
+        catch (Common.Config.ConfigException e) { throw new Common.Config.ConfigException($"stages.{c.Stage.Name}: {e.Message}"); }
         var steps = sets.LastOrDefault(s => s.StartsWith("train.max_steps=", StringComparison.Ordinal)) is { } set
             ? set["train.max_steps=".Length..] : Lookup(config, "train", "max_steps");
         return new CliStage.Work(

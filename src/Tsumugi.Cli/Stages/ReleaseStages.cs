@@ -7,7 +7,7 @@ static class ReleaseStages
 {
     public static IEnumerable<IStageKind> All()
     {
-        yield return new CliStage("eval", "tsumugi eval tasks per model + eval report: models {name: stage}, tasks (files/folders), max_samples", c =>
+        yield return new CliStage("eval", "tsumugi eval tasks per model + eval report: models {name: stage}, tasks (files/folders), shots", c =>
         {
             var models = c.NamedInputs("models", "name → model (a stage or folder), e.g. {pretrained: pretrain, sft: sft}");
             var (tasks, note) = RunnableTasks.Of(c.Inputs("tasks", "llm-jp-eval task files or folders, e.g. configs/eval"));
@@ -49,11 +49,13 @@ static class ReleaseStages
                 ? [["synth", "run", "--config", config, "--output", run.Directory, .. run.Resume ? ["--resume"] : Array.Empty<string>()]]
                 : [], run => serve is null ? SynthSummary(run.Directory) : Commands.DemoSynth.Run(serve, config, run.Directory, CliStage.Invoke).Summary);
         }, resumable: true);
-        yield return new CliStage("command", "any tsumugi command: args [..] where ${STAGE} is a stage's output and ${output} this stage's folder", c =>
+        yield return new CliStage("command", "any tsumugi command: run [..] where ${STAGE} is a stage's output and ${output} this stage's folder", c =>
         {
             var args = c.Settings.List("run") ?? throw c.Settings.Error("run", "missing: the command's arguments, e.g. [eval, perplexity, --model, ${pretrain}, …]");
-            var resolved = args.Select(a => a.Contains("${output}", StringComparison.Ordinal) ? a : c.Placeholders(a, "run")).ToList();
-            return new CliStage.Work(run => [resolved.Select(a => a.Replace("${output}", run.Directory, StringComparison.Ordinal)).ToArray()], _ => "done");
+            // ${output} is this stage's folder, known only at run time: kept aside while the other placeholders resolve.
+            const string own = "\0output\0";
+            var resolved = args.Select(a => c.Placeholders(a.Replace("${output}", own, StringComparison.Ordinal), "run")).ToList();
+            return new CliStage.Work(run => [resolved.Select(a => a.Replace(own, run.Directory, StringComparison.Ordinal)).ToArray()], _ => $"tsumugi {string.Join(' ', args)}");
         });
     }
 
