@@ -113,14 +113,16 @@ function downsample(series, max) {
   if (keep) { series.x = keep.map(i => series.x[i]); series.y = keep.map(i => series.y[i]); }
 }
 
-/** Adds one point; a step at or before the last one means the run resumed from a checkpoint: the later line wins. */
+/** Adds one point in step order; a step already drawn (a resumed run logs it again) is replaced: the later line wins. */
 function appendPoint(series, x, y) {
-  if (series.x.length && x <= series.x[series.x.length - 1]) {
-    let cut = series.x.length;
-    while (cut > 0 && series.x[cut - 1] >= x) cut--;
-    series.x.length = cut; series.y.length = cut;
+  const n = series.x.length;
+  if (!n || x > series.x[n - 1]) { series.x.push(x); series.y.push(y); }
+  else {
+    let lo = 0, hi = n; // first index with series.x[i] >= x
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (series.x[mid] < x) lo = mid + 1; else hi = mid; }
+    if (series.x[lo] === x) series.y[lo] = y;
+    else { series.x.splice(lo, 0, x); series.y.splice(lo, 0, y); }
   }
-  series.x.push(x); series.y.push(y);
   if (series.x.length > 2 * POINTS) downsample(series, POINTS);
 }
 
