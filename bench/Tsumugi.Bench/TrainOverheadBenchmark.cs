@@ -101,7 +101,7 @@ public static class TrainOverheadBenchmark
         model.InitializeWeights(config.Seed);
         model.train();
         using var torchAdamW = ourAdamW ? null : optim.AdamW(model.parameters(), lr: 3e-4, beta1: 0.9, beta2: 0.95, eps: 1e-8, weight_decay: 0.1);
-        using var tsumugiAdamW = ourAdamW ? new Training.Optim.AdamW(model.named_parameters().Select(p => (p.name, p.parameter)), config.Optimizer) : null;
+        using var tsumugiAdamW = ourAdamW ? new Training.Optim.AdamW(model.named_parameters().Select(p => (p.name, p.parameter)).ToList(), config.Optimizer) : null;
         var scored = batches.Take(Accumulation).Sum(b => b.shape[0] * (b.shape[1] - 1));
         Stopwatch? clock = null;
         for (var step = 0; step < Steps; step++)

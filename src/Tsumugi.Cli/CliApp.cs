@@ -39,6 +39,7 @@ public static class CliApp
         yield return Commands.BtmCommand.Create();
         yield return Commands.ServeCommand.Create();
         yield return Commands.PipelineCommands.Create();
+        yield return Commands.DashboardCommand.Create();
         yield return Commands.DemoCommand.Create();
     }
 

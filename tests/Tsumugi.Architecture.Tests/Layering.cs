@@ -26,6 +26,7 @@ public static class Layering
         ["Tsumugi.Serving"] = ["Tsumugi.Common", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Synthesis"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Evaluation"],
         ["Tsumugi.Orchestration"] = ["Tsumugi.Common"],
+        ["Tsumugi.Dashboard"] = ["Tsumugi.Common"],
         ["Tsumugi.Cli"] = ["*"],
     };
 
@@ -44,6 +45,7 @@ public static class Layering
         ["Tsumugi.Evaluation"] = ([AspNet], "evaluation loads models through Generation, not the server"),
         ["Tsumugi.Synthesis"] = ([AspNet], "synthesis is a client of OpenAI-compatible endpoints; it does not serve"),
         ["Tsumugi.Orchestration"] = ([TorchSharpCpu, TorchSharpCuda, AspNet], "the pipeline engine only sequences stages; the stages themselves run in the CLI"),
+        ["Tsumugi.Dashboard"] = ([TorchSharpCpu, TorchSharpCuda], "the dashboard reads files; it loads no model"),
     };
 
     /// <summary>Every rule the graph breaks, one line each (empty when the layering holds).</summary>
