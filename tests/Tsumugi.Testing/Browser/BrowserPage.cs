@@ -61,6 +61,9 @@ public sealed class BrowserPage : IAsyncDisposable
         return loader is not null && _statusByLoader.TryGetValue(loader, out var status) ? status : 0;
     }
 
+    /// <summary>Forgets every cookie the browser holds (cookies are per host, not per port: another test's server set them too).</summary>
+    public async Task ClearCookiesAsync() => await _session.SendAsync("Network.clearBrowserCookies");
+
     /// <summary>Evaluates <paramref name="expression"/> in the page (awaiting it when it is a promise) and returns its JSON value.</summary>
     public async Task<JsonElement> EvaluateAsync(string expression)
     {
