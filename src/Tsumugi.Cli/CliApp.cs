@@ -38,6 +38,7 @@ public static class CliApp
         yield return Commands.MergeCommand.Create();
         yield return Commands.BtmCommand.Create();
         yield return Commands.ServeCommand.Create();
+        yield return Commands.DashboardCommand.Create();
         yield return Commands.DemoCommand.Create();
     }
 

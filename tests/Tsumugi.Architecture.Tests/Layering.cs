@@ -25,6 +25,7 @@ public static class Layering
         ["Tsumugi.Evaluation"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Serving"] = ["Tsumugi.Common", "Tsumugi.Tokenization", "Tsumugi.Modeling", "Tsumugi.Generation"],
         ["Tsumugi.Synthesis"] = ["Tsumugi.Common", "Tsumugi.Corpus", "Tsumugi.Evaluation"],
+        ["Tsumugi.Dashboard"] = ["Tsumugi.Common"],
         ["Tsumugi.Cli"] = ["*"],
     };
 
@@ -42,6 +43,7 @@ public static class Layering
         ["Tsumugi.Training"] = ([AspNet], "training does not serve"),
         ["Tsumugi.Evaluation"] = ([AspNet], "evaluation loads models through Generation, not the server"),
         ["Tsumugi.Synthesis"] = ([AspNet], "synthesis is a client of OpenAI-compatible endpoints; it does not serve"),
+        ["Tsumugi.Dashboard"] = ([TorchSharpCpu, TorchSharpCuda], "the dashboard reads files; it loads no model"),
     };
 
     /// <summary>Every rule the graph breaks, one line each (empty when the layering holds).</summary>
