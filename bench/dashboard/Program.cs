@@ -1,8 +1,8 @@
 // The dashboard's first paint and payload (issue 24), driven by bench/dashboard/first_paint.sh:
 //   generate DIR [--runs 10] [--steps 10000]     training runs run-00.. in DIR, 10k realistic metrics lines each
 //   measure URL [--rounds 5] [--token T]         headless Chromium loads the run list, one run and the compare view of
-//                                                every run, alternating, ROUNDS fresh page loads each (after one
-//                                                unmeasured warm-up load each); prints medians and the payload per chart
+//                                                every run, alternating, ROUNDS fresh page loads each (after a
+//                                                first load each, shown apart); prints medians and the payload per chart
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
@@ -46,23 +46,15 @@ static async Task<int> Measure(string baseUrl, int rounds, string token)
         .Where(r => r!["kind"]!.GetValue<string>() == "run").Select(r => r!["id"]!.GetValue<string>()).Order(StringComparer.Ordinal).ToArray();
     if (runs.Length == 0) { Console.Error.WriteLine($"{baseUrl}api/runs lists no training run: generate them first"); return 1; }
 
-    // The payload a chart costs: the metrics response of one run, cut into the charts the page draws from it
-    // (series "domain_loss/ja" belongs to chart domain_loss).
-    var response = await http.GetByteArrayAsync($"api/runs/{runs[0]}/metrics{query}");
-    var series = JsonNode.Parse(response)!["series"]!.AsObject();
-    var charts = series.GroupBy(s => s.Key.Split('/')[0])
-        .Select(g => (Chart: g.Key, Series: g.Count(), Points: g.Sum(s => s.Value!["x"]!.AsArray().Count),
-            Bytes: Encoding.UTF8.GetByteCount(new JsonObject(g.Select(s => KeyValuePair.Create(s.Key, s.Value?.DeepClone()))).ToJsonString())))
-        .OrderByDescending(c => c.Bytes).ToList();
-
     string[] views = ["#/", $"#/run/{runs[0]}", $"#/compare/{string.Join(',', runs)}"];
     string[] names = ["run list", "one run", $"compare {runs.Length} runs"];
     var paint = views.Select(_ => new List<double>()).ToArray();
     var wall = views.Select(_ => new List<double>()).ToArray();
     var drawn = new string[views.Length];
+    var cold = new double[views.Length];
     await using var browser = await HeadlessChromium.LaunchAsync();
     var page = await browser.NewPageAsync();
-    for (var round = 0; round <= rounds; round++) // round 0 warms the server's caches, the JIT and the browser's: not counted
+    for (var round = 0; round <= rounds; round++) // round 0 warms the server's caches, the JIT and the browser's: shown apart
         for (var v = 0; v < views.Length; v++)
         {
             await page.NavigateAsync("about:blank"); // a hash-only change would not load the page again
@@ -74,27 +66,36 @@ static async Task<int> Measure(string baseUrl, int rounds, string token)
             var firstPaint = (await page.EvaluateAsync("window.tsumugiFirstPaintMs")).GetDouble();
             drawn[v] = (await page.EvaluateAsync(
                 "[...document.querySelectorAll('[data-chart]')].map(c => c.dataset.chart + ' ' + c.dataset.points).join(', ')")).GetString() ?? "";
-            Console.WriteLine($"round {round}{(round == 0 ? " (warm-up)" : "")} {names[v]}: first paint {firstPaint:0} ms, navigation→ready {elapsed:0} ms");
-            if (round == 0) continue;
+            Console.WriteLine($"round {round}{(round == 0 ? " (first load)" : "")} {names[v]}: first paint {firstPaint:0} ms, navigation→ready {elapsed:0} ms");
+            if (round == 0) { cold[v] = firstPaint; continue; }
             paint[v].Add(firstPaint);
             wall[v].Add(elapsed);
         }
 
+    // The payload a chart costs: the metrics response of one run, cut into the charts the page draws from it (series
+    // "domain_loss/ja" belongs to chart domain_loss). Fetched after the page loads, so their first loads found no cache warm.
+    var response = await http.GetByteArrayAsync($"api/runs/{runs[0]}/metrics{query}");
+    var series = JsonNode.Parse(response)!["series"]!.AsObject();
+    var charts = series.GroupBy(s => s.Key.Split('/')[0])
+        .Select(g => (Chart: g.Key, Series: g.Count(), Points: g.Sum(s => s.Value!["x"]!.AsArray().Count),
+            Bytes: Encoding.UTF8.GetByteCount(new JsonObject(g.Select(s => KeyValuePair.Create(s.Key, s.Value?.DeepClone()))).ToJsonString())))
+        .OrderByDescending(c => c.Bytes).ToList();
+
     Console.WriteLine();
     Console.WriteLine($"{runs.Length} runs, {Environment.ProcessorCount} cpus, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, medians of {rounds} loads per view");
-    Console.WriteLine("| view | first paint ms (median) | min–max | navigation→ready ms (median) | points drawn per chart |");
-    Console.WriteLine("|---|---:|---:|---:|---|");
+    Console.WriteLine("| view | first paint ms (median) | min–max | navigation→ready ms (median) | first load: first paint ms | points drawn per chart |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---|");
     for (var v = 0; v < views.Length; v++)
-        Console.WriteLine($"| {names[v]} | {Median(paint[v]):0} | {paint[v].Min():0}–{paint[v].Max():0} | {Median(wall[v]):0} | {(drawn[v].Length == 0 ? "–" : drawn[v])} |");
+        Console.WriteLine($"| {names[v]} | {Median(paint[v]):0} | {paint[v].Min():0}–{paint[v].Max():0} | {Median(wall[v]):0} | {cold[v]:0} | {(drawn[v].Length == 0 ? "–" : drawn[v])} |");
     Console.WriteLine();
     Console.WriteLine($"/api/runs/{runs[0]}/metrics: {response.Length:N0} bytes for {JsonNode.Parse(response)!["steps"]} steps; per chart:");
     Console.WriteLine("| chart | series | points | bytes |");
     Console.WriteLine("|---|---:|---:|---:|");
     foreach (var c in charts) Console.WriteLine($"| {c.Chart} | {c.Series} | {c.Points:N0} | {c.Bytes:N0} |");
-    var slowest = paint.Max(Median);
+    var slowest = Math.Max(paint.Max(Median), cold.Max());
     var largest = charts.Max(c => c.Bytes);
     Console.WriteLine();
-    Console.WriteLine($"first paint, slowest view median: {slowest:0} ms (target < 1000 ms: {(slowest < 1000 ? "met" : "MISSED")})");
+    Console.WriteLine($"first paint, slowest of the views' medians and first loads: {slowest:0} ms (target < 1000 ms: {(slowest < 1000 ? "met" : "MISSED")})");
     Console.WriteLine($"largest chart payload: {largest:N0} bytes (target < 1 MB: {(largest < 1_000_000 ? "met" : "MISSED")}); whole response {response.Length:N0} bytes");
     return 0;
 }

@@ -3,7 +3,7 @@
 # STEPS steps each (realistic metrics.jsonl lines: loss, lr, grad norm, MFU, tokens/s, z_loss, per-domain and held-out
 # loss; written by Program.cs `generate`), served by `tsumugi dashboard --runs DIR --port 0`, loaded in headless
 # Chromium (Debian's chromium, scripts/install-test-deps.sh) over the DevTools protocol: the run list, one run and the
-# compare view of every run, alternating, ROUNDS fresh page loads each after one unmeasured warm-up load each.
+# compare view of every run, alternating, ROUNDS fresh page loads each after a first load each (shown apart).
 # Prints, per view, the median window.tsumugiFirstPaintMs (set by the page on its first render with data; measured from
 # navigation start) and the median navigation→ready wall time seen from outside, then the /api/runs/{id}/metrics
 # response of one run cut into the charts drawn from it (bytes per chart).
