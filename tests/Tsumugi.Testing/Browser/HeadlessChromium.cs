@@ -23,14 +23,16 @@ public sealed class HeadlessChromium : IAsyncDisposable
         (_process, _profile, _browserUrl, _stderrTail) = (process, profile, browserUrl, stderrTail);
 
     /// <summary>The binary found (or named by <see cref="BinaryVariable"/>); throws with what to run when there is none.</summary>
-    public static string FindBinary()
+    public static string FindBinary() =>
+        FindBinary(Environment.GetEnvironmentVariable(BinaryVariable), Environment.GetEnvironmentVariable("PATH") ?? "");
+
+    /// <summary>The binary <paramref name="named"/>, else chromium or chromium-browser on <paramref name="searchPath"/>.</summary>
+    public static string FindBinary(string? named, string searchPath)
     {
-        var named = Environment.GetEnvironmentVariable(BinaryVariable);
         if (!string.IsNullOrEmpty(named))
             return File.Exists(named) ? named : throw new FileNotFoundException($"{BinaryVariable}={named}: no such file");
-        var path = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries);
         foreach (var name in new[] { "chromium", "chromium-browser" })
-            foreach (var dir in path)
+            foreach (var dir in searchPath.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
                 if (File.Exists(Path.Combine(dir, name))) return Path.Combine(dir, name);
         throw new FileNotFoundException(
             "chromium not found on PATH: the browser tests and the dashboard benchmark need headless Chromium. " +
@@ -92,6 +94,12 @@ public sealed class HeadlessChromium : IAsyncDisposable
                 $"{binary} did not report its DevTools address within {limit.TotalSeconds:0} s ({e.Message}); its stderr:\n  {stderr}");
         }
     }
+
+    /// <summary>The browser process (the root of its tree: renderers and helpers are its children).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>The throw-away profile folder, deleted on dispose.</summary>
+    public string ProfileDirectory => _profile.Path;
 
     /// <summary>The browser's last stderr lines (crash reasons, failed loads): worth printing when a browser test fails.</summary>
     public string StderrTail { get { lock (_stderrTail) return string.Join("\n", _stderrTail); } }
