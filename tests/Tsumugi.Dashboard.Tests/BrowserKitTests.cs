@@ -31,7 +31,7 @@ public sealed class BrowserKitTests
         // SIGKILL is sent by the time dispose returns; on a loaded runner a process may take a moment to be torn down.
         var pids = children.Append(root).ToList();
         for (var wait = 0; wait < 50 && pids.Any(Alive); wait++) await Task.Delay(100);
-        Assert.Empty(pids.Where(Alive));
+        Assert.DoesNotContain(pids, Alive);
     }
 
     /// <summary>Direct children of <paramref name="pid"/>, from /proc (Linux, where these tests run).</summary>
