@@ -107,9 +107,8 @@ public sealed class DashboardServer : IAsyncDisposable
     /// <summary>/api/runs/{id}/metrics|events|samples|stream: the id is everything before the last segment.</summary>
     async Task RunRequest(HttpContext ctx, string path, CancellationToken stopping)
     {
-        var slash = path.LastIndexOf('/');
-        if (slash <= 0) throw new DashboardException(404, "Expected /api/runs/{id}/metrics, /events, /samples or /stream.", "not_found");
-        var id = CheckId(path[..slash]);
+        var slash = path.LastIndexOf('/'); // no slash: /api/runs/metrics, the run that is --runs itself (id ".", which URLs cannot carry)
+        var id = CheckId(slash < 0 ? "" : path[..slash]);
         var query = ctx.Request.Query;
         switch (path[(slash + 1)..])
         {
@@ -137,8 +136,9 @@ public sealed class DashboardServer : IAsyncDisposable
     /// <summary>
     /// Route values arrive percent-decoded except "/" (%2F stays encoded): decode once more so "..%2F" is seen as "../"
     /// and refused by <see cref="RunsRoot"/> like any other "..".
+    /// An empty id is --runs itself (".": browsers and Kestrel drop "." segments, so the page sends none).
     /// </summary>
-    static string CheckId(string id) => Uri.UnescapeDataString(id);
+    static string CheckId(string id) => id.Length == 0 ? "." : Uri.UnescapeDataString(id);
 
     static int IntParameter(IQueryCollection query, string name, int fallback, int min, int max)
     {

@@ -32,6 +32,9 @@ async function api(path) {
 /** A run id in a URL path or hash: each segment encoded, the slashes kept. */
 function idPath(id) { return id.split('/').map(encodeURIComponent).join('/'); }
 
+/** API path of a run's resource; --runs itself (id ".") has none, since URLs drop "." segments. */
+function runApi(id, what) { return 'runs/' + (id === '.' ? '' : idPath(id) + '/') + what; }
+
 function el(tag, attrs, ...children) {
   const node = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs || {})) {
@@ -252,7 +255,7 @@ async function runList() {
 
 async function runView(id) {
   const [metrics, events, samples] = await Promise.all([
-    api('runs/' + idPath(id) + '/metrics?points=' + POINTS), api('runs/' + idPath(id) + '/events'), api('runs/' + idPath(id) + '/samples')]);
+    api(runApi(id, 'metrics?points=' + POINTS)), api(runApi(id, 'events')), api(runApi(id, 'samples'))]);
   const m = metrics.body;
   const series = {};   // name → {x, y}
   for (const [name, s] of Object.entries(m.series)) series[name] = { x: s.x, y: s.y };
@@ -306,7 +309,7 @@ async function runView(id) {
     if (scheduled) return; scheduled = true;
     requestAnimationFrame(() => { scheduled = false; ensureCharts(); for (const n of pending) if (charts[n]) draw(n); pending = new Set(); showSummary(); });
   };
-  const url = withToken(`api/runs/${idPath(id)}/stream?offset=${m.offset}&events_offset=${events.headers.get('X-Tsumugi-Offset') || 0}`);
+  const url = withToken('api/' + runApi(id, `stream?offset=${m.offset}&events_offset=${events.headers.get('X-Tsumugi-Offset') || 0}`));
   const source = new EventSource(url);
   const live = document.getElementById('live');
   source.onopen = () => { live.hidden = false; };
@@ -336,7 +339,7 @@ async function runView(id) {
 }
 
 async function compareView(ids) {
-  const all = await Promise.all(ids.map(id => api('runs/' + idPath(id) + '/metrics?points=' + POINTS).then(r => r.body)));
+  const all = await Promise.all(ids.map(id => api(runApi(id, 'metrics?points=' + POINTS)).then(r => r.body)));
   const names = chartOrder([...new Set(all.flatMap(m => Object.keys(m.series).filter(n => !n.includes('/'))))]);
   const grid = el('div', { class: 'charts' });
   for (const name of names) {
@@ -373,7 +376,7 @@ async function evalsView() {
 }
 
 async function pipelineView(id) {
-  const { body: state } = await api('pipelines/' + idPath(id));
+  const { body: state } = await api('pipelines/' + (id === '.' ? '' : idPath(id)));
   const tbody = el('tbody');
   const title = el('h2', { text: 'Pipeline ' + (state.name || id) });
   const info = el('p', { class: 'muted' });
@@ -390,7 +393,7 @@ async function pipelineView(id) {
   fill(state);
   view.replaceChildren(title, info, table);
   markReady();
-  const timer = setInterval(async () => { try { fill((await api('pipelines/' + idPath(id))).body); } catch { /* keep the last table */ } }, 2000);
+  const timer = setInterval(async () => { try { fill((await api('pipelines/' + (id === '.' ? '' : idPath(id)))).body); } catch { /* keep the last table */ } }, 2000);
   teardown.push(() => clearInterval(timer));
 }
 
