@@ -30,12 +30,12 @@ public sealed class BrowserDemo : IAsyncDisposable
 
     readonly TempDirectory _runs;
 
-    BrowserDemo(TempDirectory runs, DashboardServer server) => (_runs, Server) = (runs, server);
+    BrowserDemo(TempDirectory runs, TestDashboard dashboard) => (_runs, Dashboard) = (runs, dashboard);
 
-    public DashboardServer Server { get; }
+    public TestDashboard Dashboard { get; }
 
     /// <summary>The page's address, ending in "/".</summary>
-    public string Url => Server.BaseUrl.TrimEnd('/') + "/";
+    public string Url => Dashboard.BaseUrl.TrimEnd('/') + "/";
 
     public string Pipeline => Path.Combine(_runs, "demo");
     public string Pretrain => Path.Combine(Pipeline, "pretrain");
@@ -51,15 +51,12 @@ public sealed class BrowserDemo : IAsyncDisposable
         RunsFixture.WriteTrainingRun(Path.Combine(pipeline, "sft"), SftWritten, SftPlanned, sft: true);
         for (var i = 0; i < EvalModels.Length; i++)
             RunsFixture.WriteEval(Path.Combine(pipeline, "eval", EvalModels[i].Folder, "tasks.json"), EvalModels[i].Model, quality: 1 - i * 0.8, now.AddSeconds(i));
-        var server = new DashboardServer(new DashboardOptions { Runs = runs, Port = 0, Token = token });
-        try { await server.StartAsync(); }
+        try { return new BrowserDemo(runs, await TestDashboard.StartAsync(runs, token)); }
         catch
         {
-            await server.DisposeAsync();
             runs.Dispose();
             throw;
         }
-        return new BrowserDemo(runs, server);
     }
 
     /// <summary>
@@ -122,7 +119,7 @@ public sealed class BrowserDemo : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await Server.DisposeAsync();
+        await Dashboard.DisposeAsync();
         _runs.Dispose();
     }
 }
