@@ -60,6 +60,16 @@ public sealed class DashboardServer : IAsyncDisposable
         _app.MapGet("/api/pipelines/{**id}", (string id) => Json(PipelineView.Read(_catalog.Root, _catalog.Root.Directory(CheckId(id)))));
         _app.MapFallback(ctx => throw new DashboardException(404, $"No such page or API: {ctx.Request.Path}.", "not_found"));
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        // Parse every run and index the eval results now, while the user opens the browser, so the first page is warm.
+        _ = Task.Run(() =>
+        {
+            try
+            {
+                _catalog.List();
+                _evals.Groups();
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the request that needs it reports it
+        }, stopping);
     }
 
     /// <summary>Runs until Ctrl-C / SIGTERM or <paramref name="cancellationToken"/>.</summary>
@@ -114,7 +124,8 @@ public sealed class DashboardServer : IAsyncDisposable
         {
             case "metrics":
                 var points = IntParameter(query, "points", MetricsResponse.DefaultPoints, Downsampler.MinPoints, MetricsResponse.MaxPoints);
-                var body = MetricsResponse.Write(id, _catalog.Metrics(id), points);
+                var only = query["series"].ToString() is { Length: > 0 } names ? names.Split(',').ToHashSet(StringComparer.Ordinal) : null;
+                var body = MetricsResponse.Write(id, _catalog.Metrics(id), points, only);
                 await Bytes(ctx, body, "application/json").ConfigureAwait(false);
                 break;
             case "events" or "samples":

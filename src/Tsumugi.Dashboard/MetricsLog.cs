@@ -5,36 +5,59 @@ namespace Tsumugi.Dashboard;
 /// request are read). Rows are kept in step order; a step logged again (a resumed run repeats the steps after its
 /// checkpoint) replaces the earlier row: the later line wins. Thread-safe: requests for the same run share one log.
 /// </summary>
-public sealed class MetricsLog(string path)
+public sealed class MetricsLog
 {
-    readonly JsonLinesTail _tail = new(path);
+    readonly JsonLinesTail _tail;
     readonly Lock _lock = new();
     readonly List<MetricRow> _rows = [];
     readonly Dictionary<long, int> _rowOfStep = [];
     readonly List<string> _names = [];
     readonly Dictionary<string, int> _nameIndex = new(StringComparer.Ordinal);
+    readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _nameLookup;
     SeriesSnapshot? _snapshot;
+
+    public MetricsLog(string path)
+    {
+        _tail = new JsonLinesTail(path);
+        _nameLookup = _nameIndex.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
 
     /// <summary>Reads what was appended and returns the series as they now stand (rebuilt only when something changed).</summary>
     public SeriesSnapshot Refresh()
     {
         lock (_lock)
         {
-            var changed = false;
-            _tail.ReadNew(line => changed |= Add(line), () =>
-            {
-                _rows.Clear();
-                _rowOfStep.Clear();
-                changed = true;
-            });
-            if (changed || _snapshot is null || _snapshot.Offset != _tail.Offset) _snapshot = Build();
-            return _snapshot;
+            Update();
+            return _snapshot ??= Build();
         }
+    }
+
+    /// <summary>Reads what was appended and returns only the counts the run list shows (no series are built).</summary>
+    public (int Steps, long? LastStep) Counts()
+    {
+        lock (_lock)
+        {
+            Update();
+            return (_rows.Count, _rows.Count == 0 ? null : _rows[^1].Step);
+        }
+    }
+
+    /// <summary>Reads new lines; a change drops the built snapshot.</summary>
+    void Update()
+    {
+        var changed = false;
+        _tail.ReadNew(line => changed |= Add(line), () =>
+        {
+            _rows.Clear();
+            _rowOfStep.Clear();
+            changed = true;
+        });
+        if (changed || _snapshot?.Offset != _tail.Offset) _snapshot = null;
     }
 
     bool Add(ReadOnlySpan<byte> line)
     {
-        if (!MetricsLine.TryParse(line, Intern, out var row)) return false;
+        if (!MetricsLine.TryParse(line, Intern, _rows.Count > 0 ? _rows[^1].Stage : null, out var row)) return false;
         if (_rowOfStep.TryGetValue(row.Step, out var at)) _rows[at] = row;
         else if (_rows.Count == 0 || row.Step > _rows[^1].Step)
         {
@@ -51,11 +74,12 @@ public sealed class MetricsLog(string path)
         return true;
     }
 
-    int Intern(string name)
+    int Intern(ReadOnlySpan<char> name)
     {
-        if (_nameIndex.TryGetValue(name, out var index)) return index;
-        _nameIndex[name] = _names.Count;
-        _names.Add(name);
+        if (_nameLookup.TryGetValue(name, out var index)) return index;
+        var text = name.ToString();
+        _nameIndex[text] = _names.Count;
+        _names.Add(text);
         return _names.Count - 1;
     }
 

@@ -5,7 +5,8 @@ namespace Tsumugi.Dashboard;
 
 /// <summary>
 /// The body of GET /api/runs/{id}/metrics: {"id", "steps", "last_step", "offset", "series": {name: {"x", "y"}},
-/// "stages": [{"name", "from", "to"}]}, each series cut to at most <c>points</c> by <see cref="Downsampler"/>.
+/// "stages": [{"name", "from", "to"}]}, each series cut to at most <c>points</c> by <see cref="Downsampler"/>, and
+/// only the series named by <c>?series=</c> when given (the compare view asks for a few scalar curves of many runs).
 /// Values are written as single-precision (7 significant digits: more than a chart can show, half the bytes of a
 /// double), which keeps a 1000-point series near 15 kB.
 /// </summary>
@@ -14,7 +15,8 @@ public static class MetricsResponse
     public const int DefaultPoints = 1000;
     public const int MaxPoints = 100_000;
 
-    public static byte[] Write(string id, SeriesSnapshot snapshot, int points)
+    /// <param name="only">Series to include, by name ("loss") or chart group ("domain_loss" = every domain_loss/…); null: all.</param>
+    public static byte[] Write(string id, SeriesSnapshot snapshot, int points, IReadOnlySet<string>? only = null)
     {
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
@@ -28,6 +30,7 @@ public static class MetricsResponse
             json.WriteStartObject("series");
             foreach (var (name, (x, y)) in snapshot.Series.OrderBy(s => s.Key, StringComparer.Ordinal))
             {
+                if (only is not null && !only.Contains(name) && !only.Contains(name.Split('/')[0])) continue;
                 var keep = Downsampler.Keep(y, points);
                 json.WriteStartObject(name);
                 json.WriteStartArray("x");

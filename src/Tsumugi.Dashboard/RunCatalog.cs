@@ -30,7 +30,13 @@ public sealed class RunCatalog(RunsRoot root)
     {
         var list = new JsonArray();
         var now = DateTime.UtcNow;
-        foreach (var found in RunDiscovery.Walk(Root))
+        var all = RunDiscovery.Walk(Root);
+        // The first listing parses every run (35 MB for 10 runs × 10k steps): one core per run; later ones read only new lines.
+        Parallel.ForEach(all.Where(f => f.Kind == "run"), found =>
+        {
+            if (Root.File(found.RealPath, RunDiscovery.MetricsFile) is { } file) CountsOf(file);
+        });
+        foreach (var found in all)
             list.Add(found.Kind == "pipeline" ? PipelineEntry(found.RealPath) : RunEntry(found.RealPath, now));
         return list;
     }
@@ -38,7 +44,7 @@ public sealed class RunCatalog(RunsRoot root)
     JsonObject RunEntry(string real, DateTime now)
     {
         var metricsFile = Root.File(real, RunDiscovery.MetricsFile);
-        var snapshot = metricsFile is null ? null : MetricsOf(metricsFile);
+        var (steps, lastStep) = metricsFile is null ? (0, null) : CountsOf(metricsFile);
         var (events, _) = LinesOf(real, RunDiscovery.EventsFile);
         var updated = LastWrite(metricsFile, Root.File(real, RunDiscovery.EventsFile));
         var locked = File.Exists(Path.Combine(real, "train.lock"));
@@ -48,8 +54,8 @@ public sealed class RunCatalog(RunsRoot root)
             ["kind"] = "run",
             ["name"] = Path.GetFileName(real),
             ["state"] = RunState.Judge(events, updated, locked, now),
-            ["steps"] = snapshot?.Steps ?? 0,
-            ["last_step"] = snapshot?.LastStep ?? 0,
+            ["steps"] = steps,
+            ["last_step"] = lastStep ?? 0,
             ["updated"] = Iso(updated),
         };
     }
@@ -71,7 +77,11 @@ public sealed class RunCatalog(RunsRoot root)
         };
     }
 
-    SeriesSnapshot MetricsOf(string realFile) => _metrics.GetOrAdd(realFile, f => new MetricsLog(f)).Refresh();
+    SeriesSnapshot MetricsOf(string realFile) => Log(realFile).Refresh();
+
+    (int Steps, long? LastStep) CountsOf(string realFile) => Log(realFile).Counts();
+
+    MetricsLog Log(string realFile) => _metrics.GetOrAdd(realFile, f => new MetricsLog(f));
 
     (IReadOnlyList<byte[]>, long) LinesOf(string realDirectory, string fileName)
     {

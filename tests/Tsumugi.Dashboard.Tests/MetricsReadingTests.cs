@@ -64,11 +64,15 @@ public sealed class MetricsReadingTests
     public void Line_MalformedOrWithoutStep_IsSkipped()
     {
         var names = new List<string>();
-        int Intern(string n) { names.Add(n); return names.Count - 1; }
-        Assert.False(MetricsLine.TryParse("{\"loss\": 1}"u8, Intern, out _));
-        Assert.False(MetricsLine.TryParse("{\"step\": 1, \"loss\": "u8, Intern, out _));
-        Assert.False(MetricsLine.TryParse("[1, 2]"u8, Intern, out _));
-        Assert.True(MetricsLine.TryParse("{\"step\": 2, \"loss\": 1.5, \"note\": \"x\", \"flags\": [1], \"rewards/chosen\": 0.25, \"tasks\": {\"mc/acc\": 0.5}}"u8, Intern, out var row));
+        int Intern(ReadOnlySpan<char> n)
+        {
+            names.Add(n.ToString());
+            return names.Count - 1;
+        }
+        Assert.False(MetricsLine.TryParse("{\"loss\": 1}"u8, Intern, null, out _));
+        Assert.False(MetricsLine.TryParse("{\"step\": 1, \"loss\": "u8, Intern, null, out _));
+        Assert.False(MetricsLine.TryParse("[1, 2]"u8, Intern, null, out _));
+        Assert.True(MetricsLine.TryParse("{\"step\": 2, \"loss\": 1.5, \"note\": \"x\", \"flags\": [1], \"rewards/chosen\": 0.25, \"tasks\": {\"mc/acc\": 0.5}}"u8, Intern, null, out var row));
         Assert.Equal(["loss", "rewards/chosen", "tasks/mc/acc"], row.Series.Select(i => names[i]));
         Assert.Equal([1.5, 0.25, 0.5], row.Values);
     }

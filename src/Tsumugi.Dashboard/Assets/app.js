@@ -6,6 +6,7 @@ const POINTS = 1000;            // points per series the server sends and the pa
 const COLORS = ['#1f77b4', '#d62728', '#2ca02c', '#ff7f0e', '#9467bd', '#8c564b', '#e377c2', '#17becf', '#7f7f7f', '#bcbd22'];
 const SPARSE = 40;              // series with at most this many points also get a dot per point
 const STAGE_FILLS = ['#f4f6fb', '#fbf7ef', '#f1f8f2', '#f8f1f6'];
+const COMPARED = ['loss', 'lr', 'grad_norm', 'tokens_per_s', 'mfu'];
 const MAIN_CHARTS = ['loss', 'val_loss', 'domain_loss', 'lr', 'grad_norm', 'mfu', 'tokens_per_s'];
 const BAD_EVENTS = new Set(['spike', 'rollback', 'rollback_unavailable', 'checkpoint_failed', 'diverged', 'stopped']);
 const WARN_EVENTS = new Set(['checkpoint_deferred', 'guard_reset', 'checkpoint_verification']);
@@ -339,8 +340,10 @@ async function runView(id) {
 }
 
 async function compareView(ids) {
-  const all = await Promise.all(ids.map(id => api(runApi(id, 'metrics?points=' + POINTS)).then(r => r.body)));
-  const names = chartOrder([...new Set(all.flatMap(m => Object.keys(m.series).filter(n => !n.includes('/'))))]);
+  // Only the scalar curves worth overlaying, and fewer points per run: ten runs share one chart's width.
+  const wanted = COMPARED.join(','), points = Math.max(200, Math.floor(POINTS * 2 / Math.max(2, ids.length)));
+  const all = await Promise.all(ids.map(id => api(runApi(id, `metrics?points=${points}&series=${wanted}`)).then(r => r.body)));
+  const names = COMPARED.filter(n => all.some(m => m.series[n]));
   const grid = el('div', { class: 'charts' });
   for (const name of names) {
     const chart = createChart(name, name + ' (' + ids.length + ' runs)');
