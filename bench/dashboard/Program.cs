@@ -52,6 +52,7 @@ static async Task<int> Measure(string baseUrl, int rounds, string token)
     var wall = views.Select(_ => new List<double>()).ToArray();
     var drawn = new string[views.Length];
     var cold = new double[views.Length];
+    var fetched = views.Select(_ => new List<double>()).ToArray();
     await using var browser = await HeadlessChromium.LaunchAsync();
     var page = await browser.NewPageAsync();
     for (var round = 0; round <= rounds; round++) // round 0 warms the server's caches, the JIT and the browser's: shown apart
@@ -64,12 +65,14 @@ static async Task<int> Measure(string baseUrl, int rounds, string token)
             await page.WaitUntilAsync("document.body.dataset.ready === '1'", TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(5));
             var elapsed = clock.Elapsed.TotalMilliseconds;
             var firstPaint = (await page.EvaluateAsync("window.tsumugiFirstPaintMs")).GetDouble();
+            var bytes = page.BytesReceived;
             drawn[v] = (await page.EvaluateAsync(
                 "[...document.querySelectorAll('[data-chart]')].map(c => c.dataset.chart + ' ' + c.dataset.points).join(', ')")).GetString() ?? "";
-            Console.WriteLine($"round {round}{(round == 0 ? " (first load)" : "")} {names[v]}: first paint {firstPaint:0} ms, navigation→ready {elapsed:0} ms");
+            Console.WriteLine($"round {round}{(round == 0 ? " (first load)" : "")} {names[v]}: first paint {firstPaint:0} ms, navigation→ready {elapsed:0} ms, {bytes:N0} bytes fetched");
             if (round == 0) { cold[v] = firstPaint; continue; }
             paint[v].Add(firstPaint);
             wall[v].Add(elapsed);
+            fetched[v].Add(bytes);
         }
 
     // The payload a chart costs: the metrics response of one run, cut into the charts the page draws from it (series
@@ -83,10 +86,10 @@ static async Task<int> Measure(string baseUrl, int rounds, string token)
 
     Console.WriteLine();
     Console.WriteLine($"{runs.Length} runs, {Environment.ProcessorCount} cpus, load {File.ReadAllText("/proc/loadavg").Split(' ')[0]}, medians of {rounds} loads per view");
-    Console.WriteLine("| view | first paint ms (median) | min–max | navigation→ready ms (median) | first load: first paint ms | points drawn per chart |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---|");
+    Console.WriteLine("| view | first paint ms (median) | min–max | navigation→ready ms (median) | first load: first paint ms | bytes fetched (median) | points drawn per chart |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
     for (var v = 0; v < views.Length; v++)
-        Console.WriteLine($"| {names[v]} | {Median(paint[v]):0} | {paint[v].Min():0}–{paint[v].Max():0} | {Median(wall[v]):0} | {cold[v]:0} | {(drawn[v].Length == 0 ? "–" : drawn[v])} |");
+        Console.WriteLine($"| {names[v]} | {Median(paint[v]):0} | {paint[v].Min():0}–{paint[v].Max():0} | {Median(wall[v]):0} | {cold[v]:0} | {Median(fetched[v]):N0} | {(drawn[v].Length == 0 ? "–" : drawn[v])} |");
     Console.WriteLine();
     Console.WriteLine($"/api/runs/{runs[0]}/metrics: {response.Length:N0} bytes for {JsonNode.Parse(response)!["steps"]} steps; per chart:");
     Console.WriteLine("| chart | series | points | bytes |");

@@ -5,8 +5,9 @@
 # Chromium (Debian's chromium, scripts/install-test-deps.sh) over the DevTools protocol: the run list, one run and the
 # compare view of every run, alternating, ROUNDS fresh page loads each after a first load each (shown apart).
 # Prints, per view, the median window.tsumugiFirstPaintMs (set by the page on its first render with data; measured from
-# navigation start) and the median navigation→ready wall time seen from outside, then the /api/runs/{id}/metrics
-# response of one run cut into the charts drawn from it (bytes per chart).
+# navigation start), the median navigation→ready wall time seen from outside and the bytes the load fetched (page,
+# assets and API answers), then the /api/runs/{id}/metrics response of one run cut into the charts drawn from it
+# (bytes per chart).
 # Usage: bench/dashboard/first_paint.sh            (ROUNDS=5 RUNS=10 STEPS=10000; TSUMUGI=path/to/tsumugi to skip the build)
 source "$(dirname "$0")/../lib.sh"
 ROUNDS=${ROUNDS:-5}; RUNS=${RUNS:-10}; STEPS=${STEPS:-10000}

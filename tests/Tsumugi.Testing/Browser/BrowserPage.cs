@@ -16,6 +16,7 @@ public sealed class BrowserPage : IAsyncDisposable
     readonly ConcurrentDictionary<string, int> _statusByLoader = new();
     readonly ConcurrentQueue<string> _errors = new();
     TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    long _bytesReceived;
 
     BrowserPage(CdpSession session) => _session = session;
 
@@ -28,6 +29,7 @@ public sealed class BrowserPage : IAsyncDisposable
             if (e.GetProperty("type").GetString() == "Document")
                 page._statusByLoader[e.GetProperty("loaderId").GetString()!] = e.GetProperty("response").GetProperty("status").GetInt32();
         });
+        session.On("Network.loadingFinished", e => Interlocked.Add(ref page._bytesReceived, (long)e.GetProperty("encodedDataLength").GetDouble()));
         session.On("Runtime.consoleAPICalled", e =>
         {
             if (e.GetProperty("type").GetString() is "error" or "assert")
@@ -40,6 +42,12 @@ public sealed class BrowserPage : IAsyncDisposable
         return page;
     }
 
+    /// <summary>
+    /// Bytes received (headers and bodies as sent, compressed or not) by the requests that finished since the last
+    /// <see cref="NavigateAsync"/> began: what loading a view cost. An open event stream has not finished and is not counted.
+    /// </summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
     /// <summary>Console errors and uncaught exceptions seen so far, oldest first.</summary>
     public IReadOnlyList<string> Errors => _errors.ToArray();
 
@@ -51,6 +59,7 @@ public sealed class BrowserPage : IAsyncDisposable
     public async Task<int> NavigateAsync(string url, TimeSpan? timeout = null)
     {
         _loaded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Exchange(ref _bytesReceived, 0);
         var result = await _session.SendAsync("Page.navigate", new JsonObject { ["url"] = url });
         if (result.TryGetProperty("errorText", out var error) && error.GetString() is { Length: > 0 } text)
             throw new InvalidOperationException($"navigating to {url} failed: {text}");
