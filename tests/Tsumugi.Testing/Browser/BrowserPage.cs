@@ -105,7 +105,9 @@ public sealed class BrowserPage : IAsyncDisposable
         var wrapped = $"(() => {{ try {{ return !!({predicate}); }} catch {{ return false; }} }})()";
         while (true)
         {
-            if ((await EvaluateAsync(wrapped)).ValueKind == JsonValueKind.True) return clock.Elapsed;
+            // The page may be between documents (a re-render, a redirect): its context is gone for a moment; poll again.
+            try { if ((await EvaluateAsync(wrapped)).ValueKind == JsonValueKind.True) return clock.Elapsed; }
+            catch (InvalidOperationException) when (clock.Elapsed < timeout) { }
             if (clock.Elapsed >= timeout) break;
             await Task.Delay(poll ?? TimeSpan.FromMilliseconds(25));
         }

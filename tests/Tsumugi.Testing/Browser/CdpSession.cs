@@ -37,6 +37,8 @@ public sealed class CdpSession : IAsyncDisposable
     /// <summary>Sends <paramref name="method"/> and returns its <c>result</c>; a protocol error throws with the method and the browser's message.</summary>
     public async Task<JsonElement> SendAsync(string method, JsonObject? parameters = null, TimeSpan? timeout = null)
     {
+        if (_socket.State != WebSocketState.Open)
+            throw new IOException($"CDP {method}: the browser closed the DevTools connection (crashed or killed?)");
         var id = Interlocked.Increment(ref _nextId);
         var answer = new TaskCompletionSource<JsonElement>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[id] = answer;
@@ -75,7 +77,7 @@ public sealed class CdpSession : IAsyncDisposable
         }
         catch (Exception e) when (e is OperationCanceledException or WebSocketException) { /* closed: fail what still waits, below */ }
         foreach (var (id, waiter) in _pending)
-            if (_pending.TryRemove(id, out _)) waiter.TrySetException(new InvalidOperationException("the browser closed the DevTools connection"));
+            if (_pending.TryRemove(id, out _)) waiter.TrySetException(new IOException("the browser closed the DevTools connection (crashed or killed?)"));
     }
 
     void Dispatch(ReadOnlySpan<byte> json)
@@ -92,7 +94,12 @@ public sealed class CdpSession : IAsyncDisposable
         if (root.TryGetProperty("method", out var method) && _handlers.TryGetValue(method.GetString()!, out var handlers))
         {
             var parameters = root.TryGetProperty("params", out var p) ? p : default;
-            foreach (var handler in handlers) handler(parameters);
+            foreach (var handler in handlers)
+            {
+                // An event of a shape a handler did not expect loses that event, not the connection's receive loop.
+                try { handler(parameters); }
+                catch (Exception e) when (e is KeyNotFoundException or InvalidOperationException or FormatException) { }
+            }
         }
     }
 
