@@ -10,9 +10,6 @@ public sealed class BrowserFixture : IAsyncLifetime
 
     public BrowserPage Page => _page ?? throw new InvalidOperationException("the browser has not started");
 
-    /// <summary>The browser's last stderr lines, for a failing test's message.</summary>
-    public string BrowserLog => _browser?.StderrTail ?? "";
-
     public async Task InitializeAsync()
     {
         _browser = await HeadlessChromium.LaunchAsync();

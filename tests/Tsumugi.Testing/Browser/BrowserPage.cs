@@ -13,16 +13,17 @@ namespace Tsumugi.Testing.Browser;
 public sealed class BrowserPage : IAsyncDisposable
 {
     readonly CdpSession _session;
+    readonly Func<string> _browserLog;
     readonly ConcurrentDictionary<string, int> _statusByLoader = new();
     readonly ConcurrentQueue<string> _errors = new();
     TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     long _bytesReceived;
 
-    BrowserPage(CdpSession session) => _session = session;
+    BrowserPage(CdpSession session, Func<string> browserLog) => (_session, _browserLog) = (session, browserLog);
 
-    internal static async Task<BrowserPage> OpenAsync(CdpSession session)
+    internal static async Task<BrowserPage> OpenAsync(CdpSession session, Func<string> browserLog)
     {
-        var page = new BrowserPage(session);
+        var page = new BrowserPage(session, browserLog);
         session.On("Page.loadEventFired", _ => page._loaded.TrySetResult());
         session.On("Network.responseReceived", e =>
         {
@@ -115,7 +116,8 @@ public sealed class BrowserPage : IAsyncDisposable
         try { where = (await EvaluateAsync("location.href + '\\n' + (document.body ? document.body.innerText.slice(0, 400) : '(no body)')")).GetString() ?? ""; }
         catch (InvalidOperationException e) { where = e.Message; }
         var errors = Errors.Count == 0 ? "none" : string.Join("\n  ", Errors);
-        throw new TimeoutException($"`{predicate}` still false after {timeout.TotalSeconds:0.#} s at {where}\nconsole errors: {errors}");
+        throw new TimeoutException(
+            $"`{predicate}` still false after {timeout.TotalSeconds:0.#} s at {where}\nconsole errors: {errors}\nbrowser stderr, last lines:\n  {_browserLog()}");
     }
 
     /// <summary>Captures the whole page (beyond the viewport) as a PNG at <paramref name="path"/>, creating its folder.</summary>

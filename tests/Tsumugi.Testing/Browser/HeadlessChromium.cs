@@ -101,8 +101,11 @@ public sealed class HeadlessChromium : IAsyncDisposable
     /// <summary>The throw-away profile folder, deleted on dispose.</summary>
     public string ProfileDirectory => _profile.Path;
 
-    /// <summary>The browser's last stderr lines (crash reasons, failed loads): worth printing when a browser test fails.</summary>
-    public string StderrTail { get { lock (_stderrTail) return string.Join("\n", _stderrTail); } }
+    /// <summary>The browser's last stderr lines (crash reasons, failed loads), for a failed wait's message.</summary>
+    string StderrTail(int lines)
+    {
+        lock (_stderrTail) return string.Join("\n  ", _stderrTail.TakeLast(lines));
+    }
 
     /// <summary>Opens a new blank tab and connects to it.</summary>
     public async Task<BrowserPage> NewPageAsync()
@@ -112,7 +115,7 @@ public sealed class HeadlessChromium : IAsyncDisposable
         var targetId = created.GetProperty("targetId").GetString()!;
         // The page's own endpoint sits beside the browser's: ws://host:port/devtools/page/<targetId>.
         var pageUrl = new Uri(_browserUrl, $"/devtools/page/{targetId}");
-        var page = await BrowserPage.OpenAsync(await CdpSession.ConnectAsync(pageUrl));
+        var page = await BrowserPage.OpenAsync(await CdpSession.ConnectAsync(pageUrl), () => StderrTail(10));
         _pages.Add(page);
         return page;
     }
