@@ -66,6 +66,31 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Metrics_SeriesParameter_KeepsOnlyTheNamedSeriesAndGroups()
+    {
+        var m = await _dash.GetJsonAsync("/api/runs/train/metrics?series=loss,domain_loss&points=10");
+        Assert.Equal(["domain_loss/en", "domain_loss/ja", "loss"], m["series"]!.AsObject().Select(s => s.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(10, m["series"]!["loss"]!["x"]!.AsArray().Count);
+        Assert.Equal(30, (int)m["steps"]!); // the counts still describe the whole run
+    }
+
+    [Theory]
+    [InlineData("finished", 600, false, "finished")]
+    [InlineData("diverged", 1, false, "failed")]
+    [InlineData("stopped", 1, false, "failed")]
+    [InlineData("start", 10, false, "running")]      // wrote 10 s ago
+    [InlineData("resume", 600, true, "running")]     // quiet for 10 min, but the trainer holds train.lock
+    [InlineData("start", 600, false, "unknown")]     // quiet, no lock: killed, or a very slow step
+    [InlineData("start", 7200, true, "unknown")]     // a lock left two hours ago
+    public void State_FromTheLastLifecycleEvent_TheLockAndTheLastWrite(string lastEvent, int secondsIdle, bool locked, string expected)
+    {
+        var now = DateTime.UtcNow;
+        var events = new[] { RunsFolder.EventLine("start", 0, ""), RunsFolder.EventLine("checkpoint", 5, ""), RunsFolder.EventLine(lastEvent, 9, "") }
+            .Select(l => System.Text.Encoding.UTF8.GetBytes(l.TrimEnd())).ToList();
+        Assert.Equal(expected, RunState.Judge(events, now.AddSeconds(-secondsIdle), locked, now));
+    }
+
+    [Fact]
     public async Task EventsAndSamples_AreTheFilesLinesAsArrays()
     {
         var events = (await _dash.GetJsonAsync("/api/runs/train/events")).AsArray();

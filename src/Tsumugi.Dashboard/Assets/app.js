@@ -113,14 +113,16 @@ function downsample(series, max) {
   if (keep) { series.x = keep.map(i => series.x[i]); series.y = keep.map(i => series.y[i]); }
 }
 
-/** Adds one point; a step at or before the last one means the run resumed from a checkpoint: the later line wins. */
+/** Adds one point in step order; a step already drawn (a resumed run logs it again) is replaced: the later line wins. */
 function appendPoint(series, x, y) {
-  if (series.x.length && x <= series.x[series.x.length - 1]) {
-    let cut = series.x.length;
-    while (cut > 0 && series.x[cut - 1] >= x) cut--;
-    series.x.length = cut; series.y.length = cut;
+  const n = series.x.length;
+  if (!n || x > series.x[n - 1]) { series.x.push(x); series.y.push(y); }
+  else {
+    let lo = 0, hi = n; // first index with series.x[i] >= x
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (series.x[mid] < x) lo = mid + 1; else hi = mid; }
+    if (series.x[lo] === x) series.y[lo] = y;
+    else { series.x.splice(lo, 0, x); series.y.splice(lo, 0, y); }
   }
-  series.x.push(x); series.y.push(y);
   if (series.x.length > 2 * POINTS) downsample(series, POINTS);
 }
 
@@ -362,19 +364,19 @@ async function evalsView() {
     const best = {};
     for (const k of metrics) {
       const values = g.results.map(r => r.metrics[k]).filter(v => typeof v === 'number');
-      if (values.length > 1) best[k] = Math.max(...values); // higher is better for every task metric eval writes except perplexity
-      if (/perplexity|loss|ppl/.test(k) && values.length > 1) best[k] = Math.min(...values);
+      if (values.length < 2 || Math.min(...values) === Math.max(...values)) continue; // a tie has no best
+      best[k] = /perplexity|loss|ppl/.test(k) ? Math.min(...values) : Math.max(...values); // higher is better for every other metric eval writes
     }
     const folder = f => { const parts = f.split('/'); return parts.length > 1 ? parts[parts.length - 2] : f; };
-    return el('section', {}, el('h3', { text: g.group }),
+    return el('section', {}, el('h3', { text: g.group }), el('div', { class: 'scroll' },
       el('table', { 'data-table': 'eval', 'data-group': g.group },
         el('thead', {}, el('tr', {}, el('th', { text: 'model' }), el('th', { text: 'result' }), el('th', { text: 'kind' }), ...metrics.map(k => el('th', { class: 'num', text: k })))),
         el('tbody', {}, ...g.results.map(r => el('tr', { 'data-model': r.model, 'data-file': r.file },
           el('td', { text: r.model }), el('td', { title: r.file + ' · ' + fmtTime(r.created), text: folder(r.file) }), el('td', { text: r.kind }),
-          ...metrics.map(k => el('td', { class: 'num' + (best[k] !== undefined && r.metrics[k] === best[k] ? ' best' : ''), text: fmt(r.metrics[k]) })))))));
+          ...metrics.map(k => el('td', { class: 'num' + (best[k] !== undefined && r.metrics[k] === best[k] ? ' best' : ''), text: fmt(r.metrics[k]) }))))))));
   });
-  view.replaceChildren(el('h2', { text: 'Evaluations' }), el('div', { class: 'evals' }, ...sections),
-    groups.length ? null : el('p', { class: 'muted', text: 'No eval results under --runs (files written by `tsumugi eval … --output`).' }));
+  view.replaceChildren(el('h2', { text: 'Evaluations' }), el('div', { class: 'evals' }, ...sections,
+    groups.length ? null : el('p', { class: 'muted', text: 'No eval results under --runs (files written by `tsumugi eval … --output`).' })));
   markReady();
 }
 
@@ -389,7 +391,7 @@ async function pipelineView(id) {
     info.textContent = (s.problem ? s.problem + ' · ' : '') + 'config ' + (s.config || '—') + ' · updated ' + fmtTime(s.updated);
     tbody.replaceChildren(...(s.stages || []).map(st => el('tr', { 'data-stage': st.name, 'data-state': st.state },
       el('td', { text: st.name }), el('td', { text: st.kind || '' }), el('td', {}, el('span', { class: 'state state-' + st.state, text: st.state })),
-      el('td', { text: fmtTime(st.started) }), el('td', { text: fmtTime(st.finished) }), el('td', { class: 'num', text: st.seconds == null ? '—' : fmt(st.seconds) }),
+      el('td', { text: fmtTime(st.started) }), el('td', { text: fmtTime(st.finished) }), el('td', { class: 'num', text: st.seconds == null ? '—' : st.seconds.toFixed(1) }),
       el('td', {}, st.run ? el('a', { href: '#/run/' + idPath(st.run), text: st.output }) : (st.output || '')),
       el('td', { text: st.message || '' }))));
   }
