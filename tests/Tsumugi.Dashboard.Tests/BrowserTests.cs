@@ -63,6 +63,13 @@ public sealed class BrowserTests(BrowserFixture browser, ITestOutputHelper outpu
         var (_, expected) = BrowserDemo.Logged(demo.Sft);
         Assert.Equal(last, expected["loss"]);
         Assert.Equal(expected, await BrowserDemo.ChartPointsAsync(Page)); // live points appended once, not redrawn twice
+
+        // The trainer crashes and resumes from an earlier checkpoint: steps already drawn arrive again and replace theirs.
+        RunsFixture.AppendMetrics(demo.Sft, last - 2, last + 2, BrowserDemo.SftPlanned, sft: true);
+        await Page.WaitUntilAsync($"+document.querySelector('div.chart[data-chart=loss]').dataset.lastStep === {last + 2}", TimeSpan.FromSeconds(20));
+        (_, expected) = BrowserDemo.Logged(demo.Sft);
+        Assert.Equal(last + 2, expected["loss"]);
+        Assert.Equal(expected, await BrowserDemo.ChartPointsAsync(Page));
         var shot = BrowserDemo.Artefact("run.png");
         await Page.ScreenshotAsync(shot);
         output.WriteLine($"screenshot: {shot}");
