@@ -20,7 +20,10 @@
 #   - Debian `python3-mecab` and `python3-scipy`: tests/Tsumugi.Evaluation.Tests/python/llm_jp_eval_metrics.py recomputes
 #     every llm-jp-eval metric with the real MeCab and scipy (LlmJpEvalMetricsParityTests.cs);
 #   - Debian `openmpi-bin` (mpirun, and libopenmpi3's libmpi.so.40 that Tsumugi calls by P/Invoke): the data-parallel
-#     tests launch `mpirun -np 2 tsumugi train` (tests/Tsumugi.Cli.Tests/Distributed*).
+#     tests launch `mpirun -np 2 tsumugi train` (tests/Tsumugi.Cli.Tests/Distributed*);
+#   - Debian `chromium`: the dashboard is tested and benchmarked in a real browser, headless Chromium driven over the
+#     DevTools protocol (tests/Tsumugi.Dashboard.Tests/Browser*, bench/dashboard/first_paint.sh); plus `fonts-ipafont-gothic`
+#     when no font covers Japanese, so the tests' screenshots show the page's Japanese text instead of empty boxes.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 packages=()
@@ -43,6 +46,8 @@ if ! /usr/bin/python3 -c 'import MeCab' >/dev/null 2>&1; then
 fi
 /usr/bin/python3 -c 'import scipy' >/dev/null 2>&1 || packages+=(python3-scipy)
 command -v mpirun >/dev/null 2>&1 || packages+=(openmpi-bin)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+fc-list :lang=ja 2>/dev/null | grep -q . || packages+=(fonts-ipafont-gothic)
 if [ ${#packages[@]} -gt 0 ]; then
   sudo=""; [ "$(id -u)" -ne 0 ] && sudo="sudo"
   echo "Installing test dependencies: ${packages[*]}"

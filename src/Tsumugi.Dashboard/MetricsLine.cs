@@ -98,6 +98,7 @@ public static class MetricsLine
     }
 
     /// <summary>Copies the property name into <paramref name="into"/>; −1 when it does not fit (the value is then skipped).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static int CopyName(ref Utf8JsonReader reader, scoped Span<char> into)
     {
         if (!reader.ValueIsEscaped && reader.ValueSpan.Length <= into.Length && Encoding.UTF8.TryGetChars(reader.ValueSpan, into, out var written)) return written;

@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace Tsumugi.Dashboard;
 
 /// <summary>
@@ -55,6 +57,7 @@ public sealed class MetricsLog
         if (changed || _snapshot?.Offset != _tail.Offset) _snapshot = null;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // called per line of the first, whole-file read: no tier-0 pass
     bool Add(ReadOnlySpan<byte> line)
     {
         if (!MetricsLine.TryParse(line, Intern, _rows.Count > 0 ? _rows[^1].Stage : null, out var row)) return false;
@@ -74,6 +77,7 @@ public sealed class MetricsLog
         return true;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     int Intern(ReadOnlySpan<char> name)
     {
         if (_nameLookup.TryGetValue(name, out var index)) return index;
