@@ -15,8 +15,9 @@ namespace Tsumugi.Dashboard;
 
 /// <summary>
 /// The dashboard's HTTP server (ASP.NET Core minimal API): the page from embedded assets, and a read-only JSON API
-/// over --runs (docs/dashboard.md). Every request passes <see cref="Guard"/> — GET only, the token when one is set,
-/// errors as <c>{"error": {"message", "type"}}</c> — and every id passes <see cref="RunsRoot"/>.
+/// over --runs (docs/dashboard.md). Every request passes <see cref="Guard"/> — GET only, the token when one is set, a
+/// loopback Host header when none is, errors as <c>{"error": {"message", "type"}}</c> — and every id passes
+/// <see cref="RunsRoot"/>.
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
 {
@@ -89,6 +90,12 @@ public sealed class DashboardServer : IAsyncDisposable
         {
             if (!HttpMethods.IsGet(ctx.Request.Method))
                 throw new DashboardException(405, $"{ctx.Request.Method} is not allowed: the dashboard is read-only (GET).", "method_not_allowed");
+            if (_gate is null && !DashboardOptions.IsLoopback(ctx.Request.Host.Host))
+            {
+                // Without a token the only guard is that just this machine can connect. A web page elsewhere could still
+                // point its own host name at 127.0.0.1 (DNS rebinding) and read the answers; its requests carry that name.
+                throw DashboardException.BadRequest($"Host '{ctx.Request.Host.Host}' is not a loopback name: open http://127.0.0.1:{ctx.Connection.LocalPort}/ (or start the dashboard with --token).");
+            }
             if (_gate is not null)
             {
                 if (!_gate.Authorized(ctx.Request))
