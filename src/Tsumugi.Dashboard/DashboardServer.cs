@@ -58,7 +58,7 @@ public sealed class DashboardServer : IAsyncDisposable
         _app.MapGet("/api/runs", () => Json(_catalog.List()));
         _app.MapGet("/api/runs/{**path}", (HttpContext ctx, string path) => RunRequest(ctx, path, stopping));
         _app.MapGet("/api/evals", () => Json(_evals.Groups()));
-        _app.MapGet("/api/pipelines/{**id}", (string id) => Json(PipelineView.Read(_catalog.Root, _catalog.Root.Directory(CheckId(id)))));
+        _app.MapGet("/api/pipelines/{**id}", (string? id) => Json(PipelineView.Read(_catalog.Root, _catalog.Root.Directory(CheckId(id ?? "")))));
         _app.MapFallback(ctx => throw new DashboardException(404, $"No such page or API: {ctx.Request.Path}.", "not_found"));
         // Parse every run and index the eval results now, while Kestrel starts and the user opens the browser, so the
         // first page finds them read (35 MB of metrics for 10 runs × 10k steps is about half a second of CPU).
