@@ -15,8 +15,9 @@ namespace Tsumugi.Dashboard;
 
 /// <summary>
 /// The dashboard's HTTP server (ASP.NET Core minimal API): the page from embedded assets, and a read-only JSON API
-/// over --runs (docs/dashboard.md). Every request passes <see cref="Guard"/> — GET only, the token when one is set,
-/// errors as <c>{"error": {"message", "type"}}</c> — and every id passes <see cref="RunsRoot"/>.
+/// over --runs (docs/dashboard.md). Every request passes <see cref="Guard"/> — GET only, the token when one is set, a
+/// loopback Host header when none is, errors as <c>{"error": {"message", "type"}}</c> — and every id passes
+/// <see cref="RunsRoot"/>.
 /// </summary>
 public sealed class DashboardServer : IAsyncDisposable
 {
@@ -57,7 +58,7 @@ public sealed class DashboardServer : IAsyncDisposable
         _app.MapGet("/api/runs", () => Json(_catalog.List()));
         _app.MapGet("/api/runs/{**path}", (HttpContext ctx, string path) => RunRequest(ctx, path, stopping));
         _app.MapGet("/api/evals", () => Json(_evals.Groups()));
-        _app.MapGet("/api/pipelines/{**id}", (string id) => Json(PipelineView.Read(_catalog.Root, _catalog.Root.Directory(CheckId(id)))));
+        _app.MapGet("/api/pipelines/{**id}", (string? id) => Json(PipelineView.Read(_catalog.Root, _catalog.Root.Directory(CheckId(id ?? "")))));
         _app.MapFallback(ctx => throw new DashboardException(404, $"No such page or API: {ctx.Request.Path}.", "not_found"));
         // Parse every run and index the eval results now, while Kestrel starts and the user opens the browser, so the
         // first page finds them read (35 MB of metrics for 10 runs × 10k steps is about half a second of CPU).
@@ -71,6 +72,26 @@ public sealed class DashboardServer : IAsyncDisposable
             catch (Exception e) when (e is IOException or UnauthorizedAccessException) { } // the request that needs it reports it
         }, stopping);
         await _app.StartAsync(cancellationToken).ConfigureAwait(false);
+        _ = Task.Run(() => WarmUpRequests(stopping), stopping);
+    }
+
+    /// <summary>
+    /// Sends the page and one JSON request through the server itself, so compiling routing, the guard and the JSON
+    /// writers (about 0.25 s on first use) is not the first visitor's wait. Failures are ignored: it only saves time.
+    /// </summary>
+    async Task WarmUpRequests(CancellationToken stopping)
+    {
+        try
+        {
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+            foreach (var path in new[] { "/", "/api/evals" })
+            {
+                using var request = new HttpRequestMessage(HttpMethod.Get, BaseUrl + path);
+                if (_options.Token is { } token) request.Headers.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", token);
+                using var response = await http.SendAsync(request, stopping).ConfigureAwait(false);
+            }
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or InvalidOperationException) { }
     }
 
     /// <summary>Runs until Ctrl-C / SIGTERM or <paramref name="cancellationToken"/>.</summary>
@@ -89,6 +110,12 @@ public sealed class DashboardServer : IAsyncDisposable
         {
             if (!HttpMethods.IsGet(ctx.Request.Method))
                 throw new DashboardException(405, $"{ctx.Request.Method} is not allowed: the dashboard is read-only (GET).", "method_not_allowed");
+            if (_gate is null && !DashboardOptions.IsLoopback(ctx.Request.Host.Host))
+            {
+                // Without a token the only guard is that just this machine can connect. A web page elsewhere could still
+                // point its own host name at 127.0.0.1 (DNS rebinding) and read the answers; its requests carry that name.
+                throw DashboardException.BadRequest($"Host '{ctx.Request.Host.Host}' is not a loopback name: open http://127.0.0.1:{ctx.Connection.LocalPort}/ (or start the dashboard with --token).");
+            }
             if (_gate is not null)
             {
                 if (!_gate.Authorized(ctx.Request))

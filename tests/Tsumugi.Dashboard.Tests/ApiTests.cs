@@ -124,13 +124,18 @@ public sealed class ApiTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task RunsPointingAtOneRun_ListsItAsDot_AndServesItWithoutAnIdSegment()
+    public async Task RunsPointingAtOneRunOrPipeline_ListsItAsDot_AndServesItWithoutAnIdSegment()
     {
         await using var one = await TestDashboard.StartAsync(Path.Combine(_runs.Path, "train"));
         var run = Assert.Single((await one.GetJsonAsync("/api/runs")).AsArray())!;
         Assert.Equal((".", "train"), ((string)run["id"]!, (string)run["name"]!));
         Assert.Equal(30, (int)(await one.GetJsonAsync("/api/runs/metrics"))["steps"]!);
         Assert.Equal(4, (await one.GetJsonAsync("/api/runs/events")).AsArray().Count);
+
+        await using var pipeline = await TestDashboard.StartAsync(Path.Combine(_runs.Path, "pipe"));
+        Assert.Equal(".", (string)(await pipeline.GetJsonAsync("/api/runs"))[0]!["id"]!);
+        var stages = (await pipeline.GetJsonAsync("/api/pipelines/"))["stages"]!.AsArray();
+        Assert.Equal("pretrain", (string?)stages[1]!["run"]); // ids are relative to this --runs
     }
 
     [Theory]

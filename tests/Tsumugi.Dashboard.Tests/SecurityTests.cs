@@ -79,6 +79,19 @@ public sealed class SecurityTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("evil.example:8050", 400)]  // DNS rebinding: a foreign page's name pointed at 127.0.0.1
+    [InlineData("10.0.0.5", 400)]
+    [InlineData("localhost:8050", 200)]
+    [InlineData("127.0.0.1", 200)]
+    [InlineData("[::1]:8050", 200)]
+    public async Task WithoutToken_OnlyLoopbackHostHeadersAreAnswered(string host, int status)
+    {
+        var (got, body) = await _open.RawGetAsync("/api/runs", host);
+        Assert.Equal(status, got);
+        if (status != 200) Assert.Contains("--token", body);
+    }
+
+    [Theory]
     [InlineData("0.0.0.0")]
     [InlineData("192.168.1.20")]
     [InlineData("::")]

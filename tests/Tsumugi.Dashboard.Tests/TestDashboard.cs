@@ -34,13 +34,13 @@ public sealed class TestDashboard : IAsyncDisposable
     /// Sends <paramref name="target"/> byte for byte (HttpClient would normalise "..", "%2e" and "//" before sending,
     /// hiding exactly what a hostile client can send) and returns the status and body.
     /// </summary>
-    public async Task<(int Status, string Body)> RawGetAsync(string target)
+    public async Task<(int Status, string Body)> RawGetAsync(string target, string? host = null)
     {
         var uri = new Uri(BaseUrl);
         using var tcp = new TcpClient();
         await tcp.ConnectAsync(uri.Host, uri.Port);
         await using var stream = tcp.GetStream();
-        var request = $"GET {target} HTTP/1.1\r\nHost: {uri.Authority}\r\nConnection: close\r\n\r\n";
+        var request = $"GET {target} HTTP/1.1\r\nHost: {host ?? uri.Authority}\r\nConnection: close\r\n\r\n";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
         using var reader = new StreamReader(stream, Encoding.UTF8);
         var response = await reader.ReadToEndAsync();
