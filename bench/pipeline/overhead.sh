@@ -23,7 +23,7 @@ stages:
     config: $root/configs/tiny.yaml
     data: data
     tokenizer: tokenizer
-    set: {train.max_steps: $STEPS}
+    set: {model.vocab_size: "", train.max_steps: $STEPS}
   gguf: {kind: export, model: pretrain, quant: q8_0}
 YAML
 
@@ -33,7 +33,7 @@ by_hand() { # output folder
   "$T" corpus dedup --input "$o/clean" --output "$o/dedup"
   "$T" tokenizer train --input "$o/dedup" --vocab-size 8000 --output "$o/tokenizer"
   "$T" data tokenize --input "$o/dedup" --tokenizer "$o/tokenizer" --output "$o/data"
-  "$T" train --config "$root/configs/tiny.yaml" --output "$o/pretrain" --set "data.path=$o/data" --set "model.tokenizer=$o/tokenizer" --set "train.max_steps=$STEPS"
+  "$T" train --config "$root/configs/tiny.yaml" --output "$o/pretrain" --set "data.path=$o/data" --set "model.tokenizer=$o/tokenizer" --set "model.vocab_size=" --set "train.max_steps=$STEPS"
   "$T" export gguf --model "$o/pretrain/model" --output "$o/gguf/model-q8_0.gguf" --quant q8_0
 }
 export -f by_hand; export T root corpus STEPS

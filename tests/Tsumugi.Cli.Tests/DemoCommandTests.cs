@@ -13,6 +13,8 @@ public sealed class DemoCommandTests : IDisposable
         var (code, stdout, err) = SpectreOutput.Run("demo", "--output", _dir, "--vocab-size", "4000", "--train-steps", "30", "--sft-steps", "16", "--sft-questions", "3", "--dpo-steps", "8", "--moe-steps", "6", "--dp-steps", "6");
         Assert.True(code == 0, err);
         Assert.Contains($"Dashboard: ./tsumugi dashboard --runs {_dir}", stdout); // the demo says how to watch it
+        // The eval stage names each model as the pipeline does, so the report and the dashboard tell them apart.
+        Assert.Equal(["trained", "untrained"], new[] { "trained", "untrained" }.Select(m => Evaluation.EvalSummary.Read(Path.Combine(_dir, "eval", m, "tasks.json")).Model));
         var report = File.ReadAllText(Path.Combine(_dir, "report", "report.md"));
         foreach (var stage in new[] { "clean (corpus-clean)", "dedup (corpus-dedup)", "tokenizer (tokenizer-train)", "untrained (model-init)", "held-out perplexity",
                                       "data (data-tokenize)", "pretrain (train)", "eval (eval)", "generate", "eval sweep", "synth (synth)", "release (card)" })

@@ -22,9 +22,10 @@ public static partial class EvalCommands
         var batchSize = CommonOptions.BatchSize("Rows per forward pass for multiple-choice scoring; prompts per generation batch.");
         var device = CommonOptions.Device();
         var adapter = CommonOptions.Adapter();
+        var modelName = CommonOptions.ModelName("Name for the model in the results file and reports (default: the directory name; a pipeline's eval stage gives its models' names).");
         var command = new Command("tasks", "Run llm-jp-eval-format tasks: greedy generation scored as llm-jp-eval scores it (exact_match, char_f1, set_f1, BLEU and ROUGE on MeCab tokens, numbers, pearson/spearman), with its category averages; or multiple choice by log-likelihood (acc, acc_norm).")
         {
-            model, adapter, tasks, output, shots, batchSize, device,
+            model, modelName, adapter, tasks, output, shots, batchSize, device,
         };
         command.SetAction(parse =>
         {
@@ -49,7 +50,7 @@ public static partial class EvalCommands
             if (result.Categories.Avg is not null) WriteCategories(result.Categories);
             if (parse.GetValue(output) is { } path)
             {
-                result.Write(path, evalModel.Name, options.BatchSize);
+                result.Write(path, parse.GetValue(modelName) ?? evalModel.Name, options.BatchSize);
                 CliApp.Info($"Wrote {path}");
             }
             return 0;

@@ -35,6 +35,7 @@ sealed class DemoReportStage : IStageKind
             Moe: c.Input("moe", "the upcycle stage"),
             MoeTrained: c.Input("moe_trained", "the MoE training stage"),
             Gguf: c.Input("gguf", "the export stage"),
+            Synth: c.Input("synth", "the synth stage"),
             TrainConfig: c.ConfigFile("train_config") ?? throw c.Settings.Error("train_config", "missing"),
             SftConfig: c.ConfigFile("sft_config") ?? throw c.Settings.Error("sft_config", "missing"),
             DpoConfig: c.ConfigFile("dpo_config") ?? throw c.Settings.Error("dpo_config", "missing"),
@@ -45,7 +46,7 @@ sealed class DemoReportStage : IStageKind
     }
 
     sealed record Inputs(string HeldOut, string Tokenizer, string Data, string Untrained, string Pretrained, string Sft, string Dpo, string Moe,
-        string MoeTrained, string Gguf, string TrainConfig, string SftConfig, string DpoConfig, string Questions, int QuestionCount, int DataParallelSteps);
+        string MoeTrained, string Gguf, string Synth, string TrainConfig, string SftConfig, string DpoConfig, string Questions, int QuestionCount, int DataParallelSteps);
 
     static string Write(PipelineSpec pipeline, string output, string folder, Inputs s)
     {
@@ -97,6 +98,9 @@ sealed class DemoReportStage : IStageKind
             Answers(report, "Held-out questions: pretrained vs SFT", ["question", "pretrained answer", "SFT answer", "reference"], output,
                 DemoSftAnswers.Run(s.Pretrained, s.Sft, s.SftConfig, s.Questions, s.QuestionCount, AnswerTokens), "pretrained", "SFT",
                 $"Both models get the same prompt: the SFT run's chat template with the system prompt of its config, greedy decoding, at most {AnswerTokens} new tokens (… marks an answer cut off there). None of these questions is in the SFT data."));
+        report.AddTable("Synthetic SFT records (synth regenerate)",
+            "Written by the demo's SFT model through `tsumugi synth run` against the OpenAI-compatible server; a real run points the same config at a stronger model.",
+            ["prompt", "synthesized answer"], ServedSynth.Samples(s.Synth, 3));
         Measure(report, "DPO: held-out preference accuracy (chosen answer likelier than rejected)", () =>
         {
             var accuracy = DemoDpo.HeldOutPreferenceAccuracy(s.DpoConfig, s.Sft, s.Dpo);

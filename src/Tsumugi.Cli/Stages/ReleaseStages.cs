@@ -13,7 +13,7 @@ static class ReleaseStages
             var (tasks, note) = RunnableTasks.Of(c.Inputs("tasks", "llm-jp-eval task files or folders, e.g. configs/eval"));
             var shots = c.Settings.String("shots");
             return new CliStage.Work(run =>
-                models.Select(m => (string[])["eval", "tasks", "--model", m.Path, "--tasks", .. tasks, "--output", Path.Combine(run.Directory, m.Name, "tasks.json"),
+                models.Select(m => (string[])["eval", "tasks", "--model", m.Path, "--model-name", m.Name, "--tasks", .. tasks, "--output", Path.Combine(run.Directory, m.Name, "tasks.json"),
                                              .. shots is null ? Array.Empty<string>() : ["--shots", shots]])
                     .Append(["eval", "report", run.Directory, "--output", Path.Combine(run.Directory, "report.md"), "--html", Path.Combine(run.Directory, "report.html")]),
                 run => string.Join("; ", models.Select(m =>
@@ -47,7 +47,7 @@ static class ReleaseStages
             var serve = c.OptionalInput("serve");
             return new CliStage.Work(run => serve is null
                 ? [["synth", "run", "--config", config, "--output", run.Directory, .. run.Resume ? ["--resume"] : Array.Empty<string>()]]
-                : [], run => serve is null ? SynthSummary(run.Directory) : Commands.DemoSynth.Run(serve, config, run.Directory, CliStage.Invoke).Summary);
+                : [], run => serve is null ? SynthSummary(run.Directory) : ServedSynth.Run(serve, config, run.Directory, CliStage.Invoke));
         }, resumable: true);
         yield return new CliStage("command", "any tsumugi command: run [..] where ${STAGE} is a stage's output and ${output} this stage's folder", c =>
         {

@@ -1,21 +1,22 @@
 using System.Text.Json.Nodes;
+using Tsumugi.Cli.Commands;
 using Tsumugi.Generation;
 using Tsumugi.Serving.Server;
 using Tsumugi.Synthesis;
 using Tsumugi.Synthesis.Store;
 
-namespace Tsumugi.Cli.Commands;
+namespace Tsumugi.Cli.Stages;
 
 /// <summary>
-/// The demo's synthetic-data stage: the SFT model is served over the OpenAI API in this process (as `tsumugi serve`
-/// would, continuous batching of 8), and `tsumugi synth run` regenerates answers to the Debian questions through it —
-/// the same path a team takes with a stronger model behind a hosted endpoint.
+/// A synth stage with <c>serve:</c> (the demo's): the model is served over the OpenAI API in this process (as `tsumugi
+/// serve` would, continuous batching of 8) as endpoint <c>local</c>, and `tsumugi synth run` goes through it — the same
+/// path a team takes with a stronger model behind a hosted endpoint.
 /// </summary>
-static class DemoSynth
+static class ServedSynth
 {
     public const string ModelName = "tsumugi-demo";
 
-    public static (string Summary, IReadOnlyList<IReadOnlyList<string>> Samples) Run(string model, string config, string output, Action<string[]> cli)
+    public static string Run(string model, string config, string output, Action<string[]> cli)
     {
         if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
         var (served, _) = ChatModelLoader.Load(model, null, forced => PretrainedModel.Load(model, new PretrainedModelOptions { Name = ModelName, ChatFormat = forced }));
@@ -34,13 +35,15 @@ static class DemoSynth
         }
         var run = JsonNode.Parse(File.ReadAllText(Path.Combine(output, SynthRunner.StatsFile)))!["runs"]!.AsArray()[^1]!;
         var tally = run["endpoints"]!["local"]!;
-        var records = RecordStore.ReadShards(Path.Combine(output, "records")).ToList();
-        var samples = records.Take(3).Select(r => (IReadOnlyList<string>)[Turn(r, "user"), Turn(r, "assistant")]).ToList();
         var rejectedBy = run["rejected_by"]!.AsObject().Select(p => $"{p.Key} {p.Value}");
-        return ($"{(int)run["accepted"]!} SFT records, {(int)run["rejected"]!} rejected{(run["rejected_by"]!.AsObject().Count == 0 ? "" : $" ({string.Join(", ", rejectedBy)})")}; "
+        return $"{(int)run["accepted"]!} SFT records, {(int)run["rejected"]!} rejected{(run["rejected_by"]!.AsObject().Count == 0 ? "" : $" ({string.Join(", ", rejectedBy)})")}; "
             + $"{(long)tally["requests"]!} requests, {(long)tally["completion_tokens"]!} completion tokens at {(double)run["completion_tokens_per_second"]!:N0} tokens/s "
-            + $"with 8 in flight — records in {Path.GetFileName(output)}/records, ready for `tsumugi sft`", samples);
+            + $"with 8 in flight — records in {Path.GetFileName(output)}/records, ready for `tsumugi sft`";
     }
+
+    /// <summary>The first <paramref name="count"/> synthesized conversations of a synth output: (prompt, answer).</summary>
+    public static IReadOnlyList<IReadOnlyList<string>> Samples(string output, int count) =>
+        RecordStore.ReadShards(Path.Combine(output, "records")).Take(count).Select(r => (IReadOnlyList<string>)[Turn(r, "user"), Turn(r, "assistant")]).ToList();
 
     static string Turn(JsonObject record, string role) => (string)record["messages"]!.AsArray().First(m => (string?)m!["role"] == role)!["content"]!;
 }
