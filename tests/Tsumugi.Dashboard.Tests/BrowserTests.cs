@@ -116,12 +116,18 @@ public sealed class BrowserTests(BrowserFixture browser, ITestOutputHelper outpu
         Assert.False(await Page.EvaluateAsync<bool>("!!document.getElementById('view')"), "the app was served without the token");
         Assert.Contains("unauthorized", await Page.EvaluateAsync<string>("document.body.innerText"), StringComparison.Ordinal);
 
+        int before = Page.RequestedUrls.Count; // the page is shared: count only what this test's views ask for
         await BrowserDemo.OpenAsync(Page, $"{demo.Url}?token={token}#/");
         var ids = await Page.EvaluateAsync<string[]>("[...document.querySelectorAll('[data-run-id]')].map(r => r.dataset.runId)");
         Assert.Equal(["demo", "demo/pretrain", "demo/sft"], ids.Order(StringComparer.Ordinal));
         // The views fetch with the token too: the run's charts arrive.
         await BrowserDemo.OpenAsync(Page, $"{demo.Url}?token={token}#/run/demo/pretrain");
         Assert.Equal(BrowserDemo.Logged(demo.Pretrain).PointsPerChart, await BrowserDemo.ChartPointsAsync(Page));
+        // … and not on the strength of the cookie the first authorised answer set: every API request and event stream
+        // the page made carries the token itself.
+        var api = Page.RequestedUrls.Skip(before).Where(u => u.Contains("/api/", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(api);
+        Assert.All(api, u => Assert.Contains($"token={token}", u));
     }
 
     static async Task AppendAsync(string path, byte[] bytes)

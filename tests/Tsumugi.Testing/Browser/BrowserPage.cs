@@ -16,6 +16,7 @@ public sealed class BrowserPage : IAsyncDisposable
     readonly Func<string> _browserLog;
     readonly ConcurrentDictionary<string, int> _statusByLoader = new();
     readonly ConcurrentQueue<string> _errors = new();
+    readonly ConcurrentQueue<string> _requested = new();
     TaskCompletionSource _loaded = new(TaskCreationOptions.RunContinuationsAsynchronously);
     long _bytesReceived;
 
@@ -30,6 +31,7 @@ public sealed class BrowserPage : IAsyncDisposable
             if (e.GetProperty("type").GetString() == "Document")
                 page._statusByLoader[e.GetProperty("loaderId").GetString()!] = e.GetProperty("response").GetProperty("status").GetInt32();
         });
+        session.On("Network.requestWillBeSent", e => page._requested.Enqueue(e.GetProperty("request").GetProperty("url").GetString()!));
         session.On("Network.loadingFinished", e => Interlocked.Add(ref page._bytesReceived, (long)e.GetProperty("encodedDataLength").GetDouble()));
         session.On("Runtime.consoleAPICalled", e =>
         {
@@ -48,6 +50,9 @@ public sealed class BrowserPage : IAsyncDisposable
     /// <see cref="NavigateAsync"/> began: what loading a view cost. An open event stream has not finished and is not counted.
     /// </summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>Every URL the page requested so far (documents, assets, fetches, event streams), oldest first.</summary>
+    public IReadOnlyList<string> RequestedUrls => _requested.ToArray();
 
     /// <summary>Console errors and uncaught exceptions seen so far, oldest first.</summary>
     public IReadOnlyList<string> Errors => _errors.ToArray();
