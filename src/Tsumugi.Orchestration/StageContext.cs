@@ -31,7 +31,8 @@ public sealed class StageContext
 
     /// <summary>
     /// A required key naming an input: an earlier stage (its product), <c>STAGE/sub/path</c> (a path in that stage's
-    /// folder), or a path relative to the pipeline file (write <c>./name</c> for a file or folder named like a stage). <paramref name="what"/> says what belongs there, for the error.
+    /// folder), or a path relative to the pipeline file (write <c>./name</c> for a file or folder named like a stage).
+    /// <paramref name="what"/> says what belongs there, for the error.
     /// </summary>
     public string Input(string key, string what) => OptionalInput(key) ?? throw Settings.Error(key, $"missing: {what}");
 
@@ -45,12 +46,14 @@ public sealed class StageContext
         return values.Select(v => Resolve(key, v)).ToList();
     }
 
-    /// <summary>A mapping of name → input (e.g. eval's <c>models:</c>), in file order.</summary>
+    /// <summary>A mapping of name → input (e.g. eval's <c>models:</c>), in file order. Names become folder names, so they are plain.</summary>
     public List<(string Name, string Path)> NamedInputs(string key, string what)
     {
         var section = Settings.Section(key, null);
         var names = section.Keys.ToList();
         if (names.Count == 0) throw Settings.Error(key, $"missing or empty: {what}");
+        foreach (var name in names.Where(n => n is "." or ".." || n.Length == 0 || n.Any(c => !(char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.'))))
+            throw section.Error(name, $"'{name}': use letters, digits, '-', '_' and '.' (the name is also a folder)");
         var result = names.Select(n => (n, Resolve($"{key}.{n}", section.String(n) ?? throw section.Error(n, "empty")))).ToList();
         section.EnsureAllUsed();
         return result;

@@ -195,4 +195,27 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Contains("no such enabled stage", Assert.Throws<ConfigException>(() =>
             new PipelineRunner(Pipeline.Prepare(PipelineSpec.Load(file), _kinds.All, Output), new Recorder(), rerun: ["zz"]).Run()).Message);
     }
+
+    [Fact]
+    public void NamedInputsRefuseNamesThatWouldLeaveTheStageFolder()
+    {
+        var kinds = new Dictionary<string, IStageKind> { ["named"] = new Named() };
+        var file = Write("""
+            stages:
+              a: {kind: named, models: {good: ., "../escape": .}}
+            """);
+        var e = Assert.Throws<PipelineConfigException>(() => Pipeline.Prepare(PipelineSpec.Load(file), kinds, Output));
+        Assert.Contains("'../escape': use letters, digits", e.Message);
+    }
+
+    sealed class Named : IStageKind
+    {
+        public string Name => "named";
+        public string Help => "";
+        public StagePlan Prepare(StageContext c)
+        {
+            c.NamedInputs("models", "models");
+            return new StagePlan { Run = _ => "" };
+        }
+    }
 }
