@@ -29,14 +29,15 @@ public static class PipelinePlanner
             }
             else
             {
-                rate = work is null ? null : rates.Find(stage.Spec.Kind, work.Unit);
+                // Inputs not written yet (work unknown): the kind's last run here, whatever its size, is the best guess.
+                rate = work is null ? rates.FindAny(stage.Spec.Kind) : rates.Find(stage.Spec.Kind, work.Unit);
                 basis = rate is null ? "no measurement yet" : $"last {stage.Spec.Kind} run on this machine";
             }
             if (rate is null) { result.Add(new StageEstimate(stage, decision, null, null, basis)); continue; }
             // Without the work (inputs not written yet), the measured run is the estimate as it stands.
             double amount = work?.Amount ?? rate.Work;
             result.Add(new StageEstimate(stage, decision, amount / rate.PerSecond, (long)(amount * rate.BytesPerWork),
-                work is null ? basis + ", same work" : $"{basis}, {Format(rate.PerSecond)} {rate.Unit}/s"));
+                work is null ? basis + ", inputs not written yet: its size assumed" : $"{basis}, {Format(rate.PerSecond)} {rate.Unit}/s"));
         }
         return result;
     }

@@ -33,6 +33,9 @@ public sealed class ThroughputLog(string path)
 
     public Rate? Find(string kind, string unit) => Read().GetValueOrDefault(Key(kind, unit));
 
+    /// <summary>The last run of <paramref name="kind"/> in any unit (kinds keep one unit, so at most one).</summary>
+    public Rate? FindAny(string kind) => Read().Where(p => p.Key.StartsWith(kind + "/", StringComparison.Ordinal)).Select(p => p.Value).FirstOrDefault();
+
     public void Record(string kind, StageWork work, double seconds, long bytes)
     {
         if (seconds <= 0 || work.Amount <= 0) return;

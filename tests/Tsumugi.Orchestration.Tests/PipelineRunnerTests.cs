@@ -182,6 +182,12 @@ public sealed class PipelineRunnerTests : IDisposable
         Assert.Equal("this stage's last run, " + ea.Basis.Split(", ")[1], ea.Basis);
         Assert.Equal(StageDecision.Skip, estimates.Single(e => e.Stage.Name == "train").Decision);
         Assert.NotNull(rates.Find("concat", "chars")); // the machine-wide log got the measurement too
+        // A fresh output: no record of its own, so the machine-wide rate of the kind is used.
+        var fresh = PipelinePlanner.Estimate(Pipeline.Prepare(PipelineSpec.Load(file), _kinds.All, Path.Combine(_dir, "fresh")), new PipelineState(), rates);
+        var fa = fresh.Single(e => e.Stage.Name == "a");
+        Assert.Equal((StageDecision.Run, "last concat run on this machine"), (fa.Decision, fa.Basis.Split(",")[0]));
+        Assert.NotNull(fa.Seconds);
+        Assert.Equal("no measurement yet", fresh.Single(e => e.Stage.Name == "train").Basis); // counter stages report no work
     }
 
     [Fact]
