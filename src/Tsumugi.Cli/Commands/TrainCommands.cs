@@ -70,6 +70,8 @@ public static class TrainCommands
                 if (e is not DistributedException { Secondary: true })
                     Console.Error.WriteLine($"error: rank {parallel.Rank} of {parallel.WorldSize}: {(e is AggregateException { InnerExceptions.Count: 1 } a ? a.InnerExceptions[0] : e).Message}");
                 Console.Error.Flush();
+                // MPI_Abort from any rank kills the others at once; a rank that aborted first could cut off rank 0's report.
+                if (e is DistributedException { Collective: true }) parallel.Barrier();
                 parallel.Abort(1);
                 return 1;
             }

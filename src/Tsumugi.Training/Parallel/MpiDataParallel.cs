@@ -123,6 +123,7 @@ public sealed class MpiDataParallel : IDataParallel, IDisposable
         throw new DistributedException($"the ranks disagree on the {what}: rank{(differ.Count > 1 ? "s" : "")} {string.Join(", ", differ)} differ{(differ.Count > 1 ? "" : "s")} from rank 0{mine}. Every rank must start the same command with the same config, data and checkpoints (a shared file system)")
         {
             Secondary = Rank != 0,
+            Collective = true,
         };
     }
 

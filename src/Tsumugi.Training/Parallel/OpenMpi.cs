@@ -134,4 +134,10 @@ public sealed class DistributedException(string message) : Exception(message)
 {
     /// <summary>Every rank found the same problem; ranks other than 0 exit without repeating it.</summary>
     public bool Secondary { get; init; }
+
+    /// <summary>
+    /// Every rank throws this at the same collective (a failed agreement), so all of them can still meet at one more
+    /// barrier: rank 0 reports first, and no rank's abort ends the job before the report is out.
+    /// </summary>
+    public bool Collective { get; init; }
 }
