@@ -1,7 +1,6 @@
 using System.Globalization;
 using Tsumugi.Modeling;
 using Tsumugi.Orchestration;
-using YamlDotNet.RepresentationModel;
 
 namespace Tsumugi.Cli.Stages;
 
@@ -62,27 +61,15 @@ static class ModelStages
         // The training config with every override, read now: its errors show in `pipeline plan` with the other stages'.
         // (It names paths only; the data and models upstream stages will write are opened when the stage runs.)
         var kind = verb switch { "sft" => Training.Config.RunKind.Sft, "dpo" => Training.Config.RunKind.Preference, _ => Training.Config.RunKind.Pretrain };
-        try { Training.Config.TrainConfig.Load(config, sets, kind); }
+        long? steps;
+        try { steps = Training.Config.TrainConfig.Load(config, sets, kind).Train.MaxSteps; }
         catch (Common.Config.ConfigException e) { throw new Common.Config.ConfigException($"stages.{c.Stage.Name}: {e.Message}"); }
-        var steps = sets.LastOrDefault(s => s.StartsWith("train.max_steps=", StringComparison.Ordinal)) is { } set
-            ? set["train.max_steps=".Length..] : Lookup(config, "train", "max_steps");
         return new CliStage.Work(
             run => [[verb, "--config", config, "--output", run.Directory, .. sets.SelectMany(s => new[] { "--set", s }), .. run.Resume ? ["--resume"] : Array.Empty<string>()]],
             run => RunSummary.Training(run.Directory) + tasksNote)
         {
             Product = "model",
-            Size = () => double.TryParse(steps, CultureInfo.InvariantCulture, out var n) ? new StageWork(n, "steps") : null,
+            Size = () => steps is { } n ? new StageWork(n, "steps") : null,
         };
-    }
-
-    /// <summary>A scalar of a YAML file by its key path, or null (for estimates only: the trainer reads the config for real).</summary>
-    static string? Lookup(string file, params string[] keys)
-    {
-        var yaml = new YamlStream();
-        using (var reader = File.OpenText(file)) yaml.Load(reader);
-        YamlNode? node = yaml.Documents.FirstOrDefault()?.RootNode;
-        foreach (var key in keys)
-            node = node is YamlMappingNode m && m.Children.TryGetValue(new YamlScalarNode(key), out var child) ? child : null;
-        return (node as YamlScalarNode)?.Value;
     }
 }
