@@ -20,6 +20,9 @@ public sealed class LlamaForCausalLM : nn.Module, Checkpoints.ICheckpointExplain
 
     public LlamaConfig Config { get; }
 
+    /// <summary>Before any model's first matmul: oneMKL's AVX-512 kernels on AVX-512 CPUs of any vendor.</summary>
+    static LlamaForCausalLM() => MklVendorDispatch.Apply();
+
     public LlamaForCausalLM(LlamaConfig config) : base(nameof(LlamaForCausalLM))
     {
         config.Validate();

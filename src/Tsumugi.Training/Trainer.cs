@@ -57,6 +57,7 @@ public sealed class Trainer : IDisposable
     private readonly EventLog _events;
     private readonly HeldOutEvaluator _heldOut;
     private readonly double _peakFlops;
+    private readonly double? _fmaPeakFlops;
     private readonly double _flopsPerToken;
     private readonly List<string> _problems = new();
     private readonly RunLock _lock;
@@ -67,7 +68,7 @@ public sealed class Trainer : IDisposable
     private IReadOnlyDictionary<string, double>? _lastHeldOutMetrics;
 
     private Trainer(TrainConfig config, string runDirectory, RunPlan plan, LlamaForCausalLM model, LoraAdapter? adapter, AdamW optimizer,
-        CheckpointStore checkpoints, IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, double peakFlops, RunLock runLock,
+        CheckpointStore checkpoints, IDataParallel parallel, Device device, TextWriter log, long? truncateMetricsTo, (double Gemm, double? Fma) peakFlops, RunLock runLock,
         ReferenceLogProbs? reference)
     {
         _lock = runLock;
@@ -107,7 +108,7 @@ public sealed class Trainer : IDisposable
             checkpoints.Pinned = step => !File.Exists(CheckpointTaskEval.ResultPath(runDirectory, step)); // still waiting for `eval sweep`
         var sampler = plan.Data.CreateSampler().GetState();
         _state = new TrainerState { ConfigFingerprint = Fingerprint(config, sampler.Fingerprint), Sampler = sampler, Guard = _guard.GetState() };
-        _peakFlops = peakFlops;
+        (_peakFlops, _fmaPeakFlops) = peakFlops;
         _flopsPerToken = plan.Accounting.TrainingFlopsPerToken(plan.Model, plan.SeqLength);
     }
 
@@ -174,6 +175,9 @@ public sealed class Trainer : IDisposable
             plan.TrainableParameters = named.Sum(p => p.Parameter.numel());
             optimizer = new AdamW(named, config.Optimizer, parallel.OptimizerShard(named));
             var peak = config.Log.PeakFlops > 0 ? config.Log.PeakFlops : PeakFlops.Measure(device, bf16 ? ScalarType.BFloat16 : ScalarType.Float32);
+            var fmaPeak = device.type == DeviceType.CPU ? FmaPeak.Measure(get_num_threads(), TimeSpan.FromSeconds(0.25)) : (double?)null;
+            if (parallel.Rank == 0)
+                log.WriteLine($"MFU yardsticks: GEMM {peak / 1e9:F0} GFLOP/s{(fmaPeak is { } f ? $", CPU FMA peak {f / 1e9:F0} GFLOP/s (oneMKL: {MklVendorDispatch.Status})" : "")}");
             TrainerState? saved = null;
             if (latest is { } ckpt)
             {
@@ -185,7 +189,7 @@ public sealed class Trainer : IDisposable
             if (parallel.Rank != 0) parallel.Barrier();
             var reference = ReferencePass(config, plan, model, adapter, device, runDirectory, resumed: latest is not null, log);
             if (parallel.Rank == 0) parallel.Barrier();
-            var trainer = new Trainer(config, runDirectory, plan, model, adapter, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, peak, runLock, reference);
+            var trainer = new Trainer(config, runDirectory, plan, model, adapter, optimizer, checkpoints, parallel, device, log, saved?.MetricsBytes, (peak, fmaPeak), runLock, reference);
             foreach (var note in notes) trainer._events.Append("checkpoint_verification", latest?.Step ?? 0, note);
             if (resume) trainer.ReportTornLines();
             if (saved is not null) trainer.Resume(saved, latest!.Value.Path);
@@ -527,6 +531,7 @@ public sealed class Trainer : IDisposable
             GradNorm = r.GradNorm,
             TokensPerSecond = tokensPerSecond,
             Mfu = tokensPerSecond * _flopsPerToken / _peakFlops / _parallel.WorldSize,
+            HardwareMfu = _fmaPeakFlops is { } fma ? tokensPerSecond * _flopsPerToken / fma / _parallel.WorldSize : null,
             CommunicationSeconds = _parallel.WorldSize > 1 ? communication : null,
             MemoryMb = Environment.WorkingSet / 1048576.0,
             Stage = _plan.Data.Stages[batch.StageIndex].Name,

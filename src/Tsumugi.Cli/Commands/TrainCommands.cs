@@ -193,7 +193,7 @@ public static class TrainCommands
 
     static string Line(StepReport r) =>
         $"step {r.Step}/{r.TotalSteps} [{r.Stage}] loss {r.Loss:0.0000}{(r.Skipped ? " (skipped)" : "")} lr {r.LearningRate:0.00e+00} gnorm {r.GradNorm:0.000} " +
-        $"{r.TokensPerSecond:N0} tok/s MFU {100 * r.Mfu:0.0}% ETA {RunPlan.FormatDuration(r.EtaSeconds)}";
+        $"{r.TokensPerSecond:N0} tok/s MFU {100 * r.Mfu:0.0}%{(r.HardwareMfu is { } hw ? $" (of FMA peak {100 * hw:0.0}%)" : "")} ETA {RunPlan.FormatDuration(r.EtaSeconds)}";
 
     static int Report(TrainingOutcome o, string output, string? signal)
     {

@@ -27,7 +27,11 @@ public sealed record StepReport
     public required double LearningRate { get; init; }
     public required double GradNorm { get; init; }
     public required double TokensPerSecond { get; init; }
+    /// <summary>Model FLOPs utilisation against the device's measured GEMM throughput (<see cref="PeakFlops"/>).</summary>
     public required double Mfu { get; init; }
+
+    /// <summary>The same against the CPU's measured fp32 FMA peak (<see cref="FmaPeak"/>), the hardware ceiling; null on GPUs.</summary>
+    public double? HardwareMfu { get; init; }
 
     /// <summary>Seconds this step spent in data-parallel collectives (null in one process).</summary>
     public double? CommunicationSeconds { get; init; }

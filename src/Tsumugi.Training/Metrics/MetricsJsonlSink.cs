@@ -42,6 +42,7 @@ public sealed class MetricsJsonlSink : IMetricsSink
             ["stage"] = r.Stage,
             ["time"] = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000.0,
         };
+        if (r.HardwareMfu is { } hw) line["mfu_hw"] = Math.Round(hw, 4);
         if (r.ZLoss is { } z) line["z_loss"] = z;
         if (r.CommunicationSeconds is { } comm) line["comm_s"] = Math.Round(comm, 4);
         if (r.Skipped) line["skipped"] = true;

@@ -26,6 +26,7 @@ public sealed class TensorBoardSink(string logDirectory) : IMetricsSink
         foreach (var (name, value) in r.TaskScores ?? new Dictionary<string, double>()) _writer.AddScalar($"tasks/{name}", value, r.Step);
         _writer.AddScalar("perf/tokens_per_s", r.TokensPerSecond, r.Step);
         _writer.AddScalar("perf/mfu", r.Mfu, r.Step);
+        if (r.HardwareMfu is { } hw) _writer.AddScalar("perf/mfu_hw", hw, r.Step);
         _writer.AddScalar("perf/memory_mb", r.MemoryMb, r.Step);
         if (r.HeldOutLoss is { } heldOut)
         {

@@ -42,7 +42,11 @@ public sealed class SftByteLevelQwen2Tests : IDisposable
         var c = TrainConfig.Load(Path.Combine(RepoPaths.Configs, "sft-tiny.yaml"), [
             $"model.from={baseDir}", $"data.paths=[{data}]", "data.system_prompt=", "data.validation_fraction=0.02", "sft.chat_template=chatml",
             "sft.epochs=16", "sft.samples=2", "train.seq_length=64", "train.micro_batch_size=16", "train.global_batch_tokens=1024",
-            "schedule.warmup_steps=10", "eval.interval=0", "log.peak_flops=1e11", "optimizer.lr=0.005", "optimizer.min_lr=0.0005"], RunKind.Sft);
+            "schedule.warmup_steps=10", "eval.interval=0", "log.peak_flops=1e11", "optimizer.lr=0.005", "optimizer.min_lr=0.0005",
+            // Learning this task climbs out of a plateau near 0.6 with bursts of large losses and gradients that the
+            // spike guard, tuned for pretraining, reads as divergence on some summation orders; this test is about
+            // learning through Qwen2 + byte-level BPE + ChatML, so it runs unguarded, as the LoRA test does.
+            "guard.enabled=false"], RunKind.Sft);
         TrainingOutcome outcome;
         using (var trainer = Trainer.Open(c, _temp.File("run"), resume: false, TextWriter.Null)) outcome = trainer.Run();
 

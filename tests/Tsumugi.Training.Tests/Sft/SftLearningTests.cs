@@ -38,7 +38,7 @@ public sealed class SftLearningTests : IDisposable
         var (baseDir, data) = Setup();
         var before = StateDictDigest(baseDir);
 
-        var outcome = Train(Path.Combine(RepoPaths.Configs, "sft-lora-tiny.yaml"), data, baseDir, "optimizer.lr=0.004", "optimizer.min_lr=0.0004", "sft.epochs=40", "guard.enabled=false", "lora.r=32", "lora.lora_alpha=32", "lora.use_rslora=true", "lora.lora_dropout=0", "lora.modules_to_save=[embed_tokens]");
+        var outcome = Train(Path.Combine(RepoPaths.Configs, "sft-lora-tiny.yaml"), data, baseDir, "optimizer.lr=0.003", "optimizer.min_lr=0.0003", "sft.epochs=40", "guard.enabled=false", "lora.r=32", "lora.lora_alpha=32", "lora.use_rslora=true", "lora.lora_dropout=0", "lora.modules_to_save=[embed_tokens]");
 
         Assert.Equal(Path.Combine(_temp.Path, "run", "adapter"), outcome.ModelDirectory);
         Assert.True(File.Exists(Path.Combine(outcome.ModelDirectory!, "adapter_config.json")));

@@ -22,7 +22,7 @@ public class TrainerRunTests
         }
         var lines = JsonLinesLog.Read(Path.Combine(run, "metrics.jsonl"));
         Assert.Equal(Enumerable.Range(1, 40).Select(i => (long)i), lines.Select(l => (long)l["step"]!));
-        foreach (var key in new[] { "loss", "lr", "tokens", "grad_norm", "tokens_per_s", "mfu" }) Assert.All(lines, l => Assert.NotNull(l[key]));
+        foreach (var key in new[] { "loss", "lr", "tokens", "grad_norm", "tokens_per_s", "mfu", "mfu_hw" }) Assert.All(lines, l => Assert.NotNull(l[key]));
         Assert.Equal(40 * 512L, (long)lines[^1]["tokens"]!);
         double First(int n) => lines.Take(n).Average(l => (double)l["loss"]!);
         double Last(int n) => lines.TakeLast(n).Average(l => (double)l["loss"]!);
