@@ -1,0 +1,55 @@
+#!/usr/bin/env bash
+# `tsumugi tokenizer encode` on 1 vs 2 threads, whole process, against spm_encode (issue 25's acceptance: 2 threads
+# ≥ 1.8× one thread on ≥ 40 MB; peak RSS ≤ 2 × spm_encode's + the runtime's). Input: ../shared/corpus Japanese text
+# (bench/tokenizer/extract_text.py) repeated to ≥ 40 MB; model: spm_train Unigram 16k, identity normalization,
+# byte fallback (as bench/tokenizer/run.sh). Rounds alternate spm_encode, 1 thread and 2 threads so all three see the
+# same load; the 2-thread speed-up is the median of the per-round ratios (wall and CPU). Outputs are compared byte for
+# byte with spm_encode's. "Runtime" is the peak RSS of the same command on empty input (runtime, CLI and the loaded
+# tokenizer, no text); `tsumugi --help` (runtime and CLI only) is printed beside it.
+# Usage: bench/tokenizer/encode_scaling.sh [ROUNDS=5] [REPEATS=12]   (REPEATS × ja.txt (3.8 MB) is the input)
+#        TSUMUGI=/path/to/tsumugi bench/tokenizer/encode_scaling.sh   (an already built CLI instead of building one)
+source "$(dirname "$0")/../lib.sh"
+rounds="${1:-5}" repeats="${2:-12}"
+bench_init encscale
+python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" "$work/data" >/dev/null
+for i in $(seq "$repeats"); do cat data/ja.txt; done > data/input.txt
+[ -f spm16000.model ] || spm_train --input=data/ja.txt --model_prefix=spm16000 --model_type=unigram --vocab_size=16000 \
+  --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
+: > empty.txt
+echo "start: $(uptime)"
+for r in $(seq "$rounds"); do
+  measure runtime-help "$T" --help
+  measure runtime-empty sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 2 < empty.txt > /dev/null"
+  measure spm_encode sh -c "spm_encode --model=spm16000.model --output_format=id < data/input.txt > spm.ids"
+  measure tsumugi-1thread sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 < data/input.txt > t1.ids"
+  measure tsumugi-2threads sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 2 < data/input.txt > t2.ids"
+done
+echo "end: $(uptime)"
+cmp spm.ids t1.ids && cmp spm.ids t2.ids && echo "ids identical to spm_encode's on 1 and 2 threads ($(wc -l < spm.ids) lines)"
+python3 - "$results" "$(stat -c %s data/input.txt)" "$(nproc)" <<'PY'
+import sys, statistics, collections
+rows = collections.defaultdict(list)
+for line in open(sys.argv[1]):
+    name, wall, rss, cpu, load = line.split("\t")[:5]
+    rows[name].append((float(wall), int(rss) / 1024, float(cpu), float(load)))
+size, cores = int(sys.argv[2]), sys.argv[3]
+med = lambda name, i: statistics.median(r[i] for r in rows[name])
+peak = lambda name: max(r[1] for r in rows[name])
+loads = [r[3] for v in rows.values() for r in v]
+print(f"\n{size / 1e6:.1f} MB of Japanese text, {len(rows['spm_encode'])} alternating rounds, {cores} cores, "
+      f"1-minute load average after each run {min(loads):.1f}–{max(loads):.1f}\n")
+print("| command | median wall | median CPU (user+sys) | peak RSS | MB/s (wall) |")
+print("|---|---|---|---|---|")
+names = {"spm_encode": "spm_encode", "tsumugi-1thread": "tsumugi, --threads 1", "tsumugi-2threads": "tsumugi, --threads 2",
+         "runtime-empty": "tsumugi, --threads 2, empty input (runtime)", "runtime-help": "tsumugi --help"}
+for k, label in names.items():
+    mbs = f"{size / 1e6 / med(k, 0):.1f}" if k in ("spm_encode", "tsumugi-1thread", "tsumugi-2threads") else "–"
+    print(f"| {label} | {med(k, 0):.2f} s | {med(k, 2):.2f} s | {peak(k):.1f} MB | {mbs} |")
+one, two = rows["tsumugi-1thread"], rows["tsumugi-2threads"]
+wall_ratio = statistics.median(a[0] / b[0] for a, b in zip(one, two))
+cpu_ratio = statistics.median(b[2] / a[2] for a, b in zip(one, two))
+spm, runtime, worst = peak("spm_encode"), peak("runtime-empty"), max(peak("tsumugi-1thread"), peak("tsumugi-2threads"))
+print(f"\n2 threads vs 1: **{wall_ratio:.2f}×** wall (median of per-round ratios; goal ≥ 1.8×), CPU {cpu_ratio:.2f}× one thread's")
+print(f"peak RSS {worst:.1f} MB vs limit 2 × spm_encode {spm:.1f} MB + runtime {runtime:.1f} MB = {2 * spm + runtime:.1f} MB "
+      f"({'met' if worst <= 2 * spm + runtime else 'NOT met'}; above the runtime: {worst - runtime:.1f} MB)")
+PY
