@@ -22,7 +22,7 @@ public sealed class IdLineEncoderTests(SpmModelsFixture fx) : IClassFixture<SpmM
     public void OutputIsSpmEncodeOutputOverSeveralBlocksOnAnyThreadCount(string name)
     {
         var model = fx.Model(name);
-        // ~1.5 MB: several blocks (256 KB by default), so lines are cut across block reads; a 600 KB line is longer than a
+        // ~1.5 MB: several blocks (128 KB by default), so lines are cut across block reads; a 600 KB line is longer than a
         // block; empty lines, '\r' and a missing final newline are kept as spm_encode keeps them.
         var lines = new List<string>();
         while (lines.Sum(l => (long)l.Length) < 450_000) lines.AddRange(fx.HeldOut);
