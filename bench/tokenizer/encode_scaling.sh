@@ -8,6 +8,7 @@
 # tokenizer, no text); `tsumugi --help` (runtime and CLI only) is printed beside it.
 # Usage: bench/tokenizer/encode_scaling.sh [ROUNDS=5] [REPEATS=12]   (REPEATS × ja.txt (3.8 MB) is the input)
 #        TSUMUGI=/path/to/tsumugi bench/tokenizer/encode_scaling.sh   (an already built CLI instead of building one)
+#        BEFORE=/path/to/older/tsumugi bench/tokenizer/encode_scaling.sh   (also measures that CLI, in the same rounds)
 source "$(dirname "$0")/../lib.sh"
 rounds="${1:-5}" repeats="${2:-12}"
 bench_init encscale
@@ -23,9 +24,15 @@ for r in $(seq "$rounds"); do
   measure spm_encode sh -c "spm_encode --model=spm16000.model --output_format=id < data/input.txt > spm.ids"
   measure tsumugi-1thread sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 < data/input.txt > t1.ids"
   measure tsumugi-2threads sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 2 < data/input.txt > t2.ids"
+  if [ -n "${BEFORE:-}" ]; then
+    measure before-runtime-empty sh -c "$BEFORE tokenizer encode --tokenizer spm16000.model --threads 2 < empty.txt > /dev/null"
+    measure before-1thread sh -c "$BEFORE tokenizer encode --tokenizer spm16000.model --threads 1 < data/input.txt > b1.ids"
+    measure before-2threads sh -c "$BEFORE tokenizer encode --tokenizer spm16000.model --threads 2 < data/input.txt > b2.ids"
+  fi
 done
 echo "end: $(uptime)"
 cmp spm.ids t1.ids && cmp spm.ids t2.ids && echo "ids identical to spm_encode's on 1 and 2 threads ($(wc -l < spm.ids) lines)"
+[ -z "${BEFORE:-}" ] || { cmp spm.ids b1.ids && cmp spm.ids b2.ids && echo "the BEFORE CLI's ids too"; }
 python3 - "$results" "$(stat -c %s data/input.txt)" "$(nproc)" <<'PY'
 import sys, statistics, collections
 rows = collections.defaultdict(list)
@@ -41,15 +48,22 @@ print(f"\n{size / 1e6:.1f} MB of Japanese text, {len(rows['spm_encode'])} altern
 print("| command | median wall | median CPU (user+sys) | peak RSS | MB/s (wall) |")
 print("|---|---|---|---|---|")
 names = {"spm_encode": "spm_encode", "tsumugi-1thread": "tsumugi, --threads 1", "tsumugi-2threads": "tsumugi, --threads 2",
-         "runtime-empty": "tsumugi, --threads 2, empty input (runtime)", "runtime-help": "tsumugi --help"}
+         "runtime-empty": "tsumugi, --threads 2, empty input (runtime)", "runtime-help": "tsumugi --help",
+         "before-1thread": "before, --threads 1", "before-2threads": "before, --threads 2", "before-runtime-empty": "before, empty input"}
 for k, label in names.items():
-    mbs = f"{size / 1e6 / med(k, 0):.1f}" if k in ("spm_encode", "tsumugi-1thread", "tsumugi-2threads") else "–"
+    if k not in rows: continue
+    mbs = "–" if "empty" in k or "help" in k else f"{size / 1e6 / med(k, 0):.1f}"
     print(f"| {label} | {med(k, 0):.2f} s | {med(k, 2):.2f} s | {peak(k):.1f} MB | {mbs} |")
-one, two = rows["tsumugi-1thread"], rows["tsumugi-2threads"]
-wall_ratio = statistics.median(a[0] / b[0] for a, b in zip(one, two))
-cpu_ratio = statistics.median(b[2] / a[2] for a, b in zip(one, two))
+def scaling(prefix):
+    one, two = rows[f"{prefix}-1thread"], rows[f"{prefix}-2threads"]
+    return statistics.median(a[0] / b[0] for a, b in zip(one, two)), statistics.median(b[2] / a[2] for a, b in zip(one, two))
+wall_ratio, cpu_ratio = scaling("tsumugi")
 spm, runtime, worst = peak("spm_encode"), peak("runtime-empty"), max(peak("tsumugi-1thread"), peak("tsumugi-2threads"))
 print(f"\n2 threads vs 1: **{wall_ratio:.2f}×** wall (median of per-round ratios; goal ≥ 1.8×), CPU {cpu_ratio:.2f}× one thread's")
+if "before-1thread" in rows:
+    w, c = scaling("before")
+    print(f"before: 2 threads vs 1 {w:.2f}× wall, CPU {c:.2f}× one thread's; peak RSS {peak('before-2threads'):.1f} MB (2 threads), "
+          f"{peak('before-runtime-empty'):.1f} MB (empty input)")
 print(f"peak RSS {worst:.1f} MB vs limit 2 × spm_encode {spm:.1f} MB + runtime {runtime:.1f} MB = {2 * spm + runtime:.1f} MB "
       f"({'met' if worst <= 2 * spm + runtime else 'NOT met'}; above the runtime: {worst - runtime:.1f} MB)")
 PY
