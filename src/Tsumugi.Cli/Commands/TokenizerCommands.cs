@@ -218,9 +218,10 @@ public static class TokenizerCommands
         return c;
     }
 
-    // The kernel's own account of this process's memory: peak RSS (VmHWM) and what the current RSS is made of.
+    // The kernel's own account of this process's memory: peak RSS (VmHWM) and what the current RSS is made of (Linux only).
     static string MemoryLine()
     {
+        if (!File.Exists("/proc/self/status")) return $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F1} MB";
         var fields = File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM") || l.StartsWith("Rss")).Select(l => string.Join(' ', l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
         return string.Join(", ", fields);
     }

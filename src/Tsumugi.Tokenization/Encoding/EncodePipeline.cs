@@ -4,11 +4,10 @@ namespace Tsumugi.Tokenization.Encoding;
 /// <see cref="IdLineEncoder"/> on several threads as a pipeline: the calling thread reads blocks and writes them back
 /// in input order, while worker threads encode them. A fixed ring of blocks is recycled, so memory stays flat however
 /// long the input: block k is written (and its buffers refilled) only after block k − ring is done.
-/// Reading and writing overlap the encoding, so neither waits for a whole batch, unlike a read-all /
-/// encode-in-parallel / write-all loop (which scaled 1.07–1.32× on 2 threads: the workers idle while the one thread
-/// reads and writes, and a batch's slowest block holds up the next batch).
-/// The workers are dedicated threads that sleep on a monitor when idle (the thread pool's workers spin before
-/// sleeping, CPU time the encoders on a 2-core machine would rather have).
+/// Reading and writing overlap the encoding, and no worker waits for a batch's slowest block (the loop this replaced
+/// read a batch, encoded it with Parallel.For, then wrote it).
+/// The workers are dedicated threads that sleep on a monitor when idle rather than thread-pool workers, which spin
+/// before they sleep: on a 2-core machine that CPU time is taken from the other encoder.
 /// </summary>
 static class EncodePipeline
 {
