@@ -78,6 +78,26 @@ public sealed class SpmModelIOTests(SpmModelsFixture fx) : IClassFixture<SpmMode
     }
 
     [Fact]
+    public void APieceThatIsNotUtf8GivesAClearError()
+    {
+        // Pieces are parsed in place from the model's bytes: a malformed one must still name the file and the fault.
+        var model = new SpmModel
+        {
+            TrainerSpec = new SpmTrainerSpec { ModelType = SpmModelType.Unigram, VocabSize = 4 },
+            NormalizerSpec = SpmNormalizerSpec.Identity(),
+            Pieces = [new("<unk>", 0, PieceType.Unknown), new("▁", -2), new("zq", -3), new("a", -3)],
+        };
+        var bytes = SpmModelIO.Serialize(model);
+        Assert.Equal(["<unk>", "▁", "zq", "a"], SpmModelIO.Parse(bytes).Pieces.Select(p => p.Piece));
+        bytes[bytes.AsSpan().IndexOf("zq"u8)] = 0xFF;
+        var path = Path.Combine(fx.Dir, "bad-piece.model");
+        File.WriteAllBytes(path, bytes);
+        var e = Assert.Throws<InvalidDataException>(() => SpmModel.Load(path));
+        Assert.Contains(path, e.Message);
+        Assert.Contains("a piece is not valid UTF-8", e.Message);
+    }
+
+    [Fact]
     public void ModelsSpmWouldRejectAreRejected()
     {
         var ok = SpmModel.Load(fx.Model("unigram-bytes"));

@@ -211,10 +211,19 @@ public static class TokenizerCommands
             var s = IdLineEncoder.Run(t, stdin, stdout, r.GetValue(threads));
             if (r.GetValue(stats))
                 Console.Error.WriteLine($"load {load:F3} s (cpu {cpu1 - cpu0:F3} s); encoded {s.Lines} lines, {s.Bytes / 1e6:F2} MB in {sw.Elapsed.TotalSeconds:F3} s " +
-                    $"(cpu {Cpu() - cpu1:F3} s; {s.Bytes / 1e6 / sw.Elapsed.TotalSeconds:F2} MB/s, {s.Threads} threads); process cpu before load {cpu0:F3} s");
+                    $"(cpu {Cpu() - cpu1:F3} s; {s.Bytes / 1e6 / sw.Elapsed.TotalSeconds:F2} MB/s, {s.Threads} threads); process cpu before load {cpu0:F3} s; " +
+                    $"allocated {GC.GetTotalAllocatedBytes() / 1e6:F1} MB, {GC.CollectionCount(0)} collections, GC heap committed {GC.GetGCMemoryInfo().TotalCommittedBytes / 1e6:F1} MB; {MemoryLine()}");
             return 0;
         });
         return c;
+    }
+
+    // The kernel's own account of this process's memory: peak RSS (VmHWM) and what the current RSS is made of (Linux only).
+    static string MemoryLine()
+    {
+        if (!File.Exists("/proc/self/status")) return $"peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / 1e6:F1} MB";
+        var fields = File.ReadLines("/proc/self/status").Where(l => l.StartsWith("VmHWM") || l.StartsWith("Rss")).Select(l => string.Join(' ', l.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)));
+        return string.Join(", ", fields);
     }
 
     static Command Decode()

@@ -20,13 +20,20 @@ sealed class DoubleArrayTrie
     /// <summary>Builds from (key, id, score) entries; keys must be non-empty and distinct. id -1 = traversable only.</summary>
     public DoubleArrayTrie(IReadOnlyList<(byte[] Key, int Id, double Score)> entries)
     {
-        var sorted = entries.OrderBy(e => e.Key, ByteArrayComparer.Instance).ToArray();
+        // Sorted by key, ties in input order (a stable sort, as the placement below needs): an index sort, which
+        // allocates less than LINQ's OrderBy and needs no generic sorter compiled at load.
+        var order = new int[entries.Count];
+        for (int i = 0; i < order.Length; i++) order[i] = i;
+        Array.Sort(order, (x, y) => { int c = entries[x].Key.AsSpan().SequenceCompareTo(entries[y].Key); return c != 0 ? c : x.CompareTo(y); });
+        var sorted = new (byte[] Key, int Id, double Score)[order.Length];
+        for (int i = 0; i < order.Length; i++) sorted[i] = entries[order[i]];
         var b = new Builder(sorted.Length * 8 + 512);
         b.Place(Root, sorted, 0, sorted.Length, 0);
-        int size = b.Size;
-        _units = b.Units[..size];
-        _ids = b.Ids[..size];
-        _scores = b.Scores[..size];
+        // The builder's arrays are kept as they are, not trimmed to b.Size: a trimmed copy would live beside them at
+        // the load's memory peak. Cells past the last node are free (check −1, id −1), so lookups end there anyway.
+        _units = b.Units;
+        _ids = b.Ids;
+        _scores = b.Scores;
     }
 
     public ReadOnlySpan<Unit> Units => _units;
@@ -130,11 +137,5 @@ sealed class DoubleArrayTrie
             for (int i = old; i < size; i++) Units[i] = new Unit { Base = 0, Check = -1 };
             _free.Grow(old, size);
         }
-    }
-
-    sealed class ByteArrayComparer : IComparer<byte[]>
-    {
-        public static readonly ByteArrayComparer Instance = new();
-        public int Compare(byte[]? x, byte[]? y) => x.AsSpan().SequenceCompareTo(y);
     }
 }

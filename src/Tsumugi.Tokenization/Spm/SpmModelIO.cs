@@ -36,7 +36,11 @@ public static class SpmModelIO
             switch (WireFormat.GetTagFieldNumber(tag))
             {
                 case 1 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
-                    model.Pieces.Add(ParsePiece(input.ReadBytes().ToByteArray()));
+                    // Parsed in place from the model's bytes: a copy and a coded stream per piece were most of the
+                    // load's garbage (~400 bytes a piece), and loading is part of every `tokenizer encode`.
+                    int at = (int)input.Position;
+                    input.SkipLastField();
+                    model.Pieces.Add(ParsePiece(LengthDelimitedPayload(data.AsSpan(at, (int)input.Position - at))));
                     break;
                 case 2 when WireFormat.GetTagWireType(tag) == WireFormat.WireType.LengthDelimited:
                     model.TrainerSpec = ParseTrainerSpec(input.ReadBytes().ToByteArray());
@@ -60,7 +64,7 @@ public static class SpmModelIO
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Validate(SpmModel model)
     {
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var seen = new HashSet<string>(model.Pieces.Count, StringComparer.Ordinal);
         int unk = 0, bytes = 0;
         foreach (var p in model.Pieces)
         {
@@ -78,30 +82,82 @@ public static class SpmModelIO
         if (model.TrainerSpec.ByteFallback && bytes != 256) throw new InvalidDataException("there are not 256 byte pieces although byte_fallback is true");
     }
 
+    static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>The payload of a length-delimited field (its varint length prefix dropped).</summary>
+    static ReadOnlySpan<byte> LengthDelimitedPayload(ReadOnlySpan<byte> field)
+    {
+        int i = 0;
+        ulong len = ReadVarint(field, ref i);
+        if (len != (ulong)(field.Length - i)) throw new InvalidDataException("a piece's length prefix does not match its field");
+        return field[i..];
+    }
+
     // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    static SpmPiece ParsePiece(byte[] data)
+    static SpmPiece ParsePiece(ReadOnlySpan<byte> data)
     {
-        var input = new CodedInputStream(data);
         string piece = "";
         float score = 0;
         var type = PieceType.Normal;
-        uint tag;
-        while ((tag = input.ReadTag()) != 0)
+        int i = 0;
+        while (i < data.Length)
         {
-            switch (WireFormat.GetTagFieldNumber(tag))
+            ulong tag = ReadVarint(data, ref i);
+            int field = (int)(tag >> 3), wire = (int)(tag & 7);
+            if (field == 0) throw new InvalidDataException("a piece contains an invalid tag (zero)");
+            switch (field, wire)
             {
-                case 1: piece = input.ReadString(); break;
-                case 2: score = input.ReadFloat(); break;
-                case 3:
-                    int t = input.ReadEnum();
+                case (1, 2):
+                    var bytes = Take(data, ref i, ReadVarint(data, ref i));
+                    try { piece = StrictUtf8.GetString(bytes); }
+                    catch (System.Text.DecoderFallbackException) { throw new InvalidDataException("a piece is not valid UTF-8"); }
+                    break;
+                case (2, 5):
+                    score = System.Buffers.Binary.BinaryPrimitives.ReadSingleLittleEndian(Take(data, ref i, 4));
+                    break;
+                case (3, 0):
+                    int t = (int)ReadVarint(data, ref i);
                     if (t < 1 || t > 6) throw new InvalidDataException($"unknown piece type {t}");
                     type = (PieceType)t;
                     break;
-                default: input.SkipLastField(); break;
+                default: SkipField(data, ref i, wire); break;
             }
         }
         return new SpmPiece(piece, score, type);
+    }
+
+    static ulong ReadVarint(ReadOnlySpan<byte> data, ref int i)
+    {
+        ulong value = 0;
+        for (int shift = 0; shift < 64; shift += 7)
+        {
+            if (i >= data.Length) throw new InvalidDataException("a piece ends inside a varint");
+            byte b = data[i++];
+            value |= (ulong)(b & 0x7F) << shift;
+            if (b < 0x80) return value;
+        }
+        throw new InvalidDataException("a piece contains a malformed varint");
+    }
+
+    static ReadOnlySpan<byte> Take(ReadOnlySpan<byte> data, ref int i, ulong length)
+    {
+        if (length > (ulong)(data.Length - i)) throw new InvalidDataException("a piece's field runs past its end");
+        var span = data.Slice(i, (int)length);
+        i += (int)length;
+        return span;
+    }
+
+    static void SkipField(ReadOnlySpan<byte> data, ref int i, int wire)
+    {
+        switch (wire)
+        {
+            case 0: ReadVarint(data, ref i); break;
+            case 1: Take(data, ref i, 8); break;
+            case 2: Take(data, ref i, ReadVarint(data, ref i)); break;
+            case 5: Take(data, ref i, 4); break;
+            default: throw new InvalidDataException($"a piece contains an unsupported wire type {wire}");
+        }
     }
 
     static SpmTrainerSpec ParseTrainerSpec(byte[] data)
