@@ -198,7 +198,7 @@ public sealed class CorpusReader(ReaderOptions options)
         }
         using var stream = OpenDecoded(path, out ctx.Decoded, unbuffered: true);
         bool json = format == InputFormat.JsonLines || (format == InputFormat.Json && !StartsArray(head));
-        if (json && decoding.CodePage == Encoding.UTF8.CodePage)
+        if (json && options.JsonFromBytes && decoding.CodePage == Encoding.UTF8.CodePage)
         {
             // UTF-8 JSON lines: parsed from the file's bytes (the text field and id only), not decoded line by line.
             foreach (var item in ReadJsonLinesUtf8(ctx, stream, decoding)) yield return item;

@@ -16,7 +16,7 @@ public sealed class Utf8LineReader(Stream stream, Encoding decoding, int maxChar
     const int ReadBytes = 1 << 20;
     byte[] _buffer = new byte[ReadBytes];
     int _start, _end, _scanned;
-    bool _eof;
+    bool _eof, _started;
     char[] _chars = [];
 
     public enum Kind { End, Bytes, Text, Oversize }
@@ -96,9 +96,13 @@ public sealed class Utf8LineReader(Stream stream, Encoding decoding, int maxChar
             _end = pending;
         }
         if (_buffer.Length - _end < ReadBytes / 2) Array.Resize(ref _buffer, _buffer.Length * 2);
-        int n = stream.Read(_buffer, _end, _buffer.Length - _end);
+        var preamble = _started ? [] : decoding.Preamble;
+        int n = _started ? stream.Read(_buffer, _end, _buffer.Length - _end)
+            : stream.ReadAtLeast(_buffer.AsSpan(_end), Math.Max(1, preamble.Length), throwOnEndOfStream: false);
         if (n <= 0) _eof = true;
         else _end += n;
+        if (!_started && _buffer.AsSpan(0, _end).StartsWith(preamble)) _start = _scanned = preamble.Length; // as StreamReader drops it
+        _started = true;
     }
 
     /// <summary>
