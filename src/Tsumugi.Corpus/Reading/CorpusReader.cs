@@ -16,7 +16,8 @@ namespace Tsumugi.Corpus.Reading;
 public sealed class CorpusReader(ReaderOptions options)
 {
     const int SniffBytes = 64 * 1024;
-    readonly HtmlExtractor _html = new(options.Html);
+    // Made on the first HTML page: building AngleSharp's parser is a start-up cost a run over JSONL or text never needs.
+    HtmlExtractor? _html;
     // Reused across files: a web corpus is many small files, and fresh 64 K-char buffers per file (128 KB each, on the
     // large-object heap) made the GC, not the parsing, the main cost of reading HTML.
     readonly char[] _chunk = new char[ChunkChars];
@@ -320,7 +321,7 @@ public sealed class CorpusReader(ReaderOptions options)
         string? title = null;
         if (options.ExtractHtml)
         {
-            var extracted = _html.Extract(page);
+            var extracted = (_html ??= new HtmlExtractor(options.Html)).Extract(page);
             body = extracted.Text;
             title = extracted.Title;
         }
