@@ -56,3 +56,37 @@ public class JsonlZstWriterTests
         Assert.Equal(Encoding.UTF8.GetString(buffer.ToArray()), line);
     }
 }
+
+public class CorpusJsonTests
+{
+    /// <summary>
+    /// plan.json, done files and summary.json are written from compile-time metadata (CorpusJsonContext): the text
+    /// must be what reflection-based serialization with the same settings writes, and read back the same.
+    /// </summary>
+    [Fact]
+    public void RunBooks_SameJsonAsReflection()
+    {
+        var reflection = new System.Text.Json.JsonSerializerOptions(CorpusJson.Options) { TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver() };
+        var stats = new Tsumugi.Corpus.Pipeline.RunStats
+        {
+            FilesRead = 3, BytesIn = 1234567, DocsIn = 100, CharsIn = 50_000, DocsKept = 10, CharsKept = 5000, CharsOut = 4900,
+            DocsErrored = 1, CharsErrored = 7, Seconds = double.NaN, ShardsDone = 2, IssueSamples = ["malformed_json: a.jsonl:3: 日本語 \"x\""],
+        };
+        stats.Rejected["length"] = new Tsumugi.Corpus.Pipeline.StepCount { Docs = 89, Chars = 45_093 };
+        stats.StepSeconds["read"] = 0.125;
+        stats.StepSeconds["normalize"] = double.PositiveInfinity;
+        stats.Issues["malformed_json"] = 1;
+        stats.Domains["ja"] = 10;
+        stats.Tiers["high"] = 4;
+        stats.MostlyRejected = Tsumugi.Corpus.Pipeline.RejectionAdvice.For(stats);
+        Assert.NotNull(stats.MostlyRejected);
+        var expected = System.Text.Json.JsonSerializer.Serialize(stats, reflection);
+        Assert.Equal(expected, stats.ToJson());
+        Assert.Equal(expected, Tsumugi.Corpus.Pipeline.RunStats.FromJson(expected).ToJson());
+
+        var plan = Tsumugi.Corpus.Shards.ShardPlan.Create(["/in/a.jsonl", "/in/b.jsonl", "/in/日本.jsonl"], 1, 2);
+        var planJson = System.Text.Json.JsonSerializer.Serialize(plan, reflection);
+        Assert.Equal(planJson, plan.ToJson());
+        Assert.Equal(planJson, Tsumugi.Corpus.Shards.ShardPlan.FromJson(planJson).ToJson());
+    }
+}
