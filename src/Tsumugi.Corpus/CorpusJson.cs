@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using System.Text.Json.Serialization.Metadata;
 
 namespace Tsumugi.Corpus;
 
@@ -16,7 +15,5 @@ public static class CorpusJson
         WriteIndented = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        // The run's books from compile-time metadata (CorpusJsonContext), every other type by reflection as before.
-        TypeInfoResolver = JsonTypeInfoResolver.Combine(CorpusJsonContext.Default, new DefaultJsonTypeInfoResolver()),
     };
 }
