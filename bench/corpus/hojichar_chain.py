@@ -1,9 +1,11 @@
 """HojiChar's equivalent of bench/corpus/hojichar-chain.yaml. Usage:
     python3 hojichar_chain.py HOJICHAR_SRC INPUT.jsonl DECISIONS.tsv JOBS
 Prints "wall_s cpu_s" of the filter loop on the last line (documents already in memory; no start-up, no JSON).
+chain() is also the chain of the whole-process runs (hojichar_profile.py for HojiChar's CLI, hojichar_e2e.py).
 cpu_s = CPU seconds of this process plus, with JOBS > 1, of its worker processes (resource.getrusage)."""
 import json, resource, sys, time
-sys.path.insert(0, sys.argv[1])
+if __name__ == "__main__":
+    sys.path.insert(0, sys.argv[1])  # imported (hojichar_profile.py, hojichar_e2e.py): hojichar is on PYTHONPATH
 import hojichar
 from hojichar.filters import document_filters as df
 

@@ -5,6 +5,7 @@
 # shared machine the CPU seconds show the work done, the wall seconds what the other processes left of the cores.
 # HojiChar needs python3 with numpy, tqdm and emoji (Debian: apt-get install python3-numpy python3-tqdm python3-emoji).
 # Without HOJICHAR_SRC only the Tsumugi figures are measured.
+# Whole-process comparison with HojiChar (its CLI and a lean single process, ~118 MB of JSONL): bench/corpus/e2e.sh.
 # CORES=1 bench/corpus/run.sh: only the scaling check (1 core vs 2 cores, and 1 vs 2 workers unpinned), ROUNDS rounds.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)

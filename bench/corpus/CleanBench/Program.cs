@@ -3,17 +3,22 @@
 // generation, total GC pause, bytes allocated, JIT compilation time and methods, and the CPU seconds of every thread
 // still alive at the end (read from /proc/self/task, grouped by thread name: ".NET TP Worker" = pipeline workers,
 // ".NET Tiered Com" = the tiered JIT's background compiler, ".NET BGC" = background GC, "CleanBench" = main thread).
-//   CleanBench INPUT OUTPUT WORKERS [CONFIG.yaml]
+//   CleanBench INPUT OUTPUT WORKERS [CONFIG.yaml|default] [ROUNDS]
+// ROUNDS > 1 repeats the run in the same process: the first round pays the JIT, the later ones show the steady state.
 using System.Diagnostics;
 using System.Runtime;
 using Tsumugi.Corpus.Pipeline;
 
 if (args.Length < 3) { Console.Error.WriteLine("usage: CleanBench INPUT OUTPUT WORKERS [CONFIG.yaml]"); return 2; }
-var config = args.Length > 3 ? PipelineConfig.Load(args[3]) : PipelineConfig.Default();
+var config = args.Length > 3 && args[3] != "default" ? PipelineConfig.Load(args[3]) : PipelineConfig.Default();
+int rounds = args.Length > 4 ? int.Parse(args[4]) : 1;
 config.Inputs = [args[0]];
 config.Output = args[1];
 config.Workers = int.Parse(args[2]);
+for (int round = 1; round <= rounds; round++)
+{
 if (Directory.Exists(config.Output)) Directory.Delete(config.Output, recursive: true);
+if (rounds > 1) Console.WriteLine($"== round {round}");
 
 var proc = Process.GetCurrentProcess();
 var (user0, sys0) = (proc.UserProcessorTime, proc.PrivilegedProcessorTime);
@@ -52,4 +57,6 @@ foreach (var dir in Directory.GetDirectories("/proc/self/task"))
 Console.WriteLine("threads (CPU s since process start, user+sys): " + string.Join("; ",
     threads.Where(t => t.Value.User + t.Value.Sys >= 0.01).OrderByDescending(t => t.Value.User + t.Value.Sys)
         .Select(t => $"{t.Key} x{t.Value.N} {t.Value.User:F2}+{t.Value.Sys:F2}")));
+Console.WriteLine("step seconds: " + string.Join(", ", stats.StepSeconds.OrderByDescending(k => k.Value).Select(k => $"{k.Key} {k.Value:F3}")));
+}
 return 0;

@@ -70,7 +70,7 @@ public sealed class RunStats
         ShardsDone += o.ShardsDone; ShardsSkipped += o.ShardsSkipped;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, CorpusJson.Options);
+    public string ToJson() => JsonSerializer.Serialize(this, RunStatsJson.Books);
 
-    public static RunStats FromJson(string json) => JsonSerializer.Deserialize<RunStats>(json, CorpusJson.Options) ?? new RunStats();
+    public static RunStats FromJson(string json) => JsonSerializer.Deserialize<RunStats>(json, RunStatsJson.Books) ?? new RunStats();
 }

@@ -16,7 +16,8 @@ namespace Tsumugi.Corpus.Reading;
 public sealed class CorpusReader(ReaderOptions options)
 {
     const int SniffBytes = 64 * 1024;
-    readonly HtmlExtractor _html = new(options.Html);
+    // Made on the first HTML page: building AngleSharp's parser is a start-up cost a run over JSONL or text never needs.
+    HtmlExtractor? _html;
     // Reused across files: a web corpus is many small files, and fresh 64 K-char buffers per file (128 KB each, on the
     // large-object heap) made the GC, not the parsing, the main cost of reading HTML.
     readonly char[] _chunk = new char[ChunkChars];
@@ -26,6 +27,7 @@ public sealed class CorpusReader(ReaderOptions options)
     // web pages) is decoded straight from it: no second open, no StreamReader and its buffers per file.
     readonly byte[] _prefix = new byte[SniffBytes];
     char[] _decoded = [];
+    readonly Utf8JsonRecord _record = new(options.TextField);
 
     public ReaderOptions Options => options;
 
@@ -195,7 +197,14 @@ public sealed class CorpusReader(ReaderOptions options)
             yield return item;
             yield break;
         }
-        using var stream = OpenDecoded(path, out ctx.Decoded);
+        using var stream = OpenDecoded(path, out ctx.Decoded, unbuffered: true);
+        bool json = format == InputFormat.JsonLines || (format == InputFormat.Json && !StartsArray(head));
+        if (json && options.JsonFromBytes && decoding.CodePage == Encoding.UTF8.CodePage)
+        {
+            // UTF-8 JSON lines: parsed from the file's bytes (the text field and id only), not decoded line by line.
+            foreach (var item in ReadJsonLinesUtf8(ctx, stream, decoding)) yield return item;
+            yield break;
+        }
         using var text = new StreamReader(stream, decoding, detectEncodingFromByteOrderMarks: false, bufferSize: ChunkChars);
         // No BOM skipping here: StreamReader drops a preamble that matches the encoding by itself.
 
@@ -312,7 +321,7 @@ public sealed class CorpusReader(ReaderOptions options)
         string? title = null;
         if (options.ExtractHtml)
         {
-            var extracted = _html.Extract(page);
+            var extracted = (_html ??= new HtmlExtractor(options.Html)).Extract(page);
             body = extracted.Text;
             title = extracted.Title;
         }
@@ -341,11 +350,59 @@ public sealed class CorpusReader(ReaderOptions options)
         }
     }
 
-    IEnumerable<ReadItem> ReadJson(FileContext ctx, StreamReader text, ReadOnlySpan<byte> head)
+    IEnumerable<ReadItem> ReadJson(FileContext ctx, StreamReader text, ReadOnlySpan<byte> head) =>
+        StartsArray(head) ? ReadJsonArray(ctx, text) : ReadJsonLines(ctx, text);
+
+    /// <summary>Whether a .json file holds one array of records (else it is read as JSON lines).</summary>
+    static bool StartsArray(ReadOnlySpan<byte> head)
     {
         int first = head.IndexOfAnyExcept((ReadOnlySpan<byte>)[(byte)' ', (byte)'\t', (byte)'\r', (byte)'\n', 0xEF, 0xBB, 0xBF]);
-        if (first < 0 || head[first] != (byte)'[') return ReadJsonLines(ctx, text);
-        return ReadJsonArray(ctx, text);
+        return first >= 0 && head[first] == (byte)'[';
+    }
+
+    /// <summary>
+    /// <see cref="ReadJsonLines"/> for UTF-8: lines stay bytes (<see cref="Utf8LineReader"/>), and the common record is
+    /// parsed from them (<see cref="Utf8JsonRecord"/>); any other line is decoded and read by <see cref="ParseRecord"/>,
+    /// so every document and report is the one the decoding path gives.
+    /// </summary>
+    IEnumerable<ReadItem> ReadJsonLinesUtf8(FileContext ctx, Stream stream, Encoding decoding)
+    {
+        var lines = new Utf8LineReader(stream, decoding, options.MaxDocChars);
+        while (true)
+        {
+            var kind = lines.Next(out int offset, out int length, out var text);
+            if (kind == Utf8LineReader.Kind.End) yield break;
+            ctx.Line = lines.LineNumber;
+            if (kind == Utf8LineReader.Kind.Oversize) { yield return ReadItem.Of(TooLarge(ctx.Path, lines.LineNumber)); continue; }
+            ReadItem item;
+            if (kind == Utf8LineReader.Kind.Bytes)
+            {
+                var bytes = lines.Buffer.AsSpan(offset, length);
+                if (_record.TryRead(bytes, out var fields))
+                {
+                    yield return ReadItem.Of(RecordDoc(ctx.Path, lines.LineNumber, fields));
+                    continue;
+                }
+                text = lines.Decode(bytes);
+            }
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            item = ParseRecord(ctx.Path, lines.LineNumber, 0, text!);
+            if (item.Issue is not null && !lines.LastLineTerminated && ctx.Damage is not null)
+            {
+                ctx.CutLine = lines.LineNumber;
+                continue;
+            }
+            yield return item;
+        }
+    }
+
+    /// <summary>The document <see cref="FromElement"/> makes of a record with only the known fields.</summary>
+    Document RecordDoc(string path, long line, in Utf8JsonRecord.Fields fields)
+    {
+        var doc = MakeDoc(path, line, 0, fields.Text, "json", fields.Id);
+        doc.InputDomain = fields.Domain;
+        doc.InputQuality = fields.Quality;
+        return doc;
     }
 
     IEnumerable<ReadItem> ReadJsonArray(FileContext ctx, StreamReader text)

@@ -23,4 +23,10 @@ public sealed class ReaderOptions
     public bool ExtractHtml { get; set; } = true;
 
     public HtmlExtractorOptions Html { get; set; } = new();
+
+    /// <summary>
+    /// UTF-8 JSON lines are parsed from the file's bytes (<see cref="Utf8JsonRecord"/>). False decodes every line
+    /// first, as before: not a config key, only the tests' reference for "same documents, same reports".
+    /// </summary>
+    internal bool JsonFromBytes { get; set; } = true;
 }

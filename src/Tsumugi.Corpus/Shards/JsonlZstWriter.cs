@@ -51,12 +51,30 @@ public sealed class JsonlZstWriter : IDisposable
         foreach (var (key, value) in doc.Meta)
         {
             _json.WritePropertyName(key);
-            JsonSerializer.Serialize(_json, value, value?.GetType() ?? typeof(object));
+            WriteValue(value);
         }
         _json.WriteEndObject();
         _json.WriteEndObject();
         _json.Flush();
         WriteBuffer();
+    }
+
+    /// <summary>
+    /// A metadata value: the common kinds written directly (what <see cref="JsonSerializer"/> writes for them, without
+    /// its per-type machinery on every kept document), anything else through the serializer.
+    /// </summary>
+    void WriteValue(object? value)
+    {
+        switch (value)
+        {
+            case string s: _json.WriteStringValue(s); break;
+            case long l: _json.WriteNumberValue(l); break;
+            case int i: _json.WriteNumberValue(i); break;
+            case bool b: _json.WriteBooleanValue(b); break;
+            case double d: _json.WriteNumberValue(d); break;
+            case JsonElement e: e.WriteTo(_json); break;
+            default: JsonSerializer.Serialize(_json, value, value?.GetType() ?? typeof(object)); break;
+        }
     }
 
     /// <summary>Writes an input record that could not be read (kept with --keep-rejected so nothing is silent).</summary>

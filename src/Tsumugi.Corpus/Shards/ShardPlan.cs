@@ -38,9 +38,9 @@ public sealed class ShardPlan
         return plan;
     }
 
-    public string ToJson() => JsonSerializer.Serialize(this, CorpusJson.Options);
+    public string ToJson() => JsonSerializer.Serialize(this, ShardPlanJson.Books);
 
-    public static ShardPlan FromJson(string json) => JsonSerializer.Deserialize<ShardPlan>(json, CorpusJson.Options) ?? new ShardPlan();
+    public static ShardPlan FromJson(string json) => JsonSerializer.Deserialize<ShardPlan>(json, ShardPlanJson.Books) ?? new ShardPlan();
 
     public bool SameInput(ShardPlan other) => Files.SequenceEqual(other.Files) && Shards.Count == other.Shards.Count;
 }
