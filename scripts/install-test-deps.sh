@@ -17,6 +17,7 @@
 #     (tests/Tsumugi.Evaluation.Tests/FuzzywuzzyParityTests.cs), as llm-jp-eval computes it;
 #   - Debian `libmecab2` and `mecab-ipadic-utf8` (plus `mecab`, the command-line tool): bleu_ja and rouge2 tokenize with
 #     MeCab + IPADIC as sacrebleu's ja-mecab does (Tsumugi calls libmecab.so.2 by P/Invoke; not only a test dependency);
+#   - Debian `mecab-jumandic-utf8`: a non-IPADIC dictionary the tests check MeCab's set-up refuses;
 #   - Debian `python3-mecab` and `python3-scipy`: tests/Tsumugi.Evaluation.Tests/python/llm_jp_eval_metrics.py recomputes
 #     every llm-jp-eval metric with the real MeCab and scipy (LlmJpEvalMetricsParityTests.cs);
 #   - Debian `openmpi-bin` (mpirun, and libopenmpi3's libmpi.so.40 that Tsumugi calls by P/Invoke): the data-parallel
@@ -39,6 +40,9 @@ if ! python3 -c 'import fuzzywuzzy, Levenshtein' >/dev/null 2>&1 && ! /usr/bin/p
 fi
 { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -q 'libmecab\.so\.2 ' || packages+=(libmecab2)
 [ -f /var/lib/mecab/dic/ipadic-utf8/sys.dic ] || packages+=(mecab-ipadic-utf8)
+# A second, non-IPADIC dictionary: MeCabRefusesAMissingOrNonIpadicDictionary proves it is refused. Debian's `mecab`
+# only recommends it, and this script installs without recommends.
+[ -f /var/lib/mecab/dic/juman-utf8/sys.dic ] || packages+=(mecab-jumandic-utf8)
 command -v mecab >/dev/null 2>&1 || packages+=(mecab)
 if ! /usr/bin/python3 -c 'import MeCab' >/dev/null 2>&1; then
   packages+=(python3-mecab)
