@@ -35,6 +35,8 @@ public sealed class NativeEngine : IDisposable
     readonly int[] _positions = new int[MaxRows];
     readonly DecodeState[] _rowStates = new DecodeState[MaxRows];
     readonly int[] _logitRows = new int[MaxRows];
+    /// <summary>One forward at a time: a server's batcher thread and a direct caller may share the engine.</summary>
+    readonly Lock _gate = new();
 
     public LlamaConfig Config { get; }
     public WeightFormat Format { get; }
@@ -91,6 +93,7 @@ public sealed class NativeEngine : IDisposable
     public void Prefill(DecodeState state, ReadOnlySpan<int> tokens, Span<float> logits)
     {
         if (tokens.Length == 0) throw new ArgumentException("nothing to prefill", nameof(tokens));
+        using var entered = _gate.EnterScope();
         state.EnsureCapacity(state.Length + tokens.Length);
         for (int start = 0; start < tokens.Length; start += MaxRows)
         {
@@ -110,6 +113,7 @@ public sealed class NativeEngine : IDisposable
         if (n == 0) return;
         if (n > MaxRows) throw new ArgumentException($"at most {MaxRows} rows per step, got {n}");
         if (tokens.Length != n) throw new ArgumentException($"{tokens.Length} tokens for {n} states");
+        using var entered = _gate.EnterScope();
         for (int r = 0; r < n; r++)
         {
             states[r].EnsureCapacity(states[r].Length + 1);
