@@ -1,3 +1,8 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
 namespace Tsumugi.Generation.Engine;
 
 /// <summary>
@@ -44,17 +49,30 @@ sealed class Activations
         for (int b = 0; b < blocks; b++)
         {
             var x = Values.AsSpan(b * Q8Kernels.Block, Q8Kernels.Block);
-            float amax = 0;
-            foreach (var v in x) amax = Math.Max(amax, Math.Abs(v));
-            float d = amax / 127f;
+            float d = TensorPrimitives.MaxMagnitude(x) is var m && m < 0 ? -m / 127f : m / 127f;
             float inverse = d != 0 ? 1f / d : 0f;
-            Scales![b] = (float)(Half)d;
-            for (int k = 0; k < Q8Kernels.Block; k++)
-            {
-                int q = (int)MathF.Round(x[k] * inverse);
-                Quantized[b * Q8Kernels.Block + k] = (sbyte)q;
-                Magnitudes![b * Q8Kernels.Block + k] = (byte)Math.Abs(q);
-            }
+            Scales![b] = HalfBits.FromF16(BitConverter.HalfToInt16Bits((Half)d));
+            if (Avx512F.IsSupported) QuantizeBlock(ref x[0], inverse, ref Quantized[b * Q8Kernels.Block], ref Magnitudes![b * Q8Kernels.Block]);
+            else
+                for (int k = 0; k < Q8Kernels.Block; k++)
+                {
+                    int q = (int)MathF.Round(x[k] * inverse);
+                    Quantized[b * Q8Kernels.Block + k] = (sbyte)q;
+                    Magnitudes![b * Q8Kernels.Block + k] = (byte)Math.Abs(q);
+                }
         }
+    }
+
+    /// <summary>32 values × inverse, rounded to nearest even (the conversion's default mode), narrowed to int8, with their magnitudes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void QuantizeBlock(ref float x, float inverse, ref sbyte q, ref byte magnitude)
+    {
+        var scale = Vector512.Create(inverse);
+        var low = Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.LoadUnsafe(ref x) * scale));
+        var high = Avx512F.ConvertToVector128SByte(Avx512F.ConvertToVector512Int32(Vector512.LoadUnsafe(ref x, 16) * scale));
+        low.StoreUnsafe(ref q);
+        high.StoreUnsafe(ref q, 16);
+        Vector128.Abs(low).AsByte().StoreUnsafe(ref magnitude);
+        Vector128.Abs(high).AsByte().StoreUnsafe(ref magnitude, 16);
     }
 }

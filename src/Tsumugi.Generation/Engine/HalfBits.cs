@@ -43,6 +43,21 @@ static class HalfBits
         return placed.AsSingle() * Vector512.Create(ExponentRebias);
     }
 
+    /// <summary>
+    /// 16 f16 values placed in f32 bit positions but not yet rebiased: each is the true value × 2⁻¹¹². The kernels
+    /// multiply them by activations pre-scaled by 2¹¹² (<see cref="Rebias"/>), saving the rebias multiply per weight.
+    /// Without subnormal f16 values (flushed at packing) these are normal f32 numbers, so no subnormal arithmetic.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> F16x16Unbiased(ref short source) =>
+        (Avx512F.ShiftLeftLogical(Avx512F.ConvertToVector512Int32(Vector256.LoadUnsafe(ref source)), 13) & Vector512.Create(unchecked((int)0x8FFFE000))).AsSingle();
+
+    /// <summary>2¹¹²: the factor between f16 bits placed in an f32 and their value.</summary>
+    public static float Rebias => ExponentRebias;
+
+    /// <summary>Largest activation magnitude that × 2¹¹² stays finite in f32.</summary>
+    public const float MaxPrescaled = 65000f;
+
     /// <summary>16 bf16 values as f32: the upper half of an f32.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> BF16x16(ref ushort source) =>

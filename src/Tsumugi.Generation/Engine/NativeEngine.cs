@@ -152,7 +152,11 @@ public sealed class NativeEngine : IDisposable
                 var gate = _gateUp.AsSpan(r * 2 * _inter, _inter);
                 var up = _gateUp.AsSpan(r * 2 * _inter + _inter, _inter);
                 var target = _activated.Row(r);
-                for (int i = 0; i < _inter; i++) target[i] = gate[i] / (1f + MathF.Exp(-gate[i])) * up[i]; // silu(gate) · up
+                TensorPrimitives.Negate(gate, target); // silu(gate) · up, silu(g) = g / (1 + exp(−g)) as torch computes it
+                TensorPrimitives.Exp(target, target);
+                TensorPrimitives.Add(target, 1f, target);
+                TensorPrimitives.Divide(gate, target, target);
+                TensorPrimitives.Multiply(target, up, target);
             }
             Multiply(layer.Down, _activated, n, _proj, quantize: true);
             TensorPrimitives.Add(_x.AsSpan(0, n * _hidden), _proj.AsSpan(0, n * _hidden), _x.AsSpan(0, n * _hidden));
@@ -205,8 +209,11 @@ public sealed class NativeEngine : IDisposable
             var sin = _sin.AsSpan(p * half, half);
             for (int h = 0; h < _heads + _kvHeads; h++) Rotate(row.Slice(h * _headDim, _headDim), cos, sin);
             var state = _rowStates[r];
-            row.Slice(_qRows, _kvRows).CopyTo(state.Keys[layer].AsSpan(p * _kvRows, _kvRows));
-            row.Slice(_qRows + _kvRows, _kvRows).CopyTo(state.Values[layer].AsSpan(p * _kvRows, _kvRows));
+            for (int g = 0; g < _kvHeads; g++)
+            {
+                row.Slice(_qRows + g * _headDim, _headDim).CopyTo(state.Keys[layer].AsSpan(state.Offset(g, p), _headDim));
+                row.Slice(_qRows + _kvRows + g * _headDim, _headDim).CopyTo(state.Values[layer].AsSpan(state.Offset(g, p), _headDim));
+            }
         }
     }
 
@@ -230,19 +237,19 @@ public sealed class NativeEngine : IDisposable
         int first = window is { } w ? Math.Max(0, p - w + 1) : 0;
         int count = p - first + 1;
         var state = _rowStates[r];
-        int kvOffset = h / (_heads / _kvHeads) * _headDim;
+        int start = state.Offset(h / (_heads / _kvHeads), first);
         ref float q = ref _qkv[r * _qkvRows + h * _headDim];
-        var keys = state.Keys[layer];
+        ref float keys = ref state.Keys[layer][start];
         var scores = scoreBuffer.AsSpan(0, count);
-        for (int t = 0; t < count; t++) scores[t] = Dot(ref q, ref keys[(first + t) * _kvRows + kvOffset], _headDim) * _scale;
+        for (int t = 0; t < count; t++) scores[t] = Dot(ref q, ref Unsafe.Add(ref keys, t * _headDim), _headDim) * _scale;
         float max = TensorPrimitives.Max(scores);
         TensorPrimitives.Subtract(scores, max, scores);
         TensorPrimitives.Exp(scores, scores);
         float sum = TensorPrimitives.Sum(scores);
         var output = _attention.Row(r).Slice(h * _headDim, _headDim);
         output.Clear();
-        var values = state.Values[layer];
-        for (int t = 0; t < count; t++) Accumulate(scores[t] / sum, ref values[(first + t) * _kvRows + kvOffset], output);
+        ref float values = ref state.Values[layer][start];
+        for (int t = 0; t < count; t++) Accumulate(scores[t] / sum, ref Unsafe.Add(ref values, t * _headDim), output);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

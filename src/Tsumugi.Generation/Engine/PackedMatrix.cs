@@ -82,17 +82,20 @@ sealed class PackedMatrix
         if (x.Cols != Cols) throw new ArgumentException($"activations of width {x.Cols} for a matrix of {Cols} columns");
         if (!Simd) MultiplyScalar(x, n, y, start, end);
         else if (Format == WeightFormat.Q8_0) MultiplyQ8(x, n, y, start, end);
-        else if (n == 1) MultiplyOneRow(x, y, start, end);
+        else if (n == 1) MultiplyOneRow(x, y, start, end, scratch);
         else MultiplyRows(x, n, y, start, end, scratch);
         if (Bias is not null)
             for (int r = 0; r < n; r++)
                 for (int o = start; o < end; o++) y[r * Rows + o] += Bias[o];
     }
 
-    void MultiplyOneRow(Activations x, float[] y, int start, int end)
+    void MultiplyOneRow(Activations x, float[] y, int start, int end, float[] scratch)
     {
         Span<float> four = stackalloc float[4];
         ref float input = ref x.Values[0];
+        var row = x.Values.AsSpan(0, Cols);
+        bool prescaled = Format == WeightFormat.F16 && System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row) is var m && Math.Abs(m) < HalfBits.MaxPrescaled;
+        if (prescaled) System.Numerics.Tensors.TensorPrimitives.Multiply(row, HalfBits.Rebias, scratch.AsSpan(0, Cols));
         for (int o = start; o < end; o += 4)
         {
             int o1 = Math.Min(o + 1, end - 1), o2 = Math.Min(o + 2, end - 1), o3 = Math.Min(o + 3, end - 1);
@@ -100,6 +103,9 @@ sealed class PackedMatrix
             {
                 case WeightFormat.F32:
                     FloatKernels.Dot4(ref _f32![o * Cols], ref _f32[o1 * Cols], ref _f32[o2 * Cols], ref _f32[o3 * Cols], ref input, Cols, four);
+                    break;
+                case WeightFormat.F16 when prescaled:
+                    FloatKernels.Dot4Prescaled(ref _f16![o * Cols], ref _f16[o1 * Cols], ref _f16[o2 * Cols], ref _f16[o3 * Cols], ref scratch[0], Cols, four);
                     break;
                 case WeightFormat.F16:
                     FloatKernels.Dot4(ref _f16![o * Cols], ref _f16[o1 * Cols], ref _f16[o2 * Cols], ref _f16[o3 * Cols], ref input, Cols, four);
