@@ -29,13 +29,16 @@ sealed class PackedMatrix
         _simd = simd;
         switch (format)
         {
-            case WeightFormat.F32: _f32 = weights.ToArray(); break;
+            case WeightFormat.F32:
+                _f32 = Pinned<float>(weights.Length);
+                weights.CopyTo(_f32);
+                break;
             case WeightFormat.F16:
-                _f16 = new short[weights.Length];
+                _f16 = Pinned<short>(weights.Length);
                 for (int i = 0; i < weights.Length; i++) _f16[i] = HalfBits.ToF16(weights[i]);
                 break;
             case WeightFormat.BF16:
-                _bf16 = new ushort[weights.Length];
+                _bf16 = Pinned<ushort>(weights.Length);
                 for (int i = 0; i < weights.Length; i++) _bf16[i] = HalfBits.ToBF16(weights[i]);
                 break;
             default:
@@ -44,10 +47,13 @@ sealed class PackedMatrix
         }
     }
 
+    /// <summary>On the pinned object heap: the kernels prefetch by raw address (<see cref="Prefetcher"/>).</summary>
+    static T[] Pinned<T>(int length) => GC.AllocateUninitializedArray<T>(length, pinned: true);
+
     /// <summary>llama.cpp's quantize_row_q8_0: per block d = max|w| / 127 stored as f16, q = round(w / d).</summary>
     static (sbyte[], float[]) QuantizeQ8(ReadOnlySpan<float> w)
     {
-        var q = new sbyte[w.Length];
+        var q = Pinned<sbyte>(w.Length);
         var scales = new float[w.Length / Q8Kernels.Block];
         for (int b = 0; b < scales.Length; b++)
         {

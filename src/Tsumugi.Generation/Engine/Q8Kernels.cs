@@ -14,6 +14,13 @@ static class Q8Kernels
 {
     public const int Block = 32;
 
+    /// <summary>
+    /// Bytes ahead of the second row to prefetch: past its end that is the rows after it (rows are contiguous), so the
+    /// next tiles' lines are on their way while this one is summed (measured on the 125m model under load: 15.7 ms of
+    /// CPU per token's projections without, 10.5 with 4 KiB).
+    /// </summary>
+    const int PrefetchDistance = 4096;
+
     public static bool Supported => AvxVnni.IsSupported && Avx2.IsSupported && Fma.IsSupported;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -29,6 +36,7 @@ static class Q8Kernels
         for (int b = 0; b < blocks; b++)
         {
             nuint at = (nuint)(b * Block);
+            Prefetcher.Line(ref w1, (nint)at + PrefetchDistance);
             var xb = Vector256.LoadUnsafe(ref x, at);
             var ab = Vector256.LoadUnsafe(ref absX, at);
             float s = Unsafe.Add(ref dx, b);
