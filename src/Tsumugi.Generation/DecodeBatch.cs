@@ -61,7 +61,7 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
     /// row instead of running the prefill again — the same numbers, k − 1 prefills fewer.
     /// </summary>
     (int[] Prompt, float[] Logits, Sequence Source)? _lastPrefill;
-    float[] _engineLogits = [];
+    float[] _engineLogits = [], _row = [];
 
     public int MaxRows { get; } = maxRows > 0 ? maxRows : throw new ArgumentOutOfRangeException(nameof(maxRows), "at least one row");
     public int Count => _rows.Count;
@@ -141,7 +141,13 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         {
             var chunk = _rows.Skip(start).Take(NativeEngine.MaxRows).ToList();
             engine.Decode(chunk.Select(s => s.State!).ToList(), chunk.Select(s => s.Last).ToArray(), _engineLogits);
-            for (int i = 0; i < chunk.Count; i++) Sample(chunk[i], _engineLogits.AsSpan(i * width, chunk[i].Vocab).ToArray());
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                // one reused row per vocabulary size: no 128 KB large-object allocation per row and step
+                if (_row.Length != chunk[i].Vocab) _row = new float[chunk[i].Vocab];
+                _engineLogits.AsSpan(i * width, chunk[i].Vocab).CopyTo(_row);
+                Sample(chunk[i], _row);
+            }
         }
     }
 

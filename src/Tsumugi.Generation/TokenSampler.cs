@@ -49,10 +49,14 @@ public static class TokenSampler
         var tokens = new List<int>(prompt);
         var state = engine.NewState();
         var logits = new float[engine.Config.VocabSize];
+        // The sampler rewrites its row in place; one reused row (not a fresh 128 KB copy per token, a large-object
+        // allocation that would bring full GCs into the token loop).
+        var row = vocab == logits.Length ? logits : new float[vocab];
         engine.Prefill(state, tokens.ToArray(), logits);
         for (int i = 0; ; i++)
         {
-            int next = sampler.Next(logits[..vocab], tokens, prompt.Count);
+            if (row != logits) logits.AsSpan(0, vocab).CopyTo(row);
+            int next = sampler.Next(row, tokens, prompt.Count);
             tokens.Add(next);
             yield return next;
             if (stopIds.Contains(next) || i + 1 == options.MaxNewTokens) yield break;
