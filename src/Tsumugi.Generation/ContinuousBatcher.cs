@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Tsumugi.Generation.Engine;
 using Tsumugi.Modeling;
 
 namespace Tsumugi.Generation;
@@ -26,11 +27,12 @@ public sealed class ContinuousBatcher : IDisposable
 
     /// <param name="maxRows">Sequences decoded together; more requests wait for a free row.</param>
     /// <param name="vocabLimit">Ids at or above it are never sampled (a model's embedding may be padded past the tokenizer).</param>
-    public ContinuousBatcher(LlamaForCausalLM model, int maxRows, int? vocabLimit = null)
+    /// <param name="engine">The native engine packed from <paramref name="model"/> to decode on, or null for torch.</param>
+    public ContinuousBatcher(LlamaForCausalLM model, int maxRows, int? vocabLimit = null, NativeEngine? engine = null)
     {
         _model = model;
         _vocabLimit = vocabLimit;
-        _batch = new DecodeBatch(model, maxRows, vocabLimit);
+        _batch = new DecodeBatch(model, maxRows, vocabLimit, engine);
         _thread = new Thread(Loop) { IsBackground = true, Name = "tsumugi-decode" };
         _thread.Start();
     }

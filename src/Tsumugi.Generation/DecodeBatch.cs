@@ -1,3 +1,4 @@
+using Tsumugi.Generation.Engine;
 using Tsumugi.Modeling;
 using static TorchSharp.torch;
 
@@ -9,9 +10,11 @@ namespace Tsumugi.Generation;
 /// at the top (a finished sequence's row is taken over by the last one), so a sequence can join or leave between any
 /// two steps — the basis of continuous batching. Each sequence samples with its own options and seed, so its tokens
 /// are the ones it would get decoded alone (up to float rounding of the batched matrix products).
+/// With a <see cref="NativeEngine"/> each sequence owns a <see cref="DecodeState"/> instead of a cache row and a step is
+/// one engine step for all rows (in chunks of <see cref="NativeEngine.MaxRows"/>).
 /// Not thread-safe: one thread drives it.
 /// </summary>
-public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabLimit = null) : IDisposable
+public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabLimit = null, NativeEngine? engine = null) : IDisposable
 {
     /// <summary>A sequence in the batch: its tokens so far (prompt + sampled) and where it stands.</summary>
     public sealed class Sequence
@@ -33,6 +36,8 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         internal int Vocab { get; }
         internal LogitSampler Sampler { get; }
         internal int Row { get; set; } = -1;
+        /// <summary>The sequence's KV cache on the native engine (null on torch).</summary>
+        internal DecodeState? State { get; set; }
 
         public int Generated => Tokens.Count - PromptLength;
 
@@ -56,6 +61,7 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
     /// row instead of running the prefill again — the same numbers, k − 1 prefills fewer.
     /// </summary>
     (int[] Prompt, float[] Logits, Sequence Source)? _lastPrefill;
+    float[] _engineLogits = [], _row = [];
 
     public int MaxRows { get; } = maxRows > 0 ? maxRows : throw new ArgumentOutOfRangeException(nameof(maxRows), "at least one row");
     public int Count => _rows.Count;
@@ -71,8 +77,36 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         var sequence = new Sequence(prompt, options, stopIds, vocab);
         if (options.MaxNewTokens == 0) return sequence;
         if (_rows.Count == MaxRows) throw new InvalidOperationException($"The batch is full ({MaxRows} rows).");
-        EnsureCapacity(prompt.Count + options.MaxNewTokens);
         var promptIds = prompt.ToArray();
+        if (engine is not null) AddOnEngine(engine, sequence, promptIds, vocab);
+        else AddOnTorch(sequence, promptIds, vocab);
+        if (!sequence.Finished)
+        {
+            sequence.Row = _rows.Count;
+            _rows.Add(sequence);
+        }
+        return sequence;
+    }
+
+    /// <summary>Prefills into a fresh engine state, or copies the previous identical prompt's positions from its state.</summary>
+    void AddOnEngine(NativeEngine engine, Sequence sequence, int[] promptIds, int vocab)
+    {
+        sequence.State = engine.NewState();
+        if (_lastPrefill is { } last && last.Logits.Length == vocab && last.Prompt.AsSpan().SequenceEqual(promptIds))
+        {
+            sequence.State.CopyPrefix(last.Source.State!, promptIds.Length);
+            Sample(sequence, (float[])last.Logits.Clone());
+            return;
+        }
+        var logits = new float[engine.Config.VocabSize];
+        engine.Prefill(sequence.State, promptIds, logits);
+        _lastPrefill = (promptIds, logits[..vocab], sequence);
+        Sample(sequence, logits[..vocab]);
+    }
+
+    void AddOnTorch(Sequence sequence, int[] promptIds, int vocab)
+    {
+        EnsureCapacity(promptIds.Length + sequence.Options.MaxNewTokens);
         if (_lastPrefill is { } last && last.Source.Row >= 0 && last.Logits.Length == vocab && last.Prompt.AsSpan().SequenceEqual(promptIds))
         {
             _cache!.MoveRow(last.Source.Row, _rows.Count, promptIds.Length);
@@ -88,18 +122,37 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
             _lastPrefill = (promptIds, (float[])logits.Clone(), sequence);
             Sample(sequence, logits);
         }
-        if (!sequence.Finished)
-        {
-            sequence.Row = _rows.Count;
-            _rows.Add(sequence);
-        }
-        return sequence;
     }
 
     /// <summary>One token for every live sequence; the finished ones leave the batch (check <see cref="Sequence.Finished"/>).</summary>
     public void Step()
     {
         if (_rows.Count == 0) return;
+        if (engine is not null) StepOnEngine(engine);
+        else StepOnTorch();
+        foreach (var s in _rows.Where(s => s.Finished).ToList()) Remove(s);
+    }
+
+    void StepOnEngine(NativeEngine engine)
+    {
+        int width = engine.Config.VocabSize;
+        if (_engineLogits.Length < Math.Min(_rows.Count, NativeEngine.MaxRows) * width) _engineLogits = new float[Math.Min(MaxRows, NativeEngine.MaxRows) * width];
+        for (int start = 0; start < _rows.Count; start += NativeEngine.MaxRows)
+        {
+            var chunk = _rows.Skip(start).Take(NativeEngine.MaxRows).ToList();
+            engine.Decode(chunk.Select(s => s.State!).ToList(), chunk.Select(s => s.Last).ToArray(), _engineLogits);
+            for (int i = 0; i < chunk.Count; i++)
+            {
+                // one reused row per vocabulary size: no 128 KB large-object allocation per row and step
+                if (_row.Length != chunk[i].Vocab) _row = new float[chunk[i].Vocab];
+                _engineLogits.AsSpan(i * width, chunk[i].Vocab).CopyTo(_row);
+                Sample(chunk[i], _row);
+            }
+        }
+    }
+
+    void StepOnTorch()
+    {
         using (var scope = NewDisposeScope())
         using (var noGrad = no_grad())
         {
@@ -109,7 +162,6 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
             var all = logits.data<float>().ToArray();
             foreach (var s in _rows) Sample(s, all.AsSpan((int)(s.Row * width), s.Vocab).ToArray());
         }
-        foreach (var s in _rows.Where(s => s.Finished).ToList()) Remove(s);
     }
 
     /// <summary>Takes a sequence out (finished, or cancelled by its caller); its row goes to the last live sequence.</summary>
@@ -120,7 +172,7 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         var last = _rows[^1];
         if (last != sequence)
         {
-            _cache!.MoveRow(last.Row, row, last.Cached);
+            _cache?.MoveRow(last.Row, row, last.Cached);
             last.Row = row;
             _rows[row] = last;
         }

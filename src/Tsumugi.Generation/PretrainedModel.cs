@@ -1,6 +1,7 @@
 using Tsumugi.Tokenization;
 using Tsumugi.Generation.Chat;
 using Tsumugi.Generation.Chat.Templates;
+using Tsumugi.Generation.Engine;
 using Tsumugi.Modeling;
 using Tsumugi.Modeling.Adapters;
 using Tsumugi.Tokenization.Encoding;
@@ -40,6 +41,12 @@ public sealed class PretrainedModel : IDisposable
 
     /// <summary>The LoRA adapter applied on the fly (<see cref="PretrainedModelOptions.Adapter"/>), or null.</summary>
     public LoraAdapter? Adapter { get; private init; }
+
+    /// <summary>The native decode engine generation runs on (<see cref="PretrainedModelOptions.Engine"/>), or null for torch.</summary>
+    public NativeEngine? Engine { get; private set; }
+
+    /// <summary>Why generation runs on torch although the native engine was allowed (Auto), or null.</summary>
+    public string? EngineNote { get; private set; }
 
     /// <summary>max_position_embeddings: prompt + new tokens must fit, since the KV cache cannot grow beyond it.</summary>
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
@@ -81,7 +88,39 @@ public sealed class PretrainedModel : IDisposable
             throw;
         }
         var name = options.Name ?? DirectoryName(directory) + (options.Adapter is { } a ? "+" + DirectoryName(a) : "");
-        return new PretrainedModel(model, tokenizer, name, chatFormat, options.ChatFormat is null ? directory : null) { Adapter = adapter };
+        var loaded = new PretrainedModel(model, tokenizer, name, chatFormat, options.ChatFormat is null ? directory : null) { Adapter = adapter };
+        try
+        {
+            loaded.StartEngine(options);
+        }
+        catch
+        {
+            loaded.Dispose();
+            throw;
+        }
+        return loaded;
+    }
+
+    /// <summary>Packs the weights for the native engine when the options allow it and the model is one it runs.</summary>
+    void StartEngine(PretrainedModelOptions options)
+    {
+        if (options.Engine == DecodeEngineKind.Torch) return;
+        var reason = NativeEngine.Unsupported(Model.Config)
+            ?? (Adapter is not null ? "a LoRA adapter is applied on the fly (merge it with `tsumugi merge` for the native engine)" : null)
+            ?? (options.Device is { } d && d.type != TorchSharp.DeviceType.CPU ? $"the weights are on {d.type} (the native engine runs on the CPU)" : null);
+        if (reason is not null)
+        {
+            if (options.Engine == DecodeEngineKind.Native) throw new NotSupportedException($"--engine native: {reason}.");
+            EngineNote = reason;
+            return;
+        }
+        var format = options.EngineWeights ?? options.Dtype switch
+        {
+            TorchSharp.torch.ScalarType.Float16 => WeightFormat.F16,
+            TorchSharp.torch.ScalarType.BFloat16 => WeightFormat.BF16,
+            _ => WeightFormat.F32,
+        };
+        Engine = new NativeEngine(Model, format, options.EngineThreads ?? TorchSharp.torch.get_num_threads());
     }
 
     static string DirectoryName(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
@@ -107,7 +146,8 @@ public sealed class PretrainedModel : IDisposable
     }
 
     /// <summary>Plain completion: generation ends at the tokenizer's EOS (or another of config.json's eos_token_id). <paramref name="batcher"/> must wrap <see cref="Model"/>.</summary>
-    public TextGenerator CreateGenerator(ContinuousBatcher? batcher = null) => new(Model, Tokenizer) { Batcher = batcher, StopIds = ModelStopIds([Tokenizer.EosId]) };
+    public TextGenerator CreateGenerator(ContinuousBatcher? batcher = null) =>
+        new(Model, Tokenizer) { Batcher = batcher, StopIds = ModelStopIds([Tokenizer.EosId]), Engine = Engine };
 
     /// <summary>
     /// For answers to chat prompts: generation also ends at the chat format's turn-end token and the chat template's
@@ -115,7 +155,10 @@ public sealed class PretrainedModel : IDisposable
     /// <paramref name="batcher"/> must wrap <see cref="Model"/>.
     /// </summary>
     public TextGenerator CreateChatGenerator(ContinuousBatcher? batcher = null) =>
-        new(Model, Tokenizer) { Batcher = batcher, StopIds = ModelStopIds(ChatPrompt.StopIds(ChatFormat, Tokenizer, ChatTemplate)) };
+        new(Model, Tokenizer) { Batcher = batcher, StopIds = ModelStopIds(ChatPrompt.StopIds(ChatFormat, Tokenizer, ChatTemplate)), Engine = Engine };
+
+    /// <summary>A <see cref="ContinuousBatcher"/> over this model, decoding on <see cref="Engine"/> when there is one.</summary>
+    public ContinuousBatcher CreateBatcher(int maxRows) => new(Model, maxRows, Tokenizer.VocabSize, Engine);
 
     /// <summary>
     /// <paramref name="ids"/> plus config.json's eos_token_id list: Llama 3.1 lists &lt;|eot_id|&gt; and
@@ -134,6 +177,7 @@ public sealed class PretrainedModel : IDisposable
 
     public void Dispose()
     {
+        Engine?.Dispose();
         Adapter?.Dispose();
         Model.Dispose();
     }

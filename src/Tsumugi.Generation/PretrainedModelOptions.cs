@@ -1,4 +1,5 @@
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Engine;
 using static TorchSharp.torch;
 
 namespace Tsumugi.Generation;
@@ -26,4 +27,16 @@ public sealed record PretrainedModelOptions
     /// merging; null runs the base model. An adapter for another base model fails the load, naming the tensor.
     /// </summary>
     public string? Adapter { get; init; }
+
+    /// <summary>
+    /// The decoder for generation. Torch by default, so a model whose weights go on changing (online DPO's policy) is
+    /// never decoded from a stale packed copy; the CLI's generate, chat, serve and eval ask for Auto.
+    /// </summary>
+    public DecodeEngineKind Engine { get; init; } = DecodeEngineKind.Torch;
+
+    /// <summary>How the native engine packs the weights; null follows <see cref="Dtype"/> (float32 → F32, float16 → F16, bfloat16 → BF16).</summary>
+    public WeightFormat? EngineWeights { get; init; }
+
+    /// <summary>The native engine's threads; null takes libtorch's thread count (what torch decoding would use).</summary>
+    public int? EngineThreads { get; init; }
 }

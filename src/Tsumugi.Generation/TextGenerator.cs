@@ -1,5 +1,6 @@
 using Tsumugi.Tokenization;
 using System.Runtime.CompilerServices;
+using Tsumugi.Generation.Engine;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.Encoding;
 
@@ -21,6 +22,12 @@ public sealed class TextGenerator(LlamaForCausalLM model, ITokenizer tokenizer)
 
     public ITokenizer Tokenizer => tokenizer;
 
+    /// <summary>
+    /// When set, decoding runs on this native engine (packed from this generator's model) instead of the torch forward;
+    /// the tokens are the same at f32 (see <see cref="NativeEngine"/>).
+    /// </summary>
+    public NativeEngine? Engine { get; init; }
+
     /// <summary>Control tokens written as text (a rendered chat template's &lt;s&gt;) become their ids; see <see cref="PromptEncoding"/>.</summary>
     public IReadOnlyList<int> EncodePrompt(string prompt) => PromptEncoding.Encode(tokenizer, prompt, AddBos);
 
@@ -33,7 +40,9 @@ public sealed class TextGenerator(LlamaForCausalLM model, ITokenizer tokenizer)
     /// <summary>Text deltas as tokens are generated; the last one carries the result. Validates eagerly.</summary>
     public IEnumerable<GenerationDelta> Stream(IReadOnlyList<int> promptIds, SamplingOptions options)
     {
-        var tokens = TokenSampler.SampleTokens(model, promptIds, options, StopIds, tokenizer.VocabSize); // throws now on bad options
+        var tokens = Engine is null
+            ? TokenSampler.SampleTokens(model, promptIds, options, StopIds, tokenizer.VocabSize) // throws now on bad options
+            : TokenSampler.SampleTokens(Engine, model, promptIds, options, StopIds, tokenizer.VocabSize);
         return Deltas(tokens, promptIds.Count, options);
     }
 
@@ -105,7 +114,7 @@ public sealed class TextGenerator(LlamaForCausalLM model, ITokenizer tokenizer)
     {
         if (optionsPerPrompt.Count != prompts.Count) throw new ArgumentException("one SamplingOptions per prompt", nameof(optionsPerPrompt));
         var results = new GenerationResult[prompts.Count];
-        using var batch = new DecodeBatch(model, batchSize, tokenizer.VocabSize);
+        using var batch = new DecodeBatch(model, batchSize, tokenizer.VocabSize, Engine);
         var open = new Dictionary<DecodeBatch.Sequence, (int Index, CompletionAssembler Assembler)>();
         void Collect(DecodeBatch.Sequence s)
         {

@@ -1,3 +1,4 @@
+using Tsumugi.Generation.Engine;
 using Tsumugi.Modeling;
 using static TorchSharp.torch;
 
@@ -27,6 +28,40 @@ public static class TokenSampler
     {
         int vocab = CheckRequest(model, prompt, options, vocabLimit);
         return Loop(model, prompt, options, stopIds, vocab);
+    }
+
+    /// <summary>
+    /// <see cref="SampleTokens(LlamaForCausalLM, IReadOnlyList{int}, SamplingOptions, IReadOnlyCollection{int}, int?)"/>
+    /// on the native engine packed from <paramref name="model"/>: one prefill, then one engine step per token, the same
+    /// sampler. No step runs after the last token.
+    /// </summary>
+    public static IEnumerable<int> SampleTokens(NativeEngine engine, LlamaForCausalLM model, IReadOnlyList<int> prompt, SamplingOptions options,
+        IReadOnlyCollection<int> stopIds, int? vocabLimit = null)
+    {
+        int vocab = CheckRequest(model, prompt, options, vocabLimit);
+        return EngineLoop(engine, prompt, options, stopIds, vocab);
+    }
+
+    static IEnumerable<int> EngineLoop(NativeEngine engine, IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds, int vocab)
+    {
+        if (options.MaxNewTokens == 0) yield break;
+        var sampler = new LogitSampler(options);
+        var tokens = new List<int>(prompt);
+        var state = engine.NewState();
+        var logits = new float[engine.Config.VocabSize];
+        // The sampler rewrites its row in place; one reused row (not a fresh 128 KB copy per token, a large-object
+        // allocation that would bring full GCs into the token loop).
+        var row = vocab == logits.Length ? logits : new float[vocab];
+        engine.Prefill(state, tokens.ToArray(), logits);
+        for (int i = 0; ; i++)
+        {
+            if (row != logits) logits.AsSpan(0, vocab).CopyTo(row);
+            int next = sampler.Next(row, tokens, prompt.Count);
+            tokens.Add(next);
+            yield return next;
+            if (stopIds.Contains(next) || i + 1 == options.MaxNewTokens) yield break;
+            engine.Decode([state], [next], logits);
+        }
     }
 
     /// <summary>Validates options, prompt and context room; returns the number of ids that may be sampled.</summary>

@@ -27,18 +27,21 @@ public static class ChatCommand
         var sampling = new SamplingFlags(DefaultMaxTokens);
         var dtype = CommonOptions.Dtype();
         var adapter = CommonOptions.Adapter();
+        var engine = CommonOptions.Engine();
+        var weights = CommonOptions.EngineWeights();
         var command = new Command("chat", "Chat with a model directory: one user turn per line; /reset starts over, /exit or Ctrl-D ends.")
         {
-            model, adapter, system, format, dtype,
+            model, adapter, system, format, dtype, engine, weights,
         };
         sampling.AddTo(command);
         command.Add(showPrompt);
         command.SetAction(parse =>
         {
             var options = sampling.Read(parse);
+            var decoder = CommonOptions.ParseEngine(parse.GetValue(engine)!, parse.GetValue(weights));
             var dir = parse.GetValue(model)!;
             var (llm, description) = ChatModelLoader.Load(dir, parse.GetValue(format),
-                forced => GenerateCommand.Load(dir, parse.GetValue(dtype)!, forced, parse.GetValue(adapter)));
+                forced => GenerateCommand.Load(dir, parse.GetValue(dtype)!, forced, parse.GetValue(adapter), decoder));
             using var owned = llm;
             var generator = llm.CreateChatGenerator();
             // ChatML closes a turn with <|im_end|>, which is not the tokenizer's EOS: stop there too (the stops serve uses).

@@ -70,6 +70,43 @@ internal static class CommonOptions
         string description = "Weights in float32 (default, exact) or float16 (faster single-stream decode on CPU, slower prompt prefill).") =>
         new("--dtype") { Description = description, DefaultValueFactory = _ => "float32" };
 
+    /// <summary>--engine: which decoder generation runs on (<see cref="Tsumugi.Generation.Engine.DecodeEngineKind"/>).</summary>
+    public static Option<string> Engine() => new("--engine")
+    {
+        Description = "Decoder: auto (the native engine where it supports the model, torch otherwise), native, or torch.",
+        DefaultValueFactory = _ => "auto",
+    };
+
+    /// <summary>--weights: the native engine's weight format (<see cref="Tsumugi.Generation.Engine.WeightFormat"/>).</summary>
+    public static Option<string?> EngineWeights() => new("--weights")
+    {
+        Description = "Native engine weights: f32, f16, bf16 or q8_0 (llama.cpp's Q8_0 blocks; fastest). Default: as --dtype.",
+    };
+
+    /// <summary>--engine and --weights as load options; an unknown value is a usage error naming the choices.</summary>
+    public static (Tsumugi.Generation.Engine.DecodeEngineKind Kind, Tsumugi.Generation.Engine.WeightFormat? Weights) ParseEngine(string engine, string? weights)
+    {
+        var kind = engine.ToLowerInvariant() switch
+        {
+            "auto" => Tsumugi.Generation.Engine.DecodeEngineKind.Auto,
+            "native" => Tsumugi.Generation.Engine.DecodeEngineKind.Native,
+            "torch" => Tsumugi.Generation.Engine.DecodeEngineKind.Torch,
+            _ => throw new ArgumentException($"--engine '{engine}' is not one of auto, native, torch."),
+        };
+        Tsumugi.Generation.Engine.WeightFormat? format = weights?.ToLowerInvariant() switch
+        {
+            null => null,
+            "f32" => Tsumugi.Generation.Engine.WeightFormat.F32,
+            "f16" => Tsumugi.Generation.Engine.WeightFormat.F16,
+            "bf16" => Tsumugi.Generation.Engine.WeightFormat.BF16,
+            "q8_0" => Tsumugi.Generation.Engine.WeightFormat.Q8_0,
+            _ => throw new ArgumentException($"--weights '{weights}' is not one of f32, f16, bf16, q8_0."),
+        };
+        if (format is not null && kind == Tsumugi.Generation.Engine.DecodeEngineKind.Torch)
+            throw new ArgumentException("--weights applies to the native engine; drop it or use --engine auto/native.");
+        return (kind, format);
+    }
+
     /// <summary>--device: the torch device a model runs on.</summary>
     public static Option<string> Device() => new("--device") { Description = "Torch device: cpu, cuda, cuda:1 …", DefaultValueFactory = _ => "cpu" };
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Tsumugi.Generation;
 using Tsumugi.Generation.Chat;
+using Tsumugi.Generation.Engine;
 using Tsumugi.Generation.Ensemble;
 using Tsumugi.Modeling;
 
@@ -20,17 +21,21 @@ public static class GenerateCommand
         var stream = new Option<bool>("--stream") { Description = "Print text as it is generated." };
         var dtype = CommonOptions.Dtype();
         var adapter = CommonOptions.Adapter();
-        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, adapter, prompt, dtype };
+        var engine = CommonOptions.Engine();
+        var weights = CommonOptions.EngineWeights();
+        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, adapter, prompt, dtype, engine, weights };
         sampling.AddTo(command);
         command.Add(stream);
         command.SetAction(parse =>
         {
             var options = sampling.Read(parse); // validated before loading the model: a typo costs nothing
+            var decoder = CommonOptions.ParseEngine(parse.GetValue(engine)!, parse.GetValue(weights));
             var dir = parse.GetValue(model)!;
             using var ensemble = EnsembleManifest.IsEnsembleDirectory(dir)
                 ? ExpertEnsemble.Load(dir, new PretrainedModelOptions { Dtype = HfModelDirectory.ParseDtype(parse.GetValue(dtype)!), Adapter = parse.GetValue(adapter) })
                 : null;
-            using var llm = ensemble is null ? Load(dir, parse.GetValue(dtype)!, adapter: parse.GetValue(adapter)) : null;
+            using var llm = ensemble is null ? Load(dir, parse.GetValue(dtype)!, adapter: parse.GetValue(adapter), decoder: decoder) : null;
+            if (llm?.EngineNote is { } note) Console.Error.WriteLine($"[decoding on torch: {note}]");
             var mixture = ensemble?.CreateGenerator();
             var deltas = mixture?.Stream(parse.GetValue(prompt)!, options) ?? llm!.CreateGenerator().Stream(parse.GetValue(prompt)!, options);
             GenerationResult? result = null;
@@ -53,10 +58,16 @@ public static class GenerateCommand
     /// A model directory with its weights in <paramref name="dtype"/>; chats rendered with its own chat_template, or the
     /// built-in template of <paramref name="chatFormat"/> when given; a LoRA adapter on top when given.
     /// </summary>
-    internal static PretrainedModel Load(string dir, string dtype, ChatPromptFormat? chatFormat = null, string? adapter = null)
+    /// <paramref name="decoder"/>: the engine and its weight format (<see cref="CommonOptions.ParseEngine"/>); default torch.
+    internal static PretrainedModel Load(string dir, string dtype, ChatPromptFormat? chatFormat = null, string? adapter = null,
+        (DecodeEngineKind Kind, WeightFormat? Weights)? decoder = null)
     {
         var type = HfModelDirectory.ParseDtype(dtype); // before reading anything: a typo costs nothing
-        return PretrainedModel.Load(dir, new PretrainedModelOptions { Dtype = type, ChatFormat = chatFormat, Adapter = adapter });
+        return PretrainedModel.Load(dir, new PretrainedModelOptions
+        {
+            Dtype = type, ChatFormat = chatFormat, Adapter = adapter,
+            Engine = decoder?.Kind ?? DecodeEngineKind.Torch, EngineWeights = decoder?.Weights,
+        });
     }
 }
 

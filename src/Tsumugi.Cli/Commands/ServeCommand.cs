@@ -32,9 +32,11 @@ public static class ServeCommand
         };
         var chatFormat = CommonOptions.ChatFormat();
         var adapter = CommonOptions.Adapter();
+        var engine = CommonOptions.Engine();
+        var weights = CommonOptions.EngineWeights();
         var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
         {
-            model, adapter, host, port, apiKey, apiKeyFile, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat,
+            model, adapter, host, port, apiKey, apiKeyFile, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat, engine, weights,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -46,16 +48,19 @@ public static class ServeCommand
                 MaxTokensLimit = parse.GetValue(maxTokensLimit),
             };
             options.Validate(); // before loading the model: a typo costs nothing
+            var decoder = CommonOptions.ParseEngine(parse.GetValue(engine)!, parse.GetValue(weights));
             var dir = parse.GetValue(model)!;
             var (served, description) = ChatModelLoader.Load(dir, parse.GetValue(chatFormat), forced => PretrainedModel.Load(dir, new PretrainedModelOptions
             {
                 Name = parse.GetValue(modelName), ChatFormat = forced, Adapter = parse.GetValue(adapter),
+                Engine = decoder.Kind, EngineWeights = decoder.Weights,
             }));
             using var owned = served;
             await using var server = new OpenAiServer(served, options);
             await server.StartAsync(cancellationToken);
             Console.Error.WriteLine($"Serving '{served.Name}' at {server.BaseUrl}/v1 (chat template: {description}; "
-                + $"up to {options.MaxBatch} requests decoded together); Ctrl-C stops.");
+                + $"up to {options.MaxBatch} requests decoded together; "
+                + (served.Engine is { } e ? $"native engine, {e.Format}, {e.Threads} thread(s)" : $"torch decoding{(served.EngineNote is { } n ? ": " + n : "")}") + "); Ctrl-C stops.");
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

@@ -42,7 +42,7 @@ public sealed class OpenAiServer : IAsyncDisposable
     {
         (_model, _options) = (model, options);
         _gate = new DecodeGate(options.MaxBatch, options.MaxQueue);
-        _batcher = new ContinuousBatcher(model.Model, options.MaxBatch, model.Tokenizer.VocabSize);
+        _batcher = model.CreateBatcher(options.MaxBatch);
         _generator = model.CreateChatGenerator(_batcher);
         _expectedAuthorization = Encoding.UTF8.GetBytes($"Bearer {options.ApiKey}");
     }

@@ -1,0 +1,12 @@
+namespace Tsumugi.Generation.Engine;
+
+/// <summary>Which decoder runs generation (<c>--engine</c>).</summary>
+public enum DecodeEngineKind
+{
+    /// <summary>The libtorch model (TorchSharp) for every step: the reference path, and the only one for GPUs, adapters, MoE and Gemma 2.</summary>
+    Torch,
+    /// <summary><see cref="NativeEngine"/>; a model it cannot run is an error naming why.</summary>
+    Native,
+    /// <summary><see cref="NativeEngine"/> where it supports the model, torch otherwise (<see cref="PretrainedModel.EngineNote"/> says why).</summary>
+    Auto,
+}

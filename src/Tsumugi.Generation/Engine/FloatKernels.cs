@@ -1,0 +1,208 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Tsumugi.Generation.Engine;
+
+/// <summary>
+/// Software prefetch for the weight streams. One core's demand misses and the hardware prefetcher reach only part of
+/// the memory bandwidth on their own; asking for the next tile's lines while this tile is summed makes up much of the
+/// rest. The weight arrays live on the pinned object heap (<see cref="PackedMatrix"/>), so a raw address past the
+/// current row is stable, and a prefetch never faults even past the end of the array.
+/// </summary>
+static class Prefetcher
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe void Line<T>(ref T origin, nint byteOffset) => Sse.Prefetch0((byte*)Unsafe.AsPointer(ref origin) + byteOffset);
+}
+
+/// <summary>
+/// Dot products of weight rows with activation rows, AVX-512. One row of activations (one decoding stream): four
+/// weight rows at a time, so four independent FMA chains hide the FMA latency while the weights stream from memory.
+/// Several activation rows: a 2 × 4 tile (two weight rows × four activation rows, eight accumulators), so each weight
+/// vector loaded feeds four FMAs and each activation vector two — the step for n rows reads the weights once.
+/// Columns past the last multiple of 16 are summed in scalar code.
+/// </summary>
+static class FloatKernels
+{
+    public static bool Supported => Avx512F.IsSupported;
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4(ref float w0, ref float w1, ref float w2, ref float w3, ref float x, int cols, Span<float> result)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k = 0;
+        nint next = 4 * 4 * cols; // bytes from w0 to the next tile (4 contiguous f32 rows)
+        for (; k + 16 <= cols; k += 16)
+        {
+            nint ahead = next + 4 * 4 * k;
+            Prefetcher.Line(ref w0, ahead);
+            Prefetcher.Line(ref w0, ahead + 64);
+            Prefetcher.Line(ref w0, ahead + 128);
+            Prefetcher.Line(ref w0, ahead + 192);
+            var v = Vector512.LoadUnsafe(ref x, (nuint)k);
+            a0 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w0, (nuint)k), v, a0);
+            a1 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w1, (nuint)k), v, a1);
+            a2 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w2, (nuint)k), v, a2);
+            a3 = Avx512F.FusedMultiplyAdd(Vector512.LoadUnsafe(ref w3, (nuint)k), v, a3);
+        }
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        for (; k < cols; k++)
+        {
+            float v = Unsafe.Add(ref x, k);
+            s0 += Unsafe.Add(ref w0, k) * v;
+            s1 += Unsafe.Add(ref w1, k) * v;
+            s2 += Unsafe.Add(ref w2, k) * v;
+            s3 += Unsafe.Add(ref w3, k) * v;
+        }
+        (result[0], result[1], result[2], result[3]) = (s0, s1, s2, s3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4(ref short w0, ref short w1, ref short w2, ref short w3, ref float x, int cols, Span<float> result)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k = 0;
+        for (; k + 16 <= cols; k += 16)
+        {
+            var v = Vector512.LoadUnsafe(ref x, (nuint)k);
+            a0 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16(ref Unsafe.Add(ref w0, k)), v, a0);
+            a1 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16(ref Unsafe.Add(ref w1, k)), v, a1);
+            a2 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16(ref Unsafe.Add(ref w2, k)), v, a2);
+            a3 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16(ref Unsafe.Add(ref w3, k)), v, a3);
+        }
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        for (; k < cols; k++)
+        {
+            float v = Unsafe.Add(ref x, k);
+            s0 += HalfBits.FromF16(Unsafe.Add(ref w0, k)) * v;
+            s1 += HalfBits.FromF16(Unsafe.Add(ref w1, k)) * v;
+            s2 += HalfBits.FromF16(Unsafe.Add(ref w2, k)) * v;
+            s3 += HalfBits.FromF16(Unsafe.Add(ref w3, k)) * v;
+        }
+        (result[0], result[1], result[2], result[3]) = (s0, s1, s2, s3);
+    }
+
+    /// <summary>
+    /// f16 rows against activations already × 2¹¹² (<see cref="HalfBits.F16x16Unbiased"/>): three integer ops and one
+    /// FMA per 16 weights instead of four and one — the conversion, not memory, bounds f16 on one core.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4Prescaled(ref short w0, ref short w1, ref short w2, ref short w3, ref float scaledX, int cols, Span<float> result)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k = 0;
+        nint next = 4 * 2 * cols; // bytes from w0 to the next tile (4 contiguous f16 rows)
+        for (; k + 16 <= cols; k += 16)
+        {
+            nint ahead = next + 4 * 2 * k;
+            Prefetcher.Line(ref w0, ahead);
+            Prefetcher.Line(ref w0, ahead + 64);
+            var v = Vector512.LoadUnsafe(ref scaledX, (nuint)k);
+            a0 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16Unbiased(ref Unsafe.Add(ref w0, k)), v, a0);
+            a1 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16Unbiased(ref Unsafe.Add(ref w1, k)), v, a1);
+            a2 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16Unbiased(ref Unsafe.Add(ref w2, k)), v, a2);
+            a3 = Avx512F.FusedMultiplyAdd(HalfBits.F16x16Unbiased(ref Unsafe.Add(ref w3, k)), v, a3);
+        }
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        float unscale = 1f / HalfBits.Rebias;
+        for (; k < cols; k++)
+        {
+            float v = Unsafe.Add(ref scaledX, k) * unscale;
+            s0 += HalfBits.FromF16(Unsafe.Add(ref w0, k)) * v;
+            s1 += HalfBits.FromF16(Unsafe.Add(ref w1, k)) * v;
+            s2 += HalfBits.FromF16(Unsafe.Add(ref w2, k)) * v;
+            s3 += HalfBits.FromF16(Unsafe.Add(ref w3, k)) * v;
+        }
+        (result[0], result[1], result[2], result[3]) = (s0, s1, s2, s3);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Dot4(ref ushort w0, ref ushort w1, ref ushort w2, ref ushort w3, ref float x, int cols, Span<float> result)
+    {
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        int k = 0;
+        for (; k + 16 <= cols; k += 16)
+        {
+            var v = Vector512.LoadUnsafe(ref x, (nuint)k);
+            a0 = Avx512F.FusedMultiplyAdd(HalfBits.BF16x16(ref Unsafe.Add(ref w0, k)), v, a0);
+            a1 = Avx512F.FusedMultiplyAdd(HalfBits.BF16x16(ref Unsafe.Add(ref w1, k)), v, a1);
+            a2 = Avx512F.FusedMultiplyAdd(HalfBits.BF16x16(ref Unsafe.Add(ref w2, k)), v, a2);
+            a3 = Avx512F.FusedMultiplyAdd(HalfBits.BF16x16(ref Unsafe.Add(ref w3, k)), v, a3);
+        }
+        float s0 = Vector512.Sum(a0), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
+        for (; k < cols; k++)
+        {
+            float v = Unsafe.Add(ref x, k);
+            s0 += HalfBits.FromBF16(Unsafe.Add(ref w0, k)) * v;
+            s1 += HalfBits.FromBF16(Unsafe.Add(ref w1, k)) * v;
+            s2 += HalfBits.FromBF16(Unsafe.Add(ref w2, k)) * v;
+            s3 += HalfBits.FromBF16(Unsafe.Add(ref w3, k)) * v;
+        }
+        (result[0], result[1], result[2], result[3]) = (s0, s1, s2, s3);
+    }
+
+    /// <summary>
+    /// result[r·2 + j] = w_j · x_r for two f32 weight rows and four activation rows <paramref name="xStride"/> apart.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Tile2x4(ref float w0, ref float w1, ref float x, int xStride, int cols, Span<float> result)
+    {
+        ref float x1 = ref Unsafe.Add(ref x, xStride);
+        ref float x2 = ref Unsafe.Add(ref x, 2 * xStride);
+        ref float x3 = ref Unsafe.Add(ref x, 3 * xStride);
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        int k = 0;
+        for (; k + 16 <= cols; k += 16)
+        {
+            var v0 = Vector512.LoadUnsafe(ref w0, (nuint)k);
+            var v1 = Vector512.LoadUnsafe(ref w1, (nuint)k);
+            var u = Vector512.LoadUnsafe(ref x, (nuint)k);
+            a00 = Avx512F.FusedMultiplyAdd(v0, u, a00);
+            a01 = Avx512F.FusedMultiplyAdd(v1, u, a01);
+            u = Vector512.LoadUnsafe(ref x1, (nuint)k);
+            a10 = Avx512F.FusedMultiplyAdd(v0, u, a10);
+            a11 = Avx512F.FusedMultiplyAdd(v1, u, a11);
+            u = Vector512.LoadUnsafe(ref x2, (nuint)k);
+            a20 = Avx512F.FusedMultiplyAdd(v0, u, a20);
+            a21 = Avx512F.FusedMultiplyAdd(v1, u, a21);
+            u = Vector512.LoadUnsafe(ref x3, (nuint)k);
+            a30 = Avx512F.FusedMultiplyAdd(v0, u, a30);
+            a31 = Avx512F.FusedMultiplyAdd(v1, u, a31);
+        }
+        Span<float> s = stackalloc float[8];
+        (s[0], s[1], s[2], s[3]) = (Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a10), Vector512.Sum(a11));
+        (s[4], s[5], s[6], s[7]) = (Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a30), Vector512.Sum(a31));
+        for (; k < cols; k++)
+        {
+            float p = Unsafe.Add(ref w0, k), q = Unsafe.Add(ref w1, k);
+            for (int r = 0; r < 4; r++)
+            {
+                float v = Unsafe.Add(ref x, r * xStride + k);
+                s[2 * r] += p * v;
+                s[2 * r + 1] += q * v;
+            }
+        }
+        s.CopyTo(result);
+    }
+
+    /// <summary>Widens one f16 weight row into f32 scratch (several activation rows then share the conversion).</summary>
+    public static void Widen(ReadOnlySpan<short> source, Span<float> target)
+    {
+        int k = 0;
+        if (Supported)
+            for (; k + 16 <= source.Length; k += 16)
+                HalfBits.F16x16(ref Unsafe.AsRef(in source[k])).StoreUnsafe(ref target[k]);
+        for (; k < source.Length; k++) target[k] = HalfBits.FromF16(source[k]);
+    }
+
+    public static void Widen(ReadOnlySpan<ushort> source, Span<float> target)
+    {
+        int k = 0;
+        if (Supported)
+            for (; k + 16 <= source.Length; k += 16)
+                HalfBits.BF16x16(ref Unsafe.AsRef(in source[k])).StoreUnsafe(ref target[k]);
+        for (; k < source.Length; k++) target[k] = HalfBits.FromBF16(source[k]);
+    }
+}

@@ -1,0 +1,234 @@
+namespace Tsumugi.Generation.Engine;
+
+/// <summary>
+/// A projection's weight W [rows × cols] (y = x·Wᵀ + b, torch's Linear layout) packed once in a
+/// <see cref="WeightFormat"/>, with the kernels that stream it: each weight row is read from memory once per call
+/// whatever the number of activation rows (<see cref="FloatKernels"/>, <see cref="Q8Kernels"/>). Q8_0 needs whole
+/// blocks of 32 columns; other widths fall back to f16, as llama.cpp's quantizer does for such tensors.
+/// </summary>
+sealed class PackedMatrix
+{
+    readonly float[]? _f32;
+    readonly short[]? _f16;
+    readonly ushort[]? _bf16;
+    readonly sbyte[]? _q8;
+    readonly float[]? _q8Scales;
+    readonly bool _simd;
+
+    public int Rows { get; }
+    public int Cols { get; }
+    public WeightFormat Format { get; }
+    public float[]? Bias { get; }
+
+    /// <param name="simd">False runs the scalar reference loops (tests compare the two).</param>
+    public PackedMatrix(ReadOnlySpan<float> weights, int rows, int cols, WeightFormat format, float[]? bias = null, bool simd = true)
+    {
+        if (weights.Length != (long)rows * cols) throw new ArgumentException($"{weights.Length} weights for a [{rows} × {cols}] matrix.");
+        if (format == WeightFormat.Q8_0 && cols % Q8Kernels.Block != 0) format = WeightFormat.F16;
+        (Rows, Cols, Format, Bias) = (rows, cols, format, bias);
+        _simd = simd;
+        switch (format)
+        {
+            case WeightFormat.F32:
+                _f32 = Pinned<float>(weights.Length);
+                weights.CopyTo(_f32);
+                break;
+            case WeightFormat.F16:
+                _f16 = Pinned<short>(weights.Length);
+                for (int i = 0; i < weights.Length; i++) _f16[i] = HalfBits.ToF16(weights[i]);
+                break;
+            case WeightFormat.BF16:
+                _bf16 = Pinned<ushort>(weights.Length);
+                for (int i = 0; i < weights.Length; i++) _bf16[i] = HalfBits.ToBF16(weights[i]);
+                break;
+            default:
+                (_q8, _q8Scales) = QuantizeQ8(weights);
+                break;
+        }
+    }
+
+    /// <summary>On the pinned object heap: the kernels prefetch by raw address (<see cref="Prefetcher"/>).</summary>
+    static T[] Pinned<T>(int length) => GC.AllocateUninitializedArray<T>(length, pinned: true);
+
+    /// <summary>llama.cpp's quantize_row_q8_0: per block d = max|w| / 127 stored as f16, q = round(w / d).</summary>
+    static (sbyte[], float[]) QuantizeQ8(ReadOnlySpan<float> w)
+    {
+        var q = Pinned<sbyte>(w.Length);
+        var scales = new float[w.Length / Q8Kernels.Block];
+        for (int b = 0; b < scales.Length; b++)
+        {
+            var block = w.Slice(b * Q8Kernels.Block, Q8Kernels.Block);
+            float amax = 0;
+            foreach (var v in block) amax = Math.Max(amax, Math.Abs(v));
+            float d = amax / 127f;
+            float inverse = d != 0 ? 1f / d : 0f;
+            scales[b] = (float)(Half)d;
+            for (int k = 0; k < Q8Kernels.Block; k++) q[b * Q8Kernels.Block + k] = (sbyte)(int)MathF.Round(block[k] * inverse);
+        }
+        return (q, scales);
+    }
+
+    /// <summary>Bytes read per call: what bounds a decode step.</summary>
+    public long WeightBytes => Format switch
+    {
+        WeightFormat.F32 => 4L * Rows * Cols,
+        WeightFormat.F16 or WeightFormat.BF16 => 2L * Rows * Cols,
+        _ => (long)Rows * Cols + 4L * Rows * Cols / Q8Kernels.Block,
+    };
+
+    bool Simd => _simd && (Format == WeightFormat.Q8_0 ? Q8Kernels.Supported : FloatKernels.Supported);
+
+    /// <summary>
+    /// y[r·Rows + o] = x_r · W_o (+ b_o) for output rows o in [<paramref name="start"/>, <paramref name="end"/>) and
+    /// activation rows r &lt; <paramref name="n"/>; <paramref name="y"/> has room for x's padded rows.
+    /// <paramref name="scratch"/>: 2·Cols floats of the calling thread's own.
+    /// </summary>
+    public void Multiply(Activations x, int n, float[] y, int start, int end, float[] scratch)
+    {
+        if (x.Cols != Cols) throw new ArgumentException($"activations of width {x.Cols} for a matrix of {Cols} columns");
+        if (!Simd) MultiplyScalar(x, n, y, start, end);
+        else if (Format == WeightFormat.Q8_0) MultiplyQ8(x, n, y, start, end);
+        else if (n == 1) MultiplyOneRow(x, y, start, end, scratch);
+        else MultiplyRows(x, n, y, start, end, scratch);
+        if (Bias is not null)
+            for (int r = 0; r < n; r++)
+                for (int o = start; o < end; o++) y[r * Rows + o] += Bias[o];
+    }
+
+    void MultiplyOneRow(Activations x, float[] y, int start, int end, float[] scratch)
+    {
+        Span<float> four = stackalloc float[4];
+        ref float input = ref x.Values[0];
+        var row = x.Values.AsSpan(0, Cols);
+        bool prescaled = Format == WeightFormat.F16 && System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row) is var m && Math.Abs(m) < HalfBits.MaxPrescaled;
+        if (prescaled) System.Numerics.Tensors.TensorPrimitives.Multiply(row, HalfBits.Rebias, scratch.AsSpan(0, Cols));
+        for (int o = start; o < end; o += 4)
+        {
+            int o1 = Math.Min(o + 1, end - 1), o2 = Math.Min(o + 2, end - 1), o3 = Math.Min(o + 3, end - 1);
+            switch (Format)
+            {
+                case WeightFormat.F32:
+                    FloatKernels.Dot4(ref _f32![o * Cols], ref _f32[o1 * Cols], ref _f32[o2 * Cols], ref _f32[o3 * Cols], ref input, Cols, four);
+                    break;
+                case WeightFormat.F16 when prescaled:
+                    FloatKernels.Dot4Prescaled(ref _f16![o * Cols], ref _f16[o1 * Cols], ref _f16[o2 * Cols], ref _f16[o3 * Cols], ref scratch[0], Cols, four);
+                    break;
+                case WeightFormat.F16:
+                    FloatKernels.Dot4(ref _f16![o * Cols], ref _f16[o1 * Cols], ref _f16[o2 * Cols], ref _f16[o3 * Cols], ref input, Cols, four);
+                    break;
+                default:
+                    FloatKernels.Dot4(ref _bf16![o * Cols], ref _bf16[o1 * Cols], ref _bf16[o2 * Cols], ref _bf16[o3 * Cols], ref input, Cols, four);
+                    break;
+            }
+            for (int j = 0; j < 4 && o + j < end; j++) y[o + j] = four[j];
+        }
+    }
+
+    void MultiplyRows(Activations x, int n, float[] y, int start, int end, float[] scratch)
+    {
+        Span<float> tile = stackalloc float[8];
+        for (int o = start; o < end; o += 2)
+        {
+            int o1 = Math.Min(o + 1, end - 1);
+            ref float w0 = ref scratch[0];
+            ref float w1 = ref scratch[Cols];
+            switch (Format)
+            {
+                case WeightFormat.F32:
+                    w0 = ref _f32![o * Cols];
+                    w1 = ref _f32[o1 * Cols];
+                    break;
+                case WeightFormat.F16:
+                    FloatKernels.Widen(_f16.AsSpan(o * Cols, Cols), scratch.AsSpan(0, Cols));
+                    FloatKernels.Widen(_f16.AsSpan(o1 * Cols, Cols), scratch.AsSpan(Cols, Cols));
+                    break;
+                default:
+                    FloatKernels.Widen(_bf16.AsSpan(o * Cols, Cols), scratch.AsSpan(0, Cols));
+                    FloatKernels.Widen(_bf16.AsSpan(o1 * Cols, Cols), scratch.AsSpan(Cols, Cols));
+                    break;
+            }
+            for (int r = 0; r < n; r += 4)
+            {
+                FloatKernels.Tile2x4(ref w0, ref w1, ref x.Values[r * Cols], Cols, Cols, tile);
+                Store(tile, y, r, n, o, end);
+            }
+        }
+    }
+
+    void MultiplyQ8(Activations x, int n, float[] y, int start, int end)
+    {
+        Span<float> tile = stackalloc float[8];
+        int blocks = Cols / Q8Kernels.Block;
+        for (int o = start; o < end; o += 2)
+        {
+            int o1 = Math.Min(o + 1, end - 1);
+            ref sbyte w0 = ref _q8![o * Cols];
+            ref sbyte w1 = ref _q8[o1 * Cols];
+            ref float d0 = ref _q8Scales![o * blocks];
+            ref float d1 = ref _q8Scales[o1 * blocks];
+            if (n == 1)
+            {
+                Q8Kernels.Dot2(ref w0, ref w1, ref d0, ref d1, ref x.Quantized![0], ref x.Magnitudes![0], ref x.Scales![0], blocks, tile);
+                y[o] = tile[0];
+                if (o + 1 < end) y[o + 1] = tile[1];
+                continue;
+            }
+            for (int r = 0; r < n; r += 4)
+            {
+                Q8Kernels.Tile2x4(ref w0, ref w1, ref d0, ref d1, ref x.Quantized![r * Cols], ref x.Magnitudes![r * Cols],
+                    ref x.Scales![r * blocks], Cols, blocks, tile);
+                Store(tile, y, r, n, o, end);
+            }
+        }
+    }
+
+    /// <summary>A 2 × 4 tile's results into y, leaving out padded activation rows and a pair's clamped second row.</summary>
+    void Store(ReadOnlySpan<float> tile, float[] y, int r, int n, int o, int end)
+    {
+        for (int i = 0; i < 4 && r + i < n; i++)
+        {
+            y[(r + i) * Rows + o] = tile[2 * i];
+            if (o + 1 < end) y[(r + i) * Rows + o + 1] = tile[2 * i + 1];
+        }
+    }
+
+    void MultiplyScalar(Activations x, int n, float[] y, int start, int end)
+    {
+        var row = new float[Cols];
+        int blocks = Cols / Q8Kernels.Block;
+        for (int o = start; o < end; o++)
+        {
+            if (Format == WeightFormat.Q8_0)
+            {
+                for (int r = 0; r < n; r++)
+                    y[r * Rows + o] = Q8Kernels.DotScalar(_q8.AsSpan(o * Cols, Cols), _q8Scales.AsSpan(o * blocks, blocks),
+                        x.Quantized.AsSpan(r * Cols, Cols), x.Scales.AsSpan(r * blocks, blocks));
+                continue;
+            }
+            for (int k = 0; k < Cols; k++)
+                row[k] = Format switch
+                {
+                    WeightFormat.F32 => _f32![o * Cols + k],
+                    WeightFormat.F16 => HalfBits.FromF16(_f16![o * Cols + k]),
+                    _ => HalfBits.FromBF16(_bf16![o * Cols + k]),
+                };
+            for (int r = 0; r < n; r++)
+            {
+                float sum = 0;
+                var input = x.Row(r);
+                for (int k = 0; k < Cols; k++) sum += row[k] * input[k];
+                y[r * Rows + o] = sum;
+            }
+        }
+    }
+
+    /// <summary>The weights widened to f32 (tests check packing against the source).</summary>
+    internal float Weight(int row, int col) => Format switch
+    {
+        WeightFormat.F32 => _f32![row * Cols + col],
+        WeightFormat.F16 => HalfBits.FromF16(_f16![row * Cols + col]),
+        WeightFormat.BF16 => HalfBits.FromBF16(_bf16![row * Cols + col]),
+        _ => _q8![row * Cols + col] * _q8Scales![(row * Cols + col) / Q8Kernels.Block],
+    };
+
+}

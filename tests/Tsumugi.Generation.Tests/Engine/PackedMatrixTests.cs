@@ -1,0 +1,59 @@
+using Tsumugi.Generation.Engine;
+
+namespace Tsumugi.Generation.Tests.Engine;
+
+/// <summary>The SIMD kernels against the scalar reference loops, over odd shapes that leave tails in every loop.</summary>
+public sealed class PackedMatrixTests
+{
+    static float[] Random(int count, int seed)
+    {
+        var random = new Random(seed);
+        return Enumerable.Range(0, count).Select(_ => (float)(random.NextDouble() * 2 - 1)).ToArray();
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.F32, 37, 40)]   // 40 columns: a 16-lane tail of 8
+    [InlineData(WeightFormat.F16, 37, 40)]
+    [InlineData(WeightFormat.BF16, 37, 40)]
+    [InlineData(WeightFormat.F32, 6, 96)]
+    [InlineData(WeightFormat.Q8_0, 37, 96)]
+    [InlineData(WeightFormat.Q8_0, 5, 64)]
+    public void SimdKernelsEqualTheScalarReference(WeightFormat format, int rows, int cols)
+    {
+        var weights = Random(rows * cols, 1);
+        var bias = Random(rows, 2);
+        var simd = new PackedMatrix(weights, rows, cols, format, bias);
+        var scalar = new PackedMatrix(weights, rows, cols, format, bias, simd: false);
+        foreach (int n in new[] { 1, 3, 9 })
+        {
+            var x = new Activations(n, cols);
+            Random(n * cols, 3 + n).CopyTo(x.Values, 0);
+            if (format == WeightFormat.Q8_0) x.Quantize(n);
+            var (expected, actual) = (new float[x.Capacity * rows], new float[x.Capacity * rows]);
+            var scratch = new float[2 * cols];
+            scalar.Multiply(x, n, expected, 0, rows, scratch);
+            simd.Multiply(x, n, actual, 0, rows, scratch);
+            for (int i = 0; i < n * rows; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-4f, $"n {n}, output {i}: {expected[i]} vs {actual[i]}");
+            // and the products are those of the packed weights (rounded per the format), not of something else
+            float direct = 0;
+            for (int k = 0; k < cols; k++) direct += simd.Weight(0, k) * x.Values[k];
+            Assert.True(Math.Abs(direct + bias[0] - actual[0]) < (format == WeightFormat.Q8_0 ? 0.05f : 1e-4f), $"n {n}: {direct + bias[0]} vs {actual[0]}");
+        }
+    }
+
+    [Fact]
+    public void Q8WeightsRoundTripWithinHalfAStep()
+    {
+        var weights = Random(64 * 32, 9);
+        var packed = new PackedMatrix(weights, 64, 32, WeightFormat.Q8_0);
+        for (int r = 0; r < 64; r++)
+        {
+            float amax = weights.AsSpan(r * 32, 32).ToArray().Max(Math.Abs);
+            for (int k = 0; k < 32; k++) Assert.True(Math.Abs(packed.Weight(r, k) - weights[r * 32 + k]) <= amax / 127 * 0.51 + 1e-3 * amax);
+        }
+    }
+
+    [Fact]
+    public void Q8FallsBackToF16WhenColumnsAreNotWholeBlocks() =>
+        Assert.Equal(WeightFormat.F16, new PackedMatrix(Random(4 * 40, 1), 4, 40, WeightFormat.Q8_0).Format);
+}
