@@ -4,7 +4,7 @@
 //   dotnet bench/decode/bin/Release/net10.0/Tsumugi.Decode.Bench.dll --model DIR --text FILE
 //     --gguf f16=M-f16.gguf --gguf q8_0=M-q8_0.gguf [--rounds 5] [--tokens 64] [--contexts 64,1024] [--torch] [--bandwidth GB/s]
 // Tsumugi decodes in this process with TokenSampler's engine loop (prefill, then one engine step per token, the
-// generator's own sampler); --torch adds the libtorch path (`--engine torch`, f32 and `--dtype float16`) for
+// generator's own sampler); --torch adds the native engine at f32 and the libtorch path (`--engine torch`, f32 and `--dtype float16`) for
 // reference. Each llama.cpp round is one node process (llama-cpp.mjs). All get the same prompt ids (BOS + encoded
 // corpus text cut to each context length), decode --tokens tokens greedily (EOS ignored) and time tokens 2..N: pure
 // decode at that context. Wall and CPU (user + system) milliseconds per token are both reported: under load, CPU
@@ -39,6 +39,7 @@ var engines = new Dictionary<string, NativeEngine>
     ["f16"] = new NativeEngine(llm, WeightFormat.F16),
     ["q8_0"] = new NativeEngine(llm, WeightFormat.Q8_0),
 };
+if (withTorch) engines["f32"] = new NativeEngine(llm, WeightFormat.F32); // beside torch f32: the CLI's default decoder before and after
 int[] ids = [tokenizer.BosId, .. tokenizer.Encode(text)];
 if (ids.Length < contexts.Max()) throw new ArgumentException($"--text encodes to {ids.Length} tokens; the longest context needs {contexts.Max()}");
 var prompts = contexts.ToDictionary(c => c, c => ids[..c]);

@@ -120,6 +120,13 @@ public sealed class PretrainedModel : IDisposable
             TorchSharp.torch.ScalarType.BFloat16 => WeightFormat.BF16,
             _ => WeightFormat.F32,
         };
+        if (options.Engine == DecodeEngineKind.Auto && options.EngineWeights is null && format == WeightFormat.F32)
+        {
+            // Measured (docs/BENCHMARKS.md, "Native decode engine"): at f32 libtorch decodes as fast at short contexts and
+            // faster at long ones and in batched steps, so Auto gives the engine the formats where it wins.
+            EngineNote = "f32 weights decode as fast on torch; --weights f16 or q8_0 (or --dtype float16) runs the native engine";
+            return;
+        }
         Engine = new NativeEngine(Model, format, options.EngineThreads ?? TorchSharp.torch.get_num_threads());
     }
 

@@ -73,7 +73,7 @@ internal static class CommonOptions
     /// <summary>--engine: which decoder generation runs on (<see cref="Tsumugi.Generation.Engine.DecodeEngineKind"/>).</summary>
     public static Option<string> Engine() => new("--engine")
     {
-        Description = "Decoder: auto (the native engine where it supports the model, torch otherwise), native, or torch.",
+        Description = "Decoder: auto (the native engine for f16/bf16/q8_0 weights on models it supports, torch otherwise, f32 included), native, or torch.",
         DefaultValueFactory = _ => "auto",
     };
 

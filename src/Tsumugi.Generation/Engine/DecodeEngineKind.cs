@@ -7,6 +7,9 @@ public enum DecodeEngineKind
     Torch,
     /// <summary><see cref="NativeEngine"/>; a model it cannot run is an error naming why.</summary>
     Native,
-    /// <summary><see cref="NativeEngine"/> where it supports the model, torch otherwise (<see cref="PretrainedModel.EngineNote"/> says why).</summary>
+    /// <summary>
+    /// <see cref="NativeEngine"/> where it supports the model and is the faster decoder — f16, bf16 or Q8_0 weights —
+    /// torch otherwise, f32 included (<see cref="PretrainedModel.EngineNote"/> says why).
+    /// </summary>
     Auto,
 }
