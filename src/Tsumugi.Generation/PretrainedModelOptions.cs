@@ -30,7 +30,7 @@ public sealed record PretrainedModelOptions
 
     /// <summary>
     /// The decoder for generation. Torch by default, so a model whose weights go on changing (online DPO's policy) is
-    /// never decoded from a stale packed copy; the CLI's generate, chat, serve and eval ask for Auto.
+    /// never decoded from a stale packed copy; the CLI's generate, chat and serve ask for Auto.
     /// </summary>
     public DecodeEngineKind Engine { get; init; } = DecodeEngineKind.Torch;
 

@@ -35,11 +35,7 @@ public static partial class EvalCommands
 
     /// <summary>A model directory (with its --adapter, if any) on the --device the scoring subcommands run on.</summary>
     static PretrainedModel LoadForEval(string directory, string device, string? adapter) =>
-        PretrainedModel.Load(directory, new PretrainedModelOptions
-        {
-            Device = new TorchSharp.torch.Device(device), Adapter = adapter,
-            Engine = Tsumugi.Generation.Engine.DecodeEngineKind.Auto, // generation tasks decode natively; scoring stays on torch
-        });
+        PretrainedModel.Load(directory, new PretrainedModelOptions { Device = new TorchSharp.torch.Device(device), Adapter = adapter });
 
     /// <summary>The progress display of the long-running subcommands; cleared when done, the result table follows.</summary>
     static Progress Progress() => AnsiConsole.Progress().AutoClear(true)
