@@ -90,28 +90,49 @@ static class AttentionKernels
     static float Value<T>(ref T source, int offset) where T : unmanaged =>
         typeof(T) == typeof(short) ? HalfBits.FromF16(Unsafe.As<T, short>(ref Unsafe.Add(ref source, offset))) : Unsafe.As<T, float>(ref Unsafe.Add(ref source, offset));
 
-    /// <summary>scores[16·b + j] = q · key j of block b, for <paramref name="blocks"/> consecutive blocks.</summary>
+    /// <summary>
+    /// scores[16·b + j] = q · key j of block b, for <paramref name="blocks"/> consecutive blocks (head_dim a multiple of
+    /// 16). The cache is cold (the weights streamed since this layer last ran evicted it), so each pass also prefetches
+    /// the lines <see cref="KeysAhead"/> blocks on.
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     static void Scores<T>(ReadOnlySpan<float> query, ref T keys, int blocks, Span<float> scores) where T : unmanaged
     {
         int headDim = query.Length;
-        ref float q = ref MemoryMarshal.GetReference(query);
         ref float s = ref MemoryMarshal.GetReference(scores);
+        nint ahead = KeysAhead * Block * headDim * Unsafe.SizeOf<T>();
         for (int b = 0; b < blocks; b++)
         {
-            ref T block = ref Unsafe.Add(ref keys, b * Block * headDim);
+            ref T k = ref Unsafe.Add(ref keys, b * Block * headDim);
+            ref float q = ref MemoryMarshal.GetReference(query);
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            int d = 0;
-            for (; d + 4 <= headDim; d += 4)
+            for (int d = 0; d < headDim; d += 4)
             {
-                a0 = Avx512F.FusedMultiplyAdd(Load(ref block, d * Block), Vector512.Create(Unsafe.Add(ref q, d)), a0);
-                a1 = Avx512F.FusedMultiplyAdd(Load(ref block, (d + 1) * Block), Vector512.Create(Unsafe.Add(ref q, d + 1)), a1);
-                a2 = Avx512F.FusedMultiplyAdd(Load(ref block, (d + 2) * Block), Vector512.Create(Unsafe.Add(ref q, d + 2)), a2);
-                a3 = Avx512F.FusedMultiplyAdd(Load(ref block, (d + 3) * Block), Vector512.Create(Unsafe.Add(ref q, d + 3)), a3);
+                Prefetch<T>(ref k, ahead, 4 * Block);
+                a0 = Avx512F.FusedMultiplyAdd(Load(ref k, 0), Vector512.Create(q), a0);
+                a1 = Avx512F.FusedMultiplyAdd(Load(ref k, Block), Vector512.Create(Unsafe.Add(ref q, 1)), a1);
+                a2 = Avx512F.FusedMultiplyAdd(Load(ref k, 2 * Block), Vector512.Create(Unsafe.Add(ref q, 2)), a2);
+                a3 = Avx512F.FusedMultiplyAdd(Load(ref k, 3 * Block), Vector512.Create(Unsafe.Add(ref q, 3)), a3);
+                k = ref Unsafe.Add(ref k, 4 * Block);
+                q = ref Unsafe.Add(ref q, 4);
             }
-            for (; d < headDim; d++) a0 = Avx512F.FusedMultiplyAdd(Load(ref block, d * Block), Vector512.Create(Unsafe.Add(ref q, d)), a0);
             ((a0 + a1) + (a2 + a3)).StoreUnsafe(ref s, (nuint)(b * Block));
         }
+    }
+
+    /// <summary>
+    /// Key blocks and value rows ahead of the current one that the kernels prefetch: 8 KB each at f16 and head_dim 64
+    /// (past a stream's end they touch unused capacity or nothing: a prefetch never faults, and the cache arrays are
+    /// pinned). Measured in decoding (125m, f16): attention 3–5 % faster than with the hardware prefetcher alone at
+    /// context 1024, ~20 % at context 64; 1 to 16 KB ahead measured alike.
+    /// </summary>
+    const int KeysAhead = 4, ValuesAhead = 64;
+
+    /// <summary>Prefetches the lines holding <paramref name="elements"/> elements from <paramref name="origin"/> + <paramref name="byteOffset"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    static void Prefetch<T>(ref T origin, nint byteOffset, int elements) where T : unmanaged
+    {
+        for (int line = 0; line < elements * Unsafe.SizeOf<T>(); line += 64) Prefetcher.Line(ref origin, byteOffset + line);
     }
 
     static void ScoresScalar<T>(ReadOnlySpan<float> query, ref T keys, int blocks, Span<float> scores) where T : unmanaged
@@ -143,10 +164,13 @@ static class AttentionKernels
         ref float w = ref MemoryMarshal.GetReference(weights);
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, b0 = default, b1 = default, b2 = default, b3 = default;
         int t = 0, count = weights.Length;
+        nint ahead = ValuesAhead * stride * Unsafe.SizeOf<T>();
         for (; t + 2 <= count; t += 2)
         {
             ref T v = ref Unsafe.Add(ref values, t * stride);
             ref T u = ref Unsafe.Add(ref v, stride);
+            Prefetch<T>(ref v, ahead, 64);
+            Prefetch<T>(ref u, ahead, 64);
             var wv = Vector512.Create(Unsafe.Add(ref w, t) * factor);
             var wu = Vector512.Create(Unsafe.Add(ref w, t + 1) * factor);
             a0 = Avx512F.FusedMultiplyAdd(Load(ref v, 0), wv, a0);
@@ -180,9 +204,11 @@ static class AttentionKernels
         ref float w = ref MemoryMarshal.GetReference(weights);
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         int t = 0, count = weights.Length;
+        nint ahead = ValuesAhead * stride * Unsafe.SizeOf<T>();
         for (; t + 4 <= count; t += 4)
         {
             ref T v = ref Unsafe.Add(ref values, t * stride);
+            for (int i = 0; i < 4; i++) Prefetch<T>(ref Unsafe.Add(ref v, i * stride), ahead, 16);
             a0 = Avx512F.FusedMultiplyAdd(Load(ref v, 0), Vector512.Create(Unsafe.Add(ref w, t) * factor), a0);
             a1 = Avx512F.FusedMultiplyAdd(Load(ref v, stride), Vector512.Create(Unsafe.Add(ref w, t + 1) * factor), a1);
             a2 = Avx512F.FusedMultiplyAdd(Load(ref v, 2 * stride), Vector512.Create(Unsafe.Add(ref w, t + 2) * factor), a2);

@@ -81,7 +81,8 @@ public sealed class DecodeState
         int held = RoundUp(Length); // whole key blocks: a block's layout does not depend on the capacity
         for (int l = 0; l < _keys.Length; l++)
         {
-            var (k, v) = (new byte[capacity * _kvHeads * _headDim * ElementSize], new byte[capacity * _kvHeads * _headDim * ElementSize]);
+            int bytes = capacity * _kvHeads * _headDim * ElementSize;
+            var (k, v) = (GC.AllocateArray<byte>(bytes, pinned: true), GC.AllocateArray<byte>(bytes, pinned: true)); // pinned: the kernels prefetch by address
             for (int h = 0; h < _kvHeads; h++)
             {
                 CopyHead(_keys[l], Capacity, k, capacity, h, held);
