@@ -97,29 +97,28 @@ sealed class PackedMatrix
 
     void MultiplyOneRow(Activations x, float[] y, int start, int end, float[] scratch)
     {
-        Span<float> four = stackalloc float[4];
         ref float input = ref x.Values[0];
         var row = x.Values.AsSpan(0, Cols);
         bool prescaled = Format == WeightFormat.F16 && System.Numerics.Tensors.TensorPrimitives.MaxMagnitude(row) is var m && Math.Abs(m) < HalfBits.MaxPrescaled;
-        if (prescaled) System.Numerics.Tensors.TensorPrimitives.Multiply(row, HalfBits.Rebias, scratch.AsSpan(0, Cols));
+        if (prescaled)
+        {
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, HalfBits.Rebias, scratch.AsSpan(0, Cols));
+            for (int o = start; o < end; o++) y[o] = FloatKernels.DotPrescaled(ref _f16![o * Cols], ref scratch[0], Cols);
+            return;
+        }
+        if (Format == WeightFormat.BF16)
+        {
+            for (int o = start; o < end; o++) y[o] = FloatKernels.Dot(ref _bf16![o * Cols], ref input, Cols);
+            return;
+        }
+        Span<float> four = stackalloc float[4];
         for (int o = start; o < end; o += 4)
         {
             int o1 = Math.Min(o + 1, end - 1), o2 = Math.Min(o + 2, end - 1), o3 = Math.Min(o + 3, end - 1);
-            switch (Format)
-            {
-                case WeightFormat.F32:
-                    FloatKernels.Dot4(ref _f32![o * Cols], ref _f32[o1 * Cols], ref _f32[o2 * Cols], ref _f32[o3 * Cols], ref input, Cols, four);
-                    break;
-                case WeightFormat.F16 when prescaled:
-                    FloatKernels.Dot4Prescaled(ref _f16![o * Cols], ref _f16[o1 * Cols], ref _f16[o2 * Cols], ref _f16[o3 * Cols], ref scratch[0], Cols, four);
-                    break;
-                case WeightFormat.F16:
-                    FloatKernels.Dot4(ref _f16![o * Cols], ref _f16[o1 * Cols], ref _f16[o2 * Cols], ref _f16[o3 * Cols], ref input, Cols, four);
-                    break;
-                default:
-                    FloatKernels.Dot4(ref _bf16![o * Cols], ref _bf16[o1 * Cols], ref _bf16[o2 * Cols], ref _bf16[o3 * Cols], ref input, Cols, four);
-                    break;
-            }
+            if (Format == WeightFormat.F32)
+                FloatKernels.Dot4(ref _f32![o * Cols], ref _f32[o1 * Cols], ref _f32[o2 * Cols], ref _f32[o3 * Cols], ref input, Cols, four);
+            else // f16 with activations too large to pre-scale
+                FloatKernels.Dot4(ref _f16![o * Cols], ref _f16[o1 * Cols], ref _f16[o2 * Cols], ref _f16[o3 * Cols], ref input, Cols, four);
             for (int j = 0; j < 4 && o + j < end; j++) y[o + j] = four[j];
         }
     }

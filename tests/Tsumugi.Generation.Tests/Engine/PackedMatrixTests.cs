@@ -15,6 +15,10 @@ public sealed class PackedMatrixTests
     [InlineData(WeightFormat.F32, 37, 40)]   // 40 columns: a 16-lane tail of 8
     [InlineData(WeightFormat.F16, 37, 40)]
     [InlineData(WeightFormat.BF16, 37, 40)]
+    [InlineData(WeightFormat.F16, 5, 200)]  // one-row kernels: three 64-column steps, a 16-lane tail of 8
+    [InlineData(WeightFormat.BF16, 5, 200)]
+    [InlineData(WeightFormat.F16, 3, 96)]   // a 64-column step and two 16-column ones
+    [InlineData(WeightFormat.BF16, 3, 96)]
     [InlineData(WeightFormat.F32, 6, 96)]
     [InlineData(WeightFormat.Q8_0, 37, 96)]
     [InlineData(WeightFormat.Q8_0, 5, 64)]
@@ -39,6 +43,23 @@ public sealed class PackedMatrixTests
             for (int k = 0; k < cols; k++) direct += simd.Weight(0, k) * x.Values[k];
             Assert.True(Math.Abs(direct + bias[0] - actual[0]) < (format == WeightFormat.Q8_0 ? 0.05f : 1e-4f), $"n {n}: {direct + bias[0]} vs {actual[0]}");
         }
+    }
+
+    /// <summary>Activations too large to pre-scale by 2¹¹² (|x| ≥ 65000) take the f16 kernel that rebiases each weight instead.</summary>
+    [Fact]
+    public void F16WithLargeActivationsEqualsTheScalarReference()
+    {
+        const int rows = 7, cols = 200;
+        var weights = Random(rows * cols, 1);
+        var simd = new PackedMatrix(weights, rows, cols, WeightFormat.F16);
+        var scalar = new PackedMatrix(weights, rows, cols, WeightFormat.F16, simd: false);
+        var x = new Activations(1, cols);
+        Random(cols, 2).CopyTo(x.Values, 0);
+        x.Values[3] = 1e5f;
+        var (expected, actual) = (new float[x.Capacity * rows], new float[x.Capacity * rows]);
+        scalar.Multiply(x, 1, expected, 0, rows, new float[2 * cols]);
+        simd.Multiply(x, 1, actual, 0, rows, new float[2 * cols]);
+        for (int o = 0; o < rows; o++) Assert.True(Math.Abs(expected[o] - actual[o]) < 1e-5f * 1e5f, $"output {o}: {expected[o]} vs {actual[o]}");
     }
 
     [Fact]
