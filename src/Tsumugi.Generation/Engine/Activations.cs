@@ -39,7 +39,7 @@ sealed class Activations
     public sbyte[]? Quantized { get; }
     /// <summary>One scale per 32 values, rounded through f16 like a Q8_0 block's (0 for padding blocks).</summary>
     public float[]? Scales { get; }
-    /// <summary>128 · Σq per block: what the weights' +128 bias adds to each block's dot product.</summary>
+    /// <summary>−128 · Σq per block: takes back what the weights' +128 bias adds to each block's dot product.</summary>
     public int[]? Offsets { get; }
 
     public Span<float> Row(int r) => Values.AsSpan(r * Cols, Cols);
@@ -69,7 +69,7 @@ sealed class Activations
                 int group = (r * QuantizedCols + b / Q8Kernels.BlocksPerGroup * Q8Kernels.Group) / 4 + b % Q8Kernels.BlocksPerGroup;
                 for (int t = 0; t < quads.Length; t++) target[group + t * Q8Kernels.BlocksPerGroup] = quads[t];
                 Scales![r * rowBlocks + b] = HalfBits.FromF16(BitConverter.HalfToInt16Bits((Half)d));
-                Offsets![r * rowBlocks + b] = Q8Kernels.WeightBias * sum;
+                Offsets![r * rowBlocks + b] = -Q8Kernels.WeightBias * sum;
             }
     }
 

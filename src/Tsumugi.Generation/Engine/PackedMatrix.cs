@@ -186,14 +186,22 @@ sealed class PackedMatrix
             }
             return;
         }
-        // One weight row at a time against every activation row: the row (at most a few KB) stays in L1 after the first tile.
-        for (int o = start; o < end; o++)
+        // Two weight rows at a time against every activation row: the pair (a few KB) stays in L1 after the first tile.
+        Span<float> tile = stackalloc float[8];
+        for (int o = start; o < end; o += 2)
+        {
+            int o1 = Math.Min(o + 1, end - 1);
             for (int r = 0; r < n; r += 4)
             {
-                Q8Kernels.Tile1x4(ref _q8![o * _q8Cols], ref _q8Scales![o * blocks], ref Unsafe.Add(ref xq, r * _q8Cols),
-                    ref Unsafe.Add(ref dx, r * blocks), ref Unsafe.Add(ref offsets, r * blocks), _q8Cols, groups, four);
-                for (int i = 0; i < 4 && r + i < n; i++) y[(r + i) * Rows + o] = four[i];
+                Q8Kernels.Tile2x4(ref _q8![o * _q8Cols], ref _q8[o1 * _q8Cols], ref _q8Scales![o * blocks], ref _q8Scales[o1 * blocks],
+                    ref Unsafe.Add(ref xq, r * _q8Cols), ref Unsafe.Add(ref dx, r * blocks), ref Unsafe.Add(ref offsets, r * blocks), _q8Cols, groups, tile);
+                for (int i = 0; i < 4 && r + i < n; i++)
+                {
+                    y[(r + i) * Rows + o] = tile[i];
+                    if (o + 1 < end) y[(r + i) * Rows + o + 1] = tile[4 + i];
+                }
             }
+        }
     }
 
     /// <summary>A 2 × 4 tile's results into y, leaving out padded activation rows and a pair's clamped second row.</summary>
