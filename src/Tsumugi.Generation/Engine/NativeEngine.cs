@@ -83,7 +83,7 @@ public sealed class NativeEngine : IDisposable
         _activated = new Activations(MaxRows, _inter);
         _headIn = new Activations(MaxRows, _hidden);
         int widest = Math.Max(Math.Max(_hidden, _inter), _qRows);
-        _scratch = Enumerable.Range(0, threads).Select(_ => new float[2 * widest]).ToArray();
+        _scratch = Enumerable.Range(0, threads).Select(_ => new float[4 * widest]).ToArray(); // four widened weight rows (PackedMatrix.MultiplyRows)
         _scores = Enumerable.Range(0, threads).Select(_ => new float[c.MaxPositionEmbeddings]).ToArray();
     }
 

@@ -93,7 +93,7 @@ sealed class PackedMatrix
     /// <summary>
     /// y[r·Rows + o] = x_r · W_o (+ b_o) for output rows o in [<paramref name="start"/>, <paramref name="end"/>) and
     /// activation rows r &lt; <paramref name="n"/>; <paramref name="y"/> has room for x's padded rows.
-    /// <paramref name="scratch"/>: 2·Cols floats of the calling thread's own.
+    /// <paramref name="scratch"/>: 4·Cols floats of the calling thread's own.
     /// </summary>
     public void Multiply(Activations x, int n, float[] y, int start, int end, float[] scratch)
     {
@@ -136,33 +136,35 @@ sealed class PackedMatrix
         }
     }
 
+    /// <summary>
+    /// Several activation rows: 4 × 4 tiles, four weight rows (f16/bf16 widened once into <paramref name="scratch"/>) against
+    /// every four activation rows, so each weight row is read from memory once per call.
+    /// </summary>
     void MultiplyRows(Activations x, int n, float[] y, int start, int end, float[] scratch)
     {
-        Span<float> tile = stackalloc float[8];
-        for (int o = start; o < end; o += 2)
+        Span<float> tile = stackalloc float[16];
+        for (int o = start; o < end; o += 4)
         {
-            int o1 = Math.Min(o + 1, end - 1);
-            ref float w0 = ref scratch[0];
-            ref float w1 = ref scratch[Cols];
-            switch (Format)
-            {
-                case WeightFormat.F32:
-                    w0 = ref _f32![o * Cols];
-                    w1 = ref _f32[o1 * Cols];
-                    break;
-                case WeightFormat.F16:
-                    FloatKernels.Widen(_f16.AsSpan(o * Cols, Cols), scratch.AsSpan(0, Cols));
-                    FloatKernels.Widen(_f16.AsSpan(o1 * Cols, Cols), scratch.AsSpan(Cols, Cols));
-                    break;
-                default:
-                    FloatKernels.Widen(_bf16.AsSpan(o * Cols, Cols), scratch.AsSpan(0, Cols));
-                    FloatKernels.Widen(_bf16.AsSpan(o1 * Cols, Cols), scratch.AsSpan(Cols, Cols));
-                    break;
-            }
+            int count = Math.Min(4, end - o);
+            ref float w = ref scratch[0];
+            if (Format == WeightFormat.F32 && count == 4) w = ref _f32![o * Cols];
+            else
+                for (int j = 0; j < 4; j++)
+                {
+                    int row = o + Math.Min(j, count - 1); // a short last tile repeats its last row; those results are dropped
+                    var target = scratch.AsSpan(j * Cols, Cols);
+                    switch (Format)
+                    {
+                        case WeightFormat.F32: _f32.AsSpan(row * Cols, Cols).CopyTo(target); break;
+                        case WeightFormat.F16: FloatKernels.Widen(_f16.AsSpan(row * Cols, Cols), target); break;
+                        default: FloatKernels.Widen(_bf16.AsSpan(row * Cols, Cols), target); break;
+                    }
+                }
             for (int r = 0; r < n; r += 4)
             {
-                FloatKernels.Tile2x4(ref w0, ref w1, ref x.Values[r * Cols], Cols, Cols, tile);
-                Store(tile, y, r, n, o, end);
+                FloatKernels.Tile4x4(ref w, Cols, ref x.Values[r * Cols], Cols, Cols, tile);
+                for (int j = 0; j < count; j++)
+                    for (int i = 0; i < 4 && r + i < n; i++) y[(r + i) * Rows + o + j] = tile[j * 4 + i];
             }
         }
     }
@@ -207,16 +209,6 @@ sealed class PackedMatrix
                         if (o + 1 < end) y[(r + i) * Rows + o + 1] = tile[4 + i];
                     }
                 }
-        }
-    }
-
-    /// <summary>A 2 × 4 tile's results into y, leaving out padded activation rows and a pair's clamped second row.</summary>
-    void Store(ReadOnlySpan<float> tile, float[] y, int r, int n, int o, int end)
-    {
-        for (int i = 0; i < 4 && r + i < n; i++)
-        {
-            y[(r + i) * Rows + o] = tile[2 * i];
-            if (o + 1 < end) y[(r + i) * Rows + o + 1] = tile[2 * i + 1];
         }
     }
 
