@@ -147,7 +147,10 @@ sealed class PackedMatrix
         {
             int count = Math.Min(4, end - o);
             ref float w = ref scratch[0];
-            if (Format == WeightFormat.F32 && count == 4) w = ref _f32![o * Cols];
+            // Prefetch the next tile's rows while this one is read: 4 rows below, in this format's bytes.
+            nint next = 4 * Cols * (Format == WeightFormat.F32 ? 4 : 2);
+            bool direct = Format == WeightFormat.F32 && count == 4;
+            if (direct) w = ref _f32![o * Cols];
             else
                 for (int j = 0; j < 4; j++)
                 {
@@ -156,13 +159,13 @@ sealed class PackedMatrix
                     switch (Format)
                     {
                         case WeightFormat.F32: _f32.AsSpan(row * Cols, Cols).CopyTo(target); break;
-                        case WeightFormat.F16: FloatKernels.Widen(_f16.AsSpan(row * Cols, Cols), target); break;
-                        default: FloatKernels.Widen(_bf16.AsSpan(row * Cols, Cols), target); break;
+                        case WeightFormat.F16: FloatKernels.Widen(_f16.AsSpan(row * Cols, Cols), target, next); break;
+                        default: FloatKernels.Widen(_bf16.AsSpan(row * Cols, Cols), target, next); break;
                     }
                 }
             for (int r = 0; r < n; r += 4)
             {
-                FloatKernels.Tile4x4(ref w, Cols, ref x.Values[r * Cols], Cols, Cols, tile);
+                FloatKernels.Tile4x4(ref w, Cols, ref x.Values[r * Cols], Cols, Cols, tile, direct && r == 0 ? next : 0);
                 for (int j = 0; j < count; j++)
                     for (int i = 0; i < 4 && r + i < n; i++) y[(r + i) * Rows + o + j] = tile[j * 4 + i];
             }
