@@ -208,6 +208,7 @@ public static class TokenizerCommands
             static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
             double cpu0 = Cpu();
             var sw = Stopwatch.StartNew();
+            IdLineEncoder.PrepareInBackground(); // the encoder's JIT on another core while the model loads
             var t = TokenizerDirectory.Load(r.GetValue(tok)!);
             double load = sw.Elapsed.TotalSeconds, cpu1 = Cpu();
             sw.Restart();
