@@ -1,61 +1,123 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
 namespace Tsumugi.Generation.Engine;
 
 /// <summary>
-/// One sequence's KV cache in the layout the attention loop reads: per layer, f32 [kv_head][position][head_dim], so one
-/// head's keys (and values) over all positions are one contiguous stream. Grows by doubling up to the model's context.
+/// One sequence's KV cache in the layout the attention kernels read (<see cref="AttentionKernels"/>). Per layer and
+/// kv head, the keys are stored in blocks of <see cref="Block"/> positions, each block transposed to
+/// [head_dim][16]: one vector load holds one dimension of 16 keys, so 16 scores come out of head_dim FMAs with no
+/// horizontal sum. Values are [position][head_dim]: a position's value row is the unit the weighted sum adds.
+/// Elements are f32, or f16 (<see cref="Half"/>, llama.cpp's default cache type) when the weights are already rounded
+/// — half the bytes to stream per token at long contexts. Grows by doubling up to the model's context.
 /// </summary>
 public sealed class DecodeState
 {
-    readonly int _kvHeads, _headDim, _context;
-    internal float[][] Keys { get; }
-    internal float[][] Values { get; }
+    /// <summary>Positions per transposed key block: one f32 vector of scores.</summary>
+    internal const int Block = 16;
 
-    internal DecodeState(int layers, int kvHeads, int headDim, int context)
+    readonly int _kvHeads, _headDim, _context;
+    readonly byte[][] _keys, _values;
+
+    internal DecodeState(int layers, int kvHeads, int headDim, int context, bool half)
     {
-        (_kvHeads, _headDim, _context) = (kvHeads, headDim, context);
-        Keys = new float[layers][];
-        Values = new float[layers][];
-        for (int l = 0; l < layers; l++) (Keys[l], Values[l]) = ([], []);
+        (_kvHeads, _headDim, _context, Half) = (kvHeads, headDim, context, half);
+        _keys = new byte[layers][];
+        _values = new byte[layers][];
+        for (int l = 0; l < layers; l++) (_keys[l], _values[l]) = ([], []);
     }
 
     /// <summary>Positions held: the next token goes to this position.</summary>
     public int Length { get; internal set; }
 
-    /// <summary>Positions each head's stream has room for.</summary>
-    internal int Capacity => Keys.Length == 0 ? 0 : Keys[0].Length / (_kvHeads * _headDim);
+    /// <summary>True: keys and values are f16 bits (short); false: f32.</summary>
+    internal bool Half { get; }
 
-    /// <summary>Where head <paramref name="kvHead"/>'s vector at <paramref name="position"/> starts in a layer's array.</summary>
-    internal int Offset(int kvHead, int position) => (kvHead * Capacity + position) * _headDim;
+    int ElementSize => Half ? sizeof(short) : sizeof(float);
+
+    /// <summary>Positions each head's stream has room for (a multiple of <see cref="Block"/>).</summary>
+    internal int Capacity { get; private set; }
+
+    /// <summary>The first element of head <paramref name="kvHead"/>'s key block <paramref name="block"/>: [head_dim][16], then the next block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref T KeyBlock<T>(int layer, int kvHead, int block) where T : unmanaged =>
+        ref Unsafe.Add(ref Elements<T>(_keys[layer]), (kvHead * Capacity + block * Block) * _headDim);
+
+    /// <summary>The first element of head <paramref name="kvHead"/>'s value row at <paramref name="position"/>, the next rows after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal ref T ValueRow<T>(int layer, int kvHead, int position) where T : unmanaged =>
+        ref Unsafe.Add(ref Elements<T>(_values[layer]), (kvHead * Capacity + position) * _headDim);
+
+    static ref T Elements<T>(byte[] bytes) where T : unmanaged => ref Unsafe.As<byte, T>(ref MemoryMarshal.GetArrayDataReference(bytes));
+
+    /// <summary>Writes head <paramref name="kvHead"/>'s key and value at <paramref name="position"/> (within the capacity).</summary>
+    internal void Store(int layer, int kvHead, int position, ReadOnlySpan<float> key, ReadOnlySpan<float> value)
+    {
+        if ((uint)position >= (uint)Capacity) throw new ArgumentOutOfRangeException(nameof(position), $"position {position} is past the cache's {Capacity}");
+        int lane = position % Block;
+        if (Half)
+        {
+            ref short k = ref KeyBlock<short>(layer, kvHead, position / Block);
+            ref short v = ref ValueRow<short>(layer, kvHead, position);
+            for (int d = 0; d < _headDim; d++)
+            {
+                Unsafe.Add(ref k, d * Block + lane) = HalfBits.ToF16(key[d]);
+                Unsafe.Add(ref v, d) = HalfBits.ToF16(value[d]);
+            }
+        }
+        else
+        {
+            ref float k = ref KeyBlock<float>(layer, kvHead, position / Block);
+            for (int d = 0; d < _headDim; d++) Unsafe.Add(ref k, d * Block + lane) = key[d];
+            value.CopyTo(MemoryMarshal.CreateSpan(ref ValueRow<float>(layer, kvHead, position), _headDim));
+        }
+    }
 
     internal void EnsureCapacity(int positions)
     {
         if (positions > _context) throw new ArgumentException($"{positions} positions exceed the model's context of {_context} tokens.");
         if (positions <= Capacity) return;
-        int capacity = Math.Min(_context, Math.Max(positions, Math.Max(64, 2 * Capacity)));
-        int old = Capacity;
-        for (int l = 0; l < Keys.Length; l++)
+        int capacity = RoundUp(Math.Min(_context, Math.Max(positions, Math.Max(64, 2 * Capacity))));
+        int held = RoundUp(Length); // whole key blocks: a block's layout does not depend on the capacity
+        for (int l = 0; l < _keys.Length; l++)
         {
-            var (k, v) = (new float[capacity * _kvHeads * _headDim], new float[capacity * _kvHeads * _headDim]);
+            int bytes = capacity * _kvHeads * _headDim * ElementSize;
+            var (k, v) = (GC.AllocateArray<byte>(bytes, pinned: true), GC.AllocateArray<byte>(bytes, pinned: true)); // pinned: the kernels prefetch by address
             for (int h = 0; h < _kvHeads; h++)
             {
-                Keys[l].AsSpan(h * old * _headDim, Length * _headDim).CopyTo(k.AsSpan(h * capacity * _headDim));
-                Values[l].AsSpan(h * old * _headDim, Length * _headDim).CopyTo(v.AsSpan(h * capacity * _headDim));
+                CopyHead(_keys[l], Capacity, k, capacity, h, held);
+                CopyHead(_values[l], Capacity, v, capacity, h, held);
             }
-            (Keys[l], Values[l]) = (k, v);
+            (_keys[l], _values[l]) = (k, v);
         }
+        Capacity = capacity;
     }
 
     /// <summary>Takes over the first <paramref name="length"/> positions of <paramref name="source"/> (a shared prompt prefilled once).</summary>
     internal void CopyPrefix(DecodeState source, int length)
     {
+        if (source.Half != Half || source._headDim != _headDim || source._kvHeads != _kvHeads || source._keys.Length != _keys.Length)
+            throw new ArgumentException("the source cache has another shape or element type", nameof(source));
+        if (length > source.Length) throw new ArgumentOutOfRangeException(nameof(length), $"{length} positions from a cache of {source.Length}");
         Length = 0;
         EnsureCapacity(length);
-        for (int l = 0; l < Keys.Length; l++)
+        // Whole blocks: the source's positions past length in the last block are copied too, but attention never reads
+        // past a row's own position, and the next token overwrites them.
+        for (int l = 0; l < _keys.Length; l++)
             for (int h = 0; h < _kvHeads; h++)
             {
-                source.Keys[l].AsSpan(source.Offset(h, 0), length * _headDim).CopyTo(Keys[l].AsSpan(Offset(h, 0)));
-                source.Values[l].AsSpan(source.Offset(h, 0), length * _headDim).CopyTo(Values[l].AsSpan(Offset(h, 0)));
+                CopyHead(source._keys[l], source.Capacity, _keys[l], Capacity, h, RoundUp(length));
+                CopyHead(source._values[l], source.Capacity, _values[l], Capacity, h, length);
             }
         Length = length;
     }
+
+    /// <summary>Head <paramref name="head"/>'s first <paramref name="positions"/> positions from one layer array to another of another capacity.</summary>
+    void CopyHead(byte[] from, int fromCapacity, byte[] to, int toCapacity, int head, int positions)
+    {
+        int row = _headDim * ElementSize;
+        from.AsSpan(head * fromCapacity * row, positions * row).CopyTo(to.AsSpan(head * toCapacity * row));
+    }
+
+    static int RoundUp(int positions) => (positions + Block - 1) / Block * Block;
 }

@@ -1,6 +1,4 @@
 using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
 using Tsumugi.Modeling;
 using Tsumugi.Modeling.Layers;
 
@@ -84,10 +82,17 @@ public sealed class NativeEngine : IDisposable
         _headIn = new Activations(MaxRows, _hidden);
         int widest = Math.Max(Math.Max(_hidden, _inter), _qRows);
         _scratch = Enumerable.Range(0, threads).Select(_ => new float[4 * widest]).ToArray(); // four widened weight rows (PackedMatrix.MultiplyRows)
-        _scores = Enumerable.Range(0, threads).Select(_ => new float[c.MaxPositionEmbeddings]).ToArray();
+        _scores = Enumerable.Range(0, threads).Select(_ => new float[AttentionKernels.ScratchLength(_headDim, c.MaxPositionEmbeddings)]).ToArray();
     }
 
-    public DecodeState NewState() => new(_w.Layers.Length, _kvHeads, _headDim, Config.MaxPositionEmbeddings);
+    /// <summary>
+    /// A new sequence's cache: f16 when the weights are f16, bf16 or Q8_0 (as llama.cpp's default cache), f32 with f32
+    /// weights, whose greedy tokens must stay those of the torch model.
+    /// </summary>
+    public DecodeState NewState() => NewState(half: Format != WeightFormat.F32);
+
+    /// <summary>A cache of the given element type (tests compare the two).</summary>
+    internal DecodeState NewState(bool half) => new(_w.Layers.Length, _kvHeads, _headDim, Config.MaxPositionEmbeddings, half);
 
     /// <summary>Feeds <paramref name="tokens"/> after the state's cached positions, in chunks of <see cref="MaxRows"/>; the last token's logits [vocab].</summary>
     public void Prefill(DecodeState state, ReadOnlySpan<int> tokens, Span<float> logits)
@@ -230,12 +235,8 @@ public sealed class NativeEngine : IDisposable
             var cos = _cos.AsSpan(p * half, half);
             var sin = _sin.AsSpan(p * half, half);
             for (int h = 0; h < _heads + _kvHeads; h++) Rotate(row.Slice(h * _headDim, _headDim), cos, sin);
-            var state = _rowStates[r];
             for (int g = 0; g < _kvHeads; g++)
-            {
-                row.Slice(_qRows + g * _headDim, _headDim).CopyTo(state.Keys[layer].AsSpan(state.Offset(g, p), _headDim));
-                row.Slice(_qRows + _kvRows + g * _headDim, _headDim).CopyTo(state.Values[layer].AsSpan(state.Offset(g, p), _headDim));
-            }
+                _rowStates[r].Store(layer, g, p, row.Slice(_qRows + g * _headDim, _headDim), row.Slice(_qRows + _kvRows + g * _headDim, _headDim));
         }
     }
 
@@ -253,55 +254,9 @@ public sealed class NativeEngine : IDisposable
     }
 
     /// <summary>Softmax attention of row r's query head h over its sequence's positions (within the layer's window).</summary>
-    void Attend(int layer, int r, int h, int? window, float[] scoreBuffer)
-    {
-        int p = _positions[r];
-        int first = window is { } w ? Math.Max(0, p - w + 1) : 0;
-        int count = p - first + 1;
-        var state = _rowStates[r];
-        int start = state.Offset(h / (_heads / _kvHeads), first);
-        ref float q = ref _qkv[r * _qkvRows + h * _headDim];
-        ref float keys = ref state.Keys[layer][start];
-        var scores = scoreBuffer.AsSpan(0, count);
-        for (int t = 0; t < count; t++) scores[t] = Dot(ref q, ref Unsafe.Add(ref keys, t * _headDim), _headDim) * _scale;
-        float max = TensorPrimitives.Max(scores);
-        TensorPrimitives.Subtract(scores, max, scores);
-        TensorPrimitives.Exp(scores, scores);
-        float sum = TensorPrimitives.Sum(scores);
-        var output = _attention.Row(r).Slice(h * _headDim, _headDim);
-        output.Clear();
-        ref float values = ref state.Values[layer][start];
-        for (int t = 0; t < count; t++) Accumulate(scores[t] / sum, ref Unsafe.Add(ref values, t * _headDim), output);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static float Dot(ref float a, ref float b, int length)
-    {
-        int k = 0;
-        float sum = 0;
-        if (Vector512.IsHardwareAccelerated && length >= 16)
-        {
-            var acc = Vector512<float>.Zero;
-            for (; k + 16 <= length; k += 16) acc += Vector512.LoadUnsafe(ref a, (nuint)k) * Vector512.LoadUnsafe(ref b, (nuint)k);
-            sum = Vector512.Sum(acc);
-        }
-        for (; k < length; k++) sum += Unsafe.Add(ref a, k) * Unsafe.Add(ref b, k);
-        return sum;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    static void Accumulate(float weight, ref float v, Span<float> output)
-    {
-        int k = 0;
-        ref float o = ref output[0];
-        if (Vector512.IsHardwareAccelerated)
-        {
-            var wv = Vector512.Create(weight);
-            for (; k + 16 <= output.Length; k += 16)
-                (Vector512.LoadUnsafe(ref o, (nuint)k) + wv * Vector512.LoadUnsafe(ref v, (nuint)k)).StoreUnsafe(ref o, (nuint)k);
-        }
-        for (; k < output.Length; k++) Unsafe.Add(ref o, k) += weight * Unsafe.Add(ref v, k);
-    }
+    void Attend(int layer, int r, int h, int? window, float[] scratch) =>
+        AttentionKernels.Attend(_rowStates[r], layer, h / (_heads / _kvHeads), _positions[r], window, _qkv.AsSpan(r * _qkvRows + h * _headDim, _headDim),
+            _scale, _attention.Row(r).Slice(h * _headDim, _headDim), scratch);
 
     /// <summary>cos/sin of position × inverse frequency, the product in f32 as torch's outer product computes it.</summary>
     void EnsureRope(int positions)
