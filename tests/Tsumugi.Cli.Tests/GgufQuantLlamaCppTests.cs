@@ -229,7 +229,7 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
             using var model = HfModelDirectory.Load(trained);
             using var engine = new NativeEngine(model, format);
             double ppl = Math.Exp(EngineNll(engine, scored) / (scored.Length - 1));
-            string line = $"native engine {quant}: ppl {ppl:0.000} ({100 * (ppl / f16 - 1):+0.00;-0.00} % vs llama.cpp f16)";
+            string line = $"native engine {quant}: ppl {ppl:0.000} ({100 * (ppl / f16 - 1):+0.000;-0.000;0.000} % vs llama.cpp f16)";
             Console.WriteLine(line);
             line += "\n" + report;
             Assert.True(Math.Abs(ppl / f16 - 1) <= Math.Max(band[quant], 0.001), line);
