@@ -54,8 +54,8 @@ static class Q8Kernels
         * Vector256.Create(0x77800000).AsSingle(); // 2¹¹² (a constant the JIT folds; a static field costs an init check per use)
 
     /// <summary>
-    /// One group's 8 block sums, added to <paramref name="start"/> (the activations' offsets): 8 vpdpbusd, unrolled — as a loop the JIT kept the accumulators
-    /// on the stack between iterations, putting a store-to-load round trip on every dot.
+    /// One group's 8 block sums, added to <paramref name="start"/> (the activations' offsets): 8 vpdpbusd, unrolled —
+    /// as a loop the JIT kept the accumulators on the stack between iterations, a store-to-load trip on every dot.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     static Vector256<int> GroupDot(Vector256<int> start, ref byte w, ref sbyte x)
