@@ -92,7 +92,7 @@ public sealed class ContinuousBatcher : IDisposable
                 continue;
             }
             DecodeBatch.Sequence s;
-            try { s = _batch.Add(r.Prompt, r.Options, r.StopIds); }
+            try { s = _batch.Join(r.Prompt, r.Options, r.StopIds); }
             catch (Exception e)
             {
                 r.Tokens.TryComplete(e);

@@ -38,6 +38,8 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         internal int Row { get; set; } = -1;
         /// <summary>The sequence's KV cache on the native engine (null on torch).</summary>
         internal DecodeState? State { get; set; }
+        /// <summary>Prompt positions still to prefill (a sequence that <see cref="Join"/>ed, until its steps have fed them).</summary>
+        internal int PrefillLeft { get; set; }
 
         public int Generated => Tokens.Count - PromptLength;
 
@@ -71,14 +73,32 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
     /// Adds a sequence: validates it (options, prompt, context room), prefills its prompt into a free row and samples
     /// its first token. A sequence that is already finished (max tokens 0 or 1, or a stop id first) holds no row.
     /// </summary>
-    public Sequence Add(IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds)
+    public Sequence Add(IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds) =>
+        Add(prompt, options, stopIds, deferPrefill: false);
+
+    /// <summary>
+    /// Adds a sequence like <see cref="Add"/>, but on the native engine its prompt is prefilled by the following
+    /// <see cref="Step"/>s, at most <see cref="PrefillRowsPerStep"/> prompt tokens per step beside the running
+    /// sequences' decode rows, and its first token comes from the step that feeds the prompt's end. Running sequences
+    /// thus keep decoding while a long prompt joins (continuous batching's chunked prefill). On torch it is <see cref="Add"/>.
+    /// </summary>
+    public Sequence Join(IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds) =>
+        Add(prompt, options, stopIds, deferPrefill: engine is not null);
+
+    /// <summary>
+    /// Prompt tokens one step prefills for joining sequences. A step's cost grows with its rows once they are many
+    /// (the projections turn compute-bound), so this bounds how much a joining prompt slows the running streams' step.
+    /// </summary>
+    public const int PrefillRowsPerStep = 32;
+
+    Sequence Add(IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds, bool deferPrefill)
     {
         int vocab = TokenSampler.CheckRequest(model, prompt, options, vocabLimit);
         var sequence = new Sequence(prompt, options, stopIds, vocab);
         if (options.MaxNewTokens == 0) return sequence;
         if (_rows.Count == MaxRows) throw new InvalidOperationException($"The batch is full ({MaxRows} rows).");
         var promptIds = prompt.ToArray();
-        if (engine is not null) AddOnEngine(engine, sequence, promptIds, vocab);
+        if (engine is not null) AddOnEngine(engine, sequence, promptIds, vocab, deferPrefill);
         else AddOnTorch(sequence, promptIds, vocab);
         if (!sequence.Finished)
         {
@@ -88,14 +108,22 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         return sequence;
     }
 
-    /// <summary>Prefills into a fresh engine state, or copies the previous identical prompt's positions from its state.</summary>
-    void AddOnEngine(NativeEngine engine, Sequence sequence, int[] promptIds, int vocab)
+    /// <summary>
+    /// Prefills into a fresh engine state (now, or by the coming steps when deferred), or copies the previous identical
+    /// prompt's positions from its state.
+    /// </summary>
+    void AddOnEngine(NativeEngine engine, Sequence sequence, int[] promptIds, int vocab, bool deferPrefill)
     {
         sequence.State = engine.NewState();
         if (_lastPrefill is { } last && last.Logits.Length == vocab && last.Prompt.AsSpan().SequenceEqual(promptIds))
         {
             sequence.State.CopyPrefix(last.Source.State!, promptIds.Length);
             Sample(sequence, (float[])last.Logits.Clone());
+            return;
+        }
+        if (deferPrefill)
+        {
+            sequence.PrefillLeft = promptIds.Length;
             return;
         }
         var logits = new float[engine.Config.VocabSize];
@@ -133,23 +161,47 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         foreach (var s in _rows.Where(s => s.Finished).ToList()) Remove(s);
     }
 
+    /// <summary>
+    /// Every decoding sequence's next token and the next prompt chunks of joining ones, in engine steps of at most
+    /// <see cref="NativeEngine.MaxRows"/> rows.
+    /// </summary>
     void StepOnEngine(NativeEngine engine)
     {
+        var feeds = new List<(Sequence Sequence, int Count)>();
+        int prefill = PrefillRowsPerStep;
+        foreach (var s in _rows)
+            if (s.PrefillLeft == 0) feeds.Add((s, 1));
+            else if (prefill > 0)
+            {
+                int count = Math.Min(s.PrefillLeft, prefill);
+                prefill -= count;
+                feeds.Add((s, count));
+            }
         int width = engine.Config.VocabSize;
-        if (_engineLogits.Length < Math.Min(_rows.Count, NativeEngine.MaxRows) * width) _engineLogits = new float[Math.Min(MaxRows, NativeEngine.MaxRows) * width];
-        for (int start = 0; start < _rows.Count; start += NativeEngine.MaxRows)
+        if (_engineLogits.Length < Math.Min(feeds.Count, NativeEngine.MaxRows) * width) _engineLogits = new float[Math.Min(MaxRows, NativeEngine.MaxRows) * width];
+        for (int start = 0; start < feeds.Count;)
         {
-            var chunk = _rows.Skip(start).Take(NativeEngine.MaxRows).ToList();
-            engine.Decode(chunk.Select(s => s.State!).ToList(), chunk.Select(s => s.Last).ToArray(), _engineLogits);
+            int rows = 0, end = start;
+            while (end < feeds.Count && rows + feeds[end].Count <= NativeEngine.MaxRows) rows += feeds[end++].Count;
+            var chunk = feeds.GetRange(start, end - start);
+            var tokens = chunk.SelectMany(f => f.Sequence.PrefillLeft == 0 ? [f.Sequence.Last] : Prompt(f.Sequence, f.Count)).ToArray();
+            engine.Step(chunk.Select(f => f.Sequence.State!).ToList(), chunk.Select(f => f.Count).ToArray(), tokens, _engineLogits);
             for (int i = 0; i < chunk.Count; i++)
             {
+                var s = chunk[i].Sequence;
+                if (s.PrefillLeft > 0 && (s.PrefillLeft -= chunk[i].Count) > 0) continue; // mid-prompt: no token yet
                 // one reused row per vocabulary size: no 128 KB large-object allocation per row and step
-                if (_row.Length != chunk[i].Vocab) _row = new float[chunk[i].Vocab];
-                _engineLogits.AsSpan(i * width, chunk[i].Vocab).CopyTo(_row);
-                Sample(chunk[i], _row);
+                if (_row.Length != s.Vocab) _row = new float[s.Vocab];
+                _engineLogits.AsSpan(i * width, s.Vocab).CopyTo(_row);
+                if (s.Generated == 0) _lastPrefill = (s.Tokens.ToArray(), (float[])_row.Clone(), s);
+                Sample(s, _row);
             }
+            start = end;
         }
     }
+
+    /// <summary>The next <paramref name="count"/> prompt tokens a joining sequence has not fed yet.</summary>
+    static IEnumerable<int> Prompt(Sequence s, int count) => s.Tokens.Skip(s.PromptLength - s.PrefillLeft).Take(count);
 
     void StepOnTorch()
     {

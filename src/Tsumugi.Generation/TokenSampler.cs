@@ -72,6 +72,9 @@ public static class TokenSampler
         long context = model.Config.MaxPositionEmbeddings;
         if (prompt.Count + (long)options.MaxNewTokens > context)
             throw new ArgumentException($"the prompt ({prompt.Count} tokens) plus max_tokens ({options.MaxNewTokens}) exceeds the model's context of {context} tokens; shorten the prompt or lower max_tokens.");
+        for (int i = 0; i < prompt.Count; i++)
+            if ((uint)prompt[i] >= (ulong)model.Config.VocabSize)
+                throw new ArgumentOutOfRangeException(nameof(prompt), $"prompt token {i} is id {prompt[i]}, outside the model's vocabulary of {model.Config.VocabSize}");
         return Math.Min(vocabLimit ?? int.MaxValue, (int)model.Config.VocabSize);
     }
 

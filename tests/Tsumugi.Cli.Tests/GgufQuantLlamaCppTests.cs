@@ -1,5 +1,6 @@
 using Tsumugi.Export.Gguf;
 using Tsumugi.Generation;
+using Tsumugi.Generation.Engine;
 using Tsumugi.Modeling;
 using Tsumugi.Tokenization.HuggingFace;
 using Tsumugi.Training;
@@ -221,6 +222,19 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
             // Same stored weights, two implementations: llama.cpp's own rounding of activations only.
             Assert.True(Math.Abs(r.Perplexity / ours[file] - 1) < 0.005, $"{quant}: llama.cpp and Tsumugi disagree\n{report}");
         }
+        // The native decode engine (its own Q8_0 kernels, f16 KV cache) lands in the band llama.cpp's file of the same
+        // type does, and near llama.cpp's perplexity for that type.
+        foreach (var (format, quant) in new[] { (WeightFormat.F16, "f16"), (WeightFormat.Q8_0, "q8_0") })
+        {
+            using var model = HfModelDirectory.Load(trained);
+            using var engine = new NativeEngine(model, format);
+            double ppl = Math.Exp(EngineNll(engine, scored) / (scored.Length - 1));
+            string line = $"native engine {quant}: ppl {ppl:0.000} ({100 * (ppl / f16 - 1):+0.000;-0.000;0.000} % vs llama.cpp f16)";
+            Console.WriteLine(line);
+            line += "\n" + report;
+            Assert.True(Math.Abs(ppl / f16 - 1) <= Math.Max(band[quant], 0.001), line);
+            Assert.True(Math.Abs(ppl / results[Sub($"dense-{quant}.gguf")].Perplexity - 1) < 0.005, line);
+        }
         // Fewer bits cost perplexity; file sizes shrink accordingly.
         Assert.True(new FileInfo(Sub("dense-q4_k_m.gguf")).Length < new FileInfo(Sub("dense-q8_0.gguf")).Length * 0.7, report);
     }
@@ -233,6 +247,21 @@ public sealed class GgufQuantLlamaCppTests : IDisposable
         var logp = nn.functional.log_softmax(model.Forward(input).Logits[0].to_type(ScalarType.Float64), -1);
         var next = tensor(ids.Skip(1).Select(i => (long)i).ToArray());
         return -logp.narrow(0, 0, ids.Length - 1).gather(1, next.unsqueeze(1)).sum().item<double>();
+    }
+
+    /// <summary>Negative log-likelihood of ids[1..] decoded one token per engine step.</summary>
+    static double EngineNll(NativeEngine engine, int[] ids)
+    {
+        var state = engine.NewState();
+        var logits = new float[engine.Config.VocabSize];
+        double total = 0;
+        for (int i = 0; i + 1 < ids.Length; i++)
+        {
+            engine.Decode([state], [ids[i]], logits);
+            double max = logits.Max(), sum = logits.Sum(v => Math.Exp(v - max));
+            total -= logits[ids[i + 1]] - max - Math.Log(sum);
+        }
+        return total;
     }
 
     /// <summary>For each greedy step, the gap between the chosen token's logit and the runner-up's.</summary>

@@ -20,6 +20,7 @@ public sealed class ContinuousBatcherTests(TinyModelFixture fx) : IClassFixture<
         Assert.Throws<ArgumentException>(() => batcher.Submit(tooLong, new SamplingOptions { MaxNewTokens = 1 }, []));
         Assert.Throws<ArgumentException>(() => batcher.Submit([1], new SamplingOptions { Temperature = -1 }, []));
         Assert.Throws<ArgumentException>(() => batcher.Submit([], new SamplingOptions(), []));
+        Assert.Throws<ArgumentOutOfRangeException>(() => batcher.Submit([1, fx.Model.Config.VocabSize], new SamplingOptions(), []));
     }
 
     [Fact]

@@ -16,6 +16,16 @@ public sealed class IdLineEncoderTests(SpmModelsFixture fx) : IClassFixture<SpmM
         return output.ToArray();
     }
 
+    [Fact]
+    public void TheMethodsCompiledAheadExistAndAreTheJitCompiledOnes()
+    {
+        // PrepareInBackground finds them by name: a renamed one, or one no longer AggressiveOptimization (then ReadyToRun
+        // precompiles it and compiling it ahead is wasted), shows here.
+        var methods = IdLineEncoder.HotMethods();
+        Assert.Equal(5, methods.Length);
+        Assert.All(methods, m => Assert.True(m.MethodImplementationFlags.HasFlag(System.Reflection.MethodImplAttributes.AggressiveOptimization), m.Name));
+    }
+
     [Theory]
     [InlineData("unigram-bytes")]
     [InlineData("bpe-nfkc")]

@@ -20,14 +20,18 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class BtmCommand
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "btm";
+    internal const string Description =
+        "Branch-Train-Merge: train one expert per domain from a shared seed, then combine them: merge (any mergekit merge_method, the seed as " +
+        "base_model for task-vector methods) into DIR/model, or ensemble (the BTM posterior-weighted mixture) into DIR/ensemble. Rerunning " +
+        "skips finished experts and resumes an interrupted one. Keys: docs/btm.md.";
+
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "BTM config YAML (see configs/btm-tiny.yaml and docs/btm.md).", Required = true, HelpName = "FILE" };
         var output = CommonOptions.Output("Run directory: btm.yaml, seed/ (preset seeds), experts/NAME/ (one `tsumugi train` run each), then model/ (merge) or ensemble/ (ensemble), btm_summary.json.", "DIR");
-        var command = new Command("btm",
-            "Branch-Train-Merge: train one expert per domain from a shared seed, then combine them: merge (any mergekit merge_method, the seed as " +
-            "base_model for task-vector methods) into DIR/model, or ensemble (the BTM posterior-weighted mixture) into DIR/ensemble. Rerunning " +
-            "skips finished experts and resumes an interrupted one. Keys: docs/btm.md.")
+        var command = new Command(Name, Description)
         {
             config, output,
         };

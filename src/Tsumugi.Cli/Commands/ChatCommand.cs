@@ -13,6 +13,11 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class ChatCommand
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "chat";
+    internal const string Description =
+        "Chat with a model directory: one user turn per line; /reset starts over, /exit or Ctrl-D ends.";
+
     /// <summary>Chat answers are longer than one-shot completions; still bounded by the context window.</summary>
     const int DefaultMaxTokens = 256;
 
@@ -29,7 +34,7 @@ public static class ChatCommand
         var adapter = CommonOptions.Adapter();
         var engine = CommonOptions.Engine();
         var weights = CommonOptions.EngineWeights();
-        var command = new Command("chat", "Chat with a model directory: one user turn per line; /reset starts over, /exit or Ctrl-D ends.")
+        var command = new Command(Name, Description)
         {
             model, adapter, system, format, dtype, engine, weights,
         };

@@ -14,6 +14,11 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class ChatTemplateCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "chat-template";
+    internal const string Description =
+        "Inspect how chat templates render conversations.";
+
     public static Command Create()
     {
         var tokenizer = CommonOptions.Tokenizer("Tokenizer or model directory: its tokenizer_config.json chat_template (or chat_template.jinja) is rendered.");
@@ -52,7 +57,7 @@ public static class ChatTemplateCommands
                 Console.WriteLine($"{(masked.Trained[i] ? '+' : ' ')} {i,5} {masked.Ids[i],7}  {Show(tok.IdToPiece(masked.Ids[i]))}");
             return 0;
         });
-        return new Command("chat-template", "Inspect how chat templates render conversations.") { render };
+        return new Command(Name, Description) { render };
     }
 
     /// <summary>The messages array, and any other top-level fields as template variables (tools, date_string, …).</summary>

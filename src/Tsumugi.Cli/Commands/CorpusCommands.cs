@@ -10,9 +10,14 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>`tsumugi corpus clean|dedup|stats|sample`: thin wrappers over Tsumugi.Corpus with progress bars and tables.</summary>
 public static class CorpusCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "corpus";
+    internal const string Description =
+        "Read, clean, route and deduplicate raw text into sharded .jsonl.zst (see docs/corpus.md).";
+
     public static Command Create()
     {
-        var corpus = new Command("corpus", "Read, clean, route and deduplicate raw text into sharded .jsonl.zst (see docs/corpus.md).");
+        var corpus = new Command(Name, Description);
         corpus.Add(Clean());
         corpus.Add(CorpusDedupCommand.Create());
         corpus.Add(StatsCommand());

@@ -6,6 +6,11 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>`tsumugi dashboard`: the live web dashboard over a folder of runs. Thin over <see cref="DashboardServer"/>.</summary>
 public static class DashboardCommand
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "dashboard";
+    internal const string Description =
+        "Serve a live web dashboard of runs, pipelines, eval results and samples under --runs (read-only; Ctrl-C stops).";
+
     public static Command Create()
     {
         var defaults = new DashboardOptions { Runs = "." };
@@ -17,7 +22,7 @@ public static class DashboardCommand
         var host = new Option<string>("--host") { Description = "Address to listen on. Anything but a loopback address needs --token.", DefaultValueFactory = _ => defaults.Host };
         var port = new Option<int>("--port") { Description = "TCP port (0 = any free port; the URL printed has the actual one).", DefaultValueFactory = _ => defaults.Port };
         var token = new Option<string?>("--token") { Description = "Require this secret on every request (the printed URL carries it as ?token=). Needed with a non-loopback --host." };
-        var command = new Command("dashboard", "Serve a live web dashboard of runs, pipelines, eval results and samples under --runs (read-only; Ctrl-C stops).")
+        var command = new Command(Name, Description)
         {
             runs, host, port, token,
         };

@@ -7,9 +7,14 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>`tsumugi data tokenize`: a thin wrapper over <see cref="DatasetTokenizer"/> with a progress bar and a summary table.</summary>
 public static class DataCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "data";
+    internal const string Description =
+        "Turn corpus shards into tokenized Megatron datasets (.bin/.idx) for pretraining (see docs/datasets.md).";
+
     public static Command Create()
     {
-        var data = new Command("data", "Turn corpus shards into tokenized Megatron datasets (.bin/.idx) for pretraining (see docs/datasets.md).");
+        var data = new Command(Name, Description);
         data.Add(Tokenize());
         return data;
     }

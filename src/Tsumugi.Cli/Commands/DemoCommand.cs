@@ -12,6 +12,12 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class DemoCommand
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "demo";
+    internal const string Description =
+        "Run configs/demo-pipeline.yaml on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → eval → SFT → synth → DPO → " +
+        "MoE upcycling → Q4_K_M GGUF → release with model card → report.md/html. Rerunning skips finished stages.";
+
     public const string PipelineFile = "demo-pipeline.yaml";
 
     public static Command Create()
@@ -26,8 +32,7 @@ public static class DemoCommand
         var dpoSteps = new Option<int>("--dpo-steps") { Description = "DPO steps after SFT (configs/dpo-tiny.yaml: 4 pairs a step; 40 ≈ one pass over the pairs).", DefaultValueFactory = _ => 40 };
         var moeSteps = new Option<int>("--moe-steps") { Description = "Continued-pretraining steps of the upcycled 4-expert MoE (configs/demo.yaml).", DefaultValueFactory = _ => 60 };
         var dpSteps = new Option<int>("--dp-steps") { Description = "Steps of the data-parallel check (1 process vs 2 MPI ranks; skipped without mpirun).", DefaultValueFactory = _ => 20 };
-        var command = new Command("demo", "Run configs/demo-pipeline.yaml on the sample corpus: clean → dedup → tokenizer → tokenize → pretrain → eval → SFT → synth → DPO → " +
-                                          "MoE upcycling → Q4_K_M GGUF → release with model card → report.md/html. Rerunning skips finished stages.")
+        var command = new Command(Name, Description)
         {
             output, corpus, vocab, steps, sftSteps, questions, dpoSteps, moeSteps, dpSteps,
         };

@@ -10,9 +10,14 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static partial class EvalCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "eval";
+    internal const string Description =
+        "Evaluate models: llm-jp-eval datasets and tasks, perplexity, an English suite, MT-Bench judging and arenas, checkpoint sweeps, side-by-side reports.";
+
     public static Command Create()
     {
-        var group = new Command("eval", "Evaluate models: llm-jp-eval datasets and tasks, perplexity, an English suite, MT-Bench judging and arenas, checkpoint sweeps, side-by-side reports.");
+        var group = new Command(Name, Description);
         AddPrepare(group);
         AddPerplexity(group);
         AddTasks(group);

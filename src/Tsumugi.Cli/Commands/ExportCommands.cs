@@ -7,9 +7,14 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>`tsumugi export gguf`: a model directory as a single GGUF file for llama.cpp and its bindings.</summary>
 public static class ExportCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "export";
+    internal const string Description =
+        "Export a model directory to other runtimes' formats.";
+
     public static Command Create()
     {
-        var export = new Command("export", "Export a model directory to other runtimes' formats.");
+        var export = new Command(Name, Description);
         export.Add(Gguf());
         return export;
     }

@@ -13,6 +13,11 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class GenerateCommand
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "generate";
+    internal const string Description =
+        "Generate a completion for one prompt with a model directory.";
+
     public static Command Create()
     {
         var model = CommonOptions.Model("Model directory, or a BTM ensemble directory (ensemble.json, written by `tsumugi btm`).");
@@ -23,7 +28,7 @@ public static class GenerateCommand
         var adapter = CommonOptions.Adapter();
         var engine = CommonOptions.Engine();
         var weights = CommonOptions.EngineWeights();
-        var command = new Command("generate", "Generate a completion for one prompt with a model directory.") { model, adapter, prompt, dtype, engine, weights };
+        var command = new Command(Name, Description) { model, adapter, prompt, dtype, engine, weights };
         sampling.AddTo(command);
         command.Add(stream);
         command.SetAction(parse =>

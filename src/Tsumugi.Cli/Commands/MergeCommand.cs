@@ -11,13 +11,18 @@ namespace Tsumugi.Cli.Commands;
 /// mergekit-moe config (an <c>experts:</c> list with <c>source_model</c>) → a Mixtral (docs/moe.md).</summary>
 public static class MergeCommand
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "merge";
+    internal const string Description =
+        "Merge models with a mergekit config: linear, slerp, task_arithmetic, ties, dare_ties, dare_linear, breadcrumbs(_ties), model_stock, passthrough; or build a Mixtral from a mergekit-moe config.";
+
     public static Command Create()
     {
         var config = new Option<string>("--config") { Description = "mergekit merge config or mergekit-moe config (YAML, mergekit's schemas as is; see docs/merging.md, docs/moe.md).", Required = true };
         var output = CommonOptions.Output("Model directory to create (must not exist or be empty).");
         var seed = new Option<ulong>("--random-seed") { Description = "Seed of the random methods (dare_ties, dare_linear; mergekit-moe noise_scale and random gates); same seed, same result.", DefaultValueFactory = _ => 0 };
         var shard = new Option<long>("--max-shard-size") { Description = "Largest safetensors shard, in bytes (HF's 5 GB by default).", DefaultValueFactory = _ => 5L << 30 };
-        var command = new Command("merge", "Merge models with a mergekit config: linear, slerp, task_arithmetic, ties, dare_ties, dare_linear, breadcrumbs(_ties), model_stock, passthrough; or build a Mixtral from a mergekit-moe config.")
+        var command = new Command(Name, Description)
         {
             config, output, seed, shard,
         };

@@ -14,9 +14,14 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>`tsumugi model init | info | score | extend-vocab | merge-adapter | upcycle | card`.</summary>
 public static class ModelCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "model";
+    internal const string Description =
+        "Create, inspect and score Llama/Mistral/Mixtral models (Hugging Face model directories).";
+
     public static Command Create()
     {
-        var model = new Command("model", "Create, inspect and score Llama/Mistral/Mixtral models (Hugging Face model directories).");
+        var model = new Command(Name, Description);
         model.Add(Init());
         model.Add(Info());
         model.Add(Score());

@@ -12,10 +12,15 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class PipelineCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "pipeline";
+    internal const string Description =
+        "Run every stage from one YAML file (corpus → tokenizer → data → pretrain → SFT → DPO → merge/upcycle → eval → export), " +
+        "resumably: finished stages are skipped, an interrupted one resumes, a changed one reruns with what follows it. See docs/pipeline.md.";
+
     public static Command Create()
     {
-        var command = new Command("pipeline", "Run every stage from one YAML file (corpus → tokenizer → data → pretrain → SFT → DPO → merge/upcycle → eval → export), " +
-                                              "resumably: finished stages are skipped, an interrupted one resumes, a changed one reruns with what follows it. See docs/pipeline.md.");
+        var command = new Command(Name, Description);
         command.Add(Run());
         command.Add(Plan());
         command.Add(Status());

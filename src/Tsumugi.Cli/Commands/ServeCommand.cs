@@ -7,6 +7,11 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>`tsumugi serve`: an OpenAI-compatible HTTP server for one model directory. Thin over <see cref="OpenAiServer"/>.</summary>
 public static class ServeCommand
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "serve";
+    internal const string Description =
+        "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).";
+
     public static Command Create()
     {
         var defaults = new ServerOptions();
@@ -34,7 +39,7 @@ public static class ServeCommand
         var adapter = CommonOptions.Adapter();
         var engine = CommonOptions.Engine();
         var weights = CommonOptions.EngineWeights();
-        var command = new Command("serve", "Serve a model over the OpenAI API (/v1/chat/completions, /v1/completions, /v1/models).")
+        var command = new Command(Name, Description)
         {
             model, adapter, host, port, apiKey, apiKeyFile, modelName, maxBatch, maxQueue, maxRequestBytes, maxPromptTokens, maxTokensLimit, chatFormat, engine, weights,
         };

@@ -14,11 +14,15 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class SynthCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "synth";
+    internal const string Description =
+        "Synthetic instruction and preference data: recipes (regenerate, self_instruct, evol, persona, multi_turn, translate, pairs) "
+        + "that ask OpenAI-compatible endpoints — tsumugi serve included — gate the answers and write SFT/DPO records exactly once.";
+
     public static Command Create()
     {
-        var group = new Command("synth",
-            "Synthetic instruction and preference data: recipes (regenerate, self_instruct, evol, persona, multi_turn, translate, pairs) "
-            + "that ask OpenAI-compatible endpoints — tsumugi serve included — gate the answers and write SFT/DPO records exactly once.");
+        var group = new Command(Name, Description);
         group.Add(Run());
         group.Add(Stats());
         return group;

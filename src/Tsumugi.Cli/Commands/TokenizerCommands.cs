@@ -15,9 +15,14 @@ namespace Tsumugi.Cli.Commands;
 /// <summary>`tsumugi tokenizer train|merge|extend|eval|encode|decode`.</summary>
 public static class TokenizerCommands
 {
+    /// <summary>The group's name and description: the root command lists them without building the group (CliApp).</summary>
+    internal const string Name = "tokenizer";
+    internal const string Description =
+        "Train, merge, extend, evaluate and run SentencePiece-compatible tokenizers (writes tokenizer.model + HF tokenizer.json).";
+
     public static Command Create()
     {
-        var cmd = new Command("tokenizer", "Train, merge, extend, evaluate and run SentencePiece-compatible tokenizers (writes tokenizer.model + HF tokenizer.json).");
+        var cmd = new Command(Name, Description);
         cmd.Add(Train());
         cmd.Add(Merge());
         cmd.Add(Extend());
@@ -203,6 +208,7 @@ public static class TokenizerCommands
             static double Cpu() => Process.GetCurrentProcess().TotalProcessorTime.TotalSeconds;
             double cpu0 = Cpu();
             var sw = Stopwatch.StartNew();
+            IdLineEncoder.PrepareInBackground(); // the encoder's JIT on another core while the model loads
             var t = TokenizerDirectory.Load(r.GetValue(tok)!);
             double load = sw.Elapsed.TotalSeconds, cpu1 = Cpu();
             sw.Restart();

@@ -18,26 +18,34 @@ namespace Tsumugi.Cli.Commands;
 /// </summary>
 public static class TrainCommands
 {
-    public static Command Create() => Build("train", RunKind.Pretrain,
+    /// <summary>The groups' names and descriptions: the root command lists them without building the groups (CliApp).</summary>
+    internal const string TrainName = "train";
+    internal const string TrainDescription =
         "Pretrain or continue pretraining a model on Megatron datasets (.bin/.idx) with curriculum stages.\n" +
         "Prints the plan before step 1 and refuses plans that cannot finish. Ctrl-C / SIGTERM save a checkpoint and stop; " +
-        "`--resume` continues the same loss curve. Keys: docs/training.md; example: configs/tiny.yaml.");
+        "`--resume` continues the same loss curve. Keys: docs/training.md; example: configs/tiny.yaml.";
 
-    public static Command CreateSft() => Build("sft", RunKind.Sft,
+    internal const string SftName = "sft";
+    internal const string SftDescription =
         "Supervised fine-tuning on instruction data (JSONL/JSON/Parquet: Alpaca, ShareGPT, OpenAI messages, prompt/completion), " +
         "full or LoRA (a `lora:` section), with the loss on the assistant turns of the chat template's rendering.\n" +
         "The same engine as `train`: plan first, checkpoints, Ctrl-C + `--resume`, spike guard, held-out loss, and answers to " +
         "held-out prompts in samples.jsonl. Writes model/ (full) or adapter/ (LoRA). Keys: docs/sft.md; examples: " +
-        "configs/sft-tiny.yaml, configs/sft-lora-tiny.yaml (--set model.from=DIR picks the base).");
+        "configs/sft-tiny.yaml, configs/sft-lora-tiny.yaml (--set model.from=DIR picks the base).";
 
-    public static Command CreateDpo() => Build("dpo", RunKind.Preference,
+    internal const string DpoName = "dpo";
+    internal const string DpoDescription =
         "Preference optimisation on chosen/rejected pairs (JSONL/Parquet, text or conversations; TRL's columns) or KTO's " +
         "labelled examples: DPO and its variants (sigmoid, ipo, hinge, robust, …), ORPO, SimPO/CPO and KTO, selected by " +
         "dpo.loss_type; full or LoRA (a `lora:` section).\n" +
         "The reference model's log-probs are scored once before step 1 and cached in the run directory (or, under LoRA with " +
         "dpo.reference: adapter_off, taken from the model with its adapter off). Logs TRL's rewards/* and logps/* metrics and " +
         "the held-out preference accuracy (eval_rewards/accuracies). Keys: docs/dpo.md; examples: configs/dpo-tiny.yaml, " +
-        "configs/dpo-lora-tiny.yaml (--set model.from=DIR picks the SFT model). `tsumugi dpo online` runs the online iterative loop.");
+        "configs/dpo-lora-tiny.yaml (--set model.from=DIR picks the SFT model). `tsumugi dpo online` runs the online iterative loop.";
+
+    public static Command Create() => Build(TrainName, RunKind.Pretrain, TrainDescription);
+    public static Command CreateSft() => Build(SftName, RunKind.Sft, SftDescription);
+    public static Command CreateDpo() => Build(DpoName, RunKind.Preference, DpoDescription);
 
     static Command Build(string name, RunKind kind, string description)
     {

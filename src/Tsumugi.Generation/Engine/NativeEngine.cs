@@ -81,7 +81,7 @@ public sealed class NativeEngine : IDisposable
         _activated = new Activations(MaxRows, _inter);
         _headIn = new Activations(MaxRows, _hidden);
         int widest = Math.Max(Math.Max(_hidden, _inter), _qRows);
-        _scratch = Enumerable.Range(0, threads).Select(_ => new float[2 * widest]).ToArray();
+        _scratch = Enumerable.Range(0, threads).Select(_ => new float[4 * widest]).ToArray(); // four widened weight rows (PackedMatrix.MultiplyRows)
         _scores = Enumerable.Range(0, threads).Select(_ => new float[AttentionKernels.ScratchLength(_headDim, c.MaxPositionEmbeddings)]).ToArray();
     }
 
@@ -114,18 +114,40 @@ public sealed class NativeEngine : IDisposable
     /// <summary>One token per state at its next position (one decode step for them all); logits [n × vocab].</summary>
     public void Decode(IReadOnlyList<DecodeState> states, ReadOnlySpan<int> tokens, Span<float> logits)
     {
+        if (states.Count > MaxRows) throw new ArgumentException($"at most {MaxRows} rows per step, got {states.Count}");
+        Span<int> ones = stackalloc int[states.Count];
+        ones.Fill(1);
+        Step(states, ones, tokens, logits);
+    }
+
+    /// <summary>
+    /// One forward for several sequences at once: state i feeds <paramref name="counts"/>[i] consecutive tokens of
+    /// <paramref name="tokens"/> after its cached positions — 1 to decode its next token, more to prefill a chunk of its
+    /// prompt beside the others' decode rows (chunked prefill: a joining request no longer stalls the running ones for
+    /// its whole prompt). Logits [states × vocab]: row i for state i's last fed token. At most <see cref="MaxRows"/> tokens.
+    /// </summary>
+    public void Step(IReadOnlyList<DecodeState> states, ReadOnlySpan<int> counts, ReadOnlySpan<int> tokens, Span<float> logits)
+    {
         int n = states.Count;
         if (n == 0) return;
-        if (n > MaxRows) throw new ArgumentException($"at most {MaxRows} rows per step, got {n}");
-        if (tokens.Length != n) throw new ArgumentException($"{tokens.Length} tokens for {n} states");
+        if (counts.Length != n) throw new ArgumentException($"{counts.Length} counts for {n} states");
+        int rows = 0;
+        foreach (int c in counts) rows += c > 0 ? c : throw new ArgumentException("every state feeds at least one token");
+        if (rows > MaxRows) throw new ArgumentException($"at most {MaxRows} rows per step, got {rows}");
+        if (tokens.Length != rows) throw new ArgumentException($"{tokens.Length} tokens for {rows} rows");
+        for (int i = 1; i < n; i++)
+            for (int j = 0; j < i; j++)
+                if (ReferenceEquals(states[i], states[j])) throw new ArgumentException("a state appears twice in one step");
         using var entered = _gate.EnterScope();
-        for (int r = 0; r < n; r++)
+        int row = 0;
+        for (int i = 0; i < n; i++)
         {
-            states[r].EnsureCapacity(states[r].Length + 1);
-            (_rowStates[r], _positions[r], _logitRows[r]) = (states[r], states[r].Length, r);
+            states[i].EnsureCapacity(states[i].Length + counts[i]);
+            for (int j = 0; j < counts[i]; j++, row++) (_rowStates[row], _positions[row]) = (states[i], states[i].Length + j);
+            _logitRows[i] = row - 1;
         }
-        Run(tokens, n, n, logits);
-        for (int r = 0; r < n; r++) states[r].Length++;
+        Run(tokens, rows, n, logits);
+        for (int i = 0; i < n; i++) states[i].Length += counts[i];
     }
 
     /// <summary>The forward for rows 0..n−1 (_rowStates/_positions set); logits of the first <paramref name="logitCount"/> of _logitRows.</summary>

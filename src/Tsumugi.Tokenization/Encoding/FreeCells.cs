@@ -1,5 +1,3 @@
-using System.Runtime.CompilerServices;
-
 namespace Tsumugi.Tokenization.Encoding;
 
 /// <summary>
@@ -17,7 +15,6 @@ sealed class FreeCells
     public int Next(int cell) => _next[cell];
 
     /// <summary>The trie grew from <paramref name="old"/> to <paramref name="size"/> cells: the new ones are free.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Grow(int old, int size)
     {
         Array.Resize(ref _next, size);
@@ -32,7 +29,6 @@ sealed class FreeCells
     }
 
     /// <summary>Unlinks a cell the trie now uses.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Take(int cell)
     {
         int p = _prev[cell], n = _next[cell];

@@ -36,9 +36,13 @@ public sealed class SpmTokenizer : ITokenizer
 
     public bool IsByteFallback(int id) => Model.Pieces[id].Type == PieceType.Byte;
 
-    public SpmTokenizer(SpmModel model)
+    public SpmTokenizer(SpmModel model) : this(model, validated: false) { }
+
+    /// <param name="validated">The model was just read by <see cref="SpmModelIO.Read"/>, which validated it (the check
+    /// hashes every piece: not twice per load).</param>
+    SpmTokenizer(SpmModel model, bool validated)
     {
-        SpmModelIO.Validate(model);
+        if (!validated) SpmModelIO.Validate(model);
         if (model.TrainerSpec.ModelType is not (SpmModelType.Unigram or SpmModelType.Bpe))
             throw new NotSupportedException($"model_type {model.TrainerSpec.ModelType} is not supported; only UNIGRAM and BPE models can be encoded");
         Model = model;
@@ -48,7 +52,7 @@ public sealed class SpmTokenizer : ITokenizer
         EosId = IdOf(model.TrainerSpec.EosPiece, PieceType.Control);
     }
 
-    public static SpmTokenizer Load(string path) => new(SpmModelIO.Read(path));
+    public static SpmTokenizer Load(string path) => new(SpmModelIO.Read(path), validated: true);
 
     int IdOf(string piece, PieceType type)
     {

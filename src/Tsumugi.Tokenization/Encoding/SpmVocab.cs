@@ -23,8 +23,8 @@ sealed class SpmVocab
     public readonly float MinScore, MaxScore;
     public readonly int UnkId;
 
-    // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // Once per load over every piece: precompiled (ReadyToRun) in the CLI's Release build (Tsumugi.Cli.csproj),
+    // which starts sooner than an AggressiveOptimization JIT at the first call (load is part of each CLI run).
     public SpmVocab(SpmModel model)
     {
         int n = model.Pieces.Count;

@@ -21,8 +21,8 @@ public static class SpmModelIO
         }
     }
 
-    // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // Once per load over every piece: precompiled (ReadyToRun) in the CLI's Release build (Tsumugi.Cli.csproj),
+    // which starts sooner than an AggressiveOptimization JIT at the first call (load is part of each CLI run).
     public static SpmModel Parse(byte[] data)
     {
         var model = new SpmModel();
@@ -61,7 +61,6 @@ public static class SpmModelIO
     }
 
     /// <summary>The load-time checks sentencepiece itself makes, with the same wording where it has one.</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static void Validate(SpmModel model)
     {
         var seen = new HashSet<string>(model.Pieces.Count, StringComparer.Ordinal);
@@ -93,8 +92,8 @@ public static class SpmModelIO
         return field[i..];
     }
 
-    // Runs once per load over every piece: optimized code from the start, not tier-0 (load is part of each CLI run).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // Once per load over every piece: precompiled (ReadyToRun) in the CLI's Release build (Tsumugi.Cli.csproj),
+    // which starts sooner than an AggressiveOptimization JIT at the first call (load is part of each CLI run).
     static SpmPiece ParsePiece(ReadOnlySpan<byte> data)
     {
         string piece = "";

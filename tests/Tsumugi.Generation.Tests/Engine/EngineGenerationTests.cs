@@ -73,6 +73,30 @@ public sealed class EngineGenerationTests : IDisposable
         for (int i = 0; i < Prompts.Length; i++) Assert.Equal(Native().Generate(Prompts[i], options[i]).TokenIds, results[i].TokenIds);
     }
 
+    [Fact]
+    public void ALongPromptJoinsInChunksWhileTheRunningSequenceKeepsDecoding()
+    {
+        var g = Native();
+        var shortPrompt = g.EncodePrompt(Prompts[0]);
+        var longPrompt = Enumerable.Range(0, 2 * DecodeBatch.PrefillRowsPerStep + 11).Select(i => 5 + i * 7 % 250).ToList(); // three chunks
+        var options = new SamplingOptions { Temperature = 0.9, TopK = 30, MaxNewTokens = 12, Seed = 7 };
+        using var batch = new DecodeBatch(_model, 4, _tokenizer.VocabSize, _engine);
+        var running = batch.Add(shortPrompt, options, []);
+        batch.Step();
+        var joining = batch.Join(longPrompt, options with { Seed = 8 }, []);
+        Assert.Equal(0, joining.Generated);
+        for (int step = 1; step <= 3; step++)
+        {
+            int before = running.Generated;
+            batch.Step();
+            Assert.Equal(before + 1, running.Generated); // one token per step, prefill or not
+            Assert.Equal(step == 3 ? 1 : 0, joining.Generated); // the first token comes with the prompt's last chunk
+        }
+        while (batch.Count > 0) batch.Step();
+        Assert.Equal(g.Generate(shortPrompt, options).TokenIds, running.Tokens.Skip(running.PromptLength));
+        Assert.Equal(g.Generate(longPrompt, options with { Seed = 8 }).TokenIds, joining.Tokens.Skip(joining.PromptLength));
+    }
+
     public void Dispose()
     {
         _engine.Dispose();

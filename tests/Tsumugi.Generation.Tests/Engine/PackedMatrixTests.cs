@@ -22,19 +22,20 @@ public sealed class PackedMatrixTests
     [InlineData(WeightFormat.F32, 6, 96)]
     [InlineData(WeightFormat.Q8_0, 37, 96)]
     [InlineData(WeightFormat.Q8_0, 5, 64)]
+    [InlineData(WeightFormat.Q8_0, 45, 1024)] // 40 rows × 1 KB of activations: the weight-row-block order for prefill chunks
     public void SimdKernelsEqualTheScalarReference(WeightFormat format, int rows, int cols)
     {
         var weights = Random(rows * cols, 1);
         var bias = Random(rows, 2);
         var simd = new PackedMatrix(weights, rows, cols, format, bias);
         var scalar = new PackedMatrix(weights, rows, cols, format, bias, simd: false);
-        foreach (int n in new[] { 1, 3, 9 })
+        foreach (int n in new[] { 1, 3, 9, 40 })
         {
             var x = new Activations(n, cols);
             Random(n * cols, 3 + n).CopyTo(x.Values, 0);
             if (format == WeightFormat.Q8_0) x.Quantize(n);
             var (expected, actual) = (new float[x.Capacity * rows], new float[x.Capacity * rows]);
-            var scratch = new float[2 * cols];
+            var scratch = new float[4 * cols];
             scalar.Multiply(x, n, expected, 0, rows, scratch);
             simd.Multiply(x, n, actual, 0, rows, scratch);
             for (int i = 0; i < n * rows; i++) Assert.True(Math.Abs(expected[i] - actual[i]) < 1e-4f, $"n {n}, output {i}: {expected[i]} vs {actual[i]}");
