@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Tsumugi.Generation;
+using Tsumugi.Generation.Engine;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Cli.Commands;
@@ -58,7 +59,9 @@ public static class ServeCommand
             var (served, description) = ChatModelLoader.Load(dir, parse.GetValue(chatFormat), forced => PretrainedModel.Load(dir, new PretrainedModelOptions
             {
                 Name = parse.GetValue(modelName), ChatFormat = forced, Adapter = parse.GetValue(adapter),
-                Engine = decoder.Kind, EngineWeights = decoder.Weights,
+                // A server batches requests, where the native engine wins at f32 too (docs/BENCHMARKS.md, "Native decode
+                // engine": 1.35× torch's tokens/s at 8 streams), so auto packs f32 weights for it unless told otherwise.
+                Engine = decoder.Kind, EngineWeights = decoder.Weights ?? (decoder.Kind == DecodeEngineKind.Auto ? WeightFormat.F32 : null),
             }));
             using var owned = served;
             await using var server = new OpenAiServer(served, options);
