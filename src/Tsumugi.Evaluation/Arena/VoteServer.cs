@@ -80,10 +80,12 @@ public sealed class VoteServer : IAsyncDisposable
             BattleFile.Append(_votesPath, [battle]);
             _next = id + 1;
             Interlocked.Increment(ref _votes);
-            Voted?.Invoke(battle);
             response.Redirect("/"); // post/redirect/get: a reload does not vote twice
             response.StatusCode = 303;
             response.Close();
+            // Only after the answer is sent: the vote that reaches --max-votes stops the server from this event, which
+            // before the response could close the listener under it (the voter then got a 500 instead of the redirect).
+            Voted?.Invoke(battle);
             return;
         }
         await RespondAsync(response, 404, "text/plain", "not found").ConfigureAwait(false);
