@@ -5,8 +5,8 @@
 // Debian 12's libstdc++ stops at GLIBCXX_3.4.30, so the dynamic loader refuses the library and
 // TorchSharp reports a misleading "doesn't contain a reference to libtorch-cpu-linux-x64".
 // Setting VER_FLG_WEAK on that one requirement makes glibc tolerate its absence
-// (see ../shared/reference/training.md §0.1). The edit is two bytes, done in place on the build
-// output's copy, and only when the system libstdc++ lacks the version.
+// (see ../shared/reference/training.md §0.1). The edit is two bytes, made on a new copy renamed over the build
+// output's file, and only when the system libstdc++ lacks the version.
 using System;
 using System.IO;
 using System.Text;
@@ -35,7 +35,11 @@ public sealed class WeakenGlibcxxRequirement : Task
             switch (Weaken(bytes, Version))
             {
                 case Outcome.Patched:
-                    File.WriteAllBytes(Library, bytes);
+                    // A new file renamed over the old one: the build output may be a hard link into the NuGet cache,
+                    // which must stay as published.
+                    var patched = Library + ".patched";
+                    File.WriteAllBytes(patched, bytes);
+                    File.Replace(patched, Library, null);
                     Log.LogMessage(MessageImportance.High, $"Tsumugi: marked {Version} weak in {Library} (Debian 12 libstdc++ fix).");
                     break;
                 case Outcome.AlreadyWeak:
