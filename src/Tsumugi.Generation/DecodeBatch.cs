@@ -230,6 +230,12 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
         }
         _rows.RemoveAt(_rows.Count - 1);
         sequence.Row = -1;
+        if (sequence.State is { } state)
+        {
+            // Its cache's memory goes to the next sequence, unless it is the prompt a repeat would copy.
+            if (_lastPrefill?.Source == sequence) _lastPrefill = null;
+            state.Release();
+        }
     }
 
     static void Sample(Sequence s, float[] logits) => s.Tokens.Add(s.Sampler.Next(logits, s.Tokens, s.PromptLength));

@@ -18,11 +18,11 @@ sealed class Activations
     {
         Cols = cols;
         Capacity = PaddedRows(maxRows);
-        Values = new float[Capacity * cols];
+        Values = new AlignedBuffer<float>(Capacity * cols);
         if (cols % Q8Kernels.Block == 0)
         {
             QuantizedCols = Q8Kernels.PaddedCols(cols);
-            Quantized = new sbyte[Capacity * QuantizedCols];
+            Quantized = new AlignedBuffer<sbyte>(Capacity * QuantizedCols);
             Scales = new float[Capacity * QuantizedCols / Q8Kernels.Block];
             Offsets = new int[Scales.Length];
         }
@@ -32,11 +32,12 @@ sealed class Activations
 
     public int Cols { get; }
     public int Capacity { get; }
-    public float[] Values { get; }
+    /// <summary>64-byte aligned, as every row is (the column counts the kernels see are multiples of 16).</summary>
+    public AlignedBuffer<float> Values { get; }
     /// <summary>Bytes per row of <see cref="Quantized"/>: <see cref="Cols"/> padded to whole interleaved groups.</summary>
     public int QuantizedCols { get; }
     /// <summary>The rows' Q8_0 values in <see cref="Q8Kernels"/>' interleaved layout.</summary>
-    public sbyte[]? Quantized { get; }
+    public AlignedBuffer<sbyte>? Quantized { get; }
     /// <summary>One scale per 32 values, rounded through f16 like a Q8_0 block's (0 for padding blocks).</summary>
     public float[]? Scales { get; }
     /// <summary>−128 · Σq per block: takes back what the weights' +128 bias adds to each block's dot product.</summary>

@@ -1,3 +1,4 @@
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -9,7 +10,8 @@ namespace Tsumugi.Generation.Engine;
 /// [head_dim][16]: one vector load holds one dimension of 16 keys, so 16 scores come out of head_dim FMAs with no
 /// horizontal sum. Values are [position][head_dim]: a position's value row is the unit the weighted sum adds.
 /// Elements are f32, or f16 (<see cref="Half"/>, llama.cpp's default cache type) when the weights are already rounded
-/// — half the bytes to stream per token at long contexts. Grows by doubling up to the model's context.
+/// — half the bytes to stream per token at long contexts. Grows by doubling (powers of two) up to the model's context;
+/// the arrays come from, and go back to, the engine's <see cref="KvArrayPool"/>.
 /// </summary>
 public sealed class DecodeState
 {
@@ -18,10 +20,11 @@ public sealed class DecodeState
 
     readonly int _kvHeads, _headDim, _context;
     readonly byte[][] _keys, _values;
+    readonly KvArrayPool _pool;
 
-    internal DecodeState(int layers, int kvHeads, int headDim, int context, bool half)
+    internal DecodeState(int layers, int kvHeads, int headDim, int context, bool half, KvArrayPool? pool = null)
     {
-        (_kvHeads, _headDim, _context, Half) = (kvHeads, headDim, context, half);
+        (_kvHeads, _headDim, _context, Half, _pool) = (kvHeads, headDim, context, half, pool ?? new KvArrayPool(0));
         _keys = new byte[layers][];
         _values = new byte[layers][];
         for (int l = 0; l < layers; l++) (_keys[l], _values[l]) = ([], []);
@@ -79,17 +82,20 @@ public sealed class DecodeState
         if (positions <= Capacity) return;
         // Doubling, and half again a prefilled prompt: decoding right after a long prompt should not copy the whole
         // cache at its first token (a 1024-token prompt at exactly 1024 would move 38 MB at f16 to add one position).
-        int capacity = RoundUp(Math.Min(_context, Math.Max(positions + positions / 2, Math.Max(64, 2 * Capacity))));
+        // Powers of two, so a finished sequence's arrays fit the next ones (KvArrayPool).
+        int capacity = RoundUp(Math.Min(_context, (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(positions + positions / 2, Math.Max(64, 2 * Capacity)))));
         int held = RoundUp(Length); // whole key blocks: a block's layout does not depend on the capacity
+        int bytes = capacity * _kvHeads * _headDim * ElementSize;
         for (int l = 0; l < _keys.Length; l++)
         {
-            int bytes = capacity * _kvHeads * _headDim * ElementSize;
-            var (k, v) = (GC.AllocateArray<byte>(bytes, pinned: true), GC.AllocateArray<byte>(bytes, pinned: true)); // pinned: the kernels prefetch by address
+            var (k, v) = (_pool.Rent(bytes), _pool.Rent(bytes));
             for (int h = 0; h < _kvHeads; h++)
             {
                 CopyHead(_keys[l], Capacity, k, capacity, h, held);
                 CopyHead(_values[l], Capacity, v, capacity, h, held);
             }
+            _pool.Return(_keys[l]);
+            _pool.Return(_values[l]);
             (_keys[l], _values[l]) = (k, v);
         }
         Capacity = capacity;
@@ -112,6 +118,21 @@ public sealed class DecodeState
                 CopyHead(source._values[l], source.Capacity, _values[l], Capacity, h, length);
             }
         Length = length;
+    }
+
+    /// <summary>
+    /// Gives the arrays back to the engine's pool for later sequences; the state is empty afterwards (and may grow
+    /// again). Positions past a sequence's length are never read, so stale contents in a reused array do no harm.
+    /// </summary>
+    internal void Release()
+    {
+        for (int l = 0; l < _keys.Length; l++)
+        {
+            _pool.Return(_keys[l]);
+            _pool.Return(_values[l]);
+            (_keys[l], _values[l]) = ([], []);
+        }
+        (Capacity, Length) = (0, 0);
     }
 
     /// <summary>Head <paramref name="head"/>'s first <paramref name="positions"/> positions from one layer array to another of another capacity.</summary>

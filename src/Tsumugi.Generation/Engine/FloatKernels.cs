@@ -163,13 +163,14 @@ static class FloatKernels
     /// <summary>
     /// result[j·4 + r] = w_j · x_r for four f32 weight rows <paramref name="wStride"/> apart and four activation rows
     /// <paramref name="xStride"/> apart: sixteen accumulators, so each vector loaded feeds four FMAs and the loop is
-    /// FMA-bound (~200 GFLOP/s in L1 on one core, ~95 % of its peak; the 2 × 4 tile it replaced, load-bound and with a
+    /// FMA-bound (~140 GFLOP/s in L1 on one core, ~65 % of its peak; the 2 × 4 tile it replaced, load-bound and with a
     /// full reduction per accumulator, reached 130). That puts a step for up to ~12 rows under the time its f32 weights
-    /// take to stream from memory, so a batch costs about what one row does. <paramref name="prefetch"/>: bytes from each
-    /// weight row to the line to prefetch with each 16 columns (the next tile's rows), or 0.
+    /// take to stream from memory, so a batch costs about what one row does. With each 16 columns it prefetches
+    /// <paramref name="prefetchLines"/> consecutive lines from <paramref name="prefetchAt"/> on (a share of the next
+    /// tile's weights), or none for 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile4x4(ref float w0, int wStride, ref float x0, int xStride, int cols, Span<float> result, nint prefetch = 0)
+    public static void Tile4x4(ref float w0, int wStride, ref float x0, int xStride, int cols, Span<float> result, ref byte prefetchAt, int prefetchLines)
     {
         ref float w1 = ref Unsafe.Add(ref w0, wStride);
         ref float w2 = ref Unsafe.Add(ref w0, 2 * wStride);
@@ -183,14 +184,7 @@ static class FloatKernels
         for (; k + 16 <= cols; k += 16)
         {
             nuint at = (nuint)k;
-            if (prefetch != 0)
-            {
-                nint ahead = prefetch + 4 * k;
-                Prefetcher.Line(ref w0, ahead);
-                Prefetcher.Line(ref w1, ahead);
-                Prefetcher.Line(ref w2, ahead);
-                Prefetcher.Line(ref w3, ahead);
-            }
+            for (int line = 0; line < prefetchLines; line++) Prefetcher.Line(ref prefetchAt, (nint)4 * prefetchLines * k + 64 * line);
             var u0 = Vector512.LoadUnsafe(ref x0, at);
             var u1 = Vector512.LoadUnsafe(ref x1, at);
             var u2 = Vector512.LoadUnsafe(ref x2, at);
@@ -225,33 +219,20 @@ static class FloatKernels
         (h.GetLower() + h.GetUpper()).CopyTo(result);
     }
 
-    /// <summary>
-    /// Widens one f16 weight row into f32 scratch (several activation rows then share the conversion), prefetching the
-    /// line <paramref name="prefetch"/> bytes past each 32 bytes read (the next tile's rows), or none for 0.
-    /// </summary>
-    public static void Widen(ReadOnlySpan<short> source, Span<float> target, nint prefetch = 0)
+    /// <summary>Widens one f16 weight row into f32 scratch (several activation rows then share the conversion).</summary>
+    public static void Widen(ReadOnlySpan<short> source, Span<float> target)
     {
         int k = 0;
         if (Supported)
-            for (; k + 16 <= source.Length; k += 16)
-            {
-                ref short at = ref Unsafe.AsRef(in source[k]);
-                if (prefetch != 0) Prefetcher.Line(ref at, prefetch);
-                HalfBits.F16x16(ref at).StoreUnsafe(ref target[k]);
-            }
+            for (; k + 16 <= source.Length; k += 16) HalfBits.F16x16(ref Unsafe.AsRef(in source[k])).StoreUnsafe(ref target[k]);
         for (; k < source.Length; k++) target[k] = HalfBits.FromF16(source[k]);
     }
 
-    public static void Widen(ReadOnlySpan<ushort> source, Span<float> target, nint prefetch = 0)
+    public static void Widen(ReadOnlySpan<ushort> source, Span<float> target)
     {
         int k = 0;
         if (Supported)
-            for (; k + 16 <= source.Length; k += 16)
-            {
-                ref ushort at = ref Unsafe.AsRef(in source[k]);
-                if (prefetch != 0) Prefetcher.Line(ref at, prefetch);
-                HalfBits.BF16x16(ref at).StoreUnsafe(ref target[k]);
-            }
+            for (; k + 16 <= source.Length; k += 16) HalfBits.BF16x16(ref Unsafe.AsRef(in source[k])).StoreUnsafe(ref target[k]);
         for (; k < source.Length; k++) target[k] = HalfBits.FromBF16(source[k]);
     }
 }

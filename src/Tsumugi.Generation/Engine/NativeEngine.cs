@@ -29,7 +29,8 @@ public sealed class NativeEngine : IDisposable
     float[] _cos = [], _sin = [];
     readonly float[] _x, _qkv, _proj, _gateUp, _headOut;
     readonly Activations _normed, _attention, _activated, _headIn;
-    readonly float[][] _scratch, _scores;
+    readonly AlignedBuffer<float>[] _scratch;
+    readonly float[][] _scores;
     readonly int[] _positions = new int[MaxRows];
     readonly DecodeState[] _rowStates = new DecodeState[MaxRows];
     readonly int[] _logitRows = new int[MaxRows];
@@ -81,7 +82,7 @@ public sealed class NativeEngine : IDisposable
         _activated = new Activations(MaxRows, _inter);
         _headIn = new Activations(MaxRows, _hidden);
         int widest = Math.Max(Math.Max(_hidden, _inter), _qRows);
-        _scratch = Enumerable.Range(0, threads).Select(_ => new float[4 * widest]).ToArray(); // four widened weight rows (PackedMatrix.MultiplyRows)
+        _scratch = Enumerable.Range(0, threads).Select(_ => new AlignedBuffer<float>(4 * widest)).ToArray(); // four widened weight rows (PackedMatrix.MultiplyRows)
         _scores = Enumerable.Range(0, threads).Select(_ => new float[AttentionKernels.ScratchLength(_headDim, c.MaxPositionEmbeddings)]).ToArray();
     }
 
@@ -92,7 +93,10 @@ public sealed class NativeEngine : IDisposable
     public DecodeState NewState() => NewState(half: Format != WeightFormat.F32);
 
     /// <summary>A cache of the given element type (tests compare the two).</summary>
-    internal DecodeState NewState(bool half) => new(_w.Layers.Length, _kvHeads, _headDim, Config.MaxPositionEmbeddings, half);
+    internal DecodeState NewState(bool half) => new(_w.Layers.Length, _kvHeads, _headDim, Config.MaxPositionEmbeddings, half, _kvPool);
+
+    /// <summary>Freed caches' arrays (<see cref="DecodeState.Release"/>), up to 1 GiB.</summary>
+    readonly KvArrayPool _kvPool = new(1L << 30);
 
     /// <summary>Feeds <paramref name="tokens"/> after the state's cached positions, in chunks of <see cref="MaxRows"/>; the last token's logits [vocab].</summary>
     public void Prefill(DecodeState state, ReadOnlySpan<int> tokens, Span<float> logits)
@@ -220,7 +224,7 @@ public sealed class NativeEngine : IDisposable
         _pool.Run(worker =>
         {
             var (start, end) = _pool.Share(worker, m.Rows);
-            if (start < end) m.Multiply(x, n, y, start, end, _scratch[worker]);
+            if (start < end) m.Multiply(x, n, y, start, end, _scratch[worker].AsSpan());
         });
     }
 

@@ -174,6 +174,49 @@ public sealed class NativeEngineTests
     }
 
     /// <summary>
+    /// A finished sequence's cache goes back to the engine's pool and the next sequence decodes in the same arrays, still
+    /// holding the old keys and values past its own positions (in its last key block too): its logits equal those of
+    /// a sequence in fresh memory, bit for bit.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void ASequenceInARecycledCacheGetsTheLogitsOfAFreshOne(bool half)
+    {
+        using var model = TinyModel();
+        using var engine = new NativeEngine(model, WeightFormat.F32);
+        using var fresh = new NativeEngine(model, WeightFormat.F32);
+        int vocab = model.Config.VocabSize;
+        int[] Prompt(int length, int seed) => Enumerable.Range(0, length).Select(i => 1 + (i * 31 + seed) % (vocab - 1)).ToArray();
+        var scratch = new float[vocab];
+        var first = engine.NewState(half);
+        engine.Prefill(first, Prompt(40, 5), scratch);
+        first.Release();
+        Assert.Equal(0, first.Length);
+        var (prompt, next) = (Prompt(20, 9), 3);
+        var (reused, expected) = (engine.NewState(half), fresh.NewState(half));
+        var (actual, want) = (new float[vocab], new float[vocab]);
+        engine.Prefill(reused, prompt, actual);
+        fresh.Prefill(expected, prompt, want);
+        Assert.Equal(want, actual);
+        engine.Decode([reused], [next], actual);
+        fresh.Decode([expected], [next], want);
+        Assert.Equal(want, actual);
+    }
+
+    [Fact]
+    public void TheKvPoolReusesReturnedArraysUpToItsBound()
+    {
+        var pool = new KvArrayPool(maxBytes: 100);
+        var (a, b) = (pool.Rent(64), pool.Rent(64));
+        pool.Return(a);
+        pool.Return(b); // past the bound: dropped
+        Assert.Same(a, pool.Rent(64));
+        Assert.NotSame(b, pool.Rent(64));
+        Assert.Equal(32, pool.Rent(32).Length);
+    }
+
+    /// <summary>
     /// An f16 cache (the default beside f16/bf16/Q8_0 weights) against an f32 one under the same f32 weights, over a
     /// prompt and 40 greedy steps past two key blocks: keys and values rounded to 2⁻¹¹ relative move the logits by a
     /// small fraction of their spread (measured at most 0.009 over the steps; f16 weights alone move them 0.003–0.005).

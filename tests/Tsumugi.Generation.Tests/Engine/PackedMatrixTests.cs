@@ -32,7 +32,7 @@ public sealed class PackedMatrixTests
         foreach (int n in new[] { 1, 3, 9, 40 })
         {
             var x = new Activations(n, cols);
-            Random(n * cols, 3 + n).CopyTo(x.Values, 0);
+            Random(n * cols, 3 + n).CopyTo(x.Values.AsSpan());
             if (format == WeightFormat.Q8_0) x.Quantize(n);
             var (expected, actual) = (new float[x.Capacity * rows], new float[x.Capacity * rows]);
             var scratch = new float[4 * cols];
@@ -55,7 +55,7 @@ public sealed class PackedMatrixTests
         var simd = new PackedMatrix(weights, rows, cols, WeightFormat.F16);
         var scalar = new PackedMatrix(weights, rows, cols, WeightFormat.F16, simd: false);
         var x = new Activations(1, cols);
-        Random(cols, 2).CopyTo(x.Values, 0);
+        Random(cols, 2).CopyTo(x.Values.AsSpan());
         x.Values[3] = 1e5f;
         var (expected, actual) = (new float[x.Capacity * rows], new float[x.Capacity * rows]);
         scalar.Multiply(x, 1, expected, 0, rows, new float[2 * cols]);
