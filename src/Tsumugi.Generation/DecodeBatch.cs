@@ -79,8 +79,9 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
     /// <summary>
     /// Adds a sequence like <see cref="Add"/>, but on the native engine its prompt is prefilled by the following
     /// <see cref="Step"/>s, at most <see cref="PrefillRowsPerStep"/> prompt tokens per step beside the running
-    /// sequences' decode rows, and its first token comes from the step that feeds the prompt's end. Running sequences
-    /// thus keep decoding while a long prompt joins (continuous batching's chunked prefill). On torch it is <see cref="Add"/>.
+    /// sequences' decode rows (a step's whole <see cref="NativeEngine.MaxRows"/> while no sequence is decoding yet), and
+    /// its first token comes from the step that feeds the prompt's end. Running sequences thus keep decoding while a long
+    /// prompt joins (continuous batching's chunked prefill). On torch it is <see cref="Add"/>.
     /// </summary>
     public Sequence Join(IReadOnlyList<int> prompt, SamplingOptions options, IReadOnlyCollection<int> stopIds) =>
         Add(prompt, options, stopIds, deferPrefill: engine is not null);
@@ -168,7 +169,9 @@ public sealed class DecodeBatch(LlamaForCausalLM model, int maxRows, int? vocabL
     void StepOnEngine(NativeEngine engine)
     {
         var feeds = new List<(Sequence Sequence, int Count)>();
-        int prefill = PrefillRowsPerStep;
+        // No running stream to keep the pace of: prompts that arrived together fill the step (one pass over the weights
+        // for several prompts, and they start decoding in fewer steps apart).
+        int prefill = _rows.Any(s => s.PrefillLeft == 0) ? PrefillRowsPerStep : NativeEngine.MaxRows;
         foreach (var s in _rows)
             if (s.PrefillLeft == 0) feeds.Add((s, 1));
             else if (prefill > 0)

@@ -97,6 +97,22 @@ public sealed class EngineGenerationTests : IDisposable
         Assert.Equal(g.Generate(longPrompt, options with { Seed = 8 }).TokenIds, joining.Tokens.Skip(joining.PromptLength));
     }
 
+    [Fact]
+    public void PromptsJoiningAnIdleBatchShareOneStepUpToItsWidth()
+    {
+        var g = Native();
+        var options = new SamplingOptions { Temperature = 0, MaxNewTokens = 5 };
+        var prompts = Enumerable.Range(0, 3).Select(p => Enumerable.Range(0, DecodeBatch.PrefillRowsPerStep).Select(i => 5 + (i * 7 + p * 13) % 250).ToList()).ToList();
+        using var batch = new DecodeBatch(_model, 4, _tokenizer.VocabSize, _engine);
+        var joined = prompts.Select(p => batch.Join(p, options, [])).ToList();
+        batch.Step(); // nothing decodes yet: the first two prompts fill the step's 64 rows, the third waits
+        Assert.Equal([1, 1, 0], joined.Select(s => s.Generated));
+        batch.Step(); // two decode rows now run: the third prompt joins within the running streams' budget
+        Assert.Equal([2, 2, 1], joined.Select(s => s.Generated));
+        while (batch.Count > 0) batch.Step();
+        for (int i = 0; i < prompts.Count; i++) Assert.Equal(g.Generate(prompts[i], options).TokenIds, joined[i].Tokens.Skip(joined[i].PromptLength));
+    }
+
     public void Dispose()
     {
         _engine.Dispose();
