@@ -106,7 +106,11 @@ public static class LogitProcessors
 
     public static int ArgMax(ReadOnlySpan<float> logits)
     {
-        int best = 0;
+        // Vectorised (a 32k row scalar took ~30 µs, per row and step of a batch); it returns a NaN's index where there
+        // is one, which the loop below, as torch's argmax on finite rows, would pass over.
+        int best = System.Numerics.Tensors.TensorPrimitives.IndexOfMax(logits);
+        if (best >= 0 && !float.IsNaN(logits[best])) return best;
+        best = 0;
         for (int i = 1; i < logits.Length; i++) if (logits[i] > logits[best]) best = i;
         return best;
     }

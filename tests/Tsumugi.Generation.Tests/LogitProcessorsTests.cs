@@ -138,4 +138,15 @@ public sealed class LogitProcessorsTests
         Assert.Contains("temperature", Assert.Throws<ArgumentException>(new SamplingOptions { Temperature = double.PositiveInfinity }.Validate).Message);
         new SamplingOptions { Temperature = 0, TopK = 5, MinP = 0.1, RepetitionPenalty = 1.2, Stop = ["\n"] }.Validate();
     }
+
+    [Fact]
+    public void ArgMaxTakesTheFirstLargestAndPassesOverNaN()
+    {
+        var row = Enumerable.Range(0, 1000).Select(i => (float)Math.Sin(i)).ToArray();
+        row[700] = row[900] = 5f;
+        row[100] = float.NegativeInfinity;
+        Assert.Equal(700, LogitProcessors.ArgMax(row));
+        row[300] = float.NaN; // what a vectorised index-of-max would return; greedy decoding keeps the largest number
+        Assert.Equal(700, LogitProcessors.ArgMax(row));
+    }
 }
