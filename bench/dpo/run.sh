@@ -9,7 +9,8 @@
 #   2. the online loop's sampling phase (`tsumugi dpo online`): 8 held-out prompts × 4 answers (k), 64 new tokens,
 #      decoded 8 together (online.decode_batch: 8; the k answers to one prompt share its prefill) vs one at a time
 #      (decode_batch: 1); aggregate tokens/s from the loop's own "sampled N answers in X s (T tokens/s …)" line for
-#      iteration 000. Goal: ≥ 3×.
+#      iteration 000. Goal: ≥ 3×. A third arm decodes 8 together on torch (online.engine: torch) instead of the
+#      native engine that online.engine: auto picks when several sequences decode together (issue 25).
 # Base model: `model init --preset $PRESET` (125m by default, random weights) with a 32,000-piece tokenizer trained on
 # ../shared/corpus/ja; llama2 chat template; seq_length 256, 8 rows a step, 2 threads.
 # Usage: bench/dpo/run.sh [ROUNDS=3]   TSUMUGI=/path/to/tsumugi bench/dpo/run.sh 3   STEPS=8 PART=1|2 PRESET=125m
@@ -50,12 +51,12 @@ PY
   tail -1 "$steps_tsv" | sed 's/^/  step seconds: /'
   rm -rf "$run"
 }
-decode_arm() { # name, decode_batch
+decode_arm() { # name, decode_batch, online.engine
   local run="$work/run-$1"
   rm -rf "$run"; head -16 "$configs/dpo/debian-questions-ja.jsonl" > prompts16.jsonl
   measure "$1" "$T" dpo online --config "$configs/dpo-online-tiny.yaml" --output "$run" --set model.from="$work/base-$preset" \
     --set online.prompts="$work/prompts16.jsonl" --set online.held_out=8 --set online.held_out_samples=4 --set online.iterations=1 \
-    --set online.samples_per_prompt=2 --set online.max_new_tokens=64 --set online.decode_batch="$2" --set train.max_steps=1 \
+    --set online.samples_per_prompt=2 --set online.max_new_tokens=64 --set online.decode_batch="$2" --set online.engine="${3:-auto}" --set train.max_steps=1 \
     --set online.reward.pattern=. || true
   grep -m1 -o 'sampled [0-9]* answers in [0-9.]* s ([0-9]* tokens/s' "$work/measure.log" | grep -o '[0-9]* tokens/s' | grep -o '[0-9]*' \
     | sed "s/^/$1\t/" >> "$steps_tsv"
@@ -70,7 +71,8 @@ for r in $(seq "$rounds"); do
     if [ $flip = 0 ]; then step_arm dpo-step dpo; step_arm sft-step sft; else step_arm sft-step sft; step_arm dpo-step dpo; fi
   fi
   if [ "$part" != 1 ]; then
-    if [ $flip = 0 ]; then decode_arm decode-8 8; decode_arm decode-1 1; else decode_arm decode-1 1; decode_arm decode-8 8; fi
+    if [ $flip = 0 ]; then decode_arm decode-8 8; decode_arm decode-1 1; decode_arm decode-8-torch 8 torch
+    else decode_arm decode-8-torch 8 torch; decode_arm decode-1 1; decode_arm decode-8 8; fi
   fi
   flip=$((1 - flip))
 done
@@ -84,4 +86,5 @@ med = {k: statistics.median(xs) for k, xs in v.items()}
 for k in sorted(v): print(f"{k:10s} median {med[k]:9.3f}  rounds {v[k]}")
 if "dpo-step" in med and "sft-step" in med: print(f"DPO step / SFT step: {med['dpo-step'] / med['sft-step']:.2f}× (goal ≤ 2.2×)")
 if "decode-8" in med and "decode-1" in med: print(f"sampling, 8 decoded together / one at a time: {med['decode-8'] / med['decode-1']:.2f}× (goal ≥ 3×)")
+if "decode-8" in med and "decode-8-torch" in med: print(f"sampling 8 together, native engine / torch: {med['decode-8'] / med['decode-8-torch']:.2f}×")
 PY

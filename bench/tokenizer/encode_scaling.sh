@@ -5,7 +5,10 @@
 # byte fallback (as bench/tokenizer/run.sh). Rounds alternate spm_encode, 1 thread and 2 threads so all three see the
 # same load; the 2-thread speed-up is the median of the per-round ratios (wall and CPU). Outputs are compared byte for
 # byte with spm_encode's. "Runtime" is the peak RSS of the same command on empty input (runtime, CLI and the loaded
-# tokenizer, no text); `tsumugi --help` (runtime and CLI only) is printed beside it.
+# tokenizer, no text); `tsumugi --help` (runtime and CLI only) is printed beside it. "Two processes" is this machine's
+# own ceiling for two workers: two independent one-thread runs, each on half of the lines, at the same time (until
+# both are done). A two-thread run does the same work: it can beat the pair only by sharing one start-up and by
+# balancing its blocks between unequal cores (the pair waits for its slower half).
 # Usage: bench/tokenizer/encode_scaling.sh [ROUNDS=5] [REPEATS=12]   (REPEATS × ja.txt (3.8 MB) is the input)
 #        TSUMUGI=/path/to/tsumugi bench/tokenizer/encode_scaling.sh   (an already built CLI instead of building one)
 #        BEFORE=/path/to/older/tsumugi bench/tokenizer/encode_scaling.sh   (also measures that CLI, in the same rounds)
@@ -14,6 +17,8 @@ rounds="${1:-5}" repeats="${2:-12}"
 bench_init encscale
 python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" "$work/data" >/dev/null
 for i in $(seq "$repeats"); do cat data/ja.txt; done > data/input.txt
+lines=$(wc -l < data/input.txt)
+head -n $((lines / 2)) data/input.txt > data/half-a.txt; tail -n +$((lines / 2 + 1)) data/input.txt > data/half-b.txt
 [ -f spm16000.model ] || spm_train --input=data/ja.txt --model_prefix=spm16000 --model_type=unigram --vocab_size=16000 \
   --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
 : > empty.txt; : > phases.tsv
@@ -28,6 +33,10 @@ for r in $(seq "$rounds"); do
     # --stats: the encoding phase alone (after start-up and model load), wall and CPU seconds.
     sed -n 's/.* in \([0-9.]*\) s (cpu \([0-9.]*\) s;.*/\1\t\2/p' measure.log | sed "s/^/phase-$n\t/" >> phases.tsv
   done
+  measure two-processes sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 --stats < data/half-a.txt > pa.ids 2> pa.log &
+    $T tokenizer encode --tokenizer spm16000.model --threads 1 --stats < data/half-b.txt > pb.ids 2> pb.log; wait"
+  # The pair's phase: the slower half's (both start together).
+  cat pa.log pb.log | sed -n 's/.* in \([0-9.]*\) s (cpu \([0-9.]*\) s;.*/\1\t\2/p' | sort -n | tail -1 | sed "s/^/phase-pair\t/" >> phases.tsv
   if [ -n "${BEFORE:-}" ]; then
     measure before-runtime-empty sh -c "$BEFORE tokenizer encode --tokenizer spm16000.model --threads 2 < empty.txt > /dev/null"
     measure before-1thread sh -c "$BEFORE tokenizer encode --tokenizer spm16000.model --threads 1 < data/input.txt > b1.ids"
@@ -36,6 +45,7 @@ for r in $(seq "$rounds"); do
 done
 echo "end: $(uptime)"
 cmp spm.ids t1.ids && cmp spm.ids t2.ids && echo "ids identical to spm_encode's on 1 and 2 threads ($(wc -l < spm.ids) lines)"
+cat pa.ids pb.ids | cmp - spm.ids && echo "and the two half runs' ids together"
 [ -z "${BEFORE:-}" ] || { cmp spm.ids b1.ids && cmp spm.ids b2.ids && echo "the BEFORE CLI's ids too"; }
 python3 - "$results" "$(stat -c %s data/input.txt)" "$(nproc)" "$work/phases.tsv" <<'PY'
 import sys, statistics, collections
@@ -53,6 +63,7 @@ print("| command | median wall | median CPU (user+sys) | peak RSS | MB/s (wall) 
 print("|---|---|---|---|---|")
 names = {"spm_encode": "spm_encode", "tsumugi-1thread": "tsumugi, --threads 1", "tsumugi-2threads": "tsumugi, --threads 2",
          "runtime-empty": "tsumugi, --threads 2, empty input (runtime)", "runtime-help": "tsumugi --help",
+         "two-processes": "two processes at once, --threads 1, half of the lines each",
          "before-1thread": "before, --threads 1", "before-2threads": "before, --threads 2", "before-runtime-empty": "before, empty input"}
 for k, label in names.items():
     if k not in rows: continue
@@ -71,6 +82,11 @@ p1, p2 = phase["phase-1"], phase["phase-2"]
 print(f"encoding phase alone (--stats: after start-up and model load): 1 thread {statistics.median(w for w, _ in p1):.2f} s wall / "
       f"{statistics.median(c for _, c in p1):.2f} s CPU, 2 threads {statistics.median(w for w, _ in p2):.2f} s / "
       f"{statistics.median(c for _, c in p2):.2f} s; 2 vs 1 {statistics.median(a[0] / b[0] for a, b in zip(p1, p2)):.2f}× wall")
+pair = phase["phase-pair"]
+ceiling = statistics.median(a[0] / b[0] for a, b in zip(rows["tsumugi-1thread"], rows["two-processes"]))
+print(f"two one-thread processes on half the lines each (this machine's ceiling for two workers): 1 thread ÷ pair "
+      f"{ceiling:.2f}× whole process, {statistics.median(a[0] / b[0] for a, b in zip(p1, pair)):.2f}× phase; "
+      f"the pair's wall ÷ 2 threads' {statistics.median(b[0] / a[0] for a, b in zip(rows['tsumugi-2threads'], rows['two-processes'])):.2f}× wall")
 # What the CPU seconds imply on an idle machine: start-up and load (the empty-input run's CPU) stay serial, the rest
 # spreads over two cores. A model, not a measurement: it is what the wall ratio would be with a core free per thread.
 serial = med("runtime-empty", 2)

@@ -42,11 +42,24 @@ public sealed class PretrainedModel : IDisposable
     /// <summary>The LoRA adapter applied on the fly (<see cref="PretrainedModelOptions.Adapter"/>), or null.</summary>
     public LoraAdapter? Adapter { get; private init; }
 
-    /// <summary>The native decode engine generation runs on (<see cref="PretrainedModelOptions.Engine"/>), or null for torch.</summary>
-    public NativeEngine? Engine { get; private set; }
+    /// <summary>
+    /// The native decode engine generation runs on (<see cref="PretrainedModelOptions.Engine"/>), or null for torch. The
+    /// weights are packed at the first use, so a load that never generates (an eval suite of multiple-choice tasks, scored
+    /// by torch forwards) costs neither the packing time nor the packed copy's memory.
+    /// </summary>
+    public NativeEngine? Engine => _engine?.Value;
+
+    Lazy<NativeEngine>? _engine;
 
     /// <summary>Why generation runs on torch although the native engine was allowed (Auto), or null.</summary>
     public string? EngineNote { get; private set; }
+
+    /// <summary>Which decoder generation runs on, for a command's log line: "native engine (F32, 2 threads)" or "torch (why not the engine)".</summary>
+    public string Decoder => _engineFormat is { } format ? $"native engine ({format}, {_engineThreads} thread{(_engineThreads == 1 ? "" : "s")})"
+        : "torch" + (EngineNote is { } why ? $" ({why})" : "");
+
+    WeightFormat? _engineFormat;
+    int _engineThreads;
 
     /// <summary>max_position_embeddings: prompt + new tokens must fit, since the KV cache cannot grow beyond it.</summary>
     public int ContextLength => Model.Config.MaxPositionEmbeddings;
@@ -101,7 +114,7 @@ public sealed class PretrainedModel : IDisposable
         return loaded;
     }
 
-    /// <summary>Packs the weights for the native engine when the options allow it and the model is one it runs.</summary>
+    /// <summary>Chooses the native engine when the options allow it and the model is one it runs (its weights are packed at the first use).</summary>
     void StartEngine(PretrainedModelOptions options)
     {
         if (options.Engine == DecodeEngineKind.Torch) return;
@@ -120,14 +133,15 @@ public sealed class PretrainedModel : IDisposable
             TorchSharp.torch.ScalarType.BFloat16 => WeightFormat.BF16,
             _ => WeightFormat.F32,
         };
-        if (options.Engine == DecodeEngineKind.Auto && options.EngineWeights is null && format == WeightFormat.F32)
+        if (options.Engine == DecodeEngineKind.Auto && options.EngineWeights is null && format == WeightFormat.F32 && !options.BatchedDecoding)
         {
-            // Measured (docs/BENCHMARKS.md, "Native decode engine"): at f32 libtorch decodes as fast at short contexts and
-            // faster at long ones and in batched steps, so Auto gives the engine the formats where it wins.
-            EngineNote = "f32 weights decode as fast on torch; --weights f16 or q8_0 (or --dtype float16) runs the native engine";
+            // Measured (docs/BENCHMARKS.md, "Native decode engine"): one stream at f32 decodes as fast on libtorch, which
+            // needs no packed copy of the weights; batched steps are where the engine wins at f32 (BatchedDecoding).
+            EngineNote = "f32 weights decode one sequence as fast on torch; --weights f16 or q8_0 (or --dtype float16) runs the native engine";
             return;
         }
-        Engine = new NativeEngine(Model, format, options.EngineThreads ?? TorchSharp.torch.get_num_threads());
+        (_engineFormat, _engineThreads) = (format, options.EngineThreads ?? TorchSharp.torch.get_num_threads());
+        _engine = new Lazy<NativeEngine>(() => new NativeEngine(Model, format, _engineThreads));
     }
 
     static string DirectoryName(string path) => Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
@@ -184,7 +198,7 @@ public sealed class PretrainedModel : IDisposable
 
     public void Dispose()
     {
-        Engine?.Dispose();
+        if (_engine is { IsValueCreated: true }) _engine.Value.Dispose();
         Adapter?.Dispose();
         Model.Dispose();
     }

@@ -29,10 +29,19 @@ public sealed record PretrainedModelOptions
     public string? Adapter { get; init; }
 
     /// <summary>
-    /// The decoder for generation. Torch by default, so a model whose weights go on changing (online DPO's policy) is
-    /// never decoded from a stale packed copy; the CLI's generate, chat and serve ask for Auto.
+    /// The decoder for generation. Torch by default, so a model whose weights go on changing is never decoded from a
+    /// stale packed copy; what loads a model only to generate from it asks for Auto (the CLI's generate, chat, serve,
+    /// eval and synth, online DPO's sampling from each iteration's saved policy).
     /// </summary>
     public DecodeEngineKind Engine { get; init; } = DecodeEngineKind.Torch;
+
+    /// <summary>
+    /// The caller decodes several sequences per step, mostly new tokens rather than prompts (a server, online DPO's
+    /// sampling): under Auto the native engine then takes f32 weights too, where a step of 8 rows gives ~2× torch's
+    /// tokens/s (docs/BENCHMARKS.md, "Native decode engine"). One sequence at a time, Auto keeps f32 on torch: as fast
+    /// there, without the engine's packed copy of the weights (+4 bytes a parameter).
+    /// </summary>
+    public bool BatchedDecoding { get; init; }
 
     /// <summary>How the native engine packs the weights; null follows <see cref="Dtype"/> (float32 → F32, float16 → F16, bfloat16 → BF16).</summary>
     public WeightFormat? EngineWeights { get; init; }

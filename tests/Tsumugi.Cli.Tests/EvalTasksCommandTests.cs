@@ -102,6 +102,38 @@ public sealed class EvalTasksCommandTests : IDisposable
             first.GetProperty("scores").GetProperty("char_f1").GetDouble(), 1e-12);
     }
 
+    /// <summary>
+    /// Generation tasks decode on torch at f32 by default and on the native engine with --engine native; greedy answers,
+    /// and so every score, are the same on either decoder and for any batch size.
+    /// </summary>
+    [Fact]
+    public void GenerationTasksScoreTheSameOnTheNativeEngineAndOnTorch()
+    {
+        // Gibberish answers that are visible text (the trained-tokenizer tiny model's greedy answers decode to nothing).
+        var model = TinyModelDirectory.Write(Sub("words"), ["東京", "日本", "の", "首都", "は", "です", "。", "1", "2"], seed: 4, contextLength: 1024);
+        string[] tasks = ["--tasks", Example("qa_ja.json"), Example("math_ja.json"), "--shots", "1"];
+        var native = CliRunner.Run(["eval", "tasks", "--model", model, .. tasks, "--engine", "native", "--output", Sub("native.json")]);
+        Assert.True(native.ExitCode == 0, native.Err);
+        Assert.Contains("[generation decoder: native engine (F32, ", native.Err);
+        var auto = CliRunner.Run(["eval", "tasks", "--model", model, .. tasks, "--output", Sub("auto.json")]);
+        Assert.True(auto.ExitCode == 0, auto.Err);
+        Assert.Contains("[generation decoder: torch (f32", auto.Err);
+        var single = CliRunner.Run(["eval", "tasks", "--model", model, .. tasks, "--batch-size", "1", "--engine", "native", "--output", Sub("single.json")]);
+        Assert.True(single.ExitCode == 0, single.Err);
+
+        static List<string?> Generated(JsonElement root) => root.GetProperty("details").GetProperty("tasks").EnumerateArray()
+            .SelectMany(t => t.GetProperty("generations").EnumerateArray()).Select(g => g.GetProperty("generated").GetString()).ToList();
+        var (n, a, s) = (Details(Sub("native.json")), Details(Sub("auto.json")), Details(Sub("single.json")));
+        Assert.Equal(Generated(a), Generated(n));
+        Assert.Equal(Generated(a), Generated(s));
+        Assert.Contains(Generated(n), g => g!.Length > 0);
+        Assert.Equal(a.GetProperty("metrics").ToString(), n.GetProperty("metrics").ToString());
+
+        var bad = CliRunner.Run(["eval", "tasks", "--model", model, .. tasks, "--engine", "torch", "--weights", "q8_0"]);
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("--weights applies to the native engine", bad.Err);
+    }
+
     [Fact]
     public void BadTaskFilesAndMismatchedTokenizersFailWithOneClearLine()
     {

@@ -71,9 +71,10 @@ internal static class CommonOptions
         new("--dtype") { Description = description, DefaultValueFactory = _ => "float32" };
 
     /// <summary>--engine: which decoder generation runs on (<see cref="Tsumugi.Generation.Engine.DecodeEngineKind"/>).</summary>
-    public static Option<string> Engine() => new("--engine")
+    public static Option<string> Engine(
+        string description = "Decoder: auto (the native engine for f16/bf16/q8_0 weights, and for f32 where several sequences decode together, on models it runs; torch otherwise), native, or torch.") => new("--engine")
     {
-        Description = "Decoder: auto (the native engine for f16/bf16/q8_0 weights on models it supports, torch otherwise, f32 included), native, or torch.",
+        Description = description,
         DefaultValueFactory = _ => "auto",
     };
 

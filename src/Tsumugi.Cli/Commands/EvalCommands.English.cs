@@ -30,23 +30,26 @@ public static partial class EvalCommands
         var output = CommonOptions.OptionalOutput("Write metrics per task and every document's choices or generation to this JSON file (read by `eval report`).", "FILE.json");
         var device = CommonOptions.Device();
         var adapter = CommonOptions.Adapter();
+        var engine = CommonOptions.Engine(EngineDescription);
+        var weights = CommonOptions.EngineWeights();
         tasks.Validators.Add(result => PairErrors(result, "--task"));
         fewShot.Validators.Add(result => PairErrors(result, "--fewshot"));
         var command = new Command("english", "Run English tasks as lm-evaluation-harness v0.4 does (hellaswag, arc_easy, arc_challenge, mmlu: log-likelihood acc/acc_norm; gsm8k, triviaqa: greedy generation, exact match) on raw dataset files.")
         {
-            model, adapter, tasks, fewShot, shots, limit, maxGen, addBos, batchSize, output, device,
+            model, adapter, tasks, fewShot, shots, limit, maxGen, addBos, batchSize, output, device, engine, weights,
         };
         command.SetAction(parse =>
         {
             var options = new EnglishRunOptions(parse.GetValue(shots), parse.GetValue(limit), parse.GetValue(batchSize), parse.GetValue(maxGen), parse.GetValue(addBos));
             options.Validate();
+            var decoder = CommonOptions.ParseEngine(parse.GetValue(engine)!, parse.GetValue(weights));
             var taskPaths = Pairs("--task", parse.GetValue(tasks)!);
             var fewShotPaths = Pairs("--fewshot", parse.GetValue(fewShot) ?? []).ToDictionary(p => p.Task.Name, p => p.Path);
             if (fewShotPaths.Keys.FirstOrDefault(n => taskPaths.All(t => t.Task.Name != n)) is { } stray)
                 throw new ArgumentException($"--fewshot {stray}=… given but no --task {stray}=….");
             // Read every file and build every prompt before loading the model: a wrong file costs nothing.
             var prepared = taskPaths.Select(t => (t.Task, t.Path, Prompts: EnglishPrompts.Build(t.Task, t.Path, fewShotPaths.GetValueOrDefault(t.Task.Name), options))).ToList();
-            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter));
+            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter), decoder);
 
             var results = new List<EnglishTaskResult>();
             var table = new Table().AddColumns("task", "shots", "samples", "metric", "score", "seconds");

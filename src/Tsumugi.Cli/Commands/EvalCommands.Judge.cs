@@ -3,6 +3,7 @@ using System.Globalization;
 using Tsumugi.Evaluation;
 using Tsumugi.Evaluation.Judging;
 using Tsumugi.Generation;
+using Tsumugi.Generation.Engine;
 
 namespace Tsumugi.Cli.Commands;
 
@@ -25,11 +26,13 @@ public static partial class EvalCommands
         var seed = new Option<long>("--seed") { Description = "Base sampling seed; each (question, turn) derives its own from it.", DefaultValueFactory = _ => 0 };
         var adapter = CommonOptions.Adapter();
         var chatFormat = CommonOptions.ChatFormat();
+        var engine = CommonOptions.Engine(EngineDescription);
+        var weights = CommonOptions.EngineWeights();
         var modelName = CommonOptions.ModelName("Name for the model in results and reports (default: the directory name).");
         var output = CommonOptions.OptionalOutput("Write metrics and every sample (answer, judge prompt and output, score) to this JSON file.");
         var command = new Command("judge", "MT-Bench-style judging: the model answers multi-turn questions, an OpenAI-compatible judge rates each answer.")
         {
-            model, answersInput, adapter, maxNewTokens, temperature, seed, chatFormat, modelName, output, answersOutput,
+            model, answersInput, adapter, maxNewTokens, temperature, seed, chatFormat, modelName, output, answersOutput, engine, weights,
         };
         judge.AddTo(command);
         command.SetAction(async (parse, cancellationToken) =>
@@ -41,10 +44,11 @@ public static partial class EvalCommands
             if (parse.GetValue(temperature) is { } t && !(double.IsFinite(t) && t is >= 0 and <= 100))
                 throw new ArgumentException($"--temperature must be in [0, 100] (got {t}); 0 means greedy.");
             var client = new JudgeClient(settings);
+            var decoder = CommonOptions.ParseEngine(parse.GetValue(engine)!, parse.GetValue(weights));
 
             if ((parse.GetValue(model) is null) == (parse.GetValue(answersInput) is null))
                 throw new ArgumentException("give either --model DIR (the model answers the questions) or --answers FILE (answers from a FastChat model_answer file).");
-            var generated = parse.GetValue(model) is { } dir ? GenerateAnswers(dir, parse.GetValue(chatFormat), parse.GetValue(modelName), parse.GetValue(adapter),
+            var generated = parse.GetValue(model) is { } dir ? GenerateAnswers(dir, parse.GetValue(chatFormat), parse.GetValue(modelName), parse.GetValue(adapter), decoder,
                 (parse.GetValue(maxNewTokens), parse.GetValue(seed), parse.GetValue(temperature)), items, cancellationToken) : null;
             var external = parse.GetValue(answersInput) is { } answersFile ? ModelAnswerFile.Read(answersFile) : null;
             var answers = generated?.Answers ?? external!.ToMtBenchAnswers(items);
@@ -94,14 +98,16 @@ public static partial class EvalCommands
     /// <summary>The model's answers to every question (per-category temperatures), and how they were made.</summary>
     sealed record GeneratedAnswers(IReadOnlyList<MtBenchAnswer> Answers, string Name, string Directory, string ChatFormat, string ChatTemplate);
 
-    static GeneratedAnswers GenerateAnswers(string dir, string? chatFormat, string? name, string? adapter,
+    static GeneratedAnswers GenerateAnswers(string dir, string? chatFormat, string? name, string? adapter, (DecodeEngineKind Kind, WeightFormat? Weights) decoder,
         (int MaxNewTokens, long Seed, double? Temperature) sampling, IReadOnlyList<MtBenchQuestion> items, CancellationToken cancellationToken)
     {
-        var (served, description) = ChatModelLoader.Load(dir, chatFormat, forced =>
-            PretrainedModel.Load(dir, new PretrainedModelOptions { Name = name, ChatFormat = forced, Adapter = adapter }));
+        var (served, description) = ChatModelLoader.Load(dir, chatFormat, forced => PretrainedModel.Load(dir, new PretrainedModelOptions
+        {
+            Name = name, ChatFormat = forced, Adapter = adapter, Engine = decoder.Kind, EngineWeights = decoder.Weights,
+        }));
         using var owned = served;
         var generator = new MtBenchAnswerGenerator(served) { MaxNewTokens = sampling.MaxNewTokens, Seed = sampling.Seed, Temperature = sampling.Temperature };
-        Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Name}' (chat template: {description}) …");
+        Console.Error.WriteLine($"Answering {items.Count} questions with '{served.Name}' (chat template: {description}; decoder: {served.Decoder}) …");
         var answers = new List<MtBenchAnswer>();
         foreach (var q in items)
         {

@@ -2,7 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using Tsumugi.Evaluation.Reports;
 using Tsumugi.Evaluation.Suites;
-using Tsumugi.Generation;
+using Tsumugi.Generation.Engine;
 using Tsumugi.Training.TaskEval;
 
 namespace Tsumugi.Cli.Commands;
@@ -32,13 +32,16 @@ public static partial class EvalCommands
         var output = CommonOptions.OptionalOutput("Write the table as Markdown to this file.");
         var json = new Option<string?>("--json") { Description = "Write the table as JSON (columns, rows, best cells) to this file." };
         var device = CommonOptions.Device();
+        var engine = CommonOptions.Engine(EngineDescription);
+        var weights = CommonOptions.EngineWeights();
         var command = new Command("sweep", "Evaluate every checkpoint of one or more runs on one task set and compare them in one table (scores land in RUN/eval/step-N/tasks.json).")
         {
-            runs, tasks, shots, maxSamples, batchSize, force, follow, poll, output, json, device,
+            runs, tasks, shots, maxSamples, batchSize, force, follow, poll, output, json, device, engine, weights,
         };
         command.SetAction(parse =>
         {
             if (parse.GetValue(poll) < 1) throw new ArgumentException($"--poll must be ≥ 1 second (got {parse.GetValue(poll)}).");
+            var decoder = CommonOptions.ParseEngine(parse.GetValue(engine)!, parse.GetValue(weights));
             var sweeps = parse.GetValue(runs)!.Select(run => RunSweep.Open(Path.GetFullPath(run), parse.GetValue(tasks), parse.GetValue(shots),
                 parse.GetValue(maxSamples), parse.GetValue(batchSize))).ToList();
             foreach (var warning in sweeps.SelectMany(s => s.Suite.Warnings).Distinct()) Console.Error.WriteLine($"warning: {warning}");
@@ -49,7 +52,7 @@ public static partial class EvalCommands
                     foreach (var point in CheckpointSweep.Points(sweep.Run, sweep.Spec))
                         if (!evaluated.Contains(point.ResultPath) && (parse.GetValue(force) || !point.IsDone(sweep.Suite)))
                         {
-                            Evaluate(sweep, point, parse.GetValue(device)!);
+                            Evaluate(sweep, point, parse.GetValue(device)!, decoder);
                             evaluated.Add(point.ResultPath);
                         }
                 if (!parse.GetValue(follow) || sweeps.All(s => CheckpointSweep.IsFinished(s.Run) && NothingPending(s, evaluated, parse.GetValue(force)))) break;
@@ -72,13 +75,10 @@ public static partial class EvalCommands
     static bool NothingPending(RunSweep sweep, HashSet<string> evaluated, bool force) =>
         CheckpointSweep.Points(sweep.Run, sweep.Spec).All(p => evaluated.Contains(p.ResultPath) || (!force && p.IsDone(sweep.Suite)));
 
-    static void Evaluate(RunSweep sweep, SweepPoint point, string device)
+    static void Evaluate(RunSweep sweep, SweepPoint point, string device, (DecodeEngineKind Kind, WeightFormat? Weights) decoder)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        using var model = PretrainedModel.Load(point.ModelDirectory, new PretrainedModelOptions
-        {
-            Device = new TorchSharp.torch.Device(device), Adapter = point.Adapter, Name = point.Name,
-        });
+        using var model = LoadForEval(point.ModelDirectory, device, point.Adapter, decoder, point.Name);
         TaskSuiteResult result = null!;
         Progress().Start(ctx => result = sweep.Suite.Run(model, sweep.Spec.RunOptions, task =>
         {

@@ -23,18 +23,21 @@ public static partial class EvalCommands
         var device = CommonOptions.Device();
         var adapter = CommonOptions.Adapter();
         var modelName = CommonOptions.ModelName("Name for the model in the results file and reports (default: the directory name; a pipeline's eval stage gives its models' names).");
+        var engine = CommonOptions.Engine(EngineDescription);
+        var weights = CommonOptions.EngineWeights();
         var command = new Command("tasks", "Run llm-jp-eval-format tasks: greedy generation scored as llm-jp-eval scores it (exact_match, char_f1, set_f1, BLEU and ROUGE on MeCab tokens, numbers, pearson/spearman), with its category averages; or multiple choice by log-likelihood (acc, acc_norm).")
         {
-            model, modelName, adapter, tasks, output, shots, batchSize, device,
+            model, modelName, adapter, tasks, output, shots, batchSize, device, engine, weights,
         };
         command.SetAction(parse =>
         {
             var options = new TaskRunOptions(parse.GetValue(shots), parse.GetValue(batchSize));
             if (options.BatchSize < 1) throw new ArgumentException($"--batch-size must be ≥ 1 (got {options.BatchSize}).");
             if (options.Shots is < 0) throw new ArgumentException($"--shots must be ≥ 0 (got {options.Shots}).");
+            var decoder = CommonOptions.ParseEngine(parse.GetValue(engine)!, parse.GetValue(weights));
             var suite = TaskSuite.Load(parse.GetValue(tasks)!); // every file read and checked before the model loads
             foreach (var warning in suite.Warnings.SelectMany(w => w.Split('\n'))) Console.Error.WriteLine($"warning: {warning}");
-            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter));
+            using var evalModel = LoadForEval(parse.GetValue(model)!, parse.GetValue(device)!, parse.GetValue(adapter), decoder);
 
             var table = new Table().AddColumns("task", "shots", "samples", "metric", "score", "seconds");
             TaskSuiteResult result = null!;

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using Tsumugi.Generation;
-using Tsumugi.Generation.Engine;
 using Tsumugi.Serving.Server;
 
 namespace Tsumugi.Cli.Commands;
@@ -59,16 +58,14 @@ public static class ServeCommand
             var (served, description) = ChatModelLoader.Load(dir, parse.GetValue(chatFormat), forced => PretrainedModel.Load(dir, new PretrainedModelOptions
             {
                 Name = parse.GetValue(modelName), ChatFormat = forced, Adapter = parse.GetValue(adapter),
-                // A server batches requests, where the native engine wins at f32 too (docs/BENCHMARKS.md, "Native decode
-                // engine": 1.35× torch's tokens/s at 8 streams), so auto packs f32 weights for it unless told otherwise.
-                Engine = decoder.Kind, EngineWeights = decoder.Weights ?? (decoder.Kind == DecodeEngineKind.Auto ? WeightFormat.F32 : null),
+                Engine = decoder.Kind, EngineWeights = decoder.Weights, BatchedDecoding = options.MaxBatch > 1,
             }));
             using var owned = served;
             await using var server = new OpenAiServer(served, options);
             await server.StartAsync(cancellationToken);
             Console.Error.WriteLine($"Serving '{served.Name}' at {server.BaseUrl}/v1 (chat template: {description}; "
                 + $"up to {options.MaxBatch} requests decoded together; "
-                + (served.Engine is { } e ? $"native engine, {e.Format}, {e.Threads} thread(s)" : $"torch decoding{(served.EngineNote is { } n ? ": " + n : "")}") + "); Ctrl-C stops.");
+                + $"decoder: {served.Decoder}); Ctrl-C stops.");
             await server.WaitForShutdownAsync(cancellationToken);
             return 0;
         });

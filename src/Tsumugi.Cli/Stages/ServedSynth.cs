@@ -19,7 +19,10 @@ static class ServedSynth
     public static string Run(string model, string config, string output, Action<string[]> cli)
     {
         if (Directory.Exists(output)) Directory.Delete(output, recursive: true);
-        var (served, _) = ChatModelLoader.Load(model, null, forced => PretrainedModel.Load(model, new PretrainedModelOptions { Name = ModelName, ChatFormat = forced }));
+        var (served, _) = ChatModelLoader.Load(model, null, forced => PretrainedModel.Load(model, new PretrainedModelOptions
+        {
+            Name = ModelName, ChatFormat = forced, Engine = Generation.Engine.DecodeEngineKind.Auto, BatchedDecoding = true,
+        }));
         using (served)
         {
             var server = new OpenAiServer(served, new ServerOptions { Host = "127.0.0.1", Port = 0, MaxBatch = 8 });

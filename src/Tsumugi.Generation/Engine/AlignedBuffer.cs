@@ -20,6 +20,7 @@ sealed class AlignedBuffer<T> where T : unmanaged
         long address = (long)Unsafe.AsPointer(ref _array[0]);
         _offset = (int)((Alignment - address % Alignment) % Alignment) / sizeof(T);
         Length = length;
+        HugePages.Advise(address, (long)_array.Length * sizeof(T));
     }
 
     public int Length { get; }

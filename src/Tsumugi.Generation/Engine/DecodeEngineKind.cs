@@ -8,8 +8,9 @@ public enum DecodeEngineKind
     /// <summary><see cref="NativeEngine"/>; a model it cannot run is an error naming why.</summary>
     Native,
     /// <summary>
-    /// <see cref="NativeEngine"/> where it supports the model and is the faster decoder — f16, bf16 or Q8_0 weights —
-    /// torch otherwise, f32 included (<see cref="PretrainedModel.EngineNote"/> says why).
+    /// <see cref="NativeEngine"/> where it supports the model and is the faster decoder — f16, bf16 or Q8_0 weights, and
+    /// f32 when several sequences decode together (<see cref="PretrainedModelOptions.BatchedDecoding"/>) — torch otherwise
+    /// (<see cref="PretrainedModel.EngineNote"/> says why).
     /// </summary>
     Auto,
 }

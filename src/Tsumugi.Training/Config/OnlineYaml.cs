@@ -10,7 +10,7 @@ internal static class OnlineYaml
     public static readonly IReadOnlyList<string> Keys =
     [
         "prompts", "prompt_column", "answer_column", "held_out", "iterations", "prompts_per_iteration", "samples_per_prompt",
-        "held_out_samples", "max_new_tokens", "temperature", "top_p", "decode_batch", "pairing", "move_reference", "reward",
+        "held_out_samples", "max_new_tokens", "temperature", "top_p", "decode_batch", "engine", "pairing", "move_reference", "reward",
     ];
 
     public static OnlineSettings Read(YamlSection s, string source, string baseDirectory)
@@ -41,6 +41,7 @@ internal static class OnlineYaml
             Temperature = s.Double("temperature", d.Temperature, 1e-6),
             TopP = s.Double("top_p", d.TopP, 1e-6, 1),
             DecodeBatch = s.Int("decode_batch", d.DecodeBatch, 1, 1024),
+            Engine = s.Enum("engine", d.Engine),
             Pairing = s.Enum("pairing", d.Pairing),
             MoveReference = s.Bool("move_reference", d.MoveReference),
             Reward = reward,

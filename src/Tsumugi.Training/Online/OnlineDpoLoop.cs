@@ -122,13 +122,13 @@ public sealed class OnlineDpoLoop(TrainConfig config, string runDirectory, TextW
         string dir, string name, IRewardScorer scorer, CancellationToken stop)
     {
         List<SampledResponse> responses;
-        using (var model = PretrainedModel.Load(policy))
+        using (var model = PretrainedModel.Load(policy, new PretrainedModelOptions { Engine = _settings.Engine, BatchedDecoding = _settings.DecodeBatch > 1 }))
         {
             var template = Template(policy, model);
             var (sampled, stats) = OnlineSampling.Sample(model, template, prompts, k, _settings, idPrefix,
                 Datasets.Sampling.DeterministicRandom.For(config.Seed, seedStream, name.Length).NextInt64(long.MaxValue), Path.Combine(dir, $"{name}.jsonl"), log, stop);
             if (stats.Responses > 0)
-                log.WriteLine($"  sampled {stats.Responses} answers in {stats.Seconds:0.0} s ({stats.TokensPerSecond:0} tokens/s, {_settings.DecodeBatch} decoded together)");
+                log.WriteLine($"  sampled {stats.Responses} answers in {stats.Seconds:0.0} s ({stats.TokensPerSecond:0} tokens/s, {_settings.DecodeBatch} decoded together on the {model.Decoder})");
             responses = sampled;
         }
         var (rewards, failures) = OnlineSampling.Score(scorer, responses, Path.Combine(dir, $"{name}_rewards.jsonl"), stop);

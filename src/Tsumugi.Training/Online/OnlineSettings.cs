@@ -1,4 +1,6 @@
 using Tsumugi.Evaluation.Rewards;
+using Tsumugi.Generation;
+using Tsumugi.Generation.Engine;
 
 namespace Tsumugi.Training.Online;
 
@@ -36,6 +38,12 @@ public sealed record OnlineSettings
 
     /// <summary>Sequences decoded together (the batched generator's rows).</summary>
     public int DecodeBatch { get; init; } = 8;
+
+    /// <summary>
+    /// The decoder answers are sampled on (<see cref="PretrainedModelOptions.Engine"/>): Auto takes the native engine
+    /// when more than one sequence decodes together (each iteration loads the saved policy, so its packed copy is never stale).
+    /// </summary>
+    public DecodeEngineKind Engine { get; init; } = DecodeEngineKind.Auto;
 
     public PairingStrategy Pairing { get; init; } = PairingStrategy.MaxMin;
 

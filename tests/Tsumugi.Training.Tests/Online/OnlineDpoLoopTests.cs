@@ -93,6 +93,7 @@ public sealed class OnlineDpoLoopTests : IDisposable
     [InlineData("data.paths=[x.jsonl]", "writes each iteration's pairs itself")]
     [InlineData("online.reward=", "online.reward")]
     [InlineData("online.samples_per_prompt=1", "online.samples_per_prompt")]
+    [InlineData("online.engine=fast", "online.engine: 'fast' is not one of torch, native, auto")]
     public void BadConfigsNameTheKey(string overrideText, string expected)
     {
         var e = Assert.Throws<TrainConfigException>(() => Config("model.from=/nonexistent", overrideText));
