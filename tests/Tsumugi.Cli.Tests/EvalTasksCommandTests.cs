@@ -30,6 +30,9 @@ public sealed class EvalTasksCommandTests : IDisposable
         return Sub("model");
     }
 
+    /// <summary>A tiny model whose greedy answers are visible text (gibberish); the trained-tokenizer one's decode to nothing.</summary>
+    string WordsModel() => TinyModelDirectory.Write(Sub("words"), ["東京", "日本", "の", "首都", "は", "です", "。", "1", "2"], seed: 4, contextLength: 1024);
+
     static JsonElement Details(string path) => JsonDocument.Parse(File.ReadAllText(path)).RootElement;
 
     [Fact]
@@ -75,7 +78,7 @@ public sealed class EvalTasksCommandTests : IDisposable
     [Fact]
     public void AllExampleTasksRunAndEachSampleIsAuditable()
     {
-        var model = TinyModel();
+        var model = WordsModel();
         var run = CliRunner.Run("eval", "tasks", "--model", model, "--tasks", Path.Combine(RepoPaths.Configs, "eval"), "--shots", "1", "--output", Sub("all.json"));
         Assert.True(run.ExitCode == 0, run.Err);
         var root = Details(Sub("all.json"));
@@ -97,6 +100,7 @@ public sealed class EvalTasksCommandTests : IDisposable
         var prompt = PromptTemplate.Build(qaTask.Instruction, qaTask.FewShots.Take(1), qaTask.Samples[0].Input);
         var generated = CliRunner.Run("generate", "--model", model, "--prompt", prompt, "--max-tokens", qaTask.OutputLength.ToString(), "--temperature", "0");
         Assert.True(generated.ExitCode == 0, generated.Err);
+        Assert.NotEqual("", first.GetProperty("generated").GetString());
         Assert.Equal(TaskRunner.Prediction(generated.Out[..^1], qaTask.AnswerExtractPattern), first.GetProperty("prediction").GetString());
         Assert.Equal(Evaluation.Metrics.CharF1.Score(first.GetProperty("prediction").GetString()!, qaTask.Samples[0].Output),
             first.GetProperty("scores").GetProperty("char_f1").GetDouble(), 1e-12);
@@ -109,8 +113,7 @@ public sealed class EvalTasksCommandTests : IDisposable
     [Fact]
     public void GenerationTasksScoreTheSameOnTheNativeEngineAndOnTorch()
     {
-        // Gibberish answers that are visible text (the trained-tokenizer tiny model's greedy answers decode to nothing).
-        var model = TinyModelDirectory.Write(Sub("words"), ["東京", "日本", "の", "首都", "は", "です", "。", "1", "2"], seed: 4, contextLength: 1024);
+        var model = WordsModel();
         string[] tasks = ["--tasks", Example("qa_ja.json"), Example("math_ja.json"), "--shots", "1"];
         var native = CliRunner.Run(["eval", "tasks", "--model", model, .. tasks, "--engine", "native", "--output", Sub("native.json")]);
         Assert.True(native.ExitCode == 0, native.Err);
