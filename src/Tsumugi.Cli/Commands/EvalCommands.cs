@@ -51,7 +51,7 @@ public static partial class EvalCommands
     /// <see cref="LoadForEval(string, string, string?)"/> for subcommands that also generate, on the decoder --engine and
     /// --weights pick. Not <see cref="PretrainedModelOptions.BatchedDecoding"/> although prompts decode in batches:
     /// few-shot prompts make eval's generation mostly prefill, where libtorch's GEMM is ahead of the engine's, and at
-    /// f32 the two measured level end to end (docs/BENCHMARKS.md, "Evaluation on the native engine").
+    /// f32 the two measured level end to end (docs/BENCHMARKS.md, "The engine's load, and the loops that decode batches").
     /// </summary>
     static PretrainedModel LoadForEval(string directory, string device, string? adapter, (DecodeEngineKind Kind, WeightFormat? Weights) decoder, string? name = null)
     {

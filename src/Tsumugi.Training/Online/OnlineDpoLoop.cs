@@ -128,7 +128,7 @@ public sealed class OnlineDpoLoop(TrainConfig config, string runDirectory, TextW
             var (sampled, stats) = OnlineSampling.Sample(model, template, prompts, k, _settings, idPrefix,
                 Datasets.Sampling.DeterministicRandom.For(config.Seed, seedStream, name.Length).NextInt64(long.MaxValue), Path.Combine(dir, $"{name}.jsonl"), log, stop);
             if (stats.Responses > 0)
-                log.WriteLine($"  sampled {stats.Responses} answers in {stats.Seconds:0.0} s ({stats.TokensPerSecond:0} tokens/s, {_settings.DecodeBatch} decoded together on the {model.Decoder})");
+                log.WriteLine($"  sampled {stats.Responses} answers in {stats.Seconds:0.0} s ({stats.TokensPerSecond:0} tokens/s, {_settings.DecodeBatch} decoded together; decoder: {model.Decoder})");
             responses = sampled;
         }
         var (rewards, failures) = OnlineSampling.Score(scorer, responses, Path.Combine(dir, $"{name}_rewards.jsonl"), stop);
