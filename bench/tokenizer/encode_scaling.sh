@@ -19,6 +19,8 @@ python3 "$root/bench/tokenizer/extract_text.py" "$root/../shared/corpus" "$work/
 for i in $(seq "$repeats"); do cat data/ja.txt; done > data/input.txt
 lines=$(wc -l < data/input.txt)
 head -n $((lines / 2)) data/input.txt > data/half-a.txt; tail -n +$((lines / 2 + 1)) data/input.txt > data/half-b.txt
+# The encoding phase of `--stats` lines (after start-up and model load): wall and CPU seconds, tab-separated.
+phase_of() { sed -n 's/.* in \([0-9.]*\) s (cpu \([0-9.]*\) s;.*/\1\t\2/p'; }
 [ -f spm16000.model ] || spm_train --input=data/ja.txt --model_prefix=spm16000 --model_type=unigram --vocab_size=16000 \
   --byte_fallback=true --normalization_rule_name=identity --remove_extra_whitespaces=false --num_threads=2 --minloglevel=2
 : > empty.txt; : > phases.tsv
@@ -30,13 +32,12 @@ for r in $(seq "$rounds"); do
   for n in 1 2; do
     s=""; [ "$n" = 2 ] && s=s
     measure "tsumugi-${n}thread$s" sh -c "$T tokenizer encode --tokenizer spm16000.model --threads $n --stats < data/input.txt > t$n.ids"
-    # --stats: the encoding phase alone (after start-up and model load), wall and CPU seconds.
-    sed -n 's/.* in \([0-9.]*\) s (cpu \([0-9.]*\) s;.*/\1\t\2/p' measure.log | sed "s/^/phase-$n\t/" >> phases.tsv
+    phase_of < measure.log | sed "s/^/phase-$n\t/" >> phases.tsv
   done
   measure two-processes sh -c "$T tokenizer encode --tokenizer spm16000.model --threads 1 --stats < data/half-a.txt > pa.ids 2> pa.log &
     $T tokenizer encode --tokenizer spm16000.model --threads 1 --stats < data/half-b.txt > pb.ids 2> pb.log; wait"
   # The pair's phase: the slower half's (both start together).
-  cat pa.log pb.log | sed -n 's/.* in \([0-9.]*\) s (cpu \([0-9.]*\) s;.*/\1\t\2/p' | sort -n | tail -1 | sed "s/^/phase-pair\t/" >> phases.tsv
+  cat pa.log pb.log | phase_of | sort -n | tail -1 | sed "s/^/phase-pair\t/" >> phases.tsv
   if [ -n "${BEFORE:-}" ]; then
     measure before-runtime-empty sh -c "$BEFORE tokenizer encode --tokenizer spm16000.model --threads 2 < empty.txt > /dev/null"
     measure before-1thread sh -c "$BEFORE tokenizer encode --tokenizer spm16000.model --threads 1 < data/input.txt > b1.ids"

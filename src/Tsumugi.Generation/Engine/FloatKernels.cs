@@ -164,8 +164,9 @@ static class FloatKernels
     /// result[j·4 + r] = w_j · x_r for four f32 weight rows <paramref name="wStride"/> apart and four activation rows
     /// <paramref name="xStride"/> apart: sixteen accumulators, so each vector loaded feeds four FMAs and the loop is
     /// FMA-bound (~210 GFLOP/s in L1 on one core over 64-byte aligned rows, ~99 % of its peak, 140 over misaligned ones;
-    /// the 2 × 4 tile it replaced, load-bound and with a full reduction per accumulator, reached 130). That puts a step for up to ~12 rows under the time its f32 weights
-    /// take to stream from memory, so a batch costs about what one row does. With each 16 columns it prefetches
+    /// the 2 × 4 tile it replaced, load-bound and with a full reduction per accumulator, reached 130). That puts a step
+    /// for up to ~12 rows under the time its f32 weights take to stream from memory, so a batch costs about what one row
+    /// does. With each 16 columns it prefetches
     /// <paramref name="prefetchLines"/> consecutive lines from <paramref name="prefetchAt"/> on (a share of the next
     /// tile's weights), or none for 0.
     /// </summary>
